@@ -1,0 +1,73 @@
+"""nbops: MLOps inside JupyterLab.
+
+    import nbops
+    with nbops.start_run("churn", params={"lr": 0.1}):
+        for step in range(100):
+            nbops.log_metric("loss", loss, step=step)
+
+``%load_ext nbops`` adds the ``%track`` / ``%%track`` magics. Importing nbops loads only
+the standard library and the store; numpy, pandas, plotly and IPython load on first use.
+"""
+
+from .errors import (
+    ConflictError,
+    InvalidMetricError,
+    InvalidValueError,
+    NbopsError,
+    NotFoundError,
+    StoreError,
+)
+from .tracking import (
+    Run,
+    active_run,
+    end_run,
+    get_run,
+    log_artifact,
+    log_dataset,
+    log_figure,
+    log_metric,
+    log_metrics,
+    log_param,
+    log_params,
+    register_model,
+    search_runs,
+    set_tags,
+    start_run,
+    store,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
+    "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
+    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "NotFoundError", "ConflictError",
+    "StoreError", "__version__",
+]
+
+
+def check_drift(*args, **kwargs):
+    """Score drift of ``current`` data against a logged dataset or a model's training data."""
+    from .drift import check_drift as _check_drift
+
+    return _check_drift(*args, **kwargs)
+
+
+def load_ipython_extension(ipython):
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .magics import unload_ipython_extension as _unload
+
+    _unload(ipython)
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "nbops.server"}]
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "nbops"}]

@@ -1,0 +1,81 @@
+"""The one exception tree of nbops.
+
+    NbopsError
+    ├── InvalidValueError        bad user input; also a ValueError
+    │   ├── InvalidMetricError   a metric value that is not a real number; also a TypeError
+    │   └── FilterSyntaxError    a run filter that does not parse
+    ├── NotFoundError            no such run, experiment, model, artifact…; also a LookupError
+    ├── ConflictError            the request contradicts the current state (e.g. run ended)
+    ├── StoreError               the store cannot be opened or written
+    └── ProductionizeError       a notebook cannot be turned into a pipeline
+
+Every message names the bad value and says what would be valid. The server turns these
+into ``{"message", "reason"}`` JSON with ``http_status``; magics show them as one line.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NbopsError",
+    "InvalidValueError",
+    "InvalidMetricError",
+    "FilterSyntaxError",
+    "NotFoundError",
+    "ConflictError",
+    "StoreError",
+    "ProductionizeError",
+]
+
+
+class NbopsError(Exception):
+    """Base of every error nbops raises on purpose."""
+
+    http_status = 500
+    reason = "internal"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing a traceback: a user error is one line.
+        return [f"{type(self).__name__}: {self.message}"]
+
+
+class InvalidValueError(NbopsError, ValueError):
+    http_status = 400
+    reason = "invalid_value"
+
+
+class InvalidMetricError(InvalidValueError, TypeError):
+    reason = "invalid_metric"
+
+
+class FilterSyntaxError(InvalidValueError):
+    reason = "invalid_filter"
+
+
+class NotFoundError(NbopsError, LookupError):
+    http_status = 404
+    reason = "not_found"
+
+
+class ConflictError(NbopsError):
+    http_status = 409
+    reason = "conflict"
+
+
+class StoreError(NbopsError):
+    http_status = 503
+    reason = "store_unavailable"
+
+
+class ProductionizeError(NbopsError):
+    """Carries the coded diagnostics that made conversion impossible."""
+
+    http_status = 422
+    reason = "not_convertible"
+
+    def __init__(self, message: str, diagnostics: list | None = None):
+        super().__init__(message)
+        self.diagnostics = list(diagnostics or [])

@@ -1,0 +1,105 @@
+"""What a tracked cell shows under itself: a live metric chart and a run summary.
+
+The chart is an ipywidgets ``Output`` holding a plotly figure as a plain mime bundle, so
+it needs neither plotly's Python package nor anywidget, and redraws at most
+``MAX_REDRAWS_PER_SECOND`` times however fast the loop logs.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+MAX_REDRAWS_PER_SECOND = 4
+MAX_POINTS_PER_CURVE = 2_000
+
+
+class LiveChart:
+    """Collects points logged during a cell and redraws a plotly chart, throttled."""
+
+    def __init__(self, display):
+        self._display = display
+        self._series: dict[str, tuple[list, list]] = {}
+        self._widget = None
+        self._last_draw = 0.0
+        self._dirty = False
+
+    def __call__(self, run_id: str, key: str, step: int, value: float) -> None:
+        steps, values = self._series.setdefault(key, ([], []))
+        steps.append(step)
+        values.append(value if math.isfinite(value) else None)
+        self._dirty = True
+        if time.monotonic() - self._last_draw >= 1.0 / MAX_REDRAWS_PER_SECOND:
+            self.draw()
+
+    def draw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._last_draw = time.monotonic()
+        if self._widget is None:
+            import ipywidgets
+
+            self._widget = ipywidgets.Output(layout={"width": "100%"})
+            self._display(self._widget)
+        self._widget.outputs = (
+            {"output_type": "display_data", "data": {PLOTLY_MIME: self.figure(), "text/plain": self.text()}, "metadata": {}},
+        )
+
+    def figure(self) -> dict:
+        traces = []
+        for key, (steps, values) in self._series.items():
+            stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
+            traces.append({"type": "scatter", "mode": "lines", "name": key, "x": steps[::stride], "y": values[::stride]})
+        layout = {
+            "height": 260, "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
+            "xaxis": {"title": {"text": "step"}}, "legend": {"orientation": "h", "y": 1.15},
+            "template": "plotly_white",
+        }
+        return {"data": traces, "layout": layout}
+
+    def text(self) -> str:
+        return ", ".join(f"{k}: {v[-1]}" for k, (_, v) in self._series.items())
+
+
+def summary_html(run: dict) -> str:
+    """A compact card: experiment, run id, status, duration, params and metrics."""
+    status = html.escape(run["status"])
+    rows = [
+        f"<b>{html.escape(run['experiment'])}</b> · run <code>{html.escape(run['id'])}</code>"
+        f"{' · ' + html.escape(run['name']) if run.get('name') else ''}"
+        f" · <span class='jp-nbops-status jp-nbops-status-{status}'>{status}</span>"
+        f" · {_duration(run.get('duration'))}"
+    ]
+    if run["params"]:
+        rows.append("params: " + ", ".join(f"{html.escape(k)}=<code>{html.escape(str(v))}</code>" for k, v in run["params"].items()))
+    if run["metrics"]:
+        rows.append("metrics: " + ", ".join(f"{html.escape(k)}=<b>{_number(v)}</b>" for k, v in run["metrics"].items()))
+    body = "<br>".join(rows)
+    return f"<div class='jp-nbops-summary' data-nbops-run='{html.escape(run['id'])}' style='font-size:12px;line-height:1.6'>{body}</div>"
+
+
+def summary_text(run: dict) -> str:
+    parts = [f"{run['experiment']} run {run['id']} {run['status']} in {_duration(run.get('duration'))}"]
+    if run["params"]:
+        parts.append("params " + ", ".join(f"{k}={v}" for k, v in run["params"].items()))
+    if run["metrics"]:
+        parts.append("metrics " + ", ".join(f"{k}={_number(v)}" for k, v in run["metrics"].items()))
+    return "; ".join(parts)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _number(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NaN"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,91 @@
+"""The one base handler: authentication, the store, and one JSON error shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any, Callable
+
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..errors import InvalidValueError, NbopsError
+from ..store import Store
+
+STORE_SETTING = "nbops_store"
+
+
+class NbopsHandler(APIHandler):
+    """Subclasses implement verbs with ``@web.authenticated`` and call :meth:`respond`."""
+
+    @property
+    def store(self) -> Store:
+        return self.settings[STORE_SETTING]
+
+    async def respond(self, work: Callable[[], Any], status: int = 200) -> None:
+        """Run blocking store work off the event loop and write its result as JSON."""
+        result = await asyncio.to_thread(work)
+        self.set_status(status)
+        self.finish(dumps(result))
+
+    def integer_argument(self, name: str, default: int) -> int:
+        text = self.get_argument(name, None)
+        if text is None or text == "":
+            return default
+        try:
+            return int(text)
+        except ValueError:
+            raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use a whole number") from None
+
+    def json_body(self) -> dict:
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise InvalidValueError(f"the request body is not valid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise InvalidValueError("the request body must be a JSON object")
+        return body
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, NbopsError):
+            self.set_status(exc.http_status)
+            body = {"message": exc.message, "reason": exc.reason}
+        elif isinstance(exc, web.HTTPError):
+            body = {"message": exc.log_message or self._reason, "reason": _reason_slug(self._reason)}
+        else:
+            body = {"message": "internal error in the nbops server extension; see the server log", "reason": "internal"}
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ, value, tb) -> None:  # user errors are not server faults
+        if isinstance(value, NbopsError) and value.http_status < 500:
+            self.log.info("nbops: %s", value.message)
+            return
+        super().log_exception(typ, value, tb)
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, NbopsError):
+            self.send_error(e.http_status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+
+def dumps(value: Any) -> str:
+    """JSON with NaN and infinities written as null (JSON has no such numbers)."""
+    return json.dumps(_finite(value), separators=(",", ":"))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _reason_slug(text: str | None) -> str:
+    return (text or "error").lower().replace(" ", "_")

@@ -1,0 +1,61 @@
+"""Routes for experiments and runs."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from .base import NbopsHandler
+
+
+class VersionHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        from .. import __version__
+
+        await self.respond(lambda: {"version": __version__})
+
+
+class ExperimentsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        await self.respond(lambda: {"experiments": self.store.runs.experiments()})
+
+
+class RunsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        experiment = self.get_argument("experiment", None) or None
+        query = self.get_argument("filter", None)
+        sort = self.get_argument("sort", None)
+        cursor = self.get_argument("cursor", None) or None
+        limit = self.integer_argument("limit", 100)
+
+        def work():
+            self.store.runs.mark_crashed()
+            page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor)
+            return {"runs": page.runs, "next_cursor": page.next_cursor}
+
+        await self.respond(work)
+
+
+class RunHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, run_id: str):
+        def work():
+            self.store.runs.mark_crashed()
+            run = self.store.runs.get(run_id)
+            run["metric_summary"] = self.store.metrics.summary(run_id)
+            run["artifacts"] = self.store.artifacts.list(run_id)
+            run["datasets"] = self.store.datasets.of_run(run_id)
+            run["provenance"] = self.store.provenance.get(run_id)
+            return run
+
+        await self.respond(work)
+
+
+ROUTES = [
+    (r"version", VersionHandler),
+    (r"experiments", ExperimentsHandler),
+    (r"runs", RunsHandler),
+    (r"runs/(?P<run_id>[^/]+)", RunHandler),
+]

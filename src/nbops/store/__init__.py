@@ -1,0 +1,70 @@
+"""The nbops store: one SQLite file and a folder of blobs per project.
+
+    store = open_store()                 # .nbops/ found like .git, or NBOPS_HOME
+    run_id = store.runs.create("churn", params={"lr": 0.1})
+    store.metrics.write([(run_id, "loss", 0, 0.5, time.time())])
+    store.runs.end(run_id)
+
+Never imports tornado, jupyter_server or IPython (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from .artifacts import Artifacts
+from .blobs import Blobs
+from .database import Database
+from .datasets import Datasets
+from .location import HOME_VARIABLE, STORE_DIRNAME, find_store_dir
+from .metrics import Metrics
+from .models import Models
+from .provenance import Provenance
+from .runs import Page, Runs
+
+__all__ = ["Store", "open_store", "find_store_dir", "Page", "HOME_VARIABLE", "STORE_DIRNAME"]
+
+DB_FILENAME = "nbops.db"
+
+
+class Store:
+    """A project's store at ``root`` (a ``.nbops`` folder)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.db = Database(self.root / DB_FILENAME)
+        self.blobs = Blobs(self.root / "blobs")
+        self.runs = Runs(self.db)
+        self.metrics = Metrics(self.db)
+        self.artifacts = Artifacts(self.db, self.blobs)
+        self.datasets = Datasets(self.db)
+        self.models = Models(self.db)
+        self.provenance = Provenance(self.db)
+
+    def transaction(self):
+        return self.db.transaction()
+
+    def reader(self):
+        return self.db.connection()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+
+_opened: dict[Path, Store] = {}
+_opened_lock = threading.Lock()
+
+
+def open_store(root: str | os.PathLike | None = None) -> Store:
+    """The store for ``root`` (a ``.nbops`` folder) or, by default, for the working directory."""
+    path = Path(root).resolve() if root is not None else find_store_dir()
+    with _opened_lock:
+        store = _opened.get(path)
+        if store is None:
+            store = _opened[path] = Store(path)
+        return store

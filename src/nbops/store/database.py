@@ -1,0 +1,130 @@
+"""SQLite connections: one per thread, WAL, short IMMEDIATE transactions.
+
+Writers from many processes share one file. WAL lets readers run beside a writer;
+``busy_timeout`` plus a bounded retry makes a writer wait its turn instead of raising
+"database is locked" to the user.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import StoreError
+from .schema_version import SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 30_000
+LOCK_RETRY_SECONDS = 120.0
+
+
+class Database:
+    """A path to an SQLite file and this process's connections to it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._ensure_schema()
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit; use :meth:`transaction` to write)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, taken at once (BEGIN IMMEDIATE) so it never deadlocks."""
+        conn = self.connection()
+        if conn.in_transaction:  # nested: join the outer transaction
+            yield conn
+            return
+        self._begin(conn)
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.ProgrammingError:  # owned by another thread; it closes at exit
+                pass
+        self._local = threading.local()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the nbops store {str(self.path)!r}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        # busy_timeout covers almost every wait; a jittered retry covers the rest
+        # (e.g. a checkpoint holding the lock longer than the timeout).
+        import random
+
+        deadline = time.monotonic() + LOCK_RETRY_SECONDS
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise StoreError(f"the nbops store {str(self.path)!r} stayed locked for {LOCK_RETRY_SECONDS:.0f} s") from exc
+                time.sleep(random.uniform(0.005, 0.05))
+
+    def _ensure_schema(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self.connection()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the nbops store {str(self.path)!r} has schema version {version}, newer than this "
+                f"nbops understands ({SCHEMA_VERSION}); upgrade nbops"
+            )
+        self._migrate(conn)
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        # Processes starting together must not run the same migration twice: a file
+        # lock serializes them, and each re-reads the version once it holds the lock.
+        lock_path = self.path.with_name(self.path.name + ".migrate-lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+                    return
+                conn.execute("PRAGMA journal_mode = WAL")
+                from sqlite_utils import Database as UtilsDatabase
+
+                from .migrations import migrations
+
+                migrations.apply(UtilsDatabase(conn))
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,54 @@
+"""Dataset rows: what data a run saw (name, role, digest, shape, schema), never the data."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from ..errors import InvalidValueError, NotFoundError
+from .database import Database
+
+ROLES = ("train", "validation", "test", "reference", "current", "other")
+
+
+class Datasets:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def add(self, run_id: str | None, name: str, role: str, digest: str, rows: int | None,
+            columns: int | None, schema: list | dict | None, conn=None) -> int:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidValueError(f"dataset name {name!r} is not valid: use a non-empty string")
+        if role not in ROLES:
+            raise InvalidValueError(f"dataset role {role!r} is not valid: use one of {', '.join(ROLES)}")
+        values = (run_id, name, role, digest, rows, columns, json.dumps(schema), time.time())
+        sql = ("INSERT INTO datasets (run_id, name, role, digest, rows, columns, schema, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        if conn is not None:
+            return conn.execute(sql, values).lastrowid
+        with self.db.transaction() as conn:
+            return conn.execute(sql, values).lastrowid
+
+    def get(self, dataset_id: int) -> dict:
+        row = self.db.connection().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"dataset {dataset_id!r} does not exist")
+        return _dataset(row)
+
+    def latest(self, name: str) -> dict:
+        row = self.db.connection().execute(
+            "SELECT * FROM datasets WHERE name = ? ORDER BY created_at DESC, id DESC LIMIT 1", (name,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no dataset named {name!r} has been logged")
+        return _dataset(row)
+
+    def of_run(self, run_id: str) -> list[dict]:
+        rows = self.db.connection().execute("SELECT * FROM datasets WHERE run_id = ? ORDER BY id", (run_id,))
+        return [_dataset(r) for r in rows]
+
+
+def _dataset(row) -> dict:
+    item = dict(row)
+    item["schema"] = json.loads(item["schema"]) if item["schema"] else None
+    return item

@@ -1,0 +1,226 @@
+"""The run filter and sort language, compiled to parameterized SQL.
+
+    filter  := or_expr
+    or_expr := and_expr ("or" and_expr)*
+    and_expr:= atom ("and" atom)*
+    atom    := "(" or_expr ")" | field OP value | field "in" "(" value ("," value)* ")"
+    field   := metrics.KEY | params.KEY | tags.KEY | status | name | experiment | id
+               | start_time | end_time | duration | user | notebook_path
+    OP      := = | != | <> | < | <= | > | >= | like
+
+KEY is a bare word (letters, digits, ``_ - . /``) or a backtick-quoted string;
+values are numbers or single/double-quoted strings. Example:
+``metrics.auc > 0.8 and params.model = 'rf'``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from ..errors import FilterSyntaxError, InvalidValueError
+
+ATTRIBUTES = {
+    "id": "r.id",
+    "name": "r.name",
+    "status": "r.status",
+    "experiment": "e.name",
+    "start_time": "r.start_time",
+    "end_time": "r.end_time",
+    "duration": "(COALESCE(r.end_time, r.heartbeat, r.start_time) - r.start_time)",
+    "user": "r.user",
+    "notebook_path": "r.notebook_path",
+    "host": "r.host",
+}
+FAMILIES = ("metrics", "params", "tags")
+OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "like": "LIKE"}
+
+_TOKEN_PATTERN = (
+    r"""\s*(?:
+      (?P<number>-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+    | (?P<op><=|>=|!=|<>|==|=|<|>)
+    | (?P<punct>[(),])
+    | (?P<field>(?:metrics|params|tags)\.(?:`[^`]+`|[\w\-./]+)|[A-Za-z_]\w*)
+    )""",
+)
+
+
+@lru_cache(maxsize=1)
+def _token_regex() -> re.Pattern:
+    # Compiled on first use: most processes that import nbops never filter.
+    return re.compile(_TOKEN_PATTERN, re.VERBOSE)
+
+
+class Compiled(NamedTuple):
+    """SQL pieces for the runs query: WHERE text and its parameters."""
+
+    where: str = "1"
+    params: tuple = ()
+
+
+class SortKey(NamedTuple):
+    """A sort column: ``family`` is '' for a run attribute, else metrics/params/tags."""
+
+    family: str
+    key: str
+    descending: bool
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    text = text.rstrip()
+    while pos < len(text):
+        match = _token_regex().match(text, pos)
+        if not match or match.end() == pos:
+            raise FilterSyntaxError(
+                f"filter {text!r}: cannot read {text[pos:pos + 20].strip()!r} at character {pos + 1}; "
+                "write e.g. metrics.auc > 0.8 and params.model = 'rf'"
+            )
+        kind = match.lastgroup
+        tokens.append((kind, match.group(kind)))
+        pos = match.end()
+    return tokens
+
+
+def parse_field(text: str) -> tuple[str, str]:
+    """``metrics.auc`` -> ('metrics', 'auc'); ``status`` -> ('', 'status')."""
+    family, dot, key = text.partition(".")
+    if dot and family in FAMILIES:
+        key = key[1:-1] if key.startswith("`") and key.endswith("`") else key
+        if not key:
+            raise FilterSyntaxError(f"{text!r} names no key: write {family}.KEY")
+        return family, key
+    if text in ATTRIBUTES:
+        return "", text
+    valid = ", ".join([f"{f}.KEY" for f in FAMILIES] + sorted(ATTRIBUTES))
+    raise FilterSyntaxError(f"unknown field {text!r}: valid fields are {valid}")
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.pos = 0
+        self.params: list = []
+
+    def parse(self) -> str:
+        sql = self._or()
+        if self.pos != len(self.tokens):
+            raise self._error(f"unexpected {self.tokens[self.pos][1]!r}")
+        return sql
+
+    def _peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> tuple[str, str]:
+        token = self._peek()
+        if token is None:
+            raise self._error("it ends too early")
+        self.pos += 1
+        return token
+
+    def _keyword(self, word: str) -> bool:
+        token = self._peek()
+        if token and token[0] == "field" and token[1].lower() == word:
+            self.pos += 1
+            return True
+        return False
+
+    def _or(self) -> str:
+        parts = [self._and()]
+        while self._keyword("or"):
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+    def _and(self) -> str:
+        parts = [self._atom()]
+        while self._keyword("and"):
+            parts.append(self._atom())
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    def _atom(self) -> str:
+        kind, text = self._take()
+        if (kind, text) == ("punct", "("):
+            inner = self._or()
+            if self._take() != ("punct", ")"):
+                raise self._error("a '(' is not closed")
+            return inner
+        if kind != "field":
+            raise self._error(f"expected a field such as metrics.auc, got {text!r}")
+        family, key = parse_field(text)
+        if self._keyword("in"):
+            return self._membership(family, key)
+        if self._keyword("like"):
+            op = "LIKE"
+        else:
+            op_kind, op_text = self._take()
+            if op_kind != "op":
+                raise self._error(f"expected an operator (= != < <= > >= like in) after {text!r}, got {op_text!r}")
+            op = OPERATORS[op_text]
+        value = self._value()
+        return self._comparison(family, key, op, [value])
+
+    def _membership(self, family: str, key: str) -> str:
+        if self._take() != ("punct", "("):
+            raise self._error("write IN as: field in ('a', 'b')")
+        values = [self._value()]
+        while True:
+            kind, text = self._take()
+            if (kind, text) == ("punct", ")"):
+                break
+            if (kind, text) != ("punct", ","):
+                raise self._error(f"expected ',' or ')' in a list, got {text!r}")
+            values.append(self._value())
+        return self._comparison(family, key, "IN", values)
+
+    def _value(self):
+        kind, text = self._take()
+        if kind == "number":
+            return float(text)
+        if kind == "string":
+            return re.sub(r"\\(.)", r"\1", text[1:-1])
+        raise self._error(f"expected a number or a quoted string, got {text!r}")
+
+    def _comparison(self, family: str, key: str, op: str, values: list) -> str:
+        placeholders = "(" + ", ".join("?" * len(values)) + ")" if op == "IN" else "?"
+        if not family:
+            self.params.extend(values)
+            return f"{ATTRIBUTES[key]} {op} {placeholders}"
+        numeric = all(isinstance(v, float) for v in values) and op != "LIKE"
+        column = {"metrics": "value", "params": "value_num" if numeric else "value", "tags": "value"}[family]
+        table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[family]
+        self.params.append(key)
+        self.params.extend(values)
+        return f"EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = ? AND f.{column} {op} {placeholders})"
+
+    def _error(self, what: str) -> FilterSyntaxError:
+        return FilterSyntaxError(f"filter {self.text!r}: {what}")
+
+
+def compile_filter(text: str | None) -> Compiled:
+    if text is None or not text.strip():
+        return Compiled()
+    parser = _Parser(text)
+    where = parser.parse()
+    return Compiled(where, tuple(parser.params))
+
+
+def parse_sort(text: str | None) -> SortKey:
+    """``-metrics.auc`` or ``metrics.auc desc`` -> descending on the latest auc."""
+    if text is None or not text.strip():
+        return SortKey("", "start_time", True)
+    text = text.strip()
+    descending = False
+    if text.startswith("-"):
+        descending, text = True, text[1:].strip()
+    else:
+        words = text.rsplit(None, 1)
+        if len(words) == 2 and words[1].lower() in ("asc", "desc"):
+            text, descending = words[0], words[1].lower() == "desc"
+    try:
+        family, key = parse_field(text)
+    except FilterSyntaxError as exc:
+        raise InvalidValueError(f"sort {text!r}: {exc.message}") from None
+    return SortKey(family, key, descending)

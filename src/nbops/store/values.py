@@ -1,0 +1,77 @@
+"""How user values become SQLite values, with errors that name the bad value."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..errors import InvalidMetricError, InvalidValueError
+
+MAX_KEY_LENGTH = 250
+
+
+def check_key(kind: str, key: Any) -> str:
+    """A param, metric or tag key: a non-empty string without control characters."""
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidValueError(f"{kind} key {key!r} is not valid: use a non-empty string")
+    if len(key) > MAX_KEY_LENGTH or any(ord(ch) < 32 for ch in key):
+        raise InvalidValueError(
+            f"{kind} key {key[:40]!r} is not valid: use at most {MAX_KEY_LENGTH} printable characters"
+        )
+    return key
+
+
+def metric_value(key: str, value: Any) -> float:
+    """A metric as float: ints, floats, numpy scalars and 0-d arrays; NaN and inf kept."""
+    if type(value) is float:
+        return value
+    if isinstance(value, (str, bytes)) or value is None:
+        raise InvalidMetricError(
+            f"metric {key!r} got {type(value).__name__} {value!r}: metrics are real numbers "
+            "(int, float, numpy scalar); log text as a param or tag"
+        )
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidMetricError(
+            f"metric {key!r} got {type(value).__name__}: metrics are real numbers "
+            "(int, float, numpy scalar, 0-d array)"
+        ) from None
+    return number
+
+
+def param_text(value: Any) -> str:
+    """Params are stored as text (JSON for containers) with a numeric shadow for filters."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, default=str, sort_keys=True)
+    return str(value)
+
+
+def param_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    try:
+        number = float(value)  # numpy scalars
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def sql_float(value: float) -> float | None:
+    """SQLite turns NaN into NULL; we do it explicitly and read NULL back as NaN."""
+    return None if value != value else value
+
+
+def read_float(value: float | None) -> float:
+    return math.nan if value is None else value

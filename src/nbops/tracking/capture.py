@@ -1,0 +1,99 @@
+"""What a run records about where it came from: git state, interpreter, packages, notebook.
+
+Captured off the hot path (in a background thread) and memoized, so starting a run stays
+cheap even when many runs start in a loop.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import NamedTuple
+
+GIT_TIMEOUT = 5.0
+GIT_CACHE_SECONDS = 2.0
+MAX_DIFF_BYTES = 1_000_000
+
+
+class GitState(NamedTuple):
+    commit: str | None
+    branch: str | None
+    dirty: bool | None
+    diff: str | None
+
+
+_git_cache: dict[str, tuple[float, GitState]] = {}
+_packages: list[dict] | None = None
+_lock = threading.Lock()
+
+
+def git_state(cwd: str | None = None) -> GitState:
+    cwd = cwd or os.getcwd()
+    now = time.monotonic()
+    with _lock:
+        cached = _git_cache.get(cwd)
+        if cached and now - cached[0] < GIT_CACHE_SECONDS:
+            return cached[1]
+    state = _read_git(cwd)
+    with _lock:
+        _git_cache[cwd] = (now, state)
+    return state
+
+
+def _git(cwd: str, *args: str) -> str | None:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, errors="replace"
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _read_git(cwd: str) -> GitState:
+    commit = _git(cwd, "rev-parse", "HEAD")
+    if commit is None:
+        return GitState(None, None, None, None)
+    branch = _git(cwd, "rev-parse", "--abbrev-ref", "HEAD")
+    status = _git(cwd, "status", "--porcelain", "--untracked-files=no")
+    diff = _git(cwd, "diff", "HEAD") if status else ""
+    if diff and len(diff) > MAX_DIFF_BYTES:
+        diff = diff[:MAX_DIFF_BYTES] + "\n[diff truncated by nbops]\n"
+    return GitState(commit.strip(), (branch or "").strip() or None, bool(status), diff)
+
+
+def python_version() -> str:
+    return sys.version.split()[0] + f" ({sys.implementation.name}, {sys.platform})"
+
+
+def installed_packages() -> list[dict]:
+    """Name and version of every installed distribution (read once per process)."""
+    global _packages
+    if _packages is None:
+        from importlib.metadata import distributions
+
+        seen = {}
+        for dist in distributions():
+            name = dist.metadata["Name"]
+            if name:
+                seen[name.lower()] = {"name": name, "version": dist.version}
+        _packages = sorted(seen.values(), key=lambda p: p["name"].lower())
+    return _packages
+
+
+def user_name() -> str | None:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return None
+
+
+def notebook_path() -> str | None:
+    """The notebook a Jupyter server kernel runs (jupyter_server exports it to the kernel)."""
+    return os.environ.get("JPY_SESSION_NAME") or None

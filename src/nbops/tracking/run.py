@@ -1,0 +1,191 @@
+"""A run being tracked by this process."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import ConflictError, InvalidValueError
+from ..store import Store
+from ..store.values import check_key, metric_value
+from . import capture
+from .buffer import MetricBuffer
+
+MetricListener = Callable[[str, str, int, float], None]
+
+
+class Run:
+    """Handle of a run: log to it, then end it (or use it as a context manager)."""
+
+    def __init__(self, store: Store, buffer: MetricBuffer, run_id: str, experiment: str, name: str | None):
+        self.store = store
+        self.id = run_id
+        self.experiment = experiment
+        self.name = name
+        self.status = "running"
+        self._buffer = buffer
+        self._next_step: dict[str, int] = {}
+        self._listeners: list[MetricListener] = []
+        self._on_end: list[Callable[["Run"], None]] = []
+
+    # -- metrics (the hot path: validate, append, return) ----------------------------
+    def log_metric(self, key: str, value: Any, step: int | None = None) -> None:
+        if type(value) is not float:
+            value = metric_value(key, value)
+        if step is None:
+            step = self._next_step.get(key, 0)
+        elif type(step) is not int:
+            step = _check_step(key, step)
+        if key not in self._next_step:
+            check_key("metric", key)
+        self._next_step[key] = step + 1
+        self._ensure_open()
+        self._buffer.add((self.id, key, step, value, time.time()))
+        for listener in self._listeners:
+            listener(self.id, key, step, value)
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        for key, value in _mapping("metrics", metrics).items():
+            self.log_metric(key, value, step)
+
+    def add_metric_listener(self, listener: MetricListener) -> None:
+        self._listeners.append(listener)
+
+    def remove_metric_listener(self, listener: MetricListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    # -- everything else --------------------------------------------------------------
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self._ensure_open()
+        self.store.runs.log_params(self.id, _mapping("params", params))
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        self.store.runs.set_tags(self.id, _mapping("tags", tags))
+
+    def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> dict:
+        """Store a file (or bytes, which need ``name``) as a content-addressed artifact."""
+        if isinstance(source, (bytes, bytearray)):
+            if not name:
+                raise InvalidValueError("log_artifact got bytes without name=: say what to call the artifact, e.g. name='model.bin'")
+            sha, size = self.store.blobs.put_bytes(bytes(source))
+        elif isinstance(source, (str, Path)):
+            sha, size = self.store.blobs.put_file(source)
+            name = name or Path(source).name
+        else:
+            raise InvalidValueError(f"log_artifact got {type(source).__name__}: pass a file path or bytes")
+        return self.store.artifacts.add(self.id, name, sha, size)
+
+    def log_figure(self, figure: Any, name: str = "figure") -> dict:
+        from . import payloads
+
+        content, media_type, suffix = payloads.figure_bytes(figure)
+        sha, size = self.store.blobs.put_bytes(content)
+        path = name if name.endswith(suffix) else name + suffix
+        return self.store.artifacts.add(self.id, path, sha, size, media_type)
+
+    def log_dataset(self, data: Any, name: str, role: str = "train") -> int:
+        """Record digest, shape and schema (never the data) and fit the drift reference."""
+        from . import payloads
+
+        description = payloads.describe_dataset(data)
+        dataset_id = self.store.datasets.add(self.id, name, role, **description)
+        _fit_drift_reference(self.store, dataset_id, data)
+        return dataset_id
+
+    def register_model(self, name: str, model: Any, alias: str | None = None) -> dict:
+        return register_model(self.store, name, model, run=self, alias=alias)
+
+    def end(self, status: str = "finished") -> None:
+        if self.status != "running":
+            return
+        self._buffer.flush()
+        self.store.runs.end(self.id, status)
+        self._buffer.untrack(self.id)
+        self.status = status
+        for callback in self._on_end:
+            callback(self)
+
+    def on_end(self, callback: Callable[["Run"], None]) -> None:
+        self._on_end.append(callback)
+
+    def record_provenance(self, cwd: str | None = None) -> None:
+        """Git, interpreter and packages; slow-ish, so callers run it off the hot path."""
+        git = capture.git_state(cwd)
+        self.store.runs.set_git(self.id, git.commit, git.branch, git.dirty)
+        self.store.provenance.update(
+            self.id, python=capture.python_version(), packages=capture.installed_packages(), git_diff=git.diff
+        )
+
+    def info(self) -> dict:
+        self._buffer.flush()
+        return self.store.runs.get(self.id)
+
+    def _ensure_open(self) -> None:
+        if self.status != "running":
+            raise ConflictError(f"run {self.id} has ended ({self.status}); start a new run to log more")
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        from .session import end_run
+
+        status = "finished" if exc_type is None else ("killed" if exc_type is KeyboardInterrupt else "failed")
+        end_run(status, run=self)
+
+    def __repr__(self) -> str:
+        return f"<nbops.Run {self.id} experiment={self.experiment!r} status={self.status}>"
+
+
+def register_model(store: Store, name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
+    """Version ``model`` (an object to pickle, or a path to a saved file) under ``name``."""
+    run_id = run.id if isinstance(run, Run) else run
+    if isinstance(model, (str, Path)):
+        sha, _ = store.blobs.put_file(model)
+        flavor = "file"
+    else:
+        from . import payloads
+
+        content, flavor = payloads.model_bytes(model)
+        sha, _ = store.blobs.put_bytes(content)
+    dataset_id = None
+    if run_id is not None:
+        store.runs.get(run_id)  # a clear error for an unknown run
+        trained_on = [d for d in store.datasets.of_run(run_id) if d["role"] == "train"]
+        dataset_id = trained_on[-1]["id"] if trained_on else None
+    version = store.models.add_version(name, sha, run_id=run_id, dataset_id=dataset_id, flavor=flavor)
+    if alias:
+        store.models.set_alias(name, alias, version["version"])
+        version = store.models.version(name, version["version"])
+    return version
+
+
+def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:
+    try:
+        from ..drift import persistence, fit_reference  # type: ignore[attr-defined]
+    except ImportError:  # drift support not installed in this build
+        return
+    persistence.save_reference(store, dataset_id, fit_reference(data))
+
+
+def _check_step(key: str, step: Any) -> int:
+    try:
+        whole = int(step)
+    except (TypeError, ValueError):
+        whole = None
+    if whole is None or isinstance(step, bool) or (isinstance(step, float) and not math.isfinite(step)) or whole != step:
+        raise InvalidValueError(f"metric {key!r} got step {step!r}: steps are whole numbers (0, 1, 2, …)")
+    return whole
+
+
+def _mapping(kind: str, value: Any) -> Mapping:
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"{kind} must be a dict of name to value, got {type(value).__name__}")
+    return value
+

@@ -1,0 +1,207 @@
+"""The process's active runs and the module-level API (``nbops.log_metric`` …).
+
+Runs nest: ``start_run`` inside an active run makes a child run, and the functions
+below always act on the innermost active run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import threading
+import warnings
+from typing import Any, Mapping
+
+from ..errors import ConflictError
+from ..store import Store, open_store
+from . import capture
+from .buffer import MetricBuffer
+from .run import Run
+from .run import register_model as _register_model
+
+_stack: list[Run] = []
+_buffers: dict[str, MetricBuffer] = {}
+_lock = threading.Lock()
+
+
+def store() -> Store:
+    """The store this process logs to (``NBOPS_HOME`` or ``.nbops`` found from the cwd)."""
+    return open_store()
+
+
+def _buffer_for(target: Store) -> MetricBuffer:
+    with _lock:
+        key = str(target.root)
+        buffer = _buffers.get(key)
+        if buffer is None:
+            buffer = _buffers[key] = MetricBuffer(target)
+        return buffer
+
+
+def start_run(
+    experiment: str,
+    name: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    tags: Mapping[str, Any] | None = None,
+    nested: bool = True,
+    capture_provenance: bool = True,
+) -> Run:
+    """Start a run and make it active. Use it as ``with nbops.start_run("exp"): ...``."""
+    target = store()
+    parent = _stack[-1].id if (_stack and nested) else None
+    context = {"user": capture.user_name(), "notebook_path": _project_relative(capture.notebook_path(), target)}
+    run_id = target.runs.create(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
+    buffer = _buffer_for(target)
+    run = Run(target, buffer, run_id, experiment, name)
+    buffer.track(run_id)
+    _stack.append(run)
+    if capture_provenance:
+        cwd = os.getcwd()
+        threading.Thread(target=_record_provenance, args=(run, cwd), name="nbops-provenance", daemon=True).start()
+    return run
+
+
+def _project_relative(path: str | None, target: Store) -> str | None:
+    """Notebook paths relative to the project (the folder holding .nbops), as Lab names them."""
+    if not path:
+        return None
+    try:
+        return os.path.relpath(path, target.root.parent) if os.path.isabs(path) and path.startswith(str(target.root.parent) + os.sep) else path
+    except ValueError:
+        return path
+
+
+def _record_provenance(run: Run, cwd: str) -> None:
+    try:
+        run.record_provenance(cwd)
+    except Exception as exc:  # provenance is a bonus; never break the run over it
+        warnings.warn(f"nbops could not record provenance of run {run.id}: {exc}", RuntimeWarning, stacklevel=1)
+
+
+def active_run() -> Run | None:
+    return _stack[-1] if _stack else None
+
+
+def _current() -> Run:
+    if not _stack:
+        raise ConflictError("no active run: start one with nbops.start_run('experiment') or %track experiment")
+    return _stack[-1]
+
+
+def end_run(status: str = "finished", run: Run | None = None) -> None:
+    """End ``run`` (default: the active one) and any runs nested inside it."""
+    target = run or _current()
+    if target in _stack:
+        while _stack:
+            inner = _stack.pop()
+            inner.end(status if inner is target else "killed" if status == "killed" else "failed" if status == "failed" else "finished")
+            if inner is target:
+                break
+    else:
+        target.end(status)
+
+
+def log_metric(key: str, value: Any, step: int | None = None) -> None:
+    """Log one metric value; ``step`` counts up per key when omitted."""
+    (_stack[-1] if _stack else _current()).log_metric(key, value, step)
+
+
+def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
+    _current().log_metrics(metrics, step)
+
+
+def log_param(key: str, value: Any) -> None:
+    _current().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    _current().log_params(params)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    _current().set_tags(tags)
+
+
+def log_artifact(source, name: str | None = None) -> dict:
+    return _current().log_artifact(source, name)
+
+
+def log_figure(figure: Any, name: str = "figure") -> dict:
+    return _current().log_figure(figure, name)
+
+
+def log_dataset(data: Any, name: str, role: str = "train") -> int:
+    """Describe a dataset (digest, rows, schema) and fit its drift reference.
+
+    Inside a run it is linked to the run; outside one it is stored on its own.
+    """
+    if _stack:
+        return _stack[-1].log_dataset(data, name, role)
+    from .payloads import describe_dataset
+    from .run import _fit_drift_reference
+
+    target = store()
+    dataset_id = target.datasets.add(None, name, role, **describe_dataset(data))
+    _fit_drift_reference(target, dataset_id, data)
+    return dataset_id
+
+
+def register_model(name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
+    """Version a model object (pickled) or saved file under ``name``; link it to ``run``
+    (default: the active run) and the dataset that run trained on."""
+    if run is None and _stack:
+        run = _stack[-1]
+    if isinstance(run, Run):
+        run._buffer.flush()
+    return _register_model(store(), name, model, run=run, alias=alias)
+
+
+def get_run(run_id: str) -> dict:
+    _flush_all()
+    return store().runs.get(run_id)
+
+
+def search_runs(
+    experiment: str | None = None,
+    filter: str | None = None,
+    order_by: str | None = None,
+    limit: int = 100,
+) -> list[dict]:
+    """Runs matching a filter such as ``"metrics.auc > 0.8 and params.model = 'rf'"``,
+    sorted by ``order_by`` (e.g. ``"-metrics.auc"``; newest first by default)."""
+    _flush_all()
+    target = store()
+    target.runs.mark_crashed()
+    return target.runs.search(experiment=experiment, filter=filter, order_by=order_by, limit=limit).runs
+
+
+def _flush_all() -> None:
+    for buffer in list(_buffers.values()):
+        buffer.flush()
+
+
+def _end_open_runs_at_exit() -> None:
+    # A script that dies of an uncaught exception leaves its runs failed, not finished.
+    status = "failed" if _died_of_exception else "finished"
+    while _stack:
+        try:
+            end_run(status, run=_stack[0])
+        except Exception as exc:
+            warnings.warn(f"nbops could not end runs at exit: {exc}", RuntimeWarning, stacklevel=1)
+            break
+
+
+_died_of_exception = False
+_previous_excepthook = sys.excepthook
+
+
+def _note_uncaught_exception(kind, value, tb):
+    global _died_of_exception
+    _died_of_exception = True
+    _previous_excepthook(kind, value, tb)
+
+
+sys.excepthook = _note_uncaught_exception
+# Registered after the metric buffer's flush, so it runs before it (atexit is LIFO).
+atexit.register(_end_open_runs_at_exit)
