@@ -1,0 +1,104 @@
+"""Coded diagnostics: what cannot be converted, where, and how to fix it.
+
+Every diagnostic is anchored to a cell (index and id) and, where known, a line of that
+cell's source, so the Lab view can jump to it and the CLI can print ``cell 3, line 2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+__all__ = ["CODES", "Diagnostic", "has_errors"]
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+
+#: code -> (severity, title). The README table is generated from and checked against this.
+CODES: dict[str, tuple[str, str]] = {
+    # tags
+    "NB101": (ERROR, "unknown nbops tag"),
+    "NB102": (ERROR, "malformed step or after tag"),
+    "NB103": (WARNING, "tag looks like a misspelt nbops tag"),
+    "NB104": (ERROR, "cell has two step tags"),
+    "NB105": (ERROR, "after: names a step that does not exist"),
+    "NB106": (ERROR, "steps form a cycle"),
+    "NB107": (ERROR, "cell has conflicting role tags"),
+    "NB108": (ERROR, "notebook has no step cells"),
+    "NB109": (ERROR, "parameters cell is not literal assignments"),
+    # IPython syntax
+    "NB201": (ERROR, "syntax error"),
+    "NB202": (ERROR, "shell command"),
+    "NB203": (ERROR, "%cd changes the working directory"),
+    "NB204": (ERROR, "%run executes another file"),
+    "NB205": (ERROR, "unsupported magic"),
+    "NB210": (INFO, "display-only magic dropped"),
+    "NB211": (INFO, "timing/capture magic unwrapped"),
+    "NB212": (INFO, "package install harvested into dependencies"),
+    "NB213": (INFO, "magic translated to Python"),
+    # analysis
+    "NB301": (ERROR, "name defined only in an untagged cell"),
+    "NB302": (ERROR, "name defined only in a skipped cell"),
+    "NB303": (ERROR, "undefined name"),
+    "NB304": (ERROR, "star import"),
+    "NB305": (ERROR, "function writes a global"),
+    "NB306": (WARNING, "function or class defined twice"),
+    "NB307": (INFO, "library function reads a parameter: made a keyword argument"),
+    "NB308": (ERROR, "library function reads notebook data"),
+    "NB309": (ERROR, "setup or library cell uses parameters or step data"),
+    "NB310": (ERROR, "test cell uses a name the pipeline does not produce"),
+    "NB311": (WARNING, "library cell runs statements"),
+    "NB312": (ERROR, "step uses a name defined only by a later step"),
+    "NB313": (WARNING, "library function reads notebook data: made a keyword argument"),
+    # runs
+    "NB401": (WARNING, "cells were executed out of order"),
+    "NB402": (ERROR, "cell failed in the clean run"),
+    "NB403": (INFO, "output differs between two clean runs"),
+    "NB404": (ERROR, "generated step does not reproduce the notebook"),
+    "NB405": (ERROR, "generated package failed to run"),
+    "NB406": (ERROR, "generated tests failed"),
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    cell_index: int | None = None
+    cell_id: str | None = None
+    line: int | None = None
+    suggestion: str | None = None
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise KeyError(f"unknown diagnostic code {self.code!r}")
+
+    @property
+    def severity(self) -> str:
+        return CODES[self.code][0]
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code][1]
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity
+        data["title"] = self.title
+        return data
+
+    def format(self) -> str:
+        where = []
+        if self.cell_index is not None:
+            where.append(f"cell {self.cell_index}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        place = (", ".join(where) + ": ") if where else ""
+        text = f"{self.code} {self.severity}: {place}{self.message}"
+        if self.suggestion:
+            text += f"\n    fix: {self.suggestion}"
+        return text
+
+
+def has_errors(diagnostics) -> bool:
+    return any(d.severity == ERROR for d in diagnostics)

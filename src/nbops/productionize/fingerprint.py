@@ -1,0 +1,285 @@
+"""Fingerprints of values and the comparison the generated tests rely on.
+
+This module is copied verbatim into every generated package (as ``_fingerprint.py``) and
+executed inside the golden-run kernel, so it imports only the standard library at the top;
+numpy, pandas and scikit-learn are used only when a value already comes from them.
+
+A fingerprint is JSON: type, shape, dtypes, a content hash, summary statistics, the value
+itself when it is small and JSON-friendly, and for fitted models predictions on a probe batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import pickle
+import sys
+from pathlib import Path
+
+__all__ = ["fingerprint", "type_path", "compare", "assert_reproduces", "save_value", "load_value"]
+
+SMALL_VALUE_BYTES = 1_000_000
+RTOL = 1e-7
+ATOL = 1e-12
+
+
+def type_path(value) -> str:
+    """Shortest public dotted path of ``type(value)``: ``pandas.DataFrame``, not ``pandas.core.frame…``."""
+    cls = type(value)
+    module = cls.__module__
+    if module == "builtins":
+        return cls.__qualname__
+    parts = module.split(".")
+    for end in range(1, len(parts) + 1):
+        candidate = ".".join(parts[:end])
+        owner = sys.modules.get(candidate)
+        if owner is not None and getattr(owner, cls.__qualname__, None) is cls:
+            return f"{candidate}.{cls.__qualname__}"
+    return f"{module}.{cls.__qualname__}"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _kind(value) -> str:
+    name = type_path(value)
+    if isinstance(value, bool) or value is None:
+        return "scalar"
+    if isinstance(value, (int, float, complex, str, bytes)):
+        return "scalar"
+    if name.startswith("numpy.") and hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+        return "scalar"
+    if name == "numpy.ndarray":
+        return "array"
+    if name in {"pandas.DataFrame", "pandas.Series", "pandas.Index"}:
+        return "frame"
+    if hasattr(value, "get_params") and (hasattr(value, "predict") or hasattr(value, "transform")):
+        return "model"
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return "container"
+    return "object"
+
+
+def _json_safe(value):
+    try:
+        text = json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return None
+    return value if len(text) <= 10_000 else None
+
+
+def fingerprint(value, probe=None) -> dict:
+    """Describe ``value``; ``probe`` is an input batch for models (predictions are recorded)."""
+    try:
+        return _fingerprint(value, probe)
+    except Exception as exc:  # a value we cannot describe still has a type
+        return {"type": type_path(value), "kind": "object", "hash": None, "error": repr(exc)[:200]}
+
+
+def _fingerprint(value, probe) -> dict:
+    kind = _kind(value)
+    fp: dict = {"type": type_path(value), "kind": kind}
+    if kind == "scalar":
+        item = value.item() if hasattr(value, "item") else value
+        fp["value"] = _json_safe(item) if not isinstance(item, (bytes, complex)) else None
+        fp["hash"] = _sha(repr(item).encode())
+    elif kind == "array":
+        fp.update(_array_fp(value))
+    elif kind == "frame":
+        fp.update(_frame_fp(value))
+    elif kind == "model":
+        fp.update(_model_fp(value, probe))
+    else:
+        fp["value"] = _json_safe(value) if kind == "container" else None
+        fp["length"] = len(value) if hasattr(value, "__len__") else None
+        try:
+            fp["hash"] = _sha(pickle.dumps(value, protocol=4))
+        except Exception:  # unpicklable: type and repr only
+            fp["hash"] = None
+            fp["repr"] = repr(value)[:200]
+    return fp
+
+
+def _stats(array) -> dict:
+    import numpy as np
+
+    if array.size == 0 or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        return {}
+    data = array.astype(float)
+    finite = data[np.isfinite(data)]
+    return {"mean": float(finite.mean()) if finite.size else None,
+            "std": float(finite.std()) if finite.size else None,
+            "min": float(finite.min()) if finite.size else None,
+            "max": float(finite.max()) if finite.size else None,
+            "nan": int(np.isnan(data).sum())}
+
+
+def _array_fp(array) -> dict:
+    import numpy as np
+
+    contiguous = np.ascontiguousarray(array)
+    data = contiguous.tobytes() if array.dtype != object else pickle.dumps(array.tolist())
+    return {"shape": list(array.shape), "dtype": str(array.dtype),
+            "hash": _sha(data + str(array.dtype).encode() + str(array.shape).encode()), "stats": _stats(array)}
+
+
+def _frame_fp(frame) -> dict:
+    import pandas as pd
+
+    if isinstance(frame, pd.Index):
+        frame = frame.to_series()
+    hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    if isinstance(frame, pd.DataFrame):
+        dtypes = {str(c): str(t) for c, t in frame.dtypes.items()}
+        columns = [str(c) for c in frame.columns]
+        numeric = frame.select_dtypes("number")
+        stats = {str(c): _stats(numeric[c].to_numpy()) for c in numeric.columns}
+    else:
+        dtypes, columns = {str(frame.name): str(frame.dtype)}, [str(frame.name)]
+        stats = {str(frame.name): _stats(frame.to_numpy())} if frame.dtype.kind in "biuf" else {}
+    return {"shape": list(frame.shape), "dtypes": dtypes, "columns": columns,
+            "hash": _sha(hashed + json.dumps(dtypes).encode()), "stats": stats}
+
+
+def _model_fp(model, probe) -> dict:
+    params = {k: repr(v) for k, v in model.get_params(deep=False).items()}
+    fp = {"params": params, "predictions": None}
+    try:
+        fp["hash"] = _sha(pickle.dumps(model, protocol=4))
+    except Exception:
+        fp["hash"] = None
+    if probe is not None:
+        method = getattr(model, "predict", None) or getattr(model, "transform")
+        try:
+            out = method(probe)
+            fp["predictions"] = [float(x) if not isinstance(x, str) else x for x in _flat(out)]
+        except Exception as exc:
+            fp["predictions_error"] = repr(exc)[:200]
+    return fp
+
+
+def _flat(out):
+    import numpy as np
+
+    return np.asarray(out).ravel().tolist()
+
+
+def probe_batch(model, candidates: dict):
+    """A few rows of a 2-D value shaped like the model's training input, or None."""
+    width = getattr(model, "n_features_in_", None)
+    names = list(getattr(model, "feature_names_in_", []))
+    if width is None:
+        return None
+    for value in candidates.values():
+        shape = getattr(value, "shape", None)
+        if not isinstance(shape, tuple) or len(shape) != 2 or shape[1] != width or shape[0] == 0:
+            continue
+        columns = [str(c) for c in getattr(value, "columns", [])]
+        if names and columns != [str(n) for n in names]:
+            continue
+        return value[:5] if not hasattr(value, "iloc") else value.iloc[:5]
+    return None
+
+
+def save_value(value, path: Path) -> bool:
+    """Pickle ``value`` to ``path`` if it is small enough to ship with the tests."""
+    try:
+        data = pickle.dumps(value, protocol=4)
+    except Exception:
+        return False
+    if len(data) > SMALL_VALUE_BYTES:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def load_value(path: Path):
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return math.isclose(a, b, rel_tol=RTOL, abs_tol=ATOL)
+
+
+def _close_nested(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close_nested(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close_nested(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return _close(float(a), float(b))
+    return a == b
+
+
+def compare(expected: dict, actual: dict) -> str | None:
+    """None when ``actual`` reproduces ``expected``, else what differs (one line)."""
+    if expected["type"] != actual["type"]:
+        return f"type {actual['type']} != recorded {expected['type']}"
+    for key in ("shape", "dtype", "dtypes", "columns", "length"):
+        if key in expected and expected.get(key) != actual.get(key):
+            return f"{key} {actual.get(key)} != recorded {expected.get(key)}"
+    if expected.get("nondeterministic"):
+        return None
+    kind = expected["kind"]
+    if kind == "model":
+        if expected.get("params") != actual.get("params"):
+            return f"model parameters {actual.get('params')} != recorded {expected.get('params')}"
+        if expected.get("predictions") is not None:
+            if not _close_nested(expected["predictions"], actual.get("predictions")):
+                return "predictions on the probe batch differ from the recorded ones"
+            return None
+    if expected.get("hash") is not None and expected.get("hash") == actual.get("hash"):
+        return None
+    if kind in {"scalar", "container"} and expected.get("value") is not None:
+        if _close_nested(expected["value"], actual.get("value")):
+            return None
+        return f"value {actual.get('value')!r} != recorded {expected['value']!r}"
+    if kind in {"array", "frame"} and expected.get("stats"):
+        if _close_nested(expected["stats"], actual.get("stats")):
+            return None  # equal up to float rounding
+        return f"summary statistics {actual.get('stats')} != recorded {expected['stats']}"
+    if expected.get("hash") is None:
+        return None  # nothing recorded beyond the type
+    return f"content hash {actual.get('hash')} != recorded {expected['hash']}"
+
+
+def assert_reproduces(expected: dict, value, golden_dir: Path | None = None) -> None:
+    """Assert ``value`` matches the recording; frames/arrays/floats compare with tolerances."""
+    probe = None
+    if expected.get("probe_file") and golden_dir is not None:
+        probe = load_value(Path(golden_dir) / expected["probe_file"])
+    problem = compare(expected, fingerprint(value, probe))
+    if problem is None and expected.get("value_file") and golden_dir is not None and not expected.get("nondeterministic"):
+        problem = _compare_values(load_value(Path(golden_dir) / expected["value_file"]), value)
+    assert problem is None, problem
+
+
+def _compare_values(recorded, value) -> str | None:
+    kind = _kind(recorded)
+    try:
+        if kind == "frame":
+            import pandas as pd
+            from pandas import testing
+
+            check = {pd.DataFrame: testing.assert_frame_equal, pd.Series: testing.assert_series_equal}
+            check.get(type(recorded), testing.assert_index_equal)(value, recorded, check_exact=False, rtol=RTOL)
+        elif kind == "array":
+            import numpy as np
+
+            if recorded.dtype.kind in "biufc":
+                np.testing.assert_allclose(value, recorded, rtol=RTOL, atol=ATOL)
+            else:
+                np.testing.assert_array_equal(value, recorded)
+        elif kind == "scalar" and isinstance(recorded, float):
+            assert _close(float(value), recorded), f"{value!r} != {recorded!r}"
+    except AssertionError as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else "values differ"
+    return None

@@ -1,0 +1,196 @@
+"""The golden run: the tagged cells, top to bottom, in a fresh kernel, with every step's
+inputs and outputs recorded. Run twice; outputs that differ are marked nondeterministic."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import Diagnostic
+
+__all__ = ["Recording", "golden_run"]
+
+_FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
+
+_PRELUDE = '''\
+import json as _nbops_json, types as _nbops_types, pathlib as _nbops_pathlib
+_nbops_fp = _nbops_types.ModuleType("_nbops_fp")
+exec(compile({source!r}, "_nbops_fp", "exec"), _nbops_fp.__dict__)
+_nbops_dir = _nbops_pathlib.Path({record_dir!r})
+_nbops_recording = {{"steps": {{}}, "metrics": {{}}, "environment": {{}}}}
+
+def _nbops_save():
+    (_nbops_dir / "fingerprints.json").write_text(_nbops_json.dumps(_nbops_recording, default=str, indent=1))
+
+def _nbops_record(step, group, names, save):
+    namespace = globals()
+    visible = {{k: v for k, v in namespace.items() if not k.startswith("_")}}
+    entry = _nbops_recording["steps"].setdefault(step, {{"inputs": {{}}, "outputs": {{}}}})
+    for name in names:
+        if name not in namespace:
+            continue
+        value = namespace[name]
+        probe = _nbops_fp.probe_batch(value, visible) if _nbops_fp._kind(value) == "model" else None
+        fp = _nbops_fp.fingerprint(value, probe)
+        if save:
+            rel = f"values/{{step}}__{{name}}.pkl"
+            if _nbops_fp.save_value(value, _nbops_dir / rel):
+                fp["value_file"] = rel
+            if probe is not None and _nbops_fp.save_value(probe, _nbops_dir / f"values/{{step}}__{{name}}.probe.pkl"):
+                fp["probe_file"] = f"values/{{step}}__{{name}}.probe.pkl"
+        entry[group][name] = fp
+    _nbops_save()
+'''
+
+_EPILOGUE = '''\
+import importlib.metadata as _nbops_md, sys as _nbops_sys, numbers as _nbops_numbers
+for _nbops_name in {metrics!r}:
+    _nbops_value = globals().get(_nbops_name)
+    if isinstance(_nbops_value, _nbops_numbers.Real) and not isinstance(_nbops_value, bool):
+        _nbops_recording["metrics"][_nbops_name] = float(_nbops_value)
+_nbops_dists = _nbops_md.packages_distributions()
+for _nbops_module in {modules!r}:
+    if _nbops_module in _nbops_sys.stdlib_module_names:
+        continue
+    for _nbops_dist in _nbops_dists.get(_nbops_module, [])[:1]:
+        _nbops_recording["environment"][_nbops_module] = [_nbops_dist, _nbops_md.version(_nbops_dist)]
+for _nbops_req in {requirements!r}:
+    try:
+        _nbops_recording["environment"]["req:" + _nbops_req] = [_nbops_req, _nbops_md.version(_nbops_req)]
+    except _nbops_md.PackageNotFoundError:
+        pass
+_nbops_recording["python"] = _nbops_sys.executable
+_nbops_recording["python_version"] = "%d.%d" % _nbops_sys.version_info[:2]
+_nbops_save()
+'''
+
+
+@dataclass
+class Recording:
+    directory: Path  # fingerprints.json and values/
+    steps: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    environment: dict = field(default_factory=dict)
+    python: str | None = None
+    python_version: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def save(self):
+        data = {"steps": self.steps, "metrics": self.metrics, "environment": self.environment,
+                "python_version": self.python_version}
+        (self.directory / "fingerprints.json").write_text(json.dumps(data, indent=1, default=str))
+
+
+def _requirement_names(requirements) -> list[str]:
+    import re
+
+    return [re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0] for r in requirements]
+
+
+def _build(plan, record_dir: Path, save_values: bool):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells, origin = [], []
+
+    def add(source, cell=None):
+        cells.append(new_code_cell(source))
+        origin.append(cell)
+
+    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), record_dir=str(record_dir)))
+    for code in [c for c in plan.setup + plan.library]:
+        add(code.source, code.cell)
+    params = "\n".join(f"{p.name} = {p.default!r}" for p in plan.params)
+    add(params)
+    for name in plan.order:
+        step = plan.steps[name]
+        inputs = list(step.inputs) + step.params
+        add(f"_nbops_record({name!r}, 'inputs', {inputs!r}, False)")
+        for code in step.cells:
+            add(code.source, code.cell)
+        add(f"_nbops_record({name!r}, 'outputs', {step.outputs!r}, {save_values!r})")
+    for test in plan.tests:
+        add(test.code.source, test.code.cell)
+    add(_EPILOGUE.format(metrics=plan.metric_names, modules=sorted(plan.imports),
+                         requirements=_requirement_names(plan.requirements)))
+    return new_notebook(cells=cells), origin
+
+
+def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int):
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb, origin = _build(plan, record_dir, save_values)
+    client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
+                            resources={"metadata": {"path": str(workdir)}})
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        return _failure(nb, origin, exc)
+    return []
+
+
+def _failure(nb, origin, exc) -> list[Diagnostic]:
+    for index, cell in enumerate(nb.cells):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            source = origin[index]
+            message = f"{errors[0]['ename']}: {errors[0]['evalue']}"
+            line = None
+            for frame in errors[0].get("traceback", []):
+                import re
+
+                found = re.findall(r"line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", frame))
+                if found:
+                    line = int(found[-1])
+            if source is None:
+                return [Diagnostic("NB402", f"the clean run failed in generated glue code: {message}")]
+            return [Diagnostic("NB402", f"cell raised {message} in a clean kernel", source.index, source.id, line,
+                               "run the notebook top to bottom after a kernel restart and fix the first failing cell")]
+    return [Diagnostic("NB402", f"the clean run failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")]
+
+
+def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir: Path | None = None,
+               timeout: int = 600, repeats: int = 2) -> Recording:
+    """Run the plan in fresh kernels; the first run's recording, with nondeterminism marked."""
+    record_dir = Path(record_dir)
+    record_dir.mkdir(parents=True, exist_ok=True)
+    workdir = Path(workdir or Path.cwd())
+    diags = _execute(plan, record_dir, True, kernel_name, workdir, timeout)
+    recording = _load(record_dir)
+    recording.diagnostics += diags
+    if diags:
+        return recording
+    for _ in range(repeats - 1):
+        with tempfile.TemporaryDirectory(prefix="nbops-golden-") as again:
+            diags = _execute(plan, Path(again), False, kernel_name, workdir, timeout)
+            if diags:
+                recording.diagnostics += diags
+                return recording
+            _mark_nondeterministic(recording, _load(Path(again)), plan)
+    recording.save()
+    return recording
+
+
+def _load(record_dir: Path) -> Recording:
+    path = record_dir / "fingerprints.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    return Recording(record_dir, data.get("steps", {}), data.get("metrics", {}), data.get("environment", {}),
+                     data.get("python"), data.get("python_version"))
+
+
+def _mark_nondeterministic(first: Recording, second: Recording, plan):
+    for step, entry in first.steps.items():
+        for name, fp in entry["outputs"].items():
+            other = second.steps.get(step, {}).get("outputs", {}).get(name)
+            if other is None:
+                continue
+            same_model = fp.get("kind") == "model" and fp.get("predictions") == other.get("predictions")
+            if fp.get("hash") != other.get("hash") and not same_model:
+                fp["nondeterministic"] = True
+                cell = plan.steps[step].cells[-1].cell if step in plan.steps else None
+                first.diagnostics.append(Diagnostic(
+                    "NB403", f"{step}.{name} differs between two clean runs; tests check its type and shape only",
+                    cell.index if cell else None, cell.id if cell else None, None,
+                    "seed the random generator (e.g. random_state=seed) to make it reproducible"))

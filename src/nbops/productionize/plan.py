@@ -1,0 +1,343 @@
+"""Notebook -> plan: which cell goes where, what each step reads and writes, and what is wrong.
+
+Static analysis proposes; the golden run (``golden.py``) proves.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from . import library as lib
+from .analysis import BUILTINS, CellFacts, analyse
+from .dag import Edge, order_steps
+from .diagnostics import Diagnostic
+from .parameters import Param, read_parameters
+from .syntax import normalize
+from .tags import Cell, read_cells
+
+__all__ = ["CellCode", "StepPlan", "TestPlan", "Plan", "build_plan", "package_name"]
+
+
+@dataclass
+class CellCode:
+    cell: Cell
+    source: str
+    tree: ast.Module | None
+    facts: CellFacts
+
+    def reparse(self, source: str):
+        self.source, self.tree = source, ast.parse(source)
+        self.facts = analyse(self.tree)
+
+
+@dataclass
+class StepPlan:
+    name: str
+    function: str
+    cells: list[CellCode] = field(default_factory=list)
+    inputs: dict[str, str] = field(default_factory=dict)  # name -> producing step
+    params: list[str] = field(default_factory=list)
+    setup_names: list[str] = field(default_factory=list)
+    library_names: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    mutated_inputs: list[str] = field(default_factory=list)
+    after: list = field(default_factory=list)  # (step name, cell)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "function": self.function,
+                "cells": [{"index": c.cell.index, "id": c.cell.id} for c in self.cells],
+                "inputs": [{"name": n, "from": s} for n, s in self.inputs.items()],
+                "params": self.params, "outputs": self.outputs}
+
+
+@dataclass
+class TestPlan:
+    code: CellCode
+    inputs: dict[str, str] = field(default_factory=dict)  # name -> producing step
+    params: list[str] = field(default_factory=list)
+    setup_names: list[str] = field(default_factory=list)
+    library_names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    package: str
+    params: list[Param] = field(default_factory=list)
+    setup: list[CellCode] = field(default_factory=list)
+    library: list[CellCode] = field(default_factory=list)
+    steps: dict[str, StepPlan] = field(default_factory=dict)
+    tests: list[TestPlan] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    imports: set[str] = field(default_factory=set)
+    setup_defs: set[str] = field(default_factory=set)
+    library_defs: set[str] = field(default_factory=set)
+    metric_names: list[str] = field(default_factory=list)
+    library_needs: list[str] = field(default_factory=list)  # setup names lib.py imports
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def param_names(self) -> set[str]:
+        return {p.name for p in self.params}
+
+    def dag(self) -> dict:
+        return {"order": self.order, "steps": [self.steps[n].to_dict() for n in self.order],
+                "edges": [e.to_dict() for e in self.edges], "metrics": self.metric_names}
+
+
+def package_name(notebook_name: str) -> str:
+    stem = re.sub(r"\.ipynb$", "", notebook_name.rsplit("/", 1)[-1])
+    ident = re.sub(r"\W+", "_", stem).strip("_").lower() or "pipeline"
+    if ident[0].isdigit():
+        ident = "nb_" + ident
+    return ident + "_pipeline" if not ident.endswith("pipeline") else ident
+
+
+def build_plan(nb, package: str) -> Plan:
+    plan = Plan(package)
+    cells, plan.diagnostics = read_cells(nb)
+    codes: list[CellCode] = []
+    for cell in cells:
+        normalized = normalize(cell.source, cell.index, cell.id)
+        if cell.converted:
+            plan.diagnostics += normalized.diagnostics
+            plan.requirements += normalized.requirements
+        codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree)))
+    _Builder(plan, codes).build()
+    return plan
+
+
+class _Builder:
+    def __init__(self, plan: Plan, codes: list[CellCode]):
+        self.plan, self.codes = plan, codes
+        self.converted = [c for c in codes if c.cell.converted]
+
+    def diag(self, code, message, cell_code=None, line=None, suggestion=None):
+        cell = cell_code.cell if cell_code else None
+        self.plan.diagnostics.append(Diagnostic(code, message, cell.index if cell else None,
+                                                cell.id if cell else None, line, suggestion))
+
+    def build(self):
+        plan = self.plan
+        self.check_execution_order()
+        by_role = lambda role: [c for c in self.codes if c.cell.role == role]  # noqa: E731
+        params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
+        plan.params, plan.diagnostics = params, plan.diagnostics + diags
+        plan.setup, plan.library = by_role("setup"), by_role("library")
+        plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
+        plan.library_defs = {n for c in plan.library for n in c.facts.defs}
+        self.check_cell_hygiene()
+        self.check_setup_and_library()
+        self.fix_library_globals()
+        self.resolve_steps()
+        self.resolve_tests()
+        if not plan.steps:
+            self.diag("NB108", "no cell is tagged step:NAME, so there is nothing to run",
+                      suggestion="tag the cells that load, transform and train as step:load, step:train, ...")
+        plan.order, plan.edges, diags = order_steps(plan.steps)
+        plan.diagnostics += diags
+        for code in self.converted:
+            plan.imports |= {m for m in code.facts.imports.values() if m}
+
+    def check_execution_order(self):
+        last = None
+        for code in self.codes:
+            count = code.cell.execution_count
+            if count is None:
+                continue
+            if last is not None and count < last[0]:
+                self.diag("NB401", f"cell {code.cell.index} ran (count {count}) before cell {last[1].cell.index} "
+                          f"(count {last[0]}); the clean run executes top to bottom and is what the package reproduces",
+                          code, suggestion="restart the kernel and run all cells to check the notebook still works in order")
+                return
+            last = (count, code)
+
+    def check_cell_hygiene(self):
+        seen: dict[str, CellCode] = {}
+        for code in self.converted:
+            for module, line in code.facts.star_imports:
+                self.diag("NB304", f"'from {module} import *' hides which names the cell uses", code, line,
+                          f"import the names explicitly: from {module} import name1, name2")
+            for function, name, line in code.facts.global_writes:
+                self.diag("NB305", f"function {function}() assigns the global {name!r}", code, line,
+                          f"return {name} from {function}() and assign the result where it is called")
+            for name, line in code.facts.functions.items():
+                if name in seen and seen[name] is not code:
+                    self.diag("NB306", f"{name} is defined again (first in cell {seen[name].cell.index}); "
+                              "the pipeline uses the definition that runs last", code, line,
+                              "give one of the definitions another name")
+                seen[name] = code
+
+    def check_setup_and_library(self):
+        plan = self.plan
+        for role, codes, known in (("setup", plan.setup, plan.setup_defs),
+                                   ("library", plan.library, plan.setup_defs | plan.library_defs)):
+            for code in codes:
+                for name, line in code.facts.refs.items():
+                    if name in known or name in BUILTINS or name in code.facts.deferred:
+                        continue
+                    if name in plan.param_names or self.defining_cells(name):
+                        self.diag("NB309", f"{role} cell uses {name!r} at module level, but {name!r} is "
+                                  "a parameter or step data", code, line,
+                                  f"move the code that uses {name!r} into a step")
+                    else:
+                        self.undefined(name, code, line)
+            for code in plan.library:
+                if code.facts.other_statements:
+                    self.diag("NB311", "library cell runs statements besides def, class, import and assignments; "
+                              "they run when lib.py is imported", code, code.facts.other_statements[0],
+                              "move those statements into a step")
+
+    def defining_cells(self, name: str) -> list[CellCode]:
+        return [c for c in self.codes if name in c.facts.defs or name in c.facts.mutations]
+
+    def undefined(self, name, code, line):
+        self.diag("NB303", f"{name!r} is not defined in any cell", code, line,
+                  f"define {name!r} in a setup or step cell, or import it")
+
+    def fix_library_globals(self):
+        plan = self.plan
+        defaults = {p.name: repr(p.default) for p in plan.params}
+        needs: set[str] = set()
+        for code in plan.library:
+            if code.tree is None:
+                continue
+            for found in lib.free_globals(code.source, code.cell.index):
+                keywords: dict[str, str | None] = {}
+                for name, line in found.names.items():
+                    if name in BUILTINS or name in plan.library_defs:
+                        continue
+                    if name in plan.setup_defs:
+                        needs.add(name)
+                    elif name in plan.param_names:
+                        keywords[name] = defaults[name]
+                    elif self.defining_cells(name):
+                        keywords[name] = None
+                    else:
+                        self.undefined(name, code, line)
+                if keywords:
+                    self.add_keywords(code, found, keywords)
+        plan.library_needs = sorted(needs)
+
+    def add_keywords(self, code: CellCode, found, keywords):
+        callers = [c for c in self.converted if c.cell.role in {"step", "test"}]
+        safe = all(lib.direct_calls_only(c.tree, found.function) for c in callers) and not any(
+            found.function in c.facts.refs for c in self.plan.library if c is not code)
+        data = [n for n, default in keywords.items() if default is None]
+        new_source = lib.add_keyword_parameters(code.source, found.function, keywords) if safe else None
+        if new_source is None:
+            for name in data or list(keywords):
+                self.diag("NB308", f"{found.function}() reads the notebook global {name!r}", code, found.names[name],
+                          f"add {name} as a parameter: def {found.function}(..., {name}) and pass it where it is called")
+            return
+        code.reparse(new_source)
+        for caller in callers:
+            if caller.tree is not None and any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == found.function
+                                               for n in ast.walk(caller.tree)):
+                caller.reparse(lib.add_call_keywords(caller.source, found.function, list(keywords)))
+        for name in keywords:
+            if name in data:
+                self.diag("NB313", f"{found.function}() reads the notebook global {name!r}; it is now a keyword "
+                          "argument passed at every call", code, found.names[name],
+                          f"consider def {found.function}(..., {name}) in the notebook too")
+            else:
+                self.diag("NB307", f"{found.function}() reads the parameter {name!r}; it is now a keyword "
+                          "argument defaulting to the parameter's value", code, found.names[name])
+
+    def classify(self, name, line, code, producer, local, target):
+        """Record where ``name`` read by a step/test comes from; False if it is not available."""
+        plan = self.plan
+        if name in local or name in BUILTINS:
+            return True
+        if name in producer:
+            target.inputs.setdefault(name, producer[name])
+        elif name in plan.param_names:
+            target.params.append(name) if name not in target.params else None
+        elif name in plan.setup_defs:
+            target.setup_names.append(name) if name not in target.setup_names else None
+        elif name in plan.library_defs:
+            target.library_names.append(name) if name not in target.library_names else None
+        else:
+            return False
+        return True
+
+    def resolve_steps(self):
+        plan = self.plan
+        producer: dict[str, str] = {}
+        local: dict[str, set[str]] = {}
+        for code in self.converted:
+            cell = code.cell
+            if cell.role != "step":
+                continue
+            step = plan.steps.get(cell.step)
+            if step is None:
+                function = cell.step if cell.step not in self.all_defs() else cell.step + "_step"
+                step = plan.steps[cell.step] = StepPlan(cell.step, function)
+                local[cell.step] = set()
+            step.cells.append(code)
+            step.after += [(name, cell) for name in cell.after]
+            if cell.metrics:
+                names = code.facts.outputs or list(code.facts.refs)
+                plan.metric_names += [n for n in names if n not in plan.metric_names and n not in BUILTINS]
+            for name, line in code.facts.refs.items():
+                producing = {k: v for k, v in producer.items() if v != step.name}
+                if not self.classify(name, line, code, producing, local[step.name], step):
+                    self.missing(name, line, code, f"step {step.name!r}", cell.step)
+            for name in code.facts.mutations:
+                if name in step.inputs and name not in step.mutated_inputs:
+                    step.mutated_inputs.append(name)
+            for name in code.facts.outputs:
+                if name not in step.outputs:
+                    step.outputs.append(name)
+            for name in list(code.facts.defs) + list(code.facts.mutations):
+                producer[name] = step.name
+            local[step.name] |= set(code.facts.defs) | set(code.facts.mutations)
+        self.producer = producer
+
+    def resolve_tests(self):
+        for code in self.converted:
+            if code.cell.role != "test":
+                continue
+            test = TestPlan(code)
+            for name, line in code.facts.refs.items():
+                if not self.classify(name, line, code, self.producer, set(), test):
+                    self.missing(name, line, code, "test cell", None, code_for="NB310")
+            self.plan.tests.append(test)
+
+    def all_defs(self) -> set[str]:
+        if not hasattr(self, "_all_defs"):
+            self._all_defs = {n for c in self.codes for n in c.facts.defs} | self.plan.param_names
+        return self._all_defs
+
+    def missing(self, name, line, code, who, step, code_for=None):
+        sources = self.defining_cells(name)
+        if not sources:
+            return self.undefined(name, code, line)
+        source = sources[-1].cell
+        if code_for == "NB310":
+            return self.diag("NB310", f"test cell uses {name!r}, which no step produces", code, line,
+                             f"tag cell {source.index} as a step, or compute {name!r} in the test cell")
+        if source.role == "step":
+            return self.diag("NB312", f"{who} uses {name!r}, which only the later step {source.step!r} "
+                             f"(cell {source.index}) defines", code, line,
+                             f"move cell {source.index} before cell {code.cell.index}, or define {name!r} earlier")
+        role = _suggest_role(sources[-1])
+        where = "skip" if source.role == "skip" else "untagged"
+        suggestion = f"tag cell {source.index} as {role or f'step:{step}'}"
+        if source.role == "skip":
+            suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
+        self.diag("NB302" if source.role == "skip" else "NB301",
+                  f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+
+
+def _suggest_role(code: CellCode) -> str | None:
+    facts = code.facts
+    data = [n for n in facts.defs if n not in facts.imports and n not in facts.functions]
+    if facts.defs and not data and facts.functions:
+        return "library"
+    if facts.defs and not data:
+        return "setup"
+    return None

@@ -1,0 +1,250 @@
+"""IPython syntax -> plain Python, with one policy per magic.
+
+IPython's own ``TransformerManager`` turns magics (indented ones included) into
+``get_ipython().run_line_magic(...)`` calls; each call is then dropped, unwrapped, harvested,
+translated, or reported with a coded diagnostic and a suggested rewrite.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic
+
+__all__ = ["NormalizedCell", "normalize"]
+
+DROP_LINE = {
+    "matplotlib", "config", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport",
+    "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource", "pfile", "who", "whos", "who_ls",
+    "lsmagic", "magic", "precision", "pprint", "xmode", "history", "timeit", "colors",
+    "autosave", "load_ext", "notebook", "qtconsole", "page", "doctest_mode", "debug", "pdb",
+}
+DROP_CELL = {"html", "markdown", "latex", "svg", "javascript", "js", "timeit"}
+UNWRAP_CELL = {"time", "capture", "prun"}
+SHELL_CELL = {"bash", "sh", "script", "system", "sx", "perl", "ruby", "python2"}
+INSTALLERS = {"pip", "conda", "mamba"}
+_PY2_PRINT = re.compile(r"^\s*print\s+[^\s(=.,]")
+_PY2_EXCEPT = re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:")
+
+
+@dataclass
+class NormalizedCell:
+    source: str  # plain Python ("" when nothing is left)
+    tree: ast.Module | None
+    requirements: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+_manager = None
+
+
+def _transform(source: str) -> str:
+    global _manager
+    if _manager is None:
+        from IPython.core.inputtransformer2 import TransformerManager  # lazy: costs ~130 ms
+
+        _manager = TransformerManager()
+    return _manager.transform_cell(source)
+
+
+def normalize(source: str, cell_index: int | None = None, cell_id: str | None = None) -> NormalizedCell:
+    policy = _Policy(cell_index, cell_id)
+    text = policy.rewrite(source, line_offset=0)
+    tree = None
+    if text is not None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            policy.syntax_error(source, exc, 0)
+            text = None
+    return NormalizedCell(text or "", tree, policy.requirements, policy.diagnostics)
+
+
+def _magic_call(node: ast.AST):
+    """(method, [str args]) if node is ``get_ipython().method('a', 'b')`` else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return None
+    owner = node.func.value
+    if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_ipython"):
+        return None
+    args = [a.value if isinstance(a, ast.Constant) else None for a in node.args]
+    return node.func.attr, args
+
+
+class _Policy:
+    def __init__(self, cell_index, cell_id):
+        self.cell_index, self.cell_id = cell_index, cell_id
+        self.requirements: list[str] = []
+        self.diagnostics: list[Diagnostic] = []
+
+    def diag(self, code, message, line=None, suggestion=None):
+        self.diagnostics.append(Diagnostic(code, message, self.cell_index, self.cell_id, line, suggestion))
+
+    def syntax_error(self, original: str, exc: SyntaxError, line_offset: int):
+        line = (exc.lineno or 1) + line_offset
+        lines = original.splitlines()
+        bad = lines[line - 1] if 0 < line <= len(lines) else ""
+        suggestion = None
+        for number, text in enumerate(lines, 1):
+            if _PY2_PRINT.match(text):
+                line, bad = number, text
+                body = text.strip()[len("print"):].strip()
+                suggestion = f"print({body})  # Python 3 print is a function"
+                break
+            if _PY2_EXCEPT.match(text):
+                line, bad = number, text
+                name, _, var = text.strip()[len("except"):].rstrip(":").partition(",")
+                suggestion = f"except {name.strip()} as {var.strip()}:"
+                break
+        what = "Python 2 syntax" if suggestion else f"invalid syntax ({exc.msg})"
+        self.diag("NB201", f"{what}: {bad.strip()!r}", line, suggestion or "fix the syntax so the cell runs in Python 3")
+
+    def rewrite(self, source: str, line_offset: int) -> str | None:
+        """Plain Python for ``source`` or None when it does not parse."""
+        try:
+            text = _transform(source)
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            self.syntax_error(source, exc, line_offset)
+            return None
+        if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+            call = _magic_call(tree.body[0].value)
+            if call and call[0] == "run_cell_magic":
+                return self.cell_magic(call[1], line_offset)
+        lines = text.splitlines(keepends=True)
+        edits = []  # (first line, last line, replacement)
+        for node in ast.walk(tree):
+            call = _magic_call(node)
+            if not call:
+                continue
+            statement = _enclosing_statement(tree, node)
+            whole = isinstance(statement, ast.Expr) and statement.value is node
+            line = node.lineno + line_offset
+            replacement = self.line_magic(call, whole, line)
+            if replacement is not None and whole:
+                indent = lines[statement.lineno - 1][: statement.col_offset]
+                body = "".join(indent + r + "\n" for r in replacement) if replacement else ""
+                if not body and indent:
+                    body = indent + "pass\n"
+                edits.append((statement.lineno, statement.end_lineno, body))
+        for first, last, body in sorted(edits, reverse=True):
+            lines[first - 1:last] = [body]
+        return "".join(lines)
+
+    def cell_magic(self, args, line_offset) -> str | None:
+        name, _line, body = (args + [None, None, None])[:3]
+        body = body or ""
+        where = line_offset + 1
+        if name in UNWRAP_CELL:
+            self.diag("NB211", f"%%{name} unwrapped: its body runs as plain code", where)
+            return self.rewrite(body, line_offset + 1)
+        if name in DROP_CELL:
+            self.diag("NB210", f"%%{name} cell dropped (display only)", where)
+            return ""
+        if name == "writefile":
+            target = (_line or "").split()[-1] if (_line or "").split() else "file.txt"
+            self.diag("NB213", f"%%writefile translated to pathlib.Path({target!r}).write_text(...)", where)
+            return f"import pathlib\npathlib.Path({target!r}).write_text({body!r})\n"
+        if name in SHELL_CELL:
+            self.diag("NB202", f"%%{name} cell runs a shell script", where,
+                      "run the commands with subprocess.run([...], check=True) in a step, or move them out of the notebook")
+            return ""
+        self.diag("NB205", f"%%{name} cell magic has no Python equivalent", where,
+                  "rewrite the cell in plain Python or tag it skip")
+        return ""
+
+    def line_magic(self, call, whole: bool, line: int) -> list[str] | None:
+        method, args = call
+        if method == "system":
+            return self.shell(args[0] or "", whole, line)
+        if method == "getoutput":
+            self.diag("NB202", f"shell output capture '!{args[0]}'", line,
+                      f"subprocess.run({_argv(args[0] or '')!r}, capture_output=True, text=True, check=True).stdout.splitlines()")
+            return None
+        if method != "run_line_magic":
+            self.diag("NB205", f"get_ipython().{method}(...) has no Python equivalent", line,
+                      "rewrite it in plain Python or tag the cell skip")
+            return None
+        name, rest = (args + [None, None])[:2]
+        rest = rest or ""
+        if name in INSTALLERS:
+            return self.install(name, rest, whole, line)
+        if name in DROP_LINE:
+            self.diag("NB210", f"%{name} dropped (display or session only)", line)
+            return [] if whole else None
+        if name == "time":
+            self.diag("NB211", "%time unwrapped: the statement runs as plain code", line)
+            inner = self.rewrite(rest, line - 1) if whole else None
+            return inner.splitlines() if inner is not None else None
+        if name == "env" and "=" in rest.replace(" ", "=", 1) and whole:
+            key, value = re.split(r"\s*=\s*|\s+", rest.strip(), maxsplit=1)
+            self.diag("NB213", f"%env translated to os.environ[{key!r}] = {value!r}", line)
+            return ["import os", f"os.environ[{key!r}] = {value!r}"]
+        if name == "env":
+            self.diag("NB210", "%env display dropped", line)
+            return [] if whole else None
+        if name == "mkdir" and whole:
+            paths = [p for p in shlex.split(rest) if not p.startswith("-")]
+            self.diag("NB213", "%mkdir translated to os.makedirs(..., exist_ok=True)", line)
+            return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
+        if name == "cd":
+            self.diag("NB203", f"%cd {rest} changes the working directory", line,
+                      "make the directory a parameter and build paths from it: pathlib.Path(data_dir) / 'file.csv'")
+            return None
+        if name == "run":
+            self.diag("NB204", f"%run {rest} executes another file", line,
+                      "move that code into a library cell, or import it as a module")
+            return None
+        self.diag("NB205", f"%{name} has no Python equivalent", line, "rewrite the line in plain Python or tag the cell skip")
+        return None
+
+    def install(self, tool, rest, whole, line) -> list[str] | None:
+        words = shlex.split(rest)
+        if not words or words[0] != "install" or tool != "pip":
+            self.diag("NB205", f"%{tool} {rest} is not a pip install", line, "declare the dependency in pyproject.toml")
+            return None
+        reqs = [w for w in words[1:] if not w.startswith("-")]
+        if any(w in {"-r", "--requirement", "-e", "--editable"} for w in words):
+            self.diag("NB205", f"%{tool} {rest}: requirement files and editable installs cannot be harvested", line,
+                      "list the packages explicitly: %pip install pandas scikit-learn")
+            return None
+        self.requirements += reqs
+        self.diag("NB212", f"{' '.join(reqs)} added to the package dependencies", line)
+        return [] if whole else None
+
+    def shell(self, command: str, whole: bool, line: int) -> list[str] | None:
+        words = _argv(command)
+        if words[:2] == ["pip", "install"] or words[1:3] == ["-m", "pip"]:
+            start = words.index("install") if "install" in words else 0
+            return self.install("pip", " ".join(words[start:]), whole, line)
+        self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
+        return None
+
+
+def _argv(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _shell_suggestion(words: list[str]) -> str:
+    if words and words[0] in {"wget", "curl"}:
+        url = next((w for w in words[1:] if "://" in w), "URL")
+        out = None
+        for flag in ("-O", "-o", "--output", "--output-document"):
+            if flag in words and words.index(flag) + 1 < len(words):
+                out = words[words.index(flag) + 1]
+        out = out or url.rstrip("/").rsplit("/", 1)[-1] or "data"
+        return f"urllib.request.urlretrieve({url!r}, {out!r})  # after: import urllib.request"
+    return f"subprocess.run({words!r}, check=True)  # after: import subprocess"
+
+
+def _enclosing_statement(tree: ast.Module, target: ast.AST) -> ast.stmt | None:
+    """The innermost statement that contains ``target``."""
+    containing = [node for node in ast.walk(tree)
+                  if isinstance(node, ast.stmt) and any(child is target for child in ast.walk(node))]
+    return min(containing, key=lambda node: sum(1 for _ in ast.walk(node)), default=None)
