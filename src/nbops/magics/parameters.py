@@ -7,8 +7,23 @@ import json
 from pathlib import Path
 
 
-def parameter_names(notebook_path: str | None) -> list[str]:
-    """Variables assigned by the cell tagged ``parameters`` (empty when none is found)."""
+PAPERMILL_HEADER = "# Parameters"
+
+
+def parameter_names(notebook_path: str | None, history: list[str] = ()) -> list[str]:
+    """Variables of the notebook's ``parameters`` cell and of papermill's injected one.
+
+    The kernel knows its notebook file when a Jupyter server started it; under papermill
+    it does not, but papermill's injected cell (``# Parameters`` first) is in the history.
+    """
+    names = _tagged_cell_names(notebook_path)
+    for source in history:
+        if source.lstrip().startswith(PAPERMILL_HEADER):
+            names += [n for n in assigned_names(source) if n not in names]
+    return names
+
+
+def _tagged_cell_names(notebook_path: str | None) -> list[str]:
     if not notebook_path:
         return []
     try:

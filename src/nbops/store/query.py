@@ -43,7 +43,7 @@ _TOKEN_PATTERN = (
     | (?P<op><=|>=|!=|<>|==|=|<|>)
     | (?P<punct>[(),])
     | (?P<field>(?:metrics|params|tags)\.(?:`[^`]+`|[\w\-./]+)|[A-Za-z_]\w*)
-    )""",
+    )"""
 )
 
 
@@ -144,8 +144,9 @@ class _Parser:
         kind, text = self._take()
         if (kind, text) == ("punct", "("):
             inner = self._or()
-            if self._take() != ("punct", ")"):
+            if self._peek() != ("punct", ")"):
                 raise self._error("a '(' is not closed")
+            self.pos += 1
             return inner
         if kind != "field":
             raise self._error(f"expected a field such as metrics.auc, got {text!r}")

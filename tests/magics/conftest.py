@@ -1,0 +1,35 @@
+"""A real IPython kernel (the test interpreter's) logging into the test's project."""
+
+from __future__ import annotations
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+
+class Kernel:
+    def __init__(self, client):
+        self.client = client
+
+    def run(self, code: str, timeout: float = 60) -> dict:
+        """Execute ``code``; return its outputs grouped by kind and the error, if any."""
+        outputs: list[dict] = []
+
+        def hook(msg):
+            if msg["msg_type"] in ("stream", "display_data", "execute_result", "error", "comm_msg", "comm_open"):
+                outputs.append({"type": msg["msg_type"], **msg["content"]})
+
+        reply = self.client.execute_interactive(code, output_hook=hook, timeout=timeout, store_history=True)
+        return {"status": reply["content"]["status"], "reply": reply["content"], "outputs": outputs}
+
+
+@pytest.fixture
+def kernel(project):
+    import os
+
+    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"))
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project), startup_timeout=60)
+    try:
+        yield Kernel(client)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)

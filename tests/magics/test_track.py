@@ -1,0 +1,114 @@
+import json
+
+import pytest
+
+from nbops.store import open_store
+
+
+def html_of(result) -> str:
+    return "".join(o.get("data", {}).get("text/html", "") for o in result["outputs"] if o["type"] == "display_data")
+
+
+def errors_of(result) -> list[dict]:
+    return [o for o in result["outputs"] if o["type"] == "error"]
+
+
+def only_run(project, experiment):
+    runs = open_store(project / ".nbops").runs.search(experiment=experiment).runs
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_cell_magic_tracks_params_metrics_and_shows_a_summary(kernel, project):
+    assert kernel.run("%load_ext nbops")["status"] == "ok"
+    kernel.run("lr = 0.05\nmodel = 'rf'")
+    result = kernel.run(
+        "%%track churn --params lr,model --metrics auc --name first\n"
+        "import nbops\n"
+        "for i in range(30):\n    nbops.log_metric('loss', 1 / (i + 1))\n"
+        "auc = 0.91"
+    )
+    assert result["status"] == "ok", result
+    run = only_run(project, "churn")
+    assert run["status"] == "finished" and run["name"] == "first"
+    assert run["params"] == {"lr": "0.05", "model": "rf"}
+    assert run["metrics"] == {"loss": pytest.approx(1 / 30), "auc": 0.91}
+    summary = html_of(result)
+    assert run["id"] in summary and "finished" in summary and "auc" in summary
+    # the live chart is an ipywidgets Output holding a plotly figure
+    widget_states = [o for o in result["outputs"] if o["type"] == "comm_open"]
+    assert any(s["data"]["state"].get("_model_name") == "OutputModel" for s in widget_states)
+    cells = open_store(project / ".nbops").provenance.get(run["id"])["cells"]
+    assert "log_metric" in cells[0]["source"]
+
+
+def test_cell_magic_failure_marks_run_failed_and_reraises(kernel, project):
+    kernel.run("%load_ext nbops")
+    result = kernel.run("%%track churn\nraise ValueError('boom')")
+    assert result["status"] == "error" and result["reply"]["ename"] == "ValueError"
+    assert only_run(project, "churn")["status"] == "failed"
+
+
+def test_line_magic_tracks_following_cells_until_end(kernel, project):
+    kernel.run("%load_ext nbops")
+    assert kernel.run("%track sweep --name manual --tag owner=ana")["status"] == "ok"
+    kernel.run("import nbops\nnbops.log_metric('acc', 0.5)")
+    kernel.run("nbops.log_metric('acc', 0.75)")
+    result = kernel.run("%track --end")
+    assert result["status"] == "ok"
+    run = only_run(project, "sweep")
+    assert run["status"] == "finished" and run["tags"] == {"owner": "ana"} and run["metrics"] == {"acc": 0.75}
+    cells = open_store(project / ".nbops").provenance.get(run["id"])["cells"]
+    assert [c["source"] for c in cells] == ["%track sweep --name manual --tag owner=ana", "import nbops\nnbops.log_metric('acc', 0.5)", "nbops.log_metric('acc', 0.75)"]
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("%track", "name the experiment"),
+        ("%track --end", "no %track run is active"),
+        ("%track exp --bogus", "unrecognized arguments: --bogus"),
+        ("%%track exp --params 1x\npass", "'1x' is not a variable name"),
+        ("%%track exp --params undefined_thing\npass", "undefined_thing, not defined"),
+        ("%%track exp --metrics missing_metric\npass", "missing_metric, not defined after the cell ran"),
+        ("%%track exp --tag novalue\npass", "tag 'novalue' is not key=value"),
+        ("%%track exp --metrics text\ntext = 'high'", "metric 'text' got str"),
+    ],
+)
+def test_bad_magic_arguments_are_one_line_usage_errors(kernel, line, message):
+    kernel.run("%load_ext nbops")
+    result = kernel.run(line)
+    assert result["status"] == "error"
+    assert result["reply"]["ename"] == "UsageError", result["reply"]
+    assert message in result["reply"]["evalue"]
+    shown = [o["text"] for o in result["outputs"] if o["type"] == "stream" and o["name"] == "stderr"]
+    shown += ["\n".join(o["traceback"]) for o in errors_of(result)]
+    assert len(shown) == 1 and message in shown[0]
+    assert "Traceback" not in shown[0] and shown[0].strip().count("\n") == 0
+
+
+def test_magics_under_papermill_pick_up_injected_parameters(project, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    parameters = nbformat.v4.new_code_cell("alpha = 0.1\nepochs = 3")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbops"),
+        parameters,
+        nbformat.v4.new_code_cell("%%track pm --metrics score\nscore = alpha * epochs"),
+    ]
+    source, output = tmp_path / "train.ipynb", tmp_path / "out.ipynb"
+    nbformat.write(notebook, source)
+    import os
+
+    os.environ["NBOPS_HOME"] = str(project / ".nbops")
+    papermill.execute_notebook(str(source), str(output), parameters={"alpha": 0.5, "epochs": 4},
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    run = only_run(project, "pm")
+    assert run["params"] == {"alpha": "0.5", "epochs": "4"}
+    assert run["metrics"] == {"score": 2.0}
+    executed = json.loads(output.read_text())
+    assert "finished" in json.dumps(executed["cells"][-1]["outputs"])

@@ -1,0 +1,95 @@
+import pytest
+
+from nbops.errors import FilterSyntaxError, InvalidValueError
+from nbops.store.query import compile_filter, parse_sort
+
+
+def make_runs(store):
+    import time
+
+    ids = {}
+    for name, model, auc in [("a", "rf", 0.71), ("b", "rf", 0.93), ("c", "gb", 0.85), ("d", "gb", None)]:
+        run_id = store.runs.create("churn", name=name, params={"model": model, "depth": len(name) * 3}, tags={"team": "x" if name < "c" else "y"})
+        if auc is not None:
+            store.metrics.write([(run_id, "auc", 0, auc, time.time())])
+        ids[name] = run_id
+    store.runs.end(ids["a"])
+    return ids
+
+
+def names(page):
+    return [r["name"] for r in page.runs]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("metrics.auc > 0.8", {"b", "c"}),
+        ("metrics.auc > 0.8 and params.model = 'rf'", {"b"}),
+        ("params.model = 'gb' or metrics.auc < 0.75", {"a", "c", "d"}),
+        ("(params.model = \"rf\") and not_a_keyword_free = 1", None),
+        ("tags.team = 'y'", {"c", "d"}),
+        ("status = 'finished'", {"a"}),
+        ("params.model in ('rf', 'gb') and metrics.auc >= 0.85", {"b", "c"}),
+        ("name like 'b%'", {"b"}),
+        ("params.depth > 2", {"a", "b", "c", "d"}),
+        ("metrics.`auc` != 0.71", {"b", "c"}),
+    ],
+)
+def test_filters_select_the_runs_a_user_means(store, query, expected):
+    make_runs(store)
+    if expected is None:
+        with pytest.raises(FilterSyntaxError, match="not_a_keyword_free"):
+            store.runs.search(filter=query)
+        return
+    assert set(names(store.runs.search(filter=query))) == expected
+
+
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ("metrics.auc >", "ends too early"),
+        ("metrics.auc ~ 3", "cannot read '~ 3'"),
+        ("bogus = 1", "unknown field 'bogus'"),
+        ("(metrics.auc > 1", "not closed"),
+        ("metrics.auc > 1 extra", "unexpected 'extra'"),
+        ("params. = 1", "cannot read"),
+    ],
+)
+def test_bad_filters_name_the_bad_part(query, fragment):
+    with pytest.raises(FilterSyntaxError) as caught:
+        compile_filter(query)
+    assert fragment in str(caught.value)
+
+
+def test_sort_by_metric_puts_missing_values_last_and_paginates(store):
+    make_runs(store)
+    first = store.runs.search(order_by="-metrics.auc", limit=2)
+    assert names(first) == ["b", "c"]
+    second = store.runs.search(order_by="-metrics.auc", limit=2, cursor=first.next_cursor)
+    assert names(second) == ["a", "d"]
+    assert second.next_cursor is None
+    ascending = store.runs.search(order_by="metrics.auc asc")
+    assert names(ascending) == ["a", "c", "b", "d"]
+
+
+def test_pagination_visits_every_run_once(store):
+    for i in range(23):
+        store.runs.create("many", name=str(i), params={"i": i})
+    seen, cursor = [], None
+    while True:
+        page = store.runs.search(order_by="params.i", limit=5, cursor=cursor)
+        seen += names(page)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [str(i) for i in range(23)]
+
+
+def test_sort_and_limit_and_cursor_errors_are_clear(store):
+    with pytest.raises(InvalidValueError, match="sort 'colour'"):
+        parse_sort("colour")
+    with pytest.raises(InvalidValueError, match="limit 0"):
+        store.runs.search(limit=0)
+    with pytest.raises(InvalidValueError, match="cursor"):
+        store.runs.search(cursor="garbage!")
