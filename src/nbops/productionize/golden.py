@@ -34,11 +34,12 @@ def _nbops_record(step, group, names, save):
         value = namespace[name]
         probe = _nbops_fp.probe_batch(value, visible) if _nbops_fp._kind(value) == "model" else None
         fp = _nbops_fp.fingerprint(value, probe)
-        if save:
+        if save and fp["kind"] != "model":  # models are checked by predictions on the probe batch
             rel = f"values/{{step}}__{{name}}.pkl"
             if _nbops_fp.save_value(value, _nbops_dir / rel):
                 fp["value_file"] = rel
-            if probe is not None and _nbops_fp.save_value(probe, _nbops_dir / f"values/{{step}}__{{name}}.probe.pkl"):
+        if save and probe is not None:
+            if _nbops_fp.save_value(probe, _nbops_dir / f"values/{{step}}__{{name}}.probe.pkl"):
                 fp["probe_file"] = f"values/{{step}}__{{name}}.probe.pkl"
         entry[group][name] = fp
     _nbops_save()

@@ -115,6 +115,7 @@ def write_tree(files: dict[str, str | bytes], out_dir: Path) -> Path:
     """Write ``files`` to a fresh temporary directory beside ``out_dir``; return it."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the package is an ordinary directory
     for relative, content in files.items():
         path = staging / relative
         path.parent.mkdir(parents=True, exist_ok=True)

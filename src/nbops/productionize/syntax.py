@@ -43,6 +43,11 @@ _manager = None
 
 def _transform(source: str) -> str:
     global _manager
+    try:
+        ast.parse(source)
+        return source  # plain Python needs no IPython (and never pays for importing it)
+    except SyntaxError:
+        pass
     if _manager is None:
         from IPython.core.inputtransformer2 import TransformerManager  # lazy: costs ~130 ms
 

@@ -1,0 +1,240 @@
+"""Static part of productionize: tags, magics, def/use analysis, library globals, DAG.
+
+No kernel runs here; every fixture's static diagnostics are asserted exactly.
+"""
+
+import ast
+import subprocess
+import sys
+
+import pipeline_notebooks as nbs
+import pytest
+from pipeline_notebooks import _nb, code
+
+from nbops.productionize import analyse_notebook
+from nbops.productionize.analysis import analyse
+from nbops.productionize.syntax import normalize
+
+
+def codes(plan):
+    return [(d.code, d.cell_index, d.line) for d in plan.diagnostics]
+
+
+@pytest.mark.parametrize("build, expected", [
+    (nbs.training, []),
+    (nbs.magics, [("NB210", 0, 1), ("NB212", 2, 2), ("NB211", 3, 1)]),
+    (nbs.kale, []),
+    (nbs.out_of_order, [("NB401", 2, None)]),
+    (nbs.notebook_globals, [("NB313", 1, 2), ("NB307", 1, 2)]),
+    (lambda: nbs.notebook_globals(safe=False), [("NB308", 1, 2)]),
+    (nbs.python2, [("NB201", 1, 1)]),
+    (nbs.wget, [("NB202", 0, 1)]),
+    (nbs.untagged_dependency, [("NB301", 2, 1)]),
+], ids=["training", "magics", "kale", "out_of_order", "globals", "globals_unsafe", "python2", "wget", "untagged"])
+def test_fixture_diagnostics_are_exact(build, expected):
+    assert codes(analyse_notebook(build(), "pkg")) == expected
+
+
+def test_training_plan_has_four_steps_with_resolved_inputs():
+    plan = analyse_notebook(nbs.training(), "pkg")
+    assert plan.order == ["load", "features", "train", "evaluate"]
+    assert plan.steps["features"].inputs == {"raw": "load"}
+    assert plan.steps["train"].inputs == {"data": "features"}
+    assert sorted(plan.steps["train"].params) == ["max_depth", "n_estimators", "seed", "test_size"]
+    assert plan.steps["evaluate"].inputs == {"model": "train", "X_test": "train", "y_test": "train"}
+    assert plan.tests[0].inputs == {"auc": "evaluate", "X_train": "train", "X_test": "train", "data": "features"}
+    assert [(p.name, p.type) for p in plan.params] == [
+        ("n_estimators", "int"), ("test_size", "float"), ("max_depth", "int"), ("seed", "int")]
+
+
+def test_kale_aliases_map_to_roles_and_prev_adds_an_edge():
+    plan = analyse_notebook(nbs.kale(), "pkg")
+    assert plan.order == ["generate", "stats", "metrics"]
+    assert [p.name for p in plan.params] == ["n", "scale"]
+    assert plan.library_defs == {"noisy"} and plan.setup_defs == {"statistics", "random"}
+    assert {(e.source, e.target, e.kind) for e in plan.edges} >= {("generate", "stats", "after")}
+    assert plan.metric_names == ["mean", "spread"]
+
+
+def test_print_in_skipped_cell_is_not_converted():
+    plan = analyse_notebook(nbs.kale(), "pkg")
+    assert all(c.cell.index != 4 for s in plan.steps.values() for c in s.cells)
+
+
+def test_untagged_dependency_suggests_the_tag():
+    (diag,) = analyse_notebook(nbs.untagged_dependency(), "pkg").diagnostics
+    assert diag.suggestion == "tag cell 1 as step:area"
+    assert "radius" in diag.message
+
+
+def test_untagged_imports_suggest_setup_and_skipped_defs_say_skip():
+    nb = _nb(code("import math"), code("def f(x):\n    return x", "skip"), code("y = f(math.pi)", "step:a"))
+    plan = analyse_notebook(nb, "pkg")
+    assert [(d.code, d.suggestion) for d in plan.diagnostics] == [
+        ("NB302", "remove the skip tag of cell 1 and tag it as library"),
+        ("NB301", "tag cell 0 as setup"),
+    ]
+
+
+def test_tag_errors():
+    nb = _nb(
+        code("a = 1", "step:one", "step:two"),
+        code("b = 2", "step:three", "after:nowhere"),
+        code("c = 3", "nbops:stpe"),
+        code("d = 4", "paramters"),
+        code("e = 5", "step:", "skip"),
+        code("f = 6", "setup", "test"),
+    )
+    assert codes(analyse_notebook(nb, "pkg")) == [
+        ("NB104", 0, None), ("NB101", 2, None), ("NB103", 3, None), ("NB102", 4, None), ("NB107", 5, None),
+        ("NB105", 1, None)]
+
+
+def test_cycle_through_after_tags_is_an_error():
+    nb = _nb(code("a = 1", "step:first", "after:second"), code("b = a + 1", "step:second"))
+    assert [d.code for d in analyse_notebook(nb, "pkg").diagnostics] == ["NB106"]
+
+
+def test_no_steps_is_an_error():
+    assert [d.code for d in analyse_notebook(_nb(code("x = 1")), "pkg").diagnostics] == ["NB108"]
+
+
+def test_step_cells_with_one_name_join_in_order_and_names_are_versioned():
+    nb = _nb(
+        code("df = [3, 1, 2]", "step:load"),
+        code("df.sort()", "step:clean"),
+        code("n = len(df)", "step:load"),
+        code("top = df[0]", "step:use"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert [c.cell.index for c in plan.steps["load"].cells] == [0, 2]
+    assert plan.steps["clean"].inputs == {"df": "load"}
+    assert plan.steps["clean"].mutated_inputs == ["df"]
+    assert plan.steps["use"].inputs == {"df": "clean"}  # the nearest earlier step that changed it
+
+
+def test_star_import_global_write_and_redefinition():
+    nb = _nb(
+        code("from math import *", "setup"),
+        code("def f():\n    global counter\n    counter = 1\n\ndef g():\n    return 1", "library"),
+        code("def g():\n    return 2\nx = g()", "step:a"),
+    )
+    assert codes(analyse_notebook(nb, "pkg")) == [("NB304", 0, 1), ("NB305", 1, 3), ("NB306", 2, 1)]
+
+
+def test_setup_cell_using_a_parameter_is_an_error():
+    nb = _nb(code("seed = 1", "parameters"), code("import random\nrandom.seed(seed)", "setup"),
+             code("x = random.random()", "step:a"))
+    assert codes(analyse_notebook(nb, "pkg")) == [("NB309", 1, 2)]
+
+
+def test_parameters_cell_must_be_literals():
+    nb = _nb(code("a = 1\nb: float = 2\nc = a * 2\nd = None", "parameters"), code("x = a", "step:s"))
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB109", 0, 3)]
+    assert [(p.name, p.type, p.default, p.optional) for p in plan.params] == [
+        ("a", "int", 1, False), ("b", "float", 2, False), ("d", "str", None, True)]
+
+
+def test_library_function_reading_parameter_and_data_is_rewritten():
+    plan = analyse_notebook(nbs.notebook_globals(), "pkg")
+    assert plan.library[0].source.startswith("def apply(values, *, bias, power=2):")
+    (weigh,) = plan.steps["weigh"].cells
+    assert weigh.source == "weights = apply(values, bias=bias, power=power)\n"
+    assert plan.steps["weigh"].inputs == {"values": "prepare", "bias": "prepare"}
+    assert plan.steps["weigh"].params == ["power"]
+
+
+@pytest.mark.parametrize("source, defs, refs, mutations", [
+    ("x = x + 1", {"x"}, {"x"}, set()),
+    ("df.dropna(inplace=True)", set(), {"df"}, {"df"}),
+    ("model.fit(X, y)", set(), {"model", "X", "y"}, {"model"}),
+    ("for d in [a, b]:\n    d['k'] = 1", {"d"}, {"a", "b"}, {"a", "b"}),
+    ("total += 1", {"total"}, {"total"}, {"total"}),
+    ("frame['c'] = 0\nframe.attrs = {}", set(), {"frame"}, {"frame"}),
+    ("f = lambda q: q + k\nsq = [i * i for i in range(n)]", {"f", "sq"}, {"k", "range", "n"}, set()),
+    ("def g(a):\n    return a + scale", {"g"}, {"scale"}, set()),
+    ("np.random.shuffle(arr)", set(), {"np", "arr"}, {"arr"}),
+])
+def test_def_use_and_mutations(source, defs, refs, mutations):
+    facts = analyse(ast.parse(source))
+    assert set(facts.defs) == defs
+    assert set(facts.refs) == refs
+    assert set(facts.mutations) == mutations
+
+
+def test_loop_variables_and_imports_are_not_outputs():
+    facts = analyse(ast.parse("import os\nfor i in range(3):\n    acc = i\ndef h(): pass"))
+    assert facts.outputs == ["acc"]
+
+
+@pytest.mark.parametrize("source, expected, code", [
+    ("if flag:\n    %pip install tqdm\n", "if flag:\n    pass\n", "NB212"),
+    ("%%time\ny = 1\n", "y = 1\n", "NB211"),
+    ("%%capture out\ny = 1\n", "y = 1\n", "NB211"),
+    ("%time y = f()\n", "y = f()\n", "NB211"),
+    ("%matplotlib inline\nx = 1\n", "x = 1\n", "NB210"),
+    ("%load_ext autoreload\n%autoreload 2\n", "", "NB210"),
+    ("df?\n", "", "NB210"),
+    ("%env MODE=fast\n", "import os\nos.environ['MODE'] = 'fast'\n", "NB213"),
+    ("%mkdir -p out\n", "import os\nos.makedirs('out', exist_ok=True)\n", "NB213"),
+])
+def test_magic_policy(source, expected, code):
+    normalized = normalize(source)
+    assert normalized.source == expected
+    assert {d.code for d in normalized.diagnostics} == {code}
+
+
+@pytest.mark.parametrize("source, code, suggestion", [
+    ("!wget https://example.org/a.csv -O a.csv\n", "NB202", "urllib.request.urlretrieve('https://example.org/a.csv', 'a.csv')"),
+    ("!ls -la data\n", "NB202", "subprocess.run(['ls', '-la', 'data'], check=True)"),
+    ("files = !ls\n", "NB202", "subprocess.run(['ls'], capture_output=True"),
+    ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
+    ("%run other.py\n", "NB204", "library cell"),
+    ("%%bash\necho hi\n", "NB202", "subprocess.run"),
+    ("%sql SELECT 1\n", "NB205", "plain Python"),
+    ('print "a"\n', "NB201", 'print("a")'),
+    ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "NB201", "except ValueError as e:"),
+])
+def test_unconvertible_syntax_has_a_coded_suggestion(source, code, suggestion):
+    (diag,) = normalize(source, 3, "abc").diagnostics
+    assert (diag.code, diag.cell_index, diag.cell_id) == (code, 3, "abc")
+    assert suggestion in diag.suggestion
+
+
+def test_pip_installs_are_harvested():
+    assert normalize("!pip install -q pyyaml 'rich>=13'\n").requirements == ["pyyaml", "rich>=13"]
+
+
+_IMPORTS = """
+import sys, pipeline_notebooks as n
+from nbops.productionize import analyse_notebook
+import nbops.cli
+analyse_notebook(n.{fixture}(), 'p')
+print(sorted(m.split('.')[0] for m in sys.modules if m.split('.')[0] in {{'tornado', 'jupyter_server', 'ipykernel', 'IPython'}}))
+"""
+
+
+@pytest.mark.parametrize("fixture, allowed", [("training", set()), ("magics", {"IPython"})])
+def test_productionize_imports_no_server_or_kernel_code(fixture, allowed):
+    """Only IPython's input transformer, and only for cells that need it."""
+    here = __import__("pathlib").Path(__file__).parent
+    done = subprocess.run([sys.executable, "-c", _IMPORTS.format(fixture=fixture)], capture_output=True, text=True,
+                          cwd=here, check=True)
+    assert set(ast.literal_eval(done.stdout)) == allowed
+
+
+def test_no_module_imports_server_or_kernel_code_directly():
+    """The exporter's nbconvert and the golden run's nbclient bring jupyter_client along; we import none."""
+    import nbops.productionize as package
+
+    root = __import__("pathlib").Path(package.__file__).parent
+    found = []
+    for path in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.split(".")[0] in {"tornado", "jupyter_server", "ipykernel", "IPython"}:
+                    found.append((path.name, name, node.col_offset > 0))
+    assert found == [("syntax.py", "IPython.core.inputtransformer2", True)]  # lazily, inside a function
