@@ -96,7 +96,7 @@ values = [i * factor for i in range(10)]
 %%time
 total = sum(values)
 summary = json.dumps({"total": total})
-""", "step:summarize"),
+""", "step:summarize", "metrics"),
         code("assert total == 45 * factor", "test"),
     )
 
@@ -168,3 +168,20 @@ def untagged_dependency() -> nbformat.NotebookNode:
         code("radius = 2.0"),
         code("area = math.pi * radius ** 2", "step:area"),
     )
+
+
+def unseeded() -> nbformat.NotebookNode:
+    """A step whose output changes on every run."""
+    return _nb(
+        code("import random", "setup"),
+        code("noise = [random.random() for _ in range(3)]\nsize = len(noise)", "step:sample"),
+    )
+
+
+def failing() -> nbformat.NotebookNode:
+    return _nb(code("x = 1", "step:ok"), code("y = x / 0", "step:broken"))
+
+
+def kernel_only_state() -> nbformat.NotebookNode:
+    """A step whose value depends on running inside a kernel: the package cannot reproduce it."""
+    return _nb(code("import sys", "setup"), code("in_kernel = 'ipykernel' in sys.modules", "step:probe"))
