@@ -200,3 +200,33 @@ def test_nbconvert_to_pipeline(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert failed.returncode != 0
     assert "NB202 error: cell 0, line 1: shell command '!wget" in failed.stderr
+
+
+def test_package_logs_runs_and_metrics_to_nbops_when_installed(converted, tmp_path):
+    result = converted("training")
+    env = {"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "seed=3"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    metrics = json.loads(done.stdout)["metrics"]
+    query = "import json, nbops; print(json.dumps(nbops.search_runs('training')))"
+    (run,) = json.loads(subprocess.run([sys.executable, "-c", query], env=env, capture_output=True, text=True,
+                                       check=True).stdout)
+    assert run["status"] == "finished" and run["params"]["seed"] == "3"
+    assert run["metrics"] == pytest.approx(metrics)
+
+
+def test_package_runs_without_nbops_and_survives_a_broken_one(converted, tmp_path):
+    result = converted("out_of_order")
+    src = str(Path(result.package_dir) / "src")
+    # -S: no site-packages, so nbops (and everything else installed) is not importable
+    plain = subprocess.run([sys.executable, "-S", "-m", result.package, "run"], env={"PYTHONPATH": src},
+                           capture_output=True, text=True)
+    assert plain.returncode == 0, plain.stderr
+    broken = tmp_path / "nbops"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("def start_run(*a, **k):\n    raise OSError('store is read-only')\n")
+    done = subprocess.run([sys.executable, "-S", "-m", result.package, "run"],
+                          env={"PYTHONPATH": f"{src}:{tmp_path}"}, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "nbops tracking is off for this run: store is read-only" in done.stderr
