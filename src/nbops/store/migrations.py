@@ -140,3 +140,96 @@ def m0001_tracking(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0002_drift")
+def m0002_drift(db: Database) -> None:
+    db.executescript(
+        """
+        -- A drift reference: per-column sketches of a logged dataset (never its rows).
+        CREATE TABLE drift_references (
+            dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id),
+            rows INTEGER NOT NULL,
+            bins INTEGER NOT NULL,
+            top_k INTEGER NOT NULL,
+            format INTEGER NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE drift_reference_columns (
+            dataset_id INTEGER NOT NULL REFERENCES drift_references(dataset_id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('continuous','categorical','discrete','boolean')),
+            source TEXT,            -- the datetime column a derived part (col.hour) came from
+            sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums... (nbops.drift.serialization)
+            PRIMARY KEY (dataset_id, feature)
+        ) WITHOUT ROWID;
+        -- One checked window of current data against a reference.
+        CREATE TABLE drift_windows (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,  -- the dataset or model name the check was asked for
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            model_version_id INTEGER REFERENCES model_versions(id),
+            window TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            features INTEGER NOT NULL,
+            drifted INTEGER NOT NULL,
+            share_drifted REAL NOT NULL,
+            dataset_drift INTEGER NOT NULL,
+            sketch BLOB,            -- the window's sketch, for overlays and merging windows
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX drift_windows_by_subject ON drift_windows(subject, created_at);
+        -- The decision per feature and window (the heatmap).
+        CREATE TABLE drift_features (
+            window_id INTEGER NOT NULL REFERENCES drift_windows(id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            tier TEXT NOT NULL CHECK (tier IN ('ok','warn','drift')),
+            statistic TEXT NOT NULL,
+            effect REAL,
+            threshold REAL,
+            p_value REAL,
+            p_adjusted REAL,
+            n_reference INTEGER NOT NULL,
+            n_current INTEGER NOT NULL,
+            note TEXT,
+            PRIMARY KEY (window_id, feature)
+        ) WITHOUT ROWID;
+        -- Every statistic of every feature and window (timelines: one query).
+        CREATE TABLE drift_results (
+            window_id INTEGER NOT NULL REFERENCES drift_windows(id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            statistic TEXT NOT NULL,
+            value REAL,
+            p_value REAL,
+            p_adjusted REAL,
+            PRIMARY KEY (window_id, feature, statistic)
+        ) WITHOUT ROWID;
+        CREATE INDEX drift_results_by_feature ON drift_results(feature, statistic, window_id);
+        CREATE TABLE drift_alert_rules (
+            id INTEGER PRIMARY KEY,
+            subject TEXT NOT NULL,  -- dataset or model name; '*' for every subject
+            name TEXT NOT NULL,
+            statistic TEXT NOT NULL,
+            threshold REAL NOT NULL,
+            consecutive INTEGER NOT NULL DEFAULT 1,
+            cooldown INTEGER NOT NULL DEFAULT 0,
+            features TEXT,          -- JSON list, or NULL for every feature
+            created_at REAL NOT NULL,
+            UNIQUE (subject, name)
+        );
+        CREATE TABLE drift_alert_events (
+            id INTEGER PRIMARY KEY,
+            window_id INTEGER NOT NULL REFERENCES drift_windows(id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            features TEXT NOT NULL, -- JSON list of the features that fired
+            message TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            seen_at REAL
+        );
+        CREATE INDEX drift_alert_events_unseen ON drift_alert_events(created_at) WHERE seen_at IS NULL;
+        """
+    )

@@ -38,18 +38,20 @@ class Runs:
 
     def __init__(self, db: Database):
         self.db = db
+        self._experiment_ids: dict[str, int] = {}  # experiments are never deleted
 
     # -- writing -------------------------------------------------------------------
     def experiment_id(self, name: str) -> int:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(f"experiment name {name!r} is not valid: use a non-empty string")
-        conn = self.db.connection()
-        row = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row[0]
+        cached = self._experiment_ids.get(name)
+        if cached is not None:
+            return cached
         with self.db.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (name, time.time()))
-            return conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
+            found = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
+        self._experiment_ids[name] = found
+        return found
 
     def create(
         self,

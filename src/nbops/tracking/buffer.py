@@ -9,9 +9,12 @@ process dies stops beating and is marked crashed.
 from __future__ import annotations
 
 import atexit
+import sqlite3
 import threading
 import warnings
 import weakref
+from collections import deque
+from typing import Callable
 
 from ..store import Store
 
@@ -21,13 +24,15 @@ HEARTBEAT_INTERVAL = 5.0
 
 
 class MetricBuffer:
+    """Points waiting to be written. ``points`` is a deque: appends and pops are atomic,
+    so the logging thread never takes a lock."""
+
     def __init__(self, store: Store, flush_size: int = FLUSH_SIZE, flush_interval: float = FLUSH_INTERVAL):
         self.store = store
         self.flush_size = flush_size
         self.flush_interval = flush_interval
-        self.points: list[tuple] = []
+        self.points: deque[tuple] = deque()
         self.open_runs: set[str] = set()
-        self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
@@ -35,11 +40,17 @@ class MetricBuffer:
         _live_buffers.add(self)
 
     def add(self, point: tuple) -> None:
-        with self._lock:
-            self.points.append(point)
-            full = len(self.points) >= self.flush_size
-        if full:
+        self.points.append(point)
+        if len(self.points) >= self.flush_size:
+            self.full()
+
+    def full(self) -> None:
+        """Called by loggers when ``flush_size`` points wait: the flusher takes them, unless
+        it has fallen far behind, in which case the logger writes (back-pressure)."""
+        if len(self.points) >= 4 * self.flush_size or self._thread is None:
             self.flush()
+        else:
+            self._wake.set()
 
     def track(self, run_id: str) -> None:
         self.open_runs.add(run_id)
@@ -48,18 +59,22 @@ class MetricBuffer:
     def untrack(self, run_id: str) -> None:
         self.open_runs.discard(run_id)
 
-    def flush(self) -> None:
-        """Write every buffered point now (in the caller's thread)."""
+    def flush(self, then: Callable[[sqlite3.Connection], None] | None = None) -> None:
+        """Write every buffered point now, in the caller's thread; ``then`` runs in the same
+        transaction. The buffer's lock is always taken before the database's, never after,
+        so two threads flushing cannot wait on each other."""
         with self._write_lock:
-            with self._lock:
-                points, self.points = self.points, []
-            if not points:
+            pop = self.points.popleft
+            batch = [pop() for _ in range(len(self.points))]
+            if not batch and then is None:
                 return
             try:
-                self.store.metrics.write(points)
+                with self.store.transaction() as conn:
+                    self.store.metrics.write(batch, conn=conn)
+                    if then is not None:
+                        then(conn)
             except BaseException:
-                with self._lock:  # keep them for the next attempt
-                    self.points[:0] = points
+                self.points.extendleft(reversed(batch))  # keep them for the next attempt
                 raise
 
     def close(self) -> None:
@@ -78,6 +93,7 @@ class MetricBuffer:
         tick = 0
         while not self._stopped:
             self._wake.wait(self.flush_interval)
+            self._wake.clear()
             if self._stopped:
                 return
             tick += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -26,6 +27,8 @@ class Run:
         self.name = name
         self.status = "running"
         self._buffer = buffer
+        self._points = buffer.points
+        self._flush_size = buffer.flush_size
         self._next_step: dict[str, int] = {}
         self._listeners: list[MetricListener] = []
         self._on_end: list[Callable[["Run"], None]] = []
@@ -41,10 +44,15 @@ class Run:
         if key not in self._next_step:
             check_key("metric", key)
         self._next_step[key] = step + 1
-        self._ensure_open()
-        self._buffer.add((self.id, key, step, value, time.time()))
-        for listener in self._listeners:
-            listener(self.id, key, step, value)
+        if self.status != "running":
+            self._ensure_open()
+        points = self._points
+        points.append((self.id, key, step, value, time.time()))
+        if len(points) >= self._flush_size:
+            self._buffer.full()
+        if self._listeners:
+            for listener in self._listeners:
+                listener(self.id, key, step, value)
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         for key, value in _mapping("metrics", metrics).items():
@@ -104,8 +112,8 @@ class Run:
     def end(self, status: str = "finished") -> None:
         if self.status != "running":
             return
-        self._buffer.flush()
-        self.store.runs.end(self.id, status)
+        # the last points and the end in one commit
+        self._buffer.flush(then=lambda conn: self.store.runs.end(self.id, status))
         self._buffer.untrack(self.id)
         self.status = status
         for callback in self._on_end:
@@ -167,11 +175,20 @@ def register_model(store: Store, name: str, model: Any, run: Run | str | None = 
 
 
 def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:
+    """Fit and keep the drift reference; data drift cannot score (e.g. nested objects) only warns,
+    because the dataset itself is already recorded."""
+    from ..drift import fit_reference, persistence
+    from ..errors import InvalidValueError as _Invalid
+
+    if isinstance(data, list):  # records -> columns
+        names = list(dict.fromkeys(key for row in data for key in row))
+        data = {name: [row.get(name) for row in data] for name in names}
     try:
-        from ..drift import persistence, fit_reference  # type: ignore[attr-defined]
-    except ImportError:  # drift support not installed in this build
+        reference = fit_reference(data)
+    except _Invalid as exc:
+        warnings.warn(f"dataset {dataset_id} logged without a drift reference: {exc}", RuntimeWarning, stacklevel=3)
         return
-    persistence.save_reference(store, dataset_id, fit_reference(data))
+    persistence.save_reference(store, dataset_id, reference)
 
 
 def _check_step(key: str, step: Any) -> int:
