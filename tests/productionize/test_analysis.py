@@ -238,3 +238,16 @@ def test_no_module_imports_server_or_kernel_code_directly():
                 if name.split(".")[0] in {"tornado", "jupyter_server", "ipykernel", "IPython"}:
                     found.append((path.name, name, node.col_offset > 0))
     assert found == [("syntax.py", "IPython.core.inputtransformer2", True)]  # lazily, inside a function
+
+
+def test_display_calls_are_dropped():
+    normalized = normalize("display(df)\nif x:\n    display(df.head())\ny = 1\n")
+    assert normalized.source == "if x:\n    pass\ny = 1\n"
+    assert [d.code for d in normalized.diagnostics] == ["NB210", "NB210"]
+
+
+def test_indent_keeps_multiline_strings_intact():
+    from nbops.productionize.codegen import indent
+
+    source = 'query = """\nSELECT 1\n"""\nif q:\n    run(query)'
+    assert indent(source) == '    query = """\nSELECT 1\n"""\n    if q:\n        run(query)'

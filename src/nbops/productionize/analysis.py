@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["CellFacts", "analyse", "BUILTINS"]
 
-BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "display", "get_ipython"}
+# get_ipython calls that survive normalization already have a coded diagnostic of their own
+BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "get_ipython"}
 
 MUTATING_METHODS = frozenset({
     "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InvalidValueError
 from .diagnostics import Diagnostic
 
 __all__ = ["Recording", "golden_run"]
@@ -122,11 +123,16 @@ def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdi
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
     nb, origin = _build(plan, record_dir, save_values)
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
                             resources={"metadata": {"path": str(workdir)}})
     try:
         client.execute()
+    except NoSuchKernel:
+        known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
+        raise InvalidValueError(f"kernel {kernel_name!r} is not installed; installed kernels: {known}") from None
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         return _failure(nb, origin, exc)
     return []

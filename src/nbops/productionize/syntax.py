@@ -122,6 +122,10 @@ class _Policy:
         lines = text.splitlines(keepends=True)
         edits = []  # (first line, last line, replacement)
         for node in ast.walk(tree):
+            if _is_display(node):
+                self.diag("NB210", "display(...) dropped (display only)", node.lineno + line_offset)
+                edits.append((node.lineno, node.end_lineno, _blank(lines[node.lineno - 1][: node.col_offset])))
+                continue
             call = _magic_call(node)
             if not call:
                 continue
@@ -131,9 +135,7 @@ class _Policy:
             replacement = self.line_magic(call, whole, line)
             if replacement is not None and whole:
                 indent = lines[statement.lineno - 1][: statement.col_offset]
-                body = "".join(indent + r + "\n" for r in replacement) if replacement else ""
-                if not body and indent:
-                    body = indent + "pass\n"
+                body = "".join(indent + r + "\n" for r in replacement) if replacement else _blank(indent)
                 edits.append((statement.lineno, statement.end_lineno, body))
         for first, last, body in sorted(edits, reverse=True):
             lines[first - 1:last] = [body]
@@ -227,6 +229,16 @@ class _Policy:
             return self.install("pip", " ".join(words[start:]), whole, line)
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
+
+
+def _is_display(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name) and node.value.func.id == "display")
+
+
+def _blank(indent: str) -> str:
+    """What replaces a removed statement: nothing at top level, ``pass`` inside a block."""
+    return indent + "pass\n" if indent else ""
 
 
 def _argv(command: str) -> list[str]:
