@@ -9,7 +9,7 @@ when its effect size passes the threshold AND its Benjamini–Hochberg-adjusted 
 is at most alpha AND it has at least ``min_n`` values (``decision``, ``policy``).
 """
 
-from nbops.drift.alerts import AlertRule, evaluate_rule, evaluate_rules
+from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, evaluate_rules
 from nbops.drift.api import compare
 from nbops.drift.decision import bh_adjust
 from nbops.drift.policy import DEFAULT, EVIDENTLY, EvidentlyPolicy, Policy, Rule, get_policy

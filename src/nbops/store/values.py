@@ -73,5 +73,8 @@ def sql_float(value: float) -> float | None:
     return None if value != value else value
 
 
-def read_float(value: float | None) -> float:
-    return math.nan if value is None else value
+def read_float(value: float | str | None) -> float:
+    """NULL is a NaN that SQLite could not keep; text is an infinity that JSON could not."""
+    if value is None:
+        return math.nan
+    return float(value)

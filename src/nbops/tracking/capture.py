@@ -6,6 +6,7 @@ cheap even when many runs start in a loop.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -85,6 +86,7 @@ def installed_packages() -> list[dict]:
     return _packages
 
 
+@functools.lru_cache(maxsize=1)
 def user_name() -> str | None:
     import getpass
 
