@@ -230,3 +230,38 @@ def test_package_runs_without_nbops_and_survives_a_broken_one(converted, tmp_pat
                           env={"PYTHONPATH": f"{src}:{tmp_path}"}, capture_output=True, text=True)
     assert done.returncode == 0
     assert "nbops tracking is off for this run: store is read-only" in done.stderr
+
+
+def _package_cli(result, *args, env=None, cwd=None):
+    base = {"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0"}
+    return subprocess.run([sys.executable, "-m", result.package, *map(str, args)], env={**base, **(env or {})},
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_package_runs_from_a_step_with_a_cache(converted, tmp_path):
+    result = converted("training")
+    cold = _package_cli(result, "run", "--from", "evaluate")
+    assert cold.returncode == 2 and "comes from step 'train', which did not run" in cold.stderr
+    assert _package_cli(result, "run", "--until", "train", "--cache", tmp_path).returncode == 0
+    assert not (tmp_path / "evaluate").exists()
+    resumed = _package_cli(result, "run-step", "evaluate", "--cache", tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["metrics"] == pytest.approx(result.metrics)
+
+
+def test_package_parameters_from_env_file_and_flags(converted, tmp_path):
+    result = converted("out_of_order")
+    (tmp_path / "params.yaml").write_text("offset: 20\n")
+    prefix = result.package.upper() + "_"
+    cases = [((), {}, 10), ((), {prefix + "OFFSET": "5"}, 5),
+             (("--params-file", tmp_path / "params.yaml"), {prefix + "OFFSET": "5"}, 20),
+             (("--params-file", tmp_path / "params.yaml", "-p", "offset=7"), {}, 7)]
+    for args, env, expected in cases:
+        done = _package_cli(result, "run", *args, env=env)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["params"]["offset"] == expected
+    listing = _package_cli(result, "params").stdout
+    assert listing.startswith(f"offset\tint\tdefault=10\tenv={prefix}OFFSET")
+    assert _package_cli(result, "steps").stdout.splitlines() == [
+        "make\tinputs: -\tparams: -\toutputs: base",
+        "shift\tinputs: base <- make\tparams: offset\toutputs: shifted"]

@@ -36,6 +36,10 @@ from . import steps, tracking
 from .params import Params
 
 
+class MissingInputError(RuntimeError):
+    """A step's input comes from a step that did not run and is not in the cache."""
+
+
 class StepSpec(NamedTuple):
     function: Callable
     inputs: dict[str, str]  # input name -> step producing it
@@ -77,7 +81,7 @@ def _input(result: PipelineResult, cache: Path | None, producer: str, name: str)
         return result.outputs[producer][name]
     path = cache / producer / f"{name}.pkl" if cache else None
     if path is None or not path.exists():
-        raise RuntimeError(f"step input {name!r} comes from step {producer!r}, which did not run; "
+        raise MissingInputError(f"step input {name!r} comes from step {producer!r}, which did not run; "
                            "run it first with the same cache directory")
     with open(path, "rb") as handle:
         return pickle.load(handle)
@@ -284,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except ValueError as exc:
+    except (ValueError, pipeline.MissingInputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 '''
