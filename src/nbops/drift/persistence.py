@@ -1,0 +1,255 @@
+"""Drift references, results and alerts in the nbops store (migration 0002_drift).
+
+References are stored per column as JSON sketches; each checked window stores its
+decision per feature (``drift_features``) and every statistic (``drift_results``), so a
+feature's drift over time is one query. Alert rules are evaluated when a window is saved
+and what fires is recorded in ``drift_alert_events`` for the Lab to notify.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, rule_values
+from nbops.drift.api import compare
+from nbops.drift.policy import Policy
+from nbops.drift.reference import Sketch
+from nbops.drift.report import DriftReport
+from nbops.drift.serialization import FORMAT, _column_from_dict, _column_to_dict, sketch_to_bytes
+from nbops.errors import InvalidValueError, NotFoundError
+
+DEFAULT_RULE = AlertRule(statistic="tier", threshold=2.0, name="drift")
+PRODUCTION_ALIAS = "production"
+
+
+def save_reference(store, dataset_id: int, reference: Sketch) -> None:
+    """Store ``reference`` for a logged dataset, replacing any earlier one."""
+    now = time.time()
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM drift_reference_columns WHERE dataset_id = ?", (dataset_id,))
+        conn.execute("DELETE FROM drift_references WHERE dataset_id = ?", (dataset_id,))
+        conn.execute(
+            "INSERT INTO drift_references (dataset_id, rows, bins, top_k, format, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (dataset_id, reference.rows, reference.bins, reference.top_k, FORMAT, now),
+        )
+        conn.executemany(
+            "INSERT INTO drift_reference_columns (dataset_id, feature, position, kind, source, sketch) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (dataset_id, name, i, sk.kind, reference.sources.get(name),
+                 json.dumps(_column_to_dict(sk), separators=(",", ":")))
+                for i, (name, sk) in enumerate(reference.columns.items())
+            ],
+        )
+
+
+def load_reference(store, dataset_id: int) -> Sketch:
+    conn = store.reader()
+    head = conn.execute("SELECT * FROM drift_references WHERE dataset_id = ?", (dataset_id,)).fetchone()
+    if head is None:
+        raise NotFoundError(
+            f"dataset {dataset_id} has no drift reference: log it with nbops.log_dataset(df, name) "
+            "so its reference is fitted"
+        )
+    rows = conn.execute(
+        "SELECT feature, source, sketch FROM drift_reference_columns WHERE dataset_id = ? ORDER BY position",
+        (dataset_id,),
+    ).fetchall()
+    columns = {r["feature"]: _column_from_dict(r["feature"], json.loads(r["sketch"])) for r in rows}
+    sources = {r["feature"]: r["source"] for r in rows if r["source"]}
+    return Sketch(columns, rows=head["rows"], sources=sources, bins=head["bins"], top_k=head["top_k"])
+
+
+def resolve(store, name: str) -> dict[str, Any]:
+    """The reference dataset for a model name (its production or latest version) or a dataset name.
+
+    A model wins over a dataset of the same name. Returns ``dataset_id``,
+    ``model_version_id`` (or None) and a readable ``subject``.
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidValueError(f"check_drift needs a dataset or model name, got {name!r}")
+    conn = store.reader()
+    if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
+        try:
+            version = store.models.version(name, PRODUCTION_ALIAS)
+        except NotFoundError:
+            version = store.models.version(name)
+        dataset_id = version.get("dataset_id")
+        if dataset_id is None and version.get("run_id"):
+            row = conn.execute(
+                "SELECT id FROM datasets WHERE run_id = ? AND role = 'train' ORDER BY created_at DESC, id DESC LIMIT 1",
+                (version["run_id"],),
+            ).fetchone()
+            dataset_id = row["id"] if row else None
+        if dataset_id is None:
+            raise NotFoundError(
+                f"model {name!r} v{version['version']} has no training dataset: log one with "
+                "nbops.log_dataset(df, name, role='train') in the run that registered it"
+            )
+        return {"dataset_id": dataset_id, "model_version_id": version["id"],
+                "subject": name, "label": f"{name} v{version['version']}"}
+    row = conn.execute(
+        "SELECT id FROM datasets WHERE name = ? ORDER BY created_at DESC, id DESC LIMIT 1", (name,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no model or dataset named {name!r}: log a dataset or register a model first")
+    return {"dataset_id": row["id"], "model_version_id": None, "subject": name, "label": name}
+
+
+def check_drift(reference_or_model_name, current: Any, *, window: str | None = None, store=None,
+                policy: "str | Policy" = "default") -> DriftReport:
+    """Score ``current`` against a stored reference, store the results, and evaluate alerts.
+
+    ``reference_or_model_name``: a model name (the dataset its production, else latest,
+    version was trained on) or a dataset name (its latest logging). A fitted ``Sketch`` or
+    a raw table is compared without storing anything, as ``compare`` does.
+    """
+    if isinstance(reference_or_model_name, str):
+        if store is None:
+            from nbops.store import open_store
+
+            store = open_store()
+        target = resolve(store, reference_or_model_name)
+        reference = load_reference(store, target["dataset_id"])
+    else:
+        return compare(reference_or_model_name, current, policy=policy, window=window)
+    label = window or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report = compare(reference, current, policy=policy, window=label)
+    window_id, fired = save_window(store, target, report)
+    report.summary.update(window_id=window_id, subject=target["subject"], reference=target["label"],
+                          dataset_id=target["dataset_id"], alerts=fired)
+    return report
+
+
+def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int, list[dict]]:
+    """Insert one window's results; returns its id and the alerts that fired."""
+    s = report.summary
+    now = time.time()
+    with store.transaction() as conn:
+        window_id = conn.execute(
+            "INSERT INTO drift_windows (subject, dataset_id, model_version_id, window, policy, rows, features, "
+            "drifted, share_drifted, dataset_drift, sketch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (target["subject"], target["dataset_id"], target.get("model_version_id"), s["window"], s["policy"],
+             s["rows_current"], s["features"], s["n_drifted"], s["share_drifted"], int(s["dataset_drift"]),
+             sketch_to_bytes(report.window), now),
+        ).lastrowid
+        conn.executemany(
+            "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
+            "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(window_id, f["feature"], f["kind"], f["tier"], f["statistic"], f["effect"], f["threshold"],
+              f["p_value"], f["p_adjusted"], f["n_reference"], f["n_current"], f["note"]) for f in report.features],
+        )
+        conn.executemany(
+            "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
+             for r in report.statistics],
+        )
+        fired = _fire_alerts(conn, target, window_id, report, now)
+    return window_id, fired
+
+
+def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
+    """Add or replace (by name) an alert rule for a dataset/model name, or '*' for all."""
+    name = rule.label
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM drift_alert_rules WHERE subject = ? AND name = ?", (subject, name))
+        return conn.execute(
+            "INSERT INTO drift_alert_rules (subject, name, statistic, threshold, consecutive, cooldown, features, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (subject, name, rule.statistic, rule.threshold, rule.consecutive, rule.cooldown,
+             json.dumps(list(rule.features)) if rule.features is not None else None, time.time()),
+        ).lastrowid
+
+
+def alert_rules(store_or_conn, subject: str) -> list[AlertRule]:
+    """Rules for ``subject`` (its own and '*'); the default 'drift' rule when there are none."""
+    conn = store_or_conn.reader() if hasattr(store_or_conn, "reader") else store_or_conn
+    rows = conn.execute(
+        "SELECT * FROM drift_alert_rules WHERE subject IN (?, '*') ORDER BY id", (subject,)
+    ).fetchall()
+    if not rows:
+        return [DEFAULT_RULE]
+    return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], consecutive=r["consecutive"],
+                      cooldown=r["cooldown"], name=r["name"],
+                      features=tuple(json.loads(r["features"])) if r["features"] else None) for r in rows]
+
+
+def alert_events(store, *, unseen_only: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM drift_alert_events" + (" WHERE seen_at IS NULL" if unseen_only else "")
+    rows = store.reader().execute(sql + " ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [dict(r, features=json.loads(r["features"])) for r in rows]
+
+
+def history(store, subject: str, statistic: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """Per feature and window: tier and effect (or ``statistic``'s value), oldest window first."""
+    conn = store.reader()
+    windows = conn.execute(
+        "SELECT id FROM drift_windows WHERE subject = ? ORDER BY id DESC LIMIT ?", (subject, limit)
+    ).fetchall()
+    if not windows:
+        return []
+    first = windows[-1]["id"]
+    if statistic is None:
+        rows = conn.execute(
+            "SELECT w.id AS window_id, w.window, w.created_at, f.feature, f.tier, f.statistic, f.effect AS value, "
+            "f.p_adjusted FROM drift_features f JOIN drift_windows w ON w.id = f.window_id "
+            "WHERE w.subject = ? AND w.id >= ? ORDER BY w.id, f.feature", (subject, first),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT w.id AS window_id, w.window, w.created_at, r.feature, f.tier, r.statistic, r.value, "
+            "r.p_adjusted FROM drift_results r JOIN drift_windows w ON w.id = r.window_id "
+            "JOIN drift_features f ON f.window_id = r.window_id AND f.feature = r.feature "
+            "WHERE w.subject = ? AND w.id >= ? AND r.statistic = ? ORDER BY w.id, r.feature",
+            (subject, first, statistic),
+        ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: float) -> list[dict]:
+    fired = []
+    for rule in alert_rules(conn, target["subject"]):
+        depth = max(rule.consecutive - 1, rule.cooldown)
+        past_ids = [r[0] for r in conn.execute(
+            "SELECT id FROM drift_windows WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?",
+            (target["subject"], window_id, depth),
+        ).fetchall()][::-1] if depth else []
+        past = [rule_values(_feature_rows(conn, wid), rule.statistic) for wid in past_ids]
+        past_fired = [_fired_in(conn, wid, rule.label) for wid in past_ids]
+        hits = evaluate_rule(rule, past, rule_values(report.features, rule.statistic), past_fired)
+        if not hits:
+            continue
+        message = alert_message(report.features, hits, target["label"])
+        conn.execute(
+            "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (window_id, rule.label, target["subject"], json.dumps(hits), message, now),
+        )
+        fired.append({"rule": rule.label, "features": hits, "message": message})
+    return fired
+
+
+def _feature_rows(conn, window_id: int) -> list[dict]:
+    rows = conn.execute("SELECT * FROM drift_features WHERE window_id = ?", (window_id,)).fetchall()
+    out = []
+    for r in rows:
+        row = dict(r)
+        for stat, value in conn.execute(
+            "SELECT statistic, value FROM drift_results WHERE window_id = ? AND feature = ?", (window_id, r["feature"])
+        ):
+            row[stat] = value
+        out.append(row)
+    return out
+
+
+def _fired_in(conn, window_id: int, rule: str) -> set[str]:
+    out: set[str] = set()
+    for (features,) in conn.execute(
+        "SELECT features FROM drift_alert_events WHERE window_id = ? AND rule = ?", (window_id, rule)
+    ):
+        out.update(json.loads(features))
+    return out

@@ -1,0 +1,93 @@
+"""References and results live in the store; check_drift resolves datasets and models."""
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nbops
+import nbops.drift as drift
+from nbops.drift import persistence
+from nbops.errors import NotFoundError
+
+RNG = np.random.default_rng(5)
+
+
+def _frame(n, shift=0.0):
+    return pd.DataFrame({
+        "age": RNG.normal(40 + shift * 10, 10, n),
+        "plan": RNG.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
+        "seen": pd.date_range("2024-01-01", periods=n, freq="37min"),
+    })
+
+
+def test_reference_round_trips_through_the_store(store):
+    dataset_id = store.datasets.add(None, "train", "train", "d1", 2000, 3, None)
+    ref = drift.fit_reference(_frame(2000))
+    persistence.save_reference(store, dataset_id, ref)
+    back = persistence.load_reference(store, dataset_id)
+    cur = _frame(500, 1.0)
+    assert drift.compare(back, cur).features == drift.compare(ref, cur).features
+    assert list(back.columns) == ["age", "plan", "seen.hour", "seen.weekday"]
+
+
+def test_check_drift_by_dataset_name_stores_one_row_per_feature_window_and_statistic(store):
+    nbops.log_dataset(_frame(3000), "customers")
+    r1 = nbops.check_drift("customers", _frame(800), window="2024-W01", store=store)
+    r2 = nbops.check_drift("customers", _frame(800, 1.0), window="2024-W02", store=store)
+    assert r1.summary["drifted"] == [] and r2.summary["drifted"] == ["age"]
+    conn = sqlite3.connect(store.root / "nbops.db")  # any SQLite tool can read results
+    rows = conn.execute(
+        "SELECT w.window, r.value FROM drift_results r JOIN drift_windows w ON w.id = r.window_id "
+        "WHERE w.subject = 'customers' AND r.feature = 'age' AND r.statistic = 'wasserstein' ORDER BY w.id"
+    ).fetchall()
+    assert [w for w, _ in rows] == ["2024-W01", "2024-W02"]
+    assert rows[1][1] == pytest.approx(r2["age"]["wasserstein"])
+    per_window = conn.execute("SELECT COUNT(*) FROM drift_results WHERE window_id = ?",
+                              (r2.summary["window_id"],)).fetchone()[0]
+    assert per_window == len(r2.statistics)
+    heat = persistence.history(store, "customers")
+    assert {(h["window"], h["feature"], h["tier"]) for h in heat} >= {("2024-W02", "age", "drift"),
+                                                                       ("2024-W01", "age", "ok")}
+
+
+def test_model_name_resolves_to_the_production_versions_training_data(store):
+    with nbops.start_run("churn"):
+        nbops.log_dataset(_frame(3000), "train_v1", role="train")
+        nbops.register_model("churn", {"weights": 1})
+    with nbops.start_run("churn"):
+        nbops.log_dataset(_frame(3000, 1.0), "train_v2", role="train")
+        nbops.register_model("churn", {"weights": 2}, alias="production")
+    with nbops.start_run("churn"):
+        nbops.log_dataset(_frame(3000, 3.0), "train_v3", role="train")
+        nbops.register_model("churn", {"weights": 3})
+    report = nbops.check_drift("churn", _frame(800, 1.0), store=store)
+    assert report.summary["reference"] == "churn v2"
+    assert report.summary["drifted"] == []  # same distribution as v2's training data
+    store.models.delete_alias("churn", "production")
+    assert nbops.check_drift("churn", _frame(800, 1.0), store=store).summary["reference"] == "churn v3"
+
+
+def test_alerts_fire_after_consecutive_windows_and_respect_cooldown(store):
+    nbops.log_dataset(_frame(3000), "events")
+    persistence.add_alert_rule(store, "events", drift.AlertRule("wasserstein", 0.5, consecutive=2, cooldown=2))
+    fired = [nbops.check_drift("events", _frame(600, 1.0), store=store).summary["alerts"] for _ in range(5)]
+    assert [bool(f) for f in fired] == [False, True, False, False, True]
+    assert fired[1][0]["features"] == ["age"]
+    assert fired[1][0]["message"].startswith("1 feature drifted in events: age W=")
+    events = persistence.alert_events(store, unseen_only=True)
+    assert len(events) == 2 and events[0]["features"] == ["age"]
+
+
+def test_default_alert_rule_fires_on_drift_tier(store):
+    nbops.log_dataset(_frame(3000), "plain")
+    quiet = nbops.check_drift("plain", _frame(600), store=store)
+    loud = nbops.check_drift("plain", _frame(600, 2.0), store=store)
+    assert quiet.summary["alerts"] == []
+    assert loud.summary["alerts"][0]["rule"] == "drift"
+
+
+def test_unknown_names_are_not_found(store):
+    with pytest.raises(NotFoundError, match="no model or dataset named 'nope'"):
+        nbops.check_drift("nope", _frame(10), store=store)
