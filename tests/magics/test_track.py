@@ -112,3 +112,32 @@ def test_magics_under_papermill_pick_up_injected_parameters(project, tmp_path):
     assert run["metrics"] == {"score": 2.0}
     executed = json.loads(output.read_text())
     assert "finished" in json.dumps(executed["cells"][-1]["outputs"])
+
+
+def test_params_default_to_the_notebooks_parameters_cell(project):
+    """In Lab the kernel knows its notebook (JPY_SESSION_NAME) and reads the tagged cell."""
+    import os
+
+    import nbformat
+    from jupyter_client.manager import start_new_kernel
+
+    from .conftest import Kernel
+
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell("lr: float = 0.01\nlayers, units = 2, 64")
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters]
+    path = project / "exp.ipynb"
+    nbformat.write(notebook, path)
+    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"), JPY_SESSION_NAME=str(path))
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project), startup_timeout=60)
+    try:
+        kernel = Kernel(client)
+        kernel.run("%load_ext nbops\nlr: float = 0.02\nlayers, units = 3, 32\nunrelated = 1")
+        assert kernel.run("%%track nb\nx = lr * units")["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    run = only_run(project, "nb")
+    assert run["params"] == {"lr": "0.02", "layers": "3", "units": "32"}
+    assert run["notebook_path"] == "exp.ipynb"
