@@ -226,7 +226,7 @@ class RunsView extends ReactWidget {
         )}
         {model.state === 'error' && (
           <div className="jp-nbops-Notice jp-nbops-mod-error" role="alert">
-            {model.error}
+            <InlineCode text={model.error ?? ''} />
           </div>
         )}
         <RunsTable
@@ -240,7 +240,7 @@ class RunsView extends ReactWidget {
           onOpen={this._onOpen}
           onLoadMore={() => void model.loadMore()}
         />
-        <Footer model={model} now={this._now} />
+        <Footer model={model} />
       </>
     );
   }
@@ -277,10 +277,22 @@ function EmptyState(props: { experiment: string | null }): JSX.Element {
       <experimentsIcon.react className="jp-nbops-State-icon" tag="div" />
       <p className="jp-nbops-State-title">No runs yet</p>
       <p className="jp-nbops-State-hint">
-        Run <code>%%track {experiment}</code> in a notebook
-        {' '}(after <code>%load_ext nbops</code>) and its runs appear here.
+        Run <code>%%track {experiment}</code> in a notebook (after{' '}
+        <code>%load_ext nbops</code>) and its runs appear here.
       </p>
     </div>
+  );
+}
+
+/** Text where `backticked` spans (commands in server messages) render as code. */
+function InlineCode(props: { text: string }): JSX.Element {
+  const parts = props.text.split(/`([^`]+)`/);
+  return (
+    <>
+      {parts.map((part, index) =>
+        index % 2 === 1 ? <code key={index}>{part}</code> : part
+      )}
+    </>
   );
 }
 
@@ -289,10 +301,12 @@ function ErrorState(props: { message: string; onRetry: () => void }): JSX.Elemen
     <div className="jp-nbops-State jp-nbops-mod-error" role="alert">
       <StatusIcon status="crashed" />
       <p className="jp-nbops-State-title">Cannot load runs</p>
-      <p className="jp-nbops-State-hint">{props.message}</p>
+      <p className="jp-nbops-State-hint">
+        <InlineCode text={props.message} />
+      </p>
       <button
         type="button"
-        className="jp-Button jp-mod-styled jp-mod-reject"
+        className="jp-Button jp-mod-styled jp-mod-accept"
         onClick={props.onRetry}
       >
         Retry
@@ -301,7 +315,7 @@ function ErrorState(props: { message: string; onRetry: () => void }): JSX.Elemen
   );
 }
 
-function Footer(props: { model: RunsModel; now: number }): JSX.Element {
+function Footer(props: { model: RunsModel }): JSX.Element {
   const { model } = props;
   const shown = model.runs.length;
   const selected = model.experiments.find(e => e.name === model.experiment);

@@ -16,7 +16,7 @@ import { StatusBadge } from './StatusBadge';
 export interface IRunsTableProps {
   runs: ReadonlyArray<IRun>;
   metricColumns: ReadonlyArray<string>;
-  /** Show the experiment column (when runs of every experiment are listed). */
+  /** Prefix run names with their experiment (when every experiment is listed). */
   showExperiment: boolean;
   /** Current time in ms, so ages and running durations advance. */
   now: number;
@@ -54,8 +54,14 @@ export function runLabel(run: IRun): string {
   return run.name || run.id.slice(0, 8);
 }
 
-function runTooltip(run: IRun): string {
-  const lines = [`Run ${run.id}`, `Experiment: ${run.experiment}`];
+function runTooltip(run: IRun, now: number): string {
+  const lines = [
+    `Run ${run.id}` + (run.name ? ` (${run.name})` : ''),
+    `Experiment: ${run.experiment}`,
+    `Status: ${run.status}`,
+    `Started: ${formatDateTime(run.start_time)}`,
+    `Duration: ${formatDuration(elapsed(run, now))}`
+  ];
   if (run.notebook_path) {
     lines.push(`Notebook: ${run.notebook_path}`);
   }
@@ -73,6 +79,26 @@ function runTooltip(run: IRun): string {
     lines.push('Double-click to open the notebook');
   }
   return lines.join('\n');
+}
+
+/** `experiment / name`; unnamed runs show the start of their id. */
+function RunName(props: { run: IRun; showExperiment: boolean }): JSX.Element {
+  const { run, showExperiment } = props;
+  return (
+    <>
+      {showExperiment && (
+        <>
+          <span className="jp-nbops-RunName-experiment">{run.experiment}</span>
+          <span className="jp-nbops-RunName-separator"> / </span>
+        </>
+      )}
+      {run.name ? (
+        <span className="jp-nbops-RunName-name">{run.name}</span>
+      ) : (
+        <span className="jp-nbops-RunName-id">{run.id.slice(0, 8)}</span>
+      )}
+    </>
+  );
 }
 
 export function RunsTable(props: IRunsTableProps): JSX.Element {
@@ -93,16 +119,11 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         <thead>
           <tr>
             <th scope="col" className="jp-nbops-col-status">
-              Status
+              <span>Status</span>
             </th>
             <th scope="col" className="jp-nbops-col-name">
               Run
             </th>
-            {showExperiment && (
-              <th scope="col" className="jp-nbops-col-experiment">
-                Experiment
-              </th>
-            )}
             <th scope="col" className="jp-nbops-col-start">
               Started
             </th>
@@ -133,7 +154,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
                 }
                 aria-selected={selected}
                 tabIndex={0}
-                title={runTooltip(run)}
+                title={runTooltip(run, now)}
                 onClick={() => props.onSelect(run)}
                 onDoubleClick={() => props.onOpen(run)}
                 onKeyDown={event => onKeyDown(event, run)}
@@ -141,16 +162,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
                 <td className="jp-nbops-col-status">
                   <StatusBadge status={run.status} />
                 </td>
-                <td
-                  className={
-                    'jp-nbops-col-name' + (run.name ? '' : ' jp-nbops-mod-unnamed')
-                  }
-                >
-                  {runLabel(run)}
+                <td className="jp-nbops-col-name">
+                  <RunName run={run} showExperiment={showExperiment} />
                 </td>
-                {showExperiment && (
-                  <td className="jp-nbops-col-experiment">{run.experiment}</td>
-                )}
                 <td
                   className="jp-nbops-col-start"
                   title={formatDateTime(run.start_time)}

@@ -1,0 +1,260 @@
+"""A real JupyterLab server and a logged-in Chromium page for browser tests.
+
+One Lab server per session: starting Lab costs seconds and these machines have two
+cores. Everything Jupyter writes (config, data, runtime, IPython profile, the nbops
+store) stays in temporary directories.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("NBOPS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+START_TIMEOUT = 90
+VIEWPORT = {"width": 1366, "height": 800}
+
+
+@dataclass
+class LabServer:
+    url: str
+    token: str
+    root_dir: Path
+    log_path: Path
+
+    def page_url(self, path: str = "lab") -> str:
+        return f"{self.url}/{path}?token={self.token}"
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_answering(process: subprocess.Popen, server: LabServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    status_url = f"{server.url}/api/status?token={server.token}"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(status_url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"jupyter lab did not answer within {START_TIMEOUT}s:\n{server.log_tail()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop Lab and the kernels it started (its own process group)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory) -> LabServer:
+    base = tmp_path_factory.mktemp("lab")
+    root_dir = base / "root"
+    dirs = {name: base / name for name in ("config", "data", "runtime", "ipython")}
+    for path in (root_dir, *dirs.values()):
+        path.mkdir()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    token = secrets.token_hex(16)
+    port = _free_port()
+    (dirs["config"] / "jupyter_server_config.py").write_text(
+        "c.FileContentsManager.delete_to_trash = False\n"
+    )
+    # No "get notified about Jupyter news?" toast over the screenshots.
+    notification = dirs["config"] / "lab/user-settings/@jupyterlab/apputils-extension"
+    notification.mkdir(parents=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        '{"fetchNews": "false", "checkForUpdates": false}'
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JUPYTER", "NBOPS_")) and key != "IPYTHONDIR"
+    }
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        # Kernels must run this interpreter, the one nbops is installed in.
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+        PYTHONUNBUFFERED="1",
+    )
+    log_path = ARTIFACTS / "jupyter-lab.log"
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root_dir}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    server = LabServer(url=f"http://127.0.0.1:{port}", token=token, root_dir=root_dir, log_path=log_path)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=root_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_until_answering(process, server)
+        yield server
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def jp_asyncio_loop():
+    """Replace pytest-jupyter's autouse event loop (and its cleanup) in browser tests.
+
+    Playwright's sync API drives its own asyncio loop; pytest-jupyter would pick that
+    loop up as the current one and try to close it while it runs. These tests talk to
+    a Lab subprocess, not to an in-process server.
+    """
+    yield None
+
+
+@pytest.fixture
+def jp_server_cleanup():
+    yield
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class LabPage:
+    """A Playwright page on the Lab server, with the few steps tests share."""
+
+    def __init__(self, page, server: LabServer):
+        self.page = page
+        self.server = server
+
+    def open(self, path: str = "lab") -> None:
+        """Load Lab (``lab`` or ``lab/tree/<file>``) and wait until its shell is restored."""
+        self.page.goto(self.server.page_url(path))
+        self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+        self.page.evaluate("() => window.jupyterapp.restored")
+        self.page.locator("#jp-main-dock-panel").wait_for(state="visible")
+
+    def set_theme(self, theme: str) -> None:
+        """Switch the theme, e.g. ``"JupyterLab Dark"``, and wait until it applies."""
+        self.page.evaluate(
+            "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
+            theme,
+        )
+        self.page.locator(f'body[data-jp-theme-name="{theme}"]').wait_for(state="attached")
+        # The theme's CSS is swapped in after the attribute flips.
+        self.page.wait_for_timeout(800)
+
+    def left_tab(self, widget_id: str):
+        return self.page.locator(f'.jp-SideBar.jp-mod-left li[data-id="{widget_id}"]')
+
+    def open_left_panel(self, widget_id: str):
+        """Click a left sidebar tab unless its panel is already shown; return the panel."""
+        tab = self.left_tab(widget_id)
+        if tab.get_attribute("aria-selected") != "true":
+            tab.click()
+        panel = self.page.locator(f"#{widget_id}")
+        panel.wait_for(state="visible")
+        return panel
+
+    def resize_left_sidebar(self, width: int) -> None:
+        """Drag the handle right of the left sidebar until its panels are ``width`` px wide."""
+        stack = self.page.locator("#jp-left-stack")
+        handle = self.page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+        box = handle.bounding_box()
+        current = stack.bounding_box()["width"]
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + width - current, y, steps=5)
+        self.page.mouse.up()
+
+    def menu(self, *labels: str) -> None:
+        """Click through the main menu, e.g. ``menu("Run", "Run All Cells")``."""
+        bar = self.page.locator("#jp-menu-panel")
+        bar.get_by_role("menuitem", name=labels[0], exact=True).click()
+        for label in labels[1:]:
+            name = re.compile(rf"^{re.escape(label)}")
+            self.page.locator(".lm-Menu").get_by_role("menuitem", name=name).first.click()
+
+    def screenshot(self, name: str, locator=None) -> Path:
+        """Save a screenshot of the page (or one element) as tests/artifacts/<name>.png."""
+        path = ARTIFACTS / f"{name}.png"
+        (locator or self.page).screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def lab(browser, lab_server):
+    """A fresh, logged-in browser context on the session's Lab server."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    try:
+        yield LabPage(context.new_page(), lab_server)
+    finally:
+        context.close()

@@ -1,0 +1,60 @@
+"""The installed package wires itself into Jupyter: both extensions enabled and OK."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def jupyter(*args: str, tmp_path: Path) -> str:
+    """Run a ``jupyter`` subcommand of this interpreter, without the user's own config."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
+    env["JUPYTER_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-m", "jupyter", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    return ANSI.sub("", result.stdout + result.stderr)
+
+
+def test_lab_extension_is_installed_enabled_and_ok(tmp_path):
+    output = jupyter("labextension", "list", tmp_path=tmp_path)
+    assert re.search(r"^\s*nbops v0\.1\.0 enabled\s+OK\b", output, re.MULTILINE), output
+
+
+def test_server_extension_is_enabled_and_validates(tmp_path):
+    output = jupyter("server", "extension", "list", tmp_path=tmp_path)
+    assert re.search(r"^\s*nbops enabled\s*$", output, re.MULTILINE), output
+    assert re.search(r"^\s*nbops 0\.1\.0 OK\s*$", output, re.MULTILINE), output
+
+
+def test_frontend_and_python_versions_agree():
+    """The sidebar compares versions with the server; a release must bump both."""
+    import nbops
+
+    package = json.loads((ROOT / "package.json").read_text())
+    tokens = (ROOT / "labextension" / "src" / "tokens.ts").read_text()
+    frontend = re.search(r"FRONTEND_VERSION = '([^']+)'", tokens)
+    assert frontend, "FRONTEND_VERSION missing from labextension/src/tokens.ts"
+    assert package["version"] == frontend.group(1) == nbops.__version__
+
+
+def test_settings_schema_matches_the_plugin_id():
+    """Lab finds a plugin's settings at <schemaDir>/<id after the colon>.json."""
+    package = json.loads((ROOT / "package.json").read_text())
+    schema = json.loads((ROOT / package["jupyterlab"]["schemaDir"] / "plugin.json").read_text())
+    assert schema["properties"]["refreshInterval"]["default"] > 0
+    index = (ROOT / "labextension" / "src" / "index.ts").read_text()
+    assert "const PLUGIN_ID = 'nbops:plugin';" in index
