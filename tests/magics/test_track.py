@@ -39,7 +39,7 @@ def test_cell_magic_tracks_params_metrics_and_shows_a_summary(kernel, project):
     widget_states = [o for o in result["outputs"] if o["type"] == "comm_open"]
     assert any(s["data"]["state"].get("_model_name") == "OutputModel" for s in widget_states)
     cells = open_store(project / ".nbops").provenance.get(run["id"])["cells"]
-    assert "log_metric" in cells[0]["source"]
+    assert len(cells) == 1 and cells[0]["source"].startswith("%%track churn") and cells[0]["execution_count"] == 3
 
 
 def test_cell_magic_failure_marks_run_failed_and_reraises(kernel, project):
@@ -59,7 +59,7 @@ def test_line_magic_tracks_following_cells_until_end(kernel, project):
     run = only_run(project, "sweep")
     assert run["status"] == "finished" and run["tags"] == {"owner": "ana"} and run["metrics"] == {"acc": 0.75}
     cells = open_store(project / ".nbops").provenance.get(run["id"])["cells"]
-    assert [c["source"] for c in cells] == ["%track sweep --name manual --tag owner=ana", "import nbops\nnbops.log_metric('acc', 0.5)", "nbops.log_metric('acc', 0.75)"]
+    assert [c["source"] for c in cells] == ["%track sweep --name manual --tag owner=ana", "import nbops\nnbops.log_metric('acc', 0.5)", "nbops.log_metric('acc', 0.75)", "%track --end"]
 
 
 @pytest.mark.parametrize(

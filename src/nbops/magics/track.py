@@ -10,7 +10,6 @@ from .. import tracking
 from ..errors import NbopsError
 from ..tracking import capture
 from . import arguments
-from .cells import CellRecorder
 from .display import LiveChart, summary_html, summary_text
 from .parameters import parameter_names
 
@@ -20,7 +19,6 @@ class TrackMagics(Magics):
     def __init__(self, shell):
         super().__init__(shell)
         self._line_run: tracking.Run | None = None
-        self._recorder: CellRecorder | None = None
 
     @line_cell_magic
     def track(self, line: str, cell: str | None = None):
@@ -41,19 +39,14 @@ class TrackMagics(Magics):
             raise UsageError(f"run {self._line_run.id} is still active; end it with %track --end first")
         run = tracking.start_run(args.experiment, name=args.name, tags=args.tags)
         self._line_run = run
-        self._recorder = CellRecorder()
-        self.shell.events.register("post_run_cell", self._recorder)
         print(f"nbops: tracking run {run.id} of {args.experiment!r}; end it with %track --end")
 
     def _end_line_run(self, status: str) -> None:
         run = self._line_run
         if run is None or run.status != "running":
             raise UsageError("no %track run is active; start one with %track EXPERIMENT")
-        self.shell.events.unregister("post_run_cell", self._recorder)
-        cells = self._recorder.cells if self._recorder else []
         tracking.end_run(status, run=run)
-        run.store.provenance.update(run.id, cells=cells)
-        self._line_run, self._recorder = None, None
+        self._line_run = None
         _show_summary(run)
 
     # -- %%track ----------------------------------------------------------------------
@@ -79,9 +72,6 @@ class TrackMagics(Magics):
             run.remove_metric_listener(chart)
             chart.draw()
             tracking.end_run(status, run=run)
-            run.store.provenance.update(
-                run.id, cells=[{"execution_count": self.shell.execution_count, "source": cell, "success": status == "finished"}]
-            )
             _show_summary(run)
 
     def _execute(self, cell: str) -> None:

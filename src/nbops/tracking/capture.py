@@ -96,6 +96,27 @@ def user_name() -> str | None:
         return None
 
 
+def _raw_inputs() -> list[str] | None:
+    """The running IPython's raw cell inputs, indexed by execution count (None outside IPython).
+
+    Looked up in ``sys.modules`` so that tracking never imports IPython itself. IPython
+    stores a cell before running it, so the running cell is the last entry."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+
+
+def current_cell() -> int | None:
+    inputs = _raw_inputs()
+    return len(inputs) - 1 if inputs else None
+
+
+def cells_since(first: int) -> list[dict]:
+    """Source and execution count of each cell run from execution count ``first`` on."""
+    inputs = _raw_inputs() or []
+    return [{"execution_count": n, "source": inputs[n]} for n in range(max(first, 1), len(inputs))]
+
+
 def notebook_path() -> str | None:
     """The notebook a Jupyter server kernel runs (jupyter_server exports it to the kernel)."""
     return os.environ.get("JPY_SESSION_NAME") or None

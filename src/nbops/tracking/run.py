@@ -32,6 +32,7 @@ class Run:
         self._next_step: dict[str, int] = {}
         self._listeners: list[MetricListener] = []
         self._on_end: list[Callable[["Run"], None]] = []
+        self._first_cell = capture.current_cell()  # None outside IPython
 
     # -- metrics (the hot path: validate, append, return) ----------------------------
     def log_metric(self, key: str, value: Any, step: int | None = None) -> None:
@@ -116,6 +117,8 @@ class Run:
         self._buffer.flush(then=lambda conn: self.store.runs.end(self.id, status))
         self._buffer.untrack(self.id)
         self.status = status
+        if self._first_cell is not None:
+            self.store.provenance.update(self.id, cells=capture.cells_since(self._first_cell))
         for callback in self._on_end:
             callback(self)
 

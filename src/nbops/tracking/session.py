@@ -159,7 +159,9 @@ def register_model(name: str, model: Any, run: Run | str | None = None, alias: s
 
 def get_run(run_id: str) -> dict:
     _flush_all()
-    return store().runs.get(run_id)
+    target = store()
+    target.runs.mark_crashed()
+    return target.runs.get(run_id)
 
 
 def search_runs(
