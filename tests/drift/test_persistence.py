@@ -91,3 +91,19 @@ def test_default_alert_rule_fires_on_drift_tier(store):
 def test_unknown_names_are_not_found(store):
     with pytest.raises(NotFoundError, match="no model or dataset named 'nope'"):
         nbops.check_drift("nope", _frame(10), store=store)
+
+
+def test_stored_windows_give_overlays_and_merge(store):
+    nbops.log_dataset(_frame(3000), "shop")
+    ids = [nbops.check_drift("shop", _frame(500, s), store=store).summary["window_id"] for s in (0.0, 1.0)]
+    data = persistence.feature_overlay(store, ids[1], "age")
+    assert sum(data["reference"]) == pytest.approx(1.0) and sum(data["current"]) == pytest.approx(1.0)
+    ks = [h for h in persistence.history(store, "shop", "ks") if h["window_id"] == ids[1]]
+    assert [h["feature"] for h in ks] == ["age"]
+    assert data["ks_gap"]["gap"] == pytest.approx(ks[0]["value"], abs=1e-9)
+    plan = persistence.feature_overlay(store, ids[1], "plan")
+    assert set(plan["labels"]) == {"basic", "pro", "team"}
+    reference, first, _ = persistence.load_window(store, ids[0])
+    _, second, _ = persistence.load_window(store, ids[1])
+    both = drift.compare(reference, first + second)
+    assert both.summary["rows_current"] == 1000

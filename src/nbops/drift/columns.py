@@ -147,7 +147,7 @@ def _from_objects(name: str, arr: np.ndarray) -> ColumnData:
 def _from_pandas(name: str, s: Any) -> list[ColumnData]:
     dtype = s.dtype
     dname = str(dtype)
-    kind = getattr(dtype, "kind", "O")
+    kind = getattr(dtype, "kind", "") or "O"
     if dname == "category":
         codes = s.cat.codes.to_numpy()
         valid = codes >= 0

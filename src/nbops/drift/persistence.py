@@ -18,7 +18,8 @@ from nbops.drift.api import compare
 from nbops.drift.policy import Policy
 from nbops.drift.reference import Sketch
 from nbops.drift.report import DriftReport
-from nbops.drift.serialization import FORMAT, _column_from_dict, _column_to_dict, sketch_to_bytes
+from nbops.drift.overlay import overlay
+from nbops.drift.serialization import FORMAT, _column_from_dict, _column_to_dict, sketch_from_bytes, sketch_to_bytes
 from nbops.errors import InvalidValueError, NotFoundError
 
 DEFAULT_RULE = AlertRule(statistic="tier", threshold=2.0, name="drift")
@@ -108,10 +109,10 @@ def check_drift(reference_or_model_name, current: Any, *, window: str | None = N
     a raw table is compared without storing anything, as ``compare`` does.
     """
     if isinstance(reference_or_model_name, str):
-        if store is None:
+        if store is None or not hasattr(store, "transaction"):
             from nbops.store import open_store
 
-            store = open_store()
+            store = open_store(store)  # None: the project's store; else a .nbops folder
         target = resolve(store, reference_or_model_name)
         reference = load_reference(store, target["dataset_id"])
     else:
@@ -253,3 +254,18 @@ def _fired_in(conn, window_id: int, rule: str) -> set[str]:
     ):
         out.update(json.loads(features))
     return out
+
+
+def load_window(store, window_id: int) -> tuple[Sketch, Sketch, dict[str, Any]]:
+    """A stored window: its reference, its sketch, and its row (without the sketch bytes)."""
+    row = store.reader().execute("SELECT * FROM drift_windows WHERE id = ?", (window_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"drift window {window_id!r} does not exist")
+    info = {k: row[k] for k in row.keys() if k != "sketch"}
+    return load_reference(store, row["dataset_id"]), sketch_from_bytes(row["sketch"]), info
+
+
+def feature_overlay(store, window_id: int, feature: str) -> dict[str, Any]:
+    """Reference vs current distribution of one feature in a stored window (for the Lab)."""
+    reference, window, _ = load_window(store, window_id)
+    return overlay(reference, window, feature)

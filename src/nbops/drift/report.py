@@ -6,8 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nbops.drift.categorical import CategoricalSketch
-from nbops.drift.numeric import NumericSketch
+from nbops.drift.overlay import overlay
 from nbops.drift.reference import Sketch
 from nbops.errors import InvalidValueError
 
@@ -111,40 +110,28 @@ class DriftReport:
             fig.update_layout(title="Drift per feature", yaxis_title="effect size")
             return fig
         row = self[feature]
-        ref, cur = self.reference.columns[feature], self.window.columns[feature]
-        if isinstance(ref, NumericSketch):
-            return _numeric_overlay(go, feature, ref, cur, row)
-        return _categorical_overlay(go, feature, ref, cur, row)
+        data = overlay(self.reference, self.window, feature)
+        title = f"{feature}: {row['statistic']}={_fmt(row['effect'])} ({row['tier']})"
+        if "edges" in data:
+            return _numeric_figure(go, data, title)
+        fig = go.Figure([go.Bar(name=side, x=data["labels"], y=data[side]) for side in ("reference", "current")])
+        fig.update_layout(barmode="group", yaxis_title="share", title=title)
+        return fig
 
 
-def _numeric_overlay(go, feature: str, ref: NumericSketch, cur: NumericSketch, row: dict):
-    e = ref.edges
-    width = np.diff(e).mean() if len(e) > 1 else 1.0
-    left = np.concatenate(([min(ref.lo, np.nan_to_num(cur.min, nan=ref.lo))], e))
-    right = np.concatenate((e, [max(ref.hi, np.nan_to_num(cur.max, nan=ref.hi))]))
-    right = np.where(right > left, right, left + width)
+def _numeric_figure(go, data: dict, title: str):
+    edges = np.asarray(data["edges"])
+    left, right = edges[:-1], edges[1:]
+    width = np.where(right > left, right - left, np.nan)
     fig = go.Figure()
-    for name, sk in (("reference", ref), ("current", cur)):
-        dens = sk.counts / max(sk.n, 1) / (right - left)
-        fig.add_trace(go.Scatter(x=np.stack([left, right], 1).ravel(), y=np.repeat(dens, 2),
-                                 mode="lines", name=name))
-    fig.update_layout(title=f"{feature}: {row['statistic']}={_fmt(row['effect'])} ({row['tier']})",
-                      xaxis_title=feature, yaxis_title="density")
-    return fig
-
-
-def _categorical_overlay(go, feature: str, ref: CategoricalSketch, cur: CategoricalSketch, row: dict):
-    labels = ref.labels()
-    p = ref.buckets() / max(ref.n, 1)
-    q = cur.buckets() / max(cur.n, 1)
-    order = np.argsort(-np.abs(q - p), kind="stable")
-    keep = [i for i in order if p[i] > 0 or q[i] > 0]
-    fig = go.Figure([
-        go.Bar(name="reference", x=[labels[i] for i in keep], y=p[keep]),
-        go.Bar(name="current", x=[labels[i] for i in keep], y=q[keep]),
-    ])
-    fig.update_layout(barmode="group", yaxis_title="share",
-                      title=f"{feature}: {row['statistic']}={_fmt(row['effect'])} ({row['tier']})")
+    for side in ("reference", "current"):
+        density = np.nan_to_num(np.asarray(data[side]) / width)
+        fig.add_trace(go.Scatter(x=np.stack([left, right], 1).ravel(), y=np.repeat(density, 2),
+                                 mode="lines", name=side))
+    if data["ks_gap"]["x"] is not None:
+        fig.add_vline(x=data["ks_gap"]["x"], line_dash="dot",
+                      annotation_text=f"KS gap {data['ks_gap']['gap']:.3f}")
+    fig.update_layout(title=title, xaxis_title=data["feature"], yaxis_title="density")
     return fig
 
 
