@@ -234,10 +234,27 @@ class LabPage:
         self.page.mouse.move(x + width - current, y, steps=5)
         self.page.mouse.up()
 
+    def wait_for_kernel(self, timeout: float = 60_000) -> None:
+        """Wait until the current notebook's kernel has started and is idle."""
+        self.page.evaluate(
+            """async () => {
+                const widget = window.jupyterapp.shell.currentWidget;
+                await widget.context.ready;
+                await widget.sessionContext.ready;
+            }"""
+        )
+        self.page.wait_for_function(
+            """() => {
+                const widget = window.jupyterapp.shell.currentWidget;
+                const kernel = widget && widget.sessionContext.session?.kernel;
+                return kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+            }""",
+            timeout=timeout,
+        )
+
     def menu(self, *labels: str) -> None:
         """Click through the main menu, e.g. ``menu("Run", "Run All Cells")``."""
-        bar = self.page.locator("#jp-menu-panel")
-        bar.get_by_role("menuitem", name=labels[0], exact=True).click()
+        self.page.locator("#jp-menu-panel").get_by_role("menuitem", name=labels[0], exact=True).click()
         for label in labels[1:]:
             name = re.compile(rf"^{re.escape(label)}")
             self.page.locator(".lm-Menu").get_by_role("menuitem", name=name).first.click()
@@ -249,12 +266,26 @@ class LabPage:
         return path
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.call_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def lab(browser, lab_server):
-    """A fresh, logged-in browser context on the session's Lab server."""
+def lab(request, browser, lab_server):
+    """A fresh, logged-in browser context on the session's Lab server.
+
+    A failing test leaves ``tests/artifacts/failed-<test>.png`` behind.
+    """
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
+    lab_page = LabPage(context.new_page(), lab_server)
     try:
-        yield LabPage(context.new_page(), lab_server)
+        yield lab_page
     finally:
+        if getattr(request.node, "call_failed", False):
+            lab_page.screenshot(f"failed-{request.node.name}")
         context.close()

@@ -39,7 +39,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     page = lab.page
     notebook = page.locator(".jp-NotebookPanel").filter(has=page.locator(".jp-Notebook"))
     expect(notebook).to_be_visible()
-    expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_be_attached(timeout=60_000)
+    lab.wait_for_kernel()
 
     # Open the sidebar before running: it shows the empty state, then the run
     # appears without reloading.
@@ -49,6 +49,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     lab.screenshot("sidebar-empty-light", panel)
 
     lab.menu("Run", "Run All Cells")
+    expect(notebook.locator(".jp-InputPrompt").nth(1)).to_have_text(re.compile(r"\[[*\d]+\]"))
 
     run_row = panel.get_by_role("row").filter(has_text="churn")
     expect(run_row).to_have_count(1, timeout=60_000)
@@ -93,3 +94,96 @@ def test_missing_server_extension_is_explained(lab):
     expect(alert).to_contain_text("jupyter server extension enable nbops")
     expect(alert.get_by_role("button", name="Retry")).to_be_visible()
     lab.screenshot("sidebar-error-light", panel)
+
+
+def _fake_runs(now: float) -> list[dict]:
+    def run(id_, experiment, name, status, age, duration, metrics, params=None):
+        start = now - age
+        end = None if duration is None else start + duration
+        return {
+            "id": id_,
+            "experiment": experiment,
+            "name": name,
+            "status": status,
+            "start_time": start,
+            "end_time": end,
+            "duration": duration,
+            "params": params or {},
+            "metrics": metrics,
+            "tags": {},
+            "notebook_path": "train.ipynb",
+        }
+
+    return [
+        run("a7c1e2f09b", "churn", "lr-sweep-7", "running", 40, None, {"auc": 0.8731, "loss": 0.30121}),
+        run("b3d9a61c2e", "churn", "baseline-rf", "finished", 190, 84.2, {"auc": 0.9134, "loss": 0.2488}),
+        run("c5e0f7a8d1", "churn", None, "failed", 1250, 3.1, {}),
+        run("d2f4b8c6e3", "churn", "xgb-deep", "crashed", 7300, None, {"auc": None, "loss": 0.61}),
+        run("e8a3c5d7f9", "fraud", "gbm-early-stop", "killed", 90_000, 3725, {"auc": 0.7702}),
+        run("f1b2c3d4e5", "fraud", "logreg", "finished", 800_000, 12.5, {"auc": 0.8012, "loss": 0.4}),
+    ]
+
+
+def _serve_fake_api(page, runs: list[dict], requests: list[str]) -> None:
+    """Answer the nbops REST routes from ``runs``, as the server contract says."""
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    experiments = {}
+    for run in runs:
+        entry = experiments.setdefault(run["experiment"], {"name": run["experiment"], "run_count": 0, "last_start_time": None})
+        entry["run_count"] += 1
+        entry["last_start_time"] = max(entry["last_start_time"] or 0, run["start_time"])
+
+    def handle(route):
+        url = urlparse(route.request.url)
+        requests.append(url.path.rsplit("/nbops/api/", 1)[1] + (f"?{url.query}" if url.query else ""))
+        endpoint = url.path.rsplit("/nbops/api/", 1)[1]
+        if endpoint == "version":
+            body = {"version": "0.1.0"}
+        elif endpoint == "experiments":
+            body = {"experiments": list(experiments.values())}
+        elif endpoint == "runs":
+            wanted = parse_qs(url.query).get("experiment", [None])[0]
+            selected = [run for run in runs if wanted in (None, run["experiment"])]
+            body = {"runs": selected, "next_cursor": "page-2" if wanted is None else None}
+        else:
+            route.fulfill(status=404, json={"message": f"no route {endpoint}", "reason": "not_found"})
+            return
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(r".*/nbops/api/.*"), handle)
+
+
+def test_runs_table_shows_every_status_and_filters_by_experiment(lab):
+    """Against the REST contract: order, status words, NaN metrics, experiment filter."""
+    import time
+
+    runs = _fake_runs(time.time())
+    requests: list[str] = []
+    _serve_fake_api(lab.page, runs, requests)
+    lab.open()
+    panel = lab.open_left_panel(PANEL_ID)
+    lab.resize_left_sidebar(440)
+
+    rows = panel.get_by_role("row").filter(has=lab.page.get_by_role("cell"))
+    expect(rows).to_have_count(len(runs))
+    status = column_index(panel, "Status")
+    expect(rows.locator(f"td:nth-child({status + 1})")).to_have_text(
+        ["running", "finished", "failed", "crashed", "killed", "finished"]
+    )
+    expect(rows.nth(0)).to_contain_text("lr-sweep-7 · churn")
+    expect(rows.nth(2)).to_contain_text("c5e0f7a8")  # unnamed: start of its id
+    expect(rows.nth(3).get_by_role("cell").nth(column_index(panel, "auc"))).to_have_text("NaN")
+    expect(rows.nth(1).get_by_role("cell").nth(column_index(panel, "Duration"))).to_have_text("1m 24s")
+    expect(panel.get_by_role("button", name="Load more runs")).to_be_visible()
+    lab.screenshot("sidebar-statuses-light", panel)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("sidebar-statuses-dark", panel)
+
+    panel.get_by_role("combobox", name="Experiment").select_option("fraud")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("gbm-early-stop")
+    expect(rows.nth(0)).not_to_contain_text("· fraud")
+    assert any(request.startswith("runs?") and "experiment=fraud" in request for request in requests)
+    lab.set_theme("JupyterLab Light")

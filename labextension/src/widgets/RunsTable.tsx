@@ -16,7 +16,7 @@ import { StatusBadge } from './StatusBadge';
 export interface IRunsTableProps {
   runs: ReadonlyArray<IRun>;
   metricColumns: ReadonlyArray<string>;
-  /** Prefix run names with their experiment (when every experiment is listed). */
+  /** Follow run names with their experiment (when every experiment is listed). */
   showExperiment: boolean;
   /** Current time in ms, so ages and running durations advance. */
   now: number;
@@ -81,21 +81,22 @@ function runTooltip(run: IRun, now: number): string {
   return lines.join('\n');
 }
 
-/** `experiment / name`; unnamed runs show the start of their id. */
+/**
+ * The run's name (unnamed runs show the start of their id), then its
+ * experiment when runs of several experiments are listed: truncation eats
+ * the experiment first.
+ */
 function RunName(props: { run: IRun; showExperiment: boolean }): JSX.Element {
   const { run, showExperiment } = props;
   return (
     <>
-      {showExperiment && (
-        <>
-          <span className="jp-nbops-RunName-experiment">{run.experiment}</span>
-          <span className="jp-nbops-RunName-separator"> / </span>
-        </>
-      )}
       {run.name ? (
         <span className="jp-nbops-RunName-name">{run.name}</span>
       ) : (
         <span className="jp-nbops-RunName-id">{run.id.slice(0, 8)}</span>
+      )}
+      {showExperiment && (
+        <span className="jp-nbops-RunName-experiment"> · {run.experiment}</span>
       )}
     </>
   );

@@ -34,8 +34,8 @@ export function StatusIcon(props: { status: RunStatus }): JSX.Element {
     <svg
       className="jp-nbops-StatusIcon"
       viewBox="0 0 16 16"
-      width="12"
-      height="12"
+      width="13"
+      height="13"
       aria-hidden="true"
       focusable="false"
     >
