@@ -192,6 +192,13 @@ class LabPage:
     def __init__(self, page, server: LabServer):
         self.page = page
         self.server = server
+        self.console_errors: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
 
     def open(self, path: str = "lab") -> None:
         """Load Lab (``lab`` or ``lab/tree/<file>``) and wait until its shell is restored."""

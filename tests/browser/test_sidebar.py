@@ -79,6 +79,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     lab.screenshot("sidebar-dark")
     lab.screenshot("sidebar-panel-dark", panel)
     lab.set_theme("JupyterLab Light")
+    assert not [error for error in lab.console_errors if "nbops" in error.lower()]
 
 
 def test_missing_server_extension_is_explained(lab):

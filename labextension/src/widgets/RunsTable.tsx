@@ -178,7 +178,10 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
                 {metricColumns.map(key => (
                   <td
                     key={`metric:${key}`}
-                    className="jp-nbops-col-metric"
+                    className={
+                      'jp-nbops-col-metric' +
+                      (run.metrics[key] === null ? ' jp-nbops-mod-nan' : '')
+                    }
                     data-metric={key}
                   >
                     {formatMetric(run.metrics[key])}
