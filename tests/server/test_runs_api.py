@@ -6,7 +6,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 import nbops
-from nbops.server import routes
+from nbops.server import route_methods, routes
 
 
 async def get_json(jp_fetch, *parts, **params):
@@ -66,10 +66,13 @@ async def test_bad_requests_get_one_error_shape_never_500(jp_fetch, project, par
 
 
 async def test_every_route_requires_authentication(jp_fetch, project):
-    for pattern, _ in routes():
+    for pattern, handler in routes():
         path = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "x", pattern)
-        code, _ = await error_of(jp_fetch, *path.split("/"), headers={"Authorization": "token wrong"})
-        assert code == 403, path
+        for method in route_methods(handler):
+            body = "{}" if method in ("POST", "PUT", "PATCH") else None
+            code, _ = await error_of(jp_fetch, *path.split("/"), method=method, body=body,
+                                     headers={"Authorization": "token wrong"})
+            assert code == 403, (method, path)
 
 
 async def test_kernels_started_by_the_server_log_where_the_panels_read(jp_serverapp, project):

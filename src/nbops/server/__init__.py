@@ -11,7 +11,12 @@ import os
 from jupyter_server.utils import url_path_join
 
 from ..store import HOME_VARIABLE, find_store_dir, open_store
+from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
 from .base import STORE_SETTING
+from .changes_handlers import ROUTES as CHANGE_ROUTES
+from .metrics_handlers import ROUTES as METRIC_ROUTES
+from .models_handlers import ROUTES as MODEL_ROUTES
+from .openapi_handler import ROUTES as OPENAPI_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
 
 API_PREFIX = "nbops/api"
@@ -19,7 +24,15 @@ API_PREFIX = "nbops/api"
 
 def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
-    return [*RUN_ROUTES]
+    return [*RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES, *OPENAPI_ROUTES]
+
+
+def route_methods(handler: type) -> list[str]:
+    """The HTTP verbs ``handler`` implements, e.g. ['GET', 'PATCH']."""
+    from .base import NbopsHandler
+
+    verbs = ("get", "post", "put", "patch", "delete")
+    return [v.upper() for v in verbs if getattr(handler, v) is not getattr(NbopsHandler, v)]
 
 
 def _load_jupyter_server_extension(serverapp) -> None:

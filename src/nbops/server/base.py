@@ -38,6 +38,16 @@ class NbopsHandler(APIHandler):
         except ValueError:
             raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use a whole number") from None
 
+    def boolean_argument(self, name: str, default: bool = False) -> bool:
+        text = self.get_argument(name, None)
+        if text is None or text == "":
+            return default
+        if text.lower() in ("true", "1", "yes"):
+            return True
+        if text.lower() in ("false", "0", "no"):
+            return False
+        raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use true or false")
+
     def json_body(self) -> dict:
         try:
             body = json.loads(self.request.body or b"{}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tornado import web
 
 from .base import NbopsHandler
+from .run_edits import RunEdit
 
 
 class VersionHandler(NbopsHandler):
@@ -29,10 +30,12 @@ class RunsHandler(NbopsHandler):
         sort = self.get_argument("sort", None)
         cursor = self.get_argument("cursor", None) or None
         limit = self.integer_argument("limit", 100)
+        include_deleted = self.boolean_argument("include_deleted")
 
         def work():
             self.store.runs.mark_crashed()
-            page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor)
+            page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor,
+                                          include_deleted=include_deleted)
             return {"runs": page.runs, "next_cursor": page.next_cursor}
 
         await self.respond(work)
@@ -52,10 +55,43 @@ class RunHandler(NbopsHandler):
 
         await self.respond(work)
 
+    @web.authenticated
+    async def patch(self, run_id: str):
+        """Body ``{"tags": {...}, "delete_tags": [...], "note": "..."}``, applied in one commit."""
+        edit = RunEdit.from_body(self.json_body())
+
+        def work():
+            with self.store.transaction():
+                edit.apply(self.store.runs, run_id)
+            return self.store.runs.get(run_id)
+
+        await self.respond(work)
+
+    @web.authenticated
+    async def delete(self, run_id: str):
+        """Soft delete: the run leaves listings and ``POST runs/{id}/restore`` brings it back."""
+
+        def work():
+            self.store.runs.soft_delete(run_id)
+            return self.store.runs.get(run_id)
+
+        await self.respond(work)
+
+
+class RestoreRunHandler(NbopsHandler):
+    @web.authenticated
+    async def post(self, run_id: str):
+        def work():
+            self.store.runs.soft_delete(run_id, deleted=False)
+            return self.store.runs.get(run_id)
+
+        await self.respond(work)
+
 
 ROUTES = [
     (r"version", VersionHandler),
     (r"experiments", ExperimentsHandler),
     (r"runs", RunsHandler),
     (r"runs/(?P<run_id>[^/]+)", RunHandler),
+    (r"runs/(?P<run_id>[^/]+)/restore", RestoreRunHandler),
 ]

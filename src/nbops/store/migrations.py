@@ -8,6 +8,8 @@ sqlite-utils.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -17,9 +19,16 @@ migrations = Migrations("nbops")
 def run_statements(db: Database, script: str) -> None:
     """Run ``;``-separated DDL one statement at a time (``executescript`` would commit
     the migration's transaction half-way)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    statement = ""
+    for piece in script.split(";"):
+        statement += piece + ";"
+        # a trigger body holds ';' of its own: run only once SQLite says it is complete
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \n;"):
+                db.execute(statement)
+            statement = ""
+    if statement.strip(" \n;"):
+        raise ValueError(f"incomplete SQL statement in a migration: {statement[:80]!r}")
 
 
 @migrations(name="0001_tracking")
@@ -233,3 +242,44 @@ def m0002_drift(db: Database) -> None:
         CREATE INDEX drift_alert_events_unseen ON drift_alert_events(created_at) WHERE seen_at IS NULL;
         """
     )
+
+
+
+# (trigger name, event, the run it stamps)
+_CHANGE_TRIGGERS = (
+    ("runs_changed_on_insert", "AFTER INSERT ON runs", "NEW.id"),
+    ("runs_changed_on_update", "AFTER UPDATE OF status, end_time, name, note, deleted_at ON runs", "NEW.id"),
+    ("runs_changed_on_param", "AFTER INSERT ON params", "NEW.run_id"),
+    ("runs_changed_on_tag", "AFTER INSERT ON tags", "NEW.run_id"),
+    ("runs_changed_on_tag_delete", "AFTER DELETE ON tags", "OLD.run_id"),
+    ("runs_changed_on_metric", "AFTER INSERT ON latest_metrics", "NEW.run_id"),
+    ("runs_changed_on_metric_update", "AFTER UPDATE ON latest_metrics", "NEW.run_id"),
+)
+
+
+@migrations(name="0003_change_feed")
+def m0003_change_feed(db: Database) -> None:
+    # Every change a panel shows bumps a one-row counter and stamps the run with it. Writers
+    # are serialized (BEGIN IMMEDIATE), so stamps grow in commit order across processes and
+    # "runs with change_seq > N" is exactly what changed since a reader saw N. Triggers fire
+    # on latest_metrics (one row per run and key per flush), never on metrics (every point).
+    run_statements(
+        db,
+        """
+        CREATE TABLE change_counter (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL
+        );
+        ALTER TABLE runs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE runs SET change_seq = rowid;
+        INSERT INTO change_counter (id, seq) VALUES (1, COALESCE((SELECT MAX(change_seq) FROM runs), 0));
+        CREATE INDEX runs_by_change ON runs(change_seq)
+        """,
+    )
+    for name, event, run in _CHANGE_TRIGGERS:  # one statement each: bodies contain ';'
+        db.execute(
+            f"""CREATE TRIGGER {name} {event} BEGIN
+                UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
+                UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = {run};
+            END"""
+        )

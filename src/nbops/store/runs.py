@@ -22,7 +22,7 @@ HOST = os.uname().nodename
 
 RUN_COLUMNS = """r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time,
     r.heartbeat, r.pid, r.host, r.user, r.notebook_path, r.git_commit, r.git_branch,
-    r.git_dirty, r.parent_id, r.note"""
+    r.git_dirty, r.parent_id, r.note, r.deleted_at"""
 
 
 class Page(NamedTuple):

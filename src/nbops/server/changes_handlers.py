@@ -1,0 +1,25 @@
+"""The change feed: what changed since the seq a panel last saw."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ..errors import InvalidValueError
+from ..store.changes import Changes
+from .base import NbopsHandler
+
+
+class ChangesHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        since = None
+        if self.get_argument("since", "") != "":
+            since = self.integer_argument("since", 0)
+            if since < 0:
+                raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")
+        await self.respond(lambda: Changes(self.store.db).since(since))
+
+
+ROUTES = [
+    (r"changes", ChangesHandler),
+]

@@ -1,0 +1,54 @@
+"""Routes for the model registry: models, versions with lineage, aliases."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ..errors import InvalidValueError
+from ..store.lineage import Lineage
+from .base import NbopsHandler
+
+
+class ModelsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        await self.respond(lambda: {"models": Lineage(self.store.db, self.store.models).models_overview()})
+
+
+class ModelVersionsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, name: str):
+        await self.respond(lambda: {"name": name, "versions": Lineage(self.store.db, self.store.models).versions(name)})
+
+
+class ModelAliasesHandler(NbopsHandler):
+    @web.authenticated
+    async def patch(self, name: str):
+        """Body ``{"alias": "production", "version": 3}``; ``"version": null`` removes the alias."""
+        body = self.json_body()
+        if set(body) != {"alias", "version"}:
+            raise InvalidValueError(
+                f"PATCH models/{{name}}/aliases got fields {sorted(body)}: send exactly alias and version "
+                "(null removes the alias), e.g. {\"alias\": \"production\", \"version\": 3}"
+            )
+        alias, version = body["alias"], body["version"]
+        if not isinstance(alias, str):
+            raise InvalidValueError(f"alias {alias!r} is not valid: use a name such as 'production'")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise InvalidValueError(f"version {version!r} is not valid: use a version number, or null to remove the alias")
+
+        def work():
+            if version is None:
+                self.store.models.delete_alias(name, alias)
+            else:
+                self.store.models.set_alias(name, alias, version)
+            return {"name": name, "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
+
+        await self.respond(work)
+
+
+ROUTES = [
+    (r"models", ModelsHandler),
+    (r"models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
+    (r"models/(?P<name>[^/]+)/aliases", ModelAliasesHandler),
+]
