@@ -89,7 +89,11 @@ def test_missing_server_extension_is_explained(lab):
         lambda route: route.fulfill(status=404, content_type="text/html", body="<html>404</html>"),
     )
     lab.open()
-    panel = lab.open_left_panel(PANEL_ID)
+    # Opened through its command this time, as the command palette would.
+    lab.page.evaluate("() => window.jupyterapp.commands.execute('nbops:open-experiments')")
+    panel = lab.page.locator(f"#{PANEL_ID}")
+    expect(panel).to_be_visible()
+    expect(lab.left_tab(PANEL_ID)).to_have_attribute("aria-selected", "true")
     alert = panel.get_by_role("alert")
     expect(alert).to_contain_text("nbops server extension is not enabled")
     expect(alert).to_contain_text("jupyter server extension enable nbops")
@@ -178,6 +182,8 @@ def test_runs_table_shows_every_status_and_filters_by_experiment(lab):
     expect(rows.nth(3).get_by_role("cell").nth(column_index(panel, "auc"))).to_have_text("NaN")
     expect(rows.nth(1).get_by_role("cell").nth(column_index(panel, "Duration"))).to_have_text("1m 24s")
     expect(panel.get_by_role("button", name="Load more runs")).to_be_visible()
+    rows.nth(1).click()
+    expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
     lab.screenshot("sidebar-statuses-light", panel)
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("sidebar-statuses-dark", panel)
