@@ -1,7 +1,8 @@
 """A real JupyterLab server and a logged-in Chromium page for browser tests.
 
-One Lab server per session: starting Lab costs seconds and these machines have two
-cores. Everything Jupyter writes (config, data, runtime, IPython profile, the nbops
+One Lab server and one browser per test module: starting Lab costs seconds and these
+machines have two cores. Module scope (not session) also ends Playwright's event loop
+before the rest of the suite, whose pytest-jupyter fixtures expect none running. Everything Jupyter writes (config, data, runtime, IPython profile, the nbops
 store) stays in temporary directories.
 """
 
@@ -93,7 +94,7 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(tmp_path_factory) -> LabServer:
     base = tmp_path_factory.mktemp("lab")
     root_dir = base / "root"
@@ -176,7 +177,7 @@ def jp_server_cleanup():
     yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -277,8 +277,10 @@ function EmptyState(props: { experiment: string | null }): JSX.Element {
       <experimentsIcon.react className="jp-nbops-State-icon" tag="div" />
       <p className="jp-nbops-State-title">No runs yet</p>
       <p className="jp-nbops-State-hint">
-        Run <code>%%track {experiment}</code> in a notebook (after{' '}
-        <code>%load_ext nbops</code>) and its runs appear here.
+        Run <code>%%track {experiment}</code> in a notebook
+      </p>
+      <p className="jp-nbops-State-hint jp-nbops-mod-secondary">
+        after <code>%load_ext nbops</code>; runs appear here as they start.
       </p>
     </div>
   );
