@@ -81,6 +81,12 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     lab.set_theme("JupyterLab Light")
     assert not [error for error in lab.console_errors if "nbops" in error.lower()]
 
+    # The settings schema ships with the extension and Lab serves its defaults.
+    settings = page.evaluate(
+        "async () => (await window.jupyterapp.serviceManager.settings.fetch('nbops:plugin')).schema"
+    )
+    assert settings["properties"]["refreshInterval"]["default"] == 5
+
 
 def test_missing_server_extension_is_explained(lab):
     """Without the server routes the panel says what to do, not just '404'."""
