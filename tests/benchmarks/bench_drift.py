@@ -91,6 +91,7 @@ def child_nbops(rows: int, runs: int) -> dict:
         "check_seconds": statistics.median(b for _, b in times),
         "peak_traced_mb": traced,
         "peak_rss_above_data_mb": rss_peak,
+        "process_peak_rss_mb": _maxrss_mb(),
         "flagged": sorted(report.summary["drifted"]),
         "dataset_drift": report.summary["dataset_drift"],
         "evidently_policy_flagged": sorted(drift.compare(drift.fit_reference(ref), cur, policy="evidently").summary["drifted"]),
@@ -122,6 +123,7 @@ def child_evidently(rows: int, runs: int) -> dict:
         "seconds": statistics.median(totals),
         "all_seconds": totals,
         "peak_rss_above_data_mb": rss_peak,
+        "process_peak_rss_mb": _maxrss_mb(),
         "flagged": sorted(flagged),
     }
 
@@ -164,7 +166,8 @@ def main() -> int:
     print(f"nbops     : median {ours['seconds']:.2f} s of {args.runs} (fit {ours['fit_seconds']:.2f} s + "
           f"check {ours['check_seconds']:.2f} s; runs {', '.join(f'{s:.2f}' for s in ours['all_seconds'])}), "
           f"peak traced {ours['peak_traced_mb']:.0f} MB, peak RSS above data "
-          f"{_mb(ours['peak_rss_above_data_mb'])}, flagged {ours['flagged']}")
+          f"{_mb(ours['peak_rss_above_data_mb'])}, process peak RSS with data {ours['process_peak_rss_mb']:.0f} MB, "
+          f"flagged {ours['flagged']}")
     print(f"            evidently policy flags {ours['evidently_policy_flagged']}")
     python = None if args.no_evidently else evidently_python()
     if python is None:
@@ -173,7 +176,8 @@ def main() -> int:
         theirs = run_child(python, "evidently", args.rows, args.evidently_runs)
         if theirs:
             print(f"{theirs['engine']}: median {theirs['seconds']:.1f} s of {args.evidently_runs}, "
-                  f"peak RSS above data {_mb(theirs['peak_rss_above_data_mb'])}, flagged {theirs['flagged']}")
+                  f"peak RSS above data {_mb(theirs['peak_rss_above_data_mb'])}, process peak RSS with data "
+                  f"{theirs['process_peak_rss_mb']:.0f} MB, flagged {theirs['flagged']}")
             print(f"ratio     : nbops is {theirs['seconds'] / ours['seconds']:.0f}x faster; "
                   f"same verdicts: {theirs['flagged'] == ours['flagged']}")
     print("PASS" if ok else f"FAIL: expected {EXPECTED} within 3 s")
