@@ -8,18 +8,7 @@ import { ISignal } from '@lumino/signaling';
 /** Version of this frontend; the server reports its own for the handshake. */
 export const FRONTEND_VERSION = '0.1.0';
 
-/** Plugin id prefix, also the settings schema id's package part. */
-export const PLUGIN_PREFIX = 'nbops';
-
 export type RunStatus = 'running' | 'finished' | 'failed' | 'crashed' | 'killed';
-
-export const RUN_STATUSES: ReadonlyArray<RunStatus> = [
-  'running',
-  'finished',
-  'failed',
-  'crashed',
-  'killed'
-];
 
 /** One run as listed by `GET runs`. Times are epoch seconds. */
 export interface IRun {

@@ -50,10 +50,6 @@ export function pickMetricColumns(
     .map(([key]) => key);
 }
 
-export function runLabel(run: IRun): string {
-  return run.name || run.id.slice(0, 8);
-}
-
 function runTooltip(run: IRun, now: number): string {
   const lines = [
     `Run ${run.id}` + (run.name ? ` (${run.name})` : ''),
