@@ -92,6 +92,7 @@ if importlib.util.find_spec("yaml") is None:
     %pip install pyyaml
 values = [i * factor for i in range(10)]
 """, "step:compute"),
+        code("values.sort(reverse=True)", "step:order"),
         code("""
 %%time
 total = sum(values)

@@ -22,7 +22,7 @@ def codes(plan):
 
 @pytest.mark.parametrize("build, expected", [
     (nbs.training, []),
-    (nbs.magics, [("NB210", 0, 1), ("NB212", 2, 2), ("NB211", 3, 1)]),
+    (nbs.magics, [("NB210", 0, 1), ("NB212", 2, 2), ("NB211", 4, 1)]),
     (nbs.kale, []),
     (nbs.out_of_order, [("NB401", 2, None)]),
     (nbs.notebook_globals, [("NB313", 1, 2), ("NB307", 1, 2)]),
@@ -251,3 +251,15 @@ def test_indent_keeps_multiline_strings_intact():
 
     source = 'query = """\nSELECT 1\n"""\nif q:\n    run(query)'
     assert indent(source) == '    query = """\nSELECT 1\n"""\n    if q:\n        run(query)'
+
+
+def test_function_defined_in_a_step_is_passed_to_later_steps():
+    nb = _nb(code("def twice(x):\n    return 2 * x", "step:define"), code("y = twice(2)", "step:use"))
+    plan = analyse_notebook(nb, "pkg")
+    assert plan.steps["use"].inputs == {"twice": "define"}
+    assert plan.steps["define"].outputs == ["twice"]
+
+
+def test_papermill_injected_parameters_override_the_defaults():
+    nb = _nb(code("alpha = 0.1", "parameters"), code("alpha = 0.5", "injected-parameters"), code("b = alpha", "step:s"))
+    assert [(p.name, p.default) for p in analyse_notebook(nb, "pkg").params] == [("alpha", 0.5)]

@@ -38,7 +38,7 @@ CASES = {
 
 EXPECTED_DIAGNOSTICS = {
     "training": [],
-    "magics": [("NB210", 0), ("NB212", 2), ("NB211", 3)],
+    "magics": [("NB210", 0), ("NB212", 2), ("NB211", 4)],
     "kale": [],
     "out_of_order": [("NB401", 2)],
     "notebook_globals": [("NB313", 1), ("NB307", 1)],
@@ -265,3 +265,13 @@ def test_package_parameters_from_env_file_and_flags(converted, tmp_path):
     assert _package_cli(result, "steps").stdout.splitlines() == [
         "make\tinputs: -\tparams: -\toutputs: base",
         "shift\tinputs: base <- make\tparams: offset\toutputs: shifted"]
+
+
+def test_a_step_that_changes_its_input_in_place_leaves_the_earlier_version_intact(converted, tmp_path):
+    result = converted("magics")
+    assert _package_cli(result, "run", "--cache", tmp_path).returncode == 0
+    computed = pickle.loads((tmp_path / "compute" / "values.pkl").read_bytes())
+    ordered = pickle.loads((tmp_path / "order" / "values.pkl").read_bytes())
+    assert computed == sorted(computed) and ordered == sorted(computed, reverse=True)
+    steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
+    assert "values = copy.deepcopy(values)" in steps

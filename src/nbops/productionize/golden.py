@@ -119,23 +119,35 @@ def _build(plan, record_dir: Path, save_values: bool):
     return new_notebook(cells=cells), origin
 
 
-def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int):
+async def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int):
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     nb, origin = _build(plan, record_dir, save_values)
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
                             resources={"metadata": {"path": str(workdir)}})
     try:
-        client.execute()
+        await client.async_execute()
     except NoSuchKernel:
         known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
         raise InvalidValueError(f"kernel {kernel_name!r} is not installed; installed kernels: {known}") from None
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         return _failure(nb, origin, exc)
     return []
+
+
+def _run_all(jobs) -> list:
+    """Run the executions concurrently, on a thread of their own so a caller's event loop
+    (a kernel, the server) is never reused."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def gather():
+        return await asyncio.gather(*(_execute(*job) for job in jobs))
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, gather()).result()
 
 
 def _failure(nb, origin, exc) -> list[Diagnostic]:
@@ -160,22 +172,24 @@ def _failure(nb, origin, exc) -> list[Diagnostic]:
 
 def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir: Path | None = None,
                timeout: int = 600, repeats: int = 2) -> Recording:
-    """Run the plan in fresh kernels; the first run's recording, with nondeterminism marked."""
+    """Run the plan in ``repeats`` fresh kernels at once; the first run's recording, with the
+    outputs that differed in any other run marked nondeterministic."""
     record_dir = Path(record_dir)
     record_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(workdir or Path.cwd())
-    diags = _execute(plan, record_dir, True, kernel_name, workdir, timeout)
-    recording = _load(record_dir)
-    recording.diagnostics += diags
-    if diags:
-        return recording
-    for _ in range(repeats - 1):
-        with tempfile.TemporaryDirectory(prefix="nbops-golden-") as again:
-            diags = _execute(plan, Path(again), False, kernel_name, workdir, timeout)
-            if diags:
-                recording.diagnostics += diags
-                return recording
-            _mark_nondeterministic(recording, _load(Path(again)), plan)
+    with tempfile.TemporaryDirectory(prefix="nbops-golden-") as scratch:
+        others = [Path(scratch) / str(i) for i in range(repeats - 1)]
+        for other in others:
+            other.mkdir()
+        jobs = [(plan, record_dir, True, kernel_name, workdir, timeout)]
+        jobs += [(plan, other, False, kernel_name, workdir, timeout) for other in others]
+        outcomes = _run_all(jobs)
+        recording = _load(record_dir)
+        recording.diagnostics += outcomes[0] or next((o for o in outcomes if o), [])
+        if recording.diagnostics:
+            return recording
+        for other in others:
+            _mark_nondeterministic(recording, _load(other), plan)
     recording.save()
     return recording
 

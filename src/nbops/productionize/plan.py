@@ -296,6 +296,14 @@ class _Builder:
                 producer[name] = step.name
             local[step.name] |= set(code.facts.defs) | set(code.facts.mutations)
         self.producer = producer
+        self.expose_consumed_names()
+
+    def expose_consumed_names(self):
+        """A function or loop variable a later step reads is an output of the step defining it."""
+        for step in self.plan.steps.values():
+            for name, producer in step.inputs.items():
+                if name not in self.plan.steps[producer].outputs:
+                    self.plan.steps[producer].outputs.append(name)
 
     def resolve_tests(self):
         for code in self.converted:
@@ -306,6 +314,9 @@ class _Builder:
                 if not self.classify(name, line, code, self.producer, set(), test):
                     self.missing(name, line, code, "test cell", None, code_for="NB310")
             self.plan.tests.append(test)
+            for name, producer in test.inputs.items():
+                if name not in self.plan.steps[producer].outputs:
+                    self.plan.steps[producer].outputs.append(name)
 
     def all_defs(self) -> set[str]:
         if not hasattr(self, "_all_defs"):

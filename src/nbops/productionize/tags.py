@@ -28,6 +28,7 @@ __all__ = ["Cell", "read_cells", "ROLE_TAGS"]
 ROLE_TAGS = {
     "parameters": "parameters",
     "pipeline-parameters": "parameters",
+    "injected-parameters": "parameters",  # papermill's: a later cell, so its values win
     "setup": "setup",
     "imports": "setup",
     "library": "library",
