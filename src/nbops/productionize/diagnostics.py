@@ -102,3 +102,10 @@ class Diagnostic:
 
 def has_errors(diagnostics) -> bool:
     return any(d.severity == ERROR for d in diagnostics)
+
+
+def codes_table() -> str:
+    """The diagnostics table of the README (a test keeps the two identical)."""
+    rows = ["| code | severity | meaning |", "|---|---|---|"]
+    rows += [f"| {code} | {severity} | {title} |" for code, (severity, title) in CODES.items()]
+    return "\n".join(rows)
