@@ -57,3 +57,17 @@ def test_nondeterministic_values_check_type_and_shape_only():
     expected["nondeterministic"] = True
     assert compare(expected, fingerprint(np.ones(3))) is None
     assert compare(expected, fingerprint(np.ones(4))) is not None
+
+
+def _instance(module, weight):
+    cls = type("Scaler", (), {"__module__": module})
+    obj = cls()
+    obj.weight = weight
+    return obj
+
+
+def test_objects_of_notebook_classes_match_the_package_class_by_state():
+    recorded = fingerprint(_instance("__main__", 2.0))
+    assert recorded["type"] == "__main__.Scaler"
+    assert compare(recorded, fingerprint(_instance("churn_pipeline.lib", 2.0))) is None
+    assert compare(recorded, fingerprint(_instance("churn_pipeline.lib", 3.0))) is not None
