@@ -275,3 +275,17 @@ def test_a_step_that_changes_its_input_in_place_leaves_the_earlier_version_intac
     assert computed == sorted(computed) and ordered == sorted(computed, reverse=True)
     steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
     assert "values = copy.deepcopy(values)" in steps
+
+
+def test_generated_pyproject_builds_a_wheel_with_the_console_script(converted, tmp_path):
+    pytest.importorskip("hatchling")
+    result = converted("kale")
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
+                           str(Path(result.package_dir).resolve()), "-w", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = tmp_path.glob("kale_pipeline-0.1.0-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        entry_points = archive.read("kale_pipeline-0.1.0.dist-info/entry_points.txt").decode()
+    assert "kale_pipeline/steps.py" in names and not any(n.startswith("tests/") for n in names)
+    assert "kale-pipeline = kale_pipeline.cli:main" in entry_points
