@@ -254,15 +254,14 @@ class _Builder:
             return True
         if name in producer:
             target.inputs.setdefault(name, producer[name])
-        elif name in plan.param_names:
-            target.params.append(name) if name not in target.params else None
-        elif name in plan.setup_defs:
-            target.setup_names.append(name) if name not in target.setup_names else None
-        elif name in plan.library_defs:
-            target.library_names.append(name) if name not in target.library_names else None
-        else:
-            return False
-        return True
+            return True
+        for names, group in ((plan.param_names, target.params), (plan.setup_defs, target.setup_names),
+                             (plan.library_defs, target.library_names)):
+            if name in names:
+                if name not in group:
+                    group.append(name)
+                return True
+        return False
 
     def resolve_steps(self):
         plan = self.plan
