@@ -78,6 +78,9 @@ def test_alerts_fire_after_consecutive_windows_and_respect_cooldown(store):
     assert fired[1][0]["message"].startswith("1 feature drifted in events: age W=")
     events = persistence.alert_events(store, unseen_only=True)
     assert len(events) == 2 and events[0]["features"] == ["age"]
+    assert persistence.mark_alerts_seen(store, [e["id"] for e in events]) == 2
+    assert persistence.alert_events(store, unseen_only=True) == []
+    assert len(persistence.alert_events(store)) == 2
 
 
 def test_default_alert_rule_fires_on_drift_tier(store):

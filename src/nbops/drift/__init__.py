@@ -12,6 +12,7 @@ is at most alpha AND it has at least ``min_n`` values (``decision``, ``policy``)
 from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, evaluate_rules
 from nbops.drift.api import compare
 from nbops.drift.decision import bh_adjust
+from nbops.drift.overlay import overlay
 from nbops.drift.policy import DEFAULT, EVIDENTLY, EvidentlyPolicy, Policy, Rule, get_policy
 from nbops.drift.reference import Reference, Sketch, fit_reference
 from nbops.drift.report import DriftReport
@@ -20,7 +21,7 @@ from nbops.drift.serialization import sketch_from_bytes, sketch_from_dict, sketc
 __all__ = [
     "AlertRule", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
     "Sketch", "bh_adjust", "check_drift", "compare", "evaluate_rule", "evaluate_rules", "fit_reference",
-    "get_policy", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict",
+    "get_policy", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict",
 ]
 
 

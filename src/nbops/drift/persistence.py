@@ -269,3 +269,15 @@ def feature_overlay(store, window_id: int, feature: str) -> dict[str, Any]:
     """Reference vs current distribution of one feature in a stored window (for the Lab)."""
     reference, window, _ = load_window(store, window_id)
     return overlay(reference, window, feature)
+
+
+def mark_alerts_seen(store, event_ids) -> int:
+    """Mark alert events as shown to the user; returns how many changed."""
+    ids = [int(i) for i in event_ids]
+    if not ids:
+        return 0
+    with store.transaction() as conn:
+        return conn.execute(
+            f"UPDATE drift_alert_events SET seen_at = ? WHERE seen_at IS NULL AND id IN ({','.join('?' * len(ids))})",
+            (time.time(), *ids),
+        ).rowcount
