@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 __all__ = ["pipeline_module", "cli_module", "TRACKING_MODULE", "init_module", "MAIN_MODULE"]
 
 
@@ -302,6 +300,3 @@ def init_module(plan, notebook: str) -> str:
 
 MAIN_MODULE = "from .cli import main\n\nraise SystemExit(main())\n"
 
-
-def json_text(data) -> str:
-    return json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
