@@ -202,8 +202,11 @@ class LabPage:
             self.console_errors.append(message.text)
 
     def open(self, path: str = "lab") -> None:
-        """Load Lab (``lab`` or ``lab/tree/<file>``) and wait until its shell is restored."""
-        self.page.goto(self.server.page_url(path))
+        """Load Lab (``lab`` or ``lab/tree/<file>``) and wait until its shell is restored.
+
+        The workspace is reset, so tabs an earlier test left open do not come back.
+        """
+        self.page.goto(self.server.page_url(path) + "&reset")
         self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
         self.page.evaluate("() => window.jupyterapp.restored")
         self.page.locator("#jp-main-dock-panel").wait_for(state="visible")
@@ -242,8 +245,18 @@ class LabPage:
         self.page.mouse.move(x + width - current, y, steps=5)
         self.page.mouse.up()
 
+    def focus_notebook(self):
+        """Click the current notebook's first cell prompt so its commands target it."""
+        notebook = self.page.locator(".jp-NotebookPanel:visible")
+        notebook.locator(".jp-InputPrompt").first.click()
+        return notebook
+
     def wait_for_kernel(self, timeout: float = 60_000) -> None:
         """Wait until the current notebook's kernel has started and is idle."""
+        self.page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget?.sessionContext !== undefined",
+            timeout=timeout,
+        )
         self.page.evaluate(
             """async () => {
                 const widget = window.jupyterapp.shell.currentWidget;

@@ -48,6 +48,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     expect(panel.get_by_text("%%track my-experiment")).to_be_visible()
     lab.screenshot("sidebar-empty-light", panel)
 
+    lab.focus_notebook()
     lab.menu("Run", "Run All Cells")
     expect(notebook.locator(".jp-InputPrompt").nth(1)).to_have_text(re.compile(r"\[[*\d]+\]"))
 
@@ -86,6 +87,42 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
         "async () => (await window.jupyterapp.serviceManager.settings.fetch('nbops:plugin')).schema"
     )
     assert settings["properties"]["refreshInterval"]["default"] == 5
+
+
+def test_a_logging_run_updates_live_while_the_sidebar_is_open(lab, lab_server):
+    """Polling shows a run while it logs (running, metric moving), then its end."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "import time\n"
+            "import nbops\n"
+            'with nbops.start_run("live", name="warmup"):\n'
+            "    for step in range(40):\n"
+            '        nbops.log_metric("loss", round(1 / (step + 1), 4), step=step)\n'
+            "        time.sleep(0.3)"
+        )
+    ]
+    nbformat.write(notebook, lab_server.root_dir / "live.ipynb")
+    lab.open("lab/tree/live.ipynb")
+    lab.wait_for_kernel()
+    panel = lab.open_left_panel(PANEL_ID)
+
+    notebook = lab.focus_notebook()
+    lab.menu("Run", "Run All Cells")
+    expect(notebook.locator(".jp-InputPrompt").first).to_have_text(re.compile(r"\[[*\d]+\]"))
+    row = panel.get_by_role("row").filter(has_text="warmup")
+    status = row.get_by_role("cell").nth(0)
+    expect(status).to_have_text("running", timeout=15_000)
+    panel.get_by_role("combobox", name="Experiment").select_option("live")
+    expect(panel.get_by_role("row").filter(has=lab.page.get_by_role("cell"))).to_have_count(1)
+    loss = row.get_by_role("cell").nth(column_index(panel, "loss"))
+    expect(loss).not_to_be_empty()
+    first = loss.inner_text()
+    expect(loss).not_to_have_text(first, timeout=10_000)
+    lab.screenshot("sidebar-live-light", panel)
+    expect(status).to_have_text("finished", timeout=30_000)
+    expect(loss).to_have_text("0.025")
 
 
 def test_missing_server_extension_is_explained(lab):
