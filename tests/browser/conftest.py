@@ -301,6 +301,7 @@ def lab(request, browser, lab_server):
 
     A failing test leaves ``tests/artifacts/failed-<test>.png`` behind.
     """
+    (ARTIFACTS / f"failed-{request.node.name}.png").unlink(missing_ok=True)
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     lab_page = LabPage(context.new_page(), lab_server)
