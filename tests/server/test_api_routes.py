@@ -189,6 +189,7 @@ async def test_models_show_versions_lineage_and_movable_aliases(jp_fetch, projec
         ("ghost", {"alias": "production", "version": 1}, 404, "'ghost'"),
         ("m", {"alias": "production"}, 400, "exactly alias and version"),
         ("m", {"alias": "production", "version": "1"}, 400, "version '1'"),
+        ("m", {"alias": "production", "version": 10**30}, 400, "version 1000000000000000000000000000000"),
         ("m", {"alias": "9 lives", "version": 1}, 400, "alias '9 lives'"),
         ("m", {"alias": 3, "version": None}, 400, "alias 3"),
     ],

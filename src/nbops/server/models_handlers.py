@@ -34,7 +34,7 @@ class ModelAliasesHandler(NbopsHandler):
         alias, version = body["alias"], body["version"]
         if not isinstance(alias, str):
             raise InvalidValueError(f"alias {alias!r} is not valid: use a name such as 'production'")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**63):
             raise InvalidValueError(f"version {version!r} is not valid: use a version number, or null to remove the alias")
 
         def work():
