@@ -51,6 +51,8 @@ class Database:
             return
         self._begin(conn)
         try:
+            # The change feed's sequence: one new value per write transaction (see migration 0003).
+            conn.execute("UPDATE change_counter SET seq = seq + 1 WHERE id = 1")
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")

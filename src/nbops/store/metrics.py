@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from operator import itemgetter
 from typing import Iterable, Sequence
 
 from .database import Database
@@ -32,7 +32,8 @@ class Metrics:
         """Store a batch of points and fold it into ``latest_metrics`` (one transaction)."""
         if not points:
             return
-        rows = [(run, key, step, sql_float(value), ts) for run, key, step, value, ts in points]
+        # Points go to SQLite as they are: it stores a bound NaN as NULL by itself.
+        rows = points
         summaries = _summarize(points)
         if conn is not None:
             _write(conn, rows, summaries)
@@ -67,28 +68,35 @@ class Metrics:
 
 
 def _write(conn, rows: list, summaries: Iterable[tuple]) -> None:
+    # An upsert, not INSERT OR REPLACE: REPLACE deletes first, which costs a foreign-key
+    # check per point.
     conn.executemany(
-        "INSERT OR REPLACE INTO metrics (run_id, key, step, value, timestamp) VALUES (?, ?, ?, ?, ?)", rows
+        "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id, key, step) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp",
+        rows,
     )
     conn.executemany(_UPSERT_LATEST, summaries)
 
 
 def _summarize(points: Sequence[Point]) -> list[tuple]:
-    """Per (run, key): the point at the highest step, finite min/max and the count."""
-    latest: dict[tuple[str, str], list] = {}
-    for run, key, step, value, ts in points:
-        entry = latest.get((run, key))
-        finite = value if math.isfinite(value) else None
-        if entry is None:
-            latest[(run, key)] = [step, value, ts, finite, finite, 1]
-            continue
-        if step >= entry[0]:
-            entry[0], entry[1], entry[2] = step, value, ts
-        if finite is not None:
-            entry[3] = finite if entry[3] is None else min(entry[3], finite)
-            entry[4] = finite if entry[4] is None else max(entry[4], finite)
-        entry[5] += 1
-    return [
-        (run, key, sql_float(value), step, ts, lo, hi, count)
-        for (run, key), (step, value, ts, lo, hi, count) in latest.items()
-    ]
+    """Per (run, key): the point at the highest step (the last logged among equals), the
+    finite min/max and the count. Grouping is the only per-point Python; the rest runs in
+    builtins."""
+    groups: dict[tuple[str, str], list[Point]] = {}
+    for point in points:
+        group = groups.get(point[:2])
+        if group is None:
+            groups[point[:2]] = [point]
+        else:
+            group.append(point)
+    summaries = []
+    for (run, key), group in groups.items():
+        top = max(reversed(group), key=_step)  # reversed: the last of equal steps wins
+        finite = [v for v in map(_value, group) if v - v == 0]  # drops NaN and ±inf
+        lo, hi = (min(finite), max(finite)) if finite else (None, None)
+        summaries.append((run, key, sql_float(top[3]), top[2], top[4], lo, hi, len(group)))
+    return summaries
+
+
+_step = itemgetter(2)
+_value = itemgetter(3)

@@ -71,7 +71,7 @@ def m0001_tracking(db: Database) -> None:
             PRIMARY KEY (run_id, key)
         ) WITHOUT ROWID;
         CREATE TABLE metrics (
-            run_id TEXT NOT NULL REFERENCES runs(id),
+            run_id TEXT NOT NULL,  -- runs.id; not a declared foreign key: a lookup per point
             key TEXT NOT NULL,
             step INTEGER NOT NULL,
             value REAL,
@@ -259,10 +259,12 @@ _CHANGE_TRIGGERS = (
 
 @migrations(name="0003_change_feed")
 def m0003_change_feed(db: Database) -> None:
-    # Every change a panel shows bumps a one-row counter and stamps the run with it. Writers
-    # are serialized (BEGIN IMMEDIATE), so stamps grow in commit order across processes and
-    # "runs with change_seq > N" is exactly what changed since a reader saw N. Triggers fire
-    # on latest_metrics (one row per run and key per flush), never on metrics (every point).
+    # Every write transaction takes the next value of a one-row counter (Database.transaction
+    # bumps it) and triggers stamp each run it changes with that value. Writers are serialized
+    # (BEGIN IMMEDIATE), so stamps grow in commit order across processes and "runs with
+    # change_seq > N" is exactly what changed since a reader saw N. The WHEN guard makes every
+    # fire after the first in a transaction a no-op: creating a run with ten params stamps once.
+    # Triggers fire on latest_metrics (one row per run and key per flush), never on metrics.
     run_statements(
         db,
         """
@@ -278,8 +280,9 @@ def m0003_change_feed(db: Database) -> None:
     )
     for name, event, run in _CHANGE_TRIGGERS:  # one statement each: bodies contain ';'
         db.execute(
-            f"""CREATE TRIGGER {name} {event} BEGIN
-                UPDATE change_counter SET seq = seq + 1 WHERE id = 1;
-                UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = {run};
-            END"""
+            f"""CREATE TRIGGER {name} {event}
+                WHEN (SELECT change_seq FROM runs WHERE id = {run}) < (SELECT seq FROM change_counter WHERE id = 1)
+                BEGIN
+                    UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = {run};
+                END"""
         )

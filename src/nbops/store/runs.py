@@ -112,11 +112,12 @@ class Runs:
         if status not in FINAL_STATUSES:
             raise InvalidValueError(f"run status {status!r} is not valid: use one of {', '.join(FINAL_STATUSES)}")
         with self.db.transaction() as conn:
-            self._require(conn, run_id)
-            conn.execute(
-                "UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'running'",
+            changed = conn.execute(
+                "UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'running' AND deleted_at IS NULL",
                 (status, time.time(), run_id),
-            )
+            ).rowcount
+            if not changed:  # already ended is fine; unknown or deleted is an error
+                self._require(conn, run_id)
 
     def heartbeat(self, run_ids: Iterable[str], conn=None) -> None:
         ids = list(run_ids)
@@ -231,27 +232,36 @@ class Runs:
 
     @staticmethod
     def _with_children(conn, runs: list[dict]) -> list[dict]:
-        """Attach params, latest metrics and tags: one grouped JSON query each for the page."""
+        """Attach params, latest metrics and tags to a page of runs.
+
+        One query builds a single JSON document for the whole page, so Python parses once
+        instead of once per run and table (the difference is most of a 1,000-run page's cost).
+        """
         if not runs:
             return runs
         by_id = {run["id"]: run for run in runs}
-        for run in runs:
-            run.update(params={}, metrics={}, tags={})
         marks = ",".join("?" * len(by_id))
-        plain = _plain(conn)
-        # JSON has no infinity: SQLite would write a bare Inf, so infinities travel as text.
-        metric_value = "CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END"
-        for field, table, value in (("params", "params", "value"), ("metrics", "latest_metrics", metric_value),
-                                    ("tags", "tags", "value")):
-            sql = (f"SELECT run_id, json_group_object(key, {value}) FROM {table} "
-                   f"WHERE run_id IN ({marks}) GROUP BY run_id")
-            for run_id, values in plain.execute(sql, list(by_id)):
-                by_id[run_id][field] = json.loads(values)
-        for run in runs:  # NaN was stored as NULL, infinities came as text: give both back as floats
-            metrics = run["metrics"]
+        document = _plain(conn).execute(_CHILDREN_SQL.replace("{marks}", marks), list(by_id)).fetchone()[0]
+        for run_id, params, metrics, tags in json.loads(document):
+            run = by_id[run_id]
+            run["params"], run["tags"] = params, tags
+            # NaN was stored as NULL and infinities came as text: give both back as floats
             if not all(type(v) is float for v in metrics.values()):
-                run["metrics"] = {k: read_float(v) if v is None or type(v) is str else float(v) for k, v in metrics.items()}
+                metrics = {k: read_float(v) if v is None or type(v) is str else float(v) for k, v in metrics.items()}
+            run["metrics"] = metrics
         return runs
+
+
+# JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
+_CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHERE run_id = r.id), '{{}}'))"
+_CHILDREN_SQL = (
+    "SELECT json_group_array(json_array(r.id, "
+    + _CHILD.format(value="value", table="params") + ", "
+    + _CHILD.format(value="CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END",
+                    table="latest_metrics") + ", "
+    + _CHILD.format(value="value", table="tags")
+    + ")) FROM runs r WHERE r.id IN ({marks})"
+)
 
 
 def _plain(conn):

@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..store import Store
 
-FLUSH_SIZE = 5_000
+FLUSH_SIZE = 2_000
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
 
