@@ -42,6 +42,14 @@ def test_cell_magic_tracks_params_metrics_and_shows_a_summary(kernel, project):
     assert len(cells) == 1 and cells[0]["source"].startswith("%%track churn") and cells[0]["execution_count"] == 3
 
 
+def test_no_chart_when_the_cell_logs_nothing_live(kernel, project):
+    kernel.run("%load_ext nbops")
+    result = kernel.run("%%track quiet --metrics auc\nauc = 0.5")
+    assert result["status"] == "ok"
+    assert not [o for o in result["outputs"] if o["type"] == "comm_open"]
+    assert only_run(project, "quiet")["metrics"] == {"auc": 0.5}
+
+
 def test_cell_magic_failure_marks_run_failed_and_reraises(kernel, project):
     kernel.run("%load_ext nbops")
     result = kernel.run("%%track churn\nraise ValueError('boom')")

@@ -53,10 +53,14 @@ class LiveChart:
         for key, (steps, values) in self._series.items():
             stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
             traces.append({"type": "scatter", "mode": "lines", "name": key, "x": steps[::stride], "y": values[::stride]})
+        # Transparent backgrounds and grey grid lines read on light and dark Lab themes alike.
+        axis = {"gridcolor": "rgba(128,128,128,0.25)", "zerolinecolor": "rgba(128,128,128,0.4)"}
         layout = {
             "height": 260, "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
-            "xaxis": {"title": {"text": "step"}}, "legend": {"orientation": "h", "y": 1.15},
-            "template": "plotly_white",
+            "xaxis": {**axis, "title": {"text": "step"}}, "yaxis": axis,
+            "legend": {"orientation": "h", "y": 1.15},
+            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": "#888"},
         }
         return {"data": traces, "layout": layout}
 

@@ -62,15 +62,17 @@ class TrackMagics(Magics):
         run.add_metric_listener(chart)
         status = "failed"
         try:
-            self._execute(cell)
+            try:
+                self._execute(cell)
+            finally:  # the chart shows what the cell logged live, not the --metrics read after it
+                run.remove_metric_listener(chart)
+                chart.draw()
             _log_named_metrics(run, args.metrics, user_ns)
             status = "finished"
         except KeyboardInterrupt:
             status = "killed"
             raise
         finally:
-            run.remove_metric_listener(chart)
-            chart.draw()
             tracking.end_run(status, run=run)
             _show_summary(run)
 
