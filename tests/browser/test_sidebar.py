@@ -237,3 +237,36 @@ def test_runs_table_shows_every_status_and_filters_by_experiment(lab):
     expect(rows.nth(0)).not_to_contain_text("· fraud")
     assert any(request.startswith("runs?") and "experiment=fraud" in request for request in requests)
     lab.set_theme("JupyterLab Light")
+
+
+def test_tracked_cell_draws_a_live_chart_under_itself(lab, lab_server):
+    """While a %%track cell logs, a plotly chart under the cell redraws; it stays after."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbops\nimport math, time\nimport nbops"),
+        nbformat.v4.new_code_cell(
+            "%%track curves --metrics final\n"
+            "for step in range(60):\n"
+            '    nbops.log_metric("loss", math.exp(-step / 15) + 0.05 * math.sin(step), step=step)\n'
+            '    nbops.log_metric("val_loss", math.exp(-step / 20) + 0.1, step=step)\n'
+            "    time.sleep(0.05)\n"
+            "final = 0.12"
+        ),
+    ]
+    nbformat.write(notebook, lab_server.root_dir / "curves.ipynb")
+    lab.open("lab/tree/curves.ipynb")
+    lab.wait_for_kernel()
+    cells = lab.focus_notebook()
+    lab.menu("Run", "Run All Cells")
+    chart = cells.locator(".jp-OutputArea-output .js-plotly-plot")
+    expect(chart).to_have_count(1, timeout=60_000)
+    expect(chart.locator(".legendtext")).to_have_text(["loss", "val_loss"], timeout=30_000)
+    summary = cells.locator(".jp-nbops-summary")
+    expect(summary).to_contain_text("finished", timeout=30_000)
+    expect(summary).to_contain_text("final=0.12")
+    lab.screenshot("live-chart-light")
+    lab.set_theme("JupyterLab Dark")
+    expect(chart.locator(".legendtext")).to_have_count(2)
+    lab.screenshot("live-chart-dark")
+    lab.set_theme("JupyterLab Light")
