@@ -1,7 +1,6 @@
 """The routes of the experiments UI: series, compare, artifacts, models, run edits, feed."""
 
 import json
-import time
 
 import pytest
 from tornado.httpclient import HTTPClientError

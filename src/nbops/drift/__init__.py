@@ -19,7 +19,7 @@ from nbops.drift.report import DriftReport
 from nbops.drift.serialization import sketch_from_bytes, sketch_from_dict, sketch_to_bytes, sketch_to_dict
 
 __all__ = [
-    "AlertRule", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
+    "AlertRule", "alert_message", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
     "Sketch", "bh_adjust", "check_drift", "compare", "evaluate_rule", "evaluate_rules", "fit_reference",
     "get_policy", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict",
 ]

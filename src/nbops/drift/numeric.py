@@ -178,7 +178,6 @@ def sketch_numeric(grid: NumericSketch, values: np.ndarray) -> NumericSketch:
         missing = int(np.count_nonzero(np.isnan(values)))
         posinf = int(np.count_nonzero(values == np.inf))
         neginf = values.shape[0] - n_finite - missing - posinf
-    m = len(grid.edges) + 1
     if n_finite == 0:
         return replace(grid.empty(), missing=missing, posinf=posinf, neginf=neginf)
     # Sorting then locating the few edges is ~3x faster than a binary search per value.

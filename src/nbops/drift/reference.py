@@ -13,7 +13,7 @@ from nbops.drift.categorical import (
     fit_numbers,
     fit_text,
 )
-from nbops.drift.columns import BOOLEAN, CATEGORICAL, DISCRETE, NUMERIC, ColumnData, columns_of
+from nbops.drift.columns import BOOLEAN, CATEGORICAL, DISCRETE, ColumnData, columns_of
 from nbops.drift.numeric import DEFAULT_BINS, NumericSketch, fit_numeric, split_finite
 from nbops.errors import InvalidValueError
 
