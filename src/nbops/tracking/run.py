@@ -31,7 +31,6 @@ class Run:
         self._flush_size = buffer.flush_size
         self._next_step: dict[str, int] = {}
         self._listeners: list[MetricListener] = []
-        self._on_end: list[Callable[["Run"], None]] = []
         self._first_cell = capture.current_cell()  # None outside IPython
 
     # -- metrics (the hot path: validate, append, return) ----------------------------
@@ -119,11 +118,6 @@ class Run:
         self.status = status
         if self._first_cell is not None:
             self.store.provenance.update(self.id, cells=capture.cells_since(self._first_cell))
-        for callback in self._on_end:
-            callback(self)
-
-    def on_end(self, callback: Callable[["Run"], None]) -> None:
-        self._on_end.append(callback)
 
     def record_provenance(self, cwd: str | None = None) -> None:
         """Git, interpreter and packages; slow-ish, so callers run it off the hot path."""
