@@ -19,6 +19,10 @@ from ..errors import StoreError
 from .schema_version import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
+# Checkpoints copy the WAL back into the database. Run by a commit, they stall whoever
+# commits; so loggers checkpoint in their background thread (MetricBuffer) and this high
+# automatic threshold only bounds the WAL (about 80 MB) for processes that never do.
+AUTO_CHECKPOINT_PAGES = 20_000
 LOCK_RETRY_SECONDS = 120.0
 
 
@@ -80,7 +84,12 @@ class Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}")
         return conn
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds back into the database, without waiting on anyone."""
+        self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         # busy_timeout covers almost every wait; a jittered retry covers the rest

@@ -81,6 +81,7 @@ class MetricBuffer:
         self._stopped = True
         self._wake.set()
         self.flush()
+        self.store.db.checkpoint()
 
     def _ensure_thread(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -99,8 +100,10 @@ class MetricBuffer:
             tick += 1
             try:
                 self.flush()
-                if tick % beats_every == 0 and self.open_runs:
-                    self.store.runs.heartbeat(list(self.open_runs))
+                if tick % beats_every == 0:
+                    if self.open_runs:
+                        self.store.runs.heartbeat(list(self.open_runs))
+                    self.store.db.checkpoint()
             except Exception as exc:  # never kill training over a failed write; retry next tick
                 warnings.warn(f"nbops could not write metrics yet: {exc}", RuntimeWarning, stacklevel=1)
 
