@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
-from .query import SortKey, compile_filter, parse_sort
+from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
 from .values import check_key, param_number, param_text, read_float
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
@@ -303,8 +303,6 @@ def _is_zombie(pid: int) -> bool:
 
 def _sort_expression(sort: SortKey) -> tuple[str, str, list]:
     """JOIN text, the SQL of the sort value, and the JOIN's parameters."""
-    from .query import ATTRIBUTES
-
     if not sort.family:
         return "", ATTRIBUTES[sort.key], []
     table, column = {

@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import warnings
+from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ConflictError
@@ -66,10 +67,8 @@ def _project_relative(path: str | None, target: Store) -> str | None:
     """Notebook paths relative to the project (the folder holding .nbops), as Lab names them."""
     if not path:
         return None
-    try:
-        return os.path.relpath(path, target.root.parent) if os.path.isabs(path) and path.startswith(str(target.root.parent) + os.sep) else path
-    except ValueError:
-        return path
+    notebook, project = Path(path), target.root.parent
+    return str(notebook.relative_to(project)) if notebook.is_absolute() and notebook.is_relative_to(project) else path
 
 
 def _record_provenance(run: Run, cwd: str) -> None:
@@ -92,14 +91,14 @@ def _current() -> Run:
 def end_run(status: str = "finished", run: Run | None = None) -> None:
     """End ``run`` (default: the active one) and any runs nested inside it."""
     target = run or _current()
-    if target in _stack:
-        while _stack:
-            inner = _stack.pop()
-            inner.end(status if inner is target else "killed" if status == "killed" else "failed" if status == "failed" else "finished")
-            if inner is target:
-                break
-    else:
+    if target not in _stack:
         target.end(status)
+        return
+    while _stack:  # nested runs share the fate of the run they are nested in
+        inner = _stack.pop()
+        inner.end(status)
+        if inner is target:
+            break
 
 
 def log_metric(key: str, value: Any, step: int | None = None) -> None:
