@@ -1,0 +1,121 @@
+/**
+ * The Experiments sidebar plugin: the runs list, its commands and settings.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+
+import { experimentsIcon } from '../icons';
+import { DEFAULT_REFRESH_INTERVAL, RunsModel } from '../model';
+import { IRunsModel } from '../tokens';
+import {
+  DEFAULT_VIEW_SETTINGS,
+  ExperimentsPanel,
+  IViewSettings
+} from '../widgets/ExperimentsPanel';
+
+export * from '../tokens';
+
+const PLUGIN_ID = 'nbops:plugin';
+
+export namespace CommandIDs {
+  export const openExperiments = 'nbops:open-experiments';
+  export const refreshRuns = 'nbops:refresh-runs';
+}
+
+const COMMAND_CATEGORY = 'nbops';
+
+/** Between the table of contents (400) and the extension manager (1000). */
+const SIDEBAR_RANK = 450;
+
+/** Commands after which a tracked run may have started or ended. */
+const RUN_COMMAND = /^(notebook|runmenu|console):run|^notebook:restart-run-all|^kernelmenu:restart-and-run-all/;
+
+export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
+  id: PLUGIN_ID,
+  description:
+    'The Experiments sidebar: runs tracked by nbops, refreshed while it is visible.',
+  autoStart: true,
+  provides: IRunsModel,
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null
+  ): IRunsModel => {
+    const model = new RunsModel({ refreshInterval: DEFAULT_REFRESH_INTERVAL });
+    const panel = new ExperimentsPanel({
+      model,
+      translator: translator ?? undefined,
+      openNotebook: path =>
+        void app.commands.execute('docmanager:open', { path })
+    });
+    app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
+    restorer?.add(panel, panel.id);
+
+    app.commands.addCommand(CommandIDs.openExperiments, {
+      label: 'Open Experiments',
+      caption: 'Show the runs tracked by nbops in the left sidebar',
+      icon: experimentsIcon,
+      execute: () => {
+        app.shell.activateById(panel.id);
+      }
+    });
+    app.commands.addCommand(CommandIDs.refreshRuns, {
+      label: 'Refresh Runs',
+      caption: 'Reload the runs shown in the Experiments sidebar',
+      icon: refreshIcon,
+      execute: () => model.refresh()
+    });
+    if (palette) {
+      for (const command of [CommandIDs.openExperiments, CommandIDs.refreshRuns]) {
+        palette.addItem({ command, category: COMMAND_CATEGORY });
+      }
+    }
+
+    // A tracked cell that just finished should show up without waiting for
+    // the next poll tick. Run commands resolve once their cells are done.
+    app.commands.commandExecuted.connect((_, { id, result }) => {
+      if (!RUN_COMMAND.test(id)) {
+        return;
+      }
+      const refresh = () => {
+        if (model.visible) {
+          void model.refresh();
+        }
+      };
+      void result.then(refresh, refresh);
+    });
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const apply = () => {
+            const seconds = settings.get('refreshInterval').composite as number;
+            model.refreshInterval = seconds * 1000;
+            panel.viewSettings = {
+              metricColumns: settings.get('metricColumns').composite as string[],
+              maxMetricColumns: settings.get('maxMetricColumns').composite as number
+            } satisfies IViewSettings;
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => {
+          console.warn('nbops: cannot load settings, using defaults.', reason);
+          panel.viewSettings = DEFAULT_VIEW_SETTINGS;
+        });
+    }
+
+    return model;
+  }
+};
