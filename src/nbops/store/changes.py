@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..errors import InvalidValueError
 from .database import Database
-from .runs import RUN_COLUMNS, Runs, _run_dict
+from .runs import RUN_COLUMNS, _run_dict
+from .summaries import attach_children
 
 MAX_CHANGES = 1_000
 
@@ -38,7 +39,7 @@ class Changes:
             plain = conn.cursor()
             plain.row_factory = None
             cursor = plain.execute(
-                f"SELECT {RUN_COLUMNS}, r.change_seq FROM runs r "
+                f"SELECT {RUN_COLUMNS}, r.change_seq, r.summary FROM runs r "
                 "JOIN experiments e ON e.id = r.experiment_id "
                 "WHERE r.change_seq > ? ORDER BY r.change_seq LIMIT ?",
                 (seq, limit + 1),
@@ -47,7 +48,8 @@ class Changes:
             rows = [dict(zip(names, row)) for row in cursor]
             more = len(rows) > limit
             rows = rows[:limit]
-            runs = Runs._with_children(conn, [_run_dict(row) for row in rows])
+            summaries = [row.pop("summary") for row in rows]
+            runs = attach_children(conn, [_run_dict(row) for row in rows], summaries)
         newest = rows[-1]["change_seq"] if more else current
         return {"runs": runs, "seq": newest, "more": more, "reset": False}
 

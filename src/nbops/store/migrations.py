@@ -286,3 +286,29 @@ def m0003_change_feed(db: Database) -> None:
                     UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = {run};
                 END"""
         )
+
+
+@migrations(name="0004_run_summaries")
+def m0004_run_summaries(db: Database) -> None:
+    # runs.summary caches a run's params, latest metrics and tags as one JSON text (see
+    # nbops.store.summaries). The change-feed triggers on child tables now also drop it.
+    from .summaries import store_all_summaries
+
+    db.execute("ALTER TABLE runs ADD COLUMN summary TEXT")
+    for name, event, run in _CHANGE_TRIGGERS:
+        if " ON runs" in event:
+            continue  # the run's own columns are not in its summary
+        db.execute(f"DROP TRIGGER {name}")
+        # Also fire when a summary is cached: an earlier write of this transaction (the
+        # run's own row, or a summary just stored) may have stamped the run already.
+        db.execute(
+            f"""CREATE TRIGGER {name} {event}
+                WHEN (SELECT change_seq < (SELECT seq FROM change_counter WHERE id = 1) OR summary IS NOT NULL
+                      FROM runs WHERE id = {run})
+                BEGIN
+                    UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1), summary = NULL
+                    WHERE id = {run};
+                END"""
+        )
+    store_all_summaries(db.conn)
+

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any, Iterable, Mapping, NamedTuple
@@ -10,7 +9,8 @@ from typing import Any, Iterable, Mapping, NamedTuple
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
-from .values import check_key, param_number, param_text, read_float
+from .summaries import attach_children, store_summary
+from .values import check_key, param_number, param_text
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
 FINAL_STATUSES = STATUSES[1:]
@@ -118,6 +118,8 @@ class Runs:
             ).rowcount
             if not changed:  # already ended is fine; unknown or deleted is an error
                 self._require(conn, run_id)
+                return
+            store_summary(conn, run_id)
 
     def heartbeat(self, run_ids: Iterable[str], conn=None) -> None:
         ids = list(run_ids)
@@ -145,18 +147,22 @@ class Runs:
                     "WHERE id = ? AND status = 'running'",
                     [(i,) for i in dead],
                 )
+                for run_id in dead:
+                    store_summary(conn, run_id)
         return dead
 
     # -- reading -------------------------------------------------------------------
     def get(self, run_id: str) -> dict:
         conn = self.db.connection()
         row = conn.execute(
-            f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
+            f"SELECT {RUN_COLUMNS}, r.summary FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
             (run_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"run {run_id!r} does not exist")
-        return self._with_children(conn, [_run_dict(dict(row))])[0]
+        run = dict(row)
+        summary = run.pop("summary")
+        return attach_children(conn, [_run_dict(run)], [summary])[0]
 
     def experiments(self) -> list[dict]:
         rows = self.db.connection().execute(
@@ -193,18 +199,19 @@ class Runs:
             params.extend(cursor_params)
         direction = "DESC" if sort.descending else "ASC"
         sql = (
-            f"SELECT {RUN_COLUMNS}, {sort_sql} AS sort_value FROM runs r "
+            f"SELECT {RUN_COLUMNS}, r.summary, {sort_sql} AS sort_value FROM runs r "
             f"JOIN experiments e ON e.id = r.experiment_id {join} "
             f"WHERE {' AND '.join(where)} "
             f"ORDER BY (sort_value IS NULL), sort_value {direction}, r.id {direction} LIMIT ?"
         )
         conn = self.db.connection()
         cursor_ = _plain(conn).execute(sql, [*join_params, *params, limit + 1])
-        names = [d[0] for d in cursor_.description]
+        names = [d[0] for d in cursor_.description][:-2]  # all but summary and sort_value
         rows = cursor_.fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        runs = self._with_children(conn, [_run_dict(dict(zip(names, r))) for r in rows])
+        runs = [_run_dict(dict(zip(names, r))) for r in rows]
+        runs = attach_children(conn, runs, [r[-2] for r in rows])
         next_cursor = _encode_cursor(rows[-1][-1], rows[-1][0]) if more else None
         return Page(runs, next_cursor)
 
@@ -230,39 +237,6 @@ class Runs:
         rows = [(run_id, check_key("tag", k), param_text(v)) for k, v in tags.items()]
         conn.executemany("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", rows)
 
-    @staticmethod
-    def _with_children(conn, runs: list[dict]) -> list[dict]:
-        """Attach params, latest metrics and tags to a page of runs.
-
-        One query builds a single JSON document for the whole page, so Python parses once
-        instead of once per run and table (the difference is most of a 1,000-run page's cost).
-        """
-        if not runs:
-            return runs
-        by_id = {run["id"]: run for run in runs}
-        marks = ",".join("?" * len(by_id))
-        document = _plain(conn).execute(_CHILDREN_SQL.replace("{marks}", marks), list(by_id)).fetchone()[0]
-        for run_id, params, metrics, tags in json.loads(document):
-            run = by_id[run_id]
-            run["params"], run["tags"] = params, tags
-            # NaN was stored as NULL and infinities came as text: give both back as floats
-            if not all(type(v) is float for v in metrics.values()):
-                metrics = {k: read_float(v) if v is None or type(v) is str else float(v) for k, v in metrics.items()}
-            run["metrics"] = metrics
-        return runs
-
-
-# JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
-_CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHERE run_id = r.id), '{{}}'))"
-_CHILDREN_SQL = (
-    "SELECT json_group_array(json_array(r.id, "
-    + _CHILD.format(value="value", table="params") + ", "
-    + _CHILD.format(value="CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END",
-                    table="latest_metrics") + ", "
-    + _CHILD.format(value="value", table="tags")
-    + ")) FROM runs r WHERE r.id IN ({marks})"
-)
-
 
 def _plain(conn):
     """A cursor yielding plain tuples: much faster than sqlite3.Row for wide pages."""
@@ -272,7 +246,6 @@ def _plain(conn):
 
 
 def _run_dict(run: dict) -> dict:
-    run.pop("sort_value", None)
     end = run["end_time"] if run["end_time"] is not None else (run["heartbeat"] if run["status"] == "running" else None)
     run["duration"] = None if end is None else max(0.0, end - run["start_time"])
     run["git_dirty"] = None if run["git_dirty"] is None else bool(run["git_dirty"])

@@ -1,0 +1,72 @@
+"""The per-run summary cache: params, latest metrics and tags of a run as one JSON text.
+
+Listing 1,000 runs used to assemble 20,000 child values per page from three tables. A
+finished run's children rarely change, so its run end stores them as one JSON array in
+``runs.summary``; a page then parses one document built by joining those texts. The
+change-feed triggers (migration 0004) reset ``summary`` to NULL whenever a child row of the
+run changes, and a NULL summary is assembled from the tables at read time, so the cache can
+be stale only by being absent.
+
+Runs with a NaN or infinite latest metric keep no summary: JSON cannot hold those values,
+and the read-time path gives them back as floats.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .values import read_float
+
+# JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
+_CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHERE run_id = r.id), '{{}}'))"
+_CHILDREN = (
+    "json_array("
+    + _CHILD.format(value="value", table="params") + ", "
+    + _CHILD.format(value="CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END",
+                    table="latest_metrics") + ", "
+    + _CHILD.format(value="value", table="tags")
+    + ")"
+)
+_NON_FINITE = (
+    "EXISTS (SELECT 1 FROM latest_metrics WHERE run_id = r.id "
+    "AND (value IS NULL OR abs(value) > 1.7976931348623157e308))"
+)
+_STORE_SQL = f"UPDATE runs AS r SET summary = CASE WHEN {_NON_FINITE} THEN NULL ELSE {_CHILDREN} END"
+_ASSEMBLE_SQL = "SELECT json_group_array(json_array(r.id, " + _CHILDREN + ")) FROM runs r WHERE r.id IN ({marks})"
+
+
+def store_summary(conn, run_id: str) -> None:
+    """Cache ``run_id``'s children; call it last in a transaction that wrote them."""
+    conn.execute(_STORE_SQL + " WHERE r.id = ?", (run_id,))
+
+
+def store_all_summaries(conn) -> None:
+    """Cache the children of every run that is no longer running (used by a migration)."""
+    conn.execute(_STORE_SQL + " WHERE r.status != 'running'")
+
+
+def attach_children(conn, runs: list[dict], summaries: list[str | None]) -> list[dict]:
+    """Set ``params``, ``metrics`` and ``tags`` on each run from its cached summary, or
+    from the tables when it has none."""
+    cached = [(run, text) for run, text in zip(runs, summaries) if text is not None]
+    if cached:
+        children = json.loads("[" + ",".join(text for _, text in cached) + "]")
+        for (run, _), (params, metrics, tags) in zip(cached, children):
+            run["params"], run["metrics"], run["tags"] = params, metrics, tags
+    if len(cached) < len(runs):
+        _assemble(conn, [run for run, text in zip(runs, summaries) if text is None])
+    return runs
+
+
+def _assemble(conn, runs: list[dict]) -> None:
+    by_id = {run["id"]: run for run in runs}
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    sql = _ASSEMBLE_SQL.replace("{marks}", ",".join("?" * len(by_id)))
+    for run_id, (params, metrics, tags) in json.loads(cursor.execute(sql, list(by_id)).fetchone()[0]):
+        run = by_id[run_id]
+        run["params"], run["tags"] = params, tags
+        # NaN was stored as NULL and infinities came as text: give both back as floats
+        if not all(type(v) is float for v in metrics.values()):
+            metrics = {k: read_float(v) if v is None or type(v) is str else float(v) for k, v in metrics.items()}
+        run["metrics"] = metrics

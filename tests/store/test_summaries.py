@@ -1,0 +1,89 @@
+"""The cached run summary never serves stale params, metrics or tags."""
+
+from __future__ import annotations
+
+import math
+
+
+def _summary(store, run_id):
+    return store.db.connection().execute("SELECT summary FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+
+
+def _finished_run(store, params=None, metrics=None, tags=None):
+    run_id = store.runs.create("exp", params=params or {"lr": 0.1}, tags=tags or {"team": "a"})
+    store.metrics.write([(run_id, k, 0, v, 1.0) for k, v in (metrics or {"auc": 0.9}).items()])
+    store.runs.end(run_id)
+    return run_id
+
+
+def test_a_finished_run_is_listed_from_its_cached_summary(store):
+    run_id = _finished_run(store)
+    assert _summary(store, run_id) is not None
+    (run,) = store.runs.search("exp").runs
+    assert (run["params"], run["metrics"], run["tags"]) == ({"lr": "0.1"}, {"auc": 0.9}, {"team": "a"})
+    assert store.runs.get(run_id)["metrics"] == {"auc": 0.9}
+
+
+def test_editing_a_finished_run_drops_its_summary_and_shows_the_edit(store):
+    run_id = _finished_run(store)
+    store.runs.set_tags(run_id, {"team": "b"})
+    assert _summary(store, run_id) is None
+    assert store.runs.get(run_id)["tags"] == {"team": "b"}
+    store.runs.delete_tag(run_id, "team")
+    store.runs.log_params(run_id, {"lr": 0.2})
+    store.metrics.write([(run_id, "auc", 1, 0.95, 2.0)])
+    run = store.runs.search("exp").runs[0]
+    assert (run["params"], run["metrics"], run["tags"]) == ({"lr": "0.2"}, {"auc": 0.95}, {})
+
+
+def test_a_child_write_after_the_run_row_changed_in_the_same_transaction_drops_the_summary(store):
+    run_id = _finished_run(store)
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE runs SET name = 'renamed' WHERE id = ?", (run_id,))
+        conn.execute("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, 'team', 'c')", (run_id,))
+    assert store.runs.get(run_id)["tags"] == {"team": "c"}
+
+
+def test_non_finite_latest_metrics_come_back_as_floats(store):
+    run_id = _finished_run(store, metrics={"loss": float("nan"), "up": float("inf"), "down": float("-inf")})
+    assert _summary(store, run_id) is None
+    metrics = store.runs.search("exp").runs[0]["metrics"]
+    assert math.isnan(metrics["loss"]) and metrics["up"] == math.inf and metrics["down"] == -math.inf
+
+
+def test_running_and_finished_runs_mix_on_one_page(store):
+    done = _finished_run(store, params={"k": "done"})
+    live = store.runs.create("exp", params={"k": "live"})
+    store.metrics.write([(live, "auc", 0, 0.5, 1.0)])
+    runs = {r["id"]: r for r in store.runs.search("exp", order_by="metrics.auc").runs}
+    assert runs[done]["params"] == {"k": "done"} and runs[live]["params"] == {"k": "live"}
+    assert runs[live]["metrics"] == {"auc": 0.5}
+
+
+def test_upgrading_a_store_caches_the_summaries_of_its_ended_runs(tmp_path):
+    import sqlite3
+
+    from nbops.store import Store
+    from nbops.store.migrations import _CHANGE_TRIGGERS
+
+    old = Store(tmp_path / ".nbops")
+    done = _finished_run(old)
+    live = old.runs.create("exp", params={"k": "live"})
+    old.close()
+    conn = sqlite3.connect(tmp_path / ".nbops" / "nbops.db")
+    for name, event, run in _CHANGE_TRIGGERS:  # back to the triggers of migration 0003
+        conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(
+            f"CREATE TRIGGER {name} {event} WHEN (SELECT change_seq FROM runs WHERE id = {run}) < "
+            "(SELECT seq FROM change_counter WHERE id = 1) BEGIN UPDATE runs SET change_seq = "
+            f"(SELECT seq FROM change_counter WHERE id = 1) WHERE id = {run}; END"
+        )
+    conn.execute("ALTER TABLE runs DROP COLUMN summary")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_run_summaries'")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    upgraded = Store(tmp_path / ".nbops")
+    assert _summary(upgraded, done) is not None and _summary(upgraded, live) is None
+    upgraded.runs.set_tags(done, {"team": "z"})
+    assert upgraded.runs.get(done)["tags"] == {"team": "z"}
