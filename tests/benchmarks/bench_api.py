@@ -31,6 +31,7 @@ CURVE_RUNS, CURVE_STEPS = 10, 100_000
 
 def build_store(root: Path, runs: int) -> list[str]:
     from nbops.store import Store
+    from nbops.store.summaries import store_all_summaries
 
     store = Store(root / ".nbops")
     rng = random.Random(0)
@@ -61,6 +62,7 @@ def build_store(root: Path, runs: int) -> list[str]:
             "WHERE run_id = ? AND key = 'loss' ORDER BY step DESC LIMIT 1",
             [(run_id,) for run_id in ids[:CURVE_RUNS]],
         )
+        store_all_summaries(conn)  # as ending each run would have
     store.close()
     return ids
 

@@ -93,3 +93,42 @@ def test_sort_and_limit_and_cursor_errors_are_clear(store):
         store.runs.search(limit=0)
     with pytest.raises(InvalidValueError, match="cursor"):
         store.runs.search(cursor="garbage!")
+
+
+@pytest.mark.parametrize("order_by", ["-metrics.auc", "metrics.auc", "params.depth", "-params.depth", "tags.team", "-name"])
+def test_pages_walk_ties_and_missing_values_in_one_total_order(store, order_by):
+    # auc ties, is NaN (stored as NULL) or absent; depth and team are absent on some runs
+    for i in range(17):
+        run_id = store.runs.create(
+            "order", name=f"r{i:02d}",
+            params={"depth": i % 4} if i % 5 else {},
+            tags={"team": "abc"[i % 3]} if i % 4 else {},
+        )
+        auc = [0.5, 0.7, float("nan"), None][i % 4]
+        if auc is not None:
+            store.metrics.write([(run_id, "auc", 0, auc, 1.0)])
+    everything = store.runs.search("order", order_by=order_by, limit=100)
+    assert everything.next_cursor is None and len(everything.runs) == 17
+    family, _, key = order_by.lstrip("-").partition(".")
+    descending = order_by.startswith("-")
+
+    def value(run):
+        if not key:
+            return run[family]
+        found = run[family].get(key)
+        return None if found is None or found != found else found
+
+    valued = [r for r in everything.runs if value(r) is not None]
+    missing = [r for r in everything.runs if value(r) is None]
+    assert everything.runs == valued + missing  # runs without a value come last
+    assert [value(r) for r in valued] == sorted((value(r) for r in valued), reverse=descending)
+    assert [r["id"] for r in missing] == sorted((r["id"] for r in missing), reverse=descending)
+    for size in (1, 3, 4):
+        seen, cursor = [], None
+        while True:
+            page = store.runs.search("order", order_by=order_by, limit=size, cursor=cursor)
+            seen += [r["id"] for r in page.runs]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == [r["id"] for r in everything.runs]

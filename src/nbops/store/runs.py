@@ -20,9 +20,9 @@ STALE_AFTER_SECONDS = 60.0
 MAX_PAGE = 1000
 HOST = os.uname().nodename
 
-RUN_COLUMNS = """r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time,
-    r.heartbeat, r.pid, r.host, r.user, r.notebook_path, r.git_commit, r.git_branch,
-    r.git_dirty, r.parent_id, r.note, r.deleted_at"""
+RUN_NAMES = ("id", "experiment", "name", "status", "start_time", "end_time", "heartbeat", "pid", "host",
+             "user", "notebook_path", "git_commit", "git_branch", "git_dirty", "parent_id", "note", "deleted_at")
+RUN_COLUMNS = ", ".join("e.name AS experiment" if n == "experiment" else f"r.{n}" for n in RUN_NAMES)
 
 
 class Page(NamedTuple):
@@ -192,25 +192,18 @@ class Runs:
             params.append(experiment)
         if not include_deleted:
             where.append("r.deleted_at IS NULL")
-        join, sort_sql, join_params = _sort_expression(sort)
-        if cursor:
-            clause, cursor_params = _after_cursor(cursor, sort_sql, sort.descending)
-            where.append(clause)
-            params.extend(cursor_params)
-        direction = "DESC" if sort.descending else "ASC"
-        sql = (
-            f"SELECT {RUN_COLUMNS}, r.summary, {sort_sql} AS sort_value FROM runs r "
-            f"JOIN experiments e ON e.id = r.experiment_id {join} "
-            f"WHERE {' AND '.join(where)} "
-            f"ORDER BY (sort_value IS NULL), sort_value {direction}, r.id {direction} LIMIT ?"
-        )
+        after = _decode_cursor(cursor) if cursor else None
+        plan = _SortPlan.of(sort)
         conn = self.db.connection()
-        cursor_ = _plain(conn).execute(sql, [*join_params, *params, limit + 1])
-        names = [d[0] for d in cursor_.description][:-2]  # all but summary and sort_value
-        rows = cursor_.fetchall()
+        rows: list = []
+        if after is None or after[0] is not None:  # not yet inside the block without values
+            rows = plan.valued_rows(conn, where, params, after, limit + 1)
+        if len(rows) <= limit:
+            after_id = after[1] if after is not None and after[0] is None else None
+            rows += plan.valueless_rows(conn, where, params, after_id, limit + 1 - len(rows))
         more = len(rows) > limit
         rows = rows[:limit]
-        runs = [_run_dict(dict(zip(names, r))) for r in rows]
+        runs = [_run_dict(dict(zip(RUN_NAMES, r))) for r in rows]
         runs = attach_children(conn, runs, [r[-2] for r in rows])
         next_cursor = _encode_cursor(rows[-1][-1], rows[-1][0]) if more else None
         return Page(runs, next_cursor)
@@ -274,17 +267,66 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
-def _sort_expression(sort: SortKey) -> tuple[str, str, list]:
-    """JOIN text, the SQL of the sort value, and the JOIN's parameters."""
-    if not sort.family:
-        return "", ATTRIBUTES[sort.key], []
-    table, column = {
-        "metrics": ("latest_metrics", "value"),
-        "params": ("params", "COALESCE(s.value_num, s.value)"),
-        "tags": ("tags", "value"),
-    }[sort.family]
-    column = column if "(" in column else f"s.{column}"
-    return f"LEFT JOIN {table} s ON s.run_id = r.id AND s.key = ?", column, [sort.key]
+_FAMILY_SORTS = {  # the table a sort key lives in, and the value it sorts by
+    "metrics": ("latest_metrics", "s.value"),
+    "params": ("params", "COALESCE(s.value_num, s.value)"),
+    "tags": ("tags", "s.value"),
+}
+
+
+class _SortPlan(NamedTuple):
+    """How to read one sort order as two blocks: runs that have a value for the sort key,
+    in order, then runs that have none, by id.
+
+    Splitting the NULLs off lets SQLite walk an index in order and stop after one page:
+    ``latest_metrics_by_key (key, value)`` carries the run id too, so a page of 100 runs
+    sorted by a metric reads about 100 index entries instead of sorting every run.
+    """
+
+    valued_from: str  # FROM clause of the runs that have a value
+    valueless_from: str  # FROM clause of the runs that have none
+    value: str  # SQL of the sort value
+    tie: str  # SQL of the run id that breaks ties
+    key_params: list
+    descending: bool
+
+    @classmethod
+    def of(cls, sort: SortKey) -> "_SortPlan":
+        runs = "runs r JOIN experiments e ON e.id = r.experiment_id"
+        if not sort.family:
+            return cls(runs, runs, ATTRIBUTES[sort.key], "r.id", [], sort.descending)
+        table, value = _FAMILY_SORTS[sort.family]
+        # CROSS JOIN keeps the sort table outermost, so its index gives the order
+        valued = f"{table} s CROSS JOIN runs r ON r.id = s.run_id AND s.key = ? JOIN experiments e ON e.id = r.experiment_id"
+        valueless = f"{runs} LEFT JOIN {table} s ON s.run_id = r.id AND s.key = ?"
+        return cls(valued, valueless, value, "s.run_id", [sort.key], sort.descending)
+
+    def valued_rows(self, conn, where: list[str], params: list, after, limit: int) -> list:
+        where = [*where, f"{self.value} IS NOT NULL"]
+        params = list(params)
+        if after is not None:
+            cmp = "<" if self.descending else ">"
+            where.append(f"({self.value} {cmp} ? OR ({self.value} = ? AND {self.tie} {cmp} ?))")
+            params += [after[0], after[0], after[1]]
+        order = f"{self.value} {self._direction}, {self.tie} {self._direction}"
+        return self._select(conn, self.valued_from, where, params, order, limit)
+
+    def valueless_rows(self, conn, where: list[str], params: list, after_id: str | None, limit: int) -> list:
+        where = [*where, f"{self.value} IS NULL"]
+        params = list(params)
+        if after_id is not None:
+            where.append(f"r.id {'<' if self.descending else '>'} ?")
+            params.append(after_id)
+        return self._select(conn, self.valueless_from, where, params, f"r.id {self._direction}", limit)
+
+    @property
+    def _direction(self) -> str:
+        return "DESC" if self.descending else "ASC"
+
+    def _select(self, conn, source: str, where: list[str], params: list, order: str, limit: int) -> list:
+        sql = (f"SELECT {RUN_COLUMNS}, r.summary, {self.value} FROM {source} "
+               f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
+        return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
 
 
 def _encode_cursor(value: Any, run_id: str) -> str:
@@ -294,7 +336,8 @@ def _encode_cursor(value: Any, run_id: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([value, run_id]).encode()).decode()
 
 
-def _after_cursor(cursor: str, sort_sql: str, descending: bool) -> tuple[str, list]:
+def _decode_cursor(cursor: str) -> tuple[Any, str]:
+    """The (sort value, run id) of the last run of the previous page."""
     import base64
     import json
 
@@ -303,10 +346,4 @@ def _after_cursor(cursor: str, sort_sql: str, descending: bool) -> tuple[str, li
         assert isinstance(run_id, str)
     except Exception:
         raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page") from None
-    cmp = "<" if descending else ">"
-    if value is None:  # inside the trailing block of NULL sort values
-        return f"(({sort_sql}) IS NULL AND r.id {cmp} ?)", [run_id]
-    return (
-        f"(({sort_sql}) IS NULL OR ({sort_sql}) {cmp} ? OR (({sort_sql}) = ? AND r.id {cmp} ?))",
-        [value, value, run_id],
-    )
+    return value, run_id
