@@ -51,10 +51,13 @@ def test_frontend_and_python_versions_agree():
     assert package["version"] == frontend.group(1) == nbops.__version__
 
 
-def test_settings_schema_matches_the_plugin_id():
-    """Lab finds a plugin's settings at <schemaDir>/<id after the colon>.json."""
+def test_every_settings_schema_belongs_to_a_plugin():
+    """Lab finds a plugin's settings at <schemaDir>/<id after the colon>.json: a schema
+    whose plugin id no plugin declares is never loaded."""
     package = json.loads((ROOT / "package.json").read_text())
-    schema = json.loads((ROOT / package["jupyterlab"]["schemaDir"] / "plugin.json").read_text())
-    assert schema["properties"]["refreshInterval"]["default"] > 0
-    index = (ROOT / "labextension" / "src" / "index.ts").read_text()
-    assert "const PLUGIN_ID = 'nbops:plugin';" in index
+    schemas = sorted((ROOT / package["jupyterlab"]["schemaDir"]).glob("*.json"))
+    plugins = "\n".join(p.read_text() for p in (ROOT / "labextension" / "src" / "plugins").glob("*.ts"))
+    assert schemas
+    for schema in schemas:
+        assert json.loads(schema.read_text())["type"] == "object"
+        assert f"'nbops:{schema.stem}'" in plugins, f"no plugin has the id nbops:{schema.stem} of {schema.name}"
