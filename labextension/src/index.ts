@@ -3,8 +3,9 @@
  * and reaches the others through the commands of `commands.ts`.
  */
 import { experimentsPlugin } from './plugins/experiments';
+import { runDetailPlugin } from './plugins/runDetail';
 
 export * from './commands';
 export * from './tokens';
 
-export default [experimentsPlugin];
+export default [experimentsPlugin, runDetailPlugin];
