@@ -31,7 +31,6 @@ export function OverviewSection(props: {
   const { run, actions } = props;
   const children = run.child_runs ?? [];
   const rows: [string, React.ReactNode][] = [
-    ['Status', <StatusBadge status={run.status} />],
     ['Experiment', run.experiment],
     ['Started', formatDateTime(run.start_time)],
     ['Ended', run.end_time === null ? '—' : formatDateTime(run.end_time)],

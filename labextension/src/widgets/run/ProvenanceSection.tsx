@@ -19,7 +19,7 @@ export function ProvenanceSection(props: {
     <Section id="provenance" title="Provenance">
       <dl className="jp-nbops-Facts">
         <dt>Git commit</dt>
-        <dd>{run.git_commit ? <code>{run.git_commit}</code> : 'not in a git repository'}</dd>
+        <dd>{run.git_commit ? <code>{run.git_commit}</code> : 'not recorded (not in a git repository)'}</dd>
         {run.git_branch && (
           <>
             <dt>Branch</dt>
@@ -55,7 +55,7 @@ export function ProvenanceSection(props: {
 }
 
 function GitDiff(props: { diff: string }): JSX.Element {
-  const lines = props.diff.split('\n');
+  const lines = props.diff.replace(/\n$/, '').split('\n');
   const kind = (line: string) =>
     line.startsWith('+++') || line.startsWith('---') || line.startsWith('diff ')
       ? 'file'
@@ -146,14 +146,29 @@ function ExecutedCells(props: {
         <>
           <OrderWarning report={report} />
           <ol className="jp-nbops-CellList" aria-label="Executed cells">
-            {report.cells.map((cell, index) => (
-              <li key={index} className="jp-nbops-Cell">
-                <span className="jp-nbops-Cell-prompt" title={cell.notebookIndex === null ? 'Not found in the notebook' : `Cell ${cell.notebookIndex + 1} of the notebook`}>
-                  [{cell.execution_count}]
-                </span>
-                <pre className="jp-nbops-Cell-source">{cell.source}</pre>
-              </li>
-            ))}
+            {report.cells.map((cell, index) => {
+              const { late, rerun: again } = cell;
+              return (
+                <li
+                  key={index}
+                  className={`jp-nbops-Cell${late || again ? ' jp-mod-flagged' : ''}`}
+                >
+                  <span className="jp-nbops-Cell-prompt">[{cell.execution_count}]</span>
+                  <div className="jp-nbops-Cell-body">
+                    <pre className="jp-nbops-Cell-source">{cell.source}</pre>
+                    <span className="jp-nbops-Cell-note">
+                      {cell.notebookIndex === null
+                        ? notebookPath && notebook
+                          ? 'not in the notebook any more'
+                          : ''
+                        : `notebook cell ${cell.notebookIndex + 1}`}
+                      {late ? ' · ran out of order' : ''}
+                      {again ? ' · ran again' : ''}
+                    </span>
+                  </div>
+                </li>
+              );
+            })}
           </ol>
         </>
       )}

@@ -77,7 +77,7 @@ export class RunDetailView extends ReactWidget {
           </button>
           {run.deleted_at === null && (
             <button
-              className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
+              className="jp-mod-styled jp-nbops-SmallButton jp-nbops-mod-danger"
               onClick={() => void this._delete()}
             >
               Delete run

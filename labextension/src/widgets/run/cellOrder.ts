@@ -8,6 +8,10 @@ import { IExecutedCell } from '../../tokens';
 export interface IPlacedCell extends IExecutedCell {
   /** 0-based index of the notebook cell with this source, or null. */
   notebookIndex: number | null;
+  /** The same source ran earlier in this run. */
+  rerun: boolean;
+  /** It ran after a cell placed below it in the notebook. */
+  late: boolean;
 }
 
 export interface ICellOrderReport {
@@ -40,10 +44,18 @@ export function checkCellOrder(
       positions.set(key, index);
     }
   });
-  const placed: IPlacedCell[] = cells.map(cell => ({
-    ...cell,
-    notebookIndex: positions.get(normalize(cell.source)) ?? null
-  }));
+  const seen = new Set<string>();
+  const placed: IPlacedCell[] = cells.map(cell => {
+    const key = normalize(cell.source);
+    const rerun = key !== '' && seen.has(key);
+    seen.add(key);
+    return {
+      ...cell,
+      notebookIndex: positions.get(key) ?? null,
+      rerun,
+      late: false
+    };
+  });
 
   const bySource = new Map<string, number[]>();
   for (const cell of placed) {
@@ -63,6 +75,7 @@ export function checkCellOrder(
       continue;
     }
     if (furthest !== null && cell.notebookIndex < furthest.notebookIndex!) {
+      cell.late = true;
       outOfOrder.push({ cell, after: furthest });
     } else {
       furthest = cell;
