@@ -145,7 +145,8 @@ def test_tags_and_note_edits_are_saved_and_refusals_reverted(lab, lab_server, ru
 
     # still there after a reload (the panel is restored with the layout)
     lab.page.reload()
-    lab.page.wait_for_function("() => window.jupyterapp !== undefined")
+    lab.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    lab.page.evaluate("() => window.jupyterapp.restored")
     panel = lab.page.locator(f'.jp-nbops-RunDetail[data-run="{run_id}"]')
     expect(section(panel, "tags").get_by_test_id("run-note")).to_contain_text("Ship after the holdout check.")
     expect(section(panel, "tags").locator('[data-tag="stage"]')).to_contain_text("final")

@@ -6,7 +6,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { IModelVersion } from '../../tokens';
-import { formatDateTime, formatMetric } from '../format';
+import { formatAge, formatDateTime, formatMetric } from '../format';
 import { StatusBadge } from '../StatusBadge';
 import { IModelEntry, RegistryModel } from './RegistryModel';
 
@@ -179,39 +179,46 @@ function VersionRow(props: {
       </td>
       <td>
         {run ? (
-          <span className="jp-nbops-VersionsTable-run">
-            <StatusBadge status={run.status} />
-            <button
-              className="jp-nbops-LinkButton"
-              title={`Open run ${run.id}`}
-              onClick={() => props.actions.openRun(run.id)}
-            >
-              {run.name || run.id.slice(0, 8)}
-            </button>
-            <span className="jp-nbops-Muted">{run.experiment}</span>
-            {Object.entries(run.metrics)
-              .slice(0, 2)
-              .map(([key, value]) => (
-                <span key={key} className="jp-nbops-Muted">
-                  {key} {formatMetric(value)}
-                </span>
-              ))}
-          </span>
+          <div className="jp-nbops-VersionsTable-run">
+            <div className="jp-nbops-VersionsTable-line">
+              <StatusBadge status={run.status} />
+              <button
+                className="jp-nbops-LinkButton"
+                title={`Open run ${run.id}`}
+                onClick={() => props.actions.openRun(run.id)}
+              >
+                {run.name || run.id.slice(0, 8)}
+              </button>
+            </div>
+            <div className="jp-nbops-Muted">
+              {[
+                run.experiment,
+                ...Object.entries(run.metrics)
+                  .slice(0, 2)
+                  .map(([key, value]) => `${key} ${formatMetric(value)}`)
+              ].join(' · ')}
+            </div>
+          </div>
         ) : (
           <span className="jp-nbops-Muted">{version.run_id ? version.run_id : 'no run'}</span>
         )}
       </td>
       <td>
         {dataset ? (
-          <span title={`digest ${dataset.digest}`}>
-            {dataset.name} <span className="jp-nbops-Muted">({dataset.role}
-            {dataset.rows !== null ? `, ${dataset.rows.toLocaleString()} rows` : ''})</span>
-          </span>
+          <div title={`digest ${dataset.digest}`}>
+            <div>{dataset.name}</div>
+            <div className="jp-nbops-Muted">
+              {dataset.role}
+              {dataset.rows !== null ? ` · ${dataset.rows.toLocaleString()} rows` : ''}
+            </div>
+          </div>
         ) : (
           <span className="jp-nbops-Muted">—</span>
         )}
       </td>
-      <td className="jp-nbops-Muted">{formatDateTime(version.created_at)}</td>
+      <td className="jp-nbops-Muted jp-nbops-VersionsTable-created" title={formatDateTime(version.created_at)}>
+        {formatAge(version.created_at, Date.now())}
+      </td>
       <td className="jp-nbops-VersionsTable-actions">
         {editing ? (
           <form className="jp-nbops-AliasForm" onSubmit={event => void submit(event)}>
