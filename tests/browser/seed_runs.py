@@ -103,8 +103,30 @@ def seed_models() -> dict:
     return ids
 
 
+def live_run(root: str) -> None:
+    """A run that stays running: 5 steps, then 5 more once ``go`` exists, ended once ``stop`` exists."""
+    import pathlib
+    import time
+
+    run = nbops.start_run("live", name="still-training", capture_provenance=False)
+    for step in range(5):
+        run.log_metric("loss", 1 / (step + 1))
+    run.info()  # flushes the points
+    print(json.dumps({"live": run.id}), flush=True)
+    for signal, more in (("go", range(5, 10)), ("stop", ())):
+        while not pathlib.Path(root, signal).exists():
+            time.sleep(0.1)
+        for step in more:
+            run.log_metric("loss", 1 / (step + 1))
+        run.info()
+    tracking.end_run(run=run)
+
+
 if __name__ == "__main__":
     root, what = sys.argv[1], sys.argv[2]
+    if what == "live":
+        live_run(root)
+        sys.exit(0)
     if what == "detail":
         result = {"detail": seed_detail_run(), "out_of_order": seed_out_of_order_run(root)}
     else:

@@ -204,3 +204,25 @@ def test_track_summary_links_to_the_run_detail(lab, lab_server):
     link_again.click()
     expect(lab.page.locator(f'.jp-nbops-RunDetail[data-run="{run_id}"]')).to_have_count(1)
     expect(panel).to_be_visible()
+
+
+def test_a_running_run_updates_while_its_panel_is_open(lab, lab_server):
+    env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
+    process = subprocess.Popen(
+        [sys.executable, str(SEED), str(lab_server.root_dir), "live"],
+        cwd=lab_server.root_dir, env=env, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        run_id = json.loads(process.stdout.readline())["live"]
+        lab.open()
+        panel = open_run(lab, run_id)
+        steps = panel.get_by_role("table", name="Metrics").get_by_role("row", name=re.compile("^loss"))
+        expect(steps.get_by_role("cell").last).to_have_text("5")
+        expect(panel.locator(".jp-nbops-RunDetail-header")).to_contain_text("running")
+        (lab_server.root_dir / "go").touch()
+        expect(steps.get_by_role("cell").last).to_have_text("10", timeout=15_000)  # no click needed
+        (lab_server.root_dir / "stop").touch()
+        expect(panel.locator(".jp-nbops-RunDetail-header")).to_contain_text("finished", timeout=15_000)
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()

@@ -167,7 +167,11 @@ function ArtifactFigure(props: {
       .then(text => {
         const parsed = JSON.parse(text) as { data?: unknown[]; layout?: Record<string, unknown> };
         if (!cancelled) {
-          setFigure({ data: parsed.data ?? [], layout: { height: 320, ...(parsed.layout ?? {}) } });
+          setFigure({
+            data: parsed.data ?? [],
+            // The figure's template is dropped for the Lab theme; its roomy default margins with it.
+            layout: { height: 300, margin: { l: 48, r: 16, t: 48, b: 40 }, ...(parsed.layout ?? {}) }
+          });
         }
       })
       .catch(reason => !cancelled && setError(`Cannot show ${props.artifact.path}: ${(reason as Error).message}`));

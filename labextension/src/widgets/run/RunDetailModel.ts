@@ -2,13 +2,41 @@
  * State of one run's detail panel: the run as the server last sent it, and the
  * edits (tags, note) applied optimistically and reverted when the server refuses.
  */
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { runDetailAPI } from '../../api';
 import { IRunEdit, IRunRecord, LoadState } from '../../tokens';
 
-export class RunDetailModel {
-  constructor(readonly runId: string) {}
+/** How often a running run is re-read while its panel is visible. */
+const LIVE_INTERVAL = 5000;
+
+export class RunDetailModel implements IDisposable {
+  constructor(readonly runId: string) {
+    // Only a running run changes on its own; a finished one is re-read on demand.
+    this._poll = new Poll({
+      factory: async () => {
+        if (this._run?.status === 'running' && this._pending === 0) {
+          await this.load();
+        }
+      },
+      frequency: { interval: LIVE_INTERVAL, backoff: false },
+      standby: () => !this.visible || 'when-hidden'
+    });
+  }
+
+  /** Set by the view: polling sleeps while the panel is not shown. */
+  visible = false;
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  dispose(): void {
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
 
   /** Emitted whenever anything the view shows changes. */
   get changed(): ISignal<RunDetailModel, void> {
@@ -106,6 +134,7 @@ export class RunDetailModel {
   private _editError: string | null = null;
   private _run: IRunRecord | null = null;
   private _pending = 0;
+  private _poll: Poll;
 }
 
 /** The run as it will be once `edit` is saved. */

@@ -3,6 +3,7 @@
  * overview, parameters, metrics, tags and notes, artifacts and provenance.
  */
 import { Notification, ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { IRunRecord } from '../../tokens';
@@ -30,6 +31,31 @@ export class RunDetailView extends ReactWidget {
 
   get runId(): string {
     return this.model.runId;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    super.dispose();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this.model.visible = this.isVisible;
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this.model.visible = false;
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.visible = true;
+  }
+
+  protected onBeforeHide(msg: Message): void {
+    super.onBeforeHide(msg);
+    this.model.visible = false;
   }
 
   /** Redraw charts with the new theme's colours. */
