@@ -126,15 +126,18 @@ def test_tags_and_note_edits_are_saved_and_refusals_reverted(lab, lab_server, ru
     tags.get_by_role("textbox", name="New tag value").fill("ana")
     tags.get_by_role("button", name="Add tag").click()
     tags.get_by_role("button", name="Add note").click()
-    tags.get_by_role("textbox", name="Note").fill("Depth 8 beats 6 on AUC.\nShip after the holdout check.")
+    note = "Depth 8 beats 6 on **AUC**.\n\n- ship after the holdout check"
+    tags.get_by_role("textbox", name="Note").fill(note)
     tags.get_by_role("button", name="Save note").click()
-    expect(tags.get_by_test_id("run-note")).to_have_text("Depth 8 beats 6 on AUC.\nShip after the holdout check.")
+    # rendered as markdown once saved
+    expect(tags.get_by_test_id("run-note").locator("strong")).to_have_text("AUC")
+    expect(tags.get_by_test_id("run-note").get_by_role("listitem")).to_have_text("ship after the holdout check")
     expect(tag_list.locator('[data-tag="reviewed-by"]')).to_contain_text("ana")
 
     # saved on the server, not only on screen
     saved = api_get(lab_server, f"runs/{run_id}")
     assert saved["tags"] == {"stage": "final", "reviewed-by": "ana"}
-    assert saved["note"] == "Depth 8 beats 6 on AUC.\nShip after the holdout check."
+    assert saved["note"] == note
 
     # the server refuses a 300-character tag name: the chip goes away again and the reason shows
     tags.get_by_role("textbox", name="New tag name").fill("x" * 300)
@@ -148,7 +151,7 @@ def test_tags_and_note_edits_are_saved_and_refusals_reverted(lab, lab_server, ru
     lab.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
     lab.page.evaluate("() => window.jupyterapp.restored")
     panel = lab.page.locator(f'.jp-nbops-RunDetail[data-run="{run_id}"]')
-    expect(section(panel, "tags").get_by_test_id("run-note")).to_contain_text("Ship after the holdout check.")
+    expect(section(panel, "tags").get_by_test_id("run-note")).to_contain_text("ship after the holdout check")
     expect(section(panel, "tags").locator('[data-tag="stage"]')).to_contain_text("final")
 
 
@@ -168,6 +171,21 @@ def test_provenance_warns_when_cells_ran_out_of_order(lab, runs):
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("run-detail-out-of-order-dark", provenance)
     lab.set_theme("JupyterLab Light")
+
+
+def test_delete_run_is_undone_from_the_notification(lab, lab_server, runs):
+    run_id = runs["out_of_order"]
+    lab.open()
+    panel = open_run(lab, run_id)
+    panel.get_by_role("button", name="Delete run").click()
+    expect(panel.get_by_role("status")).to_contain_text("This run is deleted")
+    listed = [r["id"] for r in api_get(lab_server, "runs?experiment=churn")["runs"]]
+    assert run_id not in listed
+    lab.screenshot("run-detail-deleted-light")
+    lab.page.locator(".jp-toast-button, .jp-Notification-Toast-button, button").filter(has_text="Undo").first.click()
+    expect(panel.get_by_role("status")).to_have_count(0)
+    assert api_get(lab_server, f"runs/{run_id}")["deleted_at"] is None
+    assert run_id in [r["id"] for r in api_get(lab_server, "runs?experiment=churn")["runs"]]
 
 
 def test_track_summary_links_to_the_run_detail(lab, lab_server):

@@ -14,6 +14,7 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenRunArgs } from '../commands';
 import { experimentsIcon } from '../icons';
@@ -45,16 +46,34 @@ async function notebookSources(
   }
 }
 
+/** Lab's own markdown renderer; untrusted, so the HTML is sanitized. */
+async function renderMarkdown(
+  rendermime: IRenderMimeRegistry | null,
+  host: HTMLElement,
+  source: string
+): Promise<() => void> {
+  if (!rendermime) {
+    return () => undefined;
+  }
+  const renderer = rendermime.createRenderer('text/markdown');
+  await renderer.renderModel(
+    new MimeModel({ data: { 'text/markdown': source }, trusted: false })
+  );
+  host.replaceChildren(renderer.node);
+  return () => renderer.dispose();
+}
+
 export const runDetailPlugin: JupyterFrontEndPlugin<void> = {
   id: 'nbops:run-detail',
   description: 'The Run detail panel: params, metrics, tags and notes, artifacts, provenance.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer, IThemeManager],
+  optional: [ICommandPalette, ILayoutRestorer, IThemeManager, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    themes: IThemeManager | null
+    themes: IThemeManager | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
     const tracker = new WidgetTracker<MainAreaWidget<RunDetailView>>({
       namespace: TRACKER_NAMESPACE
@@ -62,7 +81,8 @@ export const runDetailPlugin: JupyterFrontEndPlugin<void> = {
     const actions: IRunActions = {
       openRun: run => void app.commands.execute(CommandIDs.openRun, { run }),
       openNotebook: path => void app.commands.execute('docmanager:open', { path }),
-      readNotebookSources: path => notebookSources(app, path)
+      readNotebookSources: path => notebookSources(app, path),
+      renderMarkdown: (host, source) => renderMarkdown(rendermime, host, source)
     };
 
     const open = (runId: string): MainAreaWidget<RunDetailView> => {

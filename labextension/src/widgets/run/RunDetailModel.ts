@@ -61,11 +61,6 @@ export class RunDetailModel implements IDisposable {
     return this._run;
   }
 
-  /** True while an edit is on its way to the server. */
-  get saving(): boolean {
-    return this._pending > 0;
-  }
-
   async load(): Promise<void> {
     if (this._run === null) {
       this._state = 'loading';

@@ -126,7 +126,7 @@ export class RunDetailView extends ReactWidget {
         <OverviewSection run={run} actions={this._actions} />
         <ParamsSection params={run.params} />
         <MetricsSection run={run} themeVersion={this._themeVersion} />
-        <TagsNotesSection model={model} run={run} />
+        <TagsNotesSection model={model} run={run} actions={this._actions} />
         <ArtifactsSection runId={run.id} artifacts={run.artifacts ?? []} themeVersion={this._themeVersion} />
         <ProvenanceSection run={run} actions={this._actions} />
       </div>

@@ -14,6 +14,8 @@ export class RunSummaryRenderer extends Widget implements IRenderMime.IRenderer 
   constructor(private _openRun: (runId: string) => void) {
     super();
     this.addClass('jp-nbops-RunSummary');
+    // The HTML fallback's class, so selectors written for it find either rendering.
+    this.addClass('jp-nbops-summary');
   }
 
   renderModel(model: IRenderMime.IMimeModel): Promise<void> {

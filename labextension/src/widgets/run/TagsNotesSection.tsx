@@ -6,12 +6,14 @@
 import * as React from 'react';
 
 import { IRunRecord } from '../../tokens';
+import { IRunActions } from './actions';
 import { RunDetailModel } from './RunDetailModel';
 import { Section } from './Section';
 
 export function TagsNotesSection(props: {
   model: RunDetailModel;
   run: IRunRecord;
+  actions: IRunActions;
 }): JSX.Element {
   const { model, run } = props;
   const tags = Object.entries(run.tags).sort(([a], [b]) => a.localeCompare(b));
@@ -36,7 +38,7 @@ export function TagsNotesSection(props: {
         {tags.length === 0 && <li className="jp-nbops-Empty">No tags yet.</li>}
       </ul>
       <TagForm model={model} />
-      <NoteEditor model={model} note={run.note} />
+      <NoteEditor model={model} note={run.note} actions={props.actions} />
     </Section>
   );
 }
@@ -148,6 +150,7 @@ function TagForm(props: { model: RunDetailModel }): JSX.Element {
 function NoteEditor(props: {
   model: RunDetailModel;
   note: string | null;
+  actions: IRunActions;
 }): JSX.Element {
   const [editing, setEditing] = React.useState(false);
   const [draft, setDraft] = React.useState(props.note ?? '');
@@ -209,12 +212,39 @@ function NoteEditor(props: {
           </div>
         </>
       ) : props.note ? (
-        <div className="jp-nbops-Note-text" data-testid="run-note">
-          {props.note}
-        </div>
+        <MarkdownNote text={props.note} actions={props.actions} />
       ) : (
         <p className="jp-nbops-Empty">No note.</p>
       )}
     </div>
+  );
+}
+
+/** The saved note rendered as markdown (plain text until the renderer answers). */
+function MarkdownNote(props: { text: string; actions: IRunActions }): JSX.Element {
+  const host = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const node = host.current;
+    if (!node) {
+      return;
+    }
+    node.textContent = props.text;
+    let release: (() => void) | null = null;
+    let cancelled = false;
+    props.actions
+      .renderMarkdown(node, props.text)
+      .then(done => (cancelled ? done() : (release = done)))
+      .catch(() => undefined); // the plain text stays
+    return () => {
+      cancelled = true;
+      release?.();
+    };
+  }, [props.text]);
+  return (
+    <div
+      ref={host}
+      className="jp-nbops-Note-text jp-RenderedHTMLCommon"
+      data-testid="run-note"
+    />
   );
 }

@@ -6,4 +6,9 @@ export interface IRunActions {
   openNotebook(path: string): void;
   /** Sources of the notebook's code cells in order, or null when it cannot be read. */
   readNotebookSources(path: string): Promise<string[] | null>;
+  /**
+   * Render markdown (sanitized, as untrusted) into `host`; returns a function
+   * that releases the renderer.
+   */
+  renderMarkdown(host: HTMLElement, source: string): Promise<() => void>;
 }
