@@ -137,3 +137,130 @@ export const nbopsAPI = {
     return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
   }
 };
+
+// ---------- Run detail and model registry (plugins/runDetail.ts, models.ts) ----------
+// Imported here rather than at the top so this section merges as one block.
+// eslint-disable-next-line import/first
+import type {
+  IArtifactsResponse,
+  IModelAliasesResponse,
+  IModelsResponse,
+  IModelVersionsResponse,
+  IRunEdit,
+  IRunMetricsResponse,
+  IRunRecord
+} from './tokens';
+
+/** `runs/<id>/artifacts/<path>` with each path segment encoded and the slashes kept. */
+function artifactRoute(runId: string, path: string): string {
+  const segments = path.split('/').map(encodeURIComponent).join('/');
+  return `runs/${encodeURIComponent(runId)}/artifacts/${segments}`;
+}
+
+export const runDetailAPI = {
+  /** The run with provenance, artifacts and child runs. */
+  run(runId: string): Promise<IRunRecord> {
+    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`);
+  },
+
+  /** Downsampled series of the run's metrics; every key when `keys` is empty. */
+  metrics(
+    runId: string,
+    keys: string[] = [],
+    maxPoints = 500
+  ): Promise<IRunMetricsResponse> {
+    return requestAPI<IRunMetricsResponse>(
+      `runs/${encodeURIComponent(runId)}/metrics` +
+        query({ keys: keys.join(','), max_points: maxPoints })
+    );
+  },
+
+  artifacts(runId: string): Promise<IArtifactsResponse> {
+    return requestAPI<IArtifactsResponse>(
+      `runs/${encodeURIComponent(runId)}/artifacts`
+    );
+  },
+
+  /**
+   * An artifact's content. Fetched (not linked) because `<img src>` and
+   * `<a href>` would not carry the Authorization header a token setup needs.
+   */
+  async artifactBlob(
+    runId: string,
+    path: string,
+    settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ): Promise<Blob> {
+    const url = URLExt.join(
+      settings.baseUrl,
+      API_NAMESPACE,
+      artifactRoute(runId, path)
+    );
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, {}, settings);
+    } catch (error) {
+      throw new NbopsAPIError(
+        `Cannot reach the Jupyter server: ${(error as Error).message}`,
+        0,
+        'network'
+      );
+    }
+    if (!response.ok) {
+      let message = `${response.status} ${response.statusText || 'error'} for ${path}`;
+      try {
+        const body = (await response.json()) as Partial<IErrorResponse>;
+        message = body.message || message;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new NbopsAPIError(message, response.status);
+    }
+    return response.blob();
+  },
+
+  /** Set or delete tags and set or clear the note in one commit; returns the run. */
+  edit(runId: string, edit: IRunEdit): Promise<IRunRecord> {
+    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(edit)
+    });
+  },
+
+  /** Soft delete: the run leaves listings until {@link runDetailAPI.restore}. */
+  remove(runId: string): Promise<IRunRecord> {
+    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'DELETE'
+    });
+  },
+
+  restore(runId: string): Promise<IRunRecord> {
+    return requestAPI<IRunRecord>(
+      `runs/${encodeURIComponent(runId)}/restore`,
+      { method: 'POST' }
+    );
+  }
+};
+
+export const modelsAPI = {
+  models(): Promise<IModelsResponse> {
+    return requestAPI<IModelsResponse>('models');
+  },
+
+  versions(name: string): Promise<IModelVersionsResponse> {
+    return requestAPI<IModelVersionsResponse>(
+      `models/${encodeURIComponent(name)}/versions`
+    );
+  },
+
+  /** Point `alias` at `version` (moving it from another version), or remove it with null. */
+  setAlias(
+    name: string,
+    alias: string,
+    version: number | null
+  ): Promise<IModelAliasesResponse> {
+    return requestAPI<IModelAliasesResponse>(
+      `models/${encodeURIComponent(name)}/aliases`,
+      { method: 'PATCH', body: JSON.stringify({ alias, version }) }
+    );
+  }
+};

@@ -3,8 +3,11 @@
  * and reaches the others through the commands of `commands.ts`.
  */
 import { experimentsPlugin } from './plugins/experiments';
+import { modelsPlugin } from './plugins/models';
+import { runDetailPlugin } from './plugins/runDetail';
+import { runLinkPlugin } from './plugins/runLink';
 
 export * from './commands';
 export * from './tokens';
 
-export default [experimentsPlugin];
+export default [experimentsPlugin, runDetailPlugin, modelsPlugin, runLinkPlugin];

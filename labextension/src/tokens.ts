@@ -84,3 +84,158 @@ export const IRunsModel = new Token<IRunsModel>(
   'nbops:IRunsModel',
   'The list of runs shown in the Experiments sidebar, refreshed while it is visible.'
 );
+
+// ---------- Run detail and model registry (plugins/runDetail.ts, models.ts, runLink.ts) ----------
+
+/** One executed cell recorded with a run, in execution order. */
+export interface IExecutedCell {
+  execution_count: number;
+  source: string;
+}
+
+/** `provenance` of `GET runs/{id}`; each field is null when it was not captured. */
+export interface IRunProvenance {
+  python: string | null;
+  packages: { name: string; version: string }[] | null;
+  git_diff: string | null;
+  cells: IExecutedCell[] | null;
+}
+
+/** A file logged with a run (`GET runs/{id}/artifacts`). */
+export interface IArtifact {
+  path: string;
+  sha256: string;
+  size: number;
+  media_type: string;
+  created_at: number;
+}
+
+export interface IArtifactsResponse {
+  run_id: string;
+  artifacts: IArtifact[];
+}
+
+/** A run linked from another one (its children). */
+export interface IRunLink {
+  id: string;
+  name: string | null;
+  status: RunStatus;
+}
+
+/** `GET runs/{id}`: the run with everything the detail panel shows. */
+export interface IRunRecord extends IRun {
+  host: string | null;
+  user: string | null;
+  pid: number | null;
+  git_commit: string | null;
+  git_branch: string | null;
+  git_dirty: boolean | null;
+  parent_id: string | null;
+  note: string | null;
+  deleted_at: number | null;
+  artifacts: IArtifact[];
+  provenance: IRunProvenance;
+  child_runs?: IRunLink[];
+  metric_summary?: Record<string, IMetricSummary>;
+}
+
+/** Per metric of `GET runs/{id}`: the latest point and the range over all steps. */
+export interface IMetricSummary {
+  value: number | null;
+  step: number;
+  timestamp: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+/** One metric's downsampled series: column arrays of the same length. */
+export interface IMetricSeries {
+  step: number[];
+  wall_time: number[];
+  relative_time: number[];
+  value: (number | null)[];
+  min: (number | null)[];
+  max: (number | null)[];
+  downsampled: boolean;
+}
+
+export interface IRunMetricsResponse {
+  run_id: string;
+  max_points: number;
+  metrics: Record<string, IMetricSeries>;
+  missing_keys: string[];
+}
+
+/** Body of `PATCH runs/{id}`: any of the fields, applied in one commit. */
+export interface IRunEdit {
+  tags?: Record<string, string>;
+  delete_tags?: string[];
+  /** A string sets the note, null clears it. */
+  note?: string | null;
+}
+
+/** The run a model version was trained in. */
+export interface IModelRun {
+  id: string;
+  name: string | null;
+  experiment: string;
+  status: RunStatus;
+  start_time: number;
+  deleted_at: number | null;
+  metrics: Record<string, number | null>;
+}
+
+export interface IModelDataset {
+  id: number;
+  name: string;
+  role: string;
+  digest: string;
+  rows: number | null;
+  columns: number | null;
+}
+
+export interface IModelVersion {
+  name: string;
+  version: number;
+  created_at: number;
+  flavor: string | null;
+  run_id: string | null;
+  aliases: string[];
+  run: IModelRun | null;
+  dataset: IModelDataset | null;
+}
+
+export interface IRegisteredModel {
+  name: string;
+  created_at: number;
+  description: string | null;
+  version_count: number;
+  latest_version: number | null;
+  aliases: Record<string, number>;
+}
+
+export interface IModelsResponse {
+  models: IRegisteredModel[];
+}
+
+export interface IModelVersionsResponse {
+  name: string;
+  versions: IModelVersion[];
+}
+
+export interface IModelAliasesResponse {
+  name: string;
+  aliases: Record<string, number>;
+}
+
+/** The `%%track` summary's `application/vnd.nbops.run+json` output. */
+export interface IRunSummary {
+  run_id: string;
+  experiment: string;
+  name: string | null;
+  status: RunStatus;
+  duration: number | null;
+  params: Record<string, string>;
+  metrics: Record<string, number | null>;
+}

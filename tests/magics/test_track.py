@@ -9,6 +9,15 @@ def html_of(result) -> str:
     return "".join(o.get("data", {}).get("text/html", "") for o in result["outputs"] if o["type"] == "display_data")
 
 
+def run_bundles_of(result) -> list[dict]:
+    """The summaries' data for the Lab renderer (application/vnd.nbops.run+json)."""
+    return [
+        o["data"]["application/vnd.nbops.run+json"]
+        for o in result["outputs"]
+        if o["type"] == "display_data" and "application/vnd.nbops.run+json" in o.get("data", {})
+    ]
+
+
 def errors_of(result) -> list[dict]:
     return [o for o in result["outputs"] if o["type"] == "error"]
 
@@ -35,6 +44,11 @@ def test_cell_magic_tracks_params_metrics_and_shows_a_summary(kernel, project):
     assert run["metrics"] == {"loss": pytest.approx(1 / 30), "auc": 0.91}
     summary = html_of(result)
     assert run["id"] in summary and "finished" in summary and "auc" in summary
+    # beside the HTML fallback, the Lab extension's bundle links the summary to the run detail
+    [bundle] = run_bundles_of(result)
+    assert bundle["run_id"] == run["id"] and bundle["experiment"] == "churn" and bundle["name"] == "first"
+    assert bundle["status"] == "finished" and bundle["params"] == {"lr": "0.05", "model": "rf"}
+    assert bundle["metrics"]["auc"] == 0.91 and bundle["duration"] >= 0
     # the live chart is an ipywidgets Output holding a plotly figure
     widget_states = [o for o in result["outputs"] if o["type"] == "comm_open"]
     assert any(s["data"]["state"].get("_model_name") == "OutputModel" for s in widget_states)
@@ -55,6 +69,17 @@ def test_cell_magic_failure_marks_run_failed_and_reraises(kernel, project):
     result = kernel.run("%%track churn\nraise ValueError('boom')")
     assert result["status"] == "error" and result["reply"]["ename"] == "ValueError"
     assert only_run(project, "churn")["status"] == "failed"
+    [bundle] = run_bundles_of(result)  # the failed run still links to its detail
+    assert bundle["status"] == "failed"
+
+
+def test_summary_bundle_sends_nan_metrics_as_null(kernel, project):
+    kernel.run("%load_ext nbops")
+    result = kernel.run("%%track odd --metrics loss\nloss = float('nan')")
+    assert result["status"] == "ok", result
+    [bundle] = run_bundles_of(result)
+    assert bundle["metrics"] == {"loss": None}
+    assert "loss=<b>NaN</b>" in html_of(result)
 
 
 def test_line_magic_tracks_following_cells_until_end(kernel, project):

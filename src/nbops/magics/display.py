@@ -1,5 +1,9 @@
 """What a tracked cell shows under itself: a live metric chart and a run summary.
 
+The summary is a mime bundle: ``RUN_MIME`` (JSON the nbops Lab extension renders with a
+link to the run's detail panel) beside HTML and plain text, which nbconvert, papermill
+and viewers without the extension show instead.
+
 The chart is an ipywidgets ``Output`` holding a plotly figure as a plain mime bundle, so
 it needs neither plotly's Python package nor anywidget, and redraws at most
 ``MAX_REDRAWS_PER_SECOND`` times however fast the loop logs.
@@ -12,6 +16,7 @@ import math
 import time
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+RUN_MIME = "application/vnd.nbops.run+json"
 MAX_REDRAWS_PER_SECOND = 4
 MAX_POINTS_PER_CURVE = 2_000
 
@@ -68,6 +73,24 @@ class LiveChart:
         return ", ".join(f"{k}: {v[-1]}" for k, (_, v) in self._series.items())
 
 
+def summary_bundle(run: dict) -> dict:
+    """The summary's mime bundle: the Lab renderer's JSON, HTML and plain text."""
+    return {RUN_MIME: summary_data(run), "text/html": summary_html(run), "text/plain": summary_text(run)}
+
+
+def summary_data(run: dict) -> dict:
+    """The fields the Lab renderer shows; NaN and infinities become null (JSON has none)."""
+    return {
+        "run_id": run["id"],
+        "experiment": run["experiment"],
+        "name": run.get("name"),
+        "status": run["status"],
+        "duration": run.get("duration"),
+        "params": {k: str(v) for k, v in run["params"].items()},
+        "metrics": {k: _finite(v) for k, v in run["metrics"].items()},
+    }
+
+
 def summary_html(run: dict) -> str:
     """A compact card: experiment, run id, status, duration, params and metrics."""
     status = html.escape(run["status"])
@@ -101,6 +124,10 @@ def _duration(seconds: float | None) -> str:
         return f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s"
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes} min {secs} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def _finite(value):
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
 def _number(value) -> str:

@@ -10,7 +10,7 @@ from .. import tracking
 from ..errors import NbopsError
 from ..tracking import capture
 from . import arguments
-from .display import LiveChart, summary_html, summary_text
+from .display import LiveChart, summary_bundle
 from .parameters import parameter_names
 
 
@@ -91,5 +91,4 @@ def _log_named_metrics(run: tracking.Run, names: list[str], user_ns: dict) -> No
 
 
 def _show_summary(run: tracking.Run) -> None:
-    info = run.info()
-    display({"text/html": summary_html(info), "text/plain": summary_text(info)}, raw=True)
+    display(summary_bundle(run.info()), raw=True)

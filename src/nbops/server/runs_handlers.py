@@ -51,6 +51,7 @@ class RunHandler(NbopsHandler):
             run["artifacts"] = self.store.artifacts.list(run_id)
             run["datasets"] = self.store.datasets.of_run(run_id)
             run["provenance"] = self.store.provenance.get(run_id)
+            run["child_runs"] = self.store.runs.children(run_id)
             return run
 
         await self.respond(work)

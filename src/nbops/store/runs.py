@@ -164,6 +164,14 @@ class Runs:
         summary = run.pop("summary")
         return attach_children(conn, [_run_dict(run)], [summary])[0]
 
+    def children(self, run_id: str) -> list[dict]:
+        """Id, name and status of the runs started inside ``run_id`` (not deleted), oldest first."""
+        rows = self.db.connection().execute(
+            "SELECT id, name, status FROM runs WHERE parent_id = ? AND deleted_at IS NULL ORDER BY start_time, id",
+            (run_id,),
+        )
+        return [dict(r) for r in rows]
+
     def experiments(self) -> list[dict]:
         rows = self.db.connection().execute(
             """SELECT e.name, e.created_at, COUNT(r.id) AS run_count, MAX(r.start_time) AS last_start_time

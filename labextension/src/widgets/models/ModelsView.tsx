@@ -1,0 +1,260 @@
+/**
+ * The Models view: each registered model with its versions, their aliases as
+ * chips, the run and dataset each came from, and a "Set alias…" form.
+ */
+import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { IModelVersion } from '../../tokens';
+import { formatAge, formatDateTime, formatMetric } from '../format';
+import { StatusBadge } from '../StatusBadge';
+import { IModelEntry, RegistryModel } from './RegistryModel';
+
+export interface IModelsActions {
+  openRun(id: string): void;
+}
+
+export class ModelsView extends ReactWidget {
+  constructor(readonly model: RegistryModel, private _actions: IModelsActions) {
+    super();
+    this.addClass('jp-nbops-ModelsView');
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>{() => this._renderModel()}</UseSignal>
+    );
+  }
+
+  private _renderModel(): JSX.Element {
+    const { model } = this;
+    let body: JSX.Element;
+    if (model.state === 'loading') {
+      body = <div className="jp-nbops-State jp-nbops-mod-loading">Loading the model registry…</div>;
+    } else if (model.state === 'error') {
+      body = (
+        <div className="jp-nbops-State jp-nbops-mod-error" role="alert">
+          <p className="jp-nbops-State-title">Cannot load the model registry</p>
+          <p className="jp-nbops-State-hint">{model.error}</p>
+        </div>
+      );
+    } else if (model.entries.length === 0) {
+      body = (
+        <div className="jp-nbops-State">
+          <p className="jp-nbops-State-title">No registered models yet</p>
+          <p className="jp-nbops-State-hint">
+            Register one from a run with <code>nbops.register_model("churn-model", model)</code>;
+            its versions, aliases and lineage show up here.
+          </p>
+        </div>
+      );
+    } else {
+      body = (
+        <>
+          {model.error && (
+            <p className="jp-nbops-InlineError" role="alert">
+              Cannot refresh: {model.error}
+            </p>
+          )}
+          {model.entries.map(entry => (
+            <ModelCard
+              key={entry.model.name}
+              entry={entry}
+              registry={model}
+              actions={this._actions}
+            />
+          ))}
+        </>
+      );
+    }
+    return (
+      <div className="jp-nbops-ModelsView-content">
+        <header className="jp-nbops-RunDetail-header">
+          <h2 className="jp-nbops-RunDetail-title">Model registry</h2>
+          <span className="jp-nbops-RunDetail-spacer" />
+          <button className="jp-mod-styled jp-nbops-SmallButton" onClick={() => void model.load()}>
+            Refresh
+          </button>
+        </header>
+        {body}
+      </div>
+    );
+  }
+}
+
+function ModelCard(props: {
+  entry: IModelEntry;
+  registry: RegistryModel;
+  actions: IModelsActions;
+}): JSX.Element {
+  const { entry, registry } = props;
+  const { model } = entry;
+  const headingId = `jp-nbops-model-${model.name}`;
+  return (
+    <section className="jp-nbops-ModelCard" data-model={model.name} aria-labelledby={headingId}>
+      <header className="jp-nbops-ModelCard-header">
+        <h3 id={headingId}>{model.name}</h3>
+        <span className="jp-nbops-Section-badge">
+          {model.version_count} version{model.version_count === 1 ? '' : 's'}
+        </span>
+        {model.description && <span className="jp-nbops-ModelCard-description">{model.description}</span>}
+      </header>
+      {entry.error && (
+        <div className="jp-nbops-InlineError" role="alert">
+          <span>{entry.error}</span>
+          <button className="jp-nbops-LinkButton" onClick={() => registry.clearError(model.name)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      {entry.versions === null ? null : (
+        <table className="jp-nbops-VersionsTable" aria-label={`Versions of ${model.name}`}>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Aliases</th>
+              <th scope="col">Run</th>
+              <th scope="col">Dataset</th>
+              <th scope="col">Created</th>
+              <th scope="col">
+                <span className="jp-nbops-VisuallyHidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {entry.versions.map(version => (
+              <VersionRow
+                key={version.version}
+                version={version}
+                registry={registry}
+                actions={props.actions}
+              />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function VersionRow(props: {
+  version: IModelVersion;
+  registry: RegistryModel;
+  actions: IModelsActions;
+}): JSX.Element {
+  const { version, registry } = props;
+  const [editing, setEditing] = React.useState(false);
+  const [alias, setAlias] = React.useState('production');
+  const [busy, setBusy] = React.useState(false);
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    const ok = await registry.setAlias(version.name, alias.trim(), version.version);
+    setBusy(false);
+    if (ok) {
+      setEditing(false);
+    }
+  };
+  const run = version.run;
+  const dataset = version.dataset;
+  return (
+    <tr data-version={version.version}>
+      <td className="jp-nbops-VersionsTable-version">v{version.version}</td>
+      <td>
+        <ul className="jp-nbops-Aliases" aria-label={`Aliases of version ${version.version}`}>
+          {version.aliases.map(name => (
+            <li key={name} className="jp-nbops-Alias" data-alias={name}>
+              <span>{name}</span>
+              <button
+                className="jp-nbops-Alias-remove"
+                aria-label={`Remove alias ${name}`}
+                title={`Remove alias ${name}`}
+                onClick={() => void registry.setAlias(version.name, name, null)}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td>
+        {run ? (
+          <div className="jp-nbops-VersionsTable-run">
+            <div className="jp-nbops-VersionsTable-line">
+              <StatusBadge status={run.status} />
+              <button
+                className="jp-nbops-LinkButton"
+                title={`Open run ${run.id}`}
+                onClick={() => props.actions.openRun(run.id)}
+              >
+                {run.name || run.id.slice(0, 8)}
+              </button>
+            </div>
+            <div className="jp-nbops-Muted">
+              {[
+                run.experiment,
+                ...Object.entries(run.metrics)
+                  .slice(0, 2)
+                  .map(([key, value]) => `${key} ${formatMetric(value)}`)
+              ].join(' · ')}
+            </div>
+          </div>
+        ) : (
+          <span className="jp-nbops-Muted">{version.run_id ? version.run_id : 'no run'}</span>
+        )}
+      </td>
+      <td>
+        {dataset ? (
+          <div title={`digest ${dataset.digest}`}>
+            <div>{dataset.name}</div>
+            <div className="jp-nbops-Muted">
+              {dataset.role}
+              {dataset.rows !== null ? ` · ${dataset.rows.toLocaleString()} rows` : ''}
+            </div>
+          </div>
+        ) : (
+          <span className="jp-nbops-Muted">—</span>
+        )}
+      </td>
+      <td className="jp-nbops-Muted jp-nbops-VersionsTable-created" title={formatDateTime(version.created_at)}>
+        {formatAge(version.created_at, Date.now())}
+      </td>
+      <td className="jp-nbops-VersionsTable-actions">
+        {editing ? (
+          <form className="jp-nbops-AliasForm" onSubmit={event => void submit(event)}>
+            <input
+              className="jp-mod-styled"
+              aria-label={`Alias for version ${version.version}`}
+              value={alias}
+              autoFocus
+              onChange={event => setAlias(event.target.value)}
+              onKeyDown={event => event.key === 'Escape' && setEditing(false)}
+            />
+            <button
+              type="submit"
+              className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+              disabled={busy || !alias.trim()}
+            >
+              Set
+            </button>
+            <button
+              type="button"
+              className="jp-mod-styled jp-nbops-SmallButton"
+              onClick={() => setEditing(false)}
+            >
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <button
+            className="jp-mod-styled jp-nbops-SmallButton"
+            aria-label={`Set alias on version ${version.version}`}
+            onClick={() => setEditing(true)}
+          >
+            Set alias…
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The model registry as the Models view shows it: every registered model with
+ * its versions, and alias changes applied to every version they touch.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { modelsAPI } from '../../api';
+import { IModelVersion, IRegisteredModel, LoadState } from '../../tokens';
+
+export interface IModelEntry {
+  model: IRegisteredModel;
+  versions: IModelVersion[] | null;
+  /** Why loading the versions or the last alias change failed. */
+  error: string | null;
+}
+
+export class RegistryModel {
+  get changed(): ISignal<RegistryModel, void> {
+    return this._changed;
+  }
+
+  get state(): LoadState {
+    return this._state;
+  }
+
+  get error(): string | null {
+    return this._error;
+  }
+
+  get entries(): ReadonlyArray<IModelEntry> {
+    return this._entries;
+  }
+
+  /** Models, then each model's versions (a handful of models: fetched together). */
+  async load(): Promise<void> {
+    if (this._entries.length === 0) {
+      this._state = 'loading';
+      this._changed.emit();
+    }
+    try {
+      const { models } = await modelsAPI.models();
+      const entries = await Promise.all(
+        models.map(async (model): Promise<IModelEntry> => {
+          try {
+            const { versions } = await modelsAPI.versions(model.name);
+            return { model, versions, error: null };
+          } catch (error) {
+            return { model, versions: null, error: (error as Error).message };
+          }
+        })
+      );
+      this._entries = entries;
+      this._state = 'ready';
+      this._error = null;
+    } catch (error) {
+      this._state = this._entries.length ? 'ready' : 'error';
+      this._error = (error as Error).message;
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Point `alias` of model `name` at `version` (null removes it). An alias
+   * names one version, so moving it updates the version it left as well.
+   */
+  async setAlias(name: string, alias: string, version: number | null): Promise<boolean> {
+    const entry = this._entries.find(e => e.model.name === name);
+    if (!entry) {
+      return false;
+    }
+    try {
+      const { aliases } = await modelsAPI.setAlias(name, alias, version);
+      this._replace(name, {
+        model: { ...entry.model, aliases },
+        versions: (entry.versions ?? []).map(v => ({
+          ...v,
+          aliases: Object.keys(aliases)
+            .filter(a => aliases[a] === v.version)
+            .sort()
+        })),
+        error: null
+      });
+      return true;
+    } catch (error) {
+      this._replace(name, { ...entry, error: (error as Error).message });
+      return false;
+    }
+  }
+
+  clearError(name: string): void {
+    const entry = this._entries.find(e => e.model.name === name);
+    if (entry) {
+      this._replace(name, { ...entry, error: null });
+    }
+  }
+
+  private _replace(name: string, entry: IModelEntry): void {
+    this._entries = this._entries.map(e => (e.model.name === name ? entry : e));
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<RegistryModel, void>(this);
+  private _state: LoadState = 'loading';
+  private _error: string | null = null;
+  private _entries: IModelEntry[] = [];
+}

@@ -1,0 +1,145 @@
+/**
+ * Latest value, range and step count of every metric, and a small line chart
+ * per metric drawn from the server's downsampled series.
+ */
+import * as React from 'react';
+
+import { runDetailAPI } from '../../api';
+import { IMetricSeries, IRunRecord } from '../../tokens';
+import { formatMetric } from '../format';
+import { PlotlyChart } from './PlotlyChart';
+import { themeColor } from './plotTheme';
+import { Empty, Section } from './Section';
+
+/** Enough points for a 300 px wide chart; the server keeps min/max envelopes. */
+const CHART_POINTS = 400;
+/** Charts beyond this many metrics would make the panel slow; the table has them all. */
+const MAX_CHARTS = 24;
+/** Grey reads on light and dark backgrounds alike. */
+const ENVELOPE = 'rgba(128,128,128,0.25)';
+
+export function MetricsSection(props: {
+  run: IRunRecord;
+  themeVersion: number;
+}): JSX.Element {
+  const { run } = props;
+  const summary = run.metric_summary ?? {};
+  const keys = Object.keys(run.metrics).sort((a, b) => a.localeCompare(b));
+  const [series, setSeries] = React.useState<Record<string, IMetricSeries> | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  // Refetch when a running run logged more (its latest step moves).
+  const revision = keys.map(k => `${k}:${summary[k]?.step ?? ''}`).join(',');
+
+  React.useEffect(() => {
+    let cancelled = false;
+    if (keys.length === 0) {
+      setSeries({});
+      return;
+    }
+    runDetailAPI
+      .metrics(run.id, keys.slice(0, MAX_CHARTS), CHART_POINTS)
+      .then(body => !cancelled && (setSeries(body.metrics), setError(null)))
+      .catch(reason => !cancelled && setError((reason as Error).message));
+    return () => {
+      cancelled = true;
+    };
+  }, [run.id, revision]);
+
+  return (
+    <Section id="metrics" title="Metrics" badge={keys.length}>
+      {keys.length === 0 ? (
+        <Empty>No metrics were logged.</Empty>
+      ) : (
+        <>
+          <table className="jp-nbops-MetricsTable" aria-label="Metrics">
+            <thead>
+              <tr>
+                <th scope="col">Metric</th>
+                <th scope="col">Latest</th>
+                <th scope="col">Min</th>
+                <th scope="col">Max</th>
+                <th scope="col">Steps</th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map(key => (
+                <tr key={key}>
+                  <th scope="row">{key}</th>
+                  <td>{formatMetric(run.metrics[key])}</td>
+                  <td>{formatMetric(summary[key]?.min)}</td>
+                  <td>{formatMetric(summary[key]?.max)}</td>
+                  <td>{summary[key]?.count ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {error && <p className="jp-nbops-InlineError">{error}</p>}
+          {series === null && !error && (
+            <p className="jp-nbops-Loading">Loading charts…</p>
+          )}
+          {series && (
+            <div className="jp-nbops-ChartGrid">
+              {keys
+                .filter(key => (series[key]?.step.length ?? 0) > 1)
+                .map(key => (
+                  <MetricChart
+                    key={key}
+                    name={key}
+                    series={series[key]}
+                    themeVersion={props.themeVersion}
+                  />
+                ))}
+            </div>
+          )}
+        </>
+      )}
+    </Section>
+  );
+}
+
+function MetricChart(props: {
+  name: string;
+  series: IMetricSeries;
+  themeVersion: number;
+}): JSX.Element {
+  const { series } = props;
+  const data = React.useMemo(() => {
+    const traces: unknown[] = [];
+    if (series.downsampled) {
+      // The min/max envelope keeps spikes that the bucket mean would hide.
+      traces.push(
+        { x: series.step, y: series.max, mode: 'lines', line: { width: 0, color: ENVELOPE }, hoverinfo: 'skip', showlegend: false },
+        { x: series.step, y: series.min, mode: 'lines', line: { width: 0, color: ENVELOPE }, fill: 'tonexty', fillcolor: ENVELOPE, hoverinfo: 'skip', showlegend: false }
+      );
+    }
+    traces.push({
+      x: series.step,
+      y: series.value,
+      mode: 'lines',
+      name: props.name,
+      line: { width: 1.5, color: themeColor('--jp-brand-color1', '#1976d2') },
+      showlegend: false
+    });
+    return traces;
+  }, [series, props.name, props.themeVersion]);
+  const layout = React.useMemo(
+    () => ({
+      height: 180,
+      margin: { l: 44, r: 12, t: 26, b: 30 },
+      title: { text: props.name, font: { size: 12 }, x: 0.02, xanchor: 'left' },
+      xaxis: { title: { text: '' } },
+      hovermode: 'x'
+    }),
+    [props.name]
+  );
+  return (
+    <figure className="jp-nbops-MetricChart" data-metric={props.name}>
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        themeVersion={props.themeVersion}
+        label={`${props.name} by step`}
+      />
+    </figure>
+  );
+}
