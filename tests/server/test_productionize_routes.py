@@ -85,6 +85,16 @@ async def test_analysis_anchors_diagnostics_to_cells_and_lists_needed_untagged_c
     assert [(d["code"], d["cell_id"]) for d in plan["diagnostics"]] == [("NB301", "cell-1")]
 
 
+async def test_analysis_of_unsaved_content_uses_the_editor_tags(jp_fetch, project, jp_root_dir):
+    path = small(jp_root_dir)
+    content = nbformat.read(jp_root_dir / path, as_version=4)
+    content.cells[4].metadata.tags = ["step:load"]  # joined into load in the editor, not yet saved
+    _, plan = await call(jp_fetch, "POST", "productionize", "analysis", body={"path": path, "content": content})
+    assert plan["dag"]["order"] == ["load", "metrics"] and plan["package"] == "small_pipeline"
+    status, message = await error_of(jp_fetch, "productionize", "analysis", body={"path": path, "content": {"cells": 3}})
+    assert status == 400 and "content is not a valid notebook" in message
+
+
 @pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize",)])
 @pytest.mark.parametrize("body, fragment", [
     ({}, "path None"),

@@ -8,12 +8,14 @@ package's own run and pytest), so it runs as a job in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path, PurePosixPath
 
 from tornado import web
 
 from ..errors import ConflictError, InvalidValueError
 from ..productionize import analyse_notebook
+from ..productionize.plan import package_name
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
 
@@ -60,14 +62,19 @@ def default_out_dir(notebook: str) -> str:
 class AnalysisHandler(ProductionizeHandler):
     @web.authenticated
     async def post(self):
-        """Body ``{"path": "train.ipynb"}`` -> the plan: steps, DAG edges, cell roles, diagnostics."""
+        """Body ``{"path", "content"?}`` -> the plan: steps, DAG edges, cell roles, diagnostics.
+
+        ``content`` (the notebook JSON the editor holds) analyses unsaved tag changes; without
+        it the file on disk is read.
+        """
         body = self.json_body()
-        _only(body, {"path"}, "POST productionize/analysis")
+        _only(body, {"path", "content"}, "POST productionize/analysis")
         notebook, path = self.notebook(body)
+        content = _notebook_content(body["content"]) if body.get("content") is not None else None
 
         def work():
             return {"notebook": notebook, "default_out_dir": default_out_dir(notebook),
-                    **analyse_notebook(path).to_dict()}
+                    **analyse_notebook(path if content is None else content, package_name(path.name)).to_dict()}
 
         await self.respond(work)
 
@@ -102,6 +109,20 @@ class JobHandler(ProductionizeHandler):
     async def get(self, job_id: str):
         job = self.jobs.get(job_id)
         await self.respond(job.to_dict)
+
+
+def _notebook_content(content):
+    """The ``content`` field as a validated v4 notebook, or a 400 saying why not."""
+    import nbformat
+
+    if not isinstance(content, dict):
+        raise InvalidValueError("content is not valid: send the notebook JSON (an object with cells), or omit it")
+    try:
+        nb = nbformat.reads(json.dumps(content), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several types for malformed notebooks
+        raise InvalidValueError(f"content is not a valid notebook: {str(exc).splitlines()[0][:200]}") from None
+    return nb
 
 
 def _only(body: dict, allowed: set[str], route: str) -> None:
