@@ -3,8 +3,9 @@
  * and reaches the others through the commands of `commands.ts`.
  */
 import { experimentsPlugin } from './plugins/experiments';
+import { productionizePlugin } from './plugins/productionize';
 
 export * from './commands';
 export * from './tokens';
 
-export default [experimentsPlugin];
+export default [experimentsPlugin, productionizePlugin];
