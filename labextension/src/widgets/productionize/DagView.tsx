@@ -108,14 +108,36 @@ function Route(props: { route: IRoute }): JSX.Element {
   );
 }
 
+/** The width of the element `ref` points at, following resizes of the sidebar. */
+function useWidth(ref: React.RefObject<HTMLElement>): number | null {
+  const [width, setWidth] = React.useState<number | null>(null);
+  React.useEffect(() => {
+    const node = ref.current;
+    if (!node) {
+      return;
+    }
+    const observer = new ResizeObserver(() => setWidth(node.clientWidth || null));
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [ref]);
+  return width;
+}
+
 export function DagView(props: {
   dag: IPipelineDag;
   onSelectCell?: (cellId: string) => void;
 }): JSX.Element {
-  const layout = layoutDag(props.dag);
+  const scroller = React.useRef<HTMLDivElement>(null);
+  const available = useWidth(scroller);
+  let layout = layoutDag(props.dag, available);
   const bends = layout.routes.some(r => r.to.layer - r.from.layer > 1);
+  if (bends && available !== null) {
+    // Leave room on the right for the edges that bend round a layer.
+    layout = layoutDag(props.dag, available - SKIP_BEND - 40);
+  }
   const width = layout.width + (bends ? SKIP_BEND + 40 : 0);
   return (
+    <div className="jp-nbops-Dag-scroller" ref={scroller}>
     <svg
       className="jp-nbops-Dag"
       role="img"
@@ -144,5 +166,6 @@ export function DagView(props: {
         <Box key={box.step.name} box={box} onSelect={props.onSelectCell} />
       ))}
     </svg>
+    </div>
   );
 }

@@ -13,7 +13,7 @@ import { DiagnosticsList } from './DiagnosticsList';
 
 const STAGE_LABELS: Record<string, string> = {
   analyse: 'Analyse',
-  golden_run: 'Golden run (clean kernel, twice)',
+  golden_run: 'Golden run (2 kernels)',
   generate: 'Generate package',
   equivalence: 'Prove equivalence',
   tests: 'Run generated pytest',
@@ -62,7 +62,9 @@ function Stages(props: { job: IProductionizeJob; elapsed: number }): JSX.Element
         return (
           <li key={name} className={`jp-nbops-JobStage jp-mod-${status}`} data-stage={name}>
             <span className="jp-nbops-JobStage-mark" aria-hidden="true" />
-            <span className="jp-nbops-JobStage-name">{STAGE_LABELS[name] ?? name}</span>
+            <span className="jp-nbops-JobStage-name" title={stage?.message ?? ''}>
+              {STAGE_LABELS[name] ?? name}
+            </span>
             <span className="jp-nbops-JobStage-time">{time}</span>
           </li>
         );
@@ -183,8 +185,8 @@ export function JobView(props: IJobViewProps): JSX.Element {
                 className={`jp-nbops-JobView-verdict ${equivalent ? 'jp-mod-ok' : 'jp-mod-bad'}`}
               >
                 {equivalent
-                  ? 'equivalent: every step output matches the notebook'
-                  : 'not equivalent: see the mismatches below'}
+                  ? `Equivalent: all ${entries.length} step outputs match the notebook`
+                  : 'Not equivalent: see the mismatches below'}
               </div>
               <EquivalenceTable entries={entries} />
             </>

@@ -104,9 +104,7 @@ function Analysis(props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis 
       {hasSteps ? (
         <>
           <Params analysis={analysis} />
-          <div className="jp-nbops-Dag-scroller">
-            <DagView dag={analysis.dag} onSelectCell={props.selectCell} />
-          </div>
+          <DagView dag={analysis.dag} onSelectCell={props.selectCell} />
         </>
       ) : (
         <div className="jp-nbops-PipelinePanel-empty">

@@ -6,11 +6,22 @@
 import { IPipelineDag, IPipelineStep } from '../../tokens';
 
 export const BOX_WIDTH = 168;
+export const MIN_BOX_WIDTH = 96;
+export const MAX_BOX_WIDTH = 220;
 export const LINE_HEIGHT = 15;
 export const BOX_PADDING = 8;
 export const LAYER_GAP = 46;
 export const COLUMN_GAP = 16;
 export const MARGIN = 8;
+
+/** Box width that fits `columns` boxes side by side into `available` pixels, within bounds. */
+export function boxWidth(columns: number, available: number | null): number {
+  if (!available) {
+    return BOX_WIDTH;
+  }
+  const fit = (available - MARGIN * 2 - (columns - 1) * COLUMN_GAP) / columns;
+  return Math.floor(Math.min(MAX_BOX_WIDTH, Math.max(MIN_BOX_WIDTH, fit)));
+}
 
 export interface IBox {
   step: IPipelineStep;
@@ -58,7 +69,7 @@ function layers(dag: IPipelineDag): Map<string, number> {
   return depth;
 }
 
-export function layoutDag(dag: IPipelineDag): ILayout {
+export function layoutDag(dag: IPipelineDag, available: number | null = null): ILayout {
   const depth = layers(dag);
   const byLayer: IPipelineStep[][] = [];
   for (const step of dag.steps) {
@@ -66,20 +77,21 @@ export function layoutDag(dag: IPipelineDag): ILayout {
     (byLayer[layer] = byLayer[layer] ?? []).push(step);
   }
   const widest = Math.max(1, ...byLayer.map(row => row?.length ?? 0));
-  const width = MARGIN * 2 + widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP;
+  const box = boxWidth(widest, available);
+  const width = MARGIN * 2 + widest * box + (widest - 1) * COLUMN_GAP;
   const boxes: IBox[] = [];
   let y = MARGIN;
   byLayer.forEach((row, layer) => {
     if (!row) {
       return;
     }
-    const rowWidth = row.length * BOX_WIDTH + (row.length - 1) * COLUMN_GAP;
+    const rowWidth = row.length * box + (row.length - 1) * COLUMN_GAP;
     let x = (width - rowWidth) / 2;
     const heights = row.map(s => BOX_PADDING * 2 + LINE_HEIGHT * (1 + boxLines(s).length));
     const rowHeight = Math.max(...heights);
     row.forEach((step, i) => {
-      boxes.push({ step, x, y, width: BOX_WIDTH, height: heights[i], layer });
-      x += BOX_WIDTH + COLUMN_GAP;
+      boxes.push({ step, x, y, width: box, height: heights[i], layer });
+      x += box + COLUMN_GAP;
     });
     y += rowHeight + LAYER_GAP;
   });
