@@ -150,4 +150,20 @@ def test_unconvertible_magic_is_a_coded_diagnostic_on_its_cell(lab, lab_server):
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("productionize-diagnostic-dark")
     lab.set_theme("JupyterLab Light")
+
+    # The cell context menu sets a role; clearing keeps the tags that are not nbops roles.
+    second = notebook.locator(".jp-Cell").nth(1)
+    second.locator(".jp-InputPrompt").click()
+    page.evaluate("""() => {
+        const cell = window.jupyterapp.shell.currentWidget.content.widgets[1];
+        cell.model.setMetadata('tags', [...cell.model.getMetadata('tags'), 'keep-me']);
+    }""")
+    second.locator(".jp-InputPrompt").click(button="right")
+    page.locator(".lm-Menu-item").filter(has_text="Productionize role").click()
+    page.locator(".jp-nbops-RoleMenu .lm-Menu-item").filter(has_text=re.compile("^Skip$")).click()
+    expect(second.locator(".jp-nbops-RoleChip")).to_have_text("skip")
+    page.evaluate("() => window.jupyterapp.commands.execute('nbops:clear-cell-tags')")
+    expect(second.locator(".jp-nbops-RoleChip")).to_have_count(0)
+    tags = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.getMetadata('tags')")
+    assert tags == ["keep-me"]
     assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors

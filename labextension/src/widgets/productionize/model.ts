@@ -55,17 +55,22 @@ export class PipelineModel {
     return this._notebook ? (this._jobErrors.get(this._notebook.path) ?? null) : null;
   }
 
-  /** Error diagnostics per cell id of `path`: the job's when it finished, else the analysis'. */
+  /**
+   * Error diagnostics per cell id of `path`: the latest analysis' (they follow the tags)
+   * plus those only a run finds (the last job's clean-run and equivalence errors).
+   */
   cellErrors(path: string): Map<string, IPipelineDiagnostic[]> {
-    const job = this._jobs.get(path);
-    const diagnostics =
-      job?.result?.diagnostics ??
-      (this._analysis?.notebook === path ? this._analysis.diagnostics : []);
+    const fromAnalysis = this._analysis?.notebook === path ? this._analysis.diagnostics : [];
+    const fromRun = (this._jobs.get(path)?.result?.diagnostics ?? []).filter(d =>
+      d.code.startsWith('NB4')
+    );
     const byCell = new Map<string, IPipelineDiagnostic[]>();
-    for (const diagnostic of diagnostics) {
+    for (const diagnostic of [...fromAnalysis, ...fromRun]) {
       if (diagnostic.severity === 'error' && diagnostic.cell_id) {
         const list = byCell.get(diagnostic.cell_id) ?? [];
-        list.push(diagnostic);
+        if (!list.some(d => d.code === diagnostic.code && d.line === diagnostic.line)) {
+          list.push(diagnostic);
+        }
         byCell.set(diagnostic.cell_id, list);
       }
     }
