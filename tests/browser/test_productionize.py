@@ -16,6 +16,14 @@ pytestmark = pytest.mark.browser
 PANEL_ID = "nbops-pipeline"
 
 
+@pytest.fixture(autouse=True)
+def patient_expect():
+    """Two cores shared with other work: give assertions 15 s, then restore Playwright's 5 s."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def code(source: str, *tags: str):
     return new_code_cell(source, metadata={"tags": list(tags)} if tags else {})
 
@@ -50,6 +58,9 @@ def open_notebook(lab, path: str):
     lab.open(f"lab/tree/{path}")
     notebook = lab.page.locator(".jp-NotebookPanel").filter(has=lab.page.locator(".jp-Notebook"))
     expect(notebook).to_be_visible()
+    # Lab renders long notebooks progressively: wait for the last cell before looking at badges.
+    count = len(nbformat.read(lab.server.root_dir / path, as_version=4).cells)
+    expect(notebook.locator(".jp-Cell")).to_have_count(count, timeout=30_000)
     return notebook
 
 
@@ -167,3 +178,27 @@ def test_unconvertible_magic_is_a_coded_diagnostic_on_its_cell(lab, lab_server):
     tags = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.getMetadata('tags')")
     assert tags == ["keep-me"]
     assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors
+
+
+def test_a_cell_failing_in_the_clean_run_fails_the_job_with_a_diagnostic_on_it(lab, lab_server):
+    page = lab.page
+    path = write(lab_server.root_dir, "broken.ipynb",
+                 code("values = [1, 2, 3]", "step:load"),
+                 code("ratio = values[0] / (values[1] - 2)", "step:divide"))
+    notebook = open_notebook(lab, path)
+    panel = open_pipeline_panel(lab)
+    expect(panel.locator('g[data-step="divide"]')).to_be_visible()
+
+    page.evaluate("() => window.jupyterapp.commands.execute('nbops:productionize', {out_dir: 'broken_pipeline'})")
+    job = panel.locator("section.jp-nbops-JobView")
+    expect(job).to_have_attribute("data-state", "failed", timeout=90_000)
+    expect(job.locator(".jp-nbops-JobState")).to_have_text("Failed")
+    expect(job.locator('[data-stage="golden_run"]')).to_have_class(re.compile("jp-mod-failed"))
+    failure = job.locator('[data-code="NB402"]')
+    expect(failure).to_have_attribute("data-cell-id", "cell-1")
+    expect(notebook.locator(".jp-Cell").nth(1).locator(".jp-nbops-RoleChip.jp-mod-error")).to_have_text("NB402")
+    assert not (lab_server.root_dir / "broken_pipeline").exists()
+    lab.screenshot("productionize-failed-light", panel)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("productionize-failed-dark")
+    lab.set_theme("JupyterLab Light")

@@ -42,8 +42,28 @@ function useElapsed(job: IProductionizeJob): number {
   return active ? job.elapsed + (Date.now() - receivedAt) / 1000 : job.elapsed;
 }
 
+/** The stage that failed: where the first error diagnostic comes from, else the last begun. */
+function failedStage(job: IProductionizeJob): string | null {
+  if (job.state !== 'failed') {
+    return null;
+  }
+  const last = job.stages.length ? job.stages[job.stages.length - 1].stage : null;
+  const error = job.result?.diagnostics.find(d => d.severity === 'error');
+  if (!error || job.error) {
+    return last;
+  }
+  const byCode: Record<string, string> = {
+    NB402: 'golden_run',
+    NB404: 'equivalence',
+    NB405: 'equivalence',
+    NB406: 'tests'
+  };
+  return byCode[error.code] ?? (error.code < 'NB400' ? 'analyse' : last);
+}
+
 function Stages(props: { job: IProductionizeJob; elapsed: number }): JSX.Element {
   const { job } = props;
+  const failed = failedStage(job);
   const names = job.all_stages.length ? job.all_stages : Object.keys(STAGE_LABELS);
   const begun = new Map(job.stages.map(s => [s.stage, s]));
   const finished = job.state === 'done' || job.state === 'failed';
@@ -52,7 +72,16 @@ function Stages(props: { job: IProductionizeJob; elapsed: number }): JSX.Element
       {names.map(name => {
         const stage = begun.get(name);
         const running = !finished && job.stage === name;
-        const status = stage ? (running ? 'running' : 'done') : finished ? 'skipped' : 'pending';
+        const status =
+          name === failed
+            ? 'failed'
+            : stage
+              ? running
+                ? 'running'
+                : 'done'
+              : finished
+                ? 'skipped'
+                : 'pending';
         let time = '';
         if (stage && stage.seconds !== null) {
           time = formatSeconds(stage.seconds);
