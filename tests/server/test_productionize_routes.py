@@ -102,6 +102,7 @@ async def test_analysis_of_unsaved_content_uses_the_editor_tags(jp_fetch, projec
     ({"path": 3}, "path 3"),
     ({"path": "../outside.ipynb"}, "outside the server root"),
     ({"path": "/etc/passwd"}, "is absolute"),
+    ({"path": "x" * 300 + ".ipynb"}, "not a usable path"),
     ({"path": "data.csv"}, "is not a notebook"),
     ({"path": "missing.ipynb"}, "'missing.ipynb' does not exist"),
     ({"path": "broken.ipynb"}, "not a readable notebook"),

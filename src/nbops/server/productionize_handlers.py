@@ -30,7 +30,10 @@ class ProductionizeHandler(NbopsHandler):
 
     @property
     def jobs(self) -> Jobs:
-        return self.settings.setdefault(JOBS_SETTING, Jobs())
+        # Created on first use: a server that never productionizes starts no worker threads.
+        if JOBS_SETTING not in self.settings:
+            self.settings[JOBS_SETTING] = Jobs()
+        return self.settings[JOBS_SETTING]
 
     def inside_root(self, value, field: str) -> Path:
         """``value`` (a root-relative path) as an absolute path, refusing anything outside the root."""
@@ -41,6 +44,10 @@ class ProductionizeHandler(NbopsHandler):
         path = (self.root / value).resolve()
         if not path.is_relative_to(self.root):
             raise InvalidValueError(f"{field} {value!r} is outside the server root: give a path inside it, {EXAMPLE}")
+        try:
+            path.exists()
+        except OSError as exc:  # e.g. a name too long for the file system
+            raise InvalidValueError(f"{field} {value[:200]!r} is not a usable path: {exc.strerror}") from None
         return path
 
     def notebook(self, body: dict) -> tuple[str, Path]:
