@@ -264,3 +264,45 @@ export const modelsAPI = {
     );
   }
 };
+
+// ---------------------------------------------------------------------------
+// Productionize: static analysis and conversion jobs
+// ---------------------------------------------------------------------------
+
+// Imported here, not above, so this section merges without touching the shared header.
+import type {
+  IPipelineAnalysis,
+  IProductionizeJob,
+  IProductionizeRequest
+} from './tokens';
+
+/** Calls of the productionize routes; paths are relative to the server root. */
+export const productionizeAPI = {
+  /** The static plan; `content` (the editor's notebook JSON) covers unsaved tags. */
+  async analyse(path: string, content?: unknown): Promise<IPipelineAnalysis> {
+    try {
+      return await requestAPI<IPipelineAnalysis>('productionize/analysis', {
+        method: 'POST',
+        body: JSON.stringify(content === undefined ? { path } : { path, content })
+      });
+    } catch (error) {
+      // Our routes answer 404 with a reason; a bare 404 means they are not served at all.
+      if (error instanceof NbopsAPIError && error.status === 404 && !error.reason) {
+        throw new ServerExtensionMissingError();
+      }
+      throw error;
+    }
+  },
+
+  /** Start a job; a 409 NbopsAPIError means out_dir exists (retry with force) or a job runs. */
+  start(request: IProductionizeRequest): Promise<{ job_id: string; out_dir: string }> {
+    return requestAPI<{ job_id: string; out_dir: string }>('productionize', {
+      method: 'POST',
+      body: JSON.stringify(request)
+    });
+  },
+
+  job(id: string): Promise<IProductionizeJob> {
+    return requestAPI<IProductionizeJob>(`productionize/${encodeURIComponent(id)}`);
+  }
+};

@@ -6,8 +6,9 @@ import { experimentsPlugin } from './plugins/experiments';
 import { modelsPlugin } from './plugins/models';
 import { runDetailPlugin } from './plugins/runDetail';
 import { runLinkPlugin } from './plugins/runLink';
+import { productionizePlugin } from './plugins/productionize';
 
 export * from './commands';
 export * from './tokens';
 
-export default [experimentsPlugin, runDetailPlugin, modelsPlugin, runLinkPlugin];
+export default [experimentsPlugin, runDetailPlugin, modelsPlugin, runLinkPlugin, productionizePlugin];

@@ -239,3 +239,146 @@ export interface IRunSummary {
   params: Record<string, string>;
   metrics: Record<string, number | null>;
 }
+
+// ---------------------------------------------------------------------------
+// Productionize (routes productionize/analysis, productionize, productionize/{id})
+// ---------------------------------------------------------------------------
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'info';
+
+/** One coded problem of a notebook, anchored to a cell when it has one. */
+export interface IPipelineDiagnostic {
+  code: string;
+  severity: DiagnosticSeverity;
+  title: string;
+  message: string;
+  cell_index: number | null;
+  cell_id: string | null;
+  line: number | null;
+  suggestion: string | null;
+}
+
+export interface IPipelineStep {
+  name: string;
+  function: string;
+  cells: { index: number; id: string | null }[];
+  inputs: { name: string; from: string }[];
+  params: string[];
+  outputs: string[];
+}
+
+export interface IPipelineEdge {
+  from: string;
+  to: string;
+  kind: 'data' | 'after';
+  names: string[];
+}
+
+export interface IPipelineDag {
+  order: string[];
+  steps: IPipelineStep[];
+  edges: IPipelineEdge[];
+  metrics: string[];
+}
+
+/** The role the tags give one code cell (null: untagged, left out). */
+export interface IPipelineCell {
+  index: number;
+  id: string | null;
+  role: 'parameters' | 'setup' | 'library' | 'step' | 'test' | 'skip' | null;
+  step: string | null;
+  after: string[];
+  metrics: boolean;
+  tags: string[];
+}
+
+/** An untagged cell defining names that tagged cells read. */
+export interface IUntaggedCell {
+  index: number;
+  id: string | null;
+  names: string[];
+  read_by: number[];
+}
+
+export interface IPipelineParam {
+  name: string;
+  type: string;
+  default: unknown;
+  [field: string]: unknown;
+}
+
+/** `POST productionize/analysis`: the static plan, nothing run. */
+export interface IPipelineAnalysis {
+  notebook: string;
+  default_out_dir: string;
+  package: string;
+  params: IPipelineParam[];
+  dag: IPipelineDag;
+  cells: IPipelineCell[];
+  untagged: IUntaggedCell[];
+  requirements: string[];
+  diagnostics: IPipelineDiagnostic[];
+}
+
+export interface IEquivalenceEntry {
+  step: string;
+  variable: string;
+  status: 'match' | 'nondeterministic' | 'mismatch' | 'missing';
+  detail: string | null;
+}
+
+export interface IPipelineTests {
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  failures: string[];
+  output: string;
+  ok: boolean;
+}
+
+/** `productionize()`'s result, as the finished job carries it. */
+export interface IProductionizeResult {
+  ok: boolean;
+  notebook: string;
+  package: string;
+  package_dir: string | null;
+  diagnostics: IPipelineDiagnostic[];
+  dag: IPipelineDag;
+  equivalence: { ok: boolean; entries: IEquivalenceEntry[] };
+  tests: IPipelineTests | null;
+  metrics: Record<string, number>;
+  requirements: string[];
+  timings: Record<string, number>;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface IJobStage {
+  stage: string;
+  message: string;
+  /** Epoch seconds. */
+  started: number;
+  seconds: number | null;
+}
+
+/** `GET productionize/{job_id}`. */
+export interface IProductionizeJob {
+  job_id: string;
+  notebook: string;
+  out_dir: string;
+  state: JobState;
+  stage: string | null;
+  all_stages: string[];
+  stages: IJobStage[];
+  created: number;
+  elapsed: number;
+  result: IProductionizeResult | null;
+  error: string | null;
+}
+
+export interface IProductionizeRequest {
+  path: string;
+  out_dir?: string;
+  force?: boolean;
+}

@@ -78,6 +78,7 @@ class Plan:
     metric_names: list[str] = field(default_factory=list)
     library_needs: list[str] = field(default_factory=list)  # setup names lib.py imports
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    cells: list[CellCode] = field(default_factory=list)  # every code cell, tagged or not
 
     @property
     def param_names(self) -> set[str]:
@@ -86,6 +87,30 @@ class Plan:
     def dag(self) -> dict:
         return {"order": self.order, "steps": [self.steps[n].to_dict() for n in self.order],
                 "edges": [e.to_dict() for e in self.edges], "metrics": self.metric_names}
+
+    def to_dict(self) -> dict:
+        """The analysis as JSON: what the Lab's Pipeline panel draws, before anything runs."""
+        return {"package": self.package, "params": [p.to_dict() for p in self.params], "dag": self.dag(),
+                "cells": [_cell_view(c) for c in self.cells], "untagged": self.untagged_needed(),
+                "requirements": self.requirements, "diagnostics": [d.to_dict() for d in self.diagnostics]}
+
+    def untagged_needed(self) -> list[dict]:
+        """Untagged code cells defining names that converted cells read: left out, but they matter."""
+        reads: dict[str, list[int]] = {}
+        for code in self.cells:
+            if code.cell.converted:
+                for name in code.facts.refs:
+                    reads.setdefault(name, []).append(code.cell.index)
+        found = []
+        for code in self.cells:
+            if code.cell.role is not None:
+                continue
+            later = {n: [i for i in reads.get(n, []) if i > code.cell.index] for n in code.facts.defs}
+            names = [n for n, readers in later.items() if readers]
+            if names:
+                found.append({"index": code.cell.index, "id": code.cell.id, "names": names,
+                              "read_by": sorted({i for n in names for i in later[n]})})
+        return found
 
 
 def package_name(notebook_name: str) -> str:
@@ -106,6 +131,7 @@ def build_plan(nb, package: str) -> Plan:
             plan.diagnostics += normalized.diagnostics
             plan.requirements += normalized.requirements
         codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree)))
+    plan.cells = codes
     _Builder(plan, codes).build()
     return plan
 
@@ -341,6 +367,12 @@ class _Builder:
             suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
         self.diag("NB302" if source.role == "skip" else "NB301",
                   f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+
+
+def _cell_view(code: CellCode) -> dict:
+    cell = code.cell
+    return {"index": cell.index, "id": cell.id, "role": cell.role, "step": cell.step, "after": cell.after,
+            "metrics": cell.metrics, "tags": cell.tags}
 
 
 def _suggest_role(code: CellCode) -> str | None:

@@ -17,6 +17,7 @@ from .changes_handlers import ROUTES as CHANGE_ROUTES
 from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
+from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
 
 API_PREFIX = "nbops/api"
@@ -24,7 +25,8 @@ API_PREFIX = "nbops/api"
 
 def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
-    return [*RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES, *OPENAPI_ROUTES]
+    return [*RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES, *OPENAPI_ROUTES,
+            *PRODUCTIONIZE_ROUTES]
 
 
 def route_methods(handler: type) -> list[str]:

@@ -1,0 +1,206 @@
+/**
+ * State of the Pipeline panel for one notebook at a time: the latest static analysis
+ * (re-fetched, debounced, when the notebook is saved or its tags change) and the
+ * productionize job of each notebook, polled until it ends.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { NbopsAPIError, productionizeAPI } from '../../api';
+import {
+  IPipelineAnalysis,
+  IPipelineDiagnostic,
+  IProductionizeJob
+} from '../../tokens';
+
+/** How long tag edits settle before the notebook is analysed again. */
+export const ANALYSIS_DEBOUNCE_MS = 400;
+const JOB_POLL_MS = 700;
+
+/** What the panel needs from a notebook: its path and current JSON. */
+export interface INotebookSource {
+  readonly path: string;
+  toJSON(): unknown;
+}
+
+export type AnalysisState = 'idle' | 'loading' | 'ready' | 'error';
+
+export class PipelineModel {
+  /** Emitted whenever anything shown changes. */
+  get changed(): ISignal<PipelineModel, void> {
+    return this._changed;
+  }
+
+  get notebook(): INotebookSource | null {
+    return this._notebook;
+  }
+
+  get analysisState(): AnalysisState {
+    return this._analysisState;
+  }
+
+  get analysis(): IPipelineAnalysis | null {
+    return this._analysis;
+  }
+
+  get analysisError(): string | null {
+    return this._analysisError;
+  }
+
+  /** The job of the current notebook, the running or the last one. */
+  get job(): IProductionizeJob | null {
+    return this._notebook ? (this._jobs.get(this._notebook.path) ?? null) : null;
+  }
+
+  get jobError(): string | null {
+    return this._notebook ? (this._jobErrors.get(this._notebook.path) ?? null) : null;
+  }
+
+  /**
+   * Error diagnostics per cell id of `path`: the latest analysis' (they follow the tags)
+   * plus those only a run finds (the last job's clean-run and equivalence errors).
+   */
+  cellErrors(path: string): Map<string, IPipelineDiagnostic[]> {
+    const fromAnalysis = this._analysis?.notebook === path ? this._analysis.diagnostics : [];
+    const fromRun = (this._jobs.get(path)?.result?.diagnostics ?? []).filter(d =>
+      d.code.startsWith('NB4')
+    );
+    const byCell = new Map<string, IPipelineDiagnostic[]>();
+    for (const diagnostic of [...fromAnalysis, ...fromRun]) {
+      if (diagnostic.severity === 'error' && diagnostic.cell_id) {
+        const list = byCell.get(diagnostic.cell_id) ?? [];
+        if (!list.some(d => d.code === diagnostic.code && d.line === diagnostic.line)) {
+          list.push(diagnostic);
+        }
+        byCell.set(diagnostic.cell_id, list);
+      }
+    }
+    return byCell;
+  }
+
+  /** Follow another notebook (or none) and analyse it. */
+  setNotebook(notebook: INotebookSource | null): void {
+    if (notebook === this._notebook) {
+      return;
+    }
+    this._notebook = notebook;
+    this._analysis = null;
+    this._analysisError = null;
+    this._analysisState = notebook ? 'loading' : 'idle';
+    this._changed.emit();
+    if (notebook) {
+      void this.analyse();
+    }
+  }
+
+  /** Analyse again after a short quiet period (tag edits come in bursts). */
+  scheduleAnalysis(): void {
+    window.clearTimeout(this._debounce);
+    this._debounce = window.setTimeout(() => void this.analyse(), ANALYSIS_DEBOUNCE_MS);
+  }
+
+  async analyse(): Promise<void> {
+    const notebook = this._notebook;
+    if (!notebook) {
+      return;
+    }
+    const ticket = ++this._analysisTicket;
+    this._analysisState = 'loading';
+    this._changed.emit();
+    try {
+      const analysis = await productionizeAPI.analyse(notebook.path, notebook.toJSON());
+      if (ticket !== this._analysisTicket) {
+        return; // a newer request answers for a newer state
+      }
+      this._analysis = analysis;
+      this._analysisError = null;
+      this._analysisState = 'ready';
+    } catch (error) {
+      if (ticket !== this._analysisTicket) {
+        return;
+      }
+      this._analysisError = (error as Error).message;
+      this._analysisState = 'error';
+    }
+    this._changed.emit();
+  }
+
+  /** Start a job for the current notebook; rethrows the API error (e.g. 409) for the caller. */
+  async start(outDir: string, force: boolean): Promise<void> {
+    const notebook = this._notebook;
+    if (!notebook) {
+      return;
+    }
+    const path = notebook.path;
+    const { job_id } = await productionizeAPI.start({ path, out_dir: outDir, force });
+    this._jobErrors.delete(path);
+    this._jobs.set(path, {
+      job_id,
+      notebook: path,
+      out_dir: outDir,
+      state: 'queued',
+      stage: null,
+      all_stages: [],
+      stages: [],
+      created: Date.now() / 1000,
+      elapsed: 0,
+      result: null,
+      error: null
+    });
+    this._changed.emit();
+    void this._poll(path, job_id);
+  }
+
+  /** Whether a job of `path` is queued or running. */
+  isRunning(path: string): boolean {
+    const state = this._jobs.get(path)?.state;
+    return state === 'queued' || state === 'running';
+  }
+
+  dispose(): void {
+    window.clearTimeout(this._debounce);
+    this._disposed = true;
+    Signal.clearData(this);
+  }
+
+  private async _poll(path: string, jobId: string): Promise<void> {
+    while (!this._disposed) {
+      await new Promise(resolve => setTimeout(resolve, JOB_POLL_MS));
+      try {
+        const job = await productionizeAPI.job(jobId);
+        this._jobs.set(path, job);
+        this._changed.emit();
+        if (job.state === 'done' || job.state === 'failed') {
+          return;
+        }
+      } catch (error) {
+        if (error instanceof NbopsAPIError && error.status === 0) {
+          continue; // the network blinked; the job goes on on the server
+        }
+        const lost = error instanceof NbopsAPIError && error.status === 404;
+        this._jobErrors.set(
+          path,
+          lost
+            ? 'The server no longer knows this job (was it restarted?).'
+            : (error as Error).message
+        );
+        const job = this._jobs.get(path);
+        if (job) {
+          this._jobs.set(path, { ...job, state: 'failed' });
+        }
+        this._changed.emit();
+        return;
+      }
+    }
+  }
+
+  private _changed = new Signal<PipelineModel, void>(this);
+  private _notebook: INotebookSource | null = null;
+  private _analysis: IPipelineAnalysis | null = null;
+  private _analysisError: string | null = null;
+  private _analysisState: AnalysisState = 'idle';
+  private _analysisTicket = 0;
+  private _debounce = 0;
+  private _disposed = false;
+  private _jobs = new Map<string, IProductionizeJob>();
+  private _jobErrors = new Map<string, string>();
+}
