@@ -112,6 +112,7 @@ async def test_overlay_of_a_categorical_feature_shows_unseen_first(jp_fetch, chu
 async def test_alerts_feed_and_marking_them_seen(jp_fetch, churn):
     feed = await get(jp_fetch, "alerts", unseen="1")
     assert feed["unseen"] == len(feed["alerts"]) == 2  # W2 and W3 drifted under the default rule
+    assert feed["unseen_by_subject"] == {"churn": 2}
     newest = feed["alerts"][0]
     assert newest["window"] == "W3" and "drifted in churn" in newest["message"]
     assert "age" in newest["features"] and feed["latest_id"] == newest["id"]
@@ -183,4 +184,4 @@ async def test_bad_seen_bodies_are_400(jp_fetch, churn):
 
 async def test_no_checks_yet_is_an_empty_list_not_an_error(jp_fetch, project):
     assert (await get(jp_fetch, "references"))["subjects"] == []
-    assert (await get(jp_fetch, "alerts")) == {"alerts": [], "unseen": 0, "latest_id": 0}
+    assert (await get(jp_fetch, "alerts")) == {"alerts": [], "unseen": 0, "unseen_by_subject": {}, "latest_id": 0}

@@ -260,8 +260,11 @@ def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int =
         "SELECT (SELECT COUNT(*) FROM drift_alert_events WHERE seen_at IS NULL), "
         "(SELECT COALESCE(MAX(id), 0) FROM drift_alert_events)"
     ).fetchone()
+    by_subject = dict(conn.execute(
+        "SELECT subject, COUNT(*) FROM drift_alert_events WHERE seen_at IS NULL GROUP BY subject"
+    ).fetchall())
     return {"alerts": [dict(r, features=json.loads(r["features"])) for r in rows],
-            "unseen": unseen, "latest_id": latest}
+            "unseen": unseen, "unseen_by_subject": by_subject, "latest_id": latest}
 
 
 def rules_of(store, name: str) -> dict[str, Any]:
