@@ -83,6 +83,16 @@ def test_empty_state_says_how_to_check_drift(lab):
     assert not lab.console_errors, lab.console_errors
 
 
+def test_an_unknown_subject_shows_the_server_message(lab):
+    lab.open()
+    panel = open_monitor(lab, "nobody")
+    alert = panel.get_by_role("alert")
+    expect(alert).to_contain_text("Cannot load drift results.")
+    expect(alert).to_contain_text("no drift subject 'nobody'")
+    expect(alert.get_by_role("button", name="Retry")).to_be_visible()
+    lab.screenshot("drift-error-light", panel)
+
+
 def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     run_python(lab_server, SEED)
     lab.open()
@@ -157,3 +167,8 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     page.wait_for_timeout(700)  # charts re-read the theme's colours after the switch
     lab.screenshot("drift-monitor-dark")
     assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors
+
+    # The panel comes back on reload, on the same subject.
+    page.reload()
+    page.wait_for_function("() => window.jupyterapp !== undefined && window.jupyterapp.shell")
+    expect(page.locator(f"#{PANEL_ID}").get_by_role("combobox", name="Subject")).to_have_value("churn", timeout=60_000)

@@ -115,7 +115,7 @@ def subject(store, name: str) -> dict[str, Any]:
         known = [s["name"] for s in subjects(store)]
         raise NotFoundError(
             f"no drift subject {name!r}: subjects are datasets logged with nbops.log_dataset and models "
-            f"trained on one; known subjects are {known[:20] or 'none yet'}"
+            + (f"trained on one; known subjects are {known[:20]}" if known else "trained on one; there are none yet")
         )
     return item
 

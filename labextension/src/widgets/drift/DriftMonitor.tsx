@@ -165,9 +165,10 @@ function Body(props: IDriftViewProps & { subject: IDriftSubject | null }): JSX.E
   const { model } = props;
   if (model.state === 'error' && model.data === null) {
     return (
-      <div className="jp-nbops-DriftMessage jp-mod-error" role="alert">
-        <strong>Cannot load drift results.</strong> {model.error}
-        <button className="jp-mod-styled" onClick={() => void model.refresh()}>
+      <div className="jp-nbops-DriftError" role="alert">
+        <h2>Cannot load drift results.</h2>
+        <p>{model.error}</p>
+        <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.refresh()}>
           Retry
         </button>
       </div>

@@ -49,7 +49,7 @@ function numbers(values: (number | null)[] | undefined): number[] {
 
 /** Bars drawn for a numeric feature: fewer than the 100 grid bins, so a window of a few
  * hundred rows is not drawn as noise. */
-const HISTOGRAM_BARS = 30;
+const HISTOGRAM_BARS = 20;
 
 /**
  * Merge adjacent inner bins of the reference grid (sums of shares stay exact);

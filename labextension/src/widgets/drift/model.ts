@@ -135,7 +135,9 @@ export class DriftMonitorModel implements IDisposable {
     void this._loadOverlay();
   }
 
+  /** Reload now, windows included. */
   async refresh(): Promise<void> {
+    this._force = true;
     await this._poll.refresh();
     await this._poll.tick;
   }
@@ -153,9 +155,11 @@ export class DriftMonitorModel implements IDisposable {
         this._subject = subjects[0].name;
       }
       const subject = this._subject;
+      const force = this._force;
+      this._force = false;
       if (subject === null) {
         this._data = null;
-      } else {
+      } else if (force || !this._unchanged(subjects.find(s => s.name === subject))) {
         const data = await this._api.windows(subject, WINDOW_LIMIT);
         if (subject !== this._subject) {
           return; // the user picked another subject meanwhile
@@ -171,6 +175,19 @@ export class DriftMonitorModel implements IDisposable {
       throw error; // the poll backs off
     }
     this._changed.emit();
+  }
+
+  /**
+   * Whether the shown windows are still current: the subjects answer is tiny,
+   * so a poll tick re-reads the (larger) windows only when a window was added.
+   */
+  private _unchanged(subject: IDriftSubject | undefined): boolean {
+    const data = this._data;
+    if (!data || !subject || data.subject.name !== subject.name) {
+      return false;
+    }
+    const last = data.windows[data.windows.length - 1]?.id ?? null;
+    return last === (subject.last_window?.id ?? null) && data.subject.windows === subject.windows;
   }
 
   /** Take new data, keeping the selection when its feature still exists. */
@@ -253,6 +270,7 @@ export class DriftMonitorModel implements IDisposable {
   private _overlayState: LoadState = 'loading';
   private _overlayError: string | null = null;
   private _overlayRequest = 0;
+  private _force = false;
   private _changed = new Signal<this, void>(this);
 }
 
