@@ -124,6 +124,7 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     table.locator('tbody tr[data-feature="plan"]').click()
     expect(panel.get_by_role("img", name="Reference vs current bars of plan")).to_be_visible()
     expect(panel.locator(".jp-nbops-DriftOverlay .xtick text").first).to_have_text("(unseen)", timeout=15_000)
+    lab.screenshot("drift-overlay-categorical-light", panel.get_by_role("region", name="Distribution"))
 
     # A heatmap cell selects feature and window: numeric histogram with the KS gap, then the ECDF.
     heatmap.locator('[data-feature="num_00"] [data-window="W04"]').click()

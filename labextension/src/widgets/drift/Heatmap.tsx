@@ -24,6 +24,13 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
   const n = data.windows.length;
   const step = Math.max(1, Math.ceil(n / MAX_AXIS_LABELS));
   const shown = hover ?? selection;
+  const grid = React.useRef<HTMLDivElement>(null);
+  // Many windows scroll sideways: start at the newest ones.
+  React.useEffect(() => {
+    if (grid.current) {
+      grid.current.scrollLeft = grid.current.scrollWidth;
+    }
+  }, [n]);
 
   return (
     <div className="jp-nbops-DriftHeatmap">
@@ -31,6 +38,7 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
         {shown ? describe(data, shown.feature, shown.window) : '\u00a0'}
       </div>
       <div
+        ref={grid}
         className="jp-nbops-DriftHeatmap-grid"
         role="grid"
         aria-label={`Drift heatmap: ${data.features.length} features × ${n} windows`}

@@ -222,27 +222,33 @@ export function categoricalFigure(
     ref = [...ref.slice(0, MAX_BARS - 1), rest(ref)];
     cur = [...cur.slice(0, MAX_BARS - 1), rest(cur)];
   }
-  const unseen = (label: string) => label === '(unseen)';
-  const bars = (name: string, shares: number[], color: (label: string) => string): Data => ({
+  // Unseen values get their own trace (same bar slot) so the legend names them.
+  const isUnseen = labels.map(label => label === '(unseen)');
+  const bars = (name: string, group: string, shares: number[], keep: (i: number) => boolean, color: string): Data => ({
     type: 'bar',
     name,
-    x: labels,
-    y: shares,
-    marker: { color: labels.map(color), line: { width: 0 } },
+    offsetgroup: group,
+    x: labels.filter((_, i) => keep(i)),
+    y: shares.filter((_, i) => keep(i)),
+    marker: { color, line: { width: 0 } },
     hovertemplate: `${name}: %{y:.1%}<extra>%{x}</extra>`
   });
+  const data: Data[] = [
+    bars('Reference', 'reference', ref, () => true, colors.reference),
+    bars('Current', 'current', cur, i => !isUnseen[i], colors.current)
+  ];
+  if (isUnseen.some(Boolean)) {
+    data.push(bars('Unseen in reference', 'current', cur, i => isUnseen[i], colors.drift));
+  }
   const base = baseLayout(colors);
   return {
-    data: [
-      bars('Reference', ref, () => colors.reference),
-      bars('Current', cur, label => (unseen(label) ? colors.drift : colors.current))
-    ],
+    data,
     layout: {
       ...base,
       barmode: 'group',
       bargap: 0.25,
       yaxis: { ...base.yaxis, tickformat: '.0%', title: { text: 'share', font: { color: colors.muted, size: 11 } } },
-      xaxis: { ...base.xaxis, type: 'category', automargin: true }
+      xaxis: { ...base.xaxis, type: 'category', automargin: true, categoryorder: 'array', categoryarray: labels }
     }
   };
 }
