@@ -27,7 +27,7 @@ interface IColumn {
 const COLUMNS: IColumn[] = [
   { key: 'feature', label: 'Feature' },
   { key: 'tier', label: 'Tier' },
-  { key: 'statistic', label: 'Statistic', title: 'The statistic whose effect decides' },
+  { key: 'statistic', label: 'Stat.', title: 'The statistic whose effect decides' },
   { key: 'effect', label: 'Effect', numeric: true },
   { key: 'p', label: 'p (adj.)', numeric: true, title: 'Benjamini–Hochberg-adjusted p-value' },
   { key: 'n', label: 'n', numeric: true, title: 'Values in the window' },
