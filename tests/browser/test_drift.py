@@ -155,6 +155,7 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     expect(toast).to_contain_text(re.compile(r"2 features drifted in churn: num_02 W=\d\.\d\d, num_01 W="))
     expect(status).to_have_text("Drift: 1 alert")
     expect(page.get_by_role("tab", name=re.compile(r"Drift Monitor \(1\)"))).to_be_visible()
+    page.wait_for_timeout(800)  # the toast slides in
     lab.screenshot("drift-notification-light")
 
     toast.get_by_role("button", name="Open Drift Monitor").click()
