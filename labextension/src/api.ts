@@ -306,3 +306,51 @@ export const productionizeAPI = {
     return requestAPI<IProductionizeJob>(`productionize/${encodeURIComponent(id)}`);
   }
 };
+
+// ---------------------------------------------------------------------------
+// Drift monitor routes (`drift/...`)
+// ---------------------------------------------------------------------------
+// A separate import keeps this section a pure append (imports are hoisted).
+import type {
+  IDriftAlertsResponse,
+  IDriftOverlay,
+  IDriftSubjectsResponse,
+  IDriftWindowsResponse
+} from './tokens';
+
+/** Typed calls of the Drift monitor's routes. */
+export const driftAPI = {
+  subjects(): Promise<IDriftSubjectsResponse> {
+    return requestAPI<IDriftSubjectsResponse>('drift/references');
+  },
+
+  windows(subject: string, limit?: number): Promise<IDriftWindowsResponse> {
+    return requestAPI<IDriftWindowsResponse>(
+      `drift/${encodeURIComponent(subject)}/windows` + query({ limit })
+    );
+  },
+
+  overlay(windowId: number, feature: string): Promise<IDriftOverlay> {
+    return requestAPI<IDriftOverlay>(
+      `drift/windows/${windowId}/features/${encodeURIComponent(feature)}`
+    );
+  },
+
+  alerts(options: { unseen?: boolean; after?: number; limit?: number } = {}): Promise<IDriftAlertsResponse> {
+    return requestAPI<IDriftAlertsResponse>(
+      'drift/alerts' +
+        query({
+          unseen: options.unseen ? 'true' : undefined,
+          after: options.after,
+          limit: options.limit
+        })
+    );
+  },
+
+  markSeen(ids: number[]): Promise<{ marked: number; unseen: number }> {
+    return requestAPI('drift/alerts/seen', {
+      method: 'POST',
+      body: JSON.stringify({ ids })
+    });
+  }
+};

@@ -2,6 +2,7 @@
  * nbops JupyterLab plugins. Each plugin lives in its own module under `plugins/`
  * and reaches the others through the commands of `commands.ts`.
  */
+import { driftPlugin } from './plugins/drift';
 import { experimentsPlugin } from './plugins/experiments';
 import { modelsPlugin } from './plugins/models';
 import { runDetailPlugin } from './plugins/runDetail';
@@ -11,4 +12,11 @@ import { productionizePlugin } from './plugins/productionize';
 export * from './commands';
 export * from './tokens';
 
-export default [experimentsPlugin, runDetailPlugin, modelsPlugin, runLinkPlugin, productionizePlugin];
+export default [
+  experimentsPlugin,
+  runDetailPlugin,
+  modelsPlugin,
+  runLinkPlugin,
+  productionizePlugin,
+  driftPlugin
+];

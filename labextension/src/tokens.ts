@@ -382,3 +382,146 @@ export interface IProductionizeRequest {
   out_dir?: string;
   force?: boolean;
 }
+
+// ---------------------------------------------------------------------------
+// Drift monitor (routes under `drift/...`, see README "Drift REST routes")
+// ---------------------------------------------------------------------------
+
+export type DriftTier = 'ok' | 'warn' | 'drift';
+
+/** `GET drift/references`: one dataset or model that can be checked for drift. */
+export interface IDriftSubject {
+  name: string;
+  kind: 'dataset' | 'model';
+  /** e.g. `churn v3` for a model, the name for a dataset. */
+  label: string;
+  version: number | null;
+  dataset_id: number;
+  dataset: string | null;
+  rows: number | null;
+  features: number;
+  windows: number;
+  last_window: {
+    id: number;
+    window: string;
+    created_at: number;
+    tiers: Record<DriftTier, number>;
+  } | null;
+  unseen_alerts: number;
+}
+
+export interface IDriftSubjectsResponse {
+  subjects: IDriftSubject[];
+}
+
+/** One checked window of a subject. */
+export interface IDriftWindow {
+  id: number;
+  window: string;
+  created_at: number;
+  policy: string;
+  rows: number;
+  features: number;
+  drifted: number;
+  share_drifted: number;
+  dataset_drift: boolean;
+  model_version_id: number | null;
+}
+
+/** A feature's decisions and statistics, arrays aligned with the windows. */
+export interface IDriftFeatureSeries {
+  feature: string;
+  kind: string;
+  n_reference: number | null;
+  tier: (DriftTier | null)[];
+  statistic: (string | null)[];
+  threshold: (number | null)[];
+  p_adjusted: (number | null)[];
+  n_current: (number | null)[];
+  note: (string | null)[];
+  /** statistic -> value per window; `effect` is the decision's effect. */
+  values: Record<string, (number | null)[]>;
+}
+
+export interface IDriftModelVersion {
+  model: string;
+  version: number;
+  created_at: number;
+  aliases: string[];
+}
+
+/** `GET drift/{subject}/windows`. */
+export interface IDriftWindowsResponse {
+  subject: IDriftSubject;
+  windows: IDriftWindow[];
+  features: IDriftFeatureSeries[];
+  statistics: string[];
+  thresholds: Record<string, { warn: number; drift: number }>;
+  model_versions: IDriftModelVersion[];
+}
+
+/** `GET drift/windows/{id}/features/{feature}`: reference vs current, from sketches. */
+export interface IDriftOverlay {
+  feature: string;
+  kind: string;
+  /** Numeric: bin i spans edges[i]..edges[i+1]. */
+  edges?: (number | null)[];
+  /** Categorical: sorted by change, largest first, incl. `(unseen)`. */
+  labels?: string[];
+  reference: (number | null)[];
+  current: (number | null)[];
+  ecdf_reference?: (number | null)[];
+  ecdf_current?: (number | null)[];
+  ks_gap?: { x: number | null; gap: number | null };
+  window: { id: number; subject: string; window: string; created_at: number };
+  decision: {
+    tier: DriftTier;
+    statistic: string;
+    effect: number | null;
+    threshold: number | null;
+    p_value: number | null;
+    p_adjusted: number | null;
+    n_reference: number;
+    n_current: number;
+    note: string | null;
+  };
+  statistics: Record<string, number | null>;
+}
+
+/** One alert event (a rule fired on a window). */
+export interface IDriftAlert {
+  id: number;
+  window_id: number;
+  window: string;
+  subject: string;
+  rule: string;
+  features: string[];
+  message: string;
+  created_at: number;
+  seen_at: number | null;
+}
+
+/** `GET drift/alerts`. */
+export interface IDriftAlertsResponse {
+  alerts: IDriftAlert[];
+  unseen: number;
+  unseen_by_subject: Record<string, number>;
+  latest_id: number;
+}
+
+/** Unseen drift alerts, for badges outside the Drift panel (e.g. a sidebar tab). */
+export interface IDriftAlerts {
+  /** Emitted when `unseen` or the latest alert changes. */
+  readonly changed: ISignal<IDriftAlerts, void>;
+  /** How many alert events the user has not seen. */
+  readonly unseen: number;
+  /** Unseen count per subject. */
+  readonly unseenBySubject: ReadonlyMap<string, number>;
+  /** Mark every unseen alert of `subject` (all subjects when absent) as seen. */
+  markSeen(subject?: string): Promise<void>;
+}
+
+export const IDriftAlerts = new Token<IDriftAlerts>(
+  'nbops:IDriftAlerts',
+  'The number of unseen drift alerts, polled while JupyterLab is open.'
+);

@@ -14,6 +14,7 @@ from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
 from .base import STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
+from .drift_handlers import ROUTES as DRIFT_ROUTES
 from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
@@ -25,8 +26,10 @@ API_PREFIX = "nbops/api"
 
 def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
-    return [*RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES, *OPENAPI_ROUTES,
-            *PRODUCTIONIZE_ROUTES]
+    return [
+        *RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES,
+        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES,
+    ]
 
 
 def route_methods(handler: type) -> list[str]:

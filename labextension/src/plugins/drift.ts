@@ -1,0 +1,167 @@
+/**
+ * The Drift plugin: the Drift monitor panel, the alert watcher with its
+ * notifications, the status-bar count and the IDriftAlerts token.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  IThemeManager,
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+
+import { COMMAND_CATEGORY, CommandIDs, IOpenDriftArgs } from '../commands';
+import { IDriftAlert, IDriftAlerts } from '../tokens';
+import { DEFAULT_ALERT_INTERVAL, DriftAlertsModel } from '../widgets/drift/alerts';
+import { AlertsStatus } from '../widgets/drift/AlertsStatus';
+import { DriftMonitor } from '../widgets/drift/DriftMonitor';
+import { driftIcon } from '../widgets/drift/icons';
+import { DriftMonitorModel } from '../widgets/drift/model';
+
+const PLUGIN_ID = 'nbops:drift';
+const TITLE = 'Drift Monitor';
+/** More new alerts than this in one poll are announced as one notification. */
+const MAX_NOTIFICATIONS = 3;
+
+export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
+  id: PLUGIN_ID,
+  description: 'The Drift monitor panel, drift alert notifications and the unseen-alerts count.',
+  autoStart: true,
+  provides: IDriftAlerts,
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, IStatusBar, IThemeManager],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    statusBar: IStatusBar | null,
+    themeManager: IThemeManager | null
+  ): IDriftAlerts => {
+    const alerts = new DriftAlertsModel({ interval: DEFAULT_ALERT_INTERVAL });
+    const tracker = new WidgetTracker<MainAreaWidget<DriftMonitor>>({ namespace: 'nbops-drift' });
+    let notify = true;
+
+    const setTitle = (widget: MainAreaWidget<DriftMonitor>) => {
+      const n = alerts.unseen;
+      widget.title.label = n > 0 ? `${TITLE} (${n})` : TITLE;
+      widget.title.caption = n > 0 ? `${TITLE}: ${n} unseen drift ${n === 1 ? 'alert' : 'alerts'}` : TITLE;
+    };
+
+    const open = async (subject?: string | null): Promise<MainAreaWidget<DriftMonitor>> => {
+      let widget = tracker.currentWidget;
+      if (!widget || widget.isDisposed) {
+        const content = new DriftMonitor({
+          model: new DriftMonitorModel({ subject: subject || null }),
+          alerts
+        });
+        widget = new MainAreaWidget({ content });
+        widget.id = 'nbops-drift-monitor';
+        widget.addClass('jp-nbops-DriftMonitorPanel');
+        widget.title.icon = driftIcon;
+        setTitle(widget);
+        await tracker.add(widget);
+      } else if (subject) {
+        widget.content.model.subject = subject;
+      }
+      if (!widget.isAttached) {
+        app.shell.add(widget, 'main');
+      }
+      app.shell.activateById(widget.id);
+      return widget;
+    };
+
+    app.commands.addCommand(CommandIDs.openDrift, {
+      label: 'Open Drift Monitor',
+      caption: 'Show data drift over time for a reference dataset or model',
+      icon: driftIcon,
+      execute: async args => {
+        const reference = (args as IOpenDriftArgs).reference;
+        await open(typeof reference === 'string' ? reference : null);
+      }
+    });
+    palette?.addItem({ command: CommandIDs.openDrift, category: COMMAND_CATEGORY });
+    void restorer?.restore(tracker, {
+      command: CommandIDs.openDrift,
+      args: widget => ({ reference: widget.content.model.subject ?? '' }),
+      name: () => 'drift-monitor'
+    });
+
+    alerts.changed.connect(() => tracker.forEach(setTitle));
+    alerts.arrived.connect((_, fresh) => {
+      // A new window of the shown subject: show it without waiting for the panel's poll.
+      tracker.forEach(widget => {
+        if (fresh.some(alert => alert.subject === widget.content.model.subject)) {
+          void widget.content.model.refresh();
+        }
+      });
+      if (notify) {
+        announce(fresh, subject => {
+          void open(subject);
+          void alerts.markSeen(subject);
+        });
+      }
+    });
+
+    if (statusBar) {
+      const item = new AlertsStatus(alerts, subject => void open(subject));
+      statusBar.registerStatusItem('nbops:drift-alerts', {
+        item,
+        align: 'left',
+        rank: 50,
+        isActive: () => alerts.unseen > 0,
+        activeStateChanged: alerts.changed
+      });
+    }
+
+    // Chart colours are concrete values read from the theme: re-read them on a switch.
+    themeManager?.themeChanged.connect(() => {
+      const repaint = () => tracker.forEach(widget => widget.content.refreshTheme());
+      repaint();
+      window.setTimeout(repaint, 500);
+    });
+
+    if (settingRegistry) {
+      settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const apply = () => {
+            alerts.interval = (settings.get('pollInterval').composite as number) * 1000;
+            notify = settings.get('notifications').composite as boolean;
+          };
+          apply();
+          settings.changed.connect(apply);
+        })
+        .catch(reason => console.warn('nbops: cannot load drift settings, using defaults.', reason));
+    }
+    return alerts;
+  }
+};
+
+/** One warning per new alert (a summary when many arrive at once). */
+function announce(fresh: IDriftAlert[], openSubject: (subject: string) => void): void {
+  const action = (subject: string): Notification.IAction => ({
+    label: 'Open Drift Monitor',
+    caption: `Open the Drift monitor on ${subject} and mark its alerts seen`,
+    displayType: 'accent',
+    callback: () => openSubject(subject)
+  });
+  if (fresh.length > MAX_NOTIFICATIONS) {
+    const latest = fresh[fresh.length - 1];
+    const subjects = new Set(fresh.map(alert => alert.subject));
+    Notification.warning(
+      `${fresh.length} drift alerts in ${[...subjects].join(', ')}. Latest: ${latest.message}`,
+      { autoClose: false, actions: [action(latest.subject)] }
+    );
+    return;
+  }
+  for (const alert of fresh) {
+    Notification.warning(alert.message, { autoClose: false, actions: [action(alert.subject)] });
+  }
+}

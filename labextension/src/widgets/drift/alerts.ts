@@ -1,0 +1,143 @@
+/**
+ * The drift alert watcher: polls the unseen alert events while JupyterLab is
+ * open (also while the user works in a notebook, so it never stands by) and
+ * announces the new ones. Asking only for ids after the last one seen keeps
+ * an unchanged answer tiny.
+ */
+import { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { driftAPI } from '../../api';
+import { IDriftAlert, IDriftAlerts } from '../../tokens';
+
+export const DEFAULT_ALERT_INTERVAL = 5000;
+const MAX_BACKOFF_INTERVAL = 2 * 60 * 1000;
+/** More unseen events than this (at start-up or in one tick) are announced as one summary. */
+const PAGE = 200;
+
+type API = Pick<typeof driftAPI, 'alerts' | 'markSeen'>;
+
+export class DriftAlertsModel implements IDriftAlerts, IDisposable {
+  constructor(options: { api?: API; interval?: number } = {}) {
+    this._api = options.api ?? driftAPI;
+    this._interval = options.interval ?? DEFAULT_ALERT_INTERVAL;
+    this._poll = new Poll({
+      auto: true,
+      factory: () => this._fetch(),
+      frequency: { interval: this._interval, backoff: true, max: MAX_BACKOFF_INTERVAL },
+      name: 'nbops:drift-alerts',
+      standby: 'never'
+    });
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** New alert events, oldest first, each announced once per Lab session. */
+  get arrived(): ISignal<this, IDriftAlert[]> {
+    return this._arrived;
+  }
+
+  get unseen(): number {
+    return this._unseen;
+  }
+
+  get unseenBySubject(): ReadonlyMap<string, number> {
+    return this._bySubject;
+  }
+
+  /** The subject of the newest unseen alert, to open from the status bar. */
+  get latestSubject(): string | null {
+    return this._latestSubject;
+  }
+
+  get interval(): number {
+    return this._interval;
+  }
+
+  set interval(ms: number) {
+    this._interval = Math.max(1000, ms);
+    this._poll.frequency = { ...this._poll.frequency, interval: this._interval };
+  }
+
+  get isDisposed(): boolean {
+    return this._poll.isDisposed;
+  }
+
+  /** Check now instead of at the next tick. */
+  async refresh(): Promise<void> {
+    await this._poll.refresh();
+    await this._poll.tick;
+  }
+
+  async markSeen(subject?: string): Promise<void> {
+    const page = await this._api.alerts({ unseen: true, limit: 1000 });
+    const ids = page.alerts
+      .filter(alert => subject === undefined || alert.subject === subject)
+      .map(alert => alert.id);
+    if (ids.length > 0) {
+      await this._api.markSeen(ids);
+    }
+    await this.refresh();
+  }
+
+  dispose(): void {
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  private async _fetch(): Promise<void> {
+    const first = this._lastId === null;
+    const page = await this._api.alerts({
+      unseen: true,
+      after: this._lastId ?? 0,
+      limit: PAGE
+    });
+    const bySubject = new Map(Object.entries(page.unseen_by_subject ?? {}));
+    const fresh = page.alerts.slice().reverse();
+    const changed =
+      page.unseen !== this._unseen ||
+      fresh.length > 0 ||
+      !sameCounts(bySubject, this._bySubject);
+    this._lastId = Math.max(this._lastId ?? 0, page.latest_id);
+    this._unseen = page.unseen;
+    this._bySubject = bySubject;
+    if (fresh.length > 0) {
+      this._latestSubject = fresh[fresh.length - 1].subject;
+    } else if (page.unseen === 0) {
+      this._latestSubject = null;
+    }
+    if (changed) {
+      this._changed.emit();
+    }
+    // Alerts that were already waiting when Lab opened are announced too: the
+    // user has not seen them yet.
+    if (fresh.length > 0 || (first && page.unseen > 0)) {
+      this._arrived.emit(fresh);
+    }
+  }
+
+  private _api: API;
+  private _interval: number;
+  private _poll: Poll;
+  private _lastId: number | null = null;
+  private _unseen = 0;
+  private _bySubject: Map<string, number> = new Map();
+  private _latestSubject: string | null = null;
+  private _changed = new Signal<this, void>(this);
+  private _arrived = new Signal<this, IDriftAlert[]>(this);
+}
+
+function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) {
+    return false;
+  }
+  for (const [key, value] of a) {
+    if (b.get(key) !== value) {
+      return false;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,102 @@
+"""Routes for the Drift monitor: subjects, windows over time, overlays, alerts and rules."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from ..drift import monitor
+from ..drift.persistence import add_alert_rule, mark_alerts_seen
+from ..drift.rules import rule_from_json
+from ..errors import InvalidValueError
+from .base import NbopsHandler
+
+MAX_IDS = 1000
+
+
+class DriftReferencesHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        await self.respond(lambda: {"subjects": monitor.subjects(self.store)})
+
+
+class DriftWindowsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, subject: str):
+        limit = self.integer_argument("limit", 200)
+        await self.respond(lambda: monitor.windows(self.store, subject, limit))
+
+
+class DriftFeatureHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, window_id: str, feature: str):
+        number = _window_id(window_id)
+        await self.respond(lambda: monitor.feature_detail(self.store, number, feature))
+
+
+class DriftAlertsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        unseen = self.boolean_argument("unseen")
+        after = self.integer_argument("after", 0)
+        limit = self.integer_argument("limit", 100)
+        await self.respond(lambda: monitor.alert_feed(self.store, unseen_only=unseen, after=after, limit=limit))
+
+
+class DriftAlertsSeenHandler(NbopsHandler):
+    @web.authenticated
+    async def post(self):
+        """Body ``{"ids": [1, 2]}``: those alert events no longer count as unseen."""
+        body = self.json_body()
+        ids = body.get("ids")
+        if set(body) != {"ids"} or not isinstance(ids, list) or len(ids) > MAX_IDS or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 1 <= i < 2**63 for i in ids
+        ):
+            raise InvalidValueError(
+                f"POST drift/alerts/seen needs {{\"ids\": [...]}} with at most {MAX_IDS} alert ids "
+                f"(whole numbers >= 1), got fields {sorted(body)}"
+            )
+
+        def work():
+            marked = mark_alerts_seen(self.store, ids)
+            return {"marked": marked, "unseen": monitor.alert_feed(self.store, limit=1)["unseen"]}
+
+        await self.respond(work)
+
+
+class DriftRulesHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, subject: str):
+        await self.respond(lambda: monitor.rules_of(self.store, subject))
+
+    @web.authenticated
+    async def post(self, subject: str):
+        """Body ``{"statistic", "threshold", "consecutive", "cooldown", "features", "name"}``; '*' = every subject."""
+        rule = rule_from_json(self.json_body())
+
+        def work():
+            if subject != "*":
+                monitor.subject(self.store, subject)
+            add_alert_rule(self.store, subject, rule)
+            return monitor.rules_of(self.store, subject)
+
+        await self.respond(work, status=201)
+
+
+def _window_id(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number < 2**63:
+        raise InvalidValueError(f"window id {text[:40]!r} is not valid: use a window's id (a whole number >= 1)")
+    return number
+
+
+ROUTES = [
+    (r"drift/references", DriftReferencesHandler),
+    (r"drift/alerts", DriftAlertsHandler),
+    (r"drift/alerts/seen", DriftAlertsSeenHandler),
+    (r"drift/windows/(?P<window_id>[^/]+)/features/(?P<feature>[^/]+)", DriftFeatureHandler),
+    (r"drift/(?P<subject>[^/]+)/windows", DriftWindowsHandler),
+    (r"drift/(?P<subject>[^/]+)/rules", DriftRulesHandler),
+]
