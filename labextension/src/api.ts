@@ -5,9 +5,11 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IComparison,
   IErrorResponse,
   IExperimentsResponse,
   IRunDetail,
+  IRunMetrics,
   IRunsPage,
   IRunsQuery,
   IVersionResponse
@@ -135,5 +137,25 @@ export const nbopsAPI = {
 
   run(id: string): Promise<IRunDetail> {
     return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
+  },
+
+  // -- Compare panel --------------------------------------------------------
+  /** Param diff and metric summary; unknown ids are listed, not an error. */
+  compare(runIds: string[]): Promise<IComparison> {
+    return requestAPI<IComparison>(
+      'compare' + query({ runs: runIds.join(','), missing: 'omit' })
+    );
+  },
+
+  /** Downsampled series (with min/max envelopes) of some metrics of a run. */
+  runMetrics(
+    id: string,
+    keys: string[],
+    maxPoints: number
+  ): Promise<IRunMetrics> {
+    return requestAPI<IRunMetrics>(
+      `runs/${encodeURIComponent(id)}/metrics` +
+        query({ keys: keys.join(','), max_points: maxPoints })
+    );
   }
 };

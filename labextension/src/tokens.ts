@@ -84,3 +84,68 @@ export const IRunsModel = new Token<IRunsModel>(
   'nbops:IRunsModel',
   'The list of runs shown in the Experiments sidebar, refreshed while it is visible.'
 );
+
+// ---------------------------------------------------------------------------
+// Compare panel: `GET compare` and `GET runs/{id}/metrics`.
+
+/** A run header in the comparison; `deleted_at` is set for soft-deleted runs. */
+export interface ICompareRun extends IRun {
+  deleted_at: number | null;
+}
+
+/** One param (or tag) row: its value per run id (`null` where the run lacks it). */
+export interface ICompareRow {
+  key: string;
+  values: Record<string, string | null>;
+  differs: boolean;
+}
+
+/** A run's summary of one metric; `null` values stand for NaN. */
+export interface IMetricSummary {
+  last: number | null;
+  step: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+export interface ICompareMetricRow {
+  key: string;
+  values: Record<string, IMetricSummary | null>;
+  differs: boolean;
+}
+
+/** `GET compare?runs=a,b&missing=omit`. */
+export interface IComparison {
+  runs: ICompareRun[];
+  params: ICompareRow[];
+  tags: ICompareRow[];
+  metrics: ICompareMetricRow[];
+  /** Requested ids the store does not know (any more). */
+  missing_runs: string[];
+}
+
+/**
+ * One metric of one run, downsampled in buckets: column arrays of equal length.
+ * `value` is the bucket mean, `min`/`max` its envelope; `null` stands for NaN.
+ */
+export interface IMetricSeries {
+  step: number[];
+  wall_time: number[];
+  relative_time: number[];
+  value: (number | null)[];
+  last: (number | null)[];
+  min: (number | null)[];
+  max: (number | null)[];
+  count: number[];
+  bucket_width: number;
+  downsampled: boolean;
+}
+
+/** `GET runs/{id}/metrics?keys=&max_points=`. */
+export interface IRunMetrics {
+  run_id: string;
+  max_points: number;
+  metrics: Record<string, IMetricSeries>;
+  missing_keys: string[];
+}
