@@ -59,7 +59,7 @@ function Notices(props: { model: CompareModel }): JSX.Element | null {
     return null;
   }
   return (
-    <div className="jp-nbops-Compare-notices" role="status">
+    <div className="jp-nbops-Compare-notices" role="status" aria-label="Notices">
       {notices.map(text => (
         <div key={text} className="jp-nbops-Compare-notice">
           {text}

@@ -143,7 +143,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
             value={smoothing}
             onChange={event => setSmoothing(Number(event.target.value))}
           />
-          <output className="jp-nbops-Compare-hint">{smoothing.toFixed(2)}</output>
+          <span className="jp-nbops-Compare-hint jp-nbops-Compare-value">{smoothing.toFixed(2)}</span>
         </label>
         <label className="jp-nbops-Compare-control">
           <input
