@@ -1,7 +1,7 @@
 /**
  * The Compare panel: notices, grouping, the param table and the charts.
  */
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
@@ -167,8 +167,8 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
         </h2>
         <label className="jp-nbops-Compare-control">
           Group runs
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="Group runs"
             value={groupingValue(grouping)}
             onChange={event => setGrouping(parseGrouping(event.target.value))}
@@ -179,7 +179,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
                 {groupingLabel(choice)}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
         <button
           className="jp-mod-styled jp-nbops-Compare-reload"

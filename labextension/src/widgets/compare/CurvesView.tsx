@@ -2,12 +2,13 @@
  * Metric curves: metric selector, x axis, smoothing, log scale; lines per run
  * or mean ± std bands per group.
  */
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun, IMetricSeries } from '../../tokens';
 import { groupTraces, runTraces, X_AXES, XAxis } from './curves';
 import { IRunGroup } from './grouping';
-import { CompareModel, runLabel } from './model';
+import { CompareModel, MAX_POINTS, runLabel } from './model';
 import { PlotlyChart } from './PlotlyChart';
 import { baseLayout, IPlotTheme } from './theme';
 
@@ -75,6 +76,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
     return {
       ...base,
       showlegend: true,
+      legend: { ...(base.legend as object), traceorder: 'normal' },
       xaxis: {
         ...(base.xaxis as object),
         title: { text: axisTitle, font: { color: theme.mutedColor } },
@@ -104,8 +106,8 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
       <div className="jp-nbops-Compare-controls" role="toolbar" aria-label="Curve options">
         <label className="jp-nbops-Compare-control">
           Metric
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="Metric"
             value={metric}
             onChange={event => setMetric(event.target.value)}
@@ -115,12 +117,12 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
                 {key}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
         <label className="jp-nbops-Compare-control">
           X axis
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="X axis"
             value={xAxis}
             onChange={event => setXAxis(event.target.value as XAxis)}
@@ -130,7 +132,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
                 {axis.label}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
         <label className="jp-nbops-Compare-control jp-nbops-Compare-smoothing">
           Smoothing
@@ -162,10 +164,18 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
         </p>
       )}
       <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId="compare-curves" />
-      {downsampled && (
+      {groups ? (
         <p className="jp-nbops-Compare-hint">
-          Long runs are downsampled; the shaded envelope keeps each bucket's min and max.
+          Lines are group means, bands ±1 standard deviation across the group's runs,
+          aligned on common steps{smoothing > 0 ? ' after smoothing each run' : ''}.
         </p>
+      ) : (
+        downsampled && (
+          <p className="jp-nbops-Compare-hint">
+            Long runs are downsampled to {MAX_POINTS} points; the shaded envelope keeps
+            each bucket's min and max, so spikes stay visible.
+          </p>
+        )
       )}
     </div>
   );

@@ -2,6 +2,7 @@
  * Parallel coordinates over the params (numeric and categorical), one line per
  * run coloured by a chosen metric.
  */
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
@@ -45,9 +46,10 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
     const trace = {
       type: 'parcoords',
       dimensions,
-      labelfont: { color: theme.fontColor, size: theme.fontSize },
-      tickfont: { color: theme.mutedColor, size: theme.fontSize - 2 },
-      rangefont: { color: theme.mutedColor, size: theme.fontSize - 3 },
+      labelfont: { color: theme.fontColor, size: theme.fontSize, shadow: 'none' },
+      tickfont: { color: theme.mutedColor, size: theme.fontSize - 2, shadow: 'none' },
+      // The axis range repeats the end ticks; hide it rather than clutter.
+      rangefont: { color: 'rgba(0,0,0,0)', size: 1 },
       line: metricRow
         ? {
             color: colors,
@@ -73,7 +75,7 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { family: theme.font, color: theme.fontColor },
-      margin: { l: 64, r: 64, t: 48, b: 24 }
+      margin: { l: 56, r: 88, t: 40, b: 24 }
     }),
     [theme]
   );
@@ -86,8 +88,8 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
       <div className="jp-nbops-Compare-controls">
         <label className="jp-nbops-Compare-control">
           Colour by
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="Colour by"
             value={metricRow?.key ?? ''}
             onChange={event => setMetric(event.target.value)}
@@ -97,7 +99,7 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
                 {row.key}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
       </div>
       {excluded.length > 0 && (

@@ -44,6 +44,16 @@ function ParamValue(props: { value: string | null | undefined }): JSX.Element {
   return <>{props.value}</>;
 }
 
+/** Cells whose value differs from the first column's are marked, like a diff. */
+function changedClass(
+  values: Record<string, string | null>,
+  runs: ICompareRun[],
+  id: string
+): string | undefined {
+  const first = values[runs[0].id] ?? null;
+  return (values[id] ?? null) !== first ? 'jp-mod-changed' : undefined;
+}
+
 export function ParamTable(props: IParamTableProps): JSX.Element {
   const { runs, params, metrics, colors, groups, groupColors, differencesOnly } = props;
   const shownParams = differencesOnly ? params.filter(row => row.differs) : params;
@@ -119,11 +129,11 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                 data-param={row.key}
                 className={row.differs ? 'jp-mod-differs' : undefined}
               >
-                <th scope="row" colSpan={2}>
+                <th scope="row" colSpan={2} className="jp-nbops-CompareTable-key">
                   {row.key}
                 </th>
                 {runs.map(run => (
-                  <td key={run.id}>
+                  <td key={run.id} className={changedClass(row.values, runs, run.id)}>
                     <ParamValue value={row.values[run.id]} />
                   </td>
                 ))}
@@ -153,7 +163,11 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                   }
                 >
                   {index === 0 && (
-                    <th scope="rowgroup" rowSpan={SUMMARIES.length}>
+                    <th
+                      scope="rowgroup"
+                      rowSpan={SUMMARIES.length}
+                      className="jp-nbops-CompareTable-key"
+                    >
                       {row.key}
                     </th>
                   )}
@@ -162,8 +176,10 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                   </th>
                   {runs.map(run => {
                     const summary = row.values[run.id];
+                    const changed =
+                      row.differs && summary?.[field] !== row.values[runs[0].id]?.[field];
                     return (
-                      <td key={run.id}>
+                      <td key={run.id} className={changed ? 'jp-mod-changed' : undefined}>
                         {summary ? (
                           formatMetric(summary[field] as number | null)
                         ) : (

@@ -2,6 +2,7 @@
  * Scatter of any param against any metric's last value: one point per run,
  * coloured like the run (or its group).
  */
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
@@ -85,8 +86,8 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
       <div className="jp-nbops-Compare-controls">
         <label className="jp-nbops-Compare-control">
           Param
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="Scatter param"
             value={paramRow?.key}
             onChange={event => setParam(event.target.value)}
@@ -96,12 +97,12 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
                 {row.key}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
         <label className="jp-nbops-Compare-control">
           Metric
-          <select
-            className="jp-mod-styled"
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
             aria-label="Scatter metric"
             value={metricRow?.key}
             onChange={event => setMetric(event.target.value)}
@@ -111,7 +112,7 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
                 {row.key}
               </option>
             ))}
-          </select>
+          </HTMLSelect>
         </label>
       </div>
       <PlotlyChart data={data} layout={layout} label={`Scatter of ${paramRow?.key} against ${metricRow?.key}`} dataId="compare-scatter" height={320} />

@@ -136,7 +136,7 @@ export function groupTraces(
     const color = groupColors.get(group.key) ?? '#888';
     const name = `${group.label} (${members.length})`;
     if (members.length > 1) {
-      traces.push(...band(x, stats.lower, stats.upper, withAlpha(color, 0.2), 'band', name));
+      traces.push(...band(x, stats.lower, stats.upper, withAlpha(color, 0.28), 'band', name));
     }
     traces.push({
       x,
