@@ -160,6 +160,12 @@ def test_compare_panel_diffs_plots_groups_and_is_restored(lab, runs):
     panel.evaluate("el => el.scrollTo(0, el.scrollHeight)")
     lab.screenshot("compare-charts-light")
 
+    # Charts follow the panel's width.
+    width = chart.evaluate("el => el._fullLayout.width")
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.wait_for_function("([el, w]) => el._fullLayout.width < w - 200", arg=[chart.element_handle(), width])
+    page.set_viewport_size({"width": 1366, "height": 800})
+
     lab.set_theme("JupyterLab Dark")
     panel.evaluate("el => el.scrollTo(0, 0)")
     page.wait_for_timeout(500)
