@@ -181,7 +181,7 @@ def test_compare_panel_diffs_plots_groups_and_is_restored(lab, runs):
     lab.set_theme("JupyterLab Light")
     assert not [error for error in lab.console_errors if "nbops" in error.lower() or "plotly" in error.lower()]
 
-    # Reload: the panel comes back with the same runs.
+    # Reload: the panel comes back with the same runs and the same view (seed groups).
     page.reload()
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
     page.evaluate("() => window.jupyterapp.restored")
@@ -189,9 +189,11 @@ def test_compare_panel_diffs_plots_groups_and_is_restored(lab, runs):
     expect(restored).to_be_visible(timeout=30_000)
     expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text="Compare · 3 runs")).to_be_visible()
     expect(restored.get_by_role("columnheader")).to_contain_text(["Run", "rf-seed1", "rf-seed2", "gbm-seed1"])
+    expect(restored.get_by_role("combobox", name="Group runs")).to_have_value("except:seed")
+    expect(restored.get_by_role("slider", name="Smoothing")).to_have_value("0.8")
     chart = curves_chart(restored)
     page.wait_for_function(
-        "el => el.data && el.data.filter(t => t.meta && t.meta.role === 'line').length === 3",
+        "el => el.data && el.data.filter(t => t.meta && t.meta.role === 'mean').length === 2",
         arg=chart.element_handle(),
     )
 

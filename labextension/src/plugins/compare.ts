@@ -17,7 +17,7 @@ import {
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenCompareArgs } from '../commands';
 import { ComparePanel } from '../widgets/compare/ComparePanel';
-import { CompareModel } from '../widgets/compare/model';
+import { CompareModel, ICompareView } from '../widgets/compare/model';
 
 const TRACKER_NAMESPACE = 'nbops-compare';
 
@@ -51,13 +51,16 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
       namespace: TRACKER_NAMESPACE
     });
 
-    const open = (runIds: string[]): MainAreaWidget<ComparePanel> => {
+    const open = (
+      runIds: string[],
+      view: ICompareView = {}
+    ): MainAreaWidget<ComparePanel> => {
       const existing = tracker.find(widget => sameRuns(widget.content.model.runIds, runIds));
       if (existing) {
         app.shell.activateById(existing.id);
         return existing;
       }
-      const model = new CompareModel(runIds);
+      const model = new CompareModel(runIds, view);
       const content = new ComparePanel(model);
       const widget = new MainAreaWidget({ content });
       widget.id = `nbops-compare-${Date.now().toString(36)}`;
@@ -71,6 +74,8 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         }
       });
       void tracker.add(widget);
+      // Saving the view with the panel's restore args keeps it across reloads.
+      model.viewChanged.connect(() => void tracker.save(widget));
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
       void model.load();
@@ -83,7 +88,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
       execute: args => {
         const runIds = runIdsOf(args);
         if (runIds.length > 0) {
-          return open(runIds);
+          return open(runIds, ((args as Partial<IOpenCompareArgs>).view ?? {}) as ICompareView);
         }
         const recent = tracker.currentWidget;
         if (recent) {
@@ -109,7 +114,10 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIDs.openCompare,
-        args: widget => ({ runs: widget.content.model.runIds }),
+        args: widget => ({
+          runs: widget.content.model.runIds,
+          view: { ...widget.content.model.view }
+        }),
         name: widget => widget.content.model.runIds.join(',')
       });
     }

@@ -2,7 +2,7 @@
  * The Compare panel: notices, grouping, the param table and the charts.
  */
 import { HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
 import { CurvesView, defaultMetric } from './CurvesView';
@@ -100,8 +100,13 @@ function useColors(runs: ICompareRun[], groups: IRunGroup[] | null, theme: IPlot
 
 function CompareView(props: { model: CompareModel; themeRevision: number }): JSX.Element {
   const { model, themeRevision } = props;
-  const [differencesOnly, setDifferencesOnly] = useState(false);
-  const [grouping, setGrouping] = useState<Grouping>({ kind: 'none' });
+  const [differencesOnly, setDifferencesOnly] = useState(model.view.differencesOnly ?? false);
+  const [grouping, setGrouping] = useState<Grouping>(() =>
+    parseGrouping(model.view.grouping ?? 'none')
+  );
+  useEffect(() => {
+    model.setView({ differencesOnly, grouping: groupingValue(grouping) });
+  }, [model, differencesOnly, grouping]);
   const theme = useMemo(() => readPlotTheme(), [themeRevision]);
   const comparison = model.comparison;
   const shown = model.runs;

@@ -31,10 +31,17 @@ type Loaded = { key: string; series: Map<string, IMetricSeries | null> };
 
 export function CurvesView(props: ICurvesViewProps): JSX.Element {
   const { model, runs, metricKeys, colors, groups, groupColors, theme } = props;
-  const [metric, setMetric] = useState(() => defaultMetric(metricKeys));
-  const [xAxis, setXAxis] = useState<XAxis>('step');
-  const [smoothing, setSmoothing] = useState(0);
-  const [logY, setLogY] = useState(false);
+  const view = model.view;
+  const [metric, setMetric] = useState(() =>
+    view.metric && metricKeys.includes(view.metric) ? view.metric : defaultMetric(metricKeys)
+  );
+  const [xAxis, setXAxis] = useState<XAxis>(view.xAxis ?? 'step');
+  const [smoothing, setSmoothing] = useState(view.smoothing ?? 0);
+  const [logY, setLogY] = useState(view.logY ?? false);
+
+  useEffect(() => {
+    model.setView({ metric, xAxis, smoothing, logY });
+  }, [model, metric, xAxis, smoothing, logY]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -87,7 +94,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
         title: { text: loaded?.key ?? metric, font: { color: theme.mutedColor } },
         type: logY ? 'log' : 'linear'
       },
-      hovermode: 'closest'
+      hovermode: 'x unified'
     };
   }, [theme, xAxis, logY, loaded, metric]);
 

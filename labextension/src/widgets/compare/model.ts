@@ -12,8 +12,40 @@ export const MAX_POINTS = 1000;
 
 export type CompareState = 'loading' | 'ready' | 'error';
 
+/** What the user chose to look at; saved with the panel so a reload keeps it. */
+export interface ICompareView {
+  metric?: string;
+  xAxis?: 'step' | 'wall_time' | 'relative_time';
+  smoothing?: number;
+  logY?: boolean;
+  grouping?: string;
+  differencesOnly?: boolean;
+}
+
 export class CompareModel {
-  constructor(readonly runIds: string[]) {}
+  constructor(
+    readonly runIds: string[],
+    view: ICompareView = {}
+  ) {
+    this._view = { ...view };
+  }
+
+  /** Emitted when the view changes (not the data): the panel saves it. */
+  get viewChanged(): ISignal<CompareModel, void> {
+    return this._viewChanged;
+  }
+
+  get view(): Readonly<ICompareView> {
+    return this._view;
+  }
+
+  setView(patch: ICompareView): void {
+    const next = { ...this._view, ...patch };
+    if (JSON.stringify(next) !== JSON.stringify(this._view)) {
+      this._view = next;
+      this._viewChanged.emit();
+    }
+  }
 
   get changed(): ISignal<CompareModel, void> {
     return this._changed;
@@ -83,6 +115,8 @@ export class CompareModel {
   }
 
   private _changed = new Signal<CompareModel, void>(this);
+  private _viewChanged = new Signal<CompareModel, void>(this);
+  private _view: ICompareView;
   private _state: CompareState = 'loading';
   private _error: string | null = null;
   private _comparison: IComparison | null = null;
