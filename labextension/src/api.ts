@@ -5,9 +5,11 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IComparison,
   IErrorResponse,
   IExperimentsResponse,
   IRunDetail,
+  IRunMetricsResponse,
   IRunsPage,
   IRunsQuery,
   IVersionResponse
@@ -135,6 +137,26 @@ export const nbopsAPI = {
 
   run(id: string): Promise<IRunDetail> {
     return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
+  },
+
+  // -- Compare panel --------------------------------------------------------
+  /** Param diff and metric summary; unknown ids are listed, not an error. */
+  compare(runIds: string[]): Promise<IComparison> {
+    return requestAPI<IComparison>(
+      'compare' + query({ runs: runIds.join(','), missing: 'omit' })
+    );
+  },
+
+  /** Downsampled series (with min/max envelopes); every key when `keys` is empty. */
+  runMetrics(
+    id: string,
+    keys: string[] = [],
+    maxPoints = 500
+  ): Promise<IRunMetricsResponse> {
+    return requestAPI<IRunMetricsResponse>(
+      `runs/${encodeURIComponent(id)}/metrics` +
+        query({ keys: keys.join(','), max_points: maxPoints })
+    );
   }
 };
 
@@ -147,7 +169,6 @@ import type {
   IModelsResponse,
   IModelVersionsResponse,
   IRunEdit,
-  IRunMetricsResponse,
   IRunRecord
 } from './tokens';
 
@@ -161,18 +182,6 @@ export const runDetailAPI = {
   /** The run with provenance, artifacts and child runs. */
   run(runId: string): Promise<IRunRecord> {
     return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`);
-  },
-
-  /** Downsampled series of the run's metrics; every key when `keys` is empty. */
-  metrics(
-    runId: string,
-    keys: string[] = [],
-    maxPoints = 500
-  ): Promise<IRunMetricsResponse> {
-    return requestAPI<IRunMetricsResponse>(
-      `runs/${encodeURIComponent(runId)}/metrics` +
-        query({ keys: keys.join(','), max_points: maxPoints })
-    );
   },
 
   artifacts(runId: string): Promise<IArtifactsResponse> {

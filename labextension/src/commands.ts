@@ -26,6 +26,8 @@ export namespace CommandIDs {
 export interface IOpenCompareArgs {
   /** Run ids to compare, in display order. */
   runs: string[];
+  /** The panel's view (metric, x axis, grouping, …) as saved for restoring; optional. */
+  view?: Record<string, unknown>;
 }
 
 export interface IOpenRunArgs {

@@ -2,6 +2,7 @@
  * nbops JupyterLab plugins. Each plugin lives in its own module under `plugins/`
  * and reaches the others through the commands of `commands.ts`.
  */
+import { comparePlugin } from './plugins/compare';
 import { driftPlugin } from './plugins/drift';
 import { experimentsPlugin } from './plugins/experiments';
 import { modelsPlugin } from './plugins/models';
@@ -14,6 +15,7 @@ export * from './tokens';
 
 export default [
   experimentsPlugin,
+  comparePlugin,
   runDetailPlugin,
   modelsPlugin,
   runLinkPlugin,

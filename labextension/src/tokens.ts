@@ -154,9 +154,13 @@ export interface IMetricSeries {
   step: number[];
   wall_time: number[];
   relative_time: number[];
+  /** The bucket mean; `min`/`max` are its envelope and `last` its last value. */
   value: (number | null)[];
+  last: (number | null)[];
   min: (number | null)[];
   max: (number | null)[];
+  count: number[];
+  bucket_width: number;
   downsampled: boolean;
 }
 
@@ -525,3 +529,43 @@ export const IDriftAlerts = new Token<IDriftAlerts>(
   'nbops:IDriftAlerts',
   'The number of unseen drift alerts, polled while JupyterLab is open.'
 );
+
+// ---------------------------------------------------------------------------
+// Compare panel: `GET compare` and `GET runs/{id}/metrics`.
+
+/** A run header in the comparison; `deleted_at` is set for soft-deleted runs. */
+export interface ICompareRun extends IRun {
+  deleted_at: number | null;
+}
+
+/** One param (or tag) row: its value per run id (`null` where the run lacks it). */
+export interface ICompareRow {
+  key: string;
+  values: Record<string, string | null>;
+  differs: boolean;
+}
+
+/** A run's summary of one metric; `null` values stand for NaN. */
+export interface ICompareMetricSummary {
+  last: number | null;
+  step: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+export interface ICompareMetricRow {
+  key: string;
+  values: Record<string, ICompareMetricSummary | null>;
+  differs: boolean;
+}
+
+/** `GET compare?runs=a,b&missing=omit`. */
+export interface IComparison {
+  runs: ICompareRun[];
+  params: ICompareRow[];
+  tags: ICompareRow[];
+  metrics: ICompareMetricRow[];
+  /** Requested ids the store does not know (any more). */
+  missing_runs: string[];
+}

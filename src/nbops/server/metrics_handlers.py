@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from ..store.compare import Comparison, parse_run_ids
+from ..store.compare import Comparison, parse_missing, parse_run_ids
 from ..store.series import DEFAULT_POINTS, Series, check_points, parse_keys
 from .base import NbopsHandler
 
@@ -21,7 +21,8 @@ class CompareHandler(NbopsHandler):
     @web.authenticated
     async def get(self):
         run_ids = parse_run_ids(self.get_argument("runs", None))
-        await self.respond(lambda: Comparison(self.store.db).of(run_ids))
+        missing = parse_missing(self.get_argument("missing", None))
+        await self.respond(lambda: Comparison(self.store.db).of(run_ids, missing))
 
 
 ROUTES = [

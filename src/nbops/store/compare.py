@@ -9,6 +9,7 @@ from .runs import RUN_COLUMNS, _run_dict
 from .values import read_float
 
 MAX_RUNS = 100
+MISSING_POLICIES = ("error", "omit")
 
 
 def parse_run_ids(text: str | None) -> list[str]:
@@ -21,11 +22,22 @@ def parse_run_ids(text: str | None) -> list[str]:
     return ids
 
 
+def parse_missing(text: str | None) -> str:
+    """What to do with unknown run ids: ``error`` (404, the default) or ``omit`` (list them)."""
+    policy = (text or "error").strip()
+    if policy not in MISSING_POLICIES:
+        raise InvalidValueError(f"missing {policy!r} is not valid: use one of {', '.join(MISSING_POLICIES)}")
+    return policy
+
+
 class Comparison:
     def __init__(self, db: Database):
         self.db = db
 
-    def of(self, run_ids: list[str]) -> dict:
+    def of(self, run_ids: list[str], missing: str = "error") -> dict:
+        """Compare ``run_ids``. Unknown ids are a 404 unless ``missing="omit"``: a panel
+        restored after its runs were purged still shows the others and names the gone ones
+        in ``missing_runs``. Soft-deleted runs are returned with their ``deleted_at``."""
         conn = self.db.connection()
         plain = conn.cursor()
         plain.row_factory = None
@@ -38,9 +50,11 @@ class Comparison:
         names = [d[0] for d in cursor.description]
         found = {row[0]: _run_dict(dict(zip(names, row))) for row in cursor}
         unknown = [run_id for run_id in run_ids if run_id not in found]
-        if unknown:
+        if unknown and missing == "error":
             listed = ", ".join(repr(u) for u in unknown)
             raise NotFoundError(f"run{'s' if len(unknown) > 1 else ''} {listed} do{'' if len(unknown) > 1 else 'es'} not exist")
+        run_ids = [run_id for run_id in run_ids if run_id in found]
+        marks = ",".join("?" * len(run_ids))
         params = _table(plain, "params", run_ids, marks)
         tags = _table(plain, "tags", run_ids, marks)
         metrics: dict[str, dict] = {}
@@ -59,6 +73,7 @@ class Comparison:
                  "differs": _differs([(per_run.get(r) or {}).get("last") for r in run_ids])}
                 for key, per_run in sorted(metrics.items())
             ],
+            "missing_runs": unknown,
         }
 
 

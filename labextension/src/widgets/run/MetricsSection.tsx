@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { runDetailAPI } from '../../api';
+import { nbopsAPI } from '../../api';
 import { IMetricSeries, IRunRecord } from '../../tokens';
 import { formatMetric } from '../format';
 import { PlotlyChart } from './PlotlyChart';
@@ -36,8 +36,8 @@ export function MetricsSection(props: {
       setSeries({});
       return;
     }
-    runDetailAPI
-      .metrics(run.id, keys.slice(0, MAX_CHARTS), CHART_POINTS)
+    nbopsAPI
+      .runMetrics(run.id, keys.slice(0, MAX_CHARTS), CHART_POINTS)
       .then(body => !cancelled && (setSeries(body.metrics), setError(null)))
       .catch(reason => !cancelled && setError((reason as Error).message));
     return () => {

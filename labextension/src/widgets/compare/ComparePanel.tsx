@@ -1,0 +1,245 @@
+/**
+ * The Compare panel: notices, grouping, the param table and the charts.
+ */
+import { HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
+import React, { useEffect, useMemo, useState } from 'react';
+
+import { ICompareRun } from '../../tokens';
+import { CurvesView, defaultMetric } from './CurvesView';
+import {
+  Grouping,
+  groupingChoices,
+  groupingLabel,
+  groupingValue,
+  groupRuns,
+  IRunGroup,
+  parseGrouping
+} from './grouping';
+import { CompareModel, runLabel } from './model';
+import { ParallelView } from './ParallelView';
+import { ParamTable } from './ParamTable';
+import { plottedParams } from './params';
+import { ScatterView } from './ScatterView';
+import { IPlotTheme, readPlotTheme, seriesColor } from './theme';
+
+/** The widget Lab shows; re-renders on model changes and theme changes. */
+export class ComparePanel extends ReactWidget {
+  constructor(readonly model: CompareModel) {
+    super();
+    this.addClass('jp-nbops-ComparePanel');
+    model.changed.connect(() => this.update(), this);
+  }
+
+  /** Re-read plot colours, e.g. after the theme changed. */
+  refreshTheme(): void {
+    this._themeRevision += 1;
+    this.update();
+  }
+
+  protected render(): JSX.Element {
+    return <CompareView model={this.model} themeRevision={this._themeRevision} />;
+  }
+
+  private _themeRevision = 0;
+}
+
+function Notices(props: { model: CompareModel }): JSX.Element | null {
+  const { model } = props;
+  const notices: string[] = [];
+  for (const run of model.deletedRuns) {
+    notices.push(`Run ${runLabel(run)} (${run.id.slice(0, 8)}) was deleted and is left out; restore it to compare it again.`);
+  }
+  for (const id of model.missingRuns) {
+    notices.push(`Run ${id} no longer exists and is left out.`);
+  }
+  if (model.runs.length === 1) {
+    notices.push('Only one run to show: select more runs in the Experiments sidebar to compare them.');
+  }
+  if (notices.length === 0) {
+    return null;
+  }
+  return (
+    <div className="jp-nbops-Compare-notices" role="status" aria-label="Notices">
+      {notices.map(text => (
+        <div key={text} className="jp-nbops-Compare-notice">
+          {text}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Section(props: { title: string; children: React.ReactNode; wide?: boolean }): JSX.Element {
+  return (
+    <section
+      className={'jp-nbops-Compare-section' + (props.wide ? ' jp-mod-wide' : '')}
+      aria-label={props.title}
+    >
+      <h3 className="jp-nbops-Compare-heading">{props.title}</h3>
+      {props.children}
+    </section>
+  );
+}
+
+/** Colours by position: run i (or group i) gets palette colour i everywhere. */
+function useColors(runs: ICompareRun[], groups: IRunGroup[] | null, theme: IPlotTheme) {
+  return useMemo(() => {
+    const groupColors = new Map<string, string>();
+    const colors = new Map<string, string>();
+    if (groups) {
+      groups.forEach((group, i) => {
+        groupColors.set(group.key, seriesColor(theme, i));
+        group.runs.forEach(id => colors.set(id, seriesColor(theme, i)));
+      });
+    } else {
+      runs.forEach((run, i) => colors.set(run.id, seriesColor(theme, i)));
+    }
+    return { colors, groupColors };
+  }, [runs, groups, theme]);
+}
+
+function CompareView(props: { model: CompareModel; themeRevision: number }): JSX.Element {
+  const { model, themeRevision } = props;
+  const [differencesOnly, setDifferencesOnly] = useState(model.view.differencesOnly ?? false);
+  const [grouping, setGrouping] = useState<Grouping>(() =>
+    parseGrouping(model.view.grouping ?? 'none')
+  );
+  useEffect(() => {
+    model.setView({ differencesOnly, grouping: groupingValue(grouping) });
+  }, [model, differencesOnly, grouping]);
+  const theme = useMemo(() => readPlotTheme(), [themeRevision]);
+  const comparison = model.comparison;
+  const shown = model.runs;
+  const runs = useMemo(() => shown, [comparison]);
+  const params = comparison?.params ?? [];
+  const metrics = comparison?.metrics ?? [];
+  const metricKeys = useMemo(() => metrics.map(row => row.key), [comparison]);
+
+  const groups = useMemo(
+    () =>
+      grouping.kind === 'none'
+        ? null
+        : groupRuns(runs.map(run => run.id), params, grouping),
+    [runs, comparison, grouping]
+  );
+  // Columns follow the groups so a group's runs sit side by side.
+  const orderedRuns = useMemo(() => {
+    if (!groups) {
+      return runs;
+    }
+    const byId = new Map(runs.map(run => [run.id, run]));
+    return groups.flatMap(group => group.runs.map(id => byId.get(id)!));
+  }, [runs, groups]);
+  const { colors, groupColors } = useColors(runs, groups, theme);
+
+  if (model.state === 'loading' && !comparison) {
+    return (
+      <div className="jp-nbops-Compare-state" role="status">
+        <div className="jp-nbops-Compare-spinner" aria-hidden="true" />
+        Loading {model.runIds.length} runs…
+      </div>
+    );
+  }
+  if (model.state === 'error') {
+    return (
+      <div className="jp-nbops-Compare-state">
+        <div className="jp-nbops-Compare-notice jp-mod-error" role="alert">
+          Cannot compare these runs: {model.error}
+        </div>
+        <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.load()}>
+          Retry
+        </button>
+      </div>
+    );
+  }
+  if (runs.length === 0) {
+    return (
+      <div className="jp-nbops-Compare-state">
+        <Notices model={model} />
+        <p>None of these runs can be shown. Select runs in the Experiments sidebar and choose Compare.</p>
+      </div>
+    );
+  }
+
+  const choices = groupingChoices(params);
+  const firstMetric = defaultMetric(metricKeys);
+  const firstParam = plottedParams(params)[0]?.key ?? '';
+  return (
+    <div className="jp-nbops-Compare">
+      <header className="jp-nbops-Compare-header">
+        <h2 className="jp-nbops-Compare-title">
+          Comparing {runs.length} run{runs.length === 1 ? '' : 's'}
+        </h2>
+        <label className="jp-nbops-Compare-control">
+          Group runs
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
+            aria-label="Group runs"
+            value={groupingValue(grouping)}
+            onChange={event => setGrouping(parseGrouping(event.target.value))}
+            disabled={choices.length === 0}
+          >
+            {[{ kind: 'none' } as Grouping, ...choices].map(choice => (
+              <option key={groupingValue(choice)} value={groupingValue(choice)}>
+                {groupingLabel(choice)}
+              </option>
+            ))}
+          </HTMLSelect>
+        </label>
+        <button
+          className="jp-mod-styled jp-nbops-Compare-reload"
+          onClick={() => void model.load()}
+          title="Reload the comparison"
+        >
+          Reload
+        </button>
+      </header>
+      <Notices model={model} />
+      <div className="jp-nbops-Compare-grid">
+        <Section title="Parameters" wide>
+          <ParamTable
+            runs={orderedRuns}
+            params={params}
+            metrics={metrics}
+            colors={colors}
+            groups={groups}
+            groupColors={groupColors}
+            differencesOnly={differencesOnly}
+            onDifferencesOnlyChange={setDifferencesOnly}
+          />
+        </Section>
+        <Section title="Metric curves" wide>
+          <CurvesView
+            model={model}
+            runs={runs}
+            metricKeys={metricKeys}
+            colors={colors}
+            groups={groups}
+            groupColors={groupColors}
+            theme={theme}
+          />
+        </Section>
+        <Section title="Parallel coordinates">
+          <ParallelView
+            runs={runs}
+            params={params}
+            metrics={metrics}
+            theme={theme}
+            initialMetric={firstMetric}
+          />
+        </Section>
+        <Section title="Param vs metric">
+          <ScatterView
+            runs={runs}
+            params={params}
+            metrics={metrics}
+            colors={colors}
+            theme={theme}
+            initialParam={firstParam}
+            initialMetric={firstMetric}
+          />
+        </Section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * Scatter of any param against any metric's last value: one point per run,
+ * coloured like the run (or its group).
+ */
+import { HTMLSelect } from '@jupyterlab/ui-components';
+import React, { useMemo, useState } from 'react';
+
+import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
+import { runLabel } from './model';
+import { lastValues, paramAxis } from './params';
+import { PlotlyChart } from './PlotlyChart';
+import { baseLayout, IPlotTheme } from './theme';
+
+export interface IScatterViewProps {
+  runs: ICompareRun[];
+  params: ICompareRow[];
+  metrics: ICompareMetricRow[];
+  colors: Map<string, string>;
+  theme: IPlotTheme;
+  initialParam: string;
+  initialMetric: string;
+}
+
+export function ScatterView(props: IScatterViewProps): JSX.Element {
+  const { runs, params, metrics, colors, theme } = props;
+  const [param, setParam] = useState(props.initialParam);
+  const [metric, setMetric] = useState(props.initialMetric);
+  const paramRow = params.find(row => row.key === param) ?? params[0];
+  const metricRow = metrics.find(row => row.key === metric) ?? metrics[0];
+
+  const data = useMemo(() => {
+    if (!paramRow || !metricRow) {
+      return [];
+    }
+    const axis = paramAxis(paramRow, runs);
+    const y = lastValues(metricRow, runs);
+    return runs.flatMap((run, i) => {
+      if (y[i] === null) {
+        return [];
+      }
+      const label = runLabel(run);
+      const x = axis.numeric ? axis.values[i] : axis.categories[axis.values[i]];
+      return [
+        {
+          type: 'scatter',
+          mode: 'markers',
+          x: [x],
+          y: [y[i]],
+          name: label,
+          showlegend: false,
+          marker: { color: colors.get(run.id), size: 11, line: { width: 1, color: theme.lineColor } },
+          hovertemplate: `${label}<br>${paramRow.key}=%{x}<br>${metricRow.key}=%{y:.4g}<extra></extra>`
+        }
+      ];
+    });
+  }, [runs, paramRow, metricRow, colors, theme]);
+
+  const layout = useMemo(() => {
+    const base = baseLayout(theme);
+    const axis = paramRow ? paramAxis(paramRow, runs) : null;
+    return {
+      ...base,
+      xaxis: {
+        ...(base.xaxis as object),
+        title: { text: paramRow?.key ?? '', font: { color: theme.mutedColor } },
+        type: axis && !axis.numeric ? 'category' : '-',
+        categoryorder: 'category ascending'
+      },
+      yaxis: {
+        ...(base.yaxis as object),
+        title: { text: metricRow?.key ?? '', font: { color: theme.mutedColor } }
+      },
+      hovermode: 'closest'
+    };
+  }, [theme, paramRow, metricRow, runs]);
+
+  if (params.length === 0 || metrics.length === 0) {
+    return (
+      <p className="jp-nbops-Compare-empty">
+        A scatter needs at least one param and one metric.
+      </p>
+    );
+  }
+  return (
+    <div>
+      <div className="jp-nbops-Compare-controls">
+        <label className="jp-nbops-Compare-control">
+          Param
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
+            aria-label="Scatter param"
+            value={paramRow?.key}
+            onChange={event => setParam(event.target.value)}
+          >
+            {params.map(row => (
+              <option key={row.key} value={row.key}>
+                {row.key}
+              </option>
+            ))}
+          </HTMLSelect>
+        </label>
+        <label className="jp-nbops-Compare-control">
+          Metric
+          <HTMLSelect
+            className="jp-nbops-Compare-select"
+            aria-label="Scatter metric"
+            value={metricRow?.key}
+            onChange={event => setMetric(event.target.value)}
+          >
+            {metrics.map(row => (
+              <option key={row.key} value={row.key}>
+                {row.key}
+              </option>
+            ))}
+          </HTMLSelect>
+        </label>
+      </div>
+      <PlotlyChart data={data} layout={layout} label={`Scatter of ${paramRow?.key} against ${metricRow?.key}`} dataId="compare-scatter" height={320} />
+    </div>
+  );
+}
