@@ -18,6 +18,7 @@ import {
 import { COMMAND_CATEGORY, CommandIDs, IOpenCompareArgs } from '../commands';
 import { ComparePanel } from '../widgets/compare/ComparePanel';
 import { CompareModel, ICompareView } from '../widgets/compare/model';
+import { watchTheme } from '../widgets/plot/theme';
 
 const TRACKER_NAMESPACE = 'nbops-compare';
 
@@ -122,9 +123,6 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    themeManager?.themeChanged.connect(() => {
-      // The new theme's CSS lands just after the signal: read colours a frame later.
-      requestAnimationFrame(() => tracker.forEach(widget => widget.content.refreshTheme()));
-    });
+    watchTheme(themeManager, () => tracker.forEach(widget => widget.content.refreshTheme()));
   }
 };

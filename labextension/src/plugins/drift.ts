@@ -24,6 +24,7 @@ import { AlertsStatus } from '../widgets/drift/AlertsStatus';
 import { DriftMonitor } from '../widgets/drift/DriftMonitor';
 import { driftIcon } from '../widgets/drift/icons';
 import { DriftMonitorModel } from '../widgets/drift/model';
+import { watchTheme } from '../widgets/plot/theme';
 
 const PLUGIN_ID = 'nbops:drift';
 const TITLE = 'Drift Monitor';
@@ -120,12 +121,7 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
       });
     }
 
-    // Chart colours are concrete values read from the theme: re-read them on a switch.
-    themeManager?.themeChanged.connect(() => {
-      const repaint = () => tracker.forEach(widget => widget.content.refreshTheme());
-      repaint();
-      window.setTimeout(repaint, 500);
-    });
+    watchTheme(themeManager, () => tracker.forEach(widget => widget.content.refreshTheme()));
 
     if (settingRegistry) {
       settingRegistry

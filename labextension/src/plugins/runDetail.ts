@@ -18,6 +18,7 @@ import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenRunArgs } from '../commands';
 import { experimentsIcon } from '../icons';
+import { watchTheme } from '../widgets/plot/theme';
 import { IRunActions } from '../widgets/run/actions';
 import { RunDetailModel } from '../widgets/run/RunDetailModel';
 import { RunDetailView, runTitle } from '../widgets/run/RunDetailView';
@@ -113,9 +114,7 @@ export const runDetailPlugin: JupyterFrontEndPlugin<void> = {
       return widget;
     };
 
-    themes?.themeChanged.connect(() =>
-      tracker.forEach(widget => widget.content.themeChanged())
-    );
+    watchTheme(themes, () => tracker.forEach(widget => widget.content.themeChanged()));
 
     app.commands.addCommand(CommandIDs.openRun, {
       label: 'Open Run',

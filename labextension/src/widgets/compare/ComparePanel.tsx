@@ -5,6 +5,7 @@ import { HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
+import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
   Grouping,
@@ -20,7 +21,6 @@ import { ParallelView } from './ParallelView';
 import { ParamTable } from './ParamTable';
 import { plottedParams } from './params';
 import { ScatterView } from './ScatterView';
-import { IPlotTheme, readPlotTheme, seriesColor } from './theme';
 
 /** The widget Lab shows; re-renders on model changes and theme changes. */
 export class ComparePanel extends ReactWidget {

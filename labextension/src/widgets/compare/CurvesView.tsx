@@ -6,11 +6,11 @@ import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun, IMetricSeries } from '../../tokens';
+import { PlotlyChart } from '../plot/PlotlyChart';
+import { axisTitle, baseLayout, IPlotTheme } from '../plot/theme';
 import { groupTraces, runTraces, X_AXES, XAxis } from './curves';
 import { IRunGroup } from './grouping';
 import { CompareModel, MAX_POINTS, runLabel } from './model';
-import { PlotlyChart } from './PlotlyChart';
-import { baseLayout, IPlotTheme } from './theme';
 
 export interface ICurvesViewProps {
   model: CompareModel;
@@ -79,19 +79,20 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
 
   const layout = useMemo(() => {
     const base = baseLayout(theme);
-    const axisTitle = X_AXES.find(axis => axis.value === xAxis)!.title;
+    const xTitle = X_AXES.find(axis => axis.value === xAxis)!.title;
     return {
       ...base,
+      margin: { l: 56, r: 16, t: 8, b: 40 },
       showlegend: true,
-      legend: { ...(base.legend as object), traceorder: 'normal' },
+      legend: { orientation: 'h', y: -0.2, font: { color: theme.fontColor }, traceorder: 'normal' },
       xaxis: {
-        ...(base.xaxis as object),
-        title: { text: axisTitle, font: { color: theme.mutedColor } },
+        ...base.xaxis,
+        title: axisTitle(theme, xTitle),
         type: xAxis === 'wall_time' ? 'date' : 'linear'
       },
       yaxis: {
-        ...(base.yaxis as object),
-        title: { text: loaded?.key ?? metric, font: { color: theme.mutedColor } },
+        ...base.yaxis,
+        title: axisTitle(theme, loaded?.key ?? metric),
         type: logY ? 'log' : 'linear'
       },
       hovermode: 'x unified'
@@ -170,7 +171,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
           {metric} was not logged by {lacking.map(runLabel).join(', ')}.
         </p>
       )}
-      <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId="compare-curves" />
+      <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId="compare-curves" height={340} />
       {groups ? (
         <p className="jp-nbops-Compare-hint">
           Lines are group means, bands ±1 standard deviation across the group's runs,

@@ -6,10 +6,10 @@ import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
+import { PlotlyChart } from '../plot/PlotlyChart';
+import { IPlotTheme } from '../plot/theme';
 import { runLabel } from './model';
 import { lastValues, paramAxis, plottedParams } from './params';
-import { PlotlyChart } from './PlotlyChart';
-import { IPlotTheme } from './theme';
 
 export interface IParallelViewProps {
   runs: ICompareRun[];

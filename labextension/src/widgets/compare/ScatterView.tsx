@@ -6,10 +6,10 @@ import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
+import { PlotlyChart } from '../plot/PlotlyChart';
+import { axisTitle, baseLayout, IPlotTheme } from '../plot/theme';
 import { runLabel } from './model';
 import { lastValues, paramAxis } from './params';
-import { PlotlyChart } from './PlotlyChart';
-import { baseLayout, IPlotTheme } from './theme';
 
 export interface IScatterViewProps {
   runs: ICompareRun[];
@@ -60,16 +60,14 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
     const axis = paramRow ? paramAxis(paramRow, runs) : null;
     return {
       ...base,
+      margin: { l: 56, r: 16, t: 8, b: 40 },
       xaxis: {
-        ...(base.xaxis as object),
-        title: { text: paramRow?.key ?? '', font: { color: theme.mutedColor } },
+        ...base.xaxis,
+        title: axisTitle(theme, paramRow?.key ?? ''),
         type: axis && !axis.numeric ? 'category' : '-',
         categoryorder: 'category ascending'
       },
-      yaxis: {
-        ...(base.yaxis as object),
-        title: { text: metricRow?.key ?? '', font: { color: theme.mutedColor } }
-      },
+      yaxis: { ...base.yaxis, title: axisTitle(theme, metricRow?.key ?? '') },
       hovermode: 'closest'
     };
   }, [theme, paramRow, metricRow, runs]);

@@ -4,10 +4,10 @@
  * mean line with a ±1 std band per group.
  */
 import { ICompareRun, IMetricSeries } from '../../tokens';
+import { withAlpha } from '../plot/theme';
 import { IRunGroup } from './grouping';
 import { runLabel } from './model';
 import { aggregate, ema, ICurve } from './series';
-import { withAlpha } from './theme';
 
 export type XAxis = 'step' | 'wall_time' | 'relative_time';
 

@@ -8,12 +8,12 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { IDriftAlerts, IDriftSubject, IDriftWindowsResponse } from '../../tokens';
+import { IPlotTheme, readPlotTheme } from '../plot/theme';
 import { FeatureTable } from './FeatureTable';
 import { formatCount, formatTime, longStatistic } from './format';
 import { Heatmap } from './Heatmap';
 import { DriftMonitorModel } from './model';
 import { Overlay, OverlayMode } from './Overlay';
-import { IThemeColors, themeColors } from './PlotlyChart';
 import { Timeline } from './Timeline';
 
 export namespace DriftMonitor {
@@ -66,13 +66,13 @@ export class DriftMonitor extends ReactWidget {
 
   protected render(): JSX.Element {
     if (this._colors === null && this.isAttached) {
-      this._colors = themeColors(this.node);
+      this._colors = readPlotTheme(this.node);
     }
     return (
       <DriftView
         model={this.model}
         alerts={this._alerts}
-        colors={this._colors ?? themeColors()}
+        colors={this._colors ?? readPlotTheme()}
         overlayMode={this._overlayMode}
         setOverlayMode={mode => {
           this._overlayMode = mode;
@@ -83,14 +83,14 @@ export class DriftMonitor extends ReactWidget {
   }
 
   private _alerts: IDriftAlerts;
-  private _colors: IThemeColors | null = null;
+  private _colors: IPlotTheme | null = null;
   private _overlayMode: OverlayMode = 'histogram';
 }
 
 interface IDriftViewProps {
   model: DriftMonitorModel;
   alerts: IDriftAlerts;
-  colors: IThemeColors;
+  colors: IPlotTheme;
   overlayMode: OverlayMode;
   setOverlayMode: (mode: OverlayMode) => void;
 }

@@ -7,15 +7,17 @@ import type { Data, Layout } from 'plotly.js-dist-min';
 import * as React from 'react';
 
 import { IDriftOverlay } from '../../tokens';
+import { PlotlyChart } from '../plot/PlotlyChart';
+import { axisTitle, IPlotTheme } from '../plot/theme';
 import { formatValue } from './format';
-import { baseLayout, IThemeColors, PlotlyChart } from './PlotlyChart';
+import { DRIFT_CONFIG, driftLayout } from './layout';
 
 export type OverlayMode = 'histogram' | 'ecdf';
 
 export interface IOverlayProps {
   overlay: IDriftOverlay;
   mode: OverlayMode;
-  colors: IThemeColors;
+  colors: IPlotTheme;
 }
 
 /** Categories shown; the rest are summed into one bar. */
@@ -38,7 +40,8 @@ export function Overlay(props: IOverlayProps): JSX.Element {
       data={figure.data}
       layout={figure.layout}
       label={`Reference vs current ${kind} of ${overlay.feature}`}
-      className={`jp-nbops-DriftOverlay jp-mod-${kind}`}
+      className={`jp-nbops-DriftChart jp-nbops-DriftOverlay jp-mod-${kind}`}
+      config={DRIFT_CONFIG}
     />
   );
 }
@@ -87,7 +90,7 @@ export function coarsen(
 /** Bin edges and shares as densities: quantile bins have unequal widths. */
 export function histogramFigure(
   overlay: IDriftOverlay,
-  colors: IThemeColors
+  colors: IPlotTheme
 ): { data: Data[]; layout: Partial<Layout> } {
   const { edges, reference, current } = coarsen(
     numbers(overlay.edges),
@@ -112,19 +115,19 @@ export function histogramFigure(
     hovertemplate: `%{customdata}% of ${name.toLowerCase()} near %{x:.4g}<extra></extra>`,
     marker: { color, opacity: 0.55, line: { width: 0 } }
   });
-  const base = baseLayout(colors);
+  const base = driftLayout(colors);
   const layout: Partial<Layout> = {
     ...base,
     barmode: 'overlay',
     bargap: 0,
-    yaxis: { ...base.yaxis, title: { text: 'density', font: { color: colors.muted, size: 11 } } },
-    xaxis: { ...base.xaxis, title: { text: overlay.feature, font: { color: colors.muted, size: 11 } } },
+    yaxis: { ...base.yaxis, title: axisTitle(colors, 'density', 11) },
+    xaxis: { ...base.xaxis, title: axisTitle(colors, overlay.feature, 11) },
     ...ksMarker(overlay, colors, 'paper')
   };
   return {
     data: [
-      bars('Reference', reference, colors.reference),
-      bars('Current', current, colors.current)
+      bars('Reference', reference, colors.faintColor),
+      bars('Current', current, colors.palette[0])
     ],
     layout
   };
@@ -132,7 +135,7 @@ export function histogramFigure(
 
 export function ecdfFigure(
   overlay: IDriftOverlay,
-  colors: IThemeColors
+  colors: IPlotTheme
 ): { data: Data[]; layout: Partial<Layout> } {
   const edges = numbers(overlay.edges);
   const line = (name: string, ecdf: number[], color: string): Data => ({
@@ -147,7 +150,7 @@ export function ecdfFigure(
   });
   const ref = numbers(overlay.ecdf_reference);
   const cur = numbers(overlay.ecdf_current);
-  const data: Data[] = [line('Reference', ref, colors.reference), line('Current', cur, colors.current)];
+  const data: Data[] = [line('Reference', ref, colors.faintColor), line('Current', cur, colors.palette[0])];
   const gapX = overlay.ks_gap?.x ?? null;
   const at = gapX === null ? -1 : edges.findIndex(e => e === gapX) - 1;
   if (at >= 0 && at < ref.length) {
@@ -157,24 +160,24 @@ export function ecdfFigure(
       name: `KS gap ${formatValue(overlay.ks_gap?.gap)}`,
       x: [gapX, gapX],
       y: [ref[at], cur[at]],
-      line: { color: colors.drift, width: 3 },
-      marker: { size: 6, color: colors.drift },
+      line: { color: colors.error, width: 3 },
+      marker: { size: 6, color: colors.error },
       hoverinfo: 'name'
     });
   }
-  const base = baseLayout(colors);
+  const base = driftLayout(colors);
   return {
     data,
     layout: {
       ...base,
-      yaxis: { ...base.yaxis, range: [0, 1.02], title: { text: 'share ≤ x', font: { color: colors.muted, size: 11 } } },
-      xaxis: { ...base.xaxis, title: { text: overlay.feature, font: { color: colors.muted, size: 11 } } }
+      yaxis: { ...base.yaxis, range: [0, 1.02], title: axisTitle(colors, 'share ≤ x', 11) },
+      xaxis: { ...base.xaxis, title: axisTitle(colors, overlay.feature, 11) }
     }
   };
 }
 
 /** A vertical line where the two ECDFs differ most, labelled with the gap. */
-function ksMarker(overlay: IDriftOverlay, colors: IThemeColors, yref: 'paper'): Partial<Layout> {
+function ksMarker(overlay: IDriftOverlay, colors: IPlotTheme, yref: 'paper'): Partial<Layout> {
   const x = overlay.ks_gap?.x;
   if (x === null || x === undefined) {
     return {};
@@ -189,7 +192,7 @@ function ksMarker(overlay: IDriftOverlay, colors: IThemeColors, yref: 'paper'): 
         x1: x,
         y0: 0,
         y1: 1,
-        line: { color: colors.drift, width: 2, dash: 'dot' }
+        line: { color: colors.error, width: 2, dash: 'dot' }
       }
     ],
     annotations: [
@@ -203,7 +206,7 @@ function ksMarker(overlay: IDriftOverlay, colors: IThemeColors, yref: 'paper'): 
         xanchor: 'left',
         yanchor: 'top',
         xshift: 4,
-        font: { size: 10, color: colors.drift }
+        font: { size: 10, color: colors.error }
       }
     ]
   };
@@ -211,7 +214,7 @@ function ksMarker(overlay: IDriftOverlay, colors: IThemeColors, yref: 'paper'): 
 
 export function categoricalFigure(
   overlay: IDriftOverlay,
-  colors: IThemeColors
+  colors: IPlotTheme
 ): { data: Data[]; layout: Partial<Layout> } {
   let labels = overlay.labels ?? [];
   let ref = numbers(overlay.reference);
@@ -234,20 +237,20 @@ export function categoricalFigure(
     hovertemplate: `${name}: %{y:.1%}<extra>%{x}</extra>`
   });
   const data: Data[] = [
-    bars('Reference', 'reference', ref, () => true, colors.reference),
-    bars('Current', 'current', cur, i => !isUnseen[i], colors.current)
+    bars('Reference', 'reference', ref, () => true, colors.faintColor),
+    bars('Current', 'current', cur, i => !isUnseen[i], colors.palette[0])
   ];
   if (isUnseen.some(Boolean)) {
-    data.push(bars('Unseen in reference', 'current', cur, i => isUnseen[i], colors.drift));
+    data.push(bars('Unseen in reference', 'current', cur, i => isUnseen[i], colors.error));
   }
-  const base = baseLayout(colors);
+  const base = driftLayout(colors);
   return {
     data,
     layout: {
       ...base,
       barmode: 'group',
       bargap: 0.25,
-      yaxis: { ...base.yaxis, tickformat: '.0%', title: { text: 'share', font: { color: colors.muted, size: 11 } } },
+      yaxis: { ...base.yaxis, tickformat: '.0%', title: axisTitle(colors, 'share', 11) },
       xaxis: { ...base.xaxis, type: 'category', automargin: true, categoryorder: 'array', categoryarray: labels }
     }
   };

@@ -6,15 +6,17 @@ import type { Annotation, Data, Layout, Shape } from 'plotly.js-dist-min';
 import * as React from 'react';
 
 import { IDriftWindowsResponse } from '../../tokens';
+import { PlotlyChart } from '../plot/PlotlyChart';
+import { axisTitle, IPlotTheme } from '../plot/theme';
 import { longStatistic, shortStatistic } from './format';
-import { baseLayout, IThemeColors, PlotlyChart } from './PlotlyChart';
+import { DRIFT_CONFIG, driftLayout } from './layout';
 
 export interface ITimelineProps {
   data: IDriftWindowsResponse;
   feature: string;
   statistic: string;
   selectedWindow: number;
-  colors: IThemeColors;
+  colors: IPlotTheme;
 }
 
 export function Timeline(props: ITimelineProps): JSX.Element {
@@ -28,7 +30,8 @@ export function Timeline(props: ITimelineProps): JSX.Element {
       data={figure.data}
       layout={figure.layout}
       label={`Timeline of ${shortStatistic(statistic)} for ${feature}`}
-      className="jp-nbops-DriftTimeline"
+      className="jp-nbops-DriftChart jp-nbops-DriftTimeline"
+      config={DRIFT_CONFIG}
     />
   );
 }
@@ -45,7 +48,7 @@ export function timelineFigure(
   feature: string,
   statistic: string,
   selectedWindow: number,
-  colors: IThemeColors
+  colors: IPlotTheme
 ): { data: Data[]; layout: Partial<Layout> } {
   const series = data.features.find(f => f.feature === feature);
   const values = series?.values[statistic] ?? [];
@@ -53,7 +56,7 @@ export function timelineFigure(
   const labels = data.windows.map(w => w.window);
   const tierColor = (i: number) => {
     const tier = series?.tier[i];
-    return tier === 'drift' ? colors.drift : tier === 'warn' ? colors.warn : colors.ok;
+    return tier === 'drift' ? colors.error : tier === 'warn' ? colors.warn : colors.ok;
   };
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
   const bands = bandsFor(data, feature, statistic, selectedWindow);
@@ -64,7 +67,7 @@ export function timelineFigure(
   if (bands) {
     shapes.push(
       band(bands.warn, bands.drift, colors.warn, 0.14),
-      band(bands.drift, top, colors.drift, 0.07)
+      band(bands.drift, top, colors.error, 0.07)
     );
   }
   // Model versions: placed just before the first window checked after them.
@@ -82,7 +85,7 @@ export function timelineFigure(
       x1: x,
       y0: 0,
       y1: 1,
-      line: { color: colors.marker, width: 1, dash: 'dash' }
+      line: { color: colors.mutedColor, width: 1, dash: 'dash' }
     });
     const alias = version.aliases.length ? ` ${version.aliases.join(', ')}` : '';
     annotations.push({
@@ -94,7 +97,7 @@ export function timelineFigure(
       showarrow: false,
       xanchor: 'left',
       yanchor: 'top',
-      font: { size: 10, color: colors.muted }
+      font: { size: 10, color: colors.mutedColor }
     });
   }
   shapes.push({
@@ -105,13 +108,13 @@ export function timelineFigure(
     x1: selectedWindow + 0.5,
     y0: 0,
     y1: 1,
-    fillcolor: colors.current,
+    fillcolor: colors.palette[0],
     opacity: 0.08,
     line: { width: 0 },
     layer: 'below'
   });
 
-  const base = baseLayout(colors);
+  const base = driftLayout(colors);
   const step = Math.max(1, Math.ceil(labels.length / 10));
   return {
     data: [
@@ -123,7 +126,7 @@ export function timelineFigure(
         y: values.map(v => (v === null ? NaN : v)),
         text: labels,
         hovertemplate: `%{text}: %{y:.4g}<extra>${feature}</extra>`,
-        line: { color: colors.current, width: 2 },
+        line: { color: colors.palette[0], width: 2 },
         marker: { size: 7, color: xs.map(tierColor), line: { width: 1, color: colors.background } },
         connectgaps: false
       }
@@ -142,7 +145,7 @@ export function timelineFigure(
       yaxis: {
         ...base.yaxis,
         range: [0, top],
-        title: { text: shortStatistic(statistic), font: { color: colors.muted, size: 11 } }
+        title: axisTitle(colors, shortStatistic(statistic), 11)
       },
       shapes,
       annotations

@@ -7,7 +7,8 @@ import * as React from 'react';
 
 import { runDetailAPI } from '../../api';
 import { IArtifact } from '../../tokens';
-import { PlotlyChart } from './PlotlyChart';
+import { FULL_MODE_BAR, PlotlyChart } from '../plot/PlotlyChart';
+import { IPlotTheme, withTheme } from '../plot/theme';
 import { Empty, Section } from './Section';
 
 const IMAGE_TYPES = /^image\/(png|jpe?g|gif|svg\+xml|webp)$/;
@@ -44,7 +45,7 @@ export function formatBytes(size: number): string {
 export function ArtifactsSection(props: {
   runId: string;
   artifacts: IArtifact[];
-  themeVersion: number;
+  theme: IPlotTheme;
 }): JSX.Element {
   const previews = props.artifacts.filter(a => artifactKind(a) !== 'file');
   return (
@@ -70,7 +71,7 @@ export function ArtifactsSection(props: {
                     <ArtifactFigure
                       runId={props.runId}
                       artifact={artifact}
-                      themeVersion={props.themeVersion}
+                      theme={props.theme}
                     />
                   )}
                   <figcaption>{artifact.path}</figcaption>
@@ -155,7 +156,7 @@ function ArtifactImage(props: { runId: string; artifact: IArtifact }): JSX.Eleme
 function ArtifactFigure(props: {
   runId: string;
   artifact: IArtifact;
-  themeVersion: number;
+  theme: IPlotTheme;
 }): JSX.Element {
   const [figure, setFigure] = React.useState<{ data: unknown[]; layout: Record<string, unknown> } | null>(null);
   const [error, setError] = React.useState<string | null>(null);
@@ -185,13 +186,27 @@ function ArtifactFigure(props: {
   if (!figure) {
     return <p className="jp-nbops-Loading">Loading {props.artifact.path}…</p>;
   }
+  return <ThemedFigure figure={figure} theme={props.theme} label={props.artifact.path} />;
+}
+
+/** A logged figure drawn in the Lab theme, with plotly's full mode bar (e.g. to save a PNG). */
+function ThemedFigure(props: {
+  figure: { data: unknown[]; layout: Record<string, unknown> };
+  theme: IPlotTheme;
+  label: string;
+}): JSX.Element {
+  const { figure, theme } = props;
+  const layout = React.useMemo(
+    () => withTheme(theme, figure.layout, { fontSize: 11, quietAxes: true }),
+    [figure, theme]
+  );
   return (
     <PlotlyChart
       data={figure.data}
-      layout={figure.layout}
-      themeVersion={props.themeVersion}
+      layout={layout}
+      config={FULL_MODE_BAR}
       className="jp-nbops-ArtifactFigure"
-      label={props.artifact.path}
+      label={props.label}
     />
   );
 }

@@ -7,8 +7,8 @@ import * as React from 'react';
 import { nbopsAPI } from '../../api';
 import { IMetricSeries, IRunRecord } from '../../tokens';
 import { formatMetric } from '../format';
-import { PlotlyChart } from './PlotlyChart';
-import { themeColor } from './plotTheme';
+import { FULL_MODE_BAR, PlotlyChart } from '../plot/PlotlyChart';
+import { IPlotTheme, withTheme } from '../plot/theme';
 import { Empty, Section } from './Section';
 
 /** Enough points for a 300 px wide chart; the server keeps min/max envelopes. */
@@ -20,7 +20,7 @@ const ENVELOPE = 'rgba(128,128,128,0.25)';
 
 export function MetricsSection(props: {
   run: IRunRecord;
-  themeVersion: number;
+  theme: IPlotTheme;
 }): JSX.Element {
   const { run } = props;
   const summary = run.metric_summary ?? {};
@@ -86,7 +86,7 @@ export function MetricsSection(props: {
                     key={key}
                     name={key}
                     series={series[key]}
-                    themeVersion={props.themeVersion}
+                    theme={props.theme}
                   />
                 ))}
             </div>
@@ -100,7 +100,7 @@ export function MetricsSection(props: {
 function MetricChart(props: {
   name: string;
   series: IMetricSeries;
-  themeVersion: number;
+  theme: IPlotTheme;
 }): JSX.Element {
   const { series } = props;
   const data = React.useMemo(() => {
@@ -117,29 +117,31 @@ function MetricChart(props: {
       y: series.value,
       mode: 'lines',
       name: props.name,
-      line: { width: 1.5, color: themeColor('--jp-brand-color1', '#1976d2') },
+      line: { width: 1.5, color: props.theme.palette[0] },
       showlegend: false
     });
     return traces;
-  }, [series, props.name, props.themeVersion]);
+  }, [series, props.name, props.theme]);
   const layout = React.useMemo(
-    () => ({
-      height: 180,
-      margin: { l: 44, r: 12, t: 26, b: 30 },
-      title: { text: props.name, font: { size: 12 }, x: 0.02, xanchor: 'left' },
-      xaxis: { title: { text: '' } },
-      hovermode: 'x'
-    }),
-    [props.name]
+    () =>
+      withTheme(
+        props.theme,
+        {
+          height: 180,
+          margin: { l: 44, r: 12, t: 26, b: 30 },
+          title: { text: props.name, font: { size: 12 }, x: 0.02, xanchor: 'left' },
+          // Fixed margins: the small multiples line up even when tick labels differ.
+          xaxis: { title: { text: '' }, automargin: false },
+          yaxis: { automargin: false },
+          hovermode: 'x'
+        },
+        { fontSize: 11, quietAxes: true }
+      ),
+    [props.name, props.theme]
   );
   return (
     <figure className="jp-nbops-MetricChart" data-metric={props.name}>
-      <PlotlyChart
-        data={data}
-        layout={layout}
-        themeVersion={props.themeVersion}
-        label={`${props.name} by step`}
-      />
+      <PlotlyChart data={data} layout={layout} config={FULL_MODE_BAR} label={`${props.name} by step`} />
     </figure>
   );
 }

@@ -7,6 +7,7 @@ import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { IRunRecord } from '../../tokens';
+import { IPlotTheme, readPlotTheme } from '../plot/theme';
 import { StatusBadge } from '../StatusBadge';
 import { IRunActions } from './actions';
 import { ArtifactsSection } from './ArtifactsSection';
@@ -60,7 +61,7 @@ export class RunDetailView extends ReactWidget {
 
   /** Redraw charts with the new theme's colours. */
   themeChanged(): void {
-    this._themeVersion += 1;
+    this._theme = readPlotTheme();
     this.update();
   }
 
@@ -125,9 +126,9 @@ export class RunDetailView extends ReactWidget {
         )}
         <OverviewSection run={run} actions={this._actions} />
         <ParamsSection params={run.params} />
-        <MetricsSection run={run} themeVersion={this._themeVersion} />
+        <MetricsSection run={run} theme={this._theme} />
         <TagsNotesSection model={model} run={run} actions={this._actions} />
-        <ArtifactsSection runId={run.id} artifacts={run.artifacts ?? []} themeVersion={this._themeVersion} />
+        <ArtifactsSection runId={run.id} artifacts={run.artifacts ?? []} theme={this._theme} />
         <ProvenanceSection run={run} actions={this._actions} />
       </div>
     );
@@ -154,5 +155,5 @@ export class RunDetailView extends ReactWidget {
     }
   }
 
-  private _themeVersion = 0;
+  private _theme: IPlotTheme = readPlotTheme();
 }
