@@ -1,11 +1,12 @@
 /**
  * The Compare panel: notices, grouping, the param table and the charts.
  */
-import { HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
+import { ControlSelect } from './ControlSelect';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
   Grouping,
@@ -170,22 +171,16 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
         <h2 className="jp-nbops-Compare-title">
           Comparing {runs.length} run{runs.length === 1 ? '' : 's'}
         </h2>
-        <label className="jp-nbops-Compare-control">
-          Group runs
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="Group runs"
-            value={groupingValue(grouping)}
-            onChange={event => setGrouping(parseGrouping(event.target.value))}
-            disabled={choices.length === 0}
-          >
-            {[{ kind: 'none' } as Grouping, ...choices].map(choice => (
-              <option key={groupingValue(choice)} value={groupingValue(choice)}>
-                {groupingLabel(choice)}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
+        <ControlSelect
+          label="Group runs"
+          value={groupingValue(grouping)}
+          options={[{ kind: 'none' } as Grouping, ...choices].map(choice => ({
+            value: groupingValue(choice),
+            label: groupingLabel(choice)
+          }))}
+          onChange={value => setGrouping(parseGrouping(value))}
+          disabled={choices.length === 0}
+        />
         <button
           className="jp-mod-styled jp-nbops-Compare-reload"
           onClick={() => void model.load()}

@@ -2,12 +2,12 @@
  * Metric curves: metric selector, x axis, smoothing, log scale; lines per run
  * or mean ± std bands per group.
  */
-import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun, IMetricSeries } from '../../tokens';
 import { PlotlyChart } from '../plot/PlotlyChart';
 import { axisTitle, baseLayout, IPlotTheme } from '../plot/theme';
+import { ControlSelect } from './ControlSelect';
 import { groupTraces, runTraces, X_AXES, XAxis } from './curves';
 import { IRunGroup } from './grouping';
 import { CompareModel, MAX_POINTS, runLabel } from './model';
@@ -112,36 +112,13 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
   return (
     <div className="jp-nbops-Curves">
       <div className="jp-nbops-Compare-controls" role="toolbar" aria-label="Curve options">
-        <label className="jp-nbops-Compare-control">
-          Metric
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="Metric"
-            value={metric}
-            onChange={event => setMetric(event.target.value)}
-          >
-            {metricKeys.map(key => (
-              <option key={key} value={key}>
-                {key}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
-        <label className="jp-nbops-Compare-control">
-          X axis
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="X axis"
-            value={xAxis}
-            onChange={event => setXAxis(event.target.value as XAxis)}
-          >
-            {X_AXES.map(axis => (
-              <option key={axis.value} value={axis.value}>
-                {axis.label}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
+        <ControlSelect label="Metric" value={metric} options={metricKeys} onChange={setMetric} />
+        <ControlSelect
+          label="X axis"
+          value={xAxis}
+          options={X_AXES}
+          onChange={value => setXAxis(value as XAxis)}
+        />
         <label className="jp-nbops-Compare-control jp-nbops-Compare-smoothing">
           Smoothing
           <input

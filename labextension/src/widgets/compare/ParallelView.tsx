@@ -2,12 +2,12 @@
  * Parallel coordinates over the params (numeric and categorical), one line per
  * run coloured by a chosen metric.
  */
-import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
 import { PlotlyChart } from '../plot/PlotlyChart';
 import { IPlotTheme } from '../plot/theme';
+import { ControlSelect } from './ControlSelect';
 import { runLabel } from './model';
 import { lastValues, paramAxis, plottedParams } from './params';
 
@@ -86,21 +86,12 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
   return (
     <div>
       <div className="jp-nbops-Compare-controls">
-        <label className="jp-nbops-Compare-control">
-          Colour by
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="Colour by"
-            value={metricRow?.key ?? ''}
-            onChange={event => setMetric(event.target.value)}
-          >
-            {metrics.map(row => (
-              <option key={row.key} value={row.key}>
-                {row.key}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
+        <ControlSelect
+          label="Colour by"
+          value={metricRow?.key ?? ''}
+          options={metrics.map(row => row.key)}
+          onChange={setMetric}
+        />
       </div>
       {excluded.length > 0 && (
         <p className="jp-nbops-Compare-hint">

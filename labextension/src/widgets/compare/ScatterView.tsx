@@ -2,12 +2,12 @@
  * Scatter of any param against any metric's last value: one point per run,
  * coloured like the run (or its group).
  */
-import { HTMLSelect } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
 import { ICompareMetricRow, ICompareRow, ICompareRun } from '../../tokens';
 import { PlotlyChart } from '../plot/PlotlyChart';
 import { axisTitle, baseLayout, IPlotTheme } from '../plot/theme';
+import { ControlSelect } from './ControlSelect';
 import { runLabel } from './model';
 import { lastValues, paramAxis } from './params';
 
@@ -82,36 +82,20 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
   return (
     <div>
       <div className="jp-nbops-Compare-controls">
-        <label className="jp-nbops-Compare-control">
-          Param
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="Scatter param"
-            value={paramRow?.key}
-            onChange={event => setParam(event.target.value)}
-          >
-            {params.map(row => (
-              <option key={row.key} value={row.key}>
-                {row.key}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
-        <label className="jp-nbops-Compare-control">
-          Metric
-          <HTMLSelect
-            className="jp-nbops-Compare-select"
-            aria-label="Scatter metric"
-            value={metricRow?.key}
-            onChange={event => setMetric(event.target.value)}
-          >
-            {metrics.map(row => (
-              <option key={row.key} value={row.key}>
-                {row.key}
-              </option>
-            ))}
-          </HTMLSelect>
-        </label>
+        <ControlSelect
+          label="Param"
+          ariaLabel="Scatter param"
+          value={paramRow?.key ?? ''}
+          options={params.map(row => row.key)}
+          onChange={setParam}
+        />
+        <ControlSelect
+          label="Metric"
+          ariaLabel="Scatter metric"
+          value={metricRow?.key ?? ''}
+          options={metrics.map(row => row.key)}
+          onChange={setMetric}
+        />
       </div>
       <PlotlyChart data={data} layout={layout} label={`Scatter of ${paramRow?.key} against ${metricRow?.key}`} dataId="compare-scatter" height={320} />
     </div>
