@@ -5,11 +5,13 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IChangesResponse,
   IErrorResponse,
   IExperimentsResponse,
   IRunDetail,
   IRunsPage,
   IRunsQuery,
+  IRunsSearch,
   IVersionResponse
 } from './tokens';
 
@@ -135,5 +137,27 @@ export const nbopsAPI = {
 
   run(id: string): Promise<IRunDetail> {
     return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
+  }
+};
+
+// ---- Experiments sidebar: filtered/sorted run pages and the change feed ----
+export const sidebarAPI = {
+  /** A page of runs; a bad `filter` or `sort` rejects with a 400 naming it. */
+  searchRuns(options: IRunsSearch = {}): Promise<IRunsPage> {
+    return requestAPI<IRunsPage>(
+      'runs' +
+        query({
+          experiment: options.experiment,
+          filter: options.filter,
+          sort: options.sort,
+          limit: options.limit,
+          cursor: options.cursor
+        })
+    );
+  },
+
+  /** Runs changed after `since`; without it, only the current seq. */
+  changes(since: number | null): Promise<IChangesResponse> {
+    return requestAPI<IChangesResponse>('changes' + query({ since }));
   }
 };
