@@ -157,9 +157,14 @@ export class RunsModel implements IRunsModel, IDisposable {
    * @returns whether the server accepted the query
    */
   async setQuery(change: Partial<IRunsQueryState>): Promise<boolean> {
-    const next = { ...this._query, ...change };
+    // On top of a query still in flight: a sort clicked while a filter loads keeps the filter.
+    const next = { ...(this._pending ?? this._query), ...change };
     next.filter = next.filter.trim();
-    if (sameQuery(next, this._query) && this._queryError === null) {
+    if (
+      sameQuery(next, this._query) &&
+      this._pending === null &&
+      this._queryError === null
+    ) {
       return true;
     }
     const generation = ++this._generation;

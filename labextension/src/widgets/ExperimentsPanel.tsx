@@ -153,10 +153,10 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
         model.experiment = event.currentTarget.value || null;
       }}
     >
-      <option value="">All experiments ({total})</option>
+      <option value="">All experiments ({total.toLocaleString()})</option>
       {names.map(name => (
         <option key={name} value={name}>
-          {name} ({counts.get(name) ?? 0})
+          {name} ({(counts.get(name) ?? 0).toLocaleString()})
         </option>
       ))}
     </HTMLSelect>

@@ -14,7 +14,15 @@ import {
   formatDuration,
   formatMetric
 } from './format';
-import { fitColumns, fixedWidth, IDataColumn, parseSort, WIDE_TABLE, WIDTHS } from './sidebar/columns';
+import {
+  fitColumns,
+  fixedWidth,
+  IDataColumn,
+  numericParams,
+  parseSort,
+  WIDE_TABLE,
+  WIDTHS
+} from './sidebar/columns';
 import { RunSelection } from './sidebar/selection';
 import { StatusBadge } from './StatusBadge';
 
@@ -106,7 +114,11 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   }, [nearEnd, props.hasMore, props.loadingMore, runs.length]);
 
   const wide = viewport.width >= WIDE_TABLE;
-  const columns = fitColumns(viewport.width, props.metricKeys, props.paramKeys);
+  const numeric = React.useMemo(
+    () => numericParams(runs, props.paramKeys),
+    [runs, props.paramKeys.join('\n')]
+  );
+  const columns = fitColumns(viewport.width, props.metricKeys, props.paramKeys, numeric);
   const columnCount = 3 + columns.length;
   const checked = props.selection.countIn(runs);
 
@@ -153,7 +165,9 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
             {columns.map(column => (
               <SortHeader
                 key={column.id}
-                className={`jp-nbops-col-${column.kind}`}
+                className={
+                  `jp-nbops-col-${column.kind}` + (column.numeric ? ' jp-nbops-mod-number' : '')
+                }
                 label={column.label}
                 description={column.description}
                 column={column}
@@ -372,10 +386,9 @@ function DataCell(props: { run: IRun; column: IDataColumn; now: number }): JSX.E
     }
     case 'param': {
       const value = run.params[column.key];
-      const numeric = value !== undefined && value.trim() !== '' && !isNaN(Number(value));
       return (
         <td
-          className={'jp-nbops-col-param' + (numeric ? ' jp-nbops-mod-number' : '')}
+          className={'jp-nbops-col-param' + (column.numeric ? ' jp-nbops-mod-number' : '')}
           data-param={column.key}
           title={value === undefined ? `No ${column.key}` : `${column.key} = ${value}`}
         >

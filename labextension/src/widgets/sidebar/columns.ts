@@ -18,6 +18,8 @@ export interface IDataColumn {
   /** Field of the server's sort language, e.g. `metrics.auc`. */
   sortField: string;
   width: number;
+  /** Right-aligned (numbers line up); text params stay left-aligned. */
+  numeric: boolean;
 }
 
 /** Fixed widths in px; the run name takes what is left. */
@@ -26,7 +28,7 @@ export const WIDTHS = {
   statusIcon: 24,
   statusWord: 84,
   nameMin: 80,
-  start: 58,
+  start: 62,
   duration: 58,
   metric: 58,
   param: 52
@@ -86,6 +88,26 @@ export function pickParamColumns(
   ).slice(0, max);
 }
 
+/** The params among `keys` whose loaded values are all numbers. */
+export function numericParams(
+  runs: ReadonlyArray<IRun>,
+  keys: ReadonlyArray<string>
+): Set<string> {
+  const numeric = new Set(keys);
+  for (const run of runs) {
+    for (const key of numeric) {
+      const value = run.params[key];
+      if (value !== undefined && (value.trim() === '' || isNaN(Number(value)))) {
+        numeric.delete(key);
+      }
+    }
+    if (numeric.size === 0) {
+      break;
+    }
+  }
+  return numeric;
+}
+
 function byFrequency(keyLists: string[][]): string[] {
   const counts = new Map<string, number>();
   for (const keys of keyLists) {
@@ -106,11 +128,12 @@ function metricColumn(key: string): IDataColumn {
     label: key,
     description: `Metric ${key} (latest value)`,
     sortField: fieldName('metrics', key),
-    width: WIDTHS.metric
+    width: WIDTHS.metric,
+    numeric: true
   };
 }
 
-function paramColumn(key: string): IDataColumn {
+function paramColumn(key: string, numeric: boolean): IDataColumn {
   return {
     id: `param:${key}`,
     kind: 'param',
@@ -118,7 +141,8 @@ function paramColumn(key: string): IDataColumn {
     label: key,
     description: `Param ${key}`,
     sortField: fieldName('params', key),
-    width: WIDTHS.param
+    width: WIDTHS.param,
+    numeric
   };
 }
 
@@ -129,7 +153,8 @@ const START: IDataColumn = {
   label: 'Started',
   description: 'When the run started',
   sortField: 'start_time',
-  width: WIDTHS.start
+  width: WIDTHS.start,
+  numeric: true
 };
 
 const DURATION: IDataColumn = {
@@ -139,7 +164,8 @@ const DURATION: IDataColumn = {
   label: 'Duration',
   description: 'How long the run took (so far, while running)',
   sortField: 'duration',
-  width: WIDTHS.duration
+  width: WIDTHS.duration,
+  numeric: true
 };
 
 /**
@@ -151,10 +177,11 @@ const DURATION: IDataColumn = {
 export function fitColumns(
   tableWidth: number,
   metricKeys: ReadonlyArray<string>,
-  paramKeys: ReadonlyArray<string>
+  paramKeys: ReadonlyArray<string>,
+  numericParams: ReadonlySet<string> = new Set()
 ): IDataColumn[] {
   const metrics = metricKeys.map(metricColumn);
-  const params = paramKeys.map(paramColumn);
+  const params = paramKeys.map(key => paramColumn(key, numericParams.has(key)));
   const priority: IDataColumn[] = [START];
   if (metrics[0]) {
     priority.push(metrics[0]);
