@@ -255,9 +255,14 @@ export class RunsModel implements IRunsModel, IDisposable {
     const generation = this._generation;
     this._changed.emit();
     try {
+      // Pages grow with the list: a user scrolling deep gets there in a few requests.
+      const limit = Math.min(
+        MAX_PAGE,
+        Math.max(this._pageSize, Math.floor(this._runs.length / 2))
+      );
       const page = await this._api.searchRuns({
         ...this._query,
-        limit: this._pageSize,
+        limit,
         cursor: this._nextCursor
       });
       if (generation !== this._generation || this._isDisposed) {

@@ -299,7 +299,7 @@ class RunsView extends ReactWidget {
         onSort={this._onSort}
         onToggle={this._onToggle}
         onToggleAll={this._onToggleAll}
-        onOpen={this._onOpen}
+        onOpen={this._commands.hasCommand(CommandIDs.openRun) ? this._onOpen : null}
         onOpenNotebook={this._onOpenNotebook}
         onLoadMore={() => void model.loadMore()}
       />
@@ -347,9 +347,7 @@ class RunsView extends ReactWidget {
   };
 
   private _onOpen = (run: IRun): void => {
-    if (this._commands.hasCommand(CommandIDs.openRun)) {
-      void this._commands.execute(CommandIDs.openRun, { run: run.id });
-    }
+    void this._commands.execute(CommandIDs.openRun, { run: run.id });
   };
 
   private _onOpenNotebook = (run: IRun): void => {

@@ -51,7 +51,8 @@ export interface IRunsTableProps {
   onSort: (column: { sortField: string; kind: string }) => void;
   onToggle: (index: number, range: boolean) => void;
   onToggleAll: (select: boolean) => void;
-  onOpen: (run: IRun) => void;
+  /** Opens the run's detail; `null` while no plugin provides it. */
+  onOpen: ((run: IRun) => void) | null;
   onOpenNotebook: ((run: IRun) => void) | null;
   onLoadMore: () => void;
 }
@@ -299,14 +300,14 @@ function RunRow(props: {
     if ((event.target as HTMLElement).closest('input, button')) {
       return;
     }
-    table.onOpen(run);
+    table.onOpen?.(run);
   };
   const onKeyDown = (event: React.KeyboardEvent) => {
     if (event.target !== event.currentTarget) {
       return;
     }
     if (event.key === 'Enter') {
-      table.onOpen(run);
+      table.onOpen?.(run);
     } else if (event.key === ' ') {
       event.preventDefault();
       table.onToggle(index, event.shiftKey);
@@ -316,7 +317,11 @@ function RunRow(props: {
   return (
     <tr
       data-run-id={run.id}
-      className={'jp-nbops-RunsTable-row' + (selected ? ' jp-mod-selected' : '')}
+      className={
+        'jp-nbops-RunsTable-row' +
+        (selected ? ' jp-mod-selected' : '') +
+        (table.onOpen ? ' jp-mod-openable' : '')
+      }
       aria-selected={selected}
       aria-rowindex={index + 2}
       tabIndex={0}
@@ -336,7 +341,10 @@ function RunRow(props: {
       <td className="jp-nbops-col-status">
         <StatusBadge status={run.status} />
       </td>
-      <td className="jp-nbops-col-name" title={runTooltip(run, table.now)}>
+      <td
+        className="jp-nbops-col-name"
+        title={runTooltip(run, table.now, table.onOpen !== null)}
+      >
         <span className="jp-nbops-RunName">
           <RunName run={run} showExperiment={table.showExperiment} />
         </span>
@@ -432,7 +440,7 @@ function NotebookGlyph(): JSX.Element {
 }
 
 /** Everything about a run, for the name cell's tooltip. */
-function runTooltip(run: IRun, now: number): string {
+function runTooltip(run: IRun, now: number, openable: boolean): string {
   const lines = [
     `Run ${run.id}` + (run.name ? ` (${run.name})` : ''),
     `Experiment: ${run.experiment}`,
@@ -453,6 +461,8 @@ function runTooltip(run: IRun, now: number): string {
       'Metrics: ' + metrics.map(([k, v]) => `${k}=${formatMetric(v)}`).join(', ')
     );
   }
-  lines.push('Click to open the run');
+  if (openable) {
+    lines.push('Click to open the run');
+  }
   return lines.join('\n');
 }
