@@ -134,7 +134,7 @@ SCROLL = """async ({ panel, toRow, rowsPerFrame, rowHeight, down }) => {
             frames.push(now - last);
             last = now;
             const next = scroller.scrollTop + (down ? 1 : -1) * rowsPerFrame * rowHeight;
-            scroller.scrollTop = down ? Math.min(next, target) : Math.max(next, 0);
+            scroller.scrollTo({ top: down ? Math.min(next, target) : Math.max(next, 0), behavior: 'instant' });
             // Fewer runs than toRow (--runs): the end of the complete list counts as arrived.
             const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 1 &&
                 !scroller.querySelector('.jp-nbops-RunsTable-more');
