@@ -56,5 +56,5 @@ def test_settings_schema_matches_the_plugin_id():
     package = json.loads((ROOT / "package.json").read_text())
     schema = json.loads((ROOT / package["jupyterlab"]["schemaDir"] / "plugin.json").read_text())
     assert schema["properties"]["refreshInterval"]["default"] > 0
-    index = (ROOT / "labextension" / "src" / "index.ts").read_text()
+    index = (ROOT / "labextension" / "src" / "plugins" / "experiments.ts").read_text()
     assert "const PLUGIN_ID = 'nbops:plugin';" in index
