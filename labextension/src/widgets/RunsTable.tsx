@@ -95,6 +95,15 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     };
   }, []);
 
+  // A resize the observer reported while the panel was mid-change (theme swap,
+  // hidden sidebar) can leave a stale width: check it on every render too.
+  React.useLayoutEffect(() => {
+    const node = scroller.current;
+    if (node && node.clientWidth > 0 && node.clientWidth !== viewport.width) {
+      setViewport(old => ({ ...old, width: node.clientWidth, height: node.clientHeight }));
+    }
+  });
+
   React.useEffect(() => {
     if (scroller.current) {
       scroller.current.scrollTop = 0;
