@@ -5,13 +5,28 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IArtifactsResponse,
+  IChangesResponse,
   IComparison,
+  IDriftAlertsResponse,
+  IDriftOverlay,
+  IDriftSubjectsResponse,
+  IDriftWindowsResponse,
   IErrorResponse,
   IExperimentsResponse,
+  IModelAliasesResponse,
+  IModelsResponse,
+  IModelVersionsResponse,
+  IPipelineAnalysis,
+  IProductionizeJob,
+  IProductionizeRequest,
   IRunDetail,
+  IRunEdit,
   IRunMetricsResponse,
+  IRunRecord,
   IRunsPage,
   IRunsQuery,
+  IRunsSearch,
   IVersionResponse
 } from './tokens';
 
@@ -161,17 +176,6 @@ export const nbopsAPI = {
 };
 
 // ---------- Run detail and model registry (plugins/runDetail.ts, models.ts) ----------
-// Imported here rather than at the top so this section merges as one block.
-// eslint-disable-next-line import/first
-import type {
-  IArtifactsResponse,
-  IModelAliasesResponse,
-  IModelsResponse,
-  IModelVersionsResponse,
-  IRunEdit,
-  IRunRecord
-} from './tokens';
-
 /** `runs/<id>/artifacts/<path>` with each path segment encoded and the slashes kept. */
 function artifactRoute(runId: string, path: string): string {
   const segments = path.split('/').map(encodeURIComponent).join('/');
@@ -278,13 +282,6 @@ export const modelsAPI = {
 // Productionize: static analysis and conversion jobs
 // ---------------------------------------------------------------------------
 
-// Imported here, not above, so this section merges without touching the shared header.
-import type {
-  IPipelineAnalysis,
-  IProductionizeJob,
-  IProductionizeRequest
-} from './tokens';
-
 /** Calls of the productionize routes; paths are relative to the server root. */
 export const productionizeAPI = {
   /** The static plan; `content` (the editor's notebook JSON) covers unsaved tags. */
@@ -319,14 +316,6 @@ export const productionizeAPI = {
 // ---------------------------------------------------------------------------
 // Drift monitor routes (`drift/...`)
 // ---------------------------------------------------------------------------
-// A separate import keeps this section a pure append (imports are hoisted).
-import type {
-  IDriftAlertsResponse,
-  IDriftOverlay,
-  IDriftSubjectsResponse,
-  IDriftWindowsResponse
-} from './tokens';
-
 /** Typed calls of the Drift monitor's routes. */
 export const driftAPI = {
   subjects(): Promise<IDriftSubjectsResponse> {
@@ -361,5 +350,27 @@ export const driftAPI = {
       method: 'POST',
       body: JSON.stringify({ ids })
     });
+  }
+};
+
+// ---- Experiments sidebar: filtered/sorted run pages and the change feed ----
+export const sidebarAPI = {
+  /** A page of runs; a bad `filter` or `sort` rejects with a 400 naming it. */
+  searchRuns(options: IRunsSearch = {}): Promise<IRunsPage> {
+    return requestAPI<IRunsPage>(
+      'runs' +
+        query({
+          experiment: options.experiment,
+          filter: options.filter,
+          sort: options.sort,
+          limit: options.limit,
+          cursor: options.cursor
+        })
+    );
+  },
+
+  /** Runs changed after `since`; without it, only the current seq. */
+  changes(since: number | null): Promise<IChangesResponse> {
+    return requestAPI<IChangesResponse>('changes' + query({ since }));
   }
 };

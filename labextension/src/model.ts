@@ -1,14 +1,21 @@
 /**
- * The runs model: what the Experiments sidebar shows, kept fresh by a poll
- * that runs while the panel is visible and backs off when the server fails.
+ * The runs model: what the Experiments sidebar shows.
+ *
+ * It holds one query (experiment, filter, sort) and the window of runs loaded
+ * for it so far, page by page with the server's keyset cursor. A poll that runs
+ * only while the panel is visible asks the change feed what changed since the
+ * last answer: an idle project costs one tiny request per tick, a run that logs
+ * is patched in place, and the loaded window is reloaded only when rows may
+ * have come, gone or moved.
  */
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { nbopsAPI } from './api';
+import { NbopsAPIError, nbopsAPI, sidebarAPI } from './api';
 import {
   FRONTEND_VERSION,
+  IChangedRun,
   IExperiment,
   IRun,
   IRunsModel,
@@ -19,12 +26,24 @@ import {
 export const DEFAULT_REFRESH_INTERVAL = 5000;
 /** While a run is still logging the list refreshes at least this often. */
 export const RUNNING_REFRESH_INTERVAL = 2000;
+/** Newest first, as a tracker's run list usually opens. */
+export const DEFAULT_SORT = '-start_time';
 const MAX_BACKOFF_INTERVAL = 5 * 60 * 1000;
 const PAGE_SIZE = 100;
-/** A refresh re-reads every run already shown, up to this many. */
-const MAX_REFRESH_LIMIT = 1000;
+/** The server's largest page; a window reload reads at most this per request. */
+const MAX_PAGE = 1000;
+/** Sort keys a run's updates cannot change, so patching in place keeps the order. */
+const STABLE_SORT_KEYS = new Set(['start_time', 'id']);
 
-type API = Pick<typeof nbopsAPI, 'version' | 'experiments' | 'runs'>;
+type API = Pick<typeof nbopsAPI, 'version' | 'experiments'> &
+  Pick<typeof sidebarAPI, 'searchRuns' | 'changes'>;
+
+/** What the runs are filtered and sorted by, in the server's languages. */
+export interface IRunsQueryState {
+  experiment: string | null;
+  filter: string;
+  sort: string;
+}
 
 export namespace RunsModel {
   export interface IOptions {
@@ -38,12 +57,12 @@ export namespace RunsModel {
 
 export class RunsModel implements IRunsModel, IDisposable {
   constructor(options: RunsModel.IOptions = {}) {
-    this._api = options.api ?? nbopsAPI;
+    this._api = options.api ?? { ...nbopsAPI, ...sidebarAPI };
     this._interval = options.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
     this._pageSize = options.pageSize ?? PAGE_SIZE;
     this._poll = new Poll({
       auto: false,
-      factory: () => this._fetch(),
+      factory: () => this._tick(),
       frequency: {
         interval: this._interval,
         backoff: true,
@@ -67,6 +86,11 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._error;
   }
 
+  /** The server's message about the last filter or sort it refused. */
+  get queryError(): string | null {
+    return this._queryError;
+  }
+
   /** A non-fatal notice, e.g. a server/frontend version mismatch. */
   get warning(): string | null {
     return this._warning;
@@ -84,6 +108,10 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._nextCursor !== null;
   }
 
+  get loadingMore(): boolean {
+    return this._loadingMore;
+  }
+
   get serverVersion(): string | null {
     return this._serverVersion;
   }
@@ -96,21 +124,89 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._isDisposed;
   }
 
+  /** The query whose runs are shown (the last one the server accepted). */
+  get query(): Readonly<IRunsQueryState> {
+    return this._query;
+  }
+
   /** Experiment whose runs are listed; `null` lists every experiment. */
   get experiment(): string | null {
-    return this._experiment;
+    return this._query.experiment;
   }
 
   set experiment(name: string | null) {
-    if (name === this._experiment) {
-      return;
+    void this.setQuery({ experiment: name });
+  }
+
+  /** Number of runs the current query matches, when the server says so. */
+  get total(): number | null {
+    if (this._query.filter) {
+      return this.hasMore ? null : this._runs.length;
     }
-    this._experiment = name;
-    this._runs = [];
-    this._nextCursor = null;
-    this._state = 'loading';
+    const { experiment } = this._query;
+    if (experiment === null) {
+      return this._experiments.reduce((sum, e) => sum + e.run_count, 0);
+    }
+    return this._experiments.find(e => e.name === experiment)?.run_count ?? null;
+  }
+
+  /**
+   * Show the runs of another query. A filter or sort the server refuses
+   * leaves the shown runs alone and sets {@link queryError}.
+   *
+   * @returns whether the server accepted the query
+   */
+  async setQuery(change: Partial<IRunsQueryState>): Promise<boolean> {
+    // On top of a query still in flight: a sort clicked while a filter loads keeps the filter.
+    const next = { ...(this._pending ?? this._query), ...change };
+    next.filter = next.filter.trim();
+    if (
+      sameQuery(next, this._query) &&
+      this._pending === null &&
+      this._queryError === null
+    ) {
+      return true;
+    }
+    const generation = ++this._generation;
+    if (next.experiment !== this._query.experiment) {
+      // Another experiment is another list: do not show the old one meanwhile.
+      this._runs = [];
+      this._nextCursor = null;
+      this._state = 'loading';
+    }
+    this._pending = next;
     this._changed.emit();
-    void this._poll.refresh();
+    try {
+      const page = await this._api.searchRuns({ ...next, limit: this._pageSize });
+      if (generation !== this._generation || this._isDisposed) {
+        return true;
+      }
+      this._query = next;
+      this._queryError = null;
+      this._pending = null;
+      this._setWindow(page.runs, page.next_cursor);
+      return true;
+    } catch (error) {
+      if (generation !== this._generation || this._isDisposed) {
+        return false;
+      }
+      this._pending = null;
+      if (error instanceof NbopsAPIError && error.status === 400) {
+        this._queryError = error.message;
+        if (this._state === 'loading') {
+          this._state = 'ready';
+        }
+        this._changed.emit();
+        return false;
+      }
+      this._fail(error);
+      return false;
+    }
+  }
+
+  /** A query sent but not answered yet (the view shows it as loading). */
+  get pendingQuery(): Readonly<IRunsQueryState> | null {
+    return this._pending;
   }
 
   /** Whether the panel showing this model is visible; polls only then. */
@@ -124,6 +220,8 @@ export class RunsModel implements IRunsModel, IDisposable {
     }
     this._visible = visible;
     if (visible) {
+      // Changes may have piled up while hidden: read the window afresh.
+      this._stale = true;
       void this._poll.start();
       void this._poll.refresh();
     }
@@ -138,7 +236,9 @@ export class RunsModel implements IRunsModel, IDisposable {
     this._applyFrequency();
   }
 
+  /** Reload the experiments and the loaded window now. */
   async refresh(): Promise<void> {
+    this._stale = true;
     if (this._visible) {
       await this._poll.start();
     }
@@ -146,30 +246,42 @@ export class RunsModel implements IRunsModel, IDisposable {
     await this._poll.tick;
   }
 
-  /** Append the next page of runs. */
+  /** Append the next page of runs (the view asks as the user scrolls near the end). */
   async loadMore(): Promise<void> {
     if (this._nextCursor === null || this._loadingMore) {
       return;
     }
     this._loadingMore = true;
-    const experiment = this._experiment;
+    const generation = this._generation;
+    this._changed.emit();
     try {
-      const page = await this._api.runs({
-        experiment,
-        limit: this._pageSize,
+      // Pages grow with the list: a user scrolling deep gets there in a few requests.
+      const limit = Math.min(
+        MAX_PAGE,
+        Math.max(this._pageSize, Math.floor(this._runs.length / 2))
+      );
+      const page = await this._api.searchRuns({
+        ...this._query,
+        limit,
         cursor: this._nextCursor
       });
-      if (experiment !== this._experiment) {
+      if (generation !== this._generation || this._isDisposed) {
         return;
       }
       const known = new Set(this._runs.map(run => run.id));
-      this._runs = this._runs.concat(page.runs.filter(run => !known.has(run.id)));
-      this._nextCursor = page.next_cursor;
-      this._changed.emit();
+      const fresh = page.runs.filter(run => !known.has(run.id));
+      this._runs = this._runs.concat(fresh);
+      // A page with nothing new would be asked for again and again.
+      this._nextCursor = fresh.length > 0 ? page.next_cursor : null;
     } catch (error) {
-      this._fail(error);
+      if (generation === this._generation) {
+        this._fail(error);
+      }
     } finally {
       this._loadingMore = false;
+      if (!this._isDisposed) {
+        this._changed.emit();
+      }
     }
   }
 
@@ -182,38 +294,116 @@ export class RunsModel implements IRunsModel, IDisposable {
     Signal.clearData(this);
   }
 
-  private async _fetch(): Promise<void> {
-    const experiment = this._experiment;
+  /** One poll tick: a full read when stale, else the change feed. */
+  private async _tick(): Promise<void> {
     try {
       if (this._serverVersion === null) {
         const { version } = await this._api.version();
         this._serverVersion = version;
         this._warning = versionWarning(version);
       }
-      const limit = Math.min(
-        Math.max(this._pageSize, this._runs.length),
-        MAX_REFRESH_LIMIT
-      );
-      const [experiments, page] = await Promise.all([
-        this._api.experiments(),
-        this._api.runs({ experiment, limit })
-      ]);
-      if (experiment !== this._experiment || this._isDisposed) {
+      if (this._stale || this._seq === null || this._state === 'error') {
+        await this._reload();
         return;
       }
-      this._experiments = experiments.experiments;
-      this._runs = page.runs;
-      this._nextCursor = page.next_cursor;
-      this._state = 'ready';
-      this._error = null;
-      this._lastUpdated = new Date();
-      this._applyFrequency();
-      this._changed.emit();
+      const changes = await this._api.changes(this._seq);
+      if (changes.reset || changes.more) {
+        // The store was replaced, or so much changed that rereading is cheaper.
+        await this._reload();
+        return;
+      }
+      this._seq = changes.seq;
+      if (changes.runs.length > 0) {
+        await this._applyChanges(changes.runs);
+      }
     } catch (error) {
       this._fail(error);
       // Rejecting makes the poll back off until the server answers again.
       throw error;
     }
+  }
+
+  /** Patch runs in place when that keeps the list right; else reload the window. */
+  private async _applyChanges(changed: IChangedRun[]): Promise<void> {
+    const { experiment, filter, sort } = this._query;
+    const relevant = changed.filter(
+      run => experiment === null || run.experiment === experiment
+    );
+    const index = new Map(this._runs.map((run, i) => [run.id, i]));
+    const comesOrGoes = changed.some(run => !index.has(run.id) || run.deleted_at);
+    const stableOrder = !filter && STABLE_SORT_KEYS.has(sort.replace(/^-/, ''));
+    const patchable = relevant.every(
+      run => index.has(run.id) && !run.deleted_at && stableOrder
+    );
+    if (!patchable) {
+      await this._reload(comesOrGoes);
+      return;
+    }
+    const runs = this._runs.slice();
+    for (const run of relevant) {
+      runs[index.get(run.id)!] = run;
+    }
+    this._runs = runs;
+    if (comesOrGoes) {
+      // Runs of other experiments came or went: only the counts change.
+      this._experiments = (await this._api.experiments()).experiments;
+    }
+    this._lastUpdated = new Date();
+    this._applyFrequency();
+    this._changed.emit();
+  }
+
+  /**
+   * Read the change-feed position, the experiments and as many runs as are
+   * loaded now, so scrolling position and selection survive the refresh.
+   */
+  private async _reload(withExperiments = true): Promise<void> {
+    const generation = ++this._generation;
+    const query = this._query;
+    // The seq first: a change made while the pages load is seen next tick.
+    const { seq } = await this._api.changes(null);
+    const wanted = Math.max(this._pageSize, this._runs.length);
+    const [experiments, window] = await Promise.all([
+      withExperiments || this._experiments.length === 0
+        ? this._api.experiments().then(r => r.experiments)
+        : Promise.resolve(this._experiments),
+      this._readWindow(query, wanted)
+    ]);
+    if (generation !== this._generation || this._isDisposed) {
+      return;
+    }
+    this._seq = seq;
+    this._stale = false;
+    this._experiments = experiments;
+    this._setWindow(window.runs, window.cursor);
+  }
+
+  private async _readWindow(
+    query: IRunsQueryState,
+    wanted: number
+  ): Promise<{ runs: IRun[]; cursor: string | null }> {
+    let runs: IRun[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this._api.searchRuns({
+        ...query,
+        limit: Math.min(MAX_PAGE, wanted - runs.length),
+        cursor
+      });
+      runs = runs.concat(page.runs);
+      cursor = page.next_cursor;
+    } while (cursor !== null && runs.length < wanted);
+    return { runs, cursor };
+  }
+
+  private _setWindow(runs: IRun[], cursor: string | null): void {
+    this._runs = runs;
+    this._nextCursor = cursor;
+    this._state = 'ready';
+    this._error = null;
+    this._lastUpdated = new Date();
+    this._applyFrequency();
+    this._changed.emit();
   }
 
   private _fail(error: unknown): void {
@@ -230,6 +420,10 @@ export class RunsModel implements IRunsModel, IDisposable {
     const interval = running
       ? Math.min(this._interval, RUNNING_REFRESH_INTERVAL)
       : this._interval;
+    const { frequency } = this._poll;
+    if (frequency.interval === interval) {
+      return;
+    }
     this._poll.frequency = {
       interval,
       backoff: true,
@@ -240,20 +434,30 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _api: API;
   private _changed = new Signal<this, void>(this);
   private _error: string | null = null;
-  private _experiment: string | null = null;
   private _experiments: IExperiment[] = [];
+  /** Bumped by every query change and window reload; stale answers are dropped. */
+  private _generation = 0;
   private _interval: number;
   private _isDisposed = false;
   private _lastUpdated: Date | null = null;
   private _loadingMore = false;
   private _nextCursor: string | null = null;
   private _pageSize: number;
+  private _pending: IRunsQueryState | null = null;
   private _poll: Poll;
+  private _query: IRunsQueryState = { experiment: null, filter: '', sort: DEFAULT_SORT };
+  private _queryError: string | null = null;
   private _runs: IRun[] = [];
+  private _seq: number | null = null;
   private _serverVersion: string | null = null;
+  private _stale = true;
   private _state: LoadState = 'loading';
   private _visible = false;
   private _warning: string | null = null;
+}
+
+function sameQuery(a: IRunsQueryState, b: IRunsQueryState): boolean {
+  return a.experiment === b.experiment && a.filter === b.filter && a.sort === b.sort;
 }
 
 /** Warn when server and frontend come from different nbops releases. */

@@ -569,3 +569,29 @@ export interface IComparison {
   /** Requested ids the store does not know (any more). */
   missing_runs: string[];
 }
+
+// ---- Experiments sidebar: filtered and sorted pages, the change feed ----
+
+/** `GET runs` with the server's filter and sort languages. */
+export interface IRunsSearch extends IRunsQuery {
+  /** e.g. `metrics.auc > 0.8 and params.model = 'rf'` */
+  filter?: string | null;
+  /** e.g. `-metrics.auc`, `params.lr`, `-start_time` */
+  sort?: string | null;
+}
+
+/** A run as the change feed sends it: soft-deleted runs carry `deleted_at`. */
+export interface IChangedRun extends IRun {
+  deleted_at?: number | null;
+}
+
+/** `GET changes?since=`: runs stamped after `since`, oldest change first. */
+export interface IChangesResponse {
+  runs: IChangedRun[];
+  /** Pass back as `since` next time. */
+  seq: number;
+  /** More changes are waiting: ask again at once. */
+  more: boolean;
+  /** `since` is newer than the store (it was replaced): reload everything. */
+  reset: boolean;
+}

@@ -28,6 +28,16 @@ def write_tracked_notebook(root, name: str = "train.ipynb") -> str:
     return name
 
 
+def wait_until(page, predicate, timeout: float = 10.0) -> None:
+    """Poll a Python-side condition while letting the page (and its routes) run."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        page.wait_for_timeout(100)
+
+
 def column_index(panel, header: str) -> int:
     headers = panel.get_by_role("columnheader").all_inner_texts()
     return [text.strip() for text in headers].index(header)
@@ -112,7 +122,7 @@ def test_a_logging_run_updates_live_while_the_sidebar_is_open(lab, lab_server):
     lab.menu("Run", "Run All Cells")
     expect(notebook.locator(".jp-InputPrompt").first).to_have_text(re.compile(r"\[[*\d]+\]"))
     row = panel.get_by_role("row").filter(has_text="warmup")
-    status = row.get_by_role("cell").nth(0)
+    status = row.get_by_role("cell").nth(column_index(panel, "Status"))
     expect(status).to_have_text("running", timeout=15_000)
     panel.get_by_role("combobox", name="Experiment").select_option("live")
     expect(panel.get_by_role("row").filter(has=lab.page.get_by_role("cell"))).to_have_count(1)
@@ -191,10 +201,16 @@ def _serve_fake_api(page, runs: list[dict], requests: list[str]) -> None:
             body = {"version": "0.1.0"}
         elif endpoint == "experiments":
             body = {"experiments": list(experiments.values())}
+        elif endpoint == "changes":
+            body = {"runs": [], "seq": 1, "more": False, "reset": False}
         elif endpoint == "runs":
-            wanted = parse_qs(url.query).get("experiment", [None])[0]
+            query = parse_qs(url.query)
+            wanted = query.get("experiment", [None])[0]
             selected = [run for run in runs if wanted in (None, run["experiment"])]
-            body = {"runs": selected, "next_cursor": "page-2" if wanted is None else None}
+            if "cursor" in query:  # the second (last) page
+                body = {"runs": [], "next_cursor": None}
+            else:
+                body = {"runs": selected, "next_cursor": "page-2" if wanted is None else None}
         else:
             route.fulfill(status=404, json={"message": f"no route {endpoint}", "reason": "not_found"})
             return
@@ -224,8 +240,9 @@ def test_runs_table_shows_every_status_and_filters_by_experiment(lab):
     expect(rows.nth(2)).to_contain_text("c5e0f7a8")  # unnamed: start of its id
     expect(rows.nth(3).get_by_role("cell").nth(column_index(panel, "auc"))).to_have_text("NaN")
     expect(rows.nth(1).get_by_role("cell").nth(column_index(panel, "Duration"))).to_have_text("1m 24s")
-    expect(panel.get_by_role("button", name="Load more runs")).to_be_visible()
-    rows.nth(1).click()
+    # The list is short: the next page is fetched at once, no button to press.
+    wait_until(lab.page, lambda: any("cursor=page-2" in request for request in requests))
+    rows.nth(1).get_by_role("checkbox").check()
     expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
     lab.screenshot("sidebar-statuses-light", panel)
     lab.set_theme("JupyterLab Dark")
@@ -270,3 +287,245 @@ def test_tracked_cell_draws_a_live_chart_under_itself(lab, lab_server):
     expect(chart.locator(".legendtext")).to_have_count(2)
     lab.screenshot("live-chart-dark")
     lab.set_theme("JupyterLab Light")
+
+
+# ---- the full sidebar: sort, filter, selection, commands, 10,000 runs ----
+
+ZOO = [  # name, model, lr, auc
+    ("rf-a", "rf", 0.1, 0.91),
+    ("rf-b", "rf", 0.3, 0.84),
+    ("gbm-a", "gbm", 0.1, 0.95),
+    ("gbm-b", "gbm", 0.3, 0.78),
+    ("lr-a", "lr", 0.01, 0.88),
+]
+
+SEED_ZOO = """
+import json, sys
+import nbops
+ids = {}
+for name, model, lr, auc in json.loads(sys.argv[1]):
+    with nbops.start_run("zoo", name=name, params={"model": model, "lr": lr}) as run:
+        nbops.log_metric("auc", auc)
+        ids[name] = run.id
+print(json.dumps(ids))
+"""
+
+RECORD_COMMANDS = """() => {
+    // Compare and run detail are other plugins: stand in for them when absent,
+    // and record what the sidebar asks either way.
+    const app = window.jupyterapp;
+    window.nbopsExecuted = [];
+    for (const id of ['nbops:open-compare', 'nbops:open-run']) {
+        if (!app.commands.hasCommand(id)) {
+            app.commands.addCommand(id, { label: id, execute: () => undefined });
+        }
+    }
+    app.commands.commandExecuted.connect((_, { id, args }) => {
+        if (id === 'nbops:open-compare' || id === 'nbops:open-run') {
+            window.nbopsExecuted.push({ id, args });
+        }
+    });
+}"""
+
+
+def seed(lab_server, code: str, *args: str) -> str:
+    """Run nbops Python code against the Lab server's store; return its stdout."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NBOPS_HOME": str(lab_server.root_dir / ".nbops")}
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def zoo(lab_server) -> dict[str, str]:
+    """Five finished runs of experiment ``zoo``; their ids by name."""
+    import json
+
+    return json.loads(seed(lab_server, SEED_ZOO, json.dumps(ZOO)).strip().splitlines()[-1])
+
+
+def open_experiment(lab, name: str):
+    lab.open()
+    panel = lab.open_left_panel(PANEL_ID)
+    panel.get_by_role("combobox", name="Experiment").select_option(name)
+    return panel
+
+
+def run_rows(panel):
+    return panel.locator("tr[data-run-id]")
+
+
+def names(panel) -> list[str]:
+    return [text.strip() for text in run_rows(panel).locator(".jp-nbops-RunName").all_inner_texts()]
+
+
+def expect_names(panel, expected: list[str]) -> None:
+    expect(run_rows(panel).locator(".jp-nbops-RunName")).to_have_text(expected)
+
+
+def test_two_tracked_cells_appear_live(lab, lab_server):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbops\nimport time"),
+        nbformat.v4.new_code_cell("%%track pair --name cell-one --metrics acc\ntime.sleep(1)\nacc = 0.7"),
+        nbformat.v4.new_code_cell("%%track pair --name cell-two --metrics acc\ntime.sleep(1)\nacc = 0.8"),
+    ]
+    nbformat.write(notebook, lab_server.root_dir / "pair.ipynb")
+    lab.open("lab/tree/pair.ipynb")
+    lab.wait_for_kernel()
+    panel = lab.open_left_panel(PANEL_ID)
+    expect(panel.get_by_role("table", name="Runs").or_(panel.get_by_text("No runs yet"))).to_be_visible()
+    lab.focus_notebook()
+    lab.menu("Run", "Run All Cells")
+
+    # No refresh pressed: the change feed brings both runs, the first while the second runs.
+    one = panel.get_by_role("row").filter(has_text="cell-one")
+    two = panel.get_by_role("row").filter(has_text="cell-two")
+    expect(one).to_have_count(1, timeout=60_000)
+    expect(two).to_have_count(1, timeout=60_000)
+    status = column_index(panel, "Status")
+    expect(two.get_by_role("cell").nth(status)).to_have_text("finished", timeout=30_000)
+    expect(one.get_by_role("cell").nth(column_index(panel, "acc"))).to_have_text("0.7")
+    expect(two.get_by_role("cell").nth(column_index(panel, "acc"))).to_have_text("0.8")
+    # Newest first.
+    expect(panel.locator("tr[data-run-id]").first).to_contain_text("cell-two")
+
+
+def test_sorting_by_a_metric_column_reorders_rows(lab, zoo):
+    panel = open_experiment(lab, "zoo")
+    expect_names(panel, ["lr-a", "gbm-b", "gbm-a", "rf-b", "rf-a"])  # newest first
+    auc = panel.get_by_role("columnheader", name="auc")
+    auc.get_by_role("button").click()
+    expect(auc).to_have_attribute("aria-sort", "descending")
+    expect_names(panel, ["gbm-a", "rf-a", "lr-a", "rf-b", "gbm-b"])
+    auc.get_by_role("button").click()
+    expect(auc).to_have_attribute("aria-sort", "ascending")
+    expect_names(panel, ["gbm-b", "rf-b", "lr-a", "rf-a", "gbm-a"])
+
+    # Widened, the params that differ between runs get columns too; sorting by one is numeric.
+    lab.resize_left_sidebar(520)
+    lr = panel.get_by_role("columnheader", name="lr")
+    expect(lr).to_be_visible()
+    expect(panel.get_by_role("columnheader", name="model")).to_be_visible()
+    lr.get_by_role("button").click()
+    expect(lr).to_have_attribute("aria-sort", "ascending")
+    expect(auc).to_have_attribute("aria-sort", "none")
+    expect(run_rows(panel).first).to_contain_text("lr-a")
+    expect(run_rows(panel).first.get_by_role("cell").nth(column_index(panel, "lr"))).to_have_text("0.01")
+    lab.screenshot("sidebar-sorted-wide-light", panel)
+    lab.resize_left_sidebar(300)
+
+
+def test_filter_narrows_rows_and_a_bad_filter_shows_the_server_message(lab, zoo):
+    panel = open_experiment(lab, "zoo")
+    expect(run_rows(panel)).to_have_count(5)
+    box = panel.get_by_role("searchbox", name="Filter runs")
+    box.fill("metrics.auc > 0.85 and params.model = 'rf'")
+    box.press("Enter")
+    expect_names(panel, ["rf-a"])
+    expect(panel.get_by_role("alert")).to_have_count(0)
+
+    box.fill("score > 0.85")
+    box.press("Enter")
+    alert = panel.get_by_role("alert")
+    expect(alert).to_contain_text("unknown field 'score'")
+    expect(alert).to_contain_text("metrics.KEY")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect_names(panel, ["rf-a"])  # the last good rows stay
+    lab.screenshot("sidebar-filter-error-light", panel)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("sidebar-filter-error-dark", panel)
+    lab.set_theme("JupyterLab Light")
+
+    # Typing applies after a pause too, without Enter.
+    box.fill("params.lr >= 0.3")
+    expect_names(panel, ["gbm-b", "rf-b"])
+    expect(panel.get_by_role("alert")).to_have_count(0)
+    box.fill("metrics.auc > 2")
+    box.press("Enter")
+    expect(panel.get_by_text("No runs match")).to_be_visible()
+    box.press("Escape")
+    expect(run_rows(panel)).to_have_count(5)
+
+
+def test_checked_runs_open_in_compare(lab, zoo):
+    panel = open_experiment(lab, "zoo")
+    lab.page.evaluate(RECORD_COMMANDS)
+    compare = panel.get_by_role("button", name="Compare", exact=True)
+    expect(compare).to_be_disabled()
+    panel.get_by_role("checkbox", name="Select run rf-a").check()
+    expect(compare).to_be_disabled()  # one run is no comparison
+    panel.get_by_role("checkbox", name="Select run gbm-b").check()
+    expect(panel.get_by_text("2 selected")).to_be_visible()
+    expect(compare).to_be_enabled()
+    lab.screenshot("sidebar-selection-light", panel)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("sidebar-selection-dark", panel)
+    lab.set_theme("JupyterLab Light")
+    compare.click()
+    executed = lab.page.evaluate("() => window.nbopsExecuted")
+    # In table order (newest first), as they will be compared.
+    assert executed == [{"id": "nbops:open-compare", "args": {"runs": [zoo["gbm-b"], zoo["rf-a"]]}}]
+
+    # The selection survives a refresh and a re-sort.
+    lab.page.evaluate("() => window.jupyterapp.commands.execute('nbops:refresh-runs')")
+    panel.get_by_role("columnheader", name="auc").get_by_role("button").click()
+    expect_names(panel, ["gbm-a", "rf-a", "lr-a", "rf-b", "gbm-b"])
+    expect(panel.get_by_role("checkbox", name="Select run rf-a")).to_be_checked()
+    expect(panel.get_by_role("checkbox", name="Select run gbm-b")).to_be_checked()
+
+    # Shift-click checks the range from the last checked box; the header box checks all.
+    panel.get_by_role("button", name="Clear").click()
+    expect(panel.get_by_text("Check runs to compare")).to_be_visible()
+    panel.get_by_role("checkbox", name="Select run rf-a").click()
+    panel.get_by_role("checkbox", name="Select run rf-b").click(modifiers=["Shift"])
+    expect(panel.get_by_text("3 selected")).to_be_visible()
+    expect(panel.get_by_role("checkbox", name="Select run lr-a")).to_be_checked()
+    expect(panel.get_by_role("checkbox", name="Select run gbm-a")).not_to_be_checked()
+    panel.get_by_role("checkbox", name="Select all loaded runs").check()
+    expect(panel.get_by_text("5 selected")).to_be_visible()
+
+
+def test_clicking_a_row_opens_the_run(lab, zoo):
+    panel = open_experiment(lab, "zoo")
+    lab.page.evaluate(RECORD_COMMANDS)
+    row = panel.locator(f'tr[data-run-id="{zoo["gbm-a"]}"]')
+    row.get_by_role("checkbox").check()  # checking is not opening
+    row.get_by_text("gbm-a").click()
+    executed = lab.page.evaluate("() => window.nbopsExecuted")
+    assert executed == [{"id": "nbops:open-run", "args": {"run": zoo["gbm-a"]}}]
+    row.focus()
+    row.press("Enter")
+    assert lab.page.evaluate("() => window.nbopsExecuted.length") == 2
+
+
+def test_ten_thousand_runs_scroll_to_the_last_one(lab, lab_server):
+    """Only the visible rows are in the page; pages load as the table scrolls."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_api
+
+    bench_api.CURVE_RUNS = 0  # no metric histories: the table shows latest values only
+    ids = bench_api.build_store(lab_server.root_dir, 10_000)
+    panel = open_experiment(lab, "bench")
+    expect(run_rows(panel).first).to_contain_text("run-0")
+    assert run_rows(panel).count() < 100
+    scroller = panel.locator(".jp-nbops-RunsTable-scroller")
+    last = panel.locator(f'tr[data-run-id="{ids[-1]}"]')
+    for _ in range(300):
+        scroller.evaluate("node => { node.scrollTop = node.scrollHeight; }")
+        if last.count():
+            break
+        lab.page.wait_for_timeout(50)
+    expect(last).to_be_visible()
+    expect(last).to_contain_text("run-9999")
+    assert run_rows(panel).count() < 100  # still virtualized at the end
+    expect(panel.locator(".jp-nbops-Footer")).to_contain_text("10,000 runs")
+    lab.screenshot("sidebar-10k-end-light", panel)

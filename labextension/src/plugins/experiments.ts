@@ -11,6 +11,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
+import { CommandIDs, COMMAND_CATEGORY } from '../commands';
 import { experimentsIcon } from '../icons';
 import { DEFAULT_REFRESH_INTERVAL, RunsModel } from '../model';
 import { IRunsModel } from '../tokens';
@@ -23,13 +24,6 @@ import {
 export * from '../tokens';
 
 const PLUGIN_ID = 'nbops:plugin';
-
-export namespace CommandIDs {
-  export const openExperiments = 'nbops:open-experiments';
-  export const refreshRuns = 'nbops:refresh-runs';
-}
-
-const COMMAND_CATEGORY = 'nbops';
 
 /** Between the table of contents (400) and the extension manager (1000). */
 const SIDEBAR_RANK = 450;
@@ -54,6 +48,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
     const model = new RunsModel({ refreshInterval: DEFAULT_REFRESH_INTERVAL });
     const panel = new ExperimentsPanel({
       model,
+      commands: app.commands,
       translator: translator ?? undefined,
       openNotebook: path =>
         void app.commands.execute('docmanager:open', { path })
@@ -104,7 +99,9 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
             model.refreshInterval = seconds * 1000;
             panel.viewSettings = {
               metricColumns: settings.get('metricColumns').composite as string[],
-              maxMetricColumns: settings.get('maxMetricColumns').composite as number
+              maxMetricColumns: settings.get('maxMetricColumns').composite as number,
+              paramColumns: settings.get('paramColumns').composite as string[],
+              maxParamColumns: settings.get('maxParamColumns').composite as number
             } satisfies IViewSettings;
           };
           apply();

@@ -10,30 +10,42 @@ import {
   ToolbarButton,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
+import { CommandIDs } from '../commands';
 import { experimentsIcon } from '../icons';
 import { RunsModel } from '../model';
 import { IRun } from '../tokens';
-import { pickMetricColumns, RunsTable } from './RunsTable';
+import { RunsTable } from './RunsTable';
+import { nextSort, pickMetricColumns, pickParamColumns } from './sidebar/columns';
+import { FilterBox } from './sidebar/FilterBox';
+import { SelectionBar } from './sidebar/SelectionBar';
+import { RunSelection } from './sidebar/selection';
 import { StatusIcon } from './StatusBadge';
 
 /** Options shown to the user; kept in sync with the settings schema. */
 export interface IViewSettings {
   metricColumns: string[];
   maxMetricColumns: number;
+  paramColumns: string[];
+  maxParamColumns: number;
 }
 
 export const DEFAULT_VIEW_SETTINGS: IViewSettings = {
   metricColumns: [],
-  maxMetricColumns: 2
+  maxMetricColumns: 2,
+  paramColumns: [],
+  maxParamColumns: 2
 };
 
 export namespace ExperimentsPanel {
   export interface IOptions {
     model: RunsModel;
+    /** Runs the shared nbops commands (open a run, compare runs). */
+    commands: CommandRegistry;
     /** Opens a run's notebook (a path relative to the server root). */
     openNotebook: (path: string) => void;
     translator?: ITranslator;
@@ -72,6 +84,7 @@ export class ExperimentsPanel extends SidePanel {
 
     this._view = new RunsView({
       model: this._model,
+      commands: options.commands,
       openNotebook: options.openNotebook
     });
     this.addWidget(this._view);
@@ -122,9 +135,11 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
 
   const total = model.experiments.reduce((sum, e) => sum + e.run_count, 0);
   const names = model.experiments.map(e => e.name);
+  // The experiment asked for, even before its runs arrive.
+  const current = (model.pendingQuery ?? model.query).experiment;
   // Keep a selected experiment listed even before the server reports it.
-  if (model.experiment !== null && !names.includes(model.experiment)) {
-    names.unshift(model.experiment);
+  if (current !== null && !names.includes(current)) {
+    names.unshift(current);
   }
   const counts = new Map(model.experiments.map(e => [e.name, e.run_count]));
 
@@ -133,15 +148,15 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
       className="jp-nbops-ExperimentSelector"
       aria-label="Experiment"
       title="Show the runs of one experiment"
-      value={model.experiment ?? ''}
+      value={current ?? ''}
       onChange={event => {
         model.experiment = event.currentTarget.value || null;
       }}
     >
-      <option value="">All experiments ({total})</option>
+      <option value="">All experiments ({total.toLocaleString()})</option>
       {names.map(name => (
         <option key={name} value={name}>
-          {name} ({counts.get(name) ?? 0})
+          {name} ({(counts.get(name) ?? 0).toLocaleString()})
         </option>
       ))}
     </HTMLSelect>
@@ -151,6 +166,7 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
 namespace RunsView {
   export interface IOptions {
     model: RunsModel;
+    commands: CommandRegistry;
     openNotebook: (path: string) => void;
   }
 }
@@ -161,8 +177,11 @@ class RunsView extends ReactWidget {
     super();
     this.addClass('jp-nbops-RunsView');
     this._model = options.model;
+    this._commands = options.commands;
     this._openNotebook = options.openNotebook;
     this._model.changed.connect(this._onModelChanged, this);
+    // Compare and run detail come from other plugins, maybe activated later.
+    this._commands.commandChanged.connect(this._onCommandChanged, this);
   }
 
   set viewSettings(settings: IViewSettings) {
@@ -196,6 +215,46 @@ class RunsView extends ReactWidget {
 
   protected render(): JSX.Element {
     const model = this._model;
+    const query = model.pendingQuery ?? model.query;
+    return (
+      <>
+        {model.warning && (
+          <div className="jp-nbops-Notice jp-nbops-mod-warning" role="status">
+            {model.warning}
+          </div>
+        )}
+        <FilterBox
+          applied={model.query.filter}
+          error={model.queryError}
+          onApply={this._onFilter}
+        />
+        <SelectionBar
+          count={this._selection.size}
+          canCompare={this._commands.hasCommand(CommandIDs.openCompare)}
+          onCompare={this._onCompare}
+          onClear={this._onClear}
+        />
+        {model.state === 'error' && model.runs.length > 0 && (
+          <div className="jp-nbops-Notice jp-nbops-mod-error" role="alert">
+            <InlineCode text={model.error ?? ''} />
+          </div>
+        )}
+        <div
+          className={
+            'jp-nbops-RunsView-body' +
+            (model.pendingQuery ? ' jp-mod-loading' : '')
+          }
+          aria-busy={model.pendingQuery !== null}
+        >
+          {this._renderBody(query.sort)}
+        </div>
+        <Footer model={model} />
+      </>
+    );
+  }
+
+  private _renderBody(sort: string): JSX.Element {
+    const model = this._model;
     if (model.state === 'error' && model.runs.length === 0) {
       return (
         <ErrorState message={model.error ?? ''} onRetry={() => void model.refresh()} />
@@ -210,38 +269,40 @@ class RunsView extends ReactWidget {
       );
     }
     if (model.runs.length === 0) {
-      return <EmptyState experiment={model.experiment} />;
+      return model.query.filter ? (
+        <NoMatch filter={model.query.filter} />
+      ) : (
+        <EmptyState experiment={model.experiment} />
+      );
     }
-    const metricColumns = pickMetricColumns(
-      model.runs,
-      this._settings.metricColumns,
-      this._settings.maxMetricColumns
-    );
+    const { query } = model;
     return (
-      <>
-        {model.warning && (
-          <div className="jp-nbops-Notice jp-nbops-mod-warning" role="status">
-            {model.warning}
-          </div>
+      <RunsTable
+        runs={model.runs}
+        metricKeys={pickMetricColumns(
+          model.runs,
+          this._settings.metricColumns,
+          this._settings.maxMetricColumns
         )}
-        {model.state === 'error' && (
-          <div className="jp-nbops-Notice jp-nbops-mod-error" role="alert">
-            <InlineCode text={model.error ?? ''} />
-          </div>
+        paramKeys={pickParamColumns(
+          model.runs,
+          this._settings.paramColumns,
+          this._settings.maxParamColumns
         )}
-        <RunsTable
-          runs={model.runs}
-          metricColumns={metricColumns}
-          showExperiment={model.experiment === null}
-          now={this._now}
-          selectedId={this._selectedId}
-          hasMore={model.hasMore}
-          onSelect={this._onSelect}
-          onOpen={this._onOpen}
-          onLoadMore={() => void model.loadMore()}
-        />
-        <Footer model={model} />
-      </>
+        sort={sort}
+        listKey={`${query.experiment}\n${query.filter}\n${query.sort}`}
+        showExperiment={model.experiment === null}
+        now={this._now}
+        selection={this._selection}
+        hasMore={model.hasMore}
+        loadingMore={model.loadingMore}
+        onSort={this._onSort}
+        onToggle={this._onToggle}
+        onToggleAll={this._onToggleAll}
+        onOpen={this._commands.hasCommand(CommandIDs.openRun) ? this._onOpen : null}
+        onOpenNotebook={this._onOpenNotebook}
+        onLoadMore={() => void model.loadMore()}
+      />
     );
   }
 
@@ -250,24 +311,72 @@ class RunsView extends ReactWidget {
     this.update();
   }
 
-  private _onSelect = (run: IRun): void => {
-    this._selectedId = run.id;
+  private _onCommandChanged(_: CommandRegistry, change: CommandRegistry.ICommandChangedArgs): void {
+    if (change.id === CommandIDs.openCompare || change.id === CommandIDs.openRun) {
+      this.update();
+    }
+  }
+
+  private _onFilter = (filter: string): void => {
+    void this._model.setQuery({ filter });
+  };
+
+  private _onSort = (column: { sortField: string; kind: string }): void => {
+    const current = (this._model.pendingQuery ?? this._model.query).sort;
+    void this._model.setQuery({ sort: nextSort(current, column.sortField, column.kind) });
+  };
+
+  private _onToggle = (index: number, range: boolean): void => {
+    this._selection.toggle(this._model.runs, index, range);
     this.update();
   };
 
+  private _onToggleAll = (select: boolean): void => {
+    this._selection.setAll(this._model.runs, select);
+    this.update();
+  };
+
+  private _onClear = (): void => {
+    this._selection.clear();
+    this.update();
+  };
+
+  private _onCompare = (): void => {
+    const runs = this._selection.ordered(this._model.runs);
+    void this._commands.execute(CommandIDs.openCompare, { runs });
+  };
+
   private _onOpen = (run: IRun): void => {
-    this._onSelect(run);
+    void this._commands.execute(CommandIDs.openRun, { run: run.id });
+  };
+
+  private _onOpenNotebook = (run: IRun): void => {
     if (run.notebook_path) {
       this._openNotebook(run.notebook_path);
     }
   };
 
   private _clock: number | null = null;
+  private _commands: CommandRegistry;
   private _model: RunsModel;
   private _now = Date.now();
   private _openNotebook: (path: string) => void;
-  private _selectedId: string | null = null;
+  private _selection = new RunSelection();
   private _settings: IViewSettings = DEFAULT_VIEW_SETTINGS;
+}
+
+function NoMatch(props: { filter: string }): JSX.Element {
+  return (
+    <div className="jp-nbops-State jp-nbops-mod-empty">
+      <p className="jp-nbops-State-title">No runs match</p>
+      <p className="jp-nbops-State-hint">
+        <code>{props.filter}</code>
+      </p>
+      <p className="jp-nbops-State-hint jp-nbops-mod-secondary">
+        Edit the filter, or press Escape in it to clear it.
+      </p>
+    </div>
+  );
 }
 
 function EmptyState(props: { experiment: string | null }): JSX.Element {
@@ -320,13 +429,15 @@ function ErrorState(props: { message: string; onRetry: () => void }): JSX.Elemen
 function Footer(props: { model: RunsModel }): JSX.Element {
   const { model } = props;
   const shown = model.runs.length;
-  const selected = model.experiments.find(e => e.name === model.experiment);
-  const total = selected
-    ? selected.run_count
-    : model.experiments.reduce((sum, e) => sum + e.run_count, 0);
+  const total = model.total;
   const running = model.runs.filter(run => run.status === 'running').length;
+  const noun = (n: number) => `${n.toLocaleString()} run${n === 1 ? '' : 's'}`;
   const parts = [
-    total > shown ? `${shown} of ${total} runs` : `${shown} run${shown === 1 ? '' : 's'}`
+    total !== null && total > shown
+      ? `${shown.toLocaleString()} of ${noun(total)}`
+      : model.hasMore
+        ? `${noun(shown)} loaded`
+        : noun(shown)
   ];
   if (running > 0) {
     parts.push(`${running} running`);

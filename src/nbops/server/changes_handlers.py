@@ -17,7 +17,13 @@ class ChangesHandler(NbopsHandler):
             since = self.integer_argument("since", 0)
             if since < 0:
                 raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")
-        await self.respond(lambda: Changes(self.store.db).since(since))
+
+        def work():
+            # Panels that follow only the feed must see runs whose process died end as crashed.
+            self.store.runs.mark_crashed()
+            return Changes(self.store.db).since(since)
+
+        await self.respond(work)
 
 
 ROUTES = [
