@@ -367,13 +367,25 @@ def expect_names(panel, expected: list[str]) -> None:
     expect(run_rows(panel).locator(".jp-nbops-RunName")).to_have_text(expected)
 
 
-def test_two_tracked_cells_appear_live(lab, lab_server):
+def _tracked_cell(name: str, acc: float) -> str:
+    # params are read when the run starts: the cell before sets lr
+    return (
+        f"%%track pair --name {name} --params lr --metrics acc\n"
+        "for step in range(6):\n"
+        "    nbops.log_metric('loss', lr / (step + 1), step=step)\n"
+        "    time.sleep(0.15)\n"
+        f"acc = {acc}"
+    )
+
+
+def test_two_tracked_cells_appear_live_and_open_in_compare(lab, lab_server):
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     notebook.cells = [
-        nbformat.v4.new_code_cell("%load_ext nbops\nimport time"),
-        nbformat.v4.new_code_cell("%%track pair --name cell-one --metrics acc\ntime.sleep(1)\nacc = 0.7"),
-        nbformat.v4.new_code_cell("%%track pair --name cell-two --metrics acc\ntime.sleep(1)\nacc = 0.8"),
+        nbformat.v4.new_code_cell("%load_ext nbops\nimport time\nimport nbops\nlr = 0.1"),
+        nbformat.v4.new_code_cell(_tracked_cell("cell-one", 0.7)),
+        nbformat.v4.new_code_cell("lr = 0.3"),
+        nbformat.v4.new_code_cell(_tracked_cell("cell-two", 0.8)),
     ]
     nbformat.write(notebook, lab_server.root_dir / "pair.ipynb")
     lab.open("lab/tree/pair.ipynb")
@@ -394,6 +406,23 @@ def test_two_tracked_cells_appear_live(lab, lab_server):
     expect(two.get_by_role("cell").nth(column_index(panel, "acc"))).to_have_text("0.8")
     # Newest first.
     expect(panel.locator("tr[data-run-id]").first).to_contain_text("cell-two")
+
+    # Select both and compare: the param that differs is marked, the loss curves are drawn.
+    panel.get_by_role("checkbox", name="Select run cell-one").check()
+    panel.get_by_role("checkbox", name="Select run cell-two").check()
+    panel.get_by_role("button", name="Compare", exact=True).click()
+    compare = lab.page.locator(".jp-nbops-ComparePanel:visible")
+    table = compare.get_by_role("table", name="Parameters and metrics")
+    expect(table.get_by_role("columnheader")).to_contain_text(["Run", "cell-two", "cell-one"])
+    expect(table.locator('tr[data-param="lr"]')).to_have_class(re.compile(r"\bjp-mod-differs\b"))
+    expect(table.locator('tr[data-param="lr"] td')).to_have_text(["0.3", "0.1"])
+    chart = compare.locator('[data-id="compare-curves"].js-plotly-plot')
+    expect(chart).to_be_attached(timeout=30_000)
+    lab.page.wait_for_function(
+        "el => (el.data || []).filter(t => t.meta && t.meta.role === 'line' && t.x.length === 6).length === 2",
+        arg=chart.element_handle(),
+    )
+    lab.screenshot("sidebar-to-compare-light")
 
 
 def test_sorting_by_a_metric_column_reorders_rows(lab, zoo):
