@@ -155,6 +155,9 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     expect(toast).to_contain_text(re.compile(r"2 features drifted in churn: num_02 W=\d\.\d\d, num_01 W="))
     expect(status).to_have_text("Drift: 1 alert")
     expect(page.get_by_role("tab", name=re.compile(r"Drift Monitor \(1\)"))).to_be_visible()
+    experiments_tab = lab.left_tab("nbops-experiments")
+    expect(experiments_tab).to_have_attribute("data-nbops-drift-alerts", "1")  # the sidebar badge
+    expect(experiments_tab).to_have_attribute("title", re.compile("1 unseen drift alert"))
     page.wait_for_timeout(800)  # the toast slides in
     lab.screenshot("drift-notification-light")
 
@@ -162,6 +165,7 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     page.wait_for_function(f"() => window.jupyterapp.shell.currentWidget?.id === '{PANEL_ID}'")
     expect(heatmap).to_have_attribute("aria-label", "Drift heatmap: 6 features × 7 windows")
     expect(status).to_be_hidden()  # marked seen
+    expect(experiments_tab).not_to_have_attribute("data-nbops-drift-alerts", re.compile(".*"))
     expect(page.get_by_role("tab", name=re.compile(r"^Drift Monitor$"))).to_be_visible()
 
     lab.set_theme("JupyterLab Dark")

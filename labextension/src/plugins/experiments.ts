@@ -14,12 +14,13 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { CommandIDs, COMMAND_CATEGORY } from '../commands';
 import { experimentsIcon } from '../icons';
 import { DEFAULT_REFRESH_INTERVAL, RunsModel } from '../model';
-import { IRunsModel } from '../tokens';
+import { IDriftAlerts, IRunsModel } from '../tokens';
 import {
   DEFAULT_VIEW_SETTINGS,
   ExperimentsPanel,
   IViewSettings
 } from '../widgets/ExperimentsPanel';
+import { showDriftAlertBadge } from '../widgets/sidebar/driftBadge';
 
 export * from '../tokens';
 
@@ -37,13 +38,14 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
     'The Experiments sidebar: runs tracked by nbops, refreshed while it is visible.',
   autoStart: true,
   provides: IRunsModel,
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator, IDriftAlerts],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    driftAlerts: IDriftAlerts | null
   ): IRunsModel => {
     const model = new RunsModel({ refreshInterval: DEFAULT_REFRESH_INTERVAL });
     const panel = new ExperimentsPanel({
@@ -55,6 +57,9 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
     });
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);
+    if (driftAlerts) {
+      showDriftAlertBadge(panel, driftAlerts);
+    }
 
     app.commands.addCommand(CommandIDs.openExperiments, {
       label: 'Open Experiments',
