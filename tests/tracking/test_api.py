@@ -162,3 +162,25 @@ def test_provenance_captures_git_state_python_and_packages(project):
     assert "+print(2)" in provenance["git_diff"]
     assert any(p["name"].lower() == "pytest" for p in provenance["packages"])
     assert provenance["python"].startswith("3.")
+
+
+def test_the_flusher_thread_ends_once_no_run_is_open(project):
+    import threading
+    import time
+
+    import nbops
+
+    def flushers():
+        return [t for t in threading.enumerate() if t.name == "nbops-flusher" and t.is_alive()]
+
+    with nbops.start_run("idle"):
+        nbops.log_metric("loss", 1.0)
+        assert flushers()
+    deadline = time.monotonic() + 10
+    while flushers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not flushers()
+    with nbops.start_run("idle") as run:  # a new run gets a new flusher and its heartbeat
+        nbops.log_metric("loss", 2.0)
+        assert flushers()
+    assert nbops.get_run(run.id)["metrics"] == {"loss": 2.0}

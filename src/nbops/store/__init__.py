@@ -60,11 +60,24 @@ _opened: dict[Path, Store] = {}
 _opened_lock = threading.Lock()
 
 
+_found: dict[tuple[str | None, str], Path] = {}  # (NBOPS_HOME, cwd) -> the store folder found
+
+
 def open_store(root: str | os.PathLike | None = None) -> Store:
     """The store for ``root`` (a ``.nbops`` folder) or, by default, for the working directory."""
-    path = Path(root).resolve() if root is not None else find_store_dir()
+    path = Path(root).resolve() if root is not None else _default_store_dir()
     with _opened_lock:
         store = _opened.get(path)
         if store is None:
             store = _opened[path] = Store(path)
         return store
+
+
+def _default_store_dir() -> Path:
+    # Resolving paths and walking up costs more than a run's insert; the answer changes
+    # only with NBOPS_HOME or the working directory, and a store, once opened, stays put.
+    key = (os.environ.get(HOME_VARIABLE), os.getcwd())
+    path = _found.get(key)
+    if path is None:
+        path = _found[key] = find_store_dir()
+    return path

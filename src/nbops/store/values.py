@@ -13,6 +13,8 @@ MAX_KEY_LENGTH = 250
 
 def check_key(kind: str, key: Any) -> str:
     """A param, metric or tag key: a non-empty string without control characters."""
+    if type(key) is str and key.isprintable() and len(key) <= MAX_KEY_LENGTH and not key.isspace() and key:
+        return key  # the common case, checked by C string methods
     if not isinstance(key, str) or not key.strip():
         raise InvalidValueError(f"{kind} key {key!r} is not valid: use a non-empty string")
     if len(key) > MAX_KEY_LENGTH or any(ord(ch) < 32 for ch in key):

@@ -37,6 +37,7 @@ class MetricBuffer:
         self._wake = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._thread_lock = threading.Lock()  # starting and retiring the flusher
         _live_buffers.add(self)
 
     def add(self, point: tuple) -> None:
@@ -84,10 +85,20 @@ class MetricBuffer:
         self.store.db.checkpoint()
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._stopped = False
-            self._thread = threading.Thread(target=self._loop, name="nbops-flusher", daemon=True)
-            self._thread.start()
+        with self._thread_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stopped = False
+                self._thread = threading.Thread(target=self._loop, name="nbops-flusher", daemon=True)
+                self._thread.start()
+
+    def _retire_if_idle(self) -> bool:
+        """End the flusher once no run is open and nothing waits: an idle process keeps no
+        thread polling a store it no longer uses. ``track`` starts a new one."""
+        with self._thread_lock:
+            if self.open_runs or self.points:
+                return False
+            self._thread = None
+            return True
 
     def _loop(self) -> None:
         beats_every = max(1, round(HEARTBEAT_INTERVAL / self.flush_interval))
@@ -106,6 +117,13 @@ class MetricBuffer:
                     self.store.db.checkpoint()
             except Exception as exc:  # never kill training over a failed write; retry next tick
                 warnings.warn(f"nbops could not write metrics yet: {exc}", RuntimeWarning, stacklevel=1)
+                continue
+            if self._retire_if_idle():
+                try:
+                    self.store.db.checkpoint()
+                except Exception:  # the store may be gone with its folder; nothing is pending
+                    pass
+                return
 
 
 _live_buffers: "weakref.WeakSet[MetricBuffer]" = weakref.WeakSet()
