@@ -7,23 +7,7 @@ from tornado.httpclient import HTTPClientError
 
 import nbops
 
-
-async def call(jp_fetch, method, *parts, body=None, **params):
-    response = await jp_fetch("nbops", "api", *parts, method=method, params=params,
-                              body=None if body is None else json.dumps(body))
-    return json.loads(response.body)
-
-
-async def get(jp_fetch, *parts, **params):
-    return await call(jp_fetch, "GET", *parts, **params)
-
-
-async def error_of(jp_fetch, *parts, method="GET", body=None, **params):
-    with pytest.raises(HTTPClientError) as caught:
-        await call(jp_fetch, method, *parts, body=body, **params)
-    answer = json.loads(caught.value.response.body)
-    assert set(answer) == {"message", "reason"}
-    return caught.value.code, answer["message"]
+from .api_client import call, error_of, get
 
 
 def tracked(experiment="exp", params=None, metrics=None):

@@ -1,13 +1,12 @@
 """The Drift monitor's routes: subjects, windows over time, overlays, alerts and rules."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-from tornado.httpclient import HTTPClientError
 
 import nbops
+
+from . import api_client as api
 
 RNG = np.random.default_rng(11)
 
@@ -33,21 +32,15 @@ def churn(project):
 
 
 async def call(jp_fetch, method, *parts, body=None, **params):
-    response = await jp_fetch("nbops", "api", "drift", *parts, method=method, params=params,
-                              body=None if body is None else json.dumps(body))
-    return response.code, json.loads(response.body)
+    return await api.request(jp_fetch, method, "drift", *parts, body=body, **params)
 
 
 async def get(jp_fetch, *parts, **params):
-    return (await call(jp_fetch, "GET", *parts, **params))[1]
+    return await api.get(jp_fetch, "drift", *parts, **params)
 
 
 async def error_of(jp_fetch, *parts, method="GET", body=None, **params):
-    with pytest.raises(HTTPClientError) as caught:
-        await call(jp_fetch, method, *parts, body=body, **params)
-    answer = json.loads(caught.value.response.body)
-    assert set(answer) == {"message", "reason"}
-    return caught.value.code, answer["message"]
+    return await api.error_of(jp_fetch, "drift", *parts, method=method, body=body, **params)
 
 
 async def test_references_list_subjects_with_their_last_window(jp_fetch, churn):
