@@ -36,6 +36,8 @@ def build_store(root: Path, runs: int) -> list[str]:
     store = Store(root / ".nbops")
     rng = random.Random(0)
     now = time.time()
+    # Random ids, as stores made before ids began with their creation time have them: rows
+    # of one run are then scattered, the slower layout to read.
     ids = [os.urandom(8).hex() for _ in range(runs)]
     experiment = store.runs.experiment_id("bench")
     with store.transaction() as conn:

@@ -205,7 +205,7 @@ def test_track_summary_links_to_the_run_detail(lab, lab_server):
     expect(summary).to_be_visible(timeout=60_000)
     expect(summary).to_contain_text("alpha=0.3")
     expect(summary).to_contain_text("auc=0.77")
-    link = summary.get_by_role("button", name=re.compile(r"^Open run [0-9a-f]{16}$"))
+    link = summary.get_by_role("button", name=re.compile(r"^Open run [0-9a-f]{20}$"))
     run_id = link.inner_text().strip()
     lab.screenshot("run-summary-link-light", lab.page.locator(".jp-Cell").nth(1))
     link.click()

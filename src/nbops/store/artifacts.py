@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import time
 from posixpath import normpath
 
@@ -27,6 +26,8 @@ class Artifacts:
 
     def add(self, run_id: str, path: str, sha256: str, size: int, media_type: str | None = None) -> dict:
         path = clean_artifact_path(path)
+        import mimetypes  # here, not at the top: `import nbops` stays cheap
+
         media_type = media_type or mimetypes.guess_type(path)[0] or "application/octet-stream"
         with self.db.transaction() as conn:
             if not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():

@@ -6,7 +6,6 @@ half-written blob under a valid name, and equal content is stored once.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import BinaryIO
@@ -64,6 +63,8 @@ class Blobs:
 
 class _HashingWriter:
     def __init__(self, raw):
+        import hashlib  # here, not at the top: loading OpenSSL would slow `import nbops`
+
         self.raw, self.digest, self.size = raw, hashlib.sha256(), 0
 
     def write(self, data: bytes) -> None:

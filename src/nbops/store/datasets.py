@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 from ..errors import InvalidValueError, NotFoundError
@@ -21,6 +20,8 @@ class Datasets:
             raise InvalidValueError(f"dataset name {name!r} is not valid: use a non-empty string")
         if role not in ROLES:
             raise InvalidValueError(f"dataset role {role!r} is not valid: use one of {', '.join(ROLES)}")
+        import json  # here, not at the top: `import nbops` stays cheap
+
         values = (run_id, name, role, digest, rows, columns, json.dumps(schema), time.time())
         sql = ("INSERT INTO datasets (run_id, name, role, digest, rows, columns, schema, created_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -49,6 +50,8 @@ class Datasets:
 
 
 def _dataset(row) -> dict:
+    import json
+
     item = dict(row)
     item["schema"] = json.loads(item["schema"]) if item["schema"] else None
     return item

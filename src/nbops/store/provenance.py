@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .database import Database
@@ -20,6 +19,8 @@ class Provenance:
             raise ValueError(f"unknown provenance fields {sorted(unknown)}")
         if not fields:
             return
+        import json  # here, not at the top: `import nbops` stays cheap
+
         encoded = {k: v if isinstance(v, str) or v is None else json.dumps(v) for k, v in fields.items()}
         columns = ", ".join(encoded)
         updates = ", ".join(f"{k} = excluded.{k}" for k in encoded)
@@ -34,6 +35,8 @@ class Provenance:
         row = self.db.connection().execute("SELECT * FROM provenance WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             return {field: None for field in FIELDS}
+        import json
+
         item = {field: row[field] for field in FIELDS}
         for field in ("packages", "cells"):
             if item[field]:

@@ -13,8 +13,6 @@ and the read-time path gives them back as floats.
 
 from __future__ import annotations
 
-import json
-
 from .values import read_float
 
 # JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
@@ -50,7 +48,7 @@ def attach_children(conn, runs: list[dict], summaries: list[str | None]) -> list
     from the tables when it has none."""
     cached = [(run, text) for run, text in zip(runs, summaries) if text is not None]
     if cached:
-        children = json.loads("[" + ",".join(text for _, text in cached) + "]")
+        children = _parse("[" + ",".join(text for _, text in cached) + "]")
         for (run, _), (params, metrics, tags) in zip(cached, children):
             run["params"], run["metrics"], run["tags"] = params, metrics, tags
     if len(cached) < len(runs):
@@ -63,10 +61,18 @@ def _assemble(conn, runs: list[dict]) -> None:
     cursor = conn.cursor()
     cursor.row_factory = None
     sql = _ASSEMBLE_SQL.replace("{marks}", ",".join("?" * len(by_id)))
-    for run_id, (params, metrics, tags) in json.loads(cursor.execute(sql, list(by_id)).fetchone()[0]):
+    for run_id, (params, metrics, tags) in _parse(cursor.execute(sql, list(by_id)).fetchone()[0]):
         run = by_id[run_id]
         run["params"], run["tags"] = params, tags
         # NaN was stored as NULL and infinities came as text: give both back as floats
         if not all(type(v) is float for v in metrics.values()):
             metrics = {k: read_float(v) if v is None or type(v) is str else float(v) for k, v in metrics.items()}
         run["metrics"] = metrics
+
+
+def _parse(text: str):
+    # orjson reads a page of summaries about 4× faster than json (the floats dominate);
+    # imported here, not at the top, so that `import nbops` stays cheap.
+    import orjson
+
+    return orjson.loads(text)

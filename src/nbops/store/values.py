@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -48,6 +47,8 @@ def param_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list, tuple)):
+        import json  # here, not at the top: `import nbops` stays cheap
+
         return json.dumps(value, default=str, sort_keys=True)
     return str(value)
 
