@@ -184,3 +184,41 @@ def test_the_flusher_thread_ends_once_no_run_is_open(project):
         nbops.log_metric("loss", 2.0)
         assert flushers()
     assert nbops.get_run(run.id)["metrics"] == {"loss": 2.0}
+
+
+def test_a_new_run_is_written_within_a_flush_interval_without_any_other_call(project):
+    import sqlite3
+    import time
+
+    from nbops.tracking.buffer import FLUSH_INTERVAL
+
+    run = nbops.start_run("deferred", params={"lr": 0.1})
+    reader = sqlite3.connect(project / ".nbops" / "nbops.db")  # as another process sees it
+    deadline = time.monotonic() + FLUSH_INTERVAL + 2.0
+    while not reader.execute("SELECT 1 FROM runs WHERE id = ?", (run.id,)).fetchone():
+        assert time.monotonic() < deadline, "the run was not written within a flush interval"
+        time.sleep(0.05)
+    assert reader.execute("SELECT value FROM params WHERE run_id = ?", (run.id,)).fetchall() == [("0.1",)]
+    nbops.end_run()
+
+
+def test_whatever_refers_to_a_new_run_writes_it_first(project):
+    parent = nbops.start_run("deferred")
+    nbops.set_tags({"stage": "dev"})
+    nbops.log_params({"seed": 7})
+    child = nbops.start_run("deferred", name="child")
+    assert nbops.get_run(child.id)["parent_id"] == parent.id
+    nbops.end_run()
+    nbops.end_run()
+    info = nbops.get_run(parent.id)
+    assert (info["status"], info["tags"], info["params"]) == ("finished", {"stage": "dev"}, {"seed": "7"})
+
+
+def test_a_child_run_logs_to_the_store_of_its_parent(project, monkeypatch):
+    nbops.start_run("here")
+    monkeypatch.setenv("NBOPS_HOME", str(project / "elsewhere" / ".nbops"))
+    with pytest.raises(ConflictError, match="nested=False"):
+        nbops.start_run("there")
+    other = nbops.start_run("there", nested=False)
+    nbops.end_run(run=other)
+    assert nbops.get_run(other.id)["status"] == "finished"

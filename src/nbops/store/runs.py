@@ -30,6 +30,21 @@ class Page(NamedTuple):
     next_cursor: str | None
 
 
+class NewRun(NamedTuple):
+    """A checked run not written yet, and the rows of its params and tags."""
+
+    id: str
+    experiment_id: int
+    name: str | None
+    start_time: float
+    pid: int
+    user: str | None
+    notebook_path: str | None
+    parent_id: str | None
+    params: list[tuple]
+    tags: list[tuple]
+
+
 def new_run_id() -> str:
     """20 hex digits: the creation time in milliseconds, then 32 random bits. Time first
     makes a new run's rows land at the end of every index keyed by run id (runs, params,
@@ -58,6 +73,37 @@ class Runs:
         self._experiment_ids[name] = found
         return found
 
+    def prepare(
+        self,
+        experiment: str,
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, Any] | None = None,
+        parent_id: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> NewRun:
+        """Check a run and give it an id and start time, without writing it yet: a logger
+        writes it with its first batch of points (see :meth:`insert`)."""
+        experiment_id = self.experiment_id(experiment)
+        run_id = new_run_id()
+        context = dict(context or {})
+        return NewRun(run_id, experiment_id, name, time.time(), os.getpid(), context.get("user"),
+                      context.get("notebook_path"), parent_id, _param_rows(run_id, params or {}),
+                      _tag_rows(run_id, tags or {}))
+
+    def insert(self, conn, run: NewRun) -> None:
+        """Write a prepared run as running, inside the caller's transaction."""
+        if run.parent_id is not None and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run.parent_id,)).fetchone():
+            raise NotFoundError(f"parent run {run.parent_id!r} does not exist")
+        conn.execute(
+            """INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, pid, host,
+               user, notebook_path, parent_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)""",
+            (run.id, run.experiment_id, run.name, run.start_time, run.start_time, run.pid, HOST,
+             run.user, run.notebook_path, run.parent_id),
+        )
+        conn.executemany(_WRITE_PARAMS, run.params)
+        conn.executemany(_WRITE_TAGS, run.tags)
+
     def create(
         self,
         experiment: str,
@@ -67,33 +113,21 @@ class Runs:
         parent_id: str | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> str:
-        """Insert a running run with its params and tags; returns its id."""
-        experiment_id = self.experiment_id(experiment)
-        run_id = new_run_id()
-        now = time.time()
-        context = dict(context or {})
+        """Insert a running run with its params and tags now; returns its id."""
+        run = self.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent_id, context=context)
         with self.db.transaction() as conn:
-            if parent_id is not None and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (parent_id,)).fetchone():
-                raise NotFoundError(f"parent run {parent_id!r} does not exist")
-            conn.execute(
-                """INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, pid, host,
-                   user, notebook_path, parent_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)""",
-                (run_id, experiment_id, name, now, now, os.getpid(), HOST,
-                 context.get("user"), context.get("notebook_path"), parent_id),
-            )
-            self._write_params(conn, run_id, params or {})
-            self._write_tags(conn, run_id, tags or {})
-        return run_id
+            self.insert(conn, run)
+        return run.id
 
     def log_params(self, run_id: str, params: Mapping[str, Any]) -> None:
         with self.db.transaction() as conn:
             self._require(conn, run_id)
-            self._write_params(conn, run_id, params)
+            conn.executemany(_WRITE_PARAMS, _param_rows(run_id, params))
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         with self.db.transaction() as conn:
             self._require(conn, run_id)
-            self._write_tags(conn, run_id, tags)
+            conn.executemany(_WRITE_TAGS, _tag_rows(run_id, tags))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         with self.db.transaction() as conn:
@@ -228,19 +262,21 @@ class Runs:
         if row[0] is not None and not include_deleted:
             raise ConflictError(f"run {run_id!r} is deleted; restore it first")
 
-    @staticmethod
-    def _write_params(conn, run_id: str, params: Mapping[str, Any]) -> None:
-        if not isinstance(params, Mapping):
-            raise InvalidValueError(f"params must be a mapping of name to value, got {type(params).__name__}")
-        rows = [(run_id, check_key("param", k), param_text(v), param_number(v)) for k, v in params.items()]
-        conn.executemany("INSERT OR REPLACE INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)", rows)
 
-    @staticmethod
-    def _write_tags(conn, run_id: str, tags: Mapping[str, Any]) -> None:
-        if not isinstance(tags, Mapping):
-            raise InvalidValueError(f"tags must be a mapping of name to value, got {type(tags).__name__}")
-        rows = [(run_id, check_key("tag", k), param_text(v)) for k, v in tags.items()]
-        conn.executemany("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", rows)
+_WRITE_PARAMS = "INSERT OR REPLACE INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)"
+_WRITE_TAGS = "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)"
+
+
+def _param_rows(run_id: str, params: Mapping[str, Any]) -> list[tuple]:
+    if not isinstance(params, Mapping):
+        raise InvalidValueError(f"params must be a mapping of name to value, got {type(params).__name__}")
+    return [(run_id, check_key("param", k), param_text(v), param_number(v)) for k, v in params.items()]
+
+
+def _tag_rows(run_id: str, tags: Mapping[str, Any]) -> list[tuple]:
+    if not isinstance(tags, Mapping):
+        raise InvalidValueError(f"tags must be a mapping of name to value, got {type(tags).__name__}")
+    return [(run_id, check_key("tag", k), param_text(v)) for k, v in tags.items()]
 
 
 def _plain(conn):

@@ -2,7 +2,8 @@
 
 ``log_metric`` only appends a tuple. Points are written in batches: by the logging thread
 itself when ``FLUSH_SIZE`` points wait, by one background thread every ``FLUSH_INTERVAL``
-seconds, and at run end and interpreter exit. The same thread beats the heart of every
+seconds, and at run end and interpreter exit. A new run waits here too and is written with
+the first batch after it, so a short run costs one commit, not two. The same thread beats the heart of every
 open run, so a run whose process dies stops beating and is marked crashed.
 """
 
@@ -17,6 +18,7 @@ from collections import deque
 from typing import Callable
 
 from ..store import Store
+from ..store.runs import NewRun
 
 FLUSH_SIZE = 2_000
 FLUSH_INTERVAL = 1.0
@@ -32,6 +34,7 @@ class MetricBuffer:
         self.flush_size = flush_size
         self.flush_interval = flush_interval
         self.points: deque[tuple] = deque()
+        self.new_runs: deque[NewRun] = deque()
         self.open_runs: set[str] = set()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
@@ -48,8 +51,10 @@ class MetricBuffer:
         under 4 written here, in tests/benchmarks/bench_tracking.py)."""
         self.flush()
 
-    def track(self, run_id: str) -> None:
-        self.open_runs.add(run_id)
+    def track(self, run: NewRun) -> None:
+        """Write ``run`` with the next batch and beat its heart until :meth:`untrack`."""
+        self.new_runs.append(run)
+        self.open_runs.add(run.id)
         self._ensure_thread()
 
     def untrack(self, run_id: str) -> None:
@@ -60,17 +65,20 @@ class MetricBuffer:
         transaction. The buffer's lock is always taken before the database's, never after,
         so two threads flushing cannot wait on each other."""
         with self._write_lock:
-            pop = self.points.popleft
-            batch = [pop() for _ in range(len(self.points))]
-            if not batch and then is None:
+            runs = _take(self.new_runs)
+            batch = _take(self.points)
+            if not runs and not batch and then is None:
                 return
             try:
                 with self.store.transaction() as conn:
+                    for run in runs:  # oldest first: a parent before its children
+                        self.store.runs.insert(conn, run)
                     self.store.metrics.write(batch, conn=conn)
                     if then is not None:
                         then(conn)
-            except BaseException:
-                self.points.extendleft(reversed(batch))  # keep them for the next attempt
+            except BaseException:  # keep everything for the next attempt
+                self.points.extendleft(reversed(batch))
+                self.new_runs.extendleft(reversed(runs))
                 raise
 
     def close(self) -> None:
@@ -119,6 +127,12 @@ class MetricBuffer:
                 except Exception:  # the store may be gone with its folder; nothing is pending
                     pass
                 return
+
+
+def _take(waiting: deque) -> list:
+    """Pop what ``waiting`` holds now; loggers may append meanwhile (deque ops are atomic)."""
+    pop = waiting.popleft
+    return [pop() for _ in range(len(waiting))]
 
 
 _live_buffers: "weakref.WeakSet[MetricBuffer]" = weakref.WeakSet()

@@ -71,9 +71,11 @@ class Run:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._ensure_open()
+        self._write_row()
         self.store.runs.log_params(self.id, _mapping("params", params))
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
+        self._write_row()
         self.store.runs.set_tags(self.id, _mapping("tags", tags))
 
     def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> dict:
@@ -87,6 +89,7 @@ class Run:
             name = name or Path(source).name
         else:
             raise InvalidValueError(f"log_artifact got {type(source).__name__}: pass a file path or bytes")
+        self._write_row()
         return self.store.artifacts.add(self.id, name, sha, size)
 
     def log_figure(self, figure: Any, name: str = "figure") -> dict:
@@ -95,6 +98,7 @@ class Run:
         content, media_type, suffix = payloads.figure_bytes(figure)
         sha, size = self.store.blobs.put_bytes(content)
         path = name if name.endswith(suffix) else name + suffix
+        self._write_row()
         return self.store.artifacts.add(self.id, path, sha, size, media_type)
 
     def log_dataset(self, data: Any, name: str, role: str = "train") -> int:
@@ -102,6 +106,7 @@ class Run:
         from . import payloads
 
         description = payloads.describe_dataset(data)
+        self._write_row()
         dataset_id = self.store.datasets.add(self.id, name, role, **description)
         _fit_drift_reference(self.store, dataset_id, data)
         return dataset_id
@@ -122,14 +127,20 @@ class Run:
     def record_provenance(self, cwd: str | None = None) -> None:
         """Git, interpreter and packages; slow-ish, so callers run it off the hot path."""
         git = capture.git_state(cwd)
+        self._write_row()
         self.store.runs.set_git(self.id, git.commit, git.branch, git.dirty)
         self.store.provenance.update(
             self.id, python=capture.python_version(), packages=capture.installed_packages(), git_diff=git.diff
         )
 
     def info(self) -> dict:
-        self._buffer.flush()
+        self._write_row()
         return self.store.runs.get(self.id)
+
+    def _write_row(self) -> None:
+        """A new run waits in the buffer with the points; write it before anything that
+        refers to it (params, tags, artifacts, datasets, models, provenance)."""
+        self._buffer.flush()
 
     def _ensure_open(self) -> None:
         if self.status != "running":
@@ -150,6 +161,8 @@ class Run:
 
 def register_model(store: Store, name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
     """Version ``model`` (an object to pickle, or a path to a saved file) under ``name``."""
+    if isinstance(run, Run):
+        run._write_row()
     run_id = run.id if isinstance(run, Run) else run
     if isinstance(model, (str, Path)):
         sha, _ = store.blobs.put_file(model)

@@ -50,17 +50,30 @@ def start_run(
 ) -> Run:
     """Start a run and make it active. Use it as ``with nbops.start_run("exp"): ...``."""
     target = store()
-    parent = _stack[-1].id if (_stack and nested) else None
+    parent = _parent(target) if nested else None
     context = {"user": capture.user_name(), "notebook_path": _project_relative(capture.notebook_path(), target)}
-    run_id = target.runs.create(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
+    new = target.runs.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
     buffer = _buffer_for(target)
-    run = Run(target, buffer, run_id, experiment, name)
-    buffer.track(run_id)
+    buffer.track(new)  # written with the next batch of points: within a flush interval
+    run = Run(target, buffer, new.id, experiment, name)
     _stack.append(run)
     if capture_provenance:
         cwd = os.getcwd()
         threading.Thread(target=_record_provenance, args=(run, cwd), name="nbops-provenance", daemon=True).start()
     return run
+
+
+def _parent(target: Store) -> str | None:
+    """The id of the active run, the parent of a run started now in the same store."""
+    if not _stack:
+        return None
+    parent = _stack[-1]
+    if parent.store.root != target.root:
+        raise ConflictError(
+            f"the active run {parent.id} logs to {parent.store.root}, not to {target.root}: "
+            "end it, or start this run with nested=False"
+        )
+    return parent.id
 
 
 def _project_relative(path: str | None, target: Store) -> str | None:
@@ -151,8 +164,7 @@ def register_model(name: str, model: Any, run: Run | str | None = None, alias: s
     (default: the active run) and the dataset that run trained on."""
     if run is None and _stack:
         run = _stack[-1]
-    if isinstance(run, Run):
-        run._buffer.flush()
+    _flush_all()  # a run of this process may still wait to be written
     return _register_model(store(), name, model, run=run, alias=alias)
 
 
