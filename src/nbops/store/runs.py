@@ -104,17 +104,9 @@ class Runs:
         conn.executemany(_WRITE_PARAMS, run.params)
         conn.executemany(_WRITE_TAGS, run.tags)
 
-    def create(
-        self,
-        experiment: str,
-        name: str | None = None,
-        params: Mapping[str, Any] | None = None,
-        tags: Mapping[str, Any] | None = None,
-        parent_id: str | None = None,
-        context: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Insert a running run with its params and tags now; returns its id."""
-        run = self.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent_id, context=context)
+    def create(self, experiment: str, **details: Any) -> str:
+        """Insert a running run now (``details`` as for :meth:`prepare`); returns its id."""
+        run = self.prepare(experiment, **details)
         with self.db.transaction() as conn:
             self.insert(conn, run)
         return run.id
