@@ -72,6 +72,8 @@ def test_alert_feed_counts_unseen_and_pages_by_id(store):
     [
         ({"statistic": "psi", "threshold": float("nan")}, "threshold nan is not valid"),
         ({"statistic": "psi", "threshold": True}, "threshold True is not valid"),
+        ({"statistic": "psi", "threshold": -1}, "threshold -1 is not valid: use a finite number above 0"),
+        ({"statistic": "psi", "threshold": 0}, "threshold 0 is not valid"),
         ({"statistic": "psi", "threshold": 1, "consecutive": 1.5}, "consecutive 1.5"),
         ({"statistic": "psi", "threshold": 1, "features": []}, "features [] is not valid"),
         ({"statistic": "psi", "threshold": 1, "name": "\ud800"}, "name '\\ud800' is not valid"),

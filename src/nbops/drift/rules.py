@@ -26,9 +26,11 @@ def rule_from_json(body: Mapping[str, Any]) -> AlertRule:
     if statistic not in RULE_STATISTICS:
         raise InvalidValueError(f"statistic {_short(statistic)} is not valid: use one of {list(RULE_STATISTICS)}")
     threshold = body.get("threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+    # Every rule statistic is 0 or more, so a threshold of 0 or less would fire on every window.
+    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold)
+            or threshold <= 0):
         raise InvalidValueError(
-            f"threshold {_short(threshold)} is not valid: use a finite number "
+            f"threshold {_short(threshold)} is not valid: use a finite number above 0 "
             "(for statistic 'tier': 1 = warn, 2 = drift)"
         )
     consecutive = _whole(body, "consecutive", 1, lowest=1)
