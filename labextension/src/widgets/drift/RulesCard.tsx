@@ -179,10 +179,8 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         </label>
         <label>
           <span>Threshold</span>
-          <input
-            type="number"
-            step="any"
-            inputMode="decimal"
+          <NumberInput
+            mode="decimal"
             placeholder={draft.statistic === 'tier' ? '2' : '0.2'}
             value={draft.threshold}
             onChange={set('threshold')}
@@ -190,11 +188,11 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         </label>
         <label>
           <span>Consecutive windows</span>
-          <input type="number" step={1} min={1} value={draft.consecutive} onChange={set('consecutive')} />
+          <NumberInput mode="numeric" placeholder="1" value={draft.consecutive} onChange={set('consecutive')} />
         </label>
         <label>
           <span>Cooldown windows</span>
-          <input type="number" step={1} min={0} value={draft.cooldown} onChange={set('cooldown')} />
+          <NumberInput mode="numeric" placeholder="0" value={draft.cooldown} onChange={set('cooldown')} />
         </label>
         <label className="jp-nbops-DriftRules-wide">
           <span>Features</span>
@@ -234,5 +232,29 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         </div>
       )}
     </form>
+  );
+}
+
+/**
+ * A number field that keeps what was typed. A type="number" input reports ''
+ * for text it cannot parse (e.g. `1e999`), so the server would quote a blank
+ * instead of the user's value; here the server sees, and names, the real text.
+ */
+function NumberInput(props: {
+  mode: 'decimal' | 'numeric';
+  placeholder: string;
+  value: string;
+  onChange: (event: React.ChangeEvent<HTMLInputElement>) => void;
+}): JSX.Element {
+  return (
+    <input
+      type="text"
+      inputMode={props.mode}
+      autoComplete="off"
+      spellCheck={false}
+      placeholder={props.placeholder}
+      value={props.value}
+      onChange={props.onChange}
+    />
   );
 }
