@@ -145,4 +145,15 @@ def test_alert_rules_card_lists_adds_and_shows_the_servers_message(lab, lab_serv
     expect(table.locator("tbody tr")).to_have_count(2)
     page.wait_for_timeout(300)
     lab.screenshot("drift-rules-dark", card)
+    expect(form.get_by_role("button", name="Save rule")).to_be_focused()  # focus came back after the 400
+    page.keyboard.press("Escape")
+    expect(form).to_be_hidden()
+    lab.screenshot("drift-rules-list-dark", card)
+
+    # Rules are not polled: a rule added from Python shows when the user comes back to the panel.
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('launcher:create'); }")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.id !== 'nbops-drift-monitor'")
+    run_python(lab_server, FRAME + "persistence.add_alert_rule(store, 'churn', AlertRule('ks', 0.2, name='from python'))")
+    open_monitor(lab, "churn")
+    expect(table.locator('tbody tr[data-rule="from python"]')).to_contain_text("KS statistic D ≥ 0.200")
     assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors

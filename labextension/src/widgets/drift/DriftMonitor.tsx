@@ -57,6 +57,10 @@ export class DriftMonitor extends ReactWidget {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.model.visible = true;
+    // Rules are not polled: re-read them when the user comes back (one small GET).
+    if (this._rules.data !== null) {
+      void this._rules.reload();
+    }
   }
 
   protected onAfterHide(msg: Message): void {

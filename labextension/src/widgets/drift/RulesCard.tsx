@@ -20,10 +20,12 @@ export function RulesCard(props: { model: RulesModel }): JSX.Element {
   const statistics = model.data?.statistics ?? [];
   const [open, setOpen] = React.useState(false);
   const [draft, setDraft] = React.useState<IRuleDraft | null>(null);
+  const toggle = React.useRef<HTMLButtonElement>(null);
   const close = () => {
     setOpen(false);
     setDraft(null);
     model.clearSubmitError();
+    toggle.current?.focus(); // the focused field goes away with the form
   };
   const current = draft ?? emptyDraft(statistics);
   return (
@@ -33,6 +35,7 @@ export function RulesCard(props: { model: RulesModel }): JSX.Element {
           Alert rules <span className="jp-nbops-DriftCard-sub">· {model.subject ?? '—'}</span>
         </h3>
         <button
+          ref={toggle}
           className="jp-mod-styled jp-nbops-DriftRules-toggle"
           aria-expanded={open}
           disabled={model.data === null}
@@ -80,23 +83,25 @@ function RulesList(props: { model: RulesModel }): JSX.Element {
     return <div className="jp-nbops-DriftMessage">No alert rules apply to {data.subject}.</div>;
   }
   return (
-    <table className="jp-nbops-DriftRules-table" aria-label={`Alert rules of ${data.subject}`}>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Fires when</th>
-          <th scope="col">Consecutive</th>
-          <th scope="col">Cooldown</th>
-          <th scope="col">Features</th>
-          <th scope="col">Applies to</th>
-        </tr>
-      </thead>
-      <tbody>
-        {data.rules.map(rule => (
-          <RuleRow key={`${rule.id ?? 'default'}:${rule.subject}:${rule.name}`} rule={rule} />
-        ))}
-      </tbody>
-    </table>
+    <div className="jp-nbops-DriftRules-scroll">
+      <table className="jp-nbops-DriftRules-table" aria-label={`Alert rules of ${data.subject}`}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Fires when</th>
+            <th scope="col">Consecutive</th>
+            <th scope="col">Cooldown</th>
+            <th scope="col">Features</th>
+            <th scope="col">Applies to</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.rules.map(rule => (
+            <RuleRow key={`${rule.id ?? 'default'}:${rule.subject}:${rule.name}`} rule={rule} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -155,21 +160,40 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
     const value = target instanceof HTMLInputElement && target.type === 'checkbox' ? target.checked : target.value;
     onChange({ ...draft, [field]: value });
   };
-  const errorId = 'jp-nbops-DriftRules-error';
+  const errorId = React.useId();
+  const submit = React.useRef<HTMLButtonElement>(null);
+  const form = React.useRef<HTMLFormElement>(null);
+  const wasSubmitting = React.useRef(false);
+  React.useEffect(() => {
+    // The disabled submit lost focus while posting: give it back after a 400
+    // (once re-rendered enabled), so the keyboard stays in the form.
+    const node = form.current;
+    if (wasSubmitting.current && !model.submitting && node && !node.contains(document.activeElement)) {
+      submit.current?.focus();
+    }
+    wasSubmitting.current = model.submitting;
+  });
   return (
     <form
       className="jp-nbops-DriftRules-form"
       aria-label="Add alert rule"
       noValidate
+      ref={form}
       onSubmit={event => {
         event.preventDefault();
         void props.onSubmit();
+      }}
+      onKeyDown={event => {
+        if (event.key === 'Escape') {
+          event.stopPropagation();
+          props.onCancel();
+        }
       }}
     >
       <div className="jp-nbops-DriftRules-fields">
         <label>
           <span>Statistic</span>
-          <select value={draft.statistic} onChange={set('statistic')}>
+          <select value={draft.statistic} onChange={set('statistic')} autoFocus>
             {statistics.map(s => (
               <option key={s} value={s}>
                 {s === 'tier' ? 'Tier (1 = warn, 2 = drift)' : longStatistic(s)}
@@ -218,6 +242,7 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
           Cancel
         </button>
         <button
+          ref={submit}
           type="submit"
           className="jp-mod-styled jp-mod-accept"
           disabled={model.submitting}
