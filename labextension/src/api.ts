@@ -10,6 +10,8 @@ import {
   IComparison,
   IDriftAlertsResponse,
   IDriftOverlay,
+  IDriftRuleRequest,
+  IDriftRulesResponse,
   IDriftSubjectsResponse,
   IDriftWindowsResponse,
   IErrorResponse,
@@ -349,6 +351,20 @@ export const driftAPI = {
     return requestAPI('drift/alerts/seen', {
       method: 'POST',
       body: JSON.stringify({ ids })
+    });
+  },
+
+  // -- Alert rules (Drift panel's "Alert rules" card) --
+  /** The subject's rules and the `*` rules, or the default rule. */
+  rules(subject: string): Promise<IDriftRulesResponse> {
+    return requestAPI<IDriftRulesResponse>(`drift/${encodeURIComponent(subject)}/rules`);
+  },
+
+  /** Add (or replace, by name) a rule; subject `*` = every subject. A bad field rejects with a 400 naming it. */
+  addRule(subject: string, body: IDriftRuleRequest): Promise<IDriftRulesResponse> {
+    return requestAPI<IDriftRulesResponse>(`drift/${encodeURIComponent(subject)}/rules`, {
+      method: 'POST',
+      body: JSON.stringify(body)
     });
   }
 };

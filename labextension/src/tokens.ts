@@ -595,3 +595,45 @@ export interface IChangesResponse {
   /** `since` is newer than the store (it was replaced): reload everything. */
   reset: boolean;
 }
+
+// ---------------------------------------------------------------------------
+// Drift alert rules (`GET` / `POST drift/{subject}/rules`; subject `*` = all subjects)
+// ---------------------------------------------------------------------------
+
+/** One alert rule that applies to a subject. */
+export interface IDriftRule {
+  /** null for the built-in default rule, which is not stored. */
+  id: number | null;
+  /** The subject's name, or `*` when the rule applies to every subject. */
+  subject: string;
+  name: string;
+  statistic: string;
+  threshold: number;
+  consecutive: number;
+  cooldown: number;
+  /** null: every feature. */
+  features: string[] | null;
+  /** The built-in rule, listed only while no rule is stored for the subject or `*`. */
+  default: boolean;
+}
+
+/** `GET drift/{subject}/rules` (and the 201 answer of `POST`). */
+export interface IDriftRulesResponse {
+  subject: string;
+  rules: IDriftRule[];
+  /** Statistics a rule may watch. */
+  statistics: string[];
+}
+
+/**
+ * Body of `POST drift/{subject}/rules`. Numbers the user typed that do not parse
+ * are sent as typed, so the server's 400 names the value the user sees.
+ */
+export interface IDriftRuleRequest {
+  statistic: string;
+  threshold: number | string;
+  consecutive?: number | string;
+  cooldown?: number | string;
+  features: string[] | null;
+  name: string;
+}

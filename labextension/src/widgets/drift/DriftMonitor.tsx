@@ -1,6 +1,6 @@
 /**
  * The Drift monitor main-area panel: subject selector, heatmap, feature table,
- * timeline and overlay, with loading, empty and error states.
+ * timeline, overlay and alert rules, with loading, empty and error states.
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import { HTMLSelect, refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
@@ -14,6 +14,8 @@ import { formatCount, formatTime, longStatistic } from './format';
 import { Heatmap } from './Heatmap';
 import { DriftMonitorModel } from './model';
 import { Overlay, OverlayMode } from './Overlay';
+import { RulesModel } from './rules';
+import { RulesCard } from './RulesCard';
 import { Timeline } from './Timeline';
 
 export namespace DriftMonitor {
@@ -29,8 +31,10 @@ export class DriftMonitor extends ReactWidget {
     this.addClass('jp-nbops-DriftMonitor');
     this.model = options.model;
     this._alerts = options.alerts;
-    this.model.changed.connect(this.update, this);
+    this.model.changed.connect(this._onModelChanged, this);
     this._alerts.changed.connect(this.update, this);
+    this._rules.changed.connect(this.update, this);
+    this._rules.subject = this.model.subject;
   }
 
   readonly model: DriftMonitorModel;
@@ -46,12 +50,17 @@ export class DriftMonitor extends ReactWidget {
       return;
     }
     this.model.dispose();
+    this._rules.dispose();
     super.dispose();
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.model.visible = true;
+    // Rules are not polled: re-read them when the user comes back (one small GET).
+    if (this._rules.data !== null) {
+      void this._rules.reload();
+    }
   }
 
   protected onAfterHide(msg: Message): void {
@@ -72,6 +81,7 @@ export class DriftMonitor extends ReactWidget {
       <DriftView
         model={this.model}
         alerts={this._alerts}
+        rules={this._rules}
         colors={this._colors ?? readPlotTheme()}
         overlayMode={this._overlayMode}
         setOverlayMode={mode => {
@@ -82,7 +92,14 @@ export class DriftMonitor extends ReactWidget {
     );
   }
 
+  /** The rules card follows the subject selector. */
+  private _onModelChanged(): void {
+    this._rules.subject = this.model.subject;
+    this.update();
+  }
+
   private _alerts: IDriftAlerts;
+  private _rules = new RulesModel();
   private _colors: IPlotTheme | null = null;
   private _overlayMode: OverlayMode = 'histogram';
 }
@@ -90,6 +107,7 @@ export class DriftMonitor extends ReactWidget {
 interface IDriftViewProps {
   model: DriftMonitorModel;
   alerts: IDriftAlerts;
+  rules: RulesModel;
   colors: IPlotTheme;
   overlayMode: OverlayMode;
   setOverlayMode: (mode: OverlayMode) => void;
@@ -144,7 +162,10 @@ function Toolbar(props: IDriftViewProps & { subject: IDriftSubject | null }): JS
       <ToolbarButtonComponent
         icon={refreshIcon}
         tooltip="Refresh drift results"
-        onClick={() => void model.refresh()}
+        onClick={() => {
+          void model.refresh();
+          void props.rules.reload();
+        }}
       />
     </div>
   );
@@ -179,7 +200,18 @@ function Body(props: IDriftViewProps & { subject: IDriftSubject | null }): JSX.E
   }
   const data = model.data;
   if (model.subjects.length === 0 || data === null || data.windows.length === 0) {
-    return <EmptyState hasSubjects={model.subjects.length > 0} subject={model.subject} />;
+    const ruled = model.subjects.length > 0 && data !== null;
+    return (
+      <>
+        <EmptyState hasSubjects={model.subjects.length > 0} subject={model.subject} />
+        {ruled && (
+          // Rules can be set before the first check, so they fire on it.
+          <div className="jp-nbops-DriftRules-standalone">
+            <RulesCard model={props.rules} />
+          </div>
+        )}
+      </>
+    );
   }
   return <Dashboard {...props} data={data} />;
 }
@@ -277,6 +309,7 @@ function Dashboard(props: IDriftViewProps & { data: IDriftWindowsResponse }): JS
       <section className="jp-nbops-DriftCard" aria-label="Distribution">
         <OverlayCard {...props} windowLabel={win.window} />
       </section>
+      <RulesCard model={props.rules} />
     </div>
   );
 }
