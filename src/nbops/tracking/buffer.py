@@ -3,8 +3,8 @@
 ``log_metric`` only appends a tuple. Points are written in batches: by the logging thread
 itself when ``FLUSH_SIZE`` points wait, by one background thread every ``FLUSH_INTERVAL``
 seconds, and at run end and interpreter exit. A new run waits here too and is written with
-the first batch after it, so a short run costs one commit, not two. The same thread beats the heart of every
-open run, so a run whose process dies stops beating and is marked crashed.
+the first batch after it, so a short run costs one commit, not two. The same thread beats
+the heart of every open run, so a run whose process dies stops beating and is marked crashed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ HEARTBEAT_INTERVAL = 5.0
 
 
 class MetricBuffer:
-    """Points waiting to be written. ``points`` is a deque: appends and pops are atomic,
+    """Runs and points waiting to be written. Both are deques: appends and pops are atomic,
     so the logging thread never takes a lock."""
 
     def __init__(self, store: Store, flush_size: int = FLUSH_SIZE, flush_interval: float = FLUSH_INTERVAL):
