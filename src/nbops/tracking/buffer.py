@@ -1,4 +1,4 @@
-"""In-process buffering of metric points, flushed in batches by one background thread.
+"""In-process buffering of new runs and metric points, written to the store in batches.
 
 ``log_metric`` only appends a tuple. Points are written in batches: by the logging thread
 itself when ``FLUSH_SIZE`` points wait, by one background thread every ``FLUSH_INTERVAL``
