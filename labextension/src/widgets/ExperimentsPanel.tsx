@@ -64,7 +64,7 @@ export class ExperimentsPanel extends SidePanel {
 
     const heading = new Widget({ node: document.createElement('h2') });
     heading.node.textContent = 'Experiments';
-    heading.addClass('jp-nbops-ExperimentsPanel-heading');
+    heading.addClass('jp-nbops-SidebarHeading');
     heading.addClass('jp-text-truncated');
     this.header.addWidget(heading);
 

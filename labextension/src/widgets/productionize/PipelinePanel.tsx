@@ -137,7 +137,7 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
   return (
     <div className="jp-nbops-PipelineView">
       <div className="jp-nbops-PipelinePanel-header">
-        <h2 className="jp-nbops-PipelinePanel-heading">Pipeline</h2>
+        <h2 className="jp-nbops-SidebarHeading">Pipeline</h2>
         <button
           className="jp-nbops-IconButton"
           title="Analyse again"
