@@ -8,9 +8,11 @@ Writers from many processes share one file. WAL lets readers run beside a writer
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -36,8 +38,9 @@ class Database:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[threading.Thread, sqlite3.Connection] = {}
         self._all_lock = threading.Lock()
+        _databases.add(self)
         self._ensure_schema()
 
     def connection(self) -> sqlite3.Connection:
@@ -47,8 +50,24 @@ class Database:
             conn = self._connect()
             self._local.conn = conn
             with self._all_lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all[threading.current_thread()] = conn
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended: short-lived threads would
+        otherwise each keep three file descriptors open until the process exits."""
+        for thread in [t for t in self._all if not t.is_alive()]:
+            self._all.pop(thread).close()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: SQLite connections must not cross a fork, so the child opens
+        its own. The inherited ones are kept (never closed or used): closing them could
+        disturb the parent's locks and WAL."""
+        _inherited.extend(self._all.values())
+        self._all = {}
+        self._all_lock = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -69,7 +88,7 @@ class Database:
 
     def close(self) -> None:
         with self._all_lock:
-            conns, self._all = self._all, []
+            conns, self._all = list(self._all.values()), {}
         for conn in conns:
             try:
                 conn.close()
@@ -144,3 +163,15 @@ class Database:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+_databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
+_inherited: list[sqlite3.Connection] = []
+
+
+def _forget_after_fork() -> None:
+    for db in list(_databases):
+        db.forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
