@@ -326,3 +326,21 @@ def test_two_thousand_short_runs_record_provenance_with_256_file_descriptors(pro
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'finished'").fetchone() == (2000,)
     recorded = conn.execute("SELECT COUNT(*) FROM provenance WHERE python IS NOT NULL AND packages IS NOT NULL")
     assert recorded.fetchone() == (2000,)
+
+
+def test_the_package_list_is_read_once_per_environment(project, python_env):
+    """Reading ~150 distributions' metadata costs about a second of GIL; a second process in
+    the same environment reads the cached list instead."""
+    import json
+    import subprocess
+    import sys
+
+    script = "import nbops\nwith nbops.start_run('env') as run: pass\nprint(run.id)"
+    first = subprocess.run([sys.executable, "-c", script], env=python_env, capture_output=True, text=True, check=True)
+    (cached,) = (project / ".nbops" / "cache").glob("packages-*.json")
+    packages = json.loads(cached.read_text())
+    assert any(p["name"].lower() == "pytest" for p in packages)
+    assert nbops.store().provenance.get(first.stdout.strip())["packages"] == packages
+    cached.write_text(json.dumps([{"name": "from-the-cache", "version": "1"}]))
+    second = subprocess.run([sys.executable, "-c", script], env=python_env, capture_output=True, text=True, check=True)
+    assert nbops.store().provenance.get(second.stdout.strip())["packages"] == [{"name": "from-the-cache", "version": "1"}]

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
-from ..store.values import MAX_STEP, MIN_STEP, check_key, check_step, metric_value
+from ..store.values import check_key, check_step, metric_value
 from . import capture
 from .buffer import MetricBuffer
 
@@ -40,7 +40,8 @@ class Run:
             value = metric_value(key, value)
         if step is None:
             step = self._next_step.get(key, 0)
-        if type(step) is not int or not MIN_STEP <= step <= MAX_STEP:
+        # literals, not MIN_STEP/MAX_STEP: constants cost no lookup on the hot path
+        if type(step) is not int or not -9223372036854775808 <= step <= 9223372036854775807:
             step = check_step(key, step)
         if key not in self._next_step:
             check_key("metric", key)
@@ -135,7 +136,8 @@ class Run:
         """Write captured provenance of a run already written (joins the caller's transaction)."""
         self.store.runs.set_git(self.id, git.commit, git.branch, git.dirty)
         self.store.provenance.update(
-            self.id, python=capture.python_version(), packages=capture.installed_packages(), git_diff=git.diff
+            self.id, python=capture.python_version(), packages=capture.installed_packages(self.store.root / "cache"),
+            git_diff=git.diff
         )
 
     def info(self) -> dict:

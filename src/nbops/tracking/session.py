@@ -179,10 +179,10 @@ def end_run(status: str = "finished", run: Run | None = None) -> None:
 
 def log_metric(key: str, value: Any, step: int | None = None) -> None:
     """Log one metric value; ``step`` counts up per key when omitted."""
-    own = _runs.get()
-    stack = own if own else _main_runs
-    run = stack[-1] if stack else None
-    (run if run is not None and run.status == "running" else _current()).log_metric(key, value, step)
+    stack = _runs.get() or _main_runs
+    if stack and stack[-1].status == "running":
+        return stack[-1].log_metric(key, value, step)
+    _current().log_metric(key, value, step)
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
