@@ -21,13 +21,18 @@ def points_of(project, run_id):
 
 @pytest.mark.parametrize("step", [2**63, -(2**63) - 1, 2**64 - 1, 10**30])
 def test_a_step_sqlite_cannot_hold_is_refused_at_the_call(project, step):
-    with nbops.start_run("steps") as run:
+    other = nbops.start_run("steps", name="bystander", nested=False)
+    with nbops.start_run("steps", nested=False) as run:
         nbops.log_metric("loss", 1.0, step=0)
         with pytest.raises(InvalidValueError, match=f"step {step}: steps are whole numbers from"):
             nbops.log_metric("loss", 2.0, step=step)
         nbops.log_metric("loss", 3.0, step=1)
-    assert nbops.get_run(run.id)["status"] == "finished"
+        other.log_metric("loss", 4.0)
+    other.end()
+    for done in (run, other):
+        assert nbops.get_run(done.id)["status"] == "finished"
     assert points_of(project, run.id) == [("loss", 0, 1.0), ("loss", 1, 3.0)]
+    assert points_of(project, other.id) == [("loss", 0, 4.0)]
 
 
 def test_numpy_steps_at_and_past_the_int64_limits(project):
@@ -344,3 +349,49 @@ def test_the_package_list_is_read_once_per_environment(project, python_env):
     cached.write_text(json.dumps([{"name": "from-the-cache", "version": "1"}]))
     second = subprocess.run([sys.executable, "-c", script], env=python_env, capture_output=True, text=True, check=True)
     assert nbops.store().provenance.get(second.stdout.strip())["packages"] == [{"name": "from-the-cache", "version": "1"}]
+
+
+PAUSED_WRITER = """
+import sys, time, nbops
+with nbops.start_run("pause") as run:
+    print(run.id, flush=True)
+    sys.stdin.readline()  # the test pauses us (SIGSTOP) around here, then lets us finish
+    nbops.log_metric("loss", 1.0)
+"""
+
+
+def test_a_process_stopped_and_continued_takes_its_run_back_from_crashed(project, python_env):
+    """A real SIGSTOP, swept by a sweep that cannot check the pid (as from another host),
+    then SIGCONT: the process's own heartbeat revives the run and it ends finished."""
+    import signal
+    import subprocess
+    import sys
+
+    from nbops.tracking.buffer import HEARTBEAT_INTERVAL
+
+    writer = subprocess.Popen([sys.executable, "-c", PAUSED_WRITER], env=python_env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    run_id = writer.stdout.readline().strip()
+    store = nbops.store()
+    deadline = time.monotonic() + 30
+    # stop it once idle: a process stopped inside a write transaction would lock out every writer
+    while not store.db.connection().execute("SELECT 1 FROM provenance WHERE run_id = ?", (run_id,)).fetchone():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    writer.send_signal(signal.SIGSTOP)
+    try:
+        assert store.runs.mark_crashed(now=time.time() + 120) == []  # same host: the pid lives
+        with store.transaction() as conn:
+            conn.execute("UPDATE runs SET host = 'elsewhere' WHERE id = ?", (run_id,))
+        assert store.runs.mark_crashed(now=time.time() + 120) == [run_id]
+    finally:
+        writer.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + HEARTBEAT_INTERVAL + 5
+    while store.runs.get(run_id)["status"] == "crashed":
+        assert time.monotonic() < deadline, "the run's heartbeat never revived it"
+        time.sleep(0.1)
+    assert store.runs.get(run_id)["status"] == "running"
+    writer.communicate("\n", timeout=30)
+    assert writer.returncode == 0
+    ended = store.runs.get(run_id)
+    assert ended["status"] == "finished" and ended["metrics"] == {"loss": 1.0}
