@@ -108,6 +108,9 @@ def test_a_new_run_the_store_refuses_is_set_aside_and_other_runs_are_written(pro
     good.log_metric("loss", 1.0)
     with pytest.warns(RuntimeWarning, match=f"run {bad.id}: parent run 'no-such-parent' does not exist"):
         nbops.end_run(run=good)
+    _buffer_for(store).points.append((bad.id, "loss", 1, 2.0, time.time()))  # later points of the refused run
+    with pytest.warns(RuntimeWarning, match="set aside 1 point of runs it could not write"):
+        _buffer_for(store).flush()
     _buffer_for(store).untrack(bad.id)
     assert nbops.get_run(good.id)["status"] == "finished"
     assert points_of(project, good.id) == [("loss", 0, 1.0)]

@@ -73,6 +73,8 @@ class MetricBuffer:
         with self._write_lock:
             runs = _take(self.new_runs)
             batch = _take(self.points)
+            if self.refused_runs:
+                batch = self._without_refused(batch)
             if not runs and not batch and then is None:
                 return
             try:
@@ -125,6 +127,15 @@ class MetricBuffer:
         if refused:
             warnings.warn("nbops set aside what it could not write: " + "; ".join(refused[:5])
                           + (f"; and {len(refused) - 5} more" if len(refused) > 5 else ""), RuntimeWarning, stacklevel=4)
+
+    def _without_refused(self, batch: list[tuple]) -> list[tuple]:
+        """Points of runs the store refused cannot be written: set them aside at once."""
+        kept = [p for p in batch if p[0] not in self.refused_runs]
+        if len(kept) < len(batch):
+            lost = len(batch) - len(kept)
+            warnings.warn(f"nbops set aside {lost} point{'s' * (lost != 1)} of runs it could not write",
+                          RuntimeWarning, stacklevel=4)
+        return kept
 
     def _write_halves(self, points: list[tuple]) -> list[tuple[tuple, Exception]]:
         if not points:

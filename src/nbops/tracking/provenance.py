@@ -57,6 +57,9 @@ class ProvenanceQueue:
                     break
             try:
                 _record(batch)
+            except Exception as exc:  # the thread must live on for the runs behind these
+                warnings.warn(f"nbops could not record provenance of {len(batch)} runs: {exc}", RuntimeWarning,
+                              stacklevel=1)
             finally:
                 with self._done:
                     self._pending -= len(batch)
