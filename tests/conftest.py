@@ -19,8 +19,7 @@ def project(tmp_path, monkeypatch) -> Path:
     yield tmp_path
     from nbops.tracking import session
 
-    while session._stack:
-        session.end_run("killed", run=session._stack[-1])
+    session._end_open_runs("killed")
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ Writers from many processes share one file. WAL lets readers run beside a writer
 from __future__ import annotations
 
 import fcntl
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -36,19 +38,40 @@ class Database:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[sqlite3.Connection, weakref.finalize] = {}
         self._all_lock = threading.Lock()
+        _databases.add(self)
         self._ensure_schema()
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit; use :meth:`transaction` to write)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
+        """This thread's connection (autocommit; use :meth:`transaction` to write). It is
+        closed when the thread ends: short-lived threads would otherwise each keep three
+        file descriptors open until the process exits."""
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = self._local.holder = _Holder(self._connect())
+            closer = weakref.finalize(holder, self._close_one, holder.conn)
+            closer.atexit = False  # at exit, buffers still flush through these connections
             with self._all_lock:
-                self._all.append(conn)
-        return conn
+                self._all[holder.conn] = closer
+        return holder.conn
+
+    def _close_one(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if self._all.pop(conn, None) is None:
+                return
+        conn.close()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: SQLite connections must not cross a fork, so the child opens
+        its own. The inherited ones are kept (never closed or used): closing them could
+        disturb the parent's locks and WAL."""
+        for conn, closer in self._all.items():
+            closer.detach()
+            _inherited.append(conn)
+        self._all = {}
+        self._all_lock = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -69,8 +92,9 @@ class Database:
 
     def close(self) -> None:
         with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
+            owned, self._all = self._all, {}
+        for conn, closer in owned.items():
+            closer.detach()
             try:
                 conn.close()
             except sqlite3.ProgrammingError:  # owned by another thread; it closes at exit
@@ -144,3 +168,24 @@ class Database:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class _Holder:
+    """A thread's connection, kept in its thread-local storage: it dies with the thread."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+
+_databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
+_inherited: list[sqlite3.Connection] = []
+
+
+def _forget_after_fork() -> None:
+    for db in list(_databases):
+        db.forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
