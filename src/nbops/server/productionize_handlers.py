@@ -15,6 +15,7 @@ from tornado import web
 
 from ..errors import ConflictError, InvalidValueError
 from ..productionize import analyse_notebook
+from ..productionize.output_folder import protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
@@ -89,7 +90,8 @@ class AnalysisHandler(ProductionizeHandler):
 class StartHandler(ProductionizeHandler):
     @web.authenticated
     async def post(self):
-        """Body ``{"path", "out_dir"?, "force"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force."""
+        """Body ``{"path", "out_dir"?, "force"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force;
+        400 if out_dir holds the notebook, the store or files nbops did not write (force or not)."""
         body = self.json_body()
         _only(body, {"path", "out_dir", "force"}, "POST productionize")
         notebook, path = self.notebook(body)
@@ -98,11 +100,8 @@ class StartHandler(ProductionizeHandler):
             raise InvalidValueError(f"force {force!r} is not valid: use true or false")
         out_dir = body.get("out_dir") or default_out_dir(notebook)
         out_path = self.inside_root(out_dir, "out_dir")
-        if out_path == self.root or path.is_relative_to(out_path):
-            raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook; choose a new directory, "
-                                    f"e.g. {default_out_dir(notebook)!r}")
-        if out_path.exists() and not out_path.is_dir():
-            raise InvalidValueError(f"out_dir {out_dir!r} is a file; choose a directory")
+        # The notebook, the store and files nbops did not write are never replaced, force or not (400).
+        refuse_unsafe(out_path, notebook=path, stores=protected_stores(path.parent, self.root), shown=out_dir)
         if out_path.exists() and not force:
             raise ConflictError(f"output directory {out_dir!r} already exists; send force: true to overwrite it")
         # An unreadable notebook is the client's 400 now, not a failed job later.
