@@ -67,9 +67,9 @@ class Result:
 
 
 def _read(notebook) -> tuple[object, str, Path]:
-    import nbformat
-
     if isinstance(notebook, (str, Path)):
+        import nbformat  # only here: its import costs more than analysing 100 cells
+
         path = Path(notebook)
         if not path.is_file():
             raise InvalidValueError(f"notebook {str(path)!r} does not exist; pass the path of an .ipynb file")

@@ -17,6 +17,7 @@ from ..errors import ConflictError, InvalidValueError
 from ..productionize import analyse_notebook
 from ..productionize.output_folder import protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
+from ..productionize.suggest import suggest_tags
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
 
@@ -87,6 +88,22 @@ class AnalysisHandler(ProductionizeHandler):
         await self.respond(work)
 
 
+class SuggestionsHandler(ProductionizeHandler):
+    @web.authenticated
+    async def post(self):
+        """Body ``{"path", "content"?}`` -> ``{"notebook", "suggestions"}``: a role for each untagged cell."""
+        body = self.json_body()
+        _only(body, {"path", "content"}, "POST productionize/suggestions")
+        notebook, path = self.notebook(body)
+        content = _notebook_content(body["content"]) if body.get("content") is not None else None
+
+        def work():
+            nb = content if content is not None else _read_notebook(path)
+            return {"notebook": notebook, "suggestions": [s.to_dict() for s in suggest_tags(nb)]}
+
+        await self.respond(work)
+
+
 class StartHandler(ProductionizeHandler):
     @web.authenticated
     async def post(self):
@@ -131,6 +148,15 @@ def _notebook_content(content):
     return nb
 
 
+def _read_notebook(path: Path):
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several types for malformed notebooks
+        raise InvalidValueError(f"{path.name} is not a readable notebook: {str(exc).splitlines()[0][:200]}") from None
+
+
 def _only(body: dict, allowed: set[str], route: str) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
@@ -139,6 +165,7 @@ def _only(body: dict, allowed: set[str], route: str) -> None:
 
 ROUTES = [
     (r"productionize/analysis", AnalysisHandler),
+    (r"productionize/suggestions", SuggestionsHandler),
     (r"productionize", StartHandler),
     (r"productionize/(?P<job_id>[^/]+)", JobHandler),
 ]
