@@ -6,12 +6,13 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IPipelineAnalysis, IUntaggedCell } from '../../tokens';
+import { IPipelineAnalysis, ITagSuggestion, IUntaggedCell } from '../../tokens';
 import { DagView } from './DagView';
 import { DiagnosticsList } from './DiagnosticsList';
 import { pipelineIcon } from './icons';
 import { JobView } from './JobView';
 import { PipelineModel } from './model';
+import { SuggestionList } from './SuggestionList';
 
 export const PIPELINE_PANEL_ID = 'nbops-pipeline';
 
@@ -24,6 +25,8 @@ export namespace PipelinePanel {
     openFile: (path: string) => void;
     /** Run the Productionize command on the current notebook. */
     productionize: () => void;
+    /** Add the suggested tags to their cells in the open notebook. */
+    acceptSuggestions: (suggestions: ITagSuggestion[]) => void;
   }
 }
 
@@ -180,6 +183,13 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
             <div className="jp-nbops-PipelinePanel-error" role="alert">
               {model.analysisError}
             </div>
+          )}
+          {analysis && model.suggestions.length > 0 && (
+            <SuggestionList
+              suggestions={model.suggestions}
+              onAccept={props.acceptSuggestions}
+              onSelectCell={props.selectCell}
+            />
           )}
           {analysis && <Analysis {...props} analysis={analysis} />}
           {!analysis && model.analysisState === 'loading' && (
