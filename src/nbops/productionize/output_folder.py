@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import InvalidValueError
 
 __all__ = ["MANIFEST", "manifest", "refuse_unsafe", "check_target", "check_writable", "replace_folder",
-           "protected_stores"]
+           "protected_stores", "foreign_files"]
 
 MANIFEST = ".nbops-package.json"
 #: What running or testing a package creates inside it; safe to delete with it.
@@ -57,7 +57,7 @@ def refuse_unsafe(out_dir: Path, *, notebook: Path | None = None, stores=(), sho
     store (or inside a store), and an existing folder holding files nbops did not write.
     """
     name = shown or str(out_dir)
-    hint = f"choose a new folder, e.g. {out_dir.name or 'pkg'}_pipeline" if out_dir.name else "choose a new folder"
+    hint = f"choose a new folder, e.g. {notebook.stem}_pipeline" if notebook is not None else "choose a new folder"
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidValueError(f"output folder {name!r} is a file; choose a folder")
     if notebook is not None and notebook.exists() and notebook.resolve().is_relative_to(out_dir):
