@@ -85,13 +85,12 @@ def _run_check(args: argparse.Namespace) -> int:
 
     from pathlib import Path
 
-    from .productionize import analyse_notebook
     from .productionize.diagnostics import has_errors
     from .productionize.notebook_file import read_notebook
-    from .productionize.plan import package_name
+    from .productionize.plan import build_plan, package_name
 
-    plan = analyse_notebook(read_notebook(args.notebook), getattr(args, "name", None)
-                            or package_name(Path(args.notebook).name))
+    # analyse_notebook() minus nbformat's import: the Pipeline panel's plan, nothing run
+    plan = build_plan(read_notebook(args.notebook), getattr(args, "name", None) or package_name(Path(args.notebook).name))
     view, failed = plan.to_dict(), has_errors(plan.diagnostics)
     if args.json:
         print(json.dumps({"notebook": args.notebook, **view}, indent=2, default=str))
