@@ -53,3 +53,9 @@ async def test_out_dir_holding_the_store_notebook_or_user_files_is_400(jp_fetch,
     assert await runs(jp_fetch) == before  # GET runs still answers from the intact store
     assert sorted(p.name for p in (project / ".nbops").iterdir()) == store_files
     assert (project / "nb.ipynb").is_file() and (project / "data" / "train.csv").read_text() == "a,b\n1,2\n"
+
+
+async def test_an_out_dir_that_cannot_be_created_is_400_before_any_job(jp_fetch, project):
+    status, message = await refused(jp_fetch, {"path": "nb.ipynb", "out_dir": "data/train.csv/pkg"})
+    assert status == 400 and "'data/train.csv/pkg' cannot be created" in message and "is a file" in message
+    assert (project / "data" / "train.csv").read_text() == "a,b\n1,2\n"

@@ -15,7 +15,7 @@ from tornado import web
 
 from ..errors import ConflictError, InvalidValueError
 from ..productionize import analyse_notebook
-from ..productionize.output_folder import protected_stores, refuse_unsafe
+from ..productionize.output_folder import check_writable, protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
 from ..productionize.suggest import suggest_tags
 from .base import NbopsHandler
@@ -119,6 +119,7 @@ class StartHandler(ProductionizeHandler):
         out_path = self.inside_root(out_dir, "out_dir")
         # The notebook, the store and files nbops did not write are never replaced, force or not (400).
         refuse_unsafe(out_path, notebook=path, stores=protected_stores(path.parent, self.root), shown=out_dir)
+        check_writable(out_path, shown=out_dir)
         if out_path.exists() and not force:
             raise ConflictError(f"output directory {out_dir!r} already exists; send force: true to overwrite it")
         # An unreadable notebook is the client's 400 now, not a failed job later.
