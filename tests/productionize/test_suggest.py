@@ -103,6 +103,12 @@ def test_heading_slugs_are_step_names(heading, slug):
     assert heading_slug(heading) == slug
 
 
+def test_upper_case_knobs_before_any_step_are_parameters_and_later_constants_setup():
+    nb = nbs._nb(code("EPOCHS = 10\nLR = 0.1"), code("import math"), code("LABELS = ['a', 'b']"),
+                 code("steps = EPOCHS * len(LABELS)"))
+    assert tags_of(suggest_tags(nb)) == [(0, "parameters"), (1, "setup"), (2, "setup"), (3, "step:main")]
+
+
 def test_the_same_heading_twice_gives_two_steps():
     nb = nbs._nb(new_markdown_cell("## Clean"), code("a = [1]"), new_markdown_cell("## Fit"), code("b = a + [2]"),
                  new_markdown_cell("## Clean"), code("c = b + [3]"))

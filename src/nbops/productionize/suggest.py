@@ -4,9 +4,10 @@
 
 The rules, in order (cells that already have a role keep it; empty cells get none):
 
-- only imports (with UPPER_CASE constants and configuration calls) → ``setup``;
 - ``def``/``class`` (with imports and constants) → ``library``;
-- the first cell of only literal assignments before any step → ``parameters`` (papermill's cell);
+- the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
+  whether its names are lower or UPPER case);
+- only imports (with UPPER_CASE constants and configuration calls) → ``setup``;
 - only ``assert`` statements → ``test``;
 - only displays (bare expressions, ``df.head()``, ``print``, plots) and binds nothing a later
   cell reads → ``skip``;
@@ -164,11 +165,11 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     known = state.setup_names | BUILTINS
     if defs and len(defs) + len(imports) + len(constants) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
+    if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
+        return "parameters", "literal assignments before the first step (papermill's parameters cell)"
     if (imports or constants) and len(imports) + len(constants) + len(configs) == len(body) \
             and set(facts.refs) <= known:
         return "setup", "imports" + (" and constants" if constants else "") + (" and configuration" if configs else "")
-    if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
-        return "parameters", "literal assignments before the first step (papermill's parameters cell)"
     if body and all(isinstance(s, ast.Assert) for s in body):
         return "test", "only assert statements"
     if body and not facts.mutations and not (set(facts.defs) & read_later) \
