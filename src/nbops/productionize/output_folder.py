@@ -153,5 +153,9 @@ def replace_folder(staging: Path, out_dir: Path, force: bool, *, notebook: Path 
     except InvalidValueError:
         os.replace(aside, out_dir)
         raise
-    os.replace(staging, out_dir)
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        os.replace(aside, out_dir)  # the old package stays where it was
+        raise
     shutil.rmtree(aside, ignore_errors=True)
