@@ -96,7 +96,9 @@ function Params(props: { analysis: IPipelineAnalysis }): JSX.Element | null {
   );
 }
 
-function Analysis(props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis }): JSX.Element {
+function Analysis(
+  props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis; suggested: boolean }
+): JSX.Element {
   const { analysis } = props;
   const hasSteps = analysis.dag.steps.length > 0;
   return (
@@ -111,7 +113,8 @@ function Analysis(props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis 
         </>
       ) : (
         <div className="jp-nbops-PipelinePanel-empty">
-          No steps yet. Select a code cell and use the <strong>Productionize role</strong>{' '}
+          No steps yet. {props.suggested ? 'Accept the suggested tags above, or select' : 'Select'}{' '}
+          a code cell and use the <strong>Productionize role</strong>{' '}
           button of its toolbar (or right-click it) to tag it <code>step: NAME</code>,{' '}
           <code>parameters</code>, <code>setup</code>…
         </div>
@@ -191,7 +194,9 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
               onSelectCell={props.selectCell}
             />
           )}
-          {analysis && <Analysis {...props} analysis={analysis} />}
+          {analysis && (
+            <Analysis {...props} analysis={analysis} suggested={model.suggestions.length > 0} />
+          )}
           {!analysis && model.analysisState === 'loading' && (
             <div className="jp-nbops-PipelinePanel-empty">Analysing the notebook…</div>
           )}
