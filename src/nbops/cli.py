@@ -107,6 +107,8 @@ def _run_check(args: argparse.Namespace) -> int:
     verdict = "not convertible" if failed else "ready to export"
     print(f"check: {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info — {verdict} "
           "(nothing was run)")
+    if any(d.code in ("NB108", "NB301") for d in plan.diagnostics):
+        print(f"hint: nbops suggest {args.notebook} -o TAGGED.ipynb proposes tags for the untagged cells")
     return 1 if failed else 0
 
 

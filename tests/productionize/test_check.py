@@ -49,6 +49,7 @@ def test_check_of_an_unconvertible_notebook_exits_1_with_anchored_diagnostics(tm
     assert done.returncode == 1
     assert "untagged cell 1 defines radius, read by cell(s) 2" in done.stdout
     assert "NB301 error: cell 2, line 1" in done.stdout
+    assert done.stdout.splitlines()[-1] == "hint: nbops suggest untagged.ipynb -o TAGGED.ipynb proposes tags for the untagged cells"
 
 
 def test_check_json_is_the_analysis_the_pipeline_panel_draws(training):
