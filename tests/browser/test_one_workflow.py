@@ -75,16 +75,17 @@ def test_track_then_productionize_then_the_pipeline_run_beside_the_notebooks(lab
     done = subprocess.run([sys.executable, "-m", "noise_pipeline", "run", "-p", "seed=5"], cwd=elsewhere,
                           env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    spread = json.loads(done.stdout)["metrics"]["spread"]
+    assert json.loads(done.stdout)["params"]["seed"] == 5
 
     # 4. The pipeline's run appears beside the notebook's, without reloading.
     pipeline_row = sidebar.get_by_role("row").filter(has_text="noise_pipeline")
     expect(pipeline_row).to_have_count(1, timeout=60_000)
     expect(rows).to_have_count(2)
     expect(pipeline_row.get_by_role("cell").nth(column_index(sidebar, "Status"))).to_have_text("finished")
-    expect(pipeline_row.get_by_role("cell").nth(column_index(sidebar, "spread"))).to_have_text(
-        re.compile(re.escape(f"{spread:.3g}"[:4])))
     lab.resize_left_sidebar(420)
+    # its params are the pipeline's Params, with the -p override
+    expect(pipeline_row.get_by_role("cell").nth(column_index(sidebar, "seed"))).to_have_text("5")
+    expect(rows.filter(has_not_text="noise_pipeline").get_by_role("cell").nth(column_index(sidebar, "seed"))).to_have_text("0")
     lab.screenshot("one-workflow-sidebar-light")
     lab.set_theme("JupyterLab Dark")
     expect(pipeline_row).to_be_visible()
