@@ -26,12 +26,13 @@ def test_a_step_start_run_joins_the_pipeline_run_and_does_not_end_it(store_home)
         nbops.end_run()  # a notebook's explicit end: the pipeline ends its run itself
         assert nbops.active_run() is not None
         nbops.log_metric("after", 1.0)
-        log({"final": 2.0})
+        log({"final": 2.0, "loss": 0.7})  # a metrics-cell value the step logged already is not logged twice
     assert nbops.start_run is original and nbops.active_run() is None
     (run,) = nbops.search_runs()
     assert run["experiment"] == "exp" and run["name"] == "pkg" and run["status"] == "finished"
     assert run["params"] == {"a": "1", "b": "3"}  # the pipeline's value of a wins
     assert run["metrics"] == {"loss": 0.5, "acc": 0.9, "after": 1.0, "final": 2.0}
+    assert [point[1] for point in nbops.store().metrics.history(run["id"], "loss")] == [0.5]
     assert run["tags"]["k"] == "v" and run["tags"]["pipeline.version"] == "1.2.0"
 
 

@@ -192,7 +192,14 @@ def track_run(experiment: str, params: dict, *, enabled: bool = True, package: s
         return None  # the pipeline ends its own run
 
     def log(metrics):
+        """The ``metrics`` cells' values, unless a step logged that key itself already."""
+        try:
+            logged = set(pipeline_run.info().get("metrics", {}))
+        except Exception:
+            logged = set()
         for key, value in metrics.items():
+            if key in logged:
+                continue
             try:
                 pipeline_run.log_metric(key, value)
             except Exception as exc:
