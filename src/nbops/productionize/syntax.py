@@ -200,8 +200,9 @@ class _Policy:
         if name == "track" and whole:
             experiment = _track_arguments(rest)[0]
             self.experiment = self.experiment or experiment
-            what = "ends" if experiment is None else f"starts a run of {experiment!r}"
-            self.diag("NB214", f"%track {rest.strip()} dropped: it {what}; the pipeline logs one run per pipeline run", line)
+            what = (f"the pipeline logs one run of {experiment!r} per pipeline run" if experiment
+                    else "the pipeline ends its run itself")
+            self.diag("NB214", f"%track {rest.strip()} dropped: {what}", line)
             return []
         if name in DROP_LINE:
             self.diag("NB210", f"%{name} dropped (display or session only)", line)
