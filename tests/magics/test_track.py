@@ -207,6 +207,29 @@ def test_papermill_sweep_records_every_parameters_cell_variable_and_the_notebook
         assert run["notebook_path"] == "notebooks/train.ipynb"
         assert run["metrics"] == {"score": pytest.approx(0.5 + int(run["params"]["seed"]))}
 
+    # The same notebook run in Lab (the server names the notebook to its kernel) records the same.
+    import os
+
+    from jupyter_client.manager import start_new_kernel
+
+    from .conftest import Kernel
+
+    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"),
+               JPY_SESSION_NAME=str(project / "notebooks" / "train.ipynb"))
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project / "notebooks"),
+                                       startup_timeout=60)
+    try:
+        kernel = Kernel(client)
+        for cell in notebook.cells:
+            assert kernel.run(cell.source)["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    lab = next(r for r in open_store(project / ".nbops").runs.search(experiment="sweep").runs
+               if r["id"] not in {run["id"] for run in runs})
+    assert lab["params"] == {"alpha": "0.1", "seed": "0", "n_estimators": "50", "model": "rf"}
+    assert lab["notebook_path"] == runs[0]["notebook_path"]
+
 
 def test_papermill_input_path_is_read_from_its_command_line():
     from nbops.tracking.capture import _first_positional
