@@ -171,14 +171,15 @@ class _Policy:
     def track_cell(self, line: str, body: str, line_offset: int) -> str | None:
         """``%%track EXP --metrics a,b``: the body is the step body; the named metrics are logged
         to the pipeline's run (one run per pipeline run, see the generated ``tracking.py``)."""
-        experiment, metrics = _track_arguments(line)
+        experiment, metrics, tags = _track_arguments(line)
         self.experiment = self.experiment or experiment
         self.diag("NB214", f"%%track unwrapped: its body runs as plain code and logs to the pipeline's run"
                   f"{' of ' + repr(experiment) if experiment else ''}", line_offset + 1)
         text = self.rewrite(body, line_offset + 1)
-        if text is None or not metrics:
+        if text is None or not (metrics or tags):
             return text
-        logs = "".join(f"__import__('nbops').log_metric({m!r}, {m})\n" for m in metrics)
+        logs = f"__import__('nbops').set_tags({tags!r})\n" if tags else ""
+        logs += "".join(f"__import__('nbops').log_metric({m!r}, {m})\n" for m in metrics)
         return text.rstrip("\n") + "\n" + logs
 
     def line_magic(self, call, whole: bool, line: int) -> list[str] | None:
@@ -256,24 +257,28 @@ class _Policy:
         return None
 
 
-def _track_arguments(line: str) -> tuple[str | None, list[str]]:
-    """Experiment and ``--metrics`` names of a ``%track`` / ``%%track`` line (``--end``: no experiment)."""
-    words, experiment, metrics = _argv(line), None, []
+def _track_arguments(line: str) -> tuple[str | None, list[str], dict[str, str]]:
+    """Experiment, ``--metrics`` names and ``--tag`` pairs of a ``%track`` / ``%%track`` line
+    (``--end``: no experiment)."""
+    words, experiment, metrics, tags = _argv(line), None, [], {}
     takes_value = {"--name", "--tag", "--params", "--metrics", "--status"}
     index = 0
     while index < len(words):
-        word = words[index]
-        if word in takes_value and index + 1 < len(words):
+        word, value = words[index], words[index + 1] if index + 1 < len(words) else ""
+        if "=" in word and word.split("=", 1)[0] in takes_value:
+            (word, value), index = word.split("=", 1), index - 1
+        if word in takes_value:
             if word == "--metrics":
-                metrics += [m.strip() for m in words[index + 1].split(",") if m.strip().isidentifier()]
+                metrics += [m.strip() for m in value.split(",") if m.strip().isidentifier()]
+            elif word == "--tag" and "=" in value:
+                key, _, text = value.partition("=")
+                tags[key] = text
             index += 2
             continue
-        if word.startswith("--metrics="):
-            metrics += [m.strip() for m in word.split("=", 1)[1].split(",") if m.strip().isidentifier()]
-        elif not word.startswith("-") and experiment is None:
+        if not word.startswith("-") and experiment is None:
             experiment = word
         index += 1
-    return experiment, metrics
+    return experiment, metrics, tags
 
 
 def _start_run_experiment(tree: ast.Module) -> str | None:
