@@ -8,6 +8,7 @@ runs never appear among the user's runs or models."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,7 +105,7 @@ def _requirement_names(requirements) -> list[str]:
     return [re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0] for r in requirements]
 
 
-def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path | None = None):
+def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
     from nbformat.v4 import new_code_cell, new_notebook
 
     cells, origin = [], []
@@ -113,7 +114,6 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path | None
         cells.append(new_code_cell(source))
         origin.append(cell)
 
-    scratch_store = scratch_store or record_dir / "store"
     add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), record_dir=str(record_dir),
                         scratch_store=str(scratch_store), runlog=_RUNLOG_SOURCE.read_text(),
                         runlog_file=str(scratch_store / "tracking.py"),
@@ -142,8 +142,6 @@ async def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, 
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    import os
 
     nb, origin = _build(plan, record_dir, save_values, scratch_store)
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,

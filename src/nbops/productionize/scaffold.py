@@ -16,7 +16,8 @@ def pipeline_module(plan, notebook: str, experiment: str, version: str = "0.1.0"
                      f"{step.outputs!r}),\n")
     return (PIPELINE_HEAD.replace("__NOTEBOOK__", notebook)
             + f"PACKAGE = {plan.package!r}\nVERSION = {version!r}\nNOTEBOOK = {notebook!r}\n"
-            + f"EXPERIMENT = {experiment!r}  # the notebook's %track / %%track experiment\nORDER = {plan.order!r}\nMETRICS = {plan.metric_names!r}\n"
+            + f"EXPERIMENT = {experiment!r}  # the notebook's %track / %%track experiment\n"
+            + f"ORDER = {plan.order!r}\nMETRICS = {plan.metric_names!r}\n"
             + "STEPS: dict[str, StepSpec] = {\n" + "".join(specs) + "}\n" + PIPELINE_BODY)
 
 
