@@ -28,7 +28,8 @@ import json, nbops
 store = nbops.store()
 runs = nbops.search_runs(limit=1000)
 models = {m["name"]: [v["run_id"] for v in store.models.versions(m["name"])] for m in store.models.list()}
-print(json.dumps({"runs": runs, "models": models}, default=str))
+datasets = {r["id"]: [d["name"] for d in store.datasets.of_run(r["id"])] for r in runs}
+print(json.dumps({"runs": runs, "models": models, "datasets": datasets}, default=str))
 """
 
 SEED = r"""
@@ -116,6 +117,7 @@ def test_pipeline_run_from_another_directory_logs_one_run_and_a_model_version(ex
     assert run["tags"]["pipeline.version"] == "0.1.0"
     assert run["tags"]["pipeline.git_commit"] == "none"  # the package is not in a repository
     assert after["models"]["sweep-clf"][-1] == run["id"]
+    assert after["datasets"][run["id"]] == ["train"]
     assert len(after["models"]["sweep-clf"]) == len(before["models"].get("sweep-clf", [])) + 1
 
 
