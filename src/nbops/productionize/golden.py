@@ -28,7 +28,7 @@ import json as _nbops_json, types as _nbops_types, pathlib as _nbops_pathlib
 _nbops_runlog = _nbops_types.ModuleType("_nbops_runlog")
 _nbops_runlog.__file__ = {runlog_file!r}
 exec(compile({runlog!r}, "_nbops_runlog", "exec"), _nbops_runlog.__dict__)
-_nbops_pipeline_run = _nbops_runlog.track_run({experiment!r}, {params!r}, package={package!r}, notebook="golden run")
+_nbops_pipeline_run = _nbops_runlog.track_run({experiment!r}, {params!r}, package={package!r}, provenance=False)
 _nbops_pipeline_run.__enter__()
 _nbops_fp = _nbops_types.ModuleType("_nbops_fp")
 exec(compile({source!r}, "_nbops_fp", "exec"), _nbops_fp.__dict__)

@@ -157,7 +157,7 @@ def _nothing(metrics):
 
 @contextlib.contextmanager
 def track_run(experiment: str, params: dict, *, enabled: bool = True, package: str = "pipeline",
-              version: str = "0", notebook: str = ""):
+              version: str = "0", notebook: str = "", provenance: bool = True):
     """Yield ``log(metrics: dict)``; while inside, the steps' nbops calls go to one run (or nowhere)."""
     install_shim()
     import nbops
@@ -172,8 +172,8 @@ def track_run(experiment: str, params: dict, *, enabled: bool = True, package: s
             yield _nothing
         return
     try:
-        pipeline_run = nbops.start_run(experiment, name=package, params=params,
-                                       tags=lineage(package, version, notebook))
+        pipeline_run = nbops.start_run(experiment, name=package, params=params, capture_provenance=provenance,
+                                       tags=lineage(package, version, notebook) if provenance else None)
     except Exception as exc:
         warnings.warn(f"nbops tracking is off for this run: {exc}", RuntimeWarning, stacklevel=3)
         with _patched(nbops, {name: _noop(name, None) for name in API}):
