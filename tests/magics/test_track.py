@@ -121,7 +121,7 @@ def test_bad_magic_arguments_are_one_line_usage_errors(kernel, line, message):
 
 
 def test_magics_under_papermill_pick_up_injected_parameters(project, tmp_path):
-    papermill = pytest.importorskip("papermill")
+    import papermill  # the test extra installs it: CI must fail, not skip, without it
     import nbformat
 
     notebook = nbformat.v4.new_notebook()
@@ -174,3 +174,66 @@ def test_params_default_to_the_notebooks_parameters_cell(project):
     run = only_run(project, "nb")
     assert run["params"] == {"lr": "0.02", "layers": "3", "units": "32"}
     assert run["notebook_path"] == "exp.ipynb"
+
+
+def test_papermill_sweep_records_every_parameters_cell_variable_and_the_notebook(project):
+    """``papermill nb.ipynb out.ipynb -p alpha 0.01 -p seed N``: the params a Lab run would record
+    (the whole parameters cell, injected values overriding) and the input notebook's path."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+    import papermill  # noqa: F401  (the test extra installs it; CI must not skip this)
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    parameters = nbformat.v4.new_code_cell('alpha = 0.1\nseed = 0\nn_estimators: int = 50\nmodel = "rf"')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [nbformat.v4.new_code_cell("%load_ext nbops"), parameters,
+                      nbformat.v4.new_code_cell("%%track sweep --metrics score\nscore = alpha * n_estimators + seed")]
+    (project / "notebooks").mkdir()
+    nbformat.write(notebook, project / "notebooks" / "train.ipynb")
+    papermill_cli = Path(sys.executable).with_name("papermill")
+    for seed in (1, 2):
+        done = subprocess.run([str(papermill_cli), "--no-progress-bar", "-k", "python3", "notebooks/train.ipynb",
+                               f"out-{seed}.ipynb", "-p", "alpha", "0.01", "-p", "seed", str(seed)],
+                              cwd=project, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    runs = open_store(project / ".nbops").runs.search(experiment="sweep").runs
+    assert sorted(r["params"]["seed"] for r in runs) == ["1", "2"]
+    for run in runs:
+        assert run["params"] == {"alpha": "0.01", "seed": run["params"]["seed"], "n_estimators": "50", "model": "rf"}
+        assert run["notebook_path"] == "notebooks/train.ipynb"
+        assert run["metrics"] == {"score": pytest.approx(0.5 + int(run["params"]["seed"]))}
+
+    # The same notebook run in Lab (the server names the notebook to its kernel) records the same.
+    import os
+
+    from jupyter_client.manager import start_new_kernel
+
+    from .conftest import Kernel
+
+    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"),
+               JPY_SESSION_NAME=str(project / "notebooks" / "train.ipynb"))
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project / "notebooks"),
+                                       startup_timeout=60)
+    try:
+        kernel = Kernel(client)
+        for cell in notebook.cells:
+            assert kernel.run(cell.source)["status"] == "ok"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    lab = next(r for r in open_store(project / ".nbops").runs.search(experiment="sweep").runs
+               if r["id"] not in {run["id"] for run in runs})
+    assert lab["params"] == {"alpha": "0.1", "seed": "0", "n_estimators": "50", "model": "rf"}
+    assert lab["notebook_path"] == runs[0]["notebook_path"]
+
+
+def test_papermill_input_path_is_read_from_its_command_line():
+    from nbops.tracking.capture import _first_positional
+
+    assert _first_positional(["-p", "a", "x.ipynb", "-k", "python3", "in.ipynb", "out.ipynb"]) == "in.ipynb"
+    assert _first_positional(["--cwd", "dir", "-y", "a: 1", "nb.ipynb"]) == "nb.ipynb"
+    assert _first_positional(["--help"]) is None

@@ -57,7 +57,9 @@ class LiveChart:
         traces = []
         for key, (steps, values) in self._series.items():
             stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
-            traces.append({"type": "scatter", "mode": "lines", "name": key, "x": steps[::stride], "y": values[::stride]})
+            # a curve of one point is invisible as a line: show it as a marker
+            mode = "lines" if len(steps) > 1 else "markers"
+            traces.append({"type": "scatter", "mode": mode, "name": key, "x": steps[::stride], "y": values[::stride]})
         # Transparent backgrounds and grey grid lines read on light and dark Lab themes alike.
         axis = {"gridcolor": "rgba(128,128,128,0.25)", "zerolinecolor": "rgba(128,128,128,0.4)"}
         layout = {

@@ -13,13 +13,16 @@ PAPERMILL_HEADER = "# Parameters"
 def parameter_names(notebook_path: str | None, history: list[str] = ()) -> list[str]:
     """Variables of the notebook's ``parameters`` cell and of papermill's injected one.
 
-    The kernel knows its notebook file when a Jupyter server started it; under papermill
-    it does not, but papermill's injected cell (``# Parameters`` first) is in the history.
+    The kernel knows its notebook file when a Jupyter server started it (or when papermill's
+    command line names it). Either way papermill's injected cell (``# Parameters`` first) is
+    in the history, right after the ``parameters`` cell it overrides, so every variable of
+    that cell counts, not only the injected ones.
     """
     names = _tagged_cell_names(notebook_path)
-    for source in history:
+    for index, source in enumerate(history):
         if source.lstrip().startswith(PAPERMILL_HEADER):
-            names += [n for n in assigned_names(source) if n not in names]
+            defaults = assigned_names(history[index - 1]) if index > 0 else []
+            names += [n for n in defaults + assigned_names(source) if n not in names]
     return names
 
 

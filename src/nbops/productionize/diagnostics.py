@@ -36,6 +36,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB211": (INFO, "timing/capture magic unwrapped"),
     "NB212": (INFO, "package install harvested into dependencies"),
     "NB213": (INFO, "magic translated to Python"),
+    "NB214": (INFO, "tracking magic joins the pipeline's run"),
     # analysis
     "NB301": (ERROR, "name defined only in an untagged cell"),
     "NB302": (ERROR, "name defined only in a skipped cell"),

@@ -74,8 +74,13 @@ class TestOutcome:
         return data
 
 
-def _env(package_dir: Path) -> dict[str, str]:
+def _env(package_dir: Path, scratch: str, plugins: bool = True) -> dict[str, str]:
+    """Tracking off, and a scratch store besides: the proof never writes to the user's store.
+    The generated tests need no pytest plugin, and loading every installed one costs seconds."""
     env = dict(os.environ)
+    if not plugins:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["NBOPS_HOME"] = str(Path(scratch) / "store")
     env["PYTHONPATH"] = os.pathsep.join([str(package_dir / "src")] + [p for p in [env.get("PYTHONPATH")] if p])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["NBOPS_TRACKING"] = "0"
@@ -88,7 +93,7 @@ def check_equivalence(package_dir: Path, package: str, *, python: str | None = N
     with tempfile.TemporaryDirectory(prefix="nbops-equivalence-") as tmp:
         report = Path(tmp) / "report.json"
         done = subprocess.run([python or sys.executable, "-c", _CHECK, str(package_dir), package, str(report)],
-                              cwd=workdir or package_dir, env=_env(package_dir), capture_output=True, text=True,
+                              cwd=workdir or package_dir, env=_env(package_dir, tmp), capture_output=True, text=True,
                               timeout=timeout)
         if not report.exists():
             return [], (done.stderr or done.stdout)[-4000:] or f"exit status {done.returncode}"
@@ -106,8 +111,8 @@ def run_package_tests(package_dir: Path, *, python: str | None = None, workdir: 
         done = subprocess.run([python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                "--rootdir", str(package_dir), "-c", str(package_dir / "pyproject.toml"),
                                f"--junitxml={junit}", str(package_dir / "tests")],
-                              cwd=workdir or package_dir, env=_env(package_dir), capture_output=True, text=True,
-                              timeout=timeout)
+                              cwd=workdir or package_dir, env=_env(package_dir, tmp, plugins=False),
+                              capture_output=True, text=True, timeout=timeout)
         outcome = TestOutcome(output=(done.stdout + done.stderr)[-4000:])
         if not junit.exists():
             outcome.errors = 1

@@ -1,9 +1,14 @@
 """The golden run: the tagged cells, top to bottom, in a fresh kernel, with every step's
-inputs and outputs recorded. Run twice; outputs that differ are marked nondeterministic."""
+inputs and outputs recorded. Run twice; outputs that differ are marked nondeterministic.
+
+The cells run inside one pipeline run, exactly as the package will run them (the package's own
+``tracking.py``), but against a scratch store (``NBOPS_HOME`` in a temporary folder): the clean
+runs never appear among the user's runs or models."""
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +19,17 @@ from .diagnostics import Diagnostic
 __all__ = ["Recording", "golden_run"]
 
 _FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
+_RUNLOG_SOURCE = Path(__file__).with_name("runlog.py")
 
 _PRELUDE = '''\
+import os as _nbops_os
+_nbops_os.environ["NBOPS_HOME"] = {scratch_store!r}  # never the user's store
 import json as _nbops_json, types as _nbops_types, pathlib as _nbops_pathlib
+_nbops_runlog = _nbops_types.ModuleType("_nbops_runlog")
+_nbops_runlog.__file__ = {runlog_file!r}
+exec(compile({runlog!r}, "_nbops_runlog", "exec"), _nbops_runlog.__dict__)
+_nbops_pipeline_run = _nbops_runlog.track_run({experiment!r}, {params!r}, package={package!r}, provenance=False)
+_nbops_pipeline_run.__enter__()
 _nbops_fp = _nbops_types.ModuleType("_nbops_fp")
 exec(compile({source!r}, "_nbops_fp", "exec"), _nbops_fp.__dict__)
 _nbops_dir = _nbops_pathlib.Path({record_dir!r})
@@ -63,6 +76,7 @@ for _nbops_req in {requirements!r}:
         _nbops_recording["environment"]["req:" + _nbops_req] = [_nbops_req, _nbops_md.version(_nbops_req)]
     except _nbops_md.PackageNotFoundError:
         pass
+_nbops_pipeline_run.__exit__(None, None, None)
 _nbops_recording["python"] = _nbops_sys.executable
 _nbops_recording["python_version"] = "%d.%d" % _nbops_sys.version_info[:2]
 _nbops_save()
@@ -91,7 +105,7 @@ def _requirement_names(requirements) -> list[str]:
     return [re.split(r"[<>=!~\[; ]", r, maxsplit=1)[0] for r in requirements]
 
 
-def _build(plan, record_dir: Path, save_values: bool):
+def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
     from nbformat.v4 import new_code_cell, new_notebook
 
     cells, origin = [], []
@@ -100,7 +114,11 @@ def _build(plan, record_dir: Path, save_values: bool):
         cells.append(new_code_cell(source))
         origin.append(cell)
 
-    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), record_dir=str(record_dir)))
+    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), record_dir=str(record_dir),
+                        scratch_store=str(scratch_store), runlog=_RUNLOG_SOURCE.read_text(),
+                        runlog_file=str(scratch_store / "tracking.py"),
+                        experiment=plan.experiment or plan.package, package=plan.package,
+                        params={p.name: p.default for p in plan.params}))
     for code in [c for c in plan.setup + plan.library]:
         add(code.source, code.cell)
     params = "\n".join(f"{p.name} = {p.default!r}" for p in plan.params)
@@ -119,16 +137,18 @@ def _build(plan, record_dir: Path, save_values: bool):
     return new_notebook(cells=cells), origin
 
 
-async def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int):
+async def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int,
+                   scratch_store: Path):
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    nb, origin = _build(plan, record_dir, save_values)
+    nb, origin = _build(plan, record_dir, save_values, scratch_store)
     client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
                             resources={"metadata": {"path": str(workdir)}})
     try:
-        await client.async_execute()
+        # the kernel's environment names the scratch store too, so nothing reaches the user's
+        await client.async_execute(env={**os.environ, "NBOPS_HOME": str(scratch_store)})
     except NoSuchKernel:
         known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
         raise InvalidValueError(f"kernel {kernel_name!r} is not installed; installed kernels: {known}") from None
@@ -181,8 +201,10 @@ def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir:
         others = [Path(scratch) / str(i) for i in range(repeats - 1)]
         for other in others:
             other.mkdir()
-        jobs = [(plan, record_dir, True, kernel_name, workdir, timeout)]
-        jobs += [(plan, other, False, kernel_name, workdir, timeout) for other in others]
+        stores = [Path(scratch) / f"store-{i}" for i in range(repeats)]
+        jobs = [(plan, record_dir, True, kernel_name, workdir, timeout, stores[0])]
+        jobs += [(plan, other, False, kernel_name, workdir, timeout, store)
+                 for other, store in zip(others, stores[1:])]
         outcomes = _run_all(jobs)
         recording = _load(record_dir)
         recording.diagnostics += outcomes[0] or next((o for o in outcomes if o), [])

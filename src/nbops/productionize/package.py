@@ -16,7 +16,7 @@ FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
 
 def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
     pkg = plan.package
-    experiment = notebook.rsplit("/", 1)[-1].removesuffix(".ipynb")
+    experiment = _experiment(plan, notebook)
     reqs = requirements(recording.environment, plan.requirements)
     files: dict[str, str | bytes] = {
         "pyproject.toml": _pyproject(plan, reqs, notebook, recording.python_version),
@@ -39,6 +39,11 @@ def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
         for path in sorted(values.iterdir()):
             files[f"tests/golden/values/{path.name}"] = path.read_bytes()
     return files
+
+
+def _experiment(plan, notebook: str) -> str:
+    """The notebook's %track / %%track / start_run experiment, else the notebook's name."""
+    return plan.experiment or notebook.rsplit("/", 1)[-1].removesuffix(".ipynb")
 
 
 def _pyproject(plan, reqs, notebook, python_version) -> str:
@@ -96,8 +101,13 @@ def _readme(plan, recording, notebook, reqs) -> str:
     if recording.metrics:
         lines += ["", "## Metrics (recorded)", ""] + [f"- `{k}` = {v:.6g}" for k, v in recording.metrics.items()]
     lines += ["", "## Dependencies", ""] + [f"- `{r}`" for r in reqs]
-    lines += ["", "If nbops is installed, each run and its metrics are logged to its store (`NBOPS_TRACKING=0`",
-              "turns that off)."]
+    lines += ["", "## Tracking", "",
+              f"If nbops is installed, each pipeline run is one nbops run of experiment `{_experiment(plan, notebook)}`:",
+              "its params are the `Params`, and the metrics, figures, datasets and model versions the steps log",
+              "go to it, tagged `pipeline.package`, `pipeline.version` and `pipeline.git_commit`. A",
+              "`nbops.start_run(...)` inside a step joins that run instead of starting another. `--no-track`",
+              "or `NBOPS_TRACKING=0` turns tracking off (the steps' nbops calls then do nothing); without nbops",
+              "they do nothing either, after one warning."]
     return "\n".join(lines) + "\n"
 
 

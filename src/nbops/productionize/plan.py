@@ -79,6 +79,7 @@ class Plan:
     library_needs: list[str] = field(default_factory=list)  # setup names lib.py imports
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cells: list[CellCode] = field(default_factory=list)  # every code cell, tagged or not
+    experiment: str | None = None  # the first %track / %%track / nbops.start_run name of a converted cell
 
     @property
     def param_names(self) -> set[str]:
@@ -125,13 +126,17 @@ def build_plan(nb, package: str) -> Plan:
     plan = Plan(package)
     cells, plan.diagnostics = read_cells(nb)
     codes: list[CellCode] = []
+    named: list[tuple[bool, str]] = []  # (not converted, experiment): converted cells name it first
     for cell in cells:
         normalized = normalize(cell.source, cell.index, cell.id)
+        if normalized.experiment:
+            named.append((not cell.converted, normalized.experiment))
         if cell.converted:
             plan.diagnostics += normalized.diagnostics
             plan.requirements += normalized.requirements
         codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree)))
     plan.cells = codes
+    plan.experiment = min(named, key=lambda pair: pair[0])[1] if named else None
     _Builder(plan, codes).build()
     return plan
 

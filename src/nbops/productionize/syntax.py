@@ -36,6 +36,7 @@ class NormalizedCell:
     tree: ast.Module | None
     requirements: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    experiment: str | None = None  # named by %track, %%track or nbops.start_run("...")
 
 
 _manager = None
@@ -65,7 +66,8 @@ def normalize(source: str, cell_index: int | None = None, cell_id: str | None = 
         except SyntaxError as exc:
             policy.syntax_error(source, exc, 0)
             text = None
-    return NormalizedCell(text or "", tree, policy.requirements, policy.diagnostics)
+    experiment = policy.experiment or (_start_run_experiment(tree) if tree is not None else None)
+    return NormalizedCell(text or "", tree, policy.requirements, policy.diagnostics, experiment)
 
 
 def _magic_call(node: ast.AST):
@@ -84,6 +86,7 @@ class _Policy:
         self.cell_index, self.cell_id = cell_index, cell_id
         self.requirements: list[str] = []
         self.diagnostics: list[Diagnostic] = []
+        self.experiment: str | None = None
 
     def diag(self, code, message, line=None, suggestion=None):
         self.diagnostics.append(Diagnostic(code, message, self.cell_index, self.cell_id, line, suggestion))
@@ -151,6 +154,8 @@ class _Policy:
         if name in DROP_CELL:
             self.diag("NB210", f"%%{name} cell dropped (display only)", where)
             return ""
+        if name == "track":
+            return self.track_cell(_line or "", body, line_offset)
         if name == "writefile":
             target = (_line or "").split()[-1] if (_line or "").split() else "file.txt"
             self.diag("NB213", f"%%writefile translated to pathlib.Path({target!r}).write_text(...)", where)
@@ -162,6 +167,20 @@ class _Policy:
         self.diag("NB205", f"%%{name} cell magic has no Python equivalent", where,
                   "rewrite the cell in plain Python or tag it skip")
         return ""
+
+    def track_cell(self, line: str, body: str, line_offset: int) -> str | None:
+        """``%%track EXP --metrics a,b``: the body is the step body; the named metrics are logged
+        to the pipeline's run (one run per pipeline run, see the generated ``tracking.py``)."""
+        experiment, metrics, tags = _track_arguments(line)
+        self.experiment = self.experiment or experiment
+        self.diag("NB214", f"%%track unwrapped: its body runs as plain code and logs to the pipeline's run"
+                  f"{' of ' + repr(experiment) if experiment else ''}", line_offset + 1)
+        text = self.rewrite(body, line_offset + 1)
+        if text is None or not (metrics or tags):
+            return text
+        logs = f"__import__('nbops').set_tags({tags!r})\n" if tags else ""
+        logs += "".join(f"__import__('nbops').log_metric({m!r}, {m})\n" for m in metrics)
+        return text.rstrip("\n") + "\n" + logs
 
     def line_magic(self, call, whole: bool, line: int) -> list[str] | None:
         method, args = call
@@ -179,6 +198,13 @@ class _Policy:
         rest = rest or ""
         if name in INSTALLERS:
             return self.install(name, rest, whole, line)
+        if name == "track" and whole:
+            experiment = _track_arguments(rest)[0]
+            self.experiment = self.experiment or experiment
+            what = (f"the pipeline logs one run of {experiment!r} per pipeline run" if experiment
+                    else "the pipeline ends its run itself")
+            self.diag("NB214", f"%track {rest.strip()} dropped: {what}", line)
+            return []
         if name in DROP_LINE:
             self.diag("NB210", f"%{name} dropped (display or session only)", line)
             return [] if whole else None
@@ -229,6 +255,43 @@ class _Policy:
             return self.install("pip", " ".join(words[start:]), whole, line)
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
+
+
+def _track_arguments(line: str) -> tuple[str | None, list[str], dict[str, str]]:
+    """Experiment, ``--metrics`` names and ``--tag`` pairs of a ``%track`` / ``%%track`` line
+    (``--end``: no experiment)."""
+    words, experiment, metrics, tags = _argv(line), None, [], {}
+    takes_value = {"--name", "--tag", "--params", "--metrics", "--status"}
+    index = 0
+    while index < len(words):
+        word, value = words[index], words[index + 1] if index + 1 < len(words) else ""
+        if "=" in word and word.split("=", 1)[0] in takes_value:
+            (word, value), index = word.split("=", 1), index - 1
+        if word in takes_value:
+            if word == "--metrics":
+                metrics += [m.strip() for m in value.split(",") if m.strip().isidentifier()]
+            elif word == "--tag" and "=" in value:
+                key, _, text = value.partition("=")
+                tags[key] = text
+            index += 2
+            continue
+        if not word.startswith("-") and experiment is None:
+            experiment = word
+        index += 1
+    return experiment, metrics, tags
+
+
+def _start_run_experiment(tree: ast.Module) -> str | None:
+    """The experiment of the first ``nbops.start_run("name", ...)`` / ``start_run("name")`` call."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        named = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        first = node.args[0]
+        if named == "start_run" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
 
 
 def _is_display(node: ast.AST) -> bool:

@@ -174,5 +174,49 @@ def cells_since(first: int) -> list[dict]:
 
 
 def notebook_path() -> str | None:
-    """The notebook a Jupyter server kernel runs (jupyter_server exports it to the kernel)."""
-    return os.environ.get("JPY_SESSION_NAME") or None
+    """The notebook this kernel runs: jupyter_server exports it to its kernels; papermill does
+    not, so its input path is read from papermill's own command line."""
+    return os.environ.get("JPY_SESSION_NAME") or os.environ.get("PAPERMILL_INPUT_PATH") or papermill_input_path()
+
+
+# papermill options that take values (the input notebook is the first other word)
+_PAPERMILL_PAIRS = {"-p", "--parameters", "-r", "--parameters_raw"}
+_PAPERMILL_VALUES = {"-f", "--parameters_file", "-y", "--parameters_yaml", "-b", "--parameters_base64",
+                     "-k", "--kernel", "-l", "--language", "--cwd", "--engine", "--start-timeout",
+                     "--start_timeout", "--execution-timeout", "--execution_timeout", "--stdout-file",
+                     "--stderr-file", "--log-level", "--version"}
+
+
+@functools.lru_cache(maxsize=1)
+def papermill_input_path() -> str | None:
+    """The input notebook of the ``papermill`` command that started this kernel (Linux ``/proc``)."""
+    pid = os.getppid()
+    for _ in range(3):  # the kernel's parent, or a launcher's
+        try:
+            words = [w.decode(errors="replace") for w in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0") if w]
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            return None
+        start = next((i for i, w in enumerate(words[:3]) if os.path.basename(w).startswith("papermill")), None)
+        if start is not None:
+            notebook = _first_positional(words[start + 1:])
+            return os.path.normpath(os.path.join(cwd, notebook)) if notebook else None
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+        if pid <= 1:
+            return None
+    return None
+
+
+def _first_positional(words: list[str]) -> str | None:
+    skip = 0
+    for word in words:
+        if skip:
+            skip -= 1
+        elif word in _PAPERMILL_PAIRS:
+            skip = 2
+        elif word in _PAPERMILL_VALUES:
+            skip = 1
+        elif not word.startswith("-"):
+            return word
+    return None
