@@ -8,6 +8,7 @@ arguments (missing notebook, existing output directory) raise ``InvalidValueErro
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic, has_errors
-from .equivalence import EquivalenceEntry, TestOutcome, check_equivalence, run_package_tests
+from .equivalence import (EquivalenceEntry, TestOutcome, cache_diagnostics, check_equivalence, run_package_tests,
+                          static_check)
 from .golden import golden_run
 from .package import check_target, move_into_place, package_files, write_tree
 from .plan import Plan, build_plan, package_name
@@ -123,13 +125,17 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         stage("golden_run", f"running the tagged cells in a fresh {kernel} kernel (twice)")
         recording = golden_run(plan, Path(tmp) / "golden", kernel_name=kernel, workdir=workdir, timeout=timeout)
         timed("golden_run")
-        result.diagnostics += recording.diagnostics
-        if has_errors(recording.diagnostics):
+        result.diagnostics += recording.diagnostics + cache_diagnostics(plan, recording)
+        if has_errors(result.diagnostics):
             return result
         plan.metric_names = [m for m in plan.metric_names if m in recording.metrics]
         result.metrics, result.dag = recording.metrics, plan.dag()
         stage("generate", f"generating package {plan.package}")
+        plan.workdir = Path(os.path.relpath(workdir, out_dir)).as_posix()  # the staging folder is a sibling
         files = package_files(plan, recording, filename)
+        result.diagnostics += static_check(files)
+        if has_errors(result.diagnostics):
+            return result
         staging = write_tree(files, out_dir)
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])

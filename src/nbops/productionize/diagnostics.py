@@ -57,6 +57,9 @@ CODES: dict[str, tuple[str, str]] = {
     "NB404": (ERROR, "generated step does not reproduce the notebook"),
     "NB405": (ERROR, "generated package failed to run"),
     "NB406": (ERROR, "generated tests failed"),
+    "NB407": (ERROR, "generated module uses a name it neither defines nor imports"),
+    "NB408": (ERROR, "step output cannot be pickled for --cache"),
+    "NB409": (INFO, "output differs between two clean runs only in timing or progress text"),
 }
 
 
@@ -68,6 +71,7 @@ class Diagnostic:
     cell_id: str | None = None
     line: int | None = None
     suggestion: str | None = None
+    hides: int = 0  # knock-on diagnostics of this root cause that are counted here instead of reported
 
     def __post_init__(self):
         if self.code not in CODES:

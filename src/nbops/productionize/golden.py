@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic
+from .equivalence import kind_diagnostic, nondeterminism
 
 __all__ = ["Recording", "golden_run"]
 
@@ -207,11 +208,7 @@ def _mark_nondeterministic(first: Recording, second: Recording, plan):
             other = second.steps.get(step, {}).get("outputs", {}).get(name)
             if other is None:
                 continue
-            same_model = fp.get("kind") == "model" and fp.get("predictions") == other.get("predictions")
-            if fp.get("hash") != other.get("hash") and not same_model:
-                fp["nondeterministic"] = True
+            kind = nondeterminism(fp, other)  # float tolerances first, then timing text, then randomness
+            if kind:
                 cell = plan.steps[step].cells[-1].cell if step in plan.steps else None
-                first.diagnostics.append(Diagnostic(
-                    "NB403", f"{step}.{name} differs between two clean runs; tests check its type and shape only",
-                    cell.index if cell else None, cell.id if cell else None, None,
-                    "seed the random generator (e.g. random_state=seed) to make it reproducible"))
+                first.diagnostics.append(kind_diagnostic(kind, fp, step, name, cell))

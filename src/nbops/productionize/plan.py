@@ -79,6 +79,7 @@ class Plan:
     library_needs: list[str] = field(default_factory=list)  # setup names lib.py imports
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cells: list[CellCode] = field(default_factory=list)  # every code cell, tagged or not
+    workdir: str | None = None  # the notebook's folder relative to the package's root folder (set at export)
 
     @property
     def param_names(self) -> set[str]:
@@ -124,6 +125,7 @@ def package_name(notebook_name: str) -> str:
 def build_plan(nb, package: str) -> Plan:
     plan = Plan(package)
     cells, plan.diagnostics = read_cells(nb)
+    merge_kale_blocks(cells)
     codes: list[CellCode] = []
     for cell in cells:
         normalized = normalize(cell.source, cell.index, cell.id)
@@ -134,6 +136,21 @@ def build_plan(nb, package: str) -> Plan:
     plan.cells = codes
     _Builder(plan, codes).build()
     return plan
+
+
+KALE_TAGS = ("block:", "prev:", "imports", "functions", "pipeline-parameters", "pipeline-metrics")
+
+
+def merge_kale_blocks(cells: list[Cell]) -> None:
+    """Kale's rule, for notebooks tagged the Kale way: an untagged cell belongs to the block above it."""
+    if not any(t.startswith(KALE_TAGS) for c in cells for t in c.tags):
+        return
+    previous = None
+    for cell in cells:
+        if cell.tags or cell.role is not None:
+            previous = cell
+        elif previous is not None and previous.role is not None:
+            cell.role, cell.step = previous.role, previous.step
 
 
 class _Builder:
@@ -153,6 +170,8 @@ class _Builder:
         params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
         plan.setup, plan.library = by_role("setup"), by_role("library")
+        self.hoist_step_imports()
+        self.drop_dead_expressions()
         plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
         plan.library_defs = {n for c in plan.library for n in c.facts.defs}
         self.check_cell_hygiene()
@@ -163,10 +182,48 @@ class _Builder:
         if not plan.steps:
             self.diag("NB108", "no cell is tagged step:NAME, so there is nothing to run",
                       suggestion="tag the cells that load, transform and train as step:load, step:train, ...")
+        self.prune_outputs()
         plan.order, plan.edges, diags = order_steps(plan.steps)
         plan.diagnostics += diags
-        for code in self.converted:
+        for code in self.converted + plan.setup:
             plan.imports |= {m for m in code.facts.imports.values() if m}
+        plan.diagnostics = fold_consequences(plan.diagnostics, self.codes)
+
+    def hoist_step_imports(self):
+        """Top-level imports of step cells move to ``common.py``: a module is no step's data,
+        so an imported callable is never a step input or output (nor pickled)."""
+        for code in self.converted:
+            if code.cell.role != "step" or code.tree is None:
+                continue
+            nodes = [n for n in code.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                     and not (isinstance(n, ast.ImportFrom) and (n.level or any(a.name == "*" for a in n.names)))]
+            if not nodes:
+                continue
+            source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
+            hoisted = CellCode(code.cell, source, ast.parse(source), analyse(ast.parse(source)))
+            self.plan.setup.append(hoisted)
+            code.reparse(_blank_statements(code.source, nodes))
+
+    def drop_dead_expressions(self):
+        """``X.shape`` or ``df.head()`` on a line of its own only displayed a value in the notebook."""
+        for code in self.converted:
+            if code.cell.role != "step" or code.cell.metrics or code.tree is None:
+                continue
+            dead = [n for n in code.tree.body if isinstance(n, ast.Expr) and _pure(n.value)]
+            if dead:
+                code.reparse(_blank_statements(code.source, dead))
+
+    def prune_outputs(self):
+        """A step returns what later steps, tests and metrics read; a final step (nothing reads
+        from it) returns everything it binds: its values are the pipeline's result."""
+        plan = self.plan
+        read: dict[str, set[str]] = {name: set() for name in plan.steps}
+        for reader in list(plan.steps.values()) + plan.tests:
+            for name, producer in reader.inputs.items():
+                read[producer].add(name)
+        for step in plan.steps.values():
+            if read[step.name]:
+                step.outputs = [n for n in step.outputs if n in read[step.name] or n in plan.metric_names]
 
     def check_execution_order(self):
         last = None
@@ -231,13 +288,16 @@ class _Builder:
         for code in plan.library:
             if code.tree is None:
                 continue
+            needs |= {n for n in code.facts.refs if n in plan.setup_defs and n not in plan.library_defs}
             for found in lib.free_globals(code.source, code.cell.index):
                 keywords: dict[str, str | None] = {}
                 for name, line in found.names.items():
-                    if name in BUILTINS or name in plan.library_defs:
+                    if name in plan.library_defs:
                         continue
-                    if name in plan.setup_defs:
+                    if name in plan.setup_defs:  # before builtins: a setup `from x import map` wins
                         needs.add(name)
+                    elif name in BUILTINS:
+                        continue
                     elif name in plan.param_names:
                         keywords[name] = defaults[name]
                     elif self.defining_cells(name):
@@ -276,7 +336,7 @@ class _Builder:
     def classify(self, name, line, code, producer, local, target):
         """Record where ``name`` read by a step/test comes from; False if it is not available."""
         plan = self.plan
-        if name in local or name in BUILTINS:
+        if name in local:
             return True
         if name in producer:
             target.inputs.setdefault(name, producer[name])
@@ -287,7 +347,7 @@ class _Builder:
                 if name not in group:
                     group.append(name)
                 return True
-        return False
+        return name in BUILTINS
 
     def resolve_steps(self):
         plan = self.plan
@@ -349,10 +409,12 @@ class _Builder:
         return self._all_defs
 
     def missing(self, name, line, code, who, step, code_for=None):
-        sources = self.defining_cells(name)
+        sources = [c for c in self.defining_cells(name) if c is not code]  # never "move cell N before cell N"
         if not sources:
             return self.undefined(name, code, line)
-        source = sources[-1].cell
+        earlier = [c for c in sources if c.cell.index < code.cell.index]
+        defining = earlier[-1] if earlier else sources[0]  # the nearest earlier one, else the first later one
+        source = defining.cell
         if code_for == "NB310":
             return self.diag("NB310", f"test cell uses {name!r}, which no step produces", code, line,
                              f"tag cell {source.index} as a step, or compute {name!r} in the test cell")
@@ -360,13 +422,86 @@ class _Builder:
             return self.diag("NB312", f"{who} uses {name!r}, which only the later step {source.step!r} "
                              f"(cell {source.index}) defines", code, line,
                              f"move cell {source.index} before cell {code.cell.index}, or define {name!r} earlier")
-        role = _suggest_role(sources[-1])
+        role = _suggest_role(defining)
         where = "skip" if source.role == "skip" else "untagged"
         suggestion = f"tag cell {source.index} as {role or f'step:{step}'}"
+        statement = _import_statement(defining, name)
+        if statement and role != "setup":  # a mixed cell: tagging it would drag its data along
+            suggestion = f"move {statement!r} from cell {source.index} into a setup cell"
         if source.role == "skip":
             suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
         self.diag("NB302" if source.role == "skip" else "NB301",
                   f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+
+
+def _import_statement(code: CellCode, name: str) -> str | None:
+    for node in code.tree.body if code.tree else []:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return ast.get_source_segment(code.source, node)
+    return None
+
+
+_DISPLAY_METHODS = frozenset({"head", "tail", "describe", "info", "value_counts", "nunique", "unique", "corr",
+                              "isna", "isnull", "count", "memory_usage"})
+
+
+def _pure(node: ast.AST) -> bool:
+    """An expression whose only effect in a notebook was to display its value."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _pure(node.value)
+    if isinstance(node, ast.Subscript):
+        return _pure(node.value) and _pure(node.slice)
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(_pure(e) for e in node.elts)
+    if isinstance(node, ast.Slice):
+        return all(_pure(p) for p in (node.lower, node.upper, node.step) if p is not None)
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Attribute) and node.func.attr in _DISPLAY_METHODS
+                and _pure(node.func.value) and all(_pure(a) for a in node.args)
+                and all(_pure(k.value) for k in node.keywords))
+    return False
+
+
+def _blank_statements(source: str, nodes) -> str:
+    """``source`` without the lines of ``nodes``, kept as empty lines so line numbers still match the cell."""
+    lines = source.splitlines(keepends=True)
+    for node in nodes:
+        for number in range(node.lineno, node.end_lineno + 1):
+            lines[number - 1] = "\n"
+    return "".join(lines)
+
+
+def fold_consequences(diagnostics: list[Diagnostic], codes: list[CellCode]) -> list[Diagnostic]:
+    """One diagnostic per root cause: an undefined name that an earlier star import or an earlier
+    unparseable cell may define is a consequence of it, counted there instead of reported."""
+    import dataclasses
+
+    sources = {c.cell.index: c.cell.source for c in codes}
+    roots = [d for d in diagnostics if d.code in {"NB304", "NB201"} and d.cell_index is not None]
+    hidden: dict[int, list[str]] = {}
+    kept = []
+    for diag in diagnostics:
+        name = diag.message.split("'")[1] if diag.code == "NB303" and "'" in diag.message else None
+        root = next((r for r in roots if name and diag.cell_index is not None and r.cell_index <= diag.cell_index
+                     and (r.code == "NB304" or re.search(rf"\b{re.escape(name)}\b", sources.get(r.cell_index, "")))),
+                    None)
+        if root is None:
+            kept.append(diag)
+        else:
+            hidden.setdefault(id(root), []).append(name)
+    folded = []
+    for diag in kept:
+        names = hidden.get(id(diag))
+        if names:
+            unique = list(dict.fromkeys(names))
+            shown = ", ".join(unique[:5]) + (", ..." if len(unique) > 5 else "")
+            diag = dataclasses.replace(diag, message=f"{diag.message} (hides {len(names)} knock-on 'not defined' "
+                                       f"error{'s' if len(names) != 1 else ''}: {shown})", hides=len(names))
+        folded.append(diag)
+    return folded
 
 
 def _cell_view(code: CellCode) -> dict:
