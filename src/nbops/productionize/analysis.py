@@ -37,6 +37,8 @@ class CellFacts:
     star_imports: list[tuple[str, int]] = field(default_factory=list)
     global_writes: list[tuple[str, str, int]] = field(default_factory=list)  # function, name, line
     other_statements: list[int] = field(default_factory=list)  # lines of non def/import/assign stmts
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # alias -> names it holds, after the cell
+    clock: set[str] = field(default_factory=set)  # names assigned from a clock (time.perf_counter(), ...)
 
     @property
     def outputs(self) -> list[str]:
@@ -46,12 +48,13 @@ class CellFacts:
                 and n not in self.loop_only and not n.startswith("_")]
 
 
-def analyse(tree: ast.Module | None) -> CellFacts:
+def analyse(tree: ast.Module | None, aliases: dict[str, list[str]] | None = None) -> CellFacts:
+    """Facts of one cell; ``aliases`` carries ``combine = [train, test]`` from earlier cells and is updated."""
     facts = CellFacts()
     if tree is None:
         return facts
     bound_other: set[str] = set()
-    aliases: dict[str, list[str]] = {}  # name -> the names whose objects it may hold, across statements
+    aliases = {} if aliases is None else aliases  # name -> the names whose objects it may hold
     for statement in tree.body:
         scan = _Scan(aliases)
         scan.visit(statement)
@@ -73,12 +76,28 @@ def analyse(tree: ast.Module | None) -> CellFacts:
         facts.imports.update(scan.imports)
         facts.functions.update(scan.functions)
         facts.star_imports += scan.star_imports
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None \
+                and any(_is_clock(n) for n in ast.walk(statement.value)):
+            facts.clock |= set(scan.stores)
         facts.global_writes += scan.global_writes
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
                                       ast.ImportFrom, ast.Assign, ast.AnnAssign)) and not _is_docstring(statement):
             facts.other_statements.append(statement.lineno)
     facts.loop_only -= bound_other
+    facts.aliases = {k: list(v) for k, v in aliases.items()}
     return facts
+
+
+CLOCKS = frozenset({"time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "process_time", "now",
+                    "utcnow", "today", "default_timer"})
+
+
+def _is_clock(node: ast.AST) -> bool:
+    """``time.perf_counter()``, ``datetime.now()``, ``timeit.default_timer()`` ..."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr in CLOCKS) or (isinstance(func, ast.Name) and func.id in CLOCKS)
 
 
 def _is_docstring(node: ast.stmt) -> bool:

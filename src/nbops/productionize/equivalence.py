@@ -17,7 +17,7 @@ from .diagnostics import Diagnostic
 from .fingerprint import difference
 
 __all__ = ["EquivalenceEntry", "check_equivalence", "run_package_tests", "TestOutcome", "nondeterminism",
-           "kind_diagnostic", "cache_diagnostics", "static_check"]
+           "kind_diagnostic", "rerun_diagnostic", "cache_diagnostics", "static_check"]
 
 _CHECK = r'''
 import importlib, json, sys, traceback
@@ -136,13 +136,22 @@ def run_package_tests(package_dir: Path, *, python: str | None = None, workdir: 
     return outcome
 
 
-def nondeterminism(first: dict, second: dict) -> str | None:
+def rerun_diagnostic(plan, step: str, name: str, first: dict, second: dict) -> Diagnostic | None:
+    """Compare one output of two clean runs; mark ``first`` and say why they differ, if they do."""
+    plan_step = plan.steps.get(step)
+    kind = nondeterminism(first, second, clock=bool(plan_step and name in plan_step.clock_names))
+    if kind is None:
+        return None
+    return kind_diagnostic(kind, first, step, name, plan_step.cells[-1].cell if plan_step else None)
+
+
+def nondeterminism(first: dict, second: dict, clock: bool = False) -> str | None:
     """Mark ``first`` (one output's fingerprint in the first clean run) by how the second run's
     differs: None, "timing" or "random"; float differences within tolerance are no difference."""
     if first.get("kind") == "model" and first.get("predictions") is not None \
             and first.get("predictions") == second.get("predictions"):
         return None
-    kind = difference(first, second)
+    kind = difference(first, second, clock)
     if kind == "timing":
         first["timing"] = True
     elif kind == "random":

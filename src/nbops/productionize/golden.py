@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic
-from .equivalence import kind_diagnostic, nondeterminism
+from .equivalence import rerun_diagnostic
 
 __all__ = ["Recording", "golden_run"]
 
@@ -208,7 +208,6 @@ def _mark_nondeterministic(first: Recording, second: Recording, plan):
             other = second.steps.get(step, {}).get("outputs", {}).get(name)
             if other is None:
                 continue
-            kind = nondeterminism(fp, other)  # float tolerances first, then timing text, then randomness
-            if kind:
-                cell = plan.steps[step].cells[-1].cell if step in plan.steps else None
-                first.diagnostics.append(kind_diagnostic(kind, fp, step, name, cell))
+            found = rerun_diagnostic(plan, step, name, fp, other)  # tolerances, then timing, then randomness
+            if found:
+                first.diagnostics.append(found)

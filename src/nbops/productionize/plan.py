@@ -29,7 +29,7 @@ class CellCode:
 
     def reparse(self, source: str):
         self.source, self.tree = source, ast.parse(source)
-        self.facts = analyse(self.tree)
+        self.facts = analyse(self.tree, {k: list(v) for k, v in self.facts.aliases.items()})
 
 
 @dataclass
@@ -44,6 +44,7 @@ class StepPlan:
     outputs: list[str] = field(default_factory=list)
     mutated_inputs: list[str] = field(default_factory=list)
     after: list = field(default_factory=list)  # (step name, cell)
+    clock_names: set[str] = field(default_factory=set)  # outputs computed from a clock: timings, not randomness
 
     def to_dict(self) -> dict:
         return {"name": self.name, "function": self.function,
@@ -127,12 +128,13 @@ def build_plan(nb, package: str) -> Plan:
     cells, plan.diagnostics = read_cells(nb)
     merge_kale_blocks(cells)
     codes: list[CellCode] = []
+    aliases: dict[str, list[str]] = {}  # `combine = [train_df, test_df]` in one cell, the loop over it in another
     for cell in cells:
         normalized = normalize(cell.source, cell.index, cell.id)
         if cell.converted:
             plan.diagnostics += normalized.diagnostics
             plan.requirements += normalized.requirements
-        codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree)))
+        codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree, aliases)))
     plan.cells = codes
     _Builder(plan, codes).build()
     return plan
@@ -363,6 +365,7 @@ class _Builder:
                 step = plan.steps[cell.step] = StepPlan(cell.step, function)
                 local[cell.step] = set()
             step.cells.append(code)
+            step.clock_names |= code.facts.clock
             step.after += [(name, cell) for name in cell.after]
             if cell.metrics:
                 names = code.facts.outputs or list(code.facts.refs)
@@ -373,6 +376,10 @@ class _Builder:
                     self.missing(name, line, code, f"step {step.name!r}", cell.step)
             for name in code.facts.mutations:
                 if name in step.inputs and name not in step.mutated_inputs:
+                    step.mutated_inputs.append(name)
+            for name in step.inputs:  # `combine` holds the frames the step changes: copied with them
+                holds = set(code.facts.aliases.get(name, [])) & set(step.mutated_inputs)
+                if holds and name not in step.mutated_inputs:
                     step.mutated_inputs.append(name)
             for name in code.facts.outputs:
                 if name not in step.outputs:
@@ -498,8 +505,9 @@ def fold_consequences(diagnostics: list[Diagnostic], codes: list[CellCode]) -> l
         if names:
             unique = list(dict.fromkeys(names))
             shown = ", ".join(unique[:5]) + (", ..." if len(unique) > 5 else "")
-            diag = dataclasses.replace(diag, message=f"{diag.message} (hides {len(names)} knock-on 'not defined' "
-                                       f"error{'s' if len(names) != 1 else ''}: {shown})", hides=len(names))
+            plural = "s are" if len(names) != 1 else " is"
+            diag = dataclasses.replace(diag, hides=len(names), message=f"{diag.message}; {len(names)} knock-on "
+                                       f"'not defined' error{plural} counted here instead ({shown})")
         folded.append(diag)
     return folded
 
