@@ -188,7 +188,8 @@ intercept = mean_y - slope * mean_x
 
 def titanic_kernel() -> nbformat.NotebookNode:
     """A messy Kaggle-style kernel: magics, a print in setup, a relative ``data/`` folder, a
-    helper class, ``combine = [train_df, test_df]`` looped over in a later cell, a timing text."""
+    helper class, ``combine = [train_df, test_df]`` looped over in a later cell, a ``%%writefile``,
+    a timing text."""
     return _nb(
         new_markdown_cell("# Titanic: a data science solution"),
         code("""
@@ -223,6 +224,13 @@ combine = [train_df, test_df]
 train_df.shape, test_df.shape
 """, "step:load"),
         code("""
+%%writefile data/columns.txt
+Pclass
+Sex
+Age
+FamilySize
+""", "step:load"),
+        code("""
 extractor = TitleExtractor()
 for dataset in combine:
     dataset["Title"] = extractor.extract(dataset["Name"])
@@ -232,7 +240,8 @@ train_df.head()
 """, "step:features"),
         code("""
 %%time
-features = ["Pclass", "Sex", "Age", "FamilySize"]
+with open(f"{data_dir}/columns.txt") as handle:
+    features = handle.read().split()
 model = LogisticRegression(C=C, max_iter=500)
 model.fit(train_df[features], train_df["Survived"])
 """, "step:train"),

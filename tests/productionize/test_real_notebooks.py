@@ -18,15 +18,17 @@ import nbformat
 import pytest
 import real_notebooks as nbs
 
+from pipeline_notebooks import _nb, code
+
 from nbops.productionize import analyse_notebook, productionize
-from nbops.productionize.equivalence import run_package_tests
+from nbops.productionize.equivalence import run_package_tests, static_check
 
 # notebook -> exact (code, cell, line) of every diagnostic of a successful export
 CONVERTIBLE = {
     "housing_chapter": [],
     "text_quickstart": [],
     "kale_example": [],
-    "titanic_kernel": [("NB210", 1, 1), ("NB211", 6, 1), ("NB409", 7, None), ("NB409", 7, None)],
+    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None)],
 }
 
 
@@ -174,6 +176,16 @@ def test_kale_notebook_merges_untagged_cells_into_the_block_above(converted):
     assert set(result.metrics) == {"slope", "residual"} and result.metrics["slope"] == pytest.approx(2, abs=0.05)
 
 
+def test_writefile_cell_becomes_a_file_of_the_package(converted):
+    result = converted("titanic_kernel")
+    src = Path(result.package_dir) / "src" / result.package
+    assert (src / "files" / "cell5_columns.txt").read_text() == "Pclass\nSex\nAge\nFamilySize\n"
+    steps = (src / "steps.py").read_text()
+    load = next(n for n in ast.parse(steps).body if isinstance(n, ast.FunctionDef) and n.name == "load")
+    body = ast.get_source_segment(steps, load)
+    assert "pathlib.Path('data/columns.txt').write_text(" in body and "Pclass" not in body  # no string literal
+
+
 def test_titanic_loop_over_an_alias_list_changes_both_frames(converted):
     result = converted("titanic_kernel")
     steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
@@ -220,3 +232,63 @@ def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(conv
                           env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")))
     assert "step 'data' output 'rows' (generator) cannot be cached" in done.stdout, done.stderr
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.pkl"]
+
+
+def test_loop_over_frames_of_an_earlier_step_is_a_mutation_not_a_missing_name():
+    nb = _nb(code("import pandas as pd", "setup"),
+             code("train_df = pd.DataFrame({'a': [1]})\ntest_df = pd.DataFrame({'a': [2]})", "step:split"),
+             code("for d in [train_df, test_df]:\n    d['x'] = d['a'] * 2", "step:prep"),
+             code("n = len(train_df) + len(test_df)", "step:use"))
+    plan = analyse_notebook(nb, "pkg")
+    assert plan.diagnostics == []
+    assert plan.steps["prep"].mutated_inputs == ["train_df", "test_df"]
+    assert plan.steps["use"].inputs == {"train_df": "prep", "test_df": "prep"}
+
+
+def test_a_name_read_before_its_own_cell_defines_it_never_suggests_moving_the_cell_before_itself():
+    nb = _nb(code("total = later + 1\nlater = 2", "step:only"))
+    (diag,) = analyse_notebook(nb, "pkg").diagnostics
+    assert (diag.code, diag.cell_index, diag.line) == ("NB303", 0, 1)
+    assert "before this cell defines it (line 2)" in diag.message and "move cell" not in diag.suggestion
+
+
+def test_static_check_names_the_module_line_and_cell_of_an_unresolved_name():
+    steps = ('"""Steps."""\nfrom .common import pd\n\n\ndef load():\n'
+             "    # --- notebook cell 4 · id c04 · step ---\n    frame = pd.DataFrame(np.zeros(3))\n"
+             "    return sum(frame)\n")
+    (diag,) = static_check({"src/pkg/steps.py": steps, "src/pkg/files/cell2_x.py": "print(undefined)\n"})
+    assert (diag.code, diag.cell_index, diag.cell_id) == ("NB407", 4, "c04")
+    assert diag.message == "steps.py line 7 reads 'np', which it neither defines nor imports"
+    assert static_check({"src/pkg/lib.py": "from numpy import sum\n\nclass A:\n    size = sum([1])\n"}) == []
+
+
+def test_functions_and_classes_fingerprint_by_qualified_name_not_address():
+    import types
+
+    from nbops.productionize.fingerprint import fingerprint
+
+    def twin(module):
+        space = types.ModuleType(module)
+        exec("def tokenizer(text):\n    return text.split()\nclass Box:\n    pass\n", space.__dict__)
+        return {"tokenizer": space.tokenizer, "kind": space.Box, "tags": {"b", "a", "c"}}
+
+    first, second = fingerprint(twin("__main__")), fingerprint(twin("pkg.lib"))
+    assert first["hash"] == second["hash"] and first["picklable"] is False
+
+
+@pytest.mark.parametrize("first, second, clock, expected", [
+    ([1.0, 2.0], [1.0 + 1e-14, 2.0], False, None),
+    ("100%|██████████| 3/3 [00:00<00:00, 812.4it/s]", "100%|██████████| 3/3 [00:00<00:00, 977.1it/s]", False, "timing"),
+    ("Wall time: 1.2 s", "Wall time: 0.9 s", False, "timing"),
+    (0.00123, 0.00098, True, "timing"),
+    (0.00123, 0.00098, False, "random"),
+    ("label 3", "label 4", False, "random"),
+])
+def test_tolerance_then_timing_then_randomness(first, second, clock, expected):
+    from nbops.productionize.equivalence import nondeterminism
+    from nbops.productionize.fingerprint import fingerprint
+
+    recorded = fingerprint(first)
+    assert nondeterminism(recorded, fingerprint(second), clock) == expected
+    assert recorded.get("timing", False) is (expected == "timing")
+    assert recorded.get("nondeterministic", False) is (expected == "random")

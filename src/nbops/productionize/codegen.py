@@ -170,7 +170,7 @@ def common_module(plan, notebook: str) -> str:
     parts = [HEADER.format(doc="Setup: imports, constants and configuration from the notebook's `setup` cells.",
                            notebook=notebook)]
     for code in plan.setup:
-        parts.append(marker(code, "setup") + "\n" + code.source.rstrip() + "\n\n")
+        parts.append(marker(code, "setup") + "\n" + code.generated.rstrip() + "\n\n")
     return "".join(parts).rstrip() + "\n"
 
 
@@ -237,7 +237,7 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
         lines.append(f"    {names} = copy.deepcopy({copied})  # the step changes it in place; keep the caller's value\n")
     for code in step.cells:
         lines.append(indent(marker(code, "step")) + "\n")
-        body = indent(code.source.rstrip())
+        body = indent(code.generated.rstrip())
         lines.append((body if body.strip() else "    pass") + "\n")
     lines.append(f"    return {tuple_name}(" + ", ".join(f"{n}={n}" for n in outputs) + ")\n")
     return "".join(lines)

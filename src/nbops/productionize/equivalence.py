@@ -195,7 +195,7 @@ def static_check(files: dict) -> list[Diagnostic]:
 
     found = []
     for path, text in files.items():
-        if not (path.startswith("src/") and path.endswith(".py")) or not isinstance(text, str):
+        if not (path.startswith("src/") and path.endswith(".py")) or "/files/" in path or not isinstance(text, str):
             continue
         lines = text.splitlines()
         for name, line in unresolved_names(text, BUILTINS - {"get_ipython"}):

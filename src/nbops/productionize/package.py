@@ -38,6 +38,7 @@ def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
         "tests/golden/fingerprints.json": (recording.directory / "fingerprints.json").read_text(),
     }
     files.update(testgen.test_modules(plan, recording, notebook))
+    files.update({f"src/{pkg}/files/{name}": text for name, text in getattr(plan, "files", {}).items()})
     values = recording.directory / "values"
     if values.is_dir():
         for path in sorted(values.iterdir()):

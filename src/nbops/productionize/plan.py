@@ -27,6 +27,13 @@ class CellCode:
     tree: ast.Module | None
     facts: CellFacts
 
+    package_source: str | None = None  # what the package runs instead, when it differs from the notebook's
+
+    @property
+    def generated(self) -> str:
+        """The code the package runs: the cell's, except where a file ships with the package."""
+        return self.package_source if self.package_source is not None else self.source
+
     def reparse(self, source: str):
         self.source, self.tree = source, ast.parse(source)
         self.facts = analyse(self.tree, {k: list(v) for k, v in self.facts.aliases.items()})
@@ -81,6 +88,7 @@ class Plan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cells: list[CellCode] = field(default_factory=list)  # every code cell, tagged or not
     workdir: str | None = None  # the notebook's folder relative to the package's root folder (set at export)
+    files: dict[str, str] = field(default_factory=dict)  # package files/ name -> text written by %%writefile
 
     @property
     def param_names(self) -> set[str]:
@@ -174,6 +182,7 @@ class _Builder:
         plan.setup, plan.library = by_role("setup"), by_role("library")
         self.hoist_step_imports()
         self.drop_dead_expressions()
+        self.ship_written_files()
         plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
         plan.library_defs = {n for c in plan.library for n in c.facts.defs}
         self.check_cell_hygiene()
@@ -205,6 +214,20 @@ class _Builder:
             hoisted = CellCode(code.cell, source, ast.parse(source), analyse(ast.parse(source)))
             self.plan.setup.append(hoisted)
             code.reparse(_blank_statements(code.source, nodes))
+
+    def ship_written_files(self):
+        """A ``%%writefile`` cell's text becomes a real file in the package (``files/``), copied
+        into the working folder where the notebook wrote it, instead of a long string literal."""
+        for code in self.converted:
+            target = _written_file(code)
+            if target is None or code.cell.role not in {"step", "setup"}:
+                continue
+            text = code.tree.body[-1].value.args[0].value
+            name = f"cell{code.cell.index}_{target.replace(chr(92), '/').rsplit('/', 1)[-1]}"
+            self.plan.files[name] = text
+            code.package_source = (
+                f"import pathlib\n\npathlib.Path({target!r}).write_text(  # %%writefile {target}: shipped as files/{name}\n"
+                f"    pathlib.Path(__file__).with_name('files').joinpath({name!r}).read_text())\n")
 
     def drop_dead_expressions(self):
         """``X.shape`` or ``df.head()`` on a line of its own only displayed a value in the notebook."""
@@ -417,6 +440,10 @@ class _Builder:
 
     def missing(self, name, line, code, who, step, code_for=None):
         sources = [c for c in self.defining_cells(name) if c is not code]  # never "move cell N before cell N"
+        if not sources and name in code.facts.defs:
+            return self.diag("NB303", f"{name!r} is read on line {line} before this cell defines it "
+                             f"(line {code.facts.defs[name]})", code, line,
+                             f"define {name!r} before line {line}, or in an earlier cell")
         if not sources:
             return self.undefined(name, code, line)
         earlier = [c for c in sources if c.cell.index < code.cell.index]
@@ -439,6 +466,19 @@ class _Builder:
             suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
         self.diag("NB302" if source.role == "skip" else "NB301",
                   f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+
+
+def _written_file(code: CellCode) -> str | None:
+    """The target of a ``%%writefile PATH`` cell (as normalized to ``Path(PATH).write_text(TEXT)``)."""
+    first = code.cell.source.lstrip().split("\n", 1)[0].split()
+    if not first or first[0] != "%%writefile" or "-a" in first or "--append" in first or code.tree is None:
+        return None
+    call = code.tree.body[-1].value if code.tree.body and isinstance(code.tree.body[-1], ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "write_text"
+            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.func.value, ast.Call)
+            and call.func.value.args and isinstance(call.func.value.args[0], ast.Constant)):
+        return None
+    return call.func.value.args[0].value
 
 
 def _import_statement(code: CellCode, name: str) -> str | None:
