@@ -140,7 +140,7 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])
         try:
-            _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, timeout)
+            _prove(plan, recording, staging, run_tests, result, stage, timed, timeout)
             stage("write", f"writing {out_dir}")
             move_into_place(staging, out_dir, force)
         finally:
@@ -150,10 +150,10 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
     return result
 
 
-def _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, timeout):
+def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout):
     python = recording.python if recording.python and Path(recording.python).exists() else None
     stage("equivalence", "running the package with default parameters and comparing every step output")
-    entries, failure = check_equivalence(staging, plan.package, python=python, workdir=workdir, timeout=timeout)
+    entries, failure = check_equivalence(staging, plan.package, python=python, timeout=timeout)
     timed("equivalence")
     result.equivalence = entries
     if failure:
@@ -169,7 +169,7 @@ def _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, t
                 "check the step for hidden state (globals, files, randomness) the package cannot see"))
     if run_tests:
         stage("tests", "running the generated tests")
-        result.tests = run_package_tests(staging, python=python, workdir=workdir, timeout=timeout)
+        result.tests = run_package_tests(staging, python=python, timeout=timeout)
         timed("tests")
         if not result.tests.ok:
             result.diagnostics.append(Diagnostic(

@@ -92,7 +92,7 @@ def _env(package_dir: Path) -> dict[str, str]:
     return env
 
 
-def check_equivalence(package_dir: Path, package: str, *, python: str | None = None, workdir: Path | None = None,
+def check_equivalence(package_dir: Path, package: str, *, python: str | None = None,
                       timeout: int = 600) -> tuple[list[EquivalenceEntry], str | None]:
     """Entries per step output, and the package's traceback if it failed to run."""
     with tempfile.TemporaryDirectory(prefix="nbops-equivalence-") as tmp:
@@ -108,8 +108,7 @@ def check_equivalence(package_dir: Path, package: str, *, python: str | None = N
     return [EquivalenceEntry(**e) for e in data["entries"]], None
 
 
-def run_package_tests(package_dir: Path, *, python: str | None = None, workdir: Path | None = None,
-                      timeout: int = 900) -> TestOutcome:
+def run_package_tests(package_dir: Path, *, python: str | None = None, timeout: int = 900) -> TestOutcome:
     """Run the package's own pytest suite in a subprocess and count the outcomes."""
     with tempfile.TemporaryDirectory(prefix="nbops-pytest-") as tmp:
         junit = Path(tmp) / "junit.xml"

@@ -207,7 +207,8 @@ class _Builder:
             if code.cell.role != "step" or code.tree is None:
                 continue
             nodes = [n for n in code.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
-                     and not (isinstance(n, ast.ImportFrom) and (n.level or any(a.name == "*" for a in n.names)))]
+                     and not (isinstance(n, ast.ImportFrom) and (n.level or n.module == "__future__"
+                                                                 or any(a.name == "*" for a in n.names)))]
             if not nodes:
                 continue
             source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
