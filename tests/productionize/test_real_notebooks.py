@@ -184,6 +184,8 @@ def test_writefile_cell_becomes_a_file_of_the_package(converted):
     load = next(n for n in ast.parse(steps).body if isinstance(n, ast.FunctionDef) and n.name == "load")
     body = ast.get_source_segment(steps, load)
     assert "pathlib.Path('data/columns.txt').write_text(" in body and "Pclass" not in body  # no string literal
+    (note,) = [d for d in result.diagnostics if d.code == "NB213"]
+    assert note.message.startswith("%%writefile data/columns.txt: the text ships as files/cell5_columns.txt")
 
 
 def test_titanic_loop_over_an_alias_list_changes_both_frames(converted):

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 from . import library as lib
+from . import rewrites
 from .analysis import BUILTINS, CellFacts, analyse
 from .dag import Edge, order_steps
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, fold_consequences
 from .parameters import Param, read_parameters
 from .syntax import normalize
 from .tags import Cell, read_cells
@@ -134,7 +135,7 @@ def package_name(notebook_name: str) -> str:
 def build_plan(nb, package: str) -> Plan:
     plan = Plan(package)
     cells, plan.diagnostics = read_cells(nb)
-    merge_kale_blocks(cells)
+    rewrites.merge_kale_blocks(cells)
     codes: list[CellCode] = []
     aliases: dict[str, list[str]] = {}  # `combine = [train_df, test_df]` in one cell, the loop over it in another
     for cell in cells:
@@ -146,21 +147,6 @@ def build_plan(nb, package: str) -> Plan:
     plan.cells = codes
     _Builder(plan, codes).build()
     return plan
-
-
-KALE_TAGS = ("block:", "prev:", "imports", "functions", "pipeline-parameters", "pipeline-metrics")
-
-
-def merge_kale_blocks(cells: list[Cell]) -> None:
-    """Kale's rule, for notebooks tagged the Kale way: an untagged cell belongs to the block above it."""
-    if not any(t.startswith(KALE_TAGS) for c in cells for t in c.tags):
-        return
-    previous = None
-    for cell in cells:
-        if cell.tags or cell.role is not None:
-            previous = cell
-        elif previous is not None and previous.role is not None:
-            cell.role, cell.step = previous.role, previous.step
 
 
 class _Builder:
@@ -180,9 +166,9 @@ class _Builder:
         params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
         plan.setup, plan.library = by_role("setup"), by_role("library")
-        self.hoist_step_imports()
-        self.drop_dead_expressions()
-        self.ship_written_files()
+        rewrites.hoist_step_imports(plan, self.converted)
+        rewrites.drop_dead_expressions(self.converted)
+        rewrites.ship_written_files(plan, self.converted)
         plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
         plan.library_defs = {n for c in plan.library for n in c.facts.defs}
         self.check_cell_hygiene()
@@ -198,46 +184,7 @@ class _Builder:
         plan.diagnostics += diags
         for code in self.converted + plan.setup:
             plan.imports |= {m for m in code.facts.imports.values() if m}
-        plan.diagnostics = fold_consequences(plan.diagnostics, self.codes)
-
-    def hoist_step_imports(self):
-        """Top-level imports of step cells move to ``common.py``: a module is no step's data,
-        so an imported callable is never a step input or output (nor pickled)."""
-        for code in self.converted:
-            if code.cell.role != "step" or code.tree is None:
-                continue
-            nodes = [n for n in code.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
-                     and not (isinstance(n, ast.ImportFrom) and (n.level or n.module == "__future__"
-                                                                 or any(a.name == "*" for a in n.names)))]
-            if not nodes:
-                continue
-            source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
-            hoisted = CellCode(code.cell, source, ast.parse(source), analyse(ast.parse(source)))
-            self.plan.setup.append(hoisted)
-            code.reparse(_blank_statements(code.source, nodes))
-
-    def ship_written_files(self):
-        """A ``%%writefile`` cell's text becomes a real file in the package (``files/``), copied
-        into the working folder where the notebook wrote it, instead of a long string literal."""
-        for code in self.converted:
-            target = _written_file(code)
-            if target is None or code.cell.role not in {"step", "setup"}:
-                continue
-            text = code.tree.body[-1].value.args[0].value
-            name = f"cell{code.cell.index}_{target.replace(chr(92), '/').rsplit('/', 1)[-1]}"
-            self.plan.files[name] = text
-            code.package_source = (
-                f"import pathlib\n\npathlib.Path({target!r}).write_text(  # %%writefile {target}: shipped as files/{name}\n"
-                f"    pathlib.Path(__file__).with_name('files').joinpath({name!r}).read_text())\n")
-
-    def drop_dead_expressions(self):
-        """``X.shape`` or ``df.head()`` on a line of its own only displayed a value in the notebook."""
-        for code in self.converted:
-            if code.cell.role != "step" or code.cell.metrics or code.tree is None:
-                continue
-            dead = [n for n in code.tree.body if isinstance(n, ast.Expr) and _pure(n.value)]
-            if dead:
-                code.reparse(_blank_statements(code.source, dead))
+        plan.diagnostics = fold_consequences(plan.diagnostics, {c.cell.index: c.cell.source for c in self.codes})
 
     def prune_outputs(self):
         """A step returns what later steps, tests and metrics read; a final step (nothing reads
@@ -469,88 +416,12 @@ class _Builder:
                   f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
 
 
-def _written_file(code: CellCode) -> str | None:
-    """The target of a ``%%writefile PATH`` cell (as normalized to ``Path(PATH).write_text(TEXT)``)."""
-    first = code.cell.source.lstrip().split("\n", 1)[0].split()
-    if not first or first[0] != "%%writefile" or "-a" in first or "--append" in first or code.tree is None:
-        return None
-    call = code.tree.body[-1].value if code.tree.body and isinstance(code.tree.body[-1], ast.Expr) else None
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "write_text"
-            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.func.value, ast.Call)
-            and call.func.value.args and isinstance(call.func.value.args[0], ast.Constant)):
-        return None
-    return call.func.value.args[0].value
-
-
 def _import_statement(code: CellCode, name: str) -> str | None:
     for node in code.tree.body if code.tree else []:
         if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
                 (a.asname or a.name.split(".")[0]) == name for a in node.names):
             return ast.get_source_segment(code.source, node)
     return None
-
-
-_DISPLAY_METHODS = frozenset({"head", "tail", "describe", "info", "value_counts", "nunique", "unique", "corr",
-                              "isna", "isnull", "count", "memory_usage"})
-
-
-def _pure(node: ast.AST) -> bool:
-    """An expression whose only effect in a notebook was to display its value."""
-    if isinstance(node, (ast.Name, ast.Constant)):
-        return True
-    if isinstance(node, ast.Attribute):
-        return _pure(node.value)
-    if isinstance(node, ast.Subscript):
-        return _pure(node.value) and _pure(node.slice)
-    if isinstance(node, (ast.Tuple, ast.List)):
-        return all(_pure(e) for e in node.elts)
-    if isinstance(node, ast.Slice):
-        return all(_pure(p) for p in (node.lower, node.upper, node.step) if p is not None)
-    if isinstance(node, ast.Call):
-        return (isinstance(node.func, ast.Attribute) and node.func.attr in _DISPLAY_METHODS
-                and _pure(node.func.value) and all(_pure(a) for a in node.args)
-                and all(_pure(k.value) for k in node.keywords))
-    return False
-
-
-def _blank_statements(source: str, nodes) -> str:
-    """``source`` without the lines of ``nodes``, kept as empty lines so line numbers still match the cell."""
-    lines = source.splitlines(keepends=True)
-    for node in nodes:
-        for number in range(node.lineno, node.end_lineno + 1):
-            lines[number - 1] = "\n"
-    return "".join(lines)
-
-
-def fold_consequences(diagnostics: list[Diagnostic], codes: list[CellCode]) -> list[Diagnostic]:
-    """One diagnostic per root cause: an undefined name that an earlier star import or an earlier
-    unparseable cell may define is a consequence of it, counted there instead of reported."""
-    import dataclasses
-
-    sources = {c.cell.index: c.cell.source for c in codes}
-    roots = [d for d in diagnostics if d.code in {"NB304", "NB201"} and d.cell_index is not None]
-    hidden: dict[int, list[str]] = {}
-    kept = []
-    for diag in diagnostics:
-        name = diag.message.split("'")[1] if diag.code == "NB303" and "'" in diag.message else None
-        root = next((r for r in roots if name and diag.cell_index is not None and r.cell_index <= diag.cell_index
-                     and (r.code == "NB304" or re.search(rf"\b{re.escape(name)}\b", sources.get(r.cell_index, "")))),
-                    None)
-        if root is None:
-            kept.append(diag)
-        else:
-            hidden.setdefault(id(root), []).append(name)
-    folded = []
-    for diag in kept:
-        names = hidden.get(id(diag))
-        if names:
-            unique = list(dict.fromkeys(names))
-            shown = ", ".join(unique[:5]) + (", ..." if len(unique) > 5 else "")
-            plural = "s are" if len(names) != 1 else " is"
-            diag = dataclasses.replace(diag, hides=len(names), message=f"{diag.message}; {len(names)} knock-on "
-                                       f"'not defined' error{plural} counted here instead ({shown})")
-        folded.append(diag)
-    return folded
 
 
 def _cell_view(code: CellCode) -> dict:
