@@ -40,12 +40,14 @@ def result(golden):
     def check(step, values):
         boundary[step] = {}
         for name, expected in golden["steps"].get(step, {}).get("outputs", {}).items():
+            if name not in values:
+                boundary[step][name] = f"step {step} did not return {name}"
+                continue
             try:
-                assert_reproduces(expected, values[name], GOLDEN) if name in values else None
+                assert_reproduces(expected, values[name], GOLDEN)
+                boundary[step][name] = None
             except AssertionError as exc:
                 boundary[step][name] = str(exc)
-                continue
-            boundary[step][name] = None if name in values else f"step {step} did not return {name}"
 
     outcome = run(Params(), track=False, on_step=check)
     outcome.boundary = boundary
