@@ -294,3 +294,18 @@ def test_tolerance_then_timing_then_randomness(first, second, clock, expected):
     assert nondeterminism(recorded, fingerprint(second), clock) == expected
     assert recorded.get("timing", False) is (expected == "timing")
     assert recorded.get("nondeterministic", False) is (expected == "random")
+
+
+def test_working_folder_falls_back_to_the_current_directory_for_an_installed_package(tmp_path, monkeypatch):
+    from nbops.productionize.workdir import inside, resolve
+
+    monkeypatch.delenv("PKG_WORKDIR", raising=False)
+    assert resolve(None, default="../../project", root=tmp_path / "site-packages", env_var="PKG_WORKDIR") is None
+    (tmp_path / "project").mkdir()
+    found = resolve(None, default="../project", root=tmp_path / "pkg", env_var="PKG_WORKDIR")
+    assert found == (tmp_path / "project").resolve()
+    before = Path.cwd()
+    with pytest.raises(RuntimeError), inside(found):
+        assert Path.cwd() == found
+        raise RuntimeError("a failing step")
+    assert Path.cwd() == before
