@@ -33,7 +33,7 @@ class CellCode:
     @property
     def generated(self) -> str:
         """The code the package runs: the cell's, except where a file ships with the package."""
-        return self.package_source if self.package_source is not None else self.source
+        return self.package_source if self.package_source is not None else rewrites.tidy(self.source)
 
     def reparse(self, source: str):
         self.source, self.tree = source, ast.parse(source)

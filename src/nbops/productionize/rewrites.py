@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import io
+import tokenize
 
 from .analysis import analyse
 
-__all__ = ["merge_kale_blocks", "hoist_step_imports", "drop_dead_expressions", "ship_written_files"]
+__all__ = ["merge_kale_blocks", "hoist_step_imports", "drop_dead_expressions", "ship_written_files", "tidy"]
 
 KALE_TAGS = ("block:", "prev:", "imports", "functions", "pipeline-parameters", "pipeline-metrics")
 
@@ -123,3 +125,23 @@ def _blank_statements(source: str, nodes) -> str:
         for number in range(node.lineno, node.end_lineno + 1):
             lines[number - 1] = "\n"
     return "".join(lines)
+
+
+def tidy(source: str) -> str:
+    """The package's copy of a cell: no leading empty lines and at most two in a row, so the lines
+    a rewrite emptied (kept in the notebook's copy for its line numbers) leave no gaps; text
+    inside multi-line strings is kept as it is."""
+    keep: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                keep |= set(range(token.start[0] + 1, token.end[0] + 1))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    out: list[str] = []
+    for number, line in enumerate(source.splitlines(keepends=True), 1):
+        empty = not line.strip() and number not in keep
+        if empty and (not out or (len(out) >= 2 and not out[-1].strip() and not out[-2].strip())):
+            continue
+        out.append(line)
+    return "".join(out)
