@@ -260,6 +260,8 @@ export interface IPipelineDiagnostic {
   cell_id: string | null;
   line: number | null;
   suggestion: string | null;
+  /** Knock-on diagnostics of this root cause counted here instead of reported. */
+  hides?: number;
 }
 
 export interface IPipelineStep {

@@ -37,6 +37,8 @@ class CellFacts:
     star_imports: list[tuple[str, int]] = field(default_factory=list)
     global_writes: list[tuple[str, str, int]] = field(default_factory=list)  # function, name, line
     other_statements: list[int] = field(default_factory=list)  # lines of non def/import/assign stmts
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # alias -> names it holds, after the cell
+    clock: set[str] = field(default_factory=set)  # names assigned from a clock (time.perf_counter(), ...)
 
     @property
     def outputs(self) -> list[str]:
@@ -46,13 +48,15 @@ class CellFacts:
                 and n not in self.loop_only and not n.startswith("_")]
 
 
-def analyse(tree: ast.Module | None) -> CellFacts:
+def analyse(tree: ast.Module | None, aliases: dict[str, list[str]] | None = None) -> CellFacts:
+    """Facts of one cell; ``aliases`` carries ``combine = [train, test]`` from earlier cells and is updated."""
     facts = CellFacts()
     if tree is None:
         return facts
     bound_other: set[str] = set()
+    aliases = {} if aliases is None else aliases  # name -> the names whose objects it may hold
     for statement in tree.body:
-        scan = _Scan()
+        scan = _Scan(aliases)
         scan.visit(statement)
         for name, line in scan.loads.items():
             if name not in facts.defs:
@@ -62,7 +66,7 @@ def analyse(tree: ast.Module | None) -> CellFacts:
                     facts.deferred.discard(name)
                 facts.refs.setdefault(name, line)
         for name, line in scan.mutations.items():
-            if name not in facts.defs:
+            if name not in facts.defs and name not in scan.stores:  # bound here first: not a read
                 facts.refs.setdefault(name, line)
             facts.mutations.setdefault(name, line)
         for name, line in scan.stores.items():
@@ -72,12 +76,28 @@ def analyse(tree: ast.Module | None) -> CellFacts:
         facts.imports.update(scan.imports)
         facts.functions.update(scan.functions)
         facts.star_imports += scan.star_imports
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None \
+                and any(_is_clock(n) for n in ast.walk(statement.value)):
+            facts.clock |= set(scan.stores)
         facts.global_writes += scan.global_writes
         if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
                                       ast.ImportFrom, ast.Assign, ast.AnnAssign)) and not _is_docstring(statement):
             facts.other_statements.append(statement.lineno)
     facts.loop_only -= bound_other
+    facts.aliases = {k: list(v) for k, v in aliases.items()}
     return facts
+
+
+CLOCKS = frozenset({"time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "process_time", "now",
+                    "utcnow", "today", "default_timer"})
+
+
+def _is_clock(node: ast.AST) -> bool:
+    """``time.perf_counter()``, ``datetime.now()``, ``timeit.default_timer()`` ..."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr in CLOCKS) or (isinstance(func, ast.Name) and func.id in CLOCKS)
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -93,7 +113,7 @@ def _root_name(node: ast.AST) -> str | None:
 class _Scan(ast.NodeVisitor):
     """Module-level reads, binds and mutations of one top-level statement."""
 
-    def __init__(self):
+    def __init__(self, aliases: dict[str, list[str]] | None = None):
         self.loads: dict[str, int] = {}
         self.deferred: set[str] = set()  # loads that happen only when a function is called
         self.stores: dict[str, int] = {}
@@ -103,7 +123,9 @@ class _Scan(ast.NodeVisitor):
         self.loop_targets: set[str] = set()
         self.star_imports: list[tuple[str, int]] = []
         self.global_writes: list[tuple[str, str, int]] = []
-        self.aliases: dict[str, list[str]] = {}  # loop variable -> names it iterates over
+        # loop variable or alias -> the names whose objects it holds (``for d in [train, test]``,
+        # ``combine = [train, test]; for d in combine``, ``X = df``): mutating it mutates them
+        self.aliases: dict[str, list[str]] = aliases if aliases is not None else {}
 
     # names
     def visit_Name(self, node: ast.Name):
@@ -125,6 +147,19 @@ class _Scan(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self.bind_target(target)
+        members = self.members(node.value)
+        for target in node.targets:
+            if isinstance(target, ast.Name) and members:
+                self.aliases[target.id] = members
+
+    def members(self, value: ast.AST) -> list[str]:
+        """Names whose objects ``value`` holds as is: ``x``, ``[a, b]``, ``(a, b)``."""
+        elements = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        found: list[str] = []
+        for element in elements:
+            if isinstance(element, ast.Name):
+                found += [n for n in self.aliases.get(element.id, [element.id]) if n not in found]
+        return found
 
     def visit_AnnAssign(self, node: ast.AnnAssign):
         if node.value is not None:
@@ -152,6 +187,7 @@ class _Scan(ast.NodeVisitor):
             self.bind_target(target.value)
         elif isinstance(target, ast.Name):
             self.stores.setdefault(target.id, target.lineno)
+            self.aliases.pop(target.id, None)  # rebound: no longer an alias
         else:  # subscript or attribute store: mutation of the root object
             self.mutate(target, target.lineno)
             self.generic_visit(target)
@@ -161,13 +197,17 @@ class _Scan(ast.NodeVisitor):
         before = set(self.stores)
         self.bind_target(node.target)
         self.loop_targets |= set(self.stores) - before
-        if isinstance(node.target, ast.Name) and isinstance(node.iter, (ast.List, ast.Tuple)):
-            members = [e.id for e in node.iter.elts if isinstance(e, ast.Name)]
+        if isinstance(node.target, ast.Name):
+            if isinstance(node.iter, (ast.List, ast.Tuple)):
+                members = self.members(node.iter)
+            elif isinstance(node.iter, ast.Name):
+                members = [n for n in self.aliases.get(node.iter.id, []) if n != node.iter.id]
+            else:
+                members = []
             if members:
                 self.aliases[node.target.id] = members
         for statement in node.body + node.orelse:
             self.visit(statement)
-        self.aliases.pop(getattr(node.target, "id", None), None)
 
     visit_AsyncFor = visit_For
 

@@ -170,7 +170,7 @@ def common_module(plan, notebook: str) -> str:
     parts = [HEADER.format(doc="Setup: imports, constants and configuration from the notebook's `setup` cells.",
                            notebook=notebook)]
     for code in plan.setup:
-        parts.append(marker(code, "setup") + "\n" + code.source.rstrip() + "\n\n")
+        parts.append(marker(code, "setup") + "\n" + code.generated.rstrip() + "\n\n")
     return "".join(parts).rstrip() + "\n"
 
 
@@ -231,11 +231,13 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
     sources = ", ".join(f"{n} from {s}" for n, s in step.inputs.items()) or "none"
     lines.append(f"def {step.function}({signature}) -> {tuple_name}:\n")
     lines.append(f'    """Step ``{step.name}``: notebook cell(s) {cells}.\n\n    Inputs: {sources}.\n    """\n')
-    for name in step.mutated_inputs:
-        lines.append(f"    {name} = copy.deepcopy({name})  # the step changes it in place; keep the caller's value\n")
+    if step.mutated_inputs:  # one deepcopy call, so a list holding two of them still holds the copies
+        names = ", ".join(step.mutated_inputs)
+        copied = f"({names})" if len(step.mutated_inputs) > 1 else names
+        lines.append(f"    {names} = copy.deepcopy({copied})  # the step changes it in place; keep the caller's value\n")
     for code in step.cells:
         lines.append(indent(marker(code, "step")) + "\n")
-        body = indent(code.source.rstrip())
+        body = indent(code.generated.rstrip())
         lines.append((body if body.strip() else "    pass") + "\n")
     lines.append(f"    return {tuple_name}(" + ", ".join(f"{n}={n}" for n in outputs) + ")\n")
     return "".join(lines)

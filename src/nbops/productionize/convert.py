@@ -9,6 +9,7 @@ arguments (missing notebook, an output folder nbops may not write or replace, se
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic, has_errors
-from .equivalence import EquivalenceEntry, TestOutcome, check_equivalence, run_package_tests
+from .equivalence import (EquivalenceEntry, TestOutcome, cache_diagnostics, check_equivalence, run_package_tests,
+                          static_check)
 from .golden import golden_run
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
@@ -129,19 +131,23 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         stage("golden_run", f"running the tagged cells in a fresh {kernel} kernel (twice)")
         recording = golden_run(plan, Path(tmp) / "golden", kernel_name=kernel, workdir=workdir, timeout=timeout)
         timed("golden_run")
-        result.diagnostics += recording.diagnostics
-        if has_errors(recording.diagnostics):
+        result.diagnostics += recording.diagnostics + cache_diagnostics(plan, recording)
+        if has_errors(result.diagnostics):
             return result
         plan.metric_names = [m for m in plan.metric_names if m in recording.metrics]
         result.metrics, result.dag = recording.metrics, plan.dag()
         stage("generate", f"generating package {plan.package}")
+        plan.workdir = Path(os.path.relpath(workdir, out_dir)).as_posix()  # the staging folder is a sibling
         files = package_files(plan, recording, filename)
+        result.diagnostics += static_check(files)
+        if has_errors(result.diagnostics):
+            return result
         files[MANIFEST] = manifest(files, plan.package, filename)
         staging = write_tree(files, out_dir)
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])
         try:
-            _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, timeout)
+            _prove(plan, recording, staging, run_tests, result, stage, timed, timeout)
             stage("write", f"writing {out_dir}")
             replace_folder(staging, out_dir, force, **guard)
         finally:
@@ -151,10 +157,10 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
     return result
 
 
-def _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, timeout):
+def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout):
     python = recording.python if recording.python and Path(recording.python).exists() else None
     stage("equivalence", "running the package with default parameters and comparing every step output")
-    entries, failure = check_equivalence(staging, plan.package, python=python, workdir=workdir, timeout=timeout)
+    entries, failure = check_equivalence(staging, plan.package, python=python, timeout=timeout)
     timed("equivalence")
     result.equivalence = entries
     if failure:
@@ -170,7 +176,7 @@ def _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, t
                 "check the step for hidden state (globals, files, randomness) the package cannot see"))
     if run_tests:
         stage("tests", "running the generated tests")
-        result.tests = run_package_tests(staging, python=python, workdir=workdir, timeout=timeout)
+        result.tests = run_package_tests(staging, python=python, timeout=timeout)
         timed("tests")
         if not result.tests.ok:
             result.diagnostics.append(Diagnostic(

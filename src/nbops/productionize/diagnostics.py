@@ -6,9 +6,11 @@ cell's source, so the Lab view can jump to it and the CLI can print ``cell 3, li
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import asdict, dataclass
 
-__all__ = ["CODES", "Diagnostic", "has_errors"]
+__all__ = ["CODES", "Diagnostic", "has_errors", "fold_consequences"]
 
 ERROR = "error"
 WARNING = "warning"
@@ -58,6 +60,9 @@ CODES: dict[str, tuple[str, str]] = {
     "NB404": (ERROR, "generated step does not reproduce the notebook"),
     "NB405": (ERROR, "generated package failed to run"),
     "NB406": (ERROR, "generated tests failed"),
+    "NB407": (ERROR, "generated module uses a name it neither defines nor imports"),
+    "NB408": (ERROR, "step output cannot be pickled for --cache"),
+    "NB409": (INFO, "output differs between two clean runs only in timing or progress text"),
 }
 
 
@@ -69,6 +74,7 @@ class Diagnostic:
     cell_id: str | None = None
     line: int | None = None
     suggestion: str | None = None
+    hides: int = 0  # knock-on diagnostics of this root cause that are counted here instead of reported
 
     def __post_init__(self):
         if self.code not in CODES:
@@ -110,3 +116,31 @@ def codes_table() -> str:
     rows = ["| code | severity | meaning |", "|---|---|---|"]
     rows += [f"| {code} | {severity} | {title} |" for code, (severity, title) in CODES.items()]
     return "\n".join(rows)
+
+
+def fold_consequences(diagnostics: list[Diagnostic], sources: dict[int, str]) -> list[Diagnostic]:
+    """One diagnostic per root cause: an undefined name that an earlier star import or an earlier
+    unparseable cell may define is a consequence of it, counted there instead of reported."""
+    roots = [d for d in diagnostics if d.code in {"NB304", "NB201"} and d.cell_index is not None]
+    hidden: dict[int, list[str]] = {}
+    kept = []
+    for diag in diagnostics:
+        name = diag.message.split("'")[1] if diag.code == "NB303" and "'" in diag.message else None
+        root = next((r for r in roots if name and diag.cell_index is not None and r.cell_index <= diag.cell_index
+                     and (r.code == "NB304" or re.search(rf"\b{re.escape(name)}\b", sources.get(r.cell_index, "")))),
+                    None)
+        if root is None:
+            kept.append(diag)
+        else:
+            hidden.setdefault(id(root), []).append(name)
+    folded = []
+    for diag in kept:
+        names = hidden.get(id(diag))
+        if names:
+            unique = list(dict.fromkeys(names))
+            shown = ", ".join(unique[:5]) + (", ..." if len(unique) > 5 else "")
+            plural = "s are" if len(names) != 1 else " is"
+            diag = dataclasses.replace(diag, hides=len(names), message=f"{diag.message}; {len(names)} knock-on "
+                                       f"'not defined' error{plural} counted here instead ({shown})")
+        folded.append(diag)
+    return folded

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -12,7 +13,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["EquivalenceEntry", "check_equivalence", "run_package_tests", "TestOutcome"]
+from .diagnostics import Diagnostic
+from .fingerprint import difference
+
+__all__ = ["EquivalenceEntry", "check_equivalence", "run_package_tests", "TestOutcome", "nondeterminism",
+           "kind_diagnostic", "rerun_diagnostic", "cache_diagnostics", "static_check"]
 
 _CHECK = r'''
 import importlib, json, sys, traceback
@@ -21,17 +26,13 @@ package_dir, package, report = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 sys.path.insert(0, str(package_dir / "src"))
 golden = package_dir / "tests" / "golden"
 expected = json.loads((golden / "fingerprints.json").read_text())
-try:
-    module = importlib.import_module(package)
-    fingerprint = importlib.import_module(package + "._fingerprint")
-    result = module.run(module.Params(), track=False)
-except Exception:
-    report.write_text(json.dumps({"error": traceback.format_exc()}))
-    raise SystemExit(0)
 entries = []
-for step, entry in expected["steps"].items():
-    values = result.outputs.get(step, {})
-    for name, recorded in entry["outputs"].items():
+
+
+def check(step, values):
+    """At the step boundary, before a later step can change a value in place (the notebook
+    recorded each step's outputs at the same moment), so a mismatch names the step at fault."""
+    for name, recorded in expected["steps"].get(step, {}).get("outputs", {}).items():
         if name not in values:
             entries.append({"step": step, "variable": name, "status": "missing",
                             "detail": f"step {step} did not return {name}"})
@@ -43,6 +44,15 @@ for step, entry in expected["steps"].items():
             continue
         status = "nondeterministic" if recorded.get("nondeterministic") else "match"
         entries.append({"step": step, "variable": name, "status": status, "detail": None})
+
+
+try:
+    module = importlib.import_module(package)
+    fingerprint = importlib.import_module(package + "._fingerprint")
+    result = module.run(module.Params(), track=False, on_step=check)
+except Exception:
+    report.write_text(json.dumps({"error": traceback.format_exc()}))
+    raise SystemExit(0)
 report.write_text(json.dumps({"entries": entries, "metrics": result.metrics}, default=str))
 '''
 
@@ -87,13 +97,13 @@ def _env(package_dir: Path, scratch: str, plugins: bool = True) -> dict[str, str
     return env
 
 
-def check_equivalence(package_dir: Path, package: str, *, python: str | None = None, workdir: Path | None = None,
+def check_equivalence(package_dir: Path, package: str, *, python: str | None = None,
                       timeout: int = 600) -> tuple[list[EquivalenceEntry], str | None]:
     """Entries per step output, and the package's traceback if it failed to run."""
     with tempfile.TemporaryDirectory(prefix="nbops-equivalence-") as tmp:
         report = Path(tmp) / "report.json"
         done = subprocess.run([python or sys.executable, "-c", _CHECK, str(package_dir), package, str(report)],
-                              cwd=workdir or package_dir, env=_env(package_dir, tmp), capture_output=True, text=True,
+                              cwd=package_dir, env=_env(package_dir, tmp), capture_output=True, text=True,
                               timeout=timeout)
         if not report.exists():
             return [], (done.stderr or done.stdout)[-4000:] or f"exit status {done.returncode}"
@@ -103,15 +113,14 @@ def check_equivalence(package_dir: Path, package: str, *, python: str | None = N
     return [EquivalenceEntry(**e) for e in data["entries"]], None
 
 
-def run_package_tests(package_dir: Path, *, python: str | None = None, workdir: Path | None = None,
-                      timeout: int = 900) -> TestOutcome:
+def run_package_tests(package_dir: Path, *, python: str | None = None, timeout: int = 900) -> TestOutcome:
     """Run the package's own pytest suite in a subprocess and count the outcomes."""
     with tempfile.TemporaryDirectory(prefix="nbops-pytest-") as tmp:
         junit = Path(tmp) / "junit.xml"
         done = subprocess.run([python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                "--rootdir", str(package_dir), "-c", str(package_dir / "pyproject.toml"),
                                f"--junitxml={junit}", str(package_dir / "tests")],
-                              cwd=workdir or package_dir, env=_env(package_dir, tmp, plugins=False),
+                              cwd=package_dir, env=_env(package_dir, tmp, plugins=False),
                               capture_output=True, text=True, timeout=timeout)
         outcome = TestOutcome(output=(done.stdout + done.stderr)[-4000:])
         if not junit.exists():
@@ -129,3 +138,74 @@ def run_package_tests(package_dir: Path, *, python: str | None = None, workdir: 
             if case.find("failure") is not None or case.find("error") is not None:
                 outcome.failures.append(f"{case.get('classname')}::{case.get('name')}")
     return outcome
+
+
+def rerun_diagnostic(plan, step: str, name: str, first: dict, second: dict) -> Diagnostic | None:
+    """Compare one output of two clean runs; mark ``first`` and say why they differ, if they do."""
+    plan_step = plan.steps.get(step)
+    kind = nondeterminism(first, second, clock=bool(plan_step and name in plan_step.clock_names))
+    if kind is None:
+        return None
+    return kind_diagnostic(kind, first, step, name, plan_step.cells[-1].cell if plan_step else None)
+
+
+def nondeterminism(first: dict, second: dict, clock: bool = False) -> str | None:
+    """Mark ``first`` (one output's fingerprint in the first clean run) by how the second run's
+    differs: None, "timing" or "random"; float differences within tolerance are no difference."""
+    if first.get("kind") == "model" and first.get("predictions") is not None \
+            and first.get("predictions") == second.get("predictions"):
+        return None
+    kind = difference(first, second, clock)
+    if kind == "timing":
+        first["timing"] = True
+    elif kind == "random":
+        first["nondeterministic"] = True
+    return kind
+
+
+def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnostic:
+    where = (cell.index if cell else None, cell.id if cell else None, None)
+    if kind == "timing":
+        return Diagnostic("NB409", f"{step}.{name} differs between two clean runs only in timing or progress text; "
+                          "tests compare it with its numbers masked", *where,
+                          "leave timings and progress bars out of the values a step returns")
+    return Diagnostic("NB403", f"{step}.{name} differs between two clean runs; tests check its type and shape only",
+                      *where, "seed the random generator (e.g. random_state=seed) to make it reproducible")
+
+
+def cache_diagnostics(plan, recording) -> list[Diagnostic]:
+    """Outputs another step reads must survive ``--cache`` (pickle): refuse them at export."""
+    found = []
+    for name in plan.order:
+        step = plan.steps[name]
+        for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
+            if fp.get("picklable") is False:
+                cell = step.cells[-1].cell
+                found.append(Diagnostic(
+                    "NB408", f"step {name!r} returns {variable!r} ({fp.get('type')}), which cannot be pickled, "
+                    "so --cache and run-step cannot pass it on", cell.index, cell.id, None,
+                    f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
+                    "a path instead of an open file), or use it only inside this step"))
+    return found
+
+
+_MARKER = re.compile(r"# --- notebook cell (\d+) · id (\S+) ·")
+
+
+def static_check(files: dict) -> list[Diagnostic]:
+    """Before anything runs: every generated module must define or import each name it reads."""
+    from .analysis import BUILTINS
+    from .library import unresolved_names
+
+    found = []
+    for path, text in files.items():
+        if not (path.startswith("src/") and path.endswith(".py")) or "/files/" in path or not isinstance(text, str):
+            continue
+        lines = text.splitlines()
+        for name, line in unresolved_names(text, BUILTINS - {"get_ipython"}):
+            cell = next((m for m in (_MARKER.search(t) for t in reversed(lines[:line])) if m), None)
+            found.append(Diagnostic(
+                "NB407", f"{path.rsplit('/', 1)[-1]} line {line} reads {name!r}, which it neither defines nor imports",
+                int(cell.group(1)) if cell else None, (cell.group(2) if cell and cell.group(2) != "-" else None), None,
+                f"import {name} in a setup cell, or define it in a library cell"))
+    return found

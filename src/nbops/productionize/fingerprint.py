@@ -14,10 +14,12 @@ import hashlib
 import json
 import math
 import pickle
+import re
 import sys
+import types
 from pathlib import Path
 
-__all__ = ["fingerprint", "type_path", "compare", "assert_reproduces", "save_value", "load_value"]
+__all__ = ["fingerprint", "type_path", "compare", "difference", "assert_reproduces", "save_value", "load_value"]
 
 SMALL_VALUE_BYTES = 1_000_000
 RTOL = 1e-7
@@ -41,6 +43,47 @@ def type_path(value) -> str:
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+_CALLABLES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_OBJECT = re.compile(r"<(?:[\w.]+\.)?(\w+) object>")
+
+
+def _stable_repr(value) -> str:
+    """``repr`` without memory addresses or module paths: a function or class is its qualified
+    name, so ``tokenizer=<function tokenizer at 0x7f..>`` reads the same in the notebook and the package."""
+    if isinstance(value, _CALLABLES):
+        return f"<{type(value).__name__} {getattr(value, '__qualname__', repr(value))}>"
+    return _OBJECT.sub(r"<\1 object>", _ADDRESS.sub("", repr(value)))
+
+
+class _StablePickler(pickle.Pickler):
+    """Pickles functions and classes as their qualified names: the same function is
+    ``__main__.tokenizer`` in the notebook and ``pkg.lib.tokenizer`` in the package."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, _CALLABLES):
+            return str, (f"<{getattr(obj, '__qualname__', None) or repr(obj)}>",)
+        if type(obj) in (set, frozenset):  # iteration order follows string hashing, which differs per process
+            return type(obj), (sorted(obj, key=repr),)
+        return NotImplemented
+
+
+def _stable_hash(value) -> str:
+    import io
+
+    buffer = io.BytesIO()
+    _StablePickler(buffer, protocol=4).dump(value)
+    return _sha(buffer.getvalue())
+
+
+def _picklable(value) -> bool:
+    try:
+        pickle.dumps(value, protocol=4)
+        return True
+    except Exception:
+        return False
 
 
 def _kind(value) -> str:
@@ -98,10 +141,12 @@ def _fingerprint(value, probe) -> dict:
             # an object's state, not the object: its class lives in __main__ in the notebook
             # and in the package's lib module afterwards, and pickles name the module
             state = vars(value) if kind == "object" and hasattr(value, "__dict__") else value
-            fp["hash"] = _sha(pickle.dumps(state, protocol=4))
+            fp["hash"] = _stable_hash(state)
         except Exception:  # unpicklable: type and repr only
             fp["hash"] = None
-            fp["repr"] = repr(value)[:200]
+            fp["repr"] = _stable_repr(value)[:200]
+    if kind in {"object", "container", "model"}:
+        fp["picklable"] = _picklable(value)
     return fp
 
 
@@ -147,10 +192,10 @@ def _frame_fp(frame) -> dict:
 
 
 def _model_fp(model, probe) -> dict:
-    params = {k: repr(v) for k, v in model.get_params(deep=False).items()}
+    params = {k: _stable_repr(v) for k, v in model.get_params(deep=False).items()}
     fp = {"params": params, "predictions": None}
     try:
-        fp["hash"] = _sha(pickle.dumps(model, protocol=4))
+        fp["hash"] = _stable_hash(model)
     except Exception:
         fp["hash"] = None
     if probe is not None:
@@ -236,6 +281,9 @@ def compare(expected: dict, actual: dict) -> str | None:
     for key in ("shape", "dtype", "dtypes", "columns", "length"):
         if key in expected and expected.get(key) != actual.get(key):
             return f"{key} {actual.get(key)} != recorded {expected.get(key)}"
+    if expected.get("timing"):
+        return None if _masked(expected.get("value")) == _masked(actual.get("value")) else (
+            f"value {actual.get('value')!r} != recorded {expected.get('value')!r} (numbers masked)")
     if expected.get("nondeterministic"):
         return None
     kind = expected["kind"]
@@ -261,6 +309,39 @@ def compare(expected: dict, actual: dict) -> str | None:
     return f"content hash {actual.get('hash')} != recorded {expected['hash']}"
 
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_TIMING = re.compile(r"it/s|s/it|\d%\||Wall time|CPU times|elapsed|\d\s*(?:ns|us|µs|ms|s|sec|seconds|min)\b|\d:\d\d")
+
+
+def _masked(value):
+    """Text with every number replaced by ``#`` (lists of text element by element)."""
+    if isinstance(value, str):
+        return _NUMBER.sub("#", value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "#"
+    return value
+
+
+def _timing_text(value) -> bool:
+    if isinstance(value, str):
+        return bool(_TIMING.search(value))
+    return isinstance(value, list) and any(_timing_text(v) for v in value)
+
+
+def difference(first: dict, second: dict, clock: bool = False) -> str | None:
+    """How two clean runs' fingerprints of one output differ: None (equal up to float
+    tolerance), ``"timing"`` (only numbers inside timing or progress text, or in a value
+    computed from a clock when ``clock``), or ``"random"``."""
+    if compare(first, second) is None:
+        return None
+    a, b = first.get("value"), second.get("value")
+    if (clock or _timing_text(a)) and a is not None and _masked(a) == _masked(b):
+        return "timing"
+    return "random"
+
+
 def assert_reproduces(expected: dict, value, golden_dir: Path | None = None) -> None:
     """Assert ``value`` matches the recording; frames/arrays/floats compare with tolerances."""
     probe = None
@@ -268,7 +349,7 @@ def assert_reproduces(expected: dict, value, golden_dir: Path | None = None) -> 
         probe = load_value(Path(golden_dir) / expected["probe_file"])
     problem = compare(expected, fingerprint(value, probe))
     if (problem is None and expected.get("value_file") and golden_dir is not None
-            and not expected.get("nondeterministic") and expected["kind"] in {"frame", "array", "scalar"}):
+            and not expected.get("nondeterministic") and not expected.get("timing") and expected["kind"] in {"frame", "array", "scalar"}):
         problem = _compare_values(load_value(Path(golden_dir) / expected["value_file"]), value)
     assert problem is None, problem
 

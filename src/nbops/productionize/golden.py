@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic
+from .equivalence import rerun_diagnostic
 
 __all__ = ["Recording", "golden_run"]
 
@@ -229,11 +230,6 @@ def _mark_nondeterministic(first: Recording, second: Recording, plan):
             other = second.steps.get(step, {}).get("outputs", {}).get(name)
             if other is None:
                 continue
-            same_model = fp.get("kind") == "model" and fp.get("predictions") == other.get("predictions")
-            if fp.get("hash") != other.get("hash") and not same_model:
-                fp["nondeterministic"] = True
-                cell = plan.steps[step].cells[-1].cell if step in plan.steps else None
-                first.diagnostics.append(Diagnostic(
-                    "NB403", f"{step}.{name} differs between two clean runs; tests check its type and shape only",
-                    cell.index if cell else None, cell.id if cell else None, None,
-                    "seed the random generator (e.g. random_state=seed) to make it reproducible"))
+            found = rerun_diagnostic(plan, step, name, fp, other)  # tolerances, then timing, then randomness
+            if found:
+                first.diagnostics.append(found)

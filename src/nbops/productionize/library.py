@@ -14,7 +14,8 @@ import symtable
 import tokenize
 from dataclasses import dataclass, field
 
-__all__ = ["FunctionGlobals", "free_globals", "add_keyword_parameters", "add_call_keywords", "direct_calls_only"]
+__all__ = ["FunctionGlobals", "free_globals", "add_keyword_parameters", "add_call_keywords", "direct_calls_only",
+           "unresolved_names"]
 
 
 @dataclass
@@ -25,12 +26,12 @@ class FunctionGlobals:
 
 
 def free_globals(source: str, cell_index: int) -> list[FunctionGlobals]:
-    """Globals read by each top-level function of a cell (nested functions included)."""
+    """Globals read by each top-level function or class of a cell (methods and nested functions included)."""
     tree = ast.parse(source)
     table = symtable.symtable(source, f"<cell {cell_index}>", "exec")
     found = []
     for child in table.get_children():
-        if child.get_type() != "function":
+        if child.get_type() not in {"function", "class"}:
             continue
         names: set[str] = set()
         _collect(child, names)
@@ -51,7 +52,7 @@ def _collect(table: symtable.SymbolTable, names: set[str]):
 def _first_lines(tree: ast.Module, function: str) -> dict[str, int]:
     lines: dict[str, int] = {}
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == function:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Name):
                     lines.setdefault(sub.id, sub.lineno)
@@ -133,3 +134,30 @@ def add_call_keywords(source: str, function: str, names: list[str]) -> str:
         source = source[:close] + extra + source[close:]
         lines = source.splitlines(keepends=True)
     return source
+
+
+def unresolved_names(source: str, builtins: frozenset[str] | set[str]) -> list[tuple[str, int]]:
+    """Names a module reads (at module level or from any function or class in it) that it
+    neither binds nor imports and that are not builtins: each would be a NameError at run time."""
+    tree = ast.parse(source)
+    if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree)):
+        return []  # a star import binds names no static check can list
+    top = symtable.symtable(source, "<module>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    lines = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            lines.setdefault(node.id, node.lineno)
+    found: dict[str, int] = {}
+
+    def visit(table, module_level):
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            free = symbol.is_referenced() and (module_level or symbol.is_global())
+            if free and name not in bound and name not in builtins:
+                found.setdefault(name, lines.get(name, table.get_lineno()))
+        for child in table.get_children():
+            visit(child, False)
+
+    visit(top, True)
+    return sorted(found.items(), key=lambda item: item[1])

@@ -31,9 +31,11 @@ def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
         f"src/{pkg}/cli.py": scaffold.cli_module(plan, notebook),
         f"src/{pkg}/tracking.py": scaffold.TRACKING_MODULE,
         f"src/{pkg}/_fingerprint.py": FINGERPRINT_SOURCE.read_text(),
+        f"src/{pkg}/_workdir.py": FINGERPRINT_SOURCE.with_name("workdir.py").read_text(),
         "tests/golden/fingerprints.json": (recording.directory / "fingerprints.json").read_text(),
     }
     files.update(testgen.test_modules(plan, recording, notebook))
+    files.update({f"src/{pkg}/files/{name}": text for name, text in getattr(plan, "files", {}).items()})
     values = recording.directory / "values"
     if values.is_dir():
         for path in sorted(values.iterdir()):

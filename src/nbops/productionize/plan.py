@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 from . import library as lib
+from . import rewrites
 from .analysis import BUILTINS, CellFacts, analyse
 from .dag import Edge, order_steps
-from .diagnostics import Diagnostic
+from .diagnostics import Diagnostic, fold_consequences
 from .parameters import Param, read_parameters
 from .syntax import normalize
 from .tags import Cell, read_cells
@@ -27,9 +28,16 @@ class CellCode:
     tree: ast.Module | None
     facts: CellFacts
 
+    package_source: str | None = None  # what the package runs instead, when it differs from the notebook's
+
+    @property
+    def generated(self) -> str:
+        """The code the package runs: the cell's, except where a file ships with the package."""
+        return self.package_source if self.package_source is not None else rewrites.tidy(self.source)
+
     def reparse(self, source: str):
         self.source, self.tree = source, ast.parse(source)
-        self.facts = analyse(self.tree)
+        self.facts = analyse(self.tree, {k: list(v) for k, v in self.facts.aliases.items()})
 
 
 @dataclass
@@ -44,6 +52,7 @@ class StepPlan:
     outputs: list[str] = field(default_factory=list)
     mutated_inputs: list[str] = field(default_factory=list)
     after: list = field(default_factory=list)  # (step name, cell)
+    clock_names: set[str] = field(default_factory=set)  # outputs computed from a clock: timings, not randomness
 
     def to_dict(self) -> dict:
         return {"name": self.name, "function": self.function,
@@ -80,6 +89,8 @@ class Plan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     cells: list[CellCode] = field(default_factory=list)  # every code cell, tagged or not
     experiment: str | None = None  # the first %track / %%track / nbops.start_run name of a converted cell
+    workdir: str | None = None  # the notebook's folder relative to the package's root folder (set at export)
+    files: dict[str, str] = field(default_factory=dict)  # package files/ name -> text written by %%writefile
 
     @property
     def param_names(self) -> set[str]:
@@ -125,8 +136,10 @@ def package_name(notebook_name: str) -> str:
 def build_plan(nb, package: str) -> Plan:
     plan = Plan(package)
     cells, plan.diagnostics = read_cells(nb)
+    rewrites.merge_kale_blocks(cells)
     codes: list[CellCode] = []
     named: list[tuple[bool, str]] = []  # (not converted, experiment): converted cells name it first
+    aliases: dict[str, list[str]] = {}  # `combine = [train_df, test_df]` in one cell, the loop over it in another
     for cell in cells:
         normalized = normalize(cell.source, cell.index, cell.id)
         if normalized.experiment:
@@ -134,7 +147,7 @@ def build_plan(nb, package: str) -> Plan:
         if cell.converted:
             plan.diagnostics += normalized.diagnostics
             plan.requirements += normalized.requirements
-        codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree)))
+        codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree, aliases)))
     plan.cells = codes
     plan.experiment = min(named, key=lambda pair: pair[0])[1] if named else None
     _Builder(plan, codes).build()
@@ -158,6 +171,9 @@ class _Builder:
         params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
         plan.setup, plan.library = by_role("setup"), by_role("library")
+        rewrites.hoist_step_imports(plan, self.converted)
+        rewrites.drop_dead_expressions(self.converted)
+        rewrites.ship_written_files(plan, self.converted)
         plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
         plan.library_defs = {n for c in plan.library for n in c.facts.defs}
         self.check_cell_hygiene()
@@ -168,10 +184,24 @@ class _Builder:
         if not plan.steps:
             self.diag("NB108", "no cell is tagged step:NAME, so there is nothing to run",
                       suggestion="tag the cells that load, transform and train as step:load, step:train, ...")
+        self.prune_outputs()
         plan.order, plan.edges, diags = order_steps(plan.steps)
         plan.diagnostics += diags
-        for code in self.converted:
+        for code in self.converted + plan.setup:
             plan.imports |= {m for m in code.facts.imports.values() if m}
+        plan.diagnostics = fold_consequences(plan.diagnostics, {c.cell.index: c.cell.source for c in self.codes})
+
+    def prune_outputs(self):
+        """A step returns what later steps, tests and metrics read; a final step (nothing reads
+        from it) returns everything it binds: its values are the pipeline's result."""
+        plan = self.plan
+        read: dict[str, set[str]] = {name: set() for name in plan.steps}
+        for reader in list(plan.steps.values()) + plan.tests:
+            for name, producer in reader.inputs.items():
+                read[producer].add(name)
+        for step in plan.steps.values():
+            if read[step.name]:
+                step.outputs = [n for n in step.outputs if n in read[step.name] or n in plan.metric_names]
 
     def check_execution_order(self):
         last = None
@@ -236,13 +266,16 @@ class _Builder:
         for code in plan.library:
             if code.tree is None:
                 continue
+            needs |= {n for n in code.facts.refs if n in plan.setup_defs and n not in plan.library_defs}
             for found in lib.free_globals(code.source, code.cell.index):
                 keywords: dict[str, str | None] = {}
                 for name, line in found.names.items():
-                    if name in BUILTINS or name in plan.library_defs:
+                    if name in plan.library_defs:
                         continue
-                    if name in plan.setup_defs:
+                    if name in plan.setup_defs:  # before builtins: a setup `from x import map` wins
                         needs.add(name)
+                    elif name in BUILTINS:
+                        continue
                     elif name in plan.param_names:
                         keywords[name] = defaults[name]
                     elif self.defining_cells(name):
@@ -281,7 +314,7 @@ class _Builder:
     def classify(self, name, line, code, producer, local, target):
         """Record where ``name`` read by a step/test comes from; False if it is not available."""
         plan = self.plan
-        if name in local or name in BUILTINS:
+        if name in local:
             return True
         if name in producer:
             target.inputs.setdefault(name, producer[name])
@@ -292,7 +325,7 @@ class _Builder:
                 if name not in group:
                     group.append(name)
                 return True
-        return False
+        return name in BUILTINS
 
     def resolve_steps(self):
         plan = self.plan
@@ -308,6 +341,7 @@ class _Builder:
                 step = plan.steps[cell.step] = StepPlan(cell.step, function)
                 local[cell.step] = set()
             step.cells.append(code)
+            step.clock_names |= code.facts.clock
             step.after += [(name, cell) for name in cell.after]
             if cell.metrics:
                 names = code.facts.outputs or list(code.facts.refs)
@@ -318,6 +352,10 @@ class _Builder:
                     self.missing(name, line, code, f"step {step.name!r}", cell.step)
             for name in code.facts.mutations:
                 if name in step.inputs and name not in step.mutated_inputs:
+                    step.mutated_inputs.append(name)
+            for name in step.inputs:  # `combine` holds the frames the step changes: copied with them
+                holds = set(code.facts.aliases.get(name, [])) & set(step.mutated_inputs)
+                if holds and name not in step.mutated_inputs:
                     step.mutated_inputs.append(name)
             for name in code.facts.outputs:
                 if name not in step.outputs:
@@ -354,10 +392,16 @@ class _Builder:
         return self._all_defs
 
     def missing(self, name, line, code, who, step, code_for=None):
-        sources = self.defining_cells(name)
+        sources = [c for c in self.defining_cells(name) if c is not code]  # never "move cell N before cell N"
+        if not sources and name in code.facts.defs:
+            return self.diag("NB303", f"{name!r} is read on line {line} before this cell defines it "
+                             f"(line {code.facts.defs[name]})", code, line,
+                             f"define {name!r} before line {line}, or in an earlier cell")
         if not sources:
             return self.undefined(name, code, line)
-        source = sources[-1].cell
+        earlier = [c for c in sources if c.cell.index < code.cell.index]
+        defining = earlier[-1] if earlier else sources[0]  # the nearest earlier one, else the first later one
+        source = defining.cell
         if code_for == "NB310":
             return self.diag("NB310", f"test cell uses {name!r}, which no step produces", code, line,
                              f"tag cell {source.index} as a step, or compute {name!r} in the test cell")
@@ -365,13 +409,24 @@ class _Builder:
             return self.diag("NB312", f"{who} uses {name!r}, which only the later step {source.step!r} "
                              f"(cell {source.index}) defines", code, line,
                              f"move cell {source.index} before cell {code.cell.index}, or define {name!r} earlier")
-        role = _suggest_role(sources[-1])
+        role = _suggest_role(defining)
         where = "skip" if source.role == "skip" else "untagged"
         suggestion = f"tag cell {source.index} as {role or f'step:{step}'}"
+        statement = _import_statement(defining, name)
+        if statement and role != "setup":  # a mixed cell: tagging it would drag its data along
+            suggestion = f"move {statement!r} from cell {source.index} into a setup cell"
         if source.role == "skip":
             suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
         self.diag("NB302" if source.role == "skip" else "NB301",
                   f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+
+
+def _import_statement(code: CellCode, name: str) -> str | None:
+    for node in code.tree.body if code.tree else []:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            return ast.get_source_segment(code.source, node)
+    return None
 
 
 def _cell_view(code: CellCode) -> dict:

@@ -1,0 +1,47 @@
+"""The folder a generated pipeline's steps run in, so the notebook's relative paths still work.
+
+This module is copied verbatim into every generated package (as ``_workdir.py``). A notebook
+reads ``pd.read_csv("datasets/housing.csv")`` relative to its own folder; the package runs its
+steps inside that folder whatever the current directory, so its CLI and tests run from
+anywhere. The folder is, in order: the ``workdir`` argument (``--workdir``), the
+``<PACKAGE>_WORKDIR`` environment variable, or the notebook's folder recorded relative to the
+package's root folder at export (used when it exists: an installed wheel has no such folder,
+and then the current directory is used).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+__all__ = ["resolve", "inside"]
+
+
+def resolve(explicit, *, default: str | None, root: Path, env_var: str) -> Path | None:
+    """The folder to run in, or None to stay in the current directory."""
+    chosen = explicit or os.environ.get(env_var)
+    if chosen:
+        folder = Path(chosen).expanduser().resolve()
+        if not folder.is_dir():
+            raise ValueError(f"working folder {str(folder)!r} does not exist; pass an existing directory "
+                             f"(--workdir or {env_var})")
+        return folder
+    if default is None:
+        return None
+    folder = (root / default).resolve()
+    return folder if folder.is_dir() else None
+
+
+@contextlib.contextmanager
+def inside(folder: Path | None):
+    """Run the body in ``folder`` and come back, also when it raises."""
+    if folder is None:
+        yield None
+        return
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(previous)

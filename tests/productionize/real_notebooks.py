@@ -1,0 +1,298 @@
+"""Fixture notebooks shaped like public ones (an ML-book chapter, a library quick-start, a
+Kale-tagged example, a messy Kaggle-style kernel), each carrying the faults real notebooks
+have: relative data paths, helper classes, loop aliases, imports inside steps, magics.
+
+Their data sets are small, generated and written beside the notebook by ``write_data``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_markdown_cell
+from pipeline_notebooks import _nb, code
+
+
+def write_data(folder: Path) -> None:
+    """The CSV files the notebooks read through relative paths, as a clone of their repo would hold."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    housing = folder / "datasets" / "housing"
+    housing.mkdir(parents=True, exist_ok=True)
+    n = 300
+    income = rng.gamma(4.0, 1.0, n).round(4)
+    rooms = rng.integers(200, 3000, n)
+    households = rng.integers(50, 800, n)
+    frame = pd.DataFrame({
+        "longitude": rng.uniform(-124, -114, n).round(2), "latitude": rng.uniform(32, 42, n).round(2),
+        "total_rooms": rooms, "households": households, "median_income": income,
+        "median_house_value": (income * 40_000 + rooms * 3 + rng.normal(0, 10_000, n)).round(0),
+    })
+    frame.to_csv(housing / "housing.csv", index=False)
+
+    titanic = folder / "data"
+    titanic.mkdir(exist_ok=True)
+    titles = ["Mr", "Mrs", "Miss", "Master", "Dr"]
+    for name, size in (("train", 120), ("test", 40)):
+        people = pd.DataFrame({
+            "PassengerId": range(size), "Pclass": rng.integers(1, 4, size),
+            "Name": [f"Surname{i}, {titles[i % 5]}. Given" for i in range(size)],
+            "Sex": rng.choice(["male", "female"], size), "Age": rng.uniform(1, 70, size).round(0),
+            "SibSp": rng.integers(0, 3, size), "Parch": rng.integers(0, 3, size),
+        })
+        if name == "train":
+            people["Survived"] = ((people["Sex"] == "female") | (people["Pclass"] == 1)).astype(int)
+        people.to_csv(titanic / f"{name}.csv", index=False)
+
+
+def housing_chapter() -> nbformat.NotebookNode:
+    """Chapter 2 of an ML book: a relative data path, a transformer class using ``np``, imports
+    inside steps, a library call that adds a column to its input, a loop over two frames,
+    dead ``.shape``/``.head()`` expressions and a multi-threaded forest."""
+    return _nb(
+        new_markdown_cell("# Chapter 2 – End-to-end Machine Learning project"),
+        code("test_ratio = 0.2\nseed = 42\nn_estimators = 30", "parameters"),
+        code("""
+import numpy as np
+import pandas as pd
+from pathlib import Path
+
+HOUSING_PATH = Path("datasets") / "housing"
+""", "setup"),
+        code('''
+def load_housing_data(housing_path=HOUSING_PATH):
+    return pd.read_csv(housing_path / "housing.csv")
+
+
+def add_income_category(data):
+    """Adds the stratification column in place, as the book does."""
+    data["income_cat"] = pd.cut(data["median_income"], bins=[0.0, 1.5, 3.0, 4.5, 6.0, np.inf], labels=[1, 2, 3, 4, 5])
+    return data["income_cat"]
+
+
+class CombinedAttributesAdder:
+    def __init__(self, add_rooms_per_household=True):
+        self.add_rooms_per_household = add_rooms_per_household
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rooms_per_household = X[:, 0] / X[:, 1]
+        return np.c_[X, rooms_per_household] if self.add_rooms_per_household else X
+''', "library"),
+        code("""
+housing = load_housing_data()
+housing.shape
+""", "step:load"),
+        code("housing.head()"),
+        code("""
+from sklearn.model_selection import train_test_split
+
+strata = add_income_category(housing)
+train_set, test_set = train_test_split(housing, test_size=test_ratio, random_state=seed, stratify=strata)
+""", "step:split"),
+        code("""
+for set_ in (train_set, test_set):
+    set_.drop("income_cat", axis=1, inplace=True)
+    set_["income_per_room"] = set_["median_income"] / set_["total_rooms"]
+train_set.head()
+""", "step:prepare"),
+        code("""
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.metrics import mean_squared_error
+
+num_attribs = ["total_rooms", "households", "median_income", "income_per_room"]
+adder = CombinedAttributesAdder()
+X_train = adder.transform(train_set[num_attribs].to_numpy())
+y_train = train_set["median_house_value"].to_numpy()
+forest_reg = RandomForestRegressor(n_estimators=n_estimators, random_state=seed, n_jobs=2)
+forest_reg.fit(X_train, y_train)
+""", "step:train"),
+        code("""
+X_test = adder.transform(test_set[num_attribs].to_numpy())
+final_rmse = float(np.sqrt(mean_squared_error(test_set["median_house_value"], forest_reg.predict(X_test))))
+""", "step:evaluate", "metrics"),
+        code("assert 0 < final_rmse < 100_000", "test"),
+    )
+
+
+def text_quickstart() -> nbformat.NotebookNode:
+    """A library quick-start: a tf-idf pipeline holding a tokenizer function, and setup
+    imports that shadow builtins (``from numpy import sum, round``)."""
+    return _nb(
+        new_markdown_cell("# Working with text data"),
+        code("C = 10.0\nmax_features = 50", "parameters"),
+        code("""
+import re
+
+from numpy import round, sum
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+""", "setup"),
+        code('''
+def tokenizer(text):
+    return re.findall(r"[a-z']+", text.lower())
+''', "library"),
+        code('''
+good = ["great film, loved it", "a wonderful story", "superb acting and a great cast",
+        "I loved the music", "wonderful, moving and funny", "great fun for the family"]
+bad = ["a dull and boring film", "terrible acting", "I hated the ending", "boring, far too long",
+       "a waste of time", "awful script and dull music"]
+docs = good + bad
+labels = [1] * len(good) + [0] * len(bad)
+''', "step:data"),
+        code("""
+clf = make_pipeline(TfidfVectorizer(tokenizer=tokenizer, token_pattern=None, max_features=max_features),
+                    LogisticRegression(C=C))
+clf.fit(docs, labels)
+""", "step:train"),
+        code("""
+weights = clf[-1].coef_
+weight_total = float(round(sum(weights), 6))
+accuracy = float(clf.score(docs, labels))
+""", "step:evaluate", "metrics"),
+        code("assert accuracy == 1.0", "test"),
+    )
+
+
+def kale_example() -> nbformat.NotebookNode:
+    """Tagged the Kale way: untagged cells belong to the block above them."""
+    return _nb(
+        new_markdown_cell("# Kale example: seeds"),
+        code("import math\nimport random", "imports"),
+        code("n_points = 200\nnoise = 0.1", "pipeline-parameters"),
+        code('''
+def make_point(rng, noise):
+    x = rng.uniform(-1, 1)
+    return x, 2 * x + 1 + rng.gauss(0, noise)
+''', "functions"),
+        code("rng = random.Random(1)\npoints = [make_point(rng, noise) for _ in range(n_points)]", "block:data"),
+        code("xs = [p[0] for p in points]\nys = [p[1] for p in points]"),
+        code("mean_x = sum(xs) / len(xs)\nmean_y = sum(ys) / len(ys)", "block:fit", "prev:data"),
+        code("""
+cov = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys))
+slope = cov / sum((x - mean_x) ** 2 for x in xs)
+intercept = mean_y - slope * mean_x
+"""),
+        code("print(slope, intercept)", "skip"),
+        code("residual = math.sqrt(sum((y - slope * x - intercept) ** 2 for x, y in zip(xs, ys)) / len(xs))",
+             "block:evaluate"),
+        code("slope\nresidual", "pipeline-metrics"),
+    )
+
+
+def titanic_kernel() -> nbformat.NotebookNode:
+    """A messy Kaggle-style kernel: magics, a print in setup, a relative ``data/`` folder, a
+    helper class, ``combine = [train_df, test_df]`` looped over in a later cell, a ``%%writefile``,
+    a timing text."""
+    return _nb(
+        new_markdown_cell("# Titanic: a data science solution"),
+        code("""
+%matplotlib inline
+import re
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+print("pandas", pd.__version__)
+""", "setup"),
+        code('data_dir = "data"\nC = 1.0', "parameters"),
+        code('''
+class TitleExtractor:
+    """Title ("Mr", "Mrs", ...) from a passenger's name, rare ones grouped."""
+
+    pattern = re.compile(r" ([A-Za-z]+)\\.")
+
+    def __init__(self, rare=("Dr",)):
+        self.rare = set(rare)
+
+    def extract(self, names):
+        titles = names.str.extract(self.pattern, expand=False)
+        return titles.where(~titles.isin(self.rare), "Rare")
+''', "library"),
+        code("""
+train_df = pd.read_csv(f"{data_dir}/train.csv")
+test_df = pd.read_csv(f"{data_dir}/test.csv")
+combine = [train_df, test_df]
+train_df.shape, test_df.shape
+""", "step:load"),
+        code("""
+%%writefile data/columns.txt
+Pclass
+Sex
+Age
+FamilySize
+""", "step:load"),
+        code("""
+extractor = TitleExtractor()
+for dataset in combine:
+    dataset["Title"] = extractor.extract(dataset["Name"])
+    dataset["FamilySize"] = dataset["SibSp"] + dataset["Parch"] + 1
+    dataset["Sex"] = dataset["Sex"].map({"female": 1, "male": 0}).astype(int)
+train_df.head()
+""", "step:features"),
+        code("""
+%%time
+with open(f"{data_dir}/columns.txt") as handle:
+    features = handle.read().split()
+model = LogisticRegression(C=C, max_iter=500)
+model.fit(train_df[features], train_df["Survived"])
+""", "step:train"),
+        code("""
+started = time.perf_counter()
+acc_log = round(float(model.score(train_df[features], train_df["Survived"])) * 100, 2)
+predictions = model.predict(test_df[features])
+timing = f"Wall time: {time.perf_counter() - started:.9f} s"
+""", "step:report", "metrics"),
+        code('assert set(train_df["Title"]) <= {"Mr", "Mrs", "Miss", "Master", "Rare"}', "test"),
+    )
+
+
+def star_import() -> nbformat.NotebookNode:
+    """One star import, many names used from it: one error."""
+    return _nb(
+        code("from sklearn.metrics import *\nimport numpy as np", "setup"),
+        code("y_true = np.array([0, 1, 1, 0, 1])\ny_pred = np.array([0, 1, 0, 0, 1])", "step:data"),
+        code("""
+scores = {
+    "accuracy": accuracy_score(y_true, y_pred), "f1": f1_score(y_true, y_pred),
+    "precision": precision_score(y_true, y_pred), "recall": recall_score(y_true, y_pred),
+}
+matrix = confusion_matrix(y_true, y_pred)
+""", "step:score"),
+    )
+
+
+def python2_cell() -> nbformat.NotebookNode:
+    """A Python 2 print in the cell that defines ``status``, which three later steps read."""
+    return _nb(
+        code('status = "ready"\nprint "status is", status', "step:check"),
+        *[code(f"line_{i} = status + '{i}'", f"step:use{i}") for i in range(3)],
+    )
+
+
+def mixed_imports() -> nbformat.NotebookNode:
+    """Imports buried in untagged cells that also compute data: the fix is moving the import."""
+    return _nb(
+        code("import pandas as pd", "setup"),
+        code("import math\nradius = 2.0"),
+        code("from statistics import mean\nsample = [1, 2, 3]"),
+        code("area = math.pi * radius ** 2", "step:area"),
+        code("centre = mean([area, 1.0])", "step:summary"),
+        code("from statistics import mean, median\nother = [4, 5]"),
+    )
+
+
+def generator_output() -> nbformat.NotebookNode:
+    """A step hands a generator to the next one: ``--cache`` could never store it."""
+    return _nb(
+        code("rows = (i * i for i in range(5))", "step:stream"),
+        code("total = sum(rows)", "step:consume"),
+    )
