@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
+from .liveness import HOST, process_alive
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
 from .summaries import attach_children, store_summary
 from .values import check_key, param_number, param_text
@@ -18,7 +19,6 @@ FINAL_STATUSES = STATUSES[1:]
 # even when its pid cannot be checked (another host, or a reused pid).
 STALE_AFTER_SECONDS = 60.0
 MAX_PAGE = 1000
-HOST = os.uname().nodename
 
 RUN_NAMES = ("id", "experiment", "name", "status", "start_time", "end_time", "heartbeat", "pid", "host",
              "user", "notebook_path", "git_commit", "git_branch", "git_dirty", "parent_id", "note", "deleted_at")
@@ -290,21 +290,7 @@ def _is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: fl
         return True
     if host != HOST or not pid:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by someone else
-        return False
-    return _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
+    return not process_alive(pid)
 
 
 _FAMILY_SORTS = {  # the table a sort key lives in, and the value it sorts by
@@ -377,13 +363,34 @@ def _encode_cursor(value: Any, run_id: str) -> str:
 
 
 def _decode_cursor(cursor: str) -> tuple[Any, str]:
-    """The (sort value, run id) of the last run of the previous page."""
+    """The (sort value, run id) of the last run of the previous page. A cursor comes back from
+    the client, so every part is checked: anything else is a 400, never an SQL error."""
     import base64
+    import binascii
     import json
 
     try:
-        value, run_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        assert isinstance(run_id, str)
-    except Exception:
-        raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page") from None
-    return value, run_id
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        decoded = None
+    if isinstance(decoded, list) and len(decoded) == 2 and _cursor_value(decoded[0]) and _text(decoded[1]):
+        return decoded[0], decoded[1]
+    raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page")
+
+
+def _cursor_value(value: Any) -> bool:
+    """A sort value SQLite can compare: NULL, text, a float, or an integer that fits in 64 bits."""
+    if value is None or isinstance(value, float):
+        return True
+    return _text(value) or (type(value) is int and -(2**63) <= value < 2**63)
+
+
+def _text(value: Any) -> bool:
+    """A string SQLite can store: it encodes as UTF-8 (a lone surrogate does not)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -34,6 +34,10 @@ def metric_value(key: str, value: Any) -> float:
         )
     try:
         number = float(value)
+    except OverflowError:  # an int beyond a float, e.g. 10**400
+        raise InvalidMetricError(
+            f"metric {key!r} got an integer too large for a float: metrics are real numbers within ±1.8e308"
+        ) from None
     except (TypeError, ValueError):
         raise InvalidMetricError(
             f"metric {key!r} got {type(value).__name__}: metrics are real numbers "
@@ -49,15 +53,48 @@ def param_text(value: Any) -> str:
     if isinstance(value, (dict, list, tuple)):
         import json  # here, not at the top: `import nbops` stays cheap
 
-        return json.dumps(value, default=str, sort_keys=True)
-    return str(value)
+        try:
+            return json.dumps(_json_keys(value), default=str, sort_keys=True)
+        except (ValueError, RecursionError) as exc:  # a container that holds itself, or nests too deep
+            raise InvalidValueError(f"a param or tag value cannot be written as JSON ({exc}): "
+                                    "log plain values, lists and dicts") from None
+    try:
+        return str(value)
+    except ValueError:  # Python turns no int of over 4,300 digits into text
+        raise InvalidValueError("a param or tag value is an integer of over 4,300 digits: log it as an "
+                                "artifact instead") from None
+
+
+def _json_keys(value: Any) -> Any:
+    """``value`` with every dict key as the text JSON gives it, so keys of mixed types
+    (``{1: ..., "a": ...}``) can be sorted."""
+    if isinstance(value, dict):
+        if all(type(k) is str for k in value):
+            return {k: _json_keys(v) for k, v in value.items()}
+        return {_key_text(k): _json_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_keys(v) for v in value]
+    return value
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, (bool, int, float)):
+        import json
+
+        return json.dumps(key)  # as json.dumps writes such a key: true, 1, 1.5, null
+    return str(key)
 
 
 def param_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
-        return float(value) if math.isfinite(value) else None
+        try:
+            return float(value) if math.isfinite(value) else None
+        except OverflowError:  # an int beyond a float (10**400): kept as text only, like inf
+            return None
     if isinstance(value, str):
         try:
             number = float(value)
