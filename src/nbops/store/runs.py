@@ -10,7 +10,7 @@ from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .liveness import HOST, process_alive
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
-from .summaries import attach_children, store_summary
+from .summaries import attach_children, cut as _cut, store_summary
 from .values import check_key, param_number, param_text
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
@@ -22,7 +22,16 @@ MAX_PAGE = 1000
 
 RUN_NAMES = ("id", "experiment", "name", "status", "start_time", "end_time", "heartbeat", "pid", "host",
              "user", "notebook_path", "git_commit", "git_branch", "git_dirty", "parent_id", "note", "deleted_at")
-RUN_COLUMNS = ", ".join("e.name AS experiment" if n == "experiment" else f"r.{n}" for n in RUN_NAMES)
+
+def _column(name: str, listed: bool = False) -> str:
+    if name == "experiment":
+        return "e.name AS experiment"
+    # listings and the change feed cut long names and notes as they cut values (see summaries)
+    return f"{_cut('r.' + name)} AS {name}" if listed and name in ("name", "note") else f"r.{name}"
+
+
+RUN_COLUMNS = ", ".join(_column(n) for n in RUN_NAMES)
+LISTED_COLUMNS = ", ".join(_column(n, listed=True) for n in RUN_NAMES)
 
 
 class Page(NamedTuple):
@@ -185,14 +194,13 @@ class Runs:
     def get(self, run_id: str) -> dict:
         conn = self.db.connection()
         row = conn.execute(
-            f"SELECT {RUN_COLUMNS}, r.summary FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
+            f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
             (run_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"run {run_id!r} does not exist")
-        run = dict(row)
-        summary = run.pop("summary")
-        return attach_children(conn, [_run_dict(run)], [summary])[0]
+        # from the tables, not the summary: one run by id carries its long values in full
+        return attach_children(conn, [_run_dict(dict(row))], [None], listed=False)[0]
 
     def children(self, run_id: str) -> list[dict]:
         """Id, name and status of the runs started inside ``run_id`` (not deleted), oldest first."""
@@ -350,7 +358,7 @@ class _SortPlan(NamedTuple):
         return "DESC" if self.descending else "ASC"
 
     def _select(self, conn, source: str, where: list[str], params: list, order: str, limit: int) -> list:
-        sql = (f"SELECT {RUN_COLUMNS}, r.summary, {self.value} FROM {source} "
+        sql = (f"SELECT {LISTED_COLUMNS}, r.summary, {self.value} FROM {source} "
                f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
         return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
 
