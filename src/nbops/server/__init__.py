@@ -10,9 +10,10 @@ import os
 
 from jupyter_server.utils import url_path_join
 
+from ..errors import NbopsError
 from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
-from .base import STORE_SETTING
+from .base import STORE_DIR_SETTING, STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
 from .drift_handlers import ROUTES as DRIFT_ROUTES
 from .metrics_handlers import ROUTES as METRIC_ROUTES
@@ -34,18 +35,19 @@ def routes() -> list[tuple[str, type]]:
 
 def route_methods(handler: type) -> list[str]:
     """The HTTP verbs ``handler`` implements, e.g. ['GET', 'PATCH']."""
-    from .base import NbopsHandler
-
-    verbs = ("get", "post", "put", "patch", "delete")
-    return [v.upper() for v in verbs if getattr(handler, v) is not getattr(NbopsHandler, v)]
+    return handler.allowed_methods()
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
     store_dir = find_store_dir(serverapp.root_dir)
     os.environ[HOME_VARIABLE] = str(store_dir)
-    store = open_store(store_dir)
     web_app = serverapp.web_app
-    web_app.settings[STORE_SETTING] = store
+    web_app.settings[STORE_DIR_SETTING] = store_dir
+    try:
+        web_app.settings[STORE_SETTING] = open_store(store_dir)
+    except NbopsError as exc:  # Jupyter keeps running; every route answers 503 with this message
+        web_app.settings[STORE_SETTING] = None
+        serverapp.log.error("nbops: %s", exc.message)
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler) for pattern, handler in routes()]
     web_app.add_handlers(".*$", handlers)
