@@ -46,16 +46,19 @@ class NbopsHandler(APIHandler):
 
     def integer_argument(self, name: str, default: int) -> int:
         text = self.get_argument(name, None)
-        if text is None or text == "":
+        if text is None:  # absent; an empty value is no number (the OpenAPI document says so)
             return default
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
+            number = None
+        if number is None or not -(2**63) <= number < 2**63:  # SQLite's integers are 64 bits
             raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use a whole number") from None
+        return number
 
     def boolean_argument(self, name: str, default: bool = False) -> bool:
         text = self.get_argument(name, None)
-        if text is None or text == "":
+        if text is None:
             return default
         if text.lower() in ("true", "1", "yes"):
             return True

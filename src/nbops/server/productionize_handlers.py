@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path, PurePosixPath
 
 from tornado import web
 
-from ..errors import ConflictError, InvalidValueError
+from ..errors import ConflictError, InvalidValueError, NotFoundError
 from ..productionize import analyse_notebook
 from ..productionize.plan import package_name
 from .base import NbopsHandler
@@ -21,6 +22,11 @@ from .productionize_jobs import Jobs
 
 JOBS_SETTING = "nbops_productionize_jobs"
 EXAMPLE = "e.g. 'analysis/train.ipynb'"
+# A root-relative path, exactly as the OpenAPI document gives it: parts without '/', control
+# characters, and never '.' or '..' (a test compares the two).
+_PART = r"(?:[^/\x00-\x1f.][^/\x00-\x1f]*|\.[^/\x00-\x1f.][^/\x00-\x1f]*|\.\.[^/\x00-\x1f]+)"
+RELATIVE_PATH_PATTERN = rf"^{_PART}(?:/{_PART})*$"
+NOTEBOOK_PATH_PATTERN = rf"^(?:{_PART}/)*[^/\x00-\x1f]+\.ipynb$"
 
 
 class ProductionizeHandler(NbopsHandler):
@@ -37,8 +43,11 @@ class ProductionizeHandler(NbopsHandler):
 
     def inside_root(self, value, field: str) -> Path:
         """``value`` (a root-relative path) as an absolute path, refusing anything outside the root."""
-        if not isinstance(value, str) or not value.strip() or "\0" in value:
-            raise InvalidValueError(f"{field} {value!r} is not valid: give a path relative to the server root, {EXAMPLE}")
+        if isinstance(value, str) and value.startswith("/"):
+            raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
+        if not isinstance(value, str) or not re.match(RELATIVE_PATH_PATTERN, value):
+            raise InvalidValueError(f"{field} {value!r} is not valid: give a path relative to the server root without "
+                                    f"'.' or '..' parts or control characters, {EXAMPLE}")
         if PurePosixPath(value).is_absolute() or Path(value).is_absolute():
             raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
         path = (self.root / value).resolve()
@@ -56,7 +65,7 @@ class ProductionizeHandler(NbopsHandler):
         if path.suffix != ".ipynb":
             raise InvalidValueError(f"path {value!r} is not a notebook: give the path of an .ipynb file")
         if not path.is_file():
-            raise InvalidValueError(f"path {value!r} does not exist under the server root: give an existing .ipynb file")
+            raise NotFoundError(f"path {value!r} does not exist under the server root: give an existing .ipynb file")
         return value, path
 
 

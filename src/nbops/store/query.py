@@ -38,7 +38,7 @@ ATTRIBUTES = {
     "host": "r.host",
 }
 FAMILIES = ("metrics", "params", "tags")
-MAX_FILTER_LENGTH = 10_000
+MAX_FILTER_LENGTH = 4_000  # percent-encoded, still inside tornado's 64 KB request line
 MAX_COMPARISONS = 100
 MAX_DEPTH = 20
 MAX_IN_VALUES = 1_000
@@ -242,22 +242,29 @@ def compile_filter(text: str | None) -> Compiled:
     return Compiled(where, tuple(parser.params))
 
 
+_FIELD = ("(?:(?:metrics|params|tags)\\.(?:`[^`]+`|[^\\s`]\\S*)|"
+          + "|".join(sorted(ATTRIBUTES, key=len, reverse=True)) + ")")
+# The sort language, exactly: '-' then a field, or a field then asc/desc (blank: newest first). The OpenAPI document
+# gives the same pattern (a test compares them), so what it calls valid is what the server takes.
+SORT_PATTERN = f"^\\s*(?:-\\s*({_FIELD})|({_FIELD})(?:\\s+([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?)?\\s*$"
+
+
+@lru_cache(maxsize=1)
+def _sort_regex() -> re.Pattern:
+    return re.compile(SORT_PATTERN)
+
+
 def parse_sort(text: str | None) -> SortKey:
     """``-metrics.auc`` or ``metrics.auc desc`` -> descending on the latest auc."""
     if text is None or not text.strip():
         return SortKey("", "start_time", True)
-    text = text.strip()
     if len(text) > MAX_SORT_LENGTH:
         raise InvalidValueError(f"sort {_excerpt(text, 60)} is too long: name one field, e.g. -metrics.auc")
-    descending = False
-    if text.startswith("-"):
-        descending, text = True, text[1:].strip()
-    else:
-        words = text.rsplit(None, 1)
-        if len(words) == 2 and words[1].lower() in ("asc", "desc"):
-            text, descending = words[0], words[1].lower() == "desc"
-    try:
-        family, key = parse_field(text)
-    except FilterSyntaxError as exc:
-        raise InvalidValueError(f"sort {text!r}: {exc.message}") from None
-    return SortKey(family, key, descending)
+    match = _sort_regex().match(text)
+    if match is None:
+        valid = ", ".join([f"{f}.KEY" for f in FAMILIES] + sorted(ATTRIBUTES))
+        raise InvalidValueError(f"sort {text.strip()!r} is not valid: write a field, with '-' before it or ' desc' "
+                                f"after it for descending, e.g. -metrics.auc; valid fields are {valid}")
+    prefixed, field, direction = match.groups()
+    family, key = parse_field(prefixed or field)
+    return SortKey(family, key, bool(prefixed) or (direction or "").lower() == "desc")
