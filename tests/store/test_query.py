@@ -186,3 +186,17 @@ def test_filters_at_the_limits_still_run(store):
         assert [r["id"] for r in store.runs.search(filter=query).runs] == [run_id]
     with pytest.raises(InvalidValueError, match="too long"):
         store.runs.search(order_by="x" * 301)
+
+
+def test_a_cursor_after_a_long_sort_value_stays_short_and_pages_on(store):
+    # the cursor once carried the last run's sort value whole: 10 MB for a 10 MB param
+    ids = [store.runs.create("exp", name=f"r{i}", params={"blob": chr(ord("a") + i) * 2_000_000}) for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        page = store.runs.search("exp", order_by="params.blob", limit=2, cursor=cursor)
+        seen += [r["id"] for r in page.runs]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        assert len(cursor) < 200
+    assert seen == ids

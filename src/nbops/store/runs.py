@@ -10,7 +10,7 @@ from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .liveness import HOST, process_alive
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
-from .summaries import attach_children, cut as _cut, store_summary
+from .summaries import MAX_LISTED_VALUE, attach_children, cut as _cut, store_summary
 from .values import check_key, param_number, param_text
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
@@ -241,6 +241,8 @@ class Runs:
         after = _decode_cursor(cursor) if cursor else None
         plan = _SortPlan.of(sort)
         conn = self.db.connection()
+        if after is not None and after[0] is _REREAD:
+            after = (plan.value_of(conn, after[1]), after[1])
         rows: list = []
         if after is None or after[0] is not None:  # not yet inside the block without values
             rows = plan.valued_rows(conn, where, params, after, limit + 1)
@@ -353,6 +355,12 @@ class _SortPlan(NamedTuple):
             params.append(after_id)
         return self._select(conn, self.valueless_from, where, params, f"r.id {self._direction}", limit)
 
+    def value_of(self, conn, run_id: str):
+        """The sort value of ``run_id`` (None if it has none, or is gone)."""
+        row = _plain(conn).execute(f"SELECT {self.value} FROM {self.valued_from} WHERE r.id = ?",
+                                   [*self.key_params, run_id]).fetchone()
+        return None if row is None else row[0]
+
     @property
     def _direction(self) -> str:
         return "DESC" if self.descending else "ASC"
@@ -363,11 +371,17 @@ class _SortPlan(NamedTuple):
         return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
 
 
+_REREAD = object()  # a cursor's sort value too long to carry: read it again from the run
+
+
 def _encode_cursor(value: Any, run_id: str) -> str:
     import base64
     import json
 
-    return base64.urlsafe_b64encode(json.dumps([value, run_id]).encode()).decode()
+    # A page cuts long values (see summaries), and so does its cursor: a text sort value past
+    # the cap is not carried but read again from the run when the next page is asked for.
+    pair = [None, run_id, "reread"] if isinstance(value, str) and len(value) > MAX_LISTED_VALUE else [value, run_id]
+    return base64.urlsafe_b64encode(json.dumps(pair).encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[Any, str]:
@@ -383,6 +397,9 @@ def _decode_cursor(cursor: str) -> tuple[Any, str]:
         decoded = None
     if isinstance(decoded, list) and len(decoded) == 2 and _cursor_value(decoded[0]) and _text(decoded[1]):
         return decoded[0], decoded[1]
+    if isinstance(decoded, list) and len(decoded) == 3 and decoded[0] is None and _text(decoded[1]) \
+            and decoded[2] == "reread":
+        return _REREAD, decoded[1]
     raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page")
 
 
