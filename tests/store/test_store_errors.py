@@ -4,7 +4,6 @@ to do; bad values give InvalidValueError; nothing raw from sqlite3 or Python esc
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
 import sqlite3
 import subprocess
@@ -108,7 +107,7 @@ except StoreError as exc:
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+@pytest.mark.skipif(getattr(os, "geteuid", lambda: -1)() != 0, reason="needs root (POSIX) to become another user")
 def test_a_read_only_store_is_a_store_error_saying_what_to_do(python_env):
     # root may write any file, so the child becomes a user that may read the store but not write it;
     # pytest's tmp_path lies under a folder only root may enter
@@ -120,6 +119,8 @@ def test_a_read_only_store_is_a_store_error_saying_what_to_do(python_env):
 
 
 def _read_only(tmp_path, python_env):
+    import pwd
+
     Store(tmp_path / ".nbops").runs.create("exp")
     for path in [tmp_path, tmp_path / ".nbops", *(tmp_path / ".nbops").iterdir()]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
