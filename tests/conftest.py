@@ -19,8 +19,7 @@ def project(tmp_path, monkeypatch) -> Path:
     yield tmp_path
     from nbops.tracking import session
 
-    while session._stack:
-        session.end_run("killed", run=session._stack[-1])
+    session._end_open_runs("killed")
 
 
 @pytest.fixture
@@ -42,3 +41,27 @@ def python_env(project) -> dict:
 PYTHON = sys.executable
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+# Under CI every test dependency is installed (.ci/install): a skip there means a missing
+# browser, fuzzer or library, and a suite that skips them must not pass.
+STRICT = os.environ.get("CI", "").lower() == "true"
+
+
+def _fail_a_skip(report) -> None:
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI, where every test dependency must be installed: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_a_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_a_skip(outcome.get_result())

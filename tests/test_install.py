@@ -29,15 +29,20 @@ def jupyter(*args: str, tmp_path: Path) -> str:
     return ANSI.sub("", result.stdout + result.stderr)
 
 
+def version_pattern() -> str:
+    """This checkout's version as a regex (read from package.json, never written here)."""
+    return re.escape(json.loads((ROOT / "package.json").read_text())["version"])
+
+
 def test_lab_extension_is_installed_enabled_and_ok(tmp_path):
     output = jupyter("labextension", "list", tmp_path=tmp_path)
-    assert re.search(r"^\s*nbops v0\.1\.0 enabled\s+OK\b", output, re.MULTILINE), output
+    assert re.search(rf"^\s*nbops v{version_pattern()} enabled\s+OK\b", output, re.MULTILINE), output
 
 
 def test_server_extension_is_enabled_and_validates(tmp_path):
     output = jupyter("server", "extension", "list", tmp_path=tmp_path)
     assert re.search(r"^\s*nbops enabled\s*$", output, re.MULTILINE), output
-    assert re.search(r"^\s*nbops 0\.1\.0 OK\s*$", output, re.MULTILINE), output
+    assert re.search(rf"^\s*nbops {version_pattern()} OK\s*$", output, re.MULTILINE), output
 
 
 def test_frontend_and_python_versions_agree():

@@ -29,6 +29,7 @@ import {
   IRunsPage,
   IRunsQuery,
   IRunsSearch,
+  ITagSuggestions,
   IVersionResponse
 } from './tokens';
 
@@ -300,6 +301,14 @@ export const productionizeAPI = {
       }
       throw error;
     }
+  },
+
+  /** Roles proposed for the untagged cells; `content` covers tags accepted but not saved. */
+  suggest(path: string, content?: unknown): Promise<ITagSuggestions> {
+    return requestAPI<ITagSuggestions>('productionize/suggestions', {
+      method: 'POST',
+      body: JSON.stringify(content === undefined ? { path } : { path, content })
+    });
   },
 
   /** Start a job; a 409 NbopsAPIError means out_dir exists (retry with force) or a job runs. */

@@ -324,6 +324,22 @@ export interface IPipelineAnalysis {
   diagnostics: IPipelineDiagnostic[];
 }
 
+/** A proposed role for one untagged code cell (`POST productionize/suggestions`). */
+export interface ITagSuggestion {
+  index: number;
+  id: string | null;
+  role: 'parameters' | 'setup' | 'library' | 'step' | 'test' | 'skip';
+  step: string | null;
+  /** The tag to add, e.g. `setup` or `step:train`. */
+  tag: string;
+  reason: string;
+}
+
+export interface ITagSuggestions {
+  notebook: string;
+  suggestions: ITagSuggestion[];
+}
+
 export interface IEquivalenceEntry {
   step: string;
   variable: string;

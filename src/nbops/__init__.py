@@ -11,10 +11,12 @@ the standard library and the store; numpy, pandas, plotly and IPython load on fi
 
 from .errors import (
     ConflictError,
+    FilterSyntaxError,
     InvalidMetricError,
     InvalidValueError,
     NbopsError,
     NotFoundError,
+    ProductionizeError,
     StoreError,
 )
 from .tracking import (
@@ -41,8 +43,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "NotFoundError", "ConflictError",
-    "StoreError", "__version__",
+    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
+    "ConflictError", "StoreError", "ProductionizeError", "__version__",
 ]
 
 

@@ -1,16 +1,19 @@
-"""Tracking speed of nbops, and of MLflow (SQLite backend) side by side when installed.
+"""Tracking speed of nbops and of MLflow (SQLite backend), as a user gets it.
 
-    python tests/benchmarks/bench_tracking.py [--repeats 5] [--mlflow-scale 0.1]
+    python tests/benchmarks/bench_tracking.py [--rounds 5] [--mlflow-scale 0.1]
 
-Prints one row per budget of the foundation issue: the nbops median over ``--repeats``
-runs, the budget, MLflow's figure measured in the same process on the same data, and
-the ratio. MLflow is slow enough that it runs a ``--mlflow-scale`` fraction of each
-workload and its per-item time is scaled back up (said in the row).
+Every sample is one workload in a fresh interpreter with default settings (provenance capture
+on, a new store), so the first run of a process and its start-up costs count. Each round runs
+nbops then MLflow on the same workload (A, B, A, B…), because the host's speed swings within
+minutes; the table quotes medians over rounds and the ratio of the medians. MLflow, through
+its fluent API as its users call it, is slow enough that it runs a ``--mlflow-scale``
+fraction of the run-creation and logging workloads; its per-item figure is scaled back up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -23,16 +26,21 @@ KEYS, STEPS = 5, 2_000
 RUNS, PARAMS, METRICS = 1_000, 10, 10
 
 
-def fresh_env(folder: Path) -> None:
-    os.environ["NBOPS_HOME"] = str(folder / ".nbops")
-
-
-# -- nbops ------------------------------------------------------------------------------
-def nbops_log_metric(folder: Path) -> float:
+# -- one workload, run in a child interpreter: prints seconds ------------------------------
+def nbops_first_start_run(folder: Path, scale: float) -> float:
+    """The first start_run of a process on a store that does not exist yet."""
+    start = time.perf_counter()
     import nbops
 
-    fresh_env(folder)
-    run = nbops.start_run("bench", capture_provenance=False)
+    with nbops.start_run("bench"):
+        pass
+    return time.perf_counter() - start
+
+
+def nbops_log_metric(folder: Path, scale: float) -> float:
+    import nbops
+
+    run = nbops.start_run("bench")
     log = nbops.log_metric
     start = time.perf_counter()
     for step in range(STEPS):
@@ -44,25 +52,23 @@ def nbops_log_metric(folder: Path) -> float:
     return elapsed / (KEYS * STEPS)
 
 
-def nbops_create_runs(folder: Path, count: int = RUNS) -> float:
+def nbops_create_runs(folder: Path, scale: float) -> float:
     import nbops
 
-    fresh_env(folder)
     params = {f"p{i}": i * 0.5 for i in range(PARAMS)}
     start = time.perf_counter()
-    for r in range(count):
-        with nbops.start_run("bench", params=params, capture_provenance=False):
+    for r in range(RUNS):
+        with nbops.start_run("bench", params=params):
             nbops.log_metrics({f"m{i}": r * 0.001 + i for i in range(METRICS)})
     return time.perf_counter() - start
 
 
-def nbops_search(folder: Path) -> float:
+def nbops_search(folder: Path, scale: float) -> float:
     import nbops
 
-    fresh_env(folder)
-    nbops_create_runs(folder)
+    nbops_create_runs(folder, scale)
     times = []
-    for _ in range(20):
+    for _ in range(10):
         start = time.perf_counter()
         found = nbops.search_runs("bench", order_by="-metrics.m3", limit=1000)
         times.append(time.perf_counter() - start)
@@ -70,23 +76,20 @@ def nbops_search(folder: Path) -> float:
     return statistics.median(times)
 
 
-def import_time(module: str, repeats: int) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        samples.append(time.perf_counter() - start)  # whole fresh interpreter, as a user waits
-    return statistics.median(samples)
-
-
-# -- MLflow -----------------------------------------------------------------------------
 def mlflow_ready(folder: Path):
     import mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
     mlflow.set_experiment("bench")
     return mlflow
+
+
+def mlflow_first_start_run(folder: Path, scale: float) -> float:
+    start = time.perf_counter()
+    mlflow = mlflow_ready(folder)
+    with mlflow.start_run():
+        pass
+    return time.perf_counter() - start
 
 
 def mlflow_log_metric(folder: Path, scale: float) -> float:
@@ -100,20 +103,21 @@ def mlflow_log_metric(folder: Path, scale: float) -> float:
     return (time.perf_counter() - start) / (KEYS * steps)
 
 
-def mlflow_create_runs(folder: Path, count: int) -> float:
+def mlflow_create_runs(folder: Path, scale: float) -> float:
     mlflow = mlflow_ready(folder)
     params = {f"p{i}": i * 0.5 for i in range(PARAMS)}
+    count = max(1, int(RUNS * scale))
     start = time.perf_counter()
     for r in range(count):
         with mlflow.start_run():
             mlflow.log_params(params)
             mlflow.log_metrics({f"m{i}": r * 0.001 + i for i in range(METRICS)})
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) * RUNS / count
 
 
-def mlflow_search(folder: Path) -> float:
+def mlflow_search(folder: Path, scale: float) -> float:
     mlflow = mlflow_ready(folder)
-    mlflow_create_runs(folder, RUNS)
+    mlflow_create_runs(folder, 1.0)
     times = []
     for _ in range(3):
         start = time.perf_counter()
@@ -123,59 +127,69 @@ def mlflow_search(folder: Path) -> float:
     return statistics.median(times)
 
 
-# -- report -----------------------------------------------------------------------------
-def median_of(repeats: int, measure, *args) -> float:
-    samples = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as folder:
-            samples.append(measure(Path(folder), *args))
-    return statistics.median(samples)
+WORKLOADS = {  # name: (label, unit, nbops budget in seconds)
+    "first_start_run": ("first `start_run` of a process on a new store (import included)", "ms", 0.150),
+    "log_metric": ("`log_metric`, 5 keys × 2,000 steps, per call incl. final flush", "µs", 5e-6),
+    "create_runs": ("create 1,000 runs × 10 params + 10 metrics", "s", 1.0),
+    "search": ("`search_runs` over 1,000 runs sorted by a metric", "ms", 0.020),
+    "import": ("fresh interpreter `import` (incl. start-up)", "ms", 0.100),
+}
 
 
-def row(label: str, ours: float, budget: float, theirs: float | None, unit: str, note: str = "") -> str:
-    scale = {"µs": 1e6, "ms": 1e3, "s": 1.0}[unit]
-    peer = f"{theirs * scale:,.1f} {unit}" if theirs is not None else "not installed"
-    ratio = f"{theirs / ours:,.0f}×" if theirs is not None else "—"
-    verdict = "ok" if ours <= budget else "OVER BUDGET"
-    return f"| {label} | {ours * scale:,.2f} {unit} | ≤ {budget * scale:,.0f} {unit} ({verdict}) | {peer}{note} | {ratio} |"
+# -- the parent: fresh processes, interleaved ------------------------------------------------
+def sample(tool: str, workload: str, scale: float) -> float:
+    if workload == "import":
+        module = "nbops" if tool == "nbops" else "mlflow"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", f"import {module}"], check=True, capture_output=True)
+        return time.perf_counter() - start  # the whole fresh interpreter, as a user waits
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ, NBOPS_HOME=str(Path(folder) / ".nbops"), MLFLOW_DISABLE_TELEMETRY="true")
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", tool, workload, folder, str(scale)],
+            check=True, capture_output=True, text=True, env=env, cwd=folder,
+        )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def has_mlflow() -> bool:
+    return subprocess.run([sys.executable, "-c", "import mlflow"], capture_output=True).returncode == 0
+
+
+def fmt(seconds: float, unit: str) -> str:
+    return f"{seconds * {'µs': 1e6, 'ms': 1e3, 's': 1.0}[unit]:,.2f} {unit}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--mlflow-scale", type=float, default=0.1, help="fraction of each workload MLflow runs")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--mlflow-scale", type=float, default=0.1, help="fraction of the heavy workloads MLflow runs")
+    parser.add_argument("--only", nargs="*", choices=list(WORKLOADS), help="measure these workloads only")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    try:
-        import mlflow  # noqa: F401
+    if args.child:
+        tool, workload, folder, scale = args.child
+        print(globals()[f"{tool}_{workload}"](Path(folder), float(scale)))
+        return
 
-        has_mlflow = True
-    except ImportError:
-        has_mlflow = False
-
-    per_call = median_of(args.repeats, nbops_log_metric)
-    create = median_of(args.repeats, nbops_create_runs)
-    search = median_of(args.repeats, nbops_search)
-    imported = import_time("nbops", max(args.repeats, 7))
-
-    ml = {}
-    if has_mlflow:
-        with tempfile.TemporaryDirectory() as folder:
-            ml["per_call"] = mlflow_log_metric(Path(folder), args.mlflow_scale)
-        with tempfile.TemporaryDirectory() as folder:
-            count = max(1, int(RUNS * args.mlflow_scale))
-            ml["create"] = mlflow_create_runs(Path(folder), count) * RUNS / count
-        with tempfile.TemporaryDirectory() as folder:
-            ml["search"] = mlflow_search(Path(folder))
-        ml["import"] = import_time("mlflow", 3)
-
-    scaled = f" (×{1 / args.mlflow_scale:g} of a {args.mlflow_scale:g} sample)"
-    print(f"nbops medians of {args.repeats} runs; MLflow {'measured in this run' if has_mlflow else 'not installed'}\n")
+    tools = ["nbops", "mlflow"] if has_mlflow() else ["nbops"]
+    samples: dict[tuple[str, str], list[float]] = {}
+    for workload in args.only or WORKLOADS:
+        for _ in range(args.rounds):
+            for tool in tools:  # A, B, A, B: both sides see the same host speed
+                samples.setdefault((tool, workload), []).append(sample(tool, workload, args.mlflow_scale))
+    print(f"{time.strftime('%Y-%m-%d')}: medians of {args.rounds} interleaved rounds, one fresh process per sample\n")
     print("| workload | nbops | budget | MLflow (SQLite) | MLflow / nbops |")
     print("|---|---|---|---|---|")
-    print(row("log_metric, 5 keys × 2,000 steps, per call incl. final flush", per_call, 5e-6, ml.get("per_call"), "µs"))
-    print(row("create 1,000 runs × 10 params + 10 metrics", create, 1.0, ml.get("create"), "s", scaled if has_mlflow else ""))
-    print(row("search_runs over 1,000 runs sorted by a metric", search, 0.020, ml.get("search"), "ms"))
-    print(row("fresh interpreter `import` (incl. start-up)", imported, 0.100, ml.get("import"), "ms"))
+    for workload in args.only or WORKLOADS:
+        label, unit, budget = WORKLOADS[workload]
+        ours = statistics.median(samples[("nbops", workload)])
+        theirs = samples.get(("mlflow", workload))
+        peer = fmt(statistics.median(theirs), unit) if theirs else "not installed"
+        ratio = f"{statistics.median(theirs) / ours:,.0f}×" if theirs else "—"
+        verdict = "ok" if ours <= budget else "over"
+        print(f"| {label} | {fmt(ours, unit)} | ≤ {fmt(budget, unit)} ({verdict}) | {peer} | {ratio} |")
+    print("\nraw samples (s):", json.dumps({f"{t}/{w}": s for (t, w), s in samples.items()}))
 
 
 if __name__ == "__main__":

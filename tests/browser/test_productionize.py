@@ -73,6 +73,17 @@ def open_pipeline_panel(lab):
     return panel
 
 
+def accept_first_run(lab, screenshot: str | None = None):
+    """The warning before a notebook's code first runs: it says what runs, then we accept it."""
+    confirm = lab.page.locator(".jp-Dialog").filter(has_text="Run this notebook's code?")
+    expect(confirm).to_be_visible()
+    expect(confirm).to_contain_text("three times")
+    if screenshot:
+        lab.screenshot(screenshot)
+    confirm.get_by_role("button", name="Run and productionize").click()
+    expect(confirm).to_have_count(0)
+
+
 def test_tag_see_the_dag_and_productionize(lab, lab_server):
     page = lab.page
     notebook = open_notebook(lab, small_pipeline(lab_server.root_dir))
@@ -106,8 +117,9 @@ def test_tag_see_the_dag_and_productionize(lab, lab_server):
     expect(panel.locator('[data-code="NB301"]')).to_have_count(0)
     lab.screenshot("productionize-dag-light", panel)
 
-    # Productionize from the notebook toolbar, accept the suggested folder.
+    # Productionize from the notebook toolbar: the notebook never ran here, so Lab asks first.
     notebook.locator('.jp-Toolbar [data-command="nbops:productionize"]').click()
+    accept_first_run(lab)
     dialog = page.locator(".jp-Dialog")
     expect(dialog.locator("input")).to_have_value("noise_pipeline")
     dialog.get_by_role("button", name="Productionize").click()
@@ -189,7 +201,10 @@ def test_a_cell_failing_in_the_clean_run_fails_the_job_with_a_diagnostic_on_it(l
     panel = open_pipeline_panel(lab)
     expect(panel.locator('g[data-step="divide"]')).to_be_visible()
 
-    page.evaluate("() => window.jupyterapp.commands.execute('nbops:productionize', {out_dir: 'broken_pipeline'})")
+    lab.set_theme("JupyterLab Dark")
+    page.evaluate("() => { window.jupyterapp.commands.execute('nbops:productionize', {out_dir: 'broken_pipeline'}); }")
+    accept_first_run(lab, "productionize-first-run-warning-dark")
+    lab.set_theme("JupyterLab Light")
     job = panel.locator("section.jp-nbops-JobView")
     expect(job).to_have_attribute("data-state", "failed", timeout=90_000)
     expect(job.locator(".jp-nbops-JobState")).to_have_text("Failed")
@@ -202,3 +217,82 @@ def test_a_cell_failing_in_the_clean_run_fails_the_job_with_a_diagnostic_on_it(l
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("productionize-failed-dark")
     lab.set_theme("JupyterLab Light")
+
+
+def untagged(root) -> str:
+    """Written while exploring: no tags at all, sections as markdown headings (stdlib only)."""
+    return write(root, "forecast.ipynb",
+                 new_markdown_cell("# Sales forecast"),
+                 code("import random\nimport statistics"),
+                 code("n_days = 30\nscale = 2.0"),
+                 new_markdown_cell("## Load the data"),
+                 code("rng = random.Random(7)\nsales = [rng.random() * scale for _ in range(n_days)]"),
+                 code("sales[:5]"),
+                 new_markdown_cell("## Summarize"),
+                 code("mean = statistics.mean(sales)\nspread = statistics.pstdev(sales)"),
+                 code("assert mean > 0"))
+
+
+def test_suggested_tags_accepted_then_productionized(lab, lab_server):
+    """An untagged notebook: suggestions in the Pipeline panel, one accepted, then all, then a package."""
+    page = lab.page
+    notebook = open_notebook(lab, untagged(lab_server.root_dir))
+    cells = notebook.locator(".jp-Cell")
+    panel = open_pipeline_panel(lab)
+    listing = panel.get_by_role("list", name="Suggested tags")
+    expect(listing.locator("li")).to_have_count(6)
+    expect(listing.locator('li[data-cell-id="cell-4"]')).to_contain_text("step:load_the_data")
+    expect(listing.locator('li[data-cell-id="cell-5"]')).to_contain_text("only displays values")
+    expect(panel.locator('[data-code="NB108"]')).to_have_count(1)  # no steps yet
+    lab.screenshot("productionize-suggestions-light", panel)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("productionize-suggestions-dark", panel)
+    lab.set_theme("JupyterLab Light")
+
+    # One cell at a time: its tag lands in the open notebook, the others stay proposed.
+    panel.get_by_role("button", name="Accept setup for cell 1").click()
+    expect(cells.nth(1).locator(".jp-nbops-RoleChip")).to_have_text("setup")
+    expect(listing.locator("li")).to_have_count(5)
+
+    panel.get_by_role("button", name="Accept all").click()
+    expect(cells.nth(2).locator(".jp-nbops-RoleChip")).to_have_text("parameters")
+    expect(cells.nth(7).locator(".jp-nbops-RoleChip")).to_have_text("step: summarize")
+    expect(cells.nth(5).locator(".jp-nbops-RoleChip")).to_have_text("skip")
+    expect(panel.locator('[data-id="nbops-tag-suggestions"]')).to_have_count(0)
+    dag = panel.locator("svg.jp-nbops-Dag")
+    expect(dag.locator('[data-edge="load_the_data->summarize"]')).to_contain_text("sales")
+    expect(panel.locator('.jp-nbops-Diagnostic.jp-mod-error')).to_have_count(0)
+    tags = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.cells.get(4).getMetadata('tags')")
+    assert tags == ["step:load_the_data"]
+    lab.screenshot("productionize-suggestions-accepted-light", panel)
+
+    notebook.locator('.jp-Toolbar [data-command="nbops:productionize"]').click()
+    accept_first_run(lab, "productionize-first-run-warning-light")
+    page.locator(".jp-Dialog").get_by_role("button", name="Productionize").click()
+    job = panel.locator("section.jp-nbops-JobView")
+    expect(job).to_have_attribute("data-state", re.compile("done|failed"), timeout=150_000)
+    expect(job).to_have_attribute("data-state", "done")
+    saved = nbformat.read(lab_server.root_dir / "forecast.ipynb", as_version=4)
+    assert saved.cells[7].metadata.tags == ["step:summarize"]  # saved before the job read it
+    assert (lab_server.root_dir / "forecast_pipeline" / ".nbops-package.json").is_file()
+    lab.set_theme("JupyterLab Dark")
+    notebook.locator('.jp-Toolbar [data-command="nbops:productionize"]').click()
+    # Accepted once: the next Productionize goes straight to the folder.
+    expect(page.locator(".jp-Dialog")).to_contain_text("Write the pipeline package to")
+    page.locator(".jp-Dialog").get_by_role("button", name="Cancel").click()
+    lab.screenshot("productionize-suggestions-done-dark", panel)
+    lab.set_theme("JupyterLab Light")
+
+
+def test_a_notebook_run_in_this_session_productionizes_without_the_warning(lab, lab_server):
+    path = write(lab_server.root_dir, "ran.ipynb", code("values = [1, 2]", "step:load"))
+    open_notebook(lab, path)
+    lab.wait_for_kernel()
+    lab.focus_notebook()
+    lab.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+    lab.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.model.cells.get(0).executionCount === 1")
+    lab.page.evaluate("() => { window.jupyterapp.commands.execute('nbops:productionize', {out_dir: 'ran_pipeline'}); }")
+    panel = open_pipeline_panel(lab)
+    expect(panel.locator("section.jp-nbops-JobView")).to_be_visible()
+    expect(lab.page.locator(".jp-Dialog")).to_have_count(0)

@@ -1,9 +1,13 @@
 """The change feed as the Experiments sidebar follows it: it polls only ``changes``, so a
 run whose process died must show up there as crashed."""
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
+
+import pytest
 
 from nbops.store import Store
 from nbops.store.changes import Changes
@@ -14,7 +18,15 @@ async def changes(jp_fetch, **params):
     return json.loads(response.body)
 
 
-async def test_a_run_whose_process_died_comes_through_the_feed_as_crashed(jp_fetch, project):
+@pytest.fixture
+def fast_sweep(monkeypatch):
+    """The server's periodic dead-run sweep every 0.2 s instead of every 15 s."""
+    import nbops.server
+
+    monkeypatch.setattr(nbops.server, "SWEEP_SECONDS", 0.2)
+
+
+async def test_a_run_whose_process_died_comes_through_the_feed_as_crashed(fast_sweep, jp_fetch, project):
     store = Store(project / ".nbops")
     run_id = store.runs.create("feed", name="doomed")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -23,7 +35,11 @@ async def test_a_run_whose_process_died_comes_through_the_feed_as_crashed(jp_fet
     with store.transaction() as conn:  # its process is gone (a pid change stamps nothing)
         conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, run_id))
 
-    body = await changes(jp_fetch, since=str(seq))
+    # the feed only reads; the server's periodic sweep is what marks the run crashed
+    deadline = time.monotonic() + 10
+    while not (body := await changes(jp_fetch, since=str(seq)))["runs"]:
+        assert time.monotonic() < deadline, "the server never swept the dead run"
+        await asyncio.sleep(0.1)
 
     assert [(run["id"], run["status"]) for run in body["runs"]] == [(run_id, "crashed")]
     assert (await changes(jp_fetch, since=str(body["seq"])))["runs"] == []

@@ -58,7 +58,7 @@ def test_the_patterns_of_the_document_are_the_servers_own():
     assert filter_["schema"] == {"type": "string", "format": "nbops-filter"}
     assert f"{MAX_FILTER_LENGTH:,} characters" in filter_["description"]
     assert _body("/models/{name}/aliases", "patch")["alias"]["pattern"] == ALIAS_PATTERN
-    for route in ("/productionize", "/productionize/analysis"):
+    for route in ("/productionize", "/productionize/analysis", "/productionize/suggestions"):
         assert _body(route, "post")["path"]["pattern"] == NOTEBOOK_PATH_PATTERN
     assert _body("/productionize", "post")["out_dir"]["pattern"] == f"^$|{RELATIVE_PATH_PATTERN}"
 

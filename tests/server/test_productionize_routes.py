@@ -117,7 +117,7 @@ async def test_bad_requests_are_400_naming_the_bad_value(jp_fetch, project, jp_r
     assert status == 400 and fragment in message, message
 
 
-@pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize",)])
+@pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize", "suggestions"), ("productionize",)])
 async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
     status, message = await error_of(jp_fetch, *route, body={"path": "missing.ipynb"})
     assert status == 404 and "'missing.ipynb' does not exist" in message, message
@@ -126,7 +126,7 @@ async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
 @pytest.mark.parametrize("body, fragment", [
     ({"force": "yes"}, "force 'yes'"),
     ({"out_dir": "../elsewhere"}, "without '.' or '..' parts"),
-    ({"out_dir": "."}, "without '.' or '..' parts"),
+    ({"out_dir": "."}, "contains the notebook"),
     ({"out_dir": "data.csv"}, "is a file"),
 ])
 async def test_bad_job_options_are_400(jp_fetch, project, jp_root_dir, body, fragment):

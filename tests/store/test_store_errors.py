@@ -134,14 +134,14 @@ def _read_only(tmp_path, python_env):
 
 
 def test_huge_numbers_and_mixed_keys_are_nbops_errors_or_stored(store):
-    with pytest.raises(InvalidMetricError, match="too large"):
+    with pytest.raises(InvalidValueError, match="1.8e308"):
         metric_value("loss", 10**400)
     assert param_number(10**400) is None and param_text(10**400) == str(10**400)
     with pytest.raises(InvalidValueError, match="4,300 digits"):
         param_text(10**5000)
     run_id = store.runs.create("exp", params={"layers": {1: 64, "out": 10, None: 0}, "big": 10**400})
     params = store.runs.get(run_id)["params"]
-    assert params["layers"] == '{"1": 64, "null": 0, "out": 10}' and params["big"] == str(10**400)
+    assert params["layers"] == '{"1": 64, "None": 0, "out": 10}' and params["big"] == str(10**400)
     loop: list = []
     loop.append(loop)
     with pytest.raises(InvalidValueError, match="cannot be written as JSON"):

@@ -16,10 +16,11 @@ import {
 } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { Cell } from '@jupyterlab/cells';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { Menu } from '@lumino/widgets';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
+import { Menu, Widget } from '@lumino/widgets';
 
 import { NbopsAPIError } from '../api';
+import { ITagSuggestion } from '../tokens';
 import { COMMAND_CATEGORY, CommandIDs } from '../commands';
 import { cellTags, NotebookBadges } from '../widgets/productionize/badges';
 import { cellRoleIcon, pipelineIcon } from '../widgets/productionize/icons';
@@ -214,6 +215,47 @@ function addRoleMenus(app: JupyterFrontEnd, tracker: INotebookTracker): void {
   });
 }
 
+/** Add each suggested tag to its cell (found by id, else by position) through the notebook model. */
+function acceptSuggestions(panel: NotebookPanel, suggestions: ITagSuggestion[]): void {
+  const cells = panel.content.model?.cells;
+  if (!cells) {
+    return;
+  }
+  for (const suggestion of suggestions) {
+    let model = null;
+    for (let i = 0; i < cells.length; i++) {
+      if (cells.get(i).id === suggestion.id) {
+        model = cells.get(i);
+      }
+    }
+    model = model ?? (suggestion.index < cells.length ? cells.get(suggestion.index) : null);
+    if (!model || model.type !== 'code') {
+      continue;
+    }
+    const tags = withRole(cellTags(model), suggestion.role, suggestion.step ?? undefined);
+    model.setMetadata('tags', tags);
+  }
+}
+
+/** The warning shown before a notebook's code runs for the first time in this session. */
+function runWarning(name: string): Widget {
+  const node = document.createElement('div');
+  node.className = 'jp-nbops-RunWarning';
+  const lines = [
+    `Productionize runs the tagged cells of ${name} three times: twice in fresh kernels ` +
+      '(the golden runs that record every step) and once as the generated package, plus its tests.',
+    'Whatever those cells do happens each time: shell commands, downloads, writes to files or ' +
+      'databases outside the package, training.',
+    'This notebook has not been run in this session.'
+  ];
+  for (const line of lines) {
+    const paragraph = document.createElement('p');
+    paragraph.textContent = line;
+    node.appendChild(paragraph);
+  }
+  return new Widget({ node });
+}
+
 function notebookSource(panel: NotebookPanel): INotebookSource {
   return {
     get path() {
@@ -264,8 +306,42 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
       selectCell,
       openFile: path =>
         void app.commands.execute('docmanager:open', { path, factory: 'Markdown Preview' }),
-      productionize: () => void app.commands.execute(CommandIDs.productionize)
+      productionize: () => void app.commands.execute(CommandIDs.productionize),
+      acceptSuggestions: suggestions => {
+        const notebookPanel = tracker.currentWidget;
+        if (notebookPanel) {
+          acceptSuggestions(notebookPanel, suggestions);
+          model.dropSuggestions(suggestions);
+          model.scheduleAnalysis();
+        }
+      }
     });
+
+    // Notebooks whose cells ran in this Lab session, and those whose first golden run the user
+    // accepted: Productionize asks before running the code of any other notebook.
+    const executed = new Set<string>();
+    const confirmed = new Set<string>();
+    NotebookActions.executed.connect((_, { notebook }) => {
+      const owner = tracker.find(p => p.content === notebook);
+      if (owner) {
+        executed.add(owner.context.path);
+      }
+    });
+    const mayRun = async (notebookPanel: NotebookPanel): Promise<boolean> => {
+      const path = notebookPanel.context.path;
+      if (executed.has(path) || confirmed.has(path)) {
+        return true;
+      }
+      const answer = await showDialog({
+        title: "Run this notebook's code?",
+        body: runWarning(PathExt.basename(path)),
+        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Run and productionize' })]
+      });
+      if (answer.button.accept) {
+        confirmed.add(path);
+      }
+      return answer.button.accept;
+    };
     app.shell.add(panel, 'right', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);
 
@@ -313,6 +389,9 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         model.setNotebook(sourceOf(notebookPanel));
+        if (!(await mayRun(notebookPanel))) {
+          return;
+        }
         const options = args as IProductionizeArgs;
         let outDir = options.out_dir;
         if (!outDir) {

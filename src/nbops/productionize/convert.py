@@ -2,7 +2,8 @@
 
 The one entry point the CLI, the nbconvert exporter and the server's REST job call. Problems
 in the notebook come back as coded diagnostics in the result (``ok`` is False); only bad
-arguments (missing notebook, existing output directory) raise ``InvalidValueError``.
+arguments (missing notebook, an output folder nbops may not write or replace, see
+``output_folder``) raise ``InvalidValueError`` before anything runs.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ..errors import InvalidValueError
 from .diagnostics import Diagnostic, has_errors
 from .equivalence import EquivalenceEntry, TestOutcome, check_equivalence, run_package_tests
 from .golden import golden_run
-from .package import check_target, move_into_place, package_files, write_tree
+from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
+from .package import package_files, write_tree
 from .plan import Plan, build_plan, package_name
 
 __all__ = ["Result", "productionize", "analyse_notebook", "STAGES"]
@@ -65,9 +67,9 @@ class Result:
 
 
 def _read(notebook) -> tuple[object, str, Path]:
-    import nbformat
-
     if isinstance(notebook, (str, Path)):
+        import nbformat  # only here: its import costs more than analysing 100 cells
+
         path = Path(notebook)
         if not path.is_file():
             raise InvalidValueError(f"notebook {str(path)!r} does not exist; pass the path of an .ipynb file")
@@ -96,8 +98,12 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
     nb, filename, nb_dir = _read(notebook)
     filename = notebook_name or filename
     out_dir = Path(out_dir).resolve()
-    check_target(out_dir, force)
     workdir = Path(workdir).resolve() if workdir else nb_dir
+    # The notebook's own file, to keep out of reach (a NotebookNode from nbconvert lives in workdir).
+    notebook_file = (nb_dir / Path(notebook).name) if isinstance(notebook, (str, Path)) else workdir / filename
+    guard = {"notebook": notebook_file, "stores": protected_stores(nb_dir, workdir, Path.cwd())}
+    check_target(out_dir, force, **guard)
+    check_writable(out_dir)
     notify = progress or (lambda event: None)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -130,13 +136,14 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         result.metrics, result.dag = recording.metrics, plan.dag()
         stage("generate", f"generating package {plan.package}")
         files = package_files(plan, recording, filename)
+        files[MANIFEST] = manifest(files, plan.package, filename)
         staging = write_tree(files, out_dir)
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])
         try:
             _prove(plan, recording, staging, workdir, run_tests, result, stage, timed, timeout)
             stage("write", f"writing {out_dir}")
-            move_into_place(staging, out_dir, force)
+            replace_folder(staging, out_dir, force, **guard)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     result.package_dir = str(out_dir)

@@ -1,18 +1,15 @@
-"""Assemble the package's files and write them: to a temporary directory beside the target,
-then moved into place, never over an existing directory unless forced."""
+"""Assemble the package's files and write them to a temporary directory beside the target
+(``output_folder`` moves it into place)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import InvalidValueError
 from . import codegen, scaffold, testgen
 from .requirements import requirements
 
-__all__ = ["package_files", "check_target", "write_tree", "move_into_place"]
+__all__ = ["package_files", "write_tree"]
 
 FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
 
@@ -104,13 +101,6 @@ def _readme(plan, recording, notebook, reqs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_target(out_dir: Path, force: bool) -> None:
-    if out_dir.exists() and not force:
-        raise InvalidValueError(f"output directory {out_dir} already exists; choose another or pass force=True (--force)")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidValueError(f"output path {out_dir} is a file; choose a directory")
-
-
 def write_tree(files: dict[str, str | bytes], out_dir: Path) -> Path:
     """Write ``files`` to a fresh temporary directory beside ``out_dir``; return it."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -124,14 +114,3 @@ def write_tree(files: dict[str, str | bytes], out_dir: Path) -> Path:
         else:
             path.write_text(content)
     return staging
-
-
-def move_into_place(staging: Path, out_dir: Path, force: bool) -> None:
-    check_target(out_dir, force)
-    backup = None
-    if out_dir.exists():
-        backup = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, backup)
-    os.replace(staging, out_dir)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)

@@ -23,6 +23,8 @@ from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
 
 API_PREFIX = "nbops/api"
+# How often the server marks runs of dead processes crashed; reads never write.
+SWEEP_SECONDS = 15.0
 
 
 def routes() -> list[tuple[str, type]]:
@@ -51,4 +53,25 @@ def _load_jupyter_server_extension(serverapp) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler) for pattern, handler in routes()]
     web_app.add_handlers(".*$", handlers)
+    _sweep_periodically(web_app.settings)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))
+
+
+def _sweep_periodically(settings: dict) -> None:
+    """Mark dead runs crashed now and every ``SWEEP_SECONDS``, off the event loop."""
+    from tornado.ioloop import IOLoop, PeriodicCallback
+
+    def mark_crashed() -> None:
+        store = settings.get(STORE_SETTING)  # None while the store cannot be opened
+        try:
+            if store is not None:
+                store.runs.mark_crashed()
+        except NbopsError:  # a store broken since: every route answers 503 saying so
+            pass
+
+    def sweep():
+        return IOLoop.current().run_in_executor(None, mark_crashed)
+
+    callback = PeriodicCallback(sweep, SWEEP_SECONDS * 1000)
+    callback.start()
+    IOLoop.current().add_callback(sweep)

@@ -19,8 +19,6 @@ class ChangesHandler(NbopsHandler):
                 raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")
 
         def work():
-            # Panels that follow only the feed must see runs whose process died end as crashed.
-            self.store.runs.mark_crashed()
             return Changes(self.store.db).since(since)
 
         await self.respond(work)

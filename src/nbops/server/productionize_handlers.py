@@ -16,7 +16,9 @@ from tornado import web
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from ..productionize import analyse_notebook
+from ..productionize.output_folder import check_writable, protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
+from ..productionize.suggest import suggest_tags
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
 
@@ -95,10 +97,27 @@ class AnalysisHandler(ProductionizeHandler):
         await self.respond(work)
 
 
+class SuggestionsHandler(ProductionizeHandler):
+    @web.authenticated
+    async def post(self):
+        """Body ``{"path", "content"?}`` -> ``{"notebook", "suggestions"}``: a role for each untagged cell."""
+        body = self.json_body()
+        _only(body, {"path", "content"}, "POST productionize/suggestions")
+        notebook, path = self.notebook(body)
+        content = _notebook_content(body["content"]) if body.get("content") is not None else None
+
+        def work():
+            nb = content if content is not None else _read_notebook(path)
+            return {"notebook": notebook, "suggestions": [s.to_dict() for s in suggest_tags(nb)]}
+
+        await self.respond(work)
+
+
 class StartHandler(ProductionizeHandler):
     @web.authenticated
     async def post(self):
-        """Body ``{"path", "out_dir"?, "force"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force."""
+        """Body ``{"path", "out_dir"?, "force"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force;
+        400 if out_dir holds the notebook, the store or files nbops did not write (force or not)."""
         body = self.json_body()
         _only(body, {"path", "out_dir", "force"}, "POST productionize")
         notebook, path = self.notebook(body)
@@ -106,12 +125,13 @@ class StartHandler(ProductionizeHandler):
         if not isinstance(force, bool):
             raise InvalidValueError(f"force {force!r} is not valid: use true or false")
         out_dir = body.get("out_dir") or default_out_dir(notebook)
-        out_path = self.inside_root(out_dir, "out_dir")
-        if out_path == self.root or path.is_relative_to(out_path):
-            raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook; choose a new directory, "
+        if out_dir in (".", "./"):  # the root: say why, not just "a '.' part"
+            raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
                                     f"e.g. {default_out_dir(notebook)!r}")
-        if out_path.exists() and not out_path.is_dir():
-            raise InvalidValueError(f"out_dir {out_dir!r} is a file; choose a directory")
+        out_path = self.inside_root(out_dir, "out_dir")
+        # The notebook, the store and files nbops did not write are never replaced, force or not (400).
+        refuse_unsafe(out_path, notebook=path, stores=protected_stores(path.parent, self.root), shown=out_dir)
+        check_writable(out_path, shown=out_dir)
         if out_path.exists() and not force:
             raise ConflictError(f"output directory {out_dir!r} already exists; send force: true to overwrite it")
         # An unreadable notebook is the client's 400 now, not a failed job later.
@@ -141,6 +161,15 @@ def _notebook_content(content):
     return nb
 
 
+def _read_notebook(path: Path):
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several types for malformed notebooks
+        raise InvalidValueError(f"{path.name} is not a readable notebook: {str(exc).splitlines()[0][:200]}") from None
+
+
 def _only(body: dict, allowed: set[str], route: str) -> None:
     unknown = sorted(set(body) - allowed)
     if unknown:
@@ -149,6 +178,7 @@ def _only(body: dict, allowed: set[str], route: str) -> None:
 
 ROUTES = [
     (r"productionize/analysis", AnalysisHandler),
+    (r"productionize/suggestions", SuggestionsHandler),
     (r"productionize", StartHandler),
     (r"productionize/(?P<job_id>[^/]+)", JobHandler),
 ]

@@ -33,7 +33,6 @@ class RunsHandler(NbopsHandler):
         include_deleted = self.boolean_argument("include_deleted")
 
         def work():
-            self.store.runs.mark_crashed()
             page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor,
                                           include_deleted=include_deleted)
             return {"runs": page.runs, "next_cursor": page.next_cursor}
@@ -45,7 +44,6 @@ class RunHandler(NbopsHandler):
     @web.authenticated
     async def get(self, run_id: str):
         def work():
-            self.store.runs.mark_crashed()
             run = self.store.runs.get(run_id)
             run["metric_summary"] = self.store.metrics.summary(run_id)
             run["artifacts"] = self.store.artifacts.list(run_id)

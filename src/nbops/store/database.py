@@ -12,9 +12,11 @@ path and what to do. A file that is not an nbops store is never changed.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -131,8 +133,9 @@ class Database:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[sqlite3.Connection, weakref.finalize] = {}
         self._all_lock = threading.Lock()
+        _databases.add(self)
         try:
             self._ensure_schema()
         except BaseException:
@@ -140,14 +143,34 @@ class Database:
             raise
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit; use :meth:`transaction` to write)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
+        """This thread's connection (autocommit; use :meth:`transaction` to write). It is
+        closed when the thread ends: short-lived threads would otherwise each keep three
+        file descriptors open until the process exits."""
+        holder = getattr(self._local, "holder", None)
+        if holder is None:
+            holder = self._local.holder = _Holder(self._connect())
+            closer = weakref.finalize(holder, self._close_one, holder.conn)
+            closer.atexit = False  # at exit, buffers still flush through these connections
             with self._all_lock:
-                self._all.append(conn)
-        return conn
+                self._all[holder.conn] = closer
+        return holder.conn
+
+    def _close_one(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if self._all.pop(conn, None) is None:
+                return
+        conn.close()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: SQLite connections must not cross a fork, so the child opens
+        its own. The inherited ones are kept (never closed or used): closing them could
+        disturb the parent's locks and WAL."""
+        for conn, closer in self._all.items():
+            closer.detach()
+            _inherited.append(conn)
+        self._all = {}
+        self._all_lock = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -171,8 +194,9 @@ class Database:
 
     def close(self) -> None:
         with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
+            owned, self._all = self._all, {}
+        for conn, closer in owned.items():
+            closer.detach()
             try:
                 conn.close()
             except sqlite3.ProgrammingError:  # owned by another thread; it closes at exit
@@ -277,3 +301,25 @@ class Database:
 def _header(conn: sqlite3.Connection) -> tuple[int, int]:
     """The store's schema version and the application id in the file's header."""
     return (conn.execute("PRAGMA user_version").fetchone()[0], conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+class _Holder:
+    """A thread's connection, kept in its thread-local storage: it dies with the thread."""
+
+    __slots__ = ("conn", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+
+_databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
+_inherited: list[sqlite3.Connection] = []
+
+
+def _forget_after_fork() -> None:
+    for db in list(_databases):
+        db.forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_after_fork)

@@ -12,13 +12,17 @@ import platform
 HOST = platform.node()
 
 
-def process_alive(pid: int) -> bool:
-    """True while process ``pid`` of this host runs; a zombie (exited, not yet reaped) is dead."""
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` of this host started (Unix time; 0.0 if it may not be asked), or
+    None if it is gone. A zombie (exited, not yet reaped) is gone."""
     import psutil  # ~35 ms: imported by the dead-run sweep, never by `import nbops`
 
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return process.create_time()
     except psutil.NoSuchProcess:
-        return False
+        return None
     except psutil.AccessDenied:  # alive, owned by someone else
-        return True
+        return 0.0

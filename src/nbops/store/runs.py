@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
-from .liveness import HOST, process_alive
+from .liveness import HOST, process_started
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
 from .summaries import MAX_LISTED_VALUE, attach_children, cut as _cut, store_summary
 from .values import check_key, param_number, param_text
@@ -148,11 +148,14 @@ class Runs:
             )
 
     def end(self, run_id: str, status: str = "finished") -> None:
+        """End a run; a run marked crashed while its process was paused (SIGSTOP, a laptop
+        asleep, a debugger) ends normally too."""
         if status not in FINAL_STATUSES:
             raise InvalidValueError(f"run status {status!r} is not valid: use one of {', '.join(FINAL_STATUSES)}")
         with self.db.transaction() as conn:
             changed = conn.execute(
-                "UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'running' AND deleted_at IS NULL",
+                "UPDATE runs SET status = ?, end_time = ? "
+                "WHERE id = ? AND status IN ('running', 'crashed') AND deleted_at IS NULL",
                 (status, time.time(), run_id),
             ).rowcount
             if not changed:  # already ended is fine; unknown or deleted is an error
@@ -161,12 +164,22 @@ class Runs:
             store_summary(conn, run_id)
 
     def heartbeat(self, run_ids: Iterable[str], conn=None) -> None:
+        """Note that the runs' process is alive. A run marked crashed while its process was
+        paused is running again: its process was only asleep."""
         ids = list(run_ids)
         if not ids:
             return
         now = time.time()
         target = conn or self.db.connection()
         target.executemany("UPDATE runs SET heartbeat = ? WHERE id = ? AND status = 'running'", [(now, i) for i in ids])
+        marks = ", ".join("?" * len(ids))
+        crashed = [r[0] for r in target.execute(f"SELECT id FROM runs WHERE status = 'crashed' AND id IN ({marks})", ids)]
+        if crashed:  # a transaction, so the change feed shows the revival
+            with self.db.transaction() as conn:
+                conn.executemany(
+                    "UPDATE runs SET status = 'running', end_time = NULL, heartbeat = ? WHERE id = ? AND status = 'crashed'",
+                    [(now, i) for i in crashed],
+                )
 
     def soft_delete(self, run_id: str, deleted: bool = True) -> None:
         with self.db.transaction() as conn:
@@ -174,11 +187,12 @@ class Runs:
             conn.execute("UPDATE runs SET deleted_at = ? WHERE id = ?", (time.time() if deleted else None, run_id))
 
     def mark_crashed(self, now: float | None = None) -> list[str]:
-        """Runs left 'running' by a dead process become 'crashed'; returns their ids."""
+        """Runs left 'running' by a dead process become 'crashed'; returns their ids. A
+        write: the server runs it periodically and ``start_run`` now and then, never a read."""
         now = time.time() if now is None else now
         conn = self.db.connection()
-        rows = conn.execute("SELECT id, pid, host, heartbeat FROM runs WHERE status = 'running'").fetchall()
-        dead = [r["id"] for r in rows if _is_dead(r["pid"], r["host"], r["heartbeat"], now)]
+        rows = conn.execute("SELECT id, pid, host, heartbeat, start_time FROM runs WHERE status = 'running'").fetchall()
+        dead = [r["id"] for r in rows if _is_dead(r["pid"], r["host"], r["heartbeat"], now, r["start_time"])]
         if dead:
             with self.db.transaction() as conn:
                 conn.executemany(
@@ -295,12 +309,18 @@ def _run_dict(run: dict) -> dict:
     return run
 
 
-def _is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float) -> bool:
-    if heartbeat is not None and now - heartbeat > STALE_AFTER_SECONDS:
-        return True
+def _is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float,
+             start_time: float | None = None) -> bool:
+    """On this host the pid decides: a process paused for minutes is alive. Elsewhere a
+    silent run is taken for dead; if it was only paused, its next heartbeat revives it."""
     if host != HOST or not pid:
-        return False
-    return not process_alive(pid)
+        return heartbeat is not None and now - heartbeat > STALE_AFTER_SECONDS
+    started = process_started(pid)
+    if started is None:
+        return True
+    # alive: but a silent run's pid may have been reused by a newer process
+    stale = heartbeat is not None and now - heartbeat > STALE_AFTER_SECONDS
+    return stale and start_time is not None and started > start_time + 1.0
 
 
 _FAMILY_SORTS = {  # the table a sort key lives in, and the value it sorts by

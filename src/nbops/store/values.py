@@ -8,6 +8,8 @@ from typing import Any
 from ..errors import InvalidMetricError, InvalidValueError
 
 MAX_KEY_LENGTH = 250
+# SQLite stores whole numbers as signed 64-bit integers; a larger step cannot be written.
+MIN_STEP, MAX_STEP = -(2**63), 2**63 - 1
 
 
 def check_key(kind: str, key: Any) -> str:
@@ -20,7 +22,38 @@ def check_key(kind: str, key: Any) -> str:
         raise InvalidValueError(
             f"{kind} key {key[:40]!r} is not valid: use at most {MAX_KEY_LENGTH} printable characters"
         )
-    return key
+    return check_text(f"{kind} key", key)
+
+
+def check_text(kind: str, text: str) -> str:
+    """``text`` if it can be stored: SQLite keeps UTF-8, which a lone surrogate (e.g. from
+    a file name decoded with ``surrogateescape``) cannot be written in."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidValueError(
+            f"{kind} {text[:40]!r} is not valid: character {exc.object[exc.start]!r} at position {exc.start} "
+            "is a lone surrogate, which UTF-8 cannot hold; use valid Unicode text"
+        ) from None
+    return text
+
+
+def check_step(key: str, step: Any) -> int:
+    """A step as a whole number that fits SQLite's integers (numpy integers included)."""
+    try:
+        whole = int(step)
+    except (TypeError, ValueError, OverflowError):
+        whole = None
+    if whole is None or isinstance(step, bool) or whole != step:
+        raise InvalidValueError(f"metric {key!r} got step {step!r}: steps are whole numbers (0, 1, 2, …)")
+    if not MIN_STEP <= whole <= MAX_STEP:
+        raise InvalidValueError(
+            f"metric {key!r} got step {whole}: steps are whole numbers from {MIN_STEP} to {MAX_STEP} "
+            "(SQLite's 64-bit integers)"
+        )
+    return whole
 
 
 def metric_value(key: str, value: Any) -> float:
@@ -34,76 +67,65 @@ def metric_value(key: str, value: Any) -> float:
         )
     try:
         number = float(value)
-    except OverflowError:  # an int beyond a float, e.g. 10**400
-        raise InvalidMetricError(
-            f"metric {key!r} got an integer too large for a float: metrics are real numbers within ±1.8e308"
-        ) from None
     except (TypeError, ValueError):
         raise InvalidMetricError(
             f"metric {key!r} got {type(value).__name__}: metrics are real numbers "
             "(int, float, numpy scalar, 0-d array)"
         ) from None
+    except OverflowError:  # an int beyond the largest float (10**400)
+        raise InvalidValueError(
+            f"metric {key!r} got {_short(value)}: metrics are 64-bit floats, at most about 1.8e308 in size"
+        ) from None
     return number
 
 
-def param_text(value: Any) -> str:
-    """Params are stored as text (JSON for containers) with a numeric shadow for filters."""
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-10:]} ({len(text)} digits)"
+
+
+def param_text(value: Any, kind: str = "value") -> str:
+    """Params and tags are stored as text (JSON for containers); params also keep a numeric
+    shadow for filters."""
     if isinstance(value, str):
-        return value
+        return check_text(kind, value)
     if isinstance(value, (dict, list, tuple)):
         import json  # here, not at the top: `import nbops` stays cheap
 
         try:
-            return json.dumps(_json_keys(value), default=str, sort_keys=True)
+            try:
+                return json.dumps(value, default=str, sort_keys=True)
+            except TypeError:  # keys of mixed types cannot be sorted: sort them as the text they become
+                return json.dumps(_text_keys(value), default=str, sort_keys=True)
         except (ValueError, RecursionError) as exc:  # a container that holds itself, or nests too deep
             raise InvalidValueError(f"a param or tag value cannot be written as JSON ({exc}): "
                                     "log plain values, lists and dicts") from None
     try:
-        return str(value)
+        text = str(value)
     except ValueError:  # Python turns no int of over 4,300 digits into text
         raise InvalidValueError("a param or tag value is an integer of over 4,300 digits: log it as an "
                                 "artifact instead") from None
+    return check_text(kind, text)
 
 
-def _json_keys(value: Any) -> Any:
-    """``value`` with every dict key as the text JSON gives it, so keys of mixed types
-    (``{1: ..., "a": ...}``) can be sorted."""
+def _text_keys(value: Any) -> Any:
     if isinstance(value, dict):
-        if all(type(k) is str for k in value):
-            return {k: _json_keys(v) for k, v in value.items()}
-        return {_key_text(k): _json_keys(v) for k, v in value.items()}
+        return {str(k): _text_keys(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_keys(v) for v in value]
+        return [_text_keys(v) for v in value]
     return value
 
 
-def _key_text(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if key is None or isinstance(key, (bool, int, float)):
-        import json
-
-        return json.dumps(key)  # as json.dumps writes such a key: true, 1, 1.5, null
-    return str(key)
-
-
 def param_number(value: Any) -> float | None:
+    """The number a param stands for, or None (text, containers, infinities and ints too
+    large for a float, e.g. 10**400, which keep only their text)."""
     if isinstance(value, bool):
         return float(value)
-    if isinstance(value, (int, float)):
-        try:
-            return float(value) if math.isfinite(value) else None
-        except OverflowError:  # an int beyond a float (10**400): kept as text only, like inf
-            return None
-    if isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-        return number if math.isfinite(number) else None
+    if isinstance(value, (list, tuple, dict)):
+        return None
     try:
-        number = float(value)  # numpy scalars
-    except (TypeError, ValueError):
+        number = float(value)  # ints, floats, numeric text, numpy scalars
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 

@@ -5,11 +5,16 @@ itself when ``FLUSH_SIZE`` points wait, by one background thread every ``FLUSH_I
 seconds, and at run end and interpreter exit. A new run waits here too and is written with
 the first batch after it, so a short run costs one commit, not two. The same thread beats
 the heart of every open run, so a run whose process dies stops beating and is marked crashed.
+
+Values are checked when they are logged, so a batch should always write. One that still
+fails while the store itself is writable is retried piece by piece, and what fails on its
+own is set aside with a warning: it never blocks the points behind it.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import sqlite3
 import threading
 import warnings
@@ -36,6 +41,7 @@ class MetricBuffer:
         self.points: deque[tuple] = deque()
         self.new_runs: deque[NewRun] = deque()
         self.open_runs: set[str] = set()
+        self.refused_runs: set[str] = set()  # new runs the store refused; their points are set aside
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopped = False
@@ -67,19 +73,92 @@ class MetricBuffer:
         with self._write_lock:
             runs = _take(self.new_runs)
             batch = _take(self.points)
+            if self.refused_runs:
+                batch = self._without_refused(batch)
             if not runs and not batch and then is None:
                 return
             try:
-                with self.store.transaction() as conn:
-                    for run in runs:  # oldest first: a parent before its children
-                        self.store.runs.insert(conn, run)
-                    self.store.metrics.write(batch, conn=conn)
-                    if then is not None:
-                        then(conn)
-            except BaseException:  # keep everything for the next attempt
-                self.points.extendleft(reversed(batch))
-                self.new_runs.extendleft(reversed(runs))
+                self._write(runs, batch, then)
+            except Exception:
+                if not self._store_writable():  # the store is at fault: keep all for the next attempt
+                    self._put_back(runs, batch)
+                    raise
+                self._write_apart(runs, batch)
+                if then is not None:
+                    self._write([], [], then)  # raises what ending the run raises, on its own
+            except BaseException:  # interrupted: keep everything for the next attempt
+                self._put_back(runs, batch)
                 raise
+
+    def _write(self, runs: list[NewRun], batch: list[tuple], then=None) -> None:
+        with self.store.transaction() as conn:
+            for run in runs:  # oldest first: a parent before its children
+                self.store.runs.insert(conn, run)
+            self.store.metrics.write(batch, conn=conn)
+            if then is not None:
+                then(conn)
+
+    def _put_back(self, runs: list[NewRun], batch: list[tuple]) -> None:
+        self.points.extendleft(reversed(batch))
+        self.new_runs.extendleft(reversed(runs))
+
+    def _store_writable(self) -> bool:
+        try:
+            with self.store.transaction():
+                pass
+        except Exception:
+            return False
+        return True
+
+    def _write_apart(self, runs: list[NewRun], batch: list[tuple]) -> None:
+        """Write a batch that failed as a whole: each new run on its own, then the points in
+        halves down to single points, setting aside only what fails by itself."""
+        refused: list[str] = []
+        for run in runs:
+            try:
+                self._write([run], [])
+            except Exception as exc:
+                self.refused_runs.add(run.id)
+                refused.append(f"run {run.id}: {exc}")
+        lost = [p for p in batch if p[0] in self.refused_runs]
+        refused += [f"{len(lost)} points of runs that could not be written"] if lost else []
+        for point, exc in self._write_halves([p for p in batch if p[0] not in self.refused_runs]):
+            refused.append(f"point {point[:3]}: {exc}")
+        if refused:
+            warnings.warn("nbops set aside what it could not write: " + "; ".join(refused[:5])
+                          + (f"; and {len(refused) - 5} more" if len(refused) > 5 else ""), RuntimeWarning, stacklevel=4)
+
+    def _without_refused(self, batch: list[tuple]) -> list[tuple]:
+        """Points of runs the store refused cannot be written: set them aside at once."""
+        kept = [p for p in batch if p[0] not in self.refused_runs]
+        if len(kept) < len(batch):
+            lost = len(batch) - len(kept)
+            warnings.warn(f"nbops set aside {lost} point{'s' * (lost != 1)} of runs it could not write",
+                          RuntimeWarning, stacklevel=4)
+        return kept
+
+    def _write_halves(self, points: list[tuple]) -> list[tuple[tuple, Exception]]:
+        if not points:
+            return []
+        try:
+            self._write([], points)
+            return []
+        except Exception as exc:
+            if len(points) == 1:
+                return [(points[0], exc)]
+        middle = len(points) // 2
+        return self._write_halves(points[:middle]) + self._write_halves(points[middle:])
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's runs and points are the parent's to write. Only
+        the forking thread lives on, so locks another thread held must be new."""
+        self.points.clear()
+        self.new_runs.clear()
+        self.open_runs.clear()
+        self._write_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread = None
 
     def close(self) -> None:
         self._stopped = True
@@ -136,6 +215,14 @@ def _take(waiting: deque) -> list:
 
 
 _live_buffers: "weakref.WeakSet[MetricBuffer]" = weakref.WeakSet()
+
+
+def _forget_after_fork() -> None:
+    for buffer in list(_live_buffers):
+        buffer.forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @atexit.register

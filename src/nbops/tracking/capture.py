@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 GIT_TIMEOUT = 5.0
@@ -67,23 +68,78 @@ def _read_git(cwd: str) -> GitState:
     return GitState(commit.strip(), (branch or "").strip() or None, bool(status), diff)
 
 
+def _forget_after_fork() -> None:
+    global _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def python_version() -> str:
     return sys.version.split()[0] + f" ({sys.implementation.name}, {sys.platform})"
 
 
-def installed_packages() -> list[dict]:
-    """Name and version of every installed distribution (read once per process)."""
+def installed_packages(cache_dir: Path | None = None) -> list[dict]:
+    """Name and version of every installed distribution: read once per process, and once per
+    environment when ``cache_dir`` is given. Reading them costs about a second of pure Python,
+    which a logging loop in another thread would feel through the GIL."""
     global _packages
     if _packages is None:
-        from importlib.metadata import distributions
-
-        seen = {}
-        for dist in distributions():
-            name = dist.metadata["Name"]
-            if name:
-                seen[name.lower()] = {"name": name, "version": dist.version}
-        _packages = sorted(seen.values(), key=lambda p: p["name"].lower())
+        cached = _cache_file(cache_dir) if cache_dir is not None else None
+        _packages = _read_cache(cached) if cached is not None else None
+        if _packages is None:
+            _packages = _read_packages()
+            if cached is not None:
+                _write_cache(cached, _packages)
     return _packages
+
+
+def _read_packages() -> list[dict]:
+    from importlib.metadata import distributions
+
+    seen = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name:
+            seen[name.lower()] = {"name": name, "version": dist.version}
+    return sorted(seen.values(), key=lambda p: p["name"].lower())
+
+
+def _cache_file(cache_dir: Path) -> Path:
+    """The cache of this environment: installing or removing a distribution changes the
+    modification time of the folder that holds it, and so the file's name."""
+    import hashlib
+
+    key = [sys.prefix, sys.version]
+    for entry in sys.path:
+        try:
+            key.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            continue
+    digest = hashlib.sha256("\n".join(key).encode()).hexdigest()[:20]
+    return cache_dir / f"packages-{digest}.json"
+
+
+def _read_cache(path: Path) -> list[dict] | None:
+    import json
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_cache(path: Path, packages: list[dict]) -> None:
+    import json
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(packages))
+        partial.replace(path)  # whole or absent, even with several processes writing
+    except OSError:  # a cache only
+        pass
 
 
 @functools.lru_cache(maxsize=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from pathlib import Path
@@ -10,11 +9,13 @@ from typing import Any, Callable, Mapping
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
-from ..store.values import check_key, metric_value
+from ..store.values import check_key, check_step, metric_value
 from . import capture
 from .buffer import MetricBuffer
 
 MetricListener = Callable[[str, str, int, float], None]
+# The status a forked child sees on its parent's runs: they are the parent's to log to and end.
+FORKED = "forked"
 
 
 class Run:
@@ -39,8 +40,9 @@ class Run:
             value = metric_value(key, value)
         if step is None:
             step = self._next_step.get(key, 0)
-        elif type(step) is not int:
-            step = _check_step(key, step)
+        # literals, not MIN_STEP/MAX_STEP: constants cost no lookup on the hot path
+        if type(step) is not int or not -9223372036854775808 <= step <= 9223372036854775807:
+            step = check_step(key, step)
         if key not in self._next_step:
             check_key("metric", key)
         self._next_step[key] = step + 1
@@ -128,9 +130,14 @@ class Run:
         """Git, interpreter and packages; slow-ish, so callers run it off the hot path."""
         git = capture.git_state(cwd)
         self._write_row()
+        self.save_provenance(git)
+
+    def save_provenance(self, git: capture.GitState) -> None:
+        """Write captured provenance of a run already written (joins the caller's transaction)."""
         self.store.runs.set_git(self.id, git.commit, git.branch, git.dirty)
         self.store.provenance.update(
-            self.id, python=capture.python_version(), packages=capture.installed_packages(), git_diff=git.diff
+            self.id, python=capture.python_version(), packages=capture.installed_packages(self.store.root / "cache"),
+            git_diff=git.diff
         )
 
     def info(self) -> dict:
@@ -143,6 +150,10 @@ class Run:
         self._buffer.flush()
 
     def _ensure_open(self) -> None:
+        if self.status == FORKED:
+            raise ConflictError(
+                f"run {self.id} belongs to the process this one was forked from; start a new run in this process"
+            )
         if self.status != "running":
             raise ConflictError(f"run {self.id} has ended ({self.status}); start a new run to log more")
 
@@ -199,16 +210,6 @@ def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:
         warnings.warn(f"dataset {dataset_id} logged without a drift reference: {exc}", RuntimeWarning, stacklevel=3)
         return
     persistence.save_reference(store, dataset_id, reference)
-
-
-def _check_step(key: str, step: Any) -> int:
-    try:
-        whole = int(step)
-    except (TypeError, ValueError):
-        whole = None
-    if whole is None or isinstance(step, bool) or (isinstance(step, float) and not math.isfinite(step)) or whole != step:
-        raise InvalidValueError(f"metric {key!r} got step {step!r}: steps are whole numbers (0, 1, 2, …)")
-    return whole
 
 
 def _mapping(kind: str, value: Any) -> Mapping:

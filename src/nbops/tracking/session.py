@@ -2,6 +2,11 @@
 
 Runs nest: ``start_run`` inside an active run makes a child run, and the functions
 below always act on the innermost active run.
+
+Each thread (and each asyncio task, through ``contextvars``) has its own stack of active
+runs. A thread with no run of its own acts on the main thread's runs: that is how the
+worker threads of a training loop log into the run the loop started. A forked child owns
+none of its parent's runs.
 """
 
 from __future__ import annotations
@@ -10,20 +15,31 @@ import atexit
 import os
 import sys
 import threading
+import time
 import warnings
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import ConflictError
 from ..store import Store, open_store
+from ..store.runs import STALE_AFTER_SECONDS
+from ..store.values import check_text
 from . import capture
 from .buffer import MetricBuffer
-from .run import Run
+from .provenance import recorder, wait_at_exit
+from .run import FORKED, Run
 from .run import register_model as _register_model
 
-_stack: list[Run] = []
+# This context's active runs, innermost last (a tuple: a task's start_run never changes
+# the stack of the task that created it). None until the context starts a run.
+_runs: ContextVar[tuple[Run, ...] | None] = ContextVar("nbops_active_runs", default=None)
+_main_runs: tuple[Run, ...] = ()  # the main thread's stack, for threads with none of their own
+_open: dict[str, Run] = {}  # every run this process started and has not ended, oldest first
 _buffers: dict[str, MetricBuffer] = {}
+_swept_at: dict[str, float] = {}  # store root -> when start_run last marked dead runs crashed
 _lock = threading.Lock()
+_PRUNE_OPEN_AT = 256
 
 
 def store() -> Store:
@@ -50,24 +66,72 @@ def start_run(
 ) -> Run:
     """Start a run and make it active. Use it as ``with nbops.start_run("exp"): ...``."""
     target = store()
-    parent = _parent(target) if nested else None
-    context = {"user": capture.user_name(), "notebook_path": _project_relative(capture.notebook_path(), target)}
+    _sweep(target)
+    stack = _active_stack()
+    parent = _parent(stack, target) if nested else None
+    for kind, text in (("experiment name", experiment), ("run name", name)):
+        if isinstance(text, str):
+            check_text(kind, text)  # a run name is written later, with the points: refuse it now
+    context = {"user": _storable(capture.user_name()),
+               "notebook_path": _storable(_project_relative(capture.notebook_path(), target))}
     new = target.runs.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
     buffer = _buffer_for(target)
     buffer.track(new)  # written with the next batch of points: within a flush interval
     run = Run(target, buffer, new.id, experiment, name)
-    _stack.append(run)
+    _set_stack((*stack, run))
+    with _lock:
+        if len(_open) >= _PRUNE_OPEN_AT:  # runs ended by run.end(), not end_run
+            for ended in [i for i, r in _open.items() if r.status != "running"]:
+                del _open[ended]
+        _open[run.id] = run
     if capture_provenance:
-        cwd = os.getcwd()
-        threading.Thread(target=_record_provenance, args=(run, cwd), name="nbops-provenance", daemon=True).start()
+        recorder.put(run, os.getcwd())
     return run
 
 
-def _parent(target: Store) -> str | None:
+def _active_stack() -> tuple[Run, ...]:
+    """This context's running runs, or the main thread's when it has none of its own."""
+    own = _runs.get()
+    stack = own if own else _main_runs
+    if stack and stack[-1].status != "running":  # ended directly (run.end()) or the parent's after a fork
+        stack = tuple(r for r in stack if r.status == "running")
+    return stack
+
+
+def _set_stack(stack: tuple[Run, ...]) -> None:
+    global _main_runs
+    _runs.set(stack)
+    if threading.current_thread() is threading.main_thread():
+        _main_runs = stack
+
+
+def _sweep(target: Store) -> None:
+    """Mark runs of dead processes crashed, at most once a minute per store: a new run's
+    parent, and whoever lists runs next, should not see a dead run as running."""
+    now = time.monotonic()
+    key = str(target.root)
+    if now - _swept_at.get(key, -STALE_AFTER_SECONDS) < STALE_AFTER_SECONDS:
+        return
+    _swept_at[key] = now
+    try:
+        target.runs.mark_crashed()
+    except Exception as exc:  # a sweep is housekeeping; the run can still start
+        warnings.warn(f"nbops could not mark dead runs crashed: {exc}", RuntimeWarning, stacklevel=3)
+
+
+def _storable(text: str | None) -> str | None:
+    """Text from the environment (a user or notebook name with undecodable bytes) made
+    storable: such bytes are kept as escapes instead of refusing to start the run."""
+    if text is None or text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _parent(stack: tuple[Run, ...], target: Store) -> str | None:
     """The id of the active run, the parent of a run started now in the same store."""
-    if not _stack:
+    if not stack:
         return None
-    parent = _stack[-1]
+    parent = stack[-1]
     if parent.store.root != target.root:
         raise ConflictError(
             f"the active run {parent.id} logs to {parent.store.root}, not to {target.root}: "
@@ -84,39 +148,41 @@ def _project_relative(path: str | None, target: Store) -> str | None:
     return str(notebook.relative_to(project)) if notebook.is_absolute() and notebook.is_relative_to(project) else path
 
 
-def _record_provenance(run: Run, cwd: str) -> None:
-    try:
-        run.record_provenance(cwd)
-    except Exception as exc:  # provenance is a bonus; never break the run over it
-        warnings.warn(f"nbops could not record provenance of run {run.id}: {exc}", RuntimeWarning, stacklevel=1)
-
-
 def active_run() -> Run | None:
-    return _stack[-1] if _stack else None
+    stack = _active_stack()
+    return stack[-1] if stack else None
 
 
 def _current() -> Run:
-    if not _stack:
+    stack = _active_stack()
+    if not stack:
         raise ConflictError("no active run: start one with nbops.start_run('experiment') or %track experiment")
-    return _stack[-1]
+    return stack[-1]
 
 
 def end_run(status: str = "finished", run: Run | None = None) -> None:
     """End ``run`` (default: the active one) and any runs nested inside it."""
     target = run or _current()
-    if target not in _stack:
+    stack = _active_stack()
+    inner = stack[stack.index(target) + 1:] if target in stack else ()
+    try:
+        for nested in reversed(inner):  # nested runs share the fate of the run they are nested in
+            nested.end(status)
         target.end(status)
-        return
-    while _stack:  # nested runs share the fate of the run they are nested in
-        inner = _stack.pop()
-        inner.end(status)
-        if inner is target:
-            break
+    finally:
+        if target in stack:
+            _set_stack(stack[:stack.index(target)])
+        with _lock:
+            for ended in (*inner, target):
+                _open.pop(ended.id, None)
 
 
 def log_metric(key: str, value: Any, step: int | None = None) -> None:
     """Log one metric value; ``step`` counts up per key when omitted."""
-    (_stack[-1] if _stack else _current()).log_metric(key, value, step)
+    stack = _runs.get() or _main_runs
+    if stack and stack[-1].status == "running":
+        return stack[-1].log_metric(key, value, step)
+    _current().log_metric(key, value, step)
 
 
 def log_metrics(metrics: Mapping[str, Any], step: int | None = None) -> None:
@@ -148,8 +214,9 @@ def log_dataset(data: Any, name: str, role: str = "train") -> int:
 
     Inside a run it is linked to the run; outside one it is stored on its own.
     """
-    if _stack:
-        return _stack[-1].log_dataset(data, name, role)
+    run = active_run()
+    if run is not None:
+        return run.log_dataset(data, name, role)
     from .payloads import describe_dataset
     from .run import _fit_drift_reference
 
@@ -162,17 +229,15 @@ def log_dataset(data: Any, name: str, role: str = "train") -> int:
 def register_model(name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
     """Version a model object (pickled) or saved file under ``name``; link it to ``run``
     (default: the active run) and the dataset that run trained on."""
-    if run is None and _stack:
-        run = _stack[-1]
+    if run is None:
+        run = active_run()
     _flush_all()  # a run of this process may still wait to be written
     return _register_model(store(), name, model, run=run, alias=alias)
 
 
 def get_run(run_id: str) -> dict:
     _flush_all()
-    target = store()
-    target.runs.mark_crashed()
-    return target.runs.get(run_id)
+    return store().runs.get(run_id)
 
 
 def search_runs(
@@ -184,9 +249,7 @@ def search_runs(
     """Runs matching a filter such as ``"metrics.auc > 0.8 and params.model = 'rf'"``,
     sorted by ``order_by`` (e.g. ``"-metrics.auc"``; newest first by default)."""
     _flush_all()
-    target = store()
-    target.runs.mark_crashed()
-    return target.runs.search(experiment=experiment, filter=filter, order_by=order_by, limit=limit).runs
+    return store().runs.search(experiment=experiment, filter=filter, order_by=order_by, limit=limit).runs
 
 
 def _flush_all() -> None:
@@ -194,15 +257,36 @@ def _flush_all() -> None:
         buffer.flush()
 
 
+def _end_open_runs(status: str) -> None:
+    """End every run this process started and has not ended, innermost first."""
+    with _lock:
+        runs = list(_open.values())
+        _open.clear()
+    for run in reversed(runs):
+        try:
+            run.end(status)
+        except Exception as exc:
+            warnings.warn(f"nbops could not end run {run.id}: {exc}", RuntimeWarning, stacklevel=2)
+    _set_stack(())
+
+
 def _end_open_runs_at_exit() -> None:
     # A script that dies of an uncaught exception leaves its runs failed, not finished.
-    status = "failed" if _died_of_exception else "finished"
-    while _stack:
-        try:
-            end_run(status, run=_stack[0])
-        except Exception as exc:
-            warnings.warn(f"nbops could not end runs at exit: {exc}", RuntimeWarning, stacklevel=1)
-            break
+    _end_open_runs("failed" if _died_of_exception else "finished")
+    wait_at_exit()
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the parent's runs stay the parent's. Its handles here refuse to
+    log or end (status ``forked``), so neither a ``with`` block nor atexit ends them."""
+    global _main_runs, _lock
+    for run in _open.values():
+        run.status = FORKED
+    _open.clear()
+    _main_runs = ()
+    _runs.set(None)
+    _swept_at.clear()
+    _lock = threading.Lock()
 
 
 _died_of_exception = False
@@ -218,3 +302,4 @@ def _note_uncaught_exception(kind, value, tb):
 sys.excepthook = _note_uncaught_exception
 # Registered after the metric buffer's flush, so it runs before it (atexit is LIFO).
 atexit.register(_end_open_runs_at_exit)
+os.register_at_fork(after_in_child=_forget_after_fork)

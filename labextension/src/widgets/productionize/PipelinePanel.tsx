@@ -6,12 +6,13 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IPipelineAnalysis, IUntaggedCell } from '../../tokens';
+import { IPipelineAnalysis, ITagSuggestion, IUntaggedCell } from '../../tokens';
 import { DagView } from './DagView';
 import { DiagnosticsList } from './DiagnosticsList';
 import { pipelineIcon } from './icons';
 import { JobView } from './JobView';
 import { PipelineModel } from './model';
+import { SuggestionList } from './SuggestionList';
 
 export const PIPELINE_PANEL_ID = 'nbops-pipeline';
 
@@ -24,6 +25,8 @@ export namespace PipelinePanel {
     openFile: (path: string) => void;
     /** Run the Productionize command on the current notebook. */
     productionize: () => void;
+    /** Add the suggested tags to their cells in the open notebook. */
+    acceptSuggestions: (suggestions: ITagSuggestion[]) => void;
   }
 }
 
@@ -93,7 +96,9 @@ function Params(props: { analysis: IPipelineAnalysis }): JSX.Element | null {
   );
 }
 
-function Analysis(props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis }): JSX.Element {
+function Analysis(
+  props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis; suggested: boolean }
+): JSX.Element {
   const { analysis } = props;
   const hasSteps = analysis.dag.steps.length > 0;
   return (
@@ -108,7 +113,8 @@ function Analysis(props: PipelinePanel.IOptions & { analysis: IPipelineAnalysis 
         </>
       ) : (
         <div className="jp-nbops-PipelinePanel-empty">
-          No steps yet. Select a code cell and use the <strong>Productionize role</strong>{' '}
+          No steps yet. {props.suggested ? 'Accept the suggested tags above, or select' : 'Select'}{' '}
+          a code cell and use the <strong>Productionize role</strong>{' '}
           button of its toolbar (or right-click it) to tag it <code>step: NAME</code>,{' '}
           <code>parameters</code>, <code>setup</code>…
         </div>
@@ -181,7 +187,16 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
               {model.analysisError}
             </div>
           )}
-          {analysis && <Analysis {...props} analysis={analysis} />}
+          {analysis && model.suggestions.length > 0 && (
+            <SuggestionList
+              suggestions={model.suggestions}
+              onAccept={props.acceptSuggestions}
+              onSelectCell={props.selectCell}
+            />
+          )}
+          {analysis && (
+            <Analysis {...props} analysis={analysis} suggested={model.suggestions.length > 0} />
+          )}
           {!analysis && model.analysisState === 'loading' && (
             <div className="jp-nbops-PipelinePanel-empty">Analysing the notebook…</div>
           )}

@@ -9,7 +9,8 @@ import { NbopsAPIError, productionizeAPI } from '../../api';
 import {
   IPipelineAnalysis,
   IPipelineDiagnostic,
-  IProductionizeJob
+  IProductionizeJob,
+  ITagSuggestion
 } from '../../tokens';
 
 /** How long tag edits settle before the notebook is analysed again. */
@@ -44,6 +45,11 @@ export class PipelineModel {
 
   get analysisError(): string | null {
     return this._analysisError;
+  }
+
+  /** Roles proposed for the untagged cells of the current notebook (fetched with the analysis). */
+  get suggestions(): ITagSuggestion[] {
+    return this._suggestions;
   }
 
   /** The job of the current notebook, the running or the last one. */
@@ -84,12 +90,20 @@ export class PipelineModel {
     }
     this._notebook = notebook;
     this._analysis = null;
+    this._suggestions = [];
     this._analysisError = null;
     this._analysisState = notebook ? 'loading' : 'idle';
     this._changed.emit();
     if (notebook) {
       void this.analyse();
     }
+  }
+
+  /** Hide suggestions just accepted, until the next analysis answers for the new tags. */
+  dropSuggestions(accepted: ITagSuggestion[]): void {
+    const done = new Set(accepted.map(s => s.index));
+    this._suggestions = this._suggestions.filter(s => !done.has(s.index));
+    this._changed.emit();
   }
 
   /** Analyse again after a short quiet period (tag edits come in bursts). */
@@ -107,11 +121,17 @@ export class PipelineModel {
     this._analysisState = 'loading';
     this._changed.emit();
     try {
-      const analysis = await productionizeAPI.analyse(notebook.path, notebook.toJSON());
+      const content = notebook.toJSON();
+      const [analysis, suggested] = await Promise.all([
+        productionizeAPI.analyse(notebook.path, content),
+        // Suggestions are a help, not the analysis: their failure leaves the panel working.
+        productionizeAPI.suggest(notebook.path, content).catch(() => null)
+      ]);
       if (ticket !== this._analysisTicket) {
         return; // a newer request answers for a newer state
       }
       this._analysis = analysis;
+      this._suggestions = suggested?.suggestions ?? [];
       this._analysisError = null;
       this._analysisState = 'ready';
     } catch (error) {
@@ -197,6 +217,7 @@ export class PipelineModel {
   private _notebook: INotebookSource | null = null;
   private _analysis: IPipelineAnalysis | null = null;
   private _analysisError: string | null = null;
+  private _suggestions: ITagSuggestion[] = [];
   private _analysisState: AnalysisState = 'idle';
   private _analysisTicket = 0;
   private _debounce = 0;

@@ -1,0 +1,245 @@
+"""Tag suggestions: a role for every untagged code cell, read from what the cell does.
+
+    suggest_tags(nb) -> [Suggestion]        apply_suggestions(nb, suggestions) -> a tagged copy
+
+The rules, in order (cells that already have a role keep it; empty cells get none):
+
+- ``def``/``class`` (with imports and constants) → ``library``;
+- the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
+  whether its names are lower or UPPER case);
+- only imports (with UPPER_CASE constants and configuration calls) → ``setup``;
+- only ``assert`` statements → ``test``;
+- only displays (bare expressions, ``df.head()``, ``print``, plots) and binds nothing a later
+  cell reads → ``skip``;
+- anything else → ``step:NAME``, NAME being the slug of the markdown heading above it (a
+  heading starts a new step) or the step of the tagged cell above it, else ``main``.
+
+Suggestions only add tags; tags that are not nbops roles stay. Static, no kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import keyword
+import re
+from dataclasses import dataclass
+
+from .analysis import BUILTINS, analyse
+from .syntax import normalize
+from .tags import read_cells, step_identifier
+
+__all__ = ["Suggestion", "suggest_tags", "apply_suggestions", "heading_slug"]
+
+DEFAULT_STEP = "main"
+PLOT_ROOTS = frozenset({"plt", "pyplot", "matplotlib", "sns", "seaborn", "px", "go", "alt", "plotly"})
+DISPLAY_CALLS = frozenset({"print", "display", "repr", "len", "type", "sorted", "sum", "min", "max", "round"})
+DISPLAY_METHODS = frozenset({
+    "head", "tail", "describe", "info", "sample", "plot", "show", "hist", "value_counts", "nunique",
+    "isna", "isnull", "corr", "summary", "imshow", "scatter", "bar", "barh", "boxplot", "heatmap",
+    "legend", "set_title", "set_xlabel", "set_ylabel", "title", "xlabel", "ylabel", "tight_layout",
+})
+_CONSTANT = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_PARAM_TYPES = (bool, int, float, str, list, dict, tuple, type(None))
+MAX_SLUG = 40
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    index: int  # position in nb.cells
+    id: str | None
+    role: str  # parameters, setup, library, step, test or skip
+    step: str | None
+    reason: str
+
+    @property
+    def tag(self) -> str:
+        return f"step:{self.step}" if self.role == "step" else self.role
+
+    def to_dict(self) -> dict:
+        return {"index": self.index, "id": self.id, "role": self.role, "step": self.step, "tag": self.tag,
+                "reason": self.reason}
+
+
+def heading_slug(text: str) -> str | None:
+    """``"## 2. Train the model!"`` -> ``"train_the_model"``: a step name, or None if nothing is left."""
+    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
+    while words and words[0].isdigit():
+        words.pop(0)  # section numbers
+    slug = ""
+    for word in words:
+        if slug and len(slug) + 1 + len(word) > MAX_SLUG:
+            break
+        slug = f"{slug}_{word}" if slug else word[:MAX_SLUG]
+    if not slug:
+        return None
+    if slug[0].isdigit():
+        slug = "step_" + slug
+    return slug + "_" if keyword.iskeyword(slug) else step_identifier(slug)
+
+
+def suggest_tags(nb) -> list[Suggestion]:
+    """A role for each code cell of ``nb`` that has none (see the module's rules)."""
+    cells = {c.index: c for c in read_cells(nb)[0]}
+    trees = {i: normalize(c.source, i, c.id).tree for i, c in cells.items()}
+    facts = {i: analyse(tree) for i, tree in trees.items()}
+    later_reads = _later_reads(facts)
+    state = _State(params_taken=any(c.role == "parameters" for c in cells.values()))
+    found = []
+    for index, raw in enumerate(nb.cells):
+        if raw.get("cell_type") == "markdown":
+            state.heading(raw.get("source", ""))
+            continue
+        cell = cells.get(index)
+        if cell is None:
+            continue
+        if cell.role is not None:
+            state.tagged(cell, facts[index])
+            continue
+        if not cell.source.strip() or (trees[index] is not None and not trees[index].body):
+            continue
+        role, reason = _classify(trees[index], facts[index], state, later_reads.get(index, set()))
+        step = state.step if role == "step" else None
+        found.append(Suggestion(index, cell.id, role, step, reason))
+        state.suggested(role, step, facts[index])
+    return found
+
+
+def apply_suggestions(nb, suggestions) -> object:
+    """A copy of ``nb`` with each suggestion's tag added to its cell (the input is not changed)."""
+    tagged = copy.deepcopy(nb)
+    for suggestion in suggestions:
+        cell = tagged.cells[suggestion.index]
+        tags = list(cell.get("metadata", {}).get("tags", []) or [])
+        cell.setdefault("metadata", {})["tags"] = tags + [suggestion.tag]
+    return tagged
+
+
+class _State:
+    """What the cells above the current one established: step name, setup names, parameters."""
+
+    def __init__(self, params_taken: bool):
+        self.step = DEFAULT_STEP
+        self.params_taken = params_taken
+        self.seen_step = False
+        self.setup_names: set[str] = set()
+        self._slugs: set[str] = set()
+
+    def heading(self, markdown: str) -> None:
+        match = _HEADING.search(markdown if isinstance(markdown, str) else "".join(markdown))
+        slug = heading_slug(match.group(1)) if match else None
+        if slug is None:
+            return
+        unique, n = slug, 2
+        while unique in self._slugs:  # the same heading twice: two steps, not one joined across others
+            unique, n = f"{slug}_{n}", n + 1
+        self._slugs.add(unique)
+        self.step = unique
+
+    def tagged(self, cell, facts) -> None:
+        if cell.role == "setup":
+            self.setup_names |= set(facts.defs)
+        elif cell.role == "step":
+            self.seen_step = True
+            if cell.step:
+                self.step = cell.step  # untagged cells below continue it, as Kale merges them
+
+    def suggested(self, role: str, step: str | None, facts) -> None:
+        if role == "setup":
+            self.setup_names |= set(facts.defs)
+        elif role == "parameters":
+            self.params_taken = True
+        elif role == "step":
+            self.seen_step = True
+
+
+def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, str]:
+    if tree is None:
+        return "step", f"code under {state.step!r} (it does not parse yet: the exporter says why)"
+    body = [s for s in tree.body if not _is_docstring(s)]
+    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    defs = [s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    constants = [s for s in body if _constant_assignment(s)]
+    configs = [s for s in body if _call_on(s, facts.imports.keys() | state.setup_names)]
+    known = state.setup_names | BUILTINS
+    if defs and len(defs) + len(imports) + len(constants) == len(body):
+        return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
+    if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
+        return "parameters", "literal assignments before the first step (papermill's parameters cell)"
+    if (imports or constants) and len(imports) + len(constants) + len(configs) == len(body) \
+            and set(facts.refs) <= known:
+        return "setup", "imports" + (" and constants" if constants else "") + (" and configuration" if configs else "")
+    if body and all(isinstance(s, ast.Assert) for s in body):
+        return "test", "only assert statements"
+    if body and not facts.mutations and not (set(facts.defs) & read_later) \
+            and all(_displays(s) for s in body):
+        return "skip", "only displays values; nothing below reads what it binds"
+    return "step", f"code under {state.step!r}"
+
+
+def _later_reads(facts: dict) -> dict[int, set[str]]:
+    """Per code cell: every name some later cell reads."""
+    reads: dict[int, set[str]] = {}
+    seen: set[str] = set()
+    for index in sorted(facts, reverse=True):
+        reads[index] = set(seen)
+        seen |= set(facts[index].refs) | set(facts[index].mutations)
+    return reads
+
+
+def _is_docstring(node) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _name(node) -> str:
+    return node.name + ("()" if not isinstance(node, ast.ClassDef) else "")
+
+
+def _targets(node) -> list:
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        return [node.target]
+    return []
+
+
+def _constant_assignment(node) -> bool:
+    targets = _targets(node)
+    return bool(targets) and all(isinstance(t, ast.Name) and _CONSTANT.match(t.id) for t in targets)
+
+
+def _literal_assignment(node) -> bool:
+    targets = _targets(node)
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+        return False
+    try:
+        return isinstance(ast.literal_eval(node.value), _PARAM_TYPES)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def _root(node) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _call_on(node, names) -> bool:
+    """``warnings.filterwarnings(...)``, ``np.random.seed(0)``: a call on an imported module."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+        and isinstance(node.value.func, ast.Attribute) and _root(node.value.func) in names
+
+
+def _displays(node) -> bool:
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):  # fig, ax = plt.subplots()
+        return isinstance(node.value, ast.Call) and _root(node.value.func) in PLOT_ROOTS
+    if not isinstance(node, ast.Expr):
+        return False
+    value = node.value
+    if not isinstance(value, ast.Call):
+        return not any(isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield)) for n in ast.walk(value))
+    func = value.func
+    if isinstance(func, ast.Name):
+        return func.id in DISPLAY_CALLS
+    return isinstance(func, ast.Attribute) and (func.attr in DISPLAY_METHODS or _root(func) in PLOT_ROOTS)

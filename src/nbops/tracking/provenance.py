@@ -1,0 +1,104 @@
+"""One thread per process records the provenance of new runs, in order, from a queue.
+
+A thread per run used to open a connection per run; a loop of short runs then ran out of
+file descriptors and lost most of its provenance. One thread keeps one connection per store,
+and writes everything that waits in one transaction, so a sweep of thousands of runs costs
+the logging threads little.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import warnings
+from typing import TYPE_CHECKING
+
+from . import capture
+
+if TYPE_CHECKING:
+    from .run import Run
+
+EXIT_WAIT_SECONDS = 30.0
+
+
+class ProvenanceQueue:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._pending = 0
+        self._done = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def put(self, run: "Run", cwd: str) -> None:
+        with self._done:
+            self._pending += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="nbops-provenance", daemon=True)
+                self._thread.start()
+        self._queue.put((run, cwd))
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until every queued run is recorded; False if ``timeout`` ran out first."""
+        with self._done:
+            return self._done.wait_for(lambda: self._pending == 0, timeout)
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's queue and thread are not the child's."""
+        self.__init__()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                _record(batch)
+            except Exception as exc:  # the thread must live on for the runs behind these
+                warnings.warn(f"nbops could not record provenance of {len(batch)} runs: {exc}", RuntimeWarning,
+                              stacklevel=1)
+            finally:
+                with self._done:
+                    self._pending -= len(batch)
+                    self._done.notify_all()
+
+
+def _record(batch: list[tuple["Run", str]]) -> None:
+    """Git states first (subprocesses, outside any transaction), then every run of a store
+    in one transaction; if that fails, run by run, so one bad run costs only its own."""
+    states = {cwd: capture.git_state(cwd) for cwd in {cwd for _, cwd in batch}}
+    by_store: dict[str, list[tuple["Run", str]]] = {}
+    for run, cwd in batch:
+        by_store.setdefault(str(run.store.root), []).append((run, cwd))
+    for items in by_store.values():
+        store = items[0][0].store
+        try:
+            for buffer in {id(run._buffer): run._buffer for run, _ in items}.values():
+                buffer.flush()  # the runs' rows first; never inside the transaction below
+            with store.transaction():
+                for run, cwd in items:
+                    run.save_provenance(states[cwd])
+        except Exception:
+            for run, cwd in items:
+                _record_one(run, cwd)
+
+
+def _record_one(run: "Run", cwd: str) -> None:
+    try:
+        run.record_provenance(cwd)
+    except Exception as exc:  # provenance is a bonus; never break the run over it
+        warnings.warn(f"nbops could not record provenance of run {run.id}: {exc}", RuntimeWarning, stacklevel=1)
+
+
+recorder = ProvenanceQueue()
+os.register_at_fork(after_in_child=recorder.forget_after_fork)
+
+
+def wait_at_exit() -> None:
+    started = time.monotonic()
+    if not recorder.wait(EXIT_WAIT_SECONDS):
+        warnings.warn(f"nbops gave up recording provenance after {time.monotonic() - started:.0f} s at exit",
+                      RuntimeWarning, stacklevel=1)

@@ -1,0 +1,156 @@
+"""Tag suggestions: each rule on a notebook a data scientist would write, partly tagged notebooks,
+the CLI's tagged copy, and the proof that counts: a suggested tagging exports without errors."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pipeline_notebooks as nbs
+import pytest
+from nbformat.v4 import new_markdown_cell
+
+from nbops.productionize import productionize
+from nbops.productionize.plan import build_plan
+from nbops.productionize.suggest import apply_suggestions, heading_slug, suggest_tags
+
+VENV_BIN = Path(sys.executable).parent
+CONVERTIBLE = ["training", "magics", "kale", "out_of_order", "notebook_globals"]
+code = nbs.code
+
+
+def exploratory():
+    """Untagged, as written while exploring: title, imports, knobs, sections, peeks, a helper, a check."""
+    return nbs._nb(
+        new_markdown_cell("# Sales forecast\nA first look."),
+        code("import random\nimport statistics\n\nWINDOW = 3\nrandom.seed(0)"),
+        code("n_days = 30\nscale: float = 2.0  # papermill-style knobs"),
+        new_markdown_cell("## 1. Load the data"),
+        code("rng = random.Random(7)\nsales = [rng.random() * scale for _ in range(n_days)]"),
+        code("sales[:5]"),
+        code("print(len(sales), min(sales))"),
+        new_markdown_cell("## Helpers"),
+        code('def smooth(values, width):\n    """Trailing mean."""\n'
+             "    return [statistics.mean(values[max(0, i - width + 1): i + 1]) for i in range(len(values))]"),
+        new_markdown_cell("## Train the model"),
+        code("smoothed = smooth(sales, WINDOW)\nforecast = smoothed[-1]"),
+        code(""),
+        code("forecast"),
+        code("assert forecast > 0"),
+    )
+
+
+def tags_of(suggestions):
+    return [(s.index, s.tag) for s in suggestions]
+
+
+def strip(nb):
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    return nb
+
+
+def test_each_rule_on_an_exploratory_notebook():
+    suggestions = suggest_tags(exploratory())
+    assert tags_of(suggestions) == [
+        (1, "setup"), (2, "parameters"), (4, "step:load_the_data"), (5, "skip"), (6, "skip"),
+        (8, "library"), (10, "step:train_the_model"), (12, "skip"), (13, "test")]
+    reasons = {s.index: s.reason for s in suggestions}
+    assert reasons[1] == "imports and constants and configuration"
+    assert "papermill" in reasons[2] and reasons[8] == "defines smooth()"
+    assert suggestions[0].to_dict() == {"index": 1, "id": "c01", "role": "setup", "step": None, "tag": "setup",
+                                        "reason": reasons[1]}
+
+
+def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
+    nb = nbs._nb(
+        code("import pandas as pd\nimport matplotlib.pyplot as plt"),
+        code("df = pd.DataFrame({'a': [1, 2]})"),
+        code("df.head()\ndf.describe()"),
+        code("fig, ax = plt.subplots()\nax.plot(df['a'])\nplt.show()"),
+        code("fig2 = plt.figure()"),
+        code("fig2.savefig('plot.png')"),
+        code("df.to_csv('out.csv')"),
+        code("df.sort_values('a', inplace=True)"))
+    assert tags_of(suggest_tags(nb)) == [
+        (0, "setup"), (1, "step:main"), (2, "skip"), (3, "skip"),
+        (4, "step:main"),  # fig2 is read below: not display-only
+        (5, "step:main"), (6, "step:main"), (7, "step:main")]
+
+
+def test_a_partly_tagged_notebook_keeps_its_tags_and_continues_the_step_above():
+    nb = nbs._nb(
+        code("x = 1", "parameters"),
+        code("y = 2"),  # literal, but the parameters cell exists: a step
+        code("import math", "step:prep"),
+        code("z = math.sqrt(y)", "hide-input"),  # continues step prep, keeps its own tag
+        new_markdown_cell("### Report"),
+        code("w = z * x"))
+    suggestions = suggest_tags(nb)
+    assert tags_of(suggestions) == [(1, "step:main"), (3, "step:prep"), (5, "step:report")]
+    tagged = apply_suggestions(nb, suggestions)
+    assert tagged.cells[3].metadata.tags == ["hide-input", "step:prep"]
+    assert "tags" not in nb.cells[1].metadata  # the input is not changed
+    assert suggest_tags(tagged) == []
+
+
+@pytest.mark.parametrize("heading, slug", [
+    ("## 2. Train the model!", "train_the_model"), ("Évaluation", "valuation"), ("1999 results", "results"),
+    ("class", "class_"), ("!!!", None), ("7", None),
+    ("a very long heading that keeps going on and on past forty characters", "a_very_long_heading_that_keeps_going_on"),
+])
+def test_heading_slugs_are_step_names(heading, slug):
+    assert heading_slug(heading) == slug
+
+
+def test_upper_case_knobs_before_any_step_are_parameters_and_later_constants_setup():
+    nb = nbs._nb(code("EPOCHS = 10\nLR = 0.1"), code("import math"), code("LABELS = ['a', 'b']"),
+                 code("steps = EPOCHS * len(LABELS)"))
+    assert tags_of(suggest_tags(nb)) == [(0, "parameters"), (1, "setup"), (2, "setup"), (3, "step:main")]
+
+
+def test_the_same_heading_twice_gives_two_steps():
+    nb = nbs._nb(new_markdown_cell("## Clean"), code("a = [1]"), new_markdown_cell("## Fit"), code("b = a + [2]"),
+                 new_markdown_cell("## Clean"), code("c = b + [3]"))
+    assert tags_of(suggest_tags(nb)) == [(1, "parameters"), (3, "step:fit"), (5, "step:clean_2")]
+
+
+@pytest.mark.parametrize("name", CONVERTIBLE)
+def test_suggested_tags_analyse_without_errors(name):
+    nb = strip(getattr(nbs, name)())
+    plan = build_plan(apply_suggestions(nb, suggest_tags(nb)), "x_pipeline")
+    assert [d.format() for d in plan.diagnostics if d.severity == "error"] == []
+    assert plan.order
+
+
+@pytest.mark.parametrize("name", CONVERTIBLE + ["exploratory"])
+def test_suggest_then_export_succeeds_on_the_untagged_fixtures(tmp_path, name):
+    nb = exploratory() if name == "exploratory" else strip(getattr(nbs, name)())
+    tagged = apply_suggestions(nb, suggest_tags(nb))
+    result = productionize(tagged, tmp_path / "pkg", workdir=tmp_path, run_tests=False)
+    assert result.ok, [d.format() for d in result.errors]
+    assert result.equivalence and all(e.status in {"match", "nondeterministic"} for e in result.equivalence)
+
+
+def test_cli_writes_a_tagged_copy_and_never_the_input(tmp_path):
+    source = tmp_path / "explore.ipynb"
+    nbformat.write(exploratory(), source)
+    before = source.read_bytes()
+    nbops = str(VENV_BIN / "nbops")
+    done = subprocess.run([nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "cell 4: step:load_the_data  (code under 'load_the_data')" in done.stdout
+    assert "9 suggestion(s)" in done.stdout
+    assert source.read_bytes() == before
+    tagged = nbformat.read(tmp_path / "tagged.ipynb", as_version=4)
+    assert tagged.cells[2].metadata.tags == ["parameters"] and tagged.cells[13].metadata.tags == ["test"]
+
+    same = subprocess.run([nbops, "suggest", str(source), "-o", str(source)], capture_output=True, text=True)
+    assert same.returncode == 2 and "is the input notebook" in same.stderr
+    again = subprocess.run([nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")],
+                           capture_output=True, text=True)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert source.read_bytes() == before
+    listing = subprocess.run([nbops, "suggest", str(tmp_path / "tagged.ipynb")], capture_output=True, text=True)
+    assert listing.returncode == 0 and "0 suggestion(s): every code cell has a role" in listing.stdout
