@@ -153,8 +153,9 @@ def test_every_error_above_is_an_nbops_error():
 
 
 FCNTL_FREE = """
-import sys
+import os, sys
 sys.modules['fcntl'] = None  # as on Windows: importing it fails
+del os.register_at_fork, os.fork  # Windows has no fork
 import nbops
 from nbops.store import open_store
 with nbops.start_run('portable', params={'lr': 0.1}) as run:
@@ -167,7 +168,7 @@ print('ok')
 """
 
 
-def test_the_store_works_without_fcntl(project, python_env):
+def test_the_store_works_without_fcntl_or_fork(project, python_env):
     out = subprocess.run([sys.executable, "-c", FCNTL_FREE], env=python_env, cwd=project, capture_output=True,
                          text=True, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr[-3000:]
