@@ -1,17 +1,30 @@
-"""Fuzz every documented operation of a running server: no input may cause a 5xx."""
+"""Fuzz a running server against its OpenAPI document: every schemathesis phase (examples,
+coverage, fuzzing, stateful) and every check, response validation included.
 
+The checks hold the document exact both ways: no 5xx; every status, header, content type and
+body as documented (``response_schema_conformance``); schema-valid requests accepted
+(``positive_data_acceptance``) and schema-invalid ones refused (``negative_data_rejection``);
+a 405 with ``Allow`` for undocumented methods; no answer without the token.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from .live_server import live_server
 
-from nbops.server.openapi_handler import document  # noqa: E402
+if os.environ.get("CI") != "true":
+    pytest.importorskip("schemathesis")  # under CI a missing fuzzer fails below instead of skipping
 
-from .live_server import live_server  # noqa: E402
-
-EXAMPLES = 25  # per operation and mode: bounded so the whole test stays well under a minute
+HOOKS = Path(__file__).with_name("fuzz_hooks.py")  # the filter language and cursors as strategies
+EXAMPLES = int(os.environ.get("NBOPS_FUZZ_EXAMPLES", "10"))  # per operation and phase; keeps the run ~1.5 min
+SEED = os.environ.get("NBOPS_FUZZ_SEED", "20261203")  # fixed for a reproducible CI; change it to explore
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +43,20 @@ def server(tmp_path_factory):
         yield live
 
 
-def operations():
-    schema = schemathesis.openapi.from_dict(document())
-    return [result.ok() for result in schema.get_all_operations()]
-
-
-@pytest.mark.parametrize("mode", ["positive", "negative"])
-@pytest.mark.parametrize("operation", operations(), ids=lambda op: op.label)
-def test_no_input_makes_the_server_fail(server, operation, mode):
-    from schemathesis import GenerationMode
-
-    generation = GenerationMode.POSITIVE if mode == "positive" else GenerationMode.NEGATIVE
-    try:
-        strategy = operation.as_strategy(generation_mode=generation)
-    except Exception as exc:  # e.g. nothing negative can be generated for a parameterless GET
-        pytest.skip(f"no {mode} cases: {exc}")
-
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(case=strategy)
-    def check(case):
-        response = case.call(base_url=server.api, headers=server.headers, timeout=10)
-        assert response.status_code < 500, (case.method, case.formatted_path, case.query, case.body,
-                                            response.status_code, response.text[:300])
-        if response.status_code >= 400:
-            assert set(response.json()) == {"message", "reason"}, response.text[:300]
-
-    check()
+def test_every_phase_and_check_passes_against_the_document(server, tmp_path):
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", f"{server.api}/openapi.json", "--url", server.api,
+        "-H", f"Authorization: token {server.token}",
+        "--phases", "examples,coverage,fuzzing,stateful", "--checks", "all",
+        "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", "1",
+        # a complex path pattern makes Hypothesis discard many drafts; that is generation, not the API
+        "--suppress-health-check", "filter_too_much",
+        "--report", "junit", "--report-dir", str(tmp_path),
+    ]
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS), "NO_COLOR": "1"}
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path)
+    report = out.stdout[-12000:] + out.stderr[-3000:]
+    assert out.returncode == 0, report
+    assert "Tested: 25" in out.stdout or "Tested:" in out.stdout, report
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert phase in out.stdout, report

@@ -100,11 +100,11 @@ async def test_analysis_of_unsaved_content_uses_the_editor_tags(jp_fetch, projec
     ({}, "path None"),
     ({"path": ""}, "path ''"),
     ({"path": 3}, "path 3"),
-    ({"path": "../outside.ipynb"}, "outside the server root"),
+    ({"path": "../outside.ipynb"}, "without '.' or '..' parts"),
+    ({"path": "a/./b.ipynb"}, "without '.' or '..' parts"),
     ({"path": "/etc/passwd"}, "is absolute"),
     ({"path": "x" * 300 + ".ipynb"}, "not a usable path"),
     ({"path": "data.csv"}, "is not a notebook"),
-    ({"path": "missing.ipynb"}, "'missing.ipynb' does not exist"),
     ({"path": "broken.ipynb"}, "not a readable notebook"),
     ("{not json", "not valid JSON"),
     ({"path": "small.ipynb", "colour": 1}, "unknown fields ['colour']"),
@@ -117,9 +117,15 @@ async def test_bad_requests_are_400_naming_the_bad_value(jp_fetch, project, jp_r
     assert status == 400 and fragment in message, message
 
 
+@pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize", "suggestions"), ("productionize",)])
+async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
+    status, message = await error_of(jp_fetch, *route, body={"path": "missing.ipynb"})
+    assert status == 404 and "'missing.ipynb' does not exist" in message, message
+
+
 @pytest.mark.parametrize("body, fragment", [
     ({"force": "yes"}, "force 'yes'"),
-    ({"out_dir": "../elsewhere"}, "outside the server root"),
+    ({"out_dir": "../elsewhere"}, "without '.' or '..' parts"),
     ({"out_dir": "."}, "contains the notebook"),
     ({"out_dir": "data.csv"}, "is a file"),
 ])

@@ -100,3 +100,18 @@ def test_a_store_from_before_the_feed_is_upgraded_with_its_runs_numbered(tmp_pat
     assert changed(upgraded, 0)[0] == ids
     upgraded.runs.set_note(ids[0], "after the upgrade")
     assert changed(upgraded, 3)[0] == [ids[0]]
+
+
+def test_the_feed_carries_no_payload_of_deleted_runs(store):
+    kept = store.runs.create("exp", params={"secret": "s" * 5000}, tags={"t": "v"})
+    gone = store.runs.create("exp", params={"secret": "s" * 5000}, tags={"t": "v"})
+    store.metrics.write([(gone, "loss", 0, 0.5, time.time())])
+    store.runs.end(gone)
+    store.runs.soft_delete(gone)
+    runs = {r["id"]: r for r in Changes(store.db).since(0)["runs"]}
+    assert runs[gone]["deleted_at"] is not None
+    assert (runs[gone]["params"], runs[gone]["metrics"], runs[gone]["tags"]) == ({}, {}, {})
+    assert runs[kept]["tags"] == {"t": "v"} and len(runs[kept]["params"]["secret"]) == 1001
+    store.runs.soft_delete(gone, deleted=False)  # restored: its payload comes back
+    (back,) = [r for r in Changes(store.db).since(0)["runs"] if r["id"] == gone]
+    assert back["metrics"] == {"loss": 0.5} and back["tags"] == {"t": "v"}

@@ -132,3 +132,71 @@ def test_pages_walk_ties_and_missing_values_in_one_total_order(store, order_by):
             if cursor is None:
                 break
         assert seen == [r["id"] for r in everything.runs]
+
+
+def _cursor(value) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [[{"a": 1}, "x"], [10**30, "x"], [[1], "x"], [0.5, 7], ["x"], [1, "x", 2], {"a": 1}, "x", None, [True, "\ud800"]],
+)
+def test_a_cursor_of_the_wrong_shape_is_an_invalid_value_not_an_sql_error(store, shape):
+    # valid base64 of valid JSON, but not a (sort value, run id) pair SQLite can compare
+    store.runs.create("exp")
+    with pytest.raises(InvalidValueError, match="cursor .* is not valid: pass back the next_cursor"):
+        store.runs.search(order_by="-metrics.auc", cursor=_cursor(shape))
+
+
+def test_a_cursor_of_each_valid_value_type_is_accepted(store):
+    store.runs.create("exp", params={"n": 1})
+    for value in [None, "text", 0.5, 2**63 - 1, -(2**63)]:
+        assert store.runs.search(order_by="params.n", cursor=_cursor([value, "0"])).runs is not None
+
+
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ("(" * 5000 + "status = 'finished'" + ")" * 5000, "longer than 4,000 characters"),
+        ("(" * 1900 + "status = 'finished'" + ")" * 1900, "parentheses nest deeper than 20 levels"),
+        (" or ".join(["metrics.auc > 0.5"] * 2000), "longer than 4,000 characters"),
+        (" or ".join([f"metrics.m{i} > {i}" for i in range(101)]), "more than 100 comparisons"),
+        ("params.x in (" + ",".join(["1"] * 1001) + ")", "more than 1,000 values"),
+        ("name = '\ud800'", "lone surrogate"),
+    ],
+)
+def test_filters_beyond_the_documented_limits_are_refused_clearly(store, query, fragment):
+    # each once ended in RecursionError, SQLite's "Expression tree is too large" or an encoding error
+    with pytest.raises(FilterSyntaxError) as caught:
+        store.runs.search(filter=query)
+    assert fragment in str(caught.value)
+    assert len(str(caught.value)) < 500  # the message quotes only the start of a huge filter
+
+
+def test_filters_at_the_limits_still_run(store):
+    run_id = store.runs.create("exp", params={"x": 1})
+    deep = "(" * 20 + "params.x = 1" + ")" * 20
+    many = " or ".join([f"params.x = {i}" for i in range(100)])
+    listed = "params.x in (" + ",".join(str(i) for i in range(1000)) + ")"
+    for query in (deep, many, listed):
+        assert [r["id"] for r in store.runs.search(filter=query).runs] == [run_id]
+    with pytest.raises(InvalidValueError, match="too long"):
+        store.runs.search(order_by="x" * 301)
+
+
+def test_a_cursor_after_a_long_sort_value_stays_short_and_pages_on(store):
+    # the cursor once carried the last run's sort value whole: 10 MB for a 10 MB param
+    ids = [store.runs.create("exp", name=f"r{i}", params={"blob": chr(ord("a") + i) * 2_000_000}) for i in range(5)]
+    seen, cursor = [], None
+    while True:
+        page = store.runs.search("exp", order_by="params.blob", limit=2, cursor=cursor)
+        seen += [r["id"] for r in page.runs]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        assert len(cursor) < 200
+    assert seen == ids

@@ -87,3 +87,49 @@ def test_upgrading_a_store_caches_the_summaries_of_its_ended_runs(tmp_path):
     assert _summary(upgraded, done) is not None and _summary(upgraded, live) is None
     upgraded.runs.set_tags(done, {"team": "z"})
     assert upgraded.runs.get(done)["tags"] == {"team": "z"}
+
+
+def test_listings_cut_long_values_and_the_run_by_id_carries_them_in_full(store):
+    from nbops.store.changes import Changes
+    from nbops.store.summaries import MAX_LISTED_VALUE
+
+    big = "x" * 10_000_000  # a 10 MB param once went out whole with every page and change
+    ended = store.runs.create("exp", name="n" * 5000, params={"big": big, "small": "ok"}, tags={"long": "t" * 2000})
+    store.runs.set_note(ended, "note " * 1000)
+    store.runs.end(ended)
+    running = store.runs.create("exp", params={"big": big})
+    cut = "x" * MAX_LISTED_VALUE + "…"
+    listed = {r["id"]: r for r in store.runs.search("exp").runs}
+    fed = {r["id"]: r for r in Changes(store.db).since(0)["runs"]}
+    for runs in (listed, fed):
+        assert runs[ended]["params"] == {"big": cut, "small": "ok"} and runs[running]["params"] == {"big": cut}
+        assert runs[ended]["tags"] == {"long": "t" * MAX_LISTED_VALUE + "…"}
+        assert runs[ended]["name"] == "n" * MAX_LISTED_VALUE + "…" and len(runs[ended]["note"]) == MAX_LISTED_VALUE + 1
+    assert len(_summary(store, ended)) < 5_000
+    full = store.runs.get(ended)
+    assert full["params"]["big"] == big and full["tags"]["long"] == "t" * 2000
+    assert full["name"] == "n" * 5000 and full["note"] == "note " * 1000
+    assert store.runs.get(running)["params"]["big"] == big
+
+
+def test_a_value_of_exactly_the_cap_is_listed_whole(store):
+    from nbops.store.summaries import MAX_LISTED_VALUE
+
+    run_id = _finished_run(store, params={"edge": "e" * MAX_LISTED_VALUE})
+    assert store.runs.search("exp").runs[0]["params"]["edge"] == "e" * MAX_LISTED_VALUE
+    assert store.runs.get(run_id)["params"]["edge"] == "e" * MAX_LISTED_VALUE
+
+
+def test_migration_5_cuts_the_long_values_of_older_summaries(store):
+    from nbops.store.migrations import m0005_listed_summaries
+    from nbops.store.summaries import MAX_LISTED_VALUE
+
+    run_id = _finished_run(store, params={"big": "y" * 5000})
+    old = '[{"big": "' + "y" * 5000 + '"}, {"auc": 0.9}, {"team": "a"}]'  # as nbops 4 stored it
+    store.db.connection().execute("UPDATE runs SET summary = ? WHERE id = ?", (old, run_id))
+    from sqlite_utils import Database
+
+    with store.db.transaction() as conn:
+        m0005_listed_summaries(Database(conn))
+    assert store.runs.search("exp").runs[0]["params"]["big"] == "y" * MAX_LISTED_VALUE + "…"
+    assert _summary(store, run_id) is not None

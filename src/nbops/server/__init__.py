@@ -10,9 +10,10 @@ import os
 
 from jupyter_server.utils import url_path_join
 
+from ..errors import NbopsError
 from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
-from .base import STORE_SETTING
+from .base import STORE_DIR_SETTING, STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
 from .drift_handlers import ROUTES as DRIFT_ROUTES
 from .metrics_handlers import ROUTES as METRIC_ROUTES
@@ -36,31 +37,40 @@ def routes() -> list[tuple[str, type]]:
 
 def route_methods(handler: type) -> list[str]:
     """The HTTP verbs ``handler`` implements, e.g. ['GET', 'PATCH']."""
-    from .base import NbopsHandler
-
-    verbs = ("get", "post", "put", "patch", "delete")
-    return [v.upper() for v in verbs if getattr(handler, v) is not getattr(NbopsHandler, v)]
+    return handler.allowed_methods()
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
     store_dir = find_store_dir(serverapp.root_dir)
     os.environ[HOME_VARIABLE] = str(store_dir)
-    store = open_store(store_dir)
     web_app = serverapp.web_app
-    web_app.settings[STORE_SETTING] = store
+    web_app.settings[STORE_DIR_SETTING] = store_dir
+    try:
+        web_app.settings[STORE_SETTING] = open_store(store_dir)
+    except NbopsError as exc:  # Jupyter keeps running; every route answers 503 with this message
+        web_app.settings[STORE_SETTING] = None
+        serverapp.log.error("nbops: %s", exc.message)
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler) for pattern, handler in routes()]
     web_app.add_handlers(".*$", handlers)
-    _sweep_periodically(store)
+    _sweep_periodically(web_app.settings)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))
 
 
-def _sweep_periodically(store) -> None:
+def _sweep_periodically(settings: dict) -> None:
     """Mark dead runs crashed now and every ``SWEEP_SECONDS``, off the event loop."""
     from tornado.ioloop import IOLoop, PeriodicCallback
 
+    def mark_crashed() -> None:
+        store = settings.get(STORE_SETTING)  # None while the store cannot be opened
+        try:
+            if store is not None:
+                store.runs.mark_crashed()
+        except NbopsError:  # a store broken since: every route answers 503 saying so
+            pass
+
     def sweep():
-        return IOLoop.current().run_in_executor(None, store.runs.mark_crashed)
+        return IOLoop.current().run_in_executor(None, mark_crashed)
 
     callback = PeriodicCallback(sweep, SWEEP_SECONDS * 1000)
     callback.start()

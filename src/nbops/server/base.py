@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any, Callable
 
 import orjson
@@ -11,9 +13,12 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..errors import InvalidValueError, NbopsError
-from ..store import Store
+from ..store import DB_FILENAME, Store, open_store
+from ..store.database import store_error
 
 STORE_SETTING = "nbops_store"
+STORE_DIR_SETTING = "nbops_store_dir"
+VERBS = ("get", "post", "put", "patch", "delete")
 
 
 class NbopsHandler(APIHandler):
@@ -21,7 +26,17 @@ class NbopsHandler(APIHandler):
 
     @property
     def store(self) -> Store:
-        return self.settings[STORE_SETTING]
+        """The project's store. One that could not be opened is tried again on each request,
+        so fixing the file needs no server restart; until then its StoreError is a 503."""
+        store = self.settings.get(STORE_SETTING)
+        if store is None:
+            store = self.settings[STORE_SETTING] = open_store(self.settings[STORE_DIR_SETTING])
+        return store
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP verbs this handler implements, e.g. ['GET', 'PATCH']."""
+        return [v.upper() for v in VERBS if getattr(cls, v) is not getattr(NbopsHandler, v)]
 
     async def respond(self, work: Callable[[], Any], status: int = 200) -> None:
         """Run blocking store work off the event loop and write its result as JSON."""
@@ -31,16 +46,19 @@ class NbopsHandler(APIHandler):
 
     def integer_argument(self, name: str, default: int) -> int:
         text = self.get_argument(name, None)
-        if text is None or text == "":
+        if text is None:  # absent; an empty value is no number (the OpenAPI document says so)
             return default
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
+            number = None
+        if number is None or not -(2**63) <= number < 2**63:  # SQLite's integers are 64 bits
             raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use a whole number") from None
+        return number
 
     def boolean_argument(self, name: str, default: bool = False) -> bool:
         text = self.get_argument(name, None)
-        if text is None or text == "":
+        if text is None:
             return default
         if text.lower() in ("true", "1", "yes"):
             return True
@@ -51,14 +69,18 @@ class NbopsHandler(APIHandler):
     def json_body(self) -> dict:
         try:
             body = json.loads(self.request.body or b"{}")
-        except ValueError as exc:
-            raise InvalidValueError(f"the request body is not valid JSON: {exc}") from None
+            # JSON may escape a lone surrogate (\ud800); no text column can store one
+            json.dumps(body, ensure_ascii=False).encode()
+        except (ValueError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
+            raise InvalidValueError(f"the request body is not valid JSON text: {str(exc)[:200]}") from None
         if not isinstance(body, dict):
             raise InvalidValueError("the request body must be a JSON object")
         return body
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code == 405:  # RFC 9110: a 405 names the methods the resource has
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(exc, NbopsError):
             self.set_status(exc.http_status)
             body = {"message": exc.message, "reason": exc.reason}
@@ -76,10 +98,17 @@ class NbopsHandler(APIHandler):
         super().log_exception(typ, value, tb)
 
     def _handle_request_exception(self, e: BaseException) -> None:
+        if _is_store_fault(e):  # an SQLite failure the store did not translate (e.g. while iterating rows)
+            e = store_error(Path(self.settings.get(STORE_DIR_SETTING) or ".") / DB_FILENAME, e)
         if isinstance(e, NbopsError):
             self.send_error(e.http_status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+
+def _is_store_fault(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, (sqlite3.IntegrityError,
+                                                                           sqlite3.ProgrammingError))
 
 
 def dumps(value: Any) -> bytes:

@@ -13,7 +13,7 @@ class ChangesHandler(NbopsHandler):
     @web.authenticated
     async def get(self):
         since = None
-        if self.get_argument("since", "") != "":
+        if self.get_argument("since", None) is not None:
             since = self.integer_argument("since", 0)
             if since < 0:
                 raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")

@@ -48,6 +48,8 @@ class DriftAlertsSeenHandler(NbopsHandler):
         """Body ``{"ids": [1, 2]}``: those alert events no longer count as unseen."""
         body = self.json_body()
         ids = body.get("ids")
+        if isinstance(ids, list):  # JSON Schema counts 3.0 as an integer, so the API takes it as 3
+            ids = [int(i) if isinstance(i, float) and i.is_integer() else i for i in ids]
         if set(body) != {"ids"} or not isinstance(ids, list) or len(ids) > MAX_IDS or not all(
             isinstance(i, int) and not isinstance(i, bool) and 1 <= i < 2**63 for i in ids
         ):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from tornado import web
 
 from ..errors import InvalidValueError
+from ..store.models import ALIAS_PATTERN
 from ..store.lineage import Lineage
 from .base import NbopsHandler
 
@@ -31,9 +34,10 @@ class ModelAliasesHandler(NbopsHandler):
                 f"PATCH models/{{name}}/aliases got fields {sorted(body)}: send exactly alias and version "
                 "(null removes the alias), e.g. {\"alias\": \"production\", \"version\": 3}"
             )
-        alias, version = body["alias"], body["version"]
-        if not isinstance(alias, str):
-            raise InvalidValueError(f"alias {alias!r} is not valid: use a name such as 'production'")
+        alias, version = body["alias"], _whole(body["version"])
+        if not isinstance(alias, str) or not re.match(ALIAS_PATTERN, alias):  # removing one too
+            raise InvalidValueError(f"alias {alias!r} is not valid: use a letter then letters, digits, '_' or '-' "
+                                    "(e.g. 'production')")
         if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**63):
             raise InvalidValueError(f"version {version!r} is not valid: use a version number, or null to remove the alias")
 
@@ -45,6 +49,11 @@ class ModelAliasesHandler(NbopsHandler):
             return {"name": name, "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
 
         await self.respond(work)
+
+
+def _whole(value):
+    """JSON Schema counts 3.0 as an integer, so the API takes it as 3."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 ROUTES = [

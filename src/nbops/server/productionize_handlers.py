@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path, PurePosixPath
 
 from tornado import web
 
-from ..errors import ConflictError, InvalidValueError
+from ..errors import ConflictError, InvalidValueError, NotFoundError
 from ..productionize import analyse_notebook
 from ..productionize.output_folder import check_writable, protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
@@ -23,6 +24,11 @@ from .productionize_jobs import Jobs
 
 JOBS_SETTING = "nbops_productionize_jobs"
 EXAMPLE = "e.g. 'analysis/train.ipynb'"
+# A root-relative path, exactly as the OpenAPI document gives it: parts without '/', control
+# characters, and never '.' or '..' (a test compares the two).
+_PART = r"(?:[^/\x00-\x1f.][^/\x00-\x1f]*|\.[^/\x00-\x1f.][^/\x00-\x1f]*|\.\.[^/\x00-\x1f]+)"
+RELATIVE_PATH_PATTERN = rf"^{_PART}(?:/{_PART})*$"
+NOTEBOOK_PATH_PATTERN = rf"^(?:{_PART}/)*[^/\x00-\x1f]+\.ipynb$"
 
 
 class ProductionizeHandler(NbopsHandler):
@@ -39,8 +45,11 @@ class ProductionizeHandler(NbopsHandler):
 
     def inside_root(self, value, field: str) -> Path:
         """``value`` (a root-relative path) as an absolute path, refusing anything outside the root."""
-        if not isinstance(value, str) or not value.strip() or "\0" in value:
-            raise InvalidValueError(f"{field} {value!r} is not valid: give a path relative to the server root, {EXAMPLE}")
+        if isinstance(value, str) and value.startswith("/"):
+            raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
+        if not isinstance(value, str) or not re.match(RELATIVE_PATH_PATTERN, value):
+            raise InvalidValueError(f"{field} {value!r} is not valid: give a path relative to the server root without "
+                                    f"'.' or '..' parts or control characters, {EXAMPLE}")
         if PurePosixPath(value).is_absolute() or Path(value).is_absolute():
             raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
         path = (self.root / value).resolve()
@@ -58,7 +67,7 @@ class ProductionizeHandler(NbopsHandler):
         if path.suffix != ".ipynb":
             raise InvalidValueError(f"path {value!r} is not a notebook: give the path of an .ipynb file")
         if not path.is_file():
-            raise InvalidValueError(f"path {value!r} does not exist under the server root: give an existing .ipynb file")
+            raise NotFoundError(f"path {value!r} does not exist under the server root: give an existing .ipynb file")
         return value, path
 
 
@@ -116,6 +125,9 @@ class StartHandler(ProductionizeHandler):
         if not isinstance(force, bool):
             raise InvalidValueError(f"force {force!r} is not valid: use true or false")
         out_dir = body.get("out_dir") or default_out_dir(notebook)
+        if out_dir in (".", "./"):  # the root: say why, not just "a '.' part"
+            raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
+                                    f"e.g. {default_out_dir(notebook)!r}")
         out_path = self.inside_root(out_dir, "out_dir")
         # The notebook, the store and files nbops did not write are never replaced, force or not (400).
         refuse_unsafe(out_path, notebook=path, stores=protected_stores(path.parent, self.root), shown=out_dir)

@@ -31,18 +31,17 @@ class RunEdit(NamedTuple):
         delete = body.get("delete_tags", [])
         if not isinstance(delete, list) or not all(isinstance(k, str) for k in delete):
             raise InvalidValueError("delete_tags must be a list of tag names, e.g. [\"draft\"]")
-        if set(delete) & set(tags):
-            raise InvalidValueError(f"tags {sorted(set(delete) & set(tags))} are both set and deleted: pick one")
         note = body.get("note", _UNSET)
         if note is not _UNSET and note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
             raise InvalidValueError(f"note must be a string of at most {MAX_NOTE:,} characters, or null to clear it")
         return cls(tags, delete, note)
 
     def apply(self, runs, run_id: str) -> None:
-        """Call inside one transaction: the edit lands whole or not at all."""
-        if self.tags:
-            runs.set_tags(run_id, self.tags)
+        """Call inside one transaction: the edit lands whole or not at all. Deletions come
+        first, so a tag both deleted and set ends with its new value."""
         for key in self.delete_tags:
             runs.delete_tag(run_id, key)
+        if self.tags:
+            runs.set_tags(run_id, self.tags)
         if self.note is not _UNSET:
             runs.set_note(run_id, self.note)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import InvalidValueError
 from .database import Database
-from .runs import RUN_COLUMNS, _run_dict
+from .runs import LISTED_COLUMNS, _run_dict
 from .summaries import attach_children
 
 MAX_CHANGES = 1_000
@@ -24,7 +24,8 @@ class Changes:
 
     def since(self, seq: int | None, limit: int = MAX_CHANGES) -> dict:
         """``{"runs": [...], "seq": N, "more": bool, "reset": bool}``: run summaries (deleted
-        ones too, with ``deleted_at``) stamped after ``seq``, oldest change first. Pass ``seq``
+        ones too, with ``deleted_at`` and empty params, metrics and tags) stamped after ``seq``,
+        oldest change first; long values cut as in listings (see ``summaries``). Pass ``seq``
         back next time; ``more`` means call again at once; ``reset`` means ``seq`` is newer than
         the store (it was replaced), so refetch everything."""
         conn = self.db.connection()
@@ -39,17 +40,22 @@ class Changes:
             plain = conn.cursor()
             plain.row_factory = None
             cursor = plain.execute(
-                f"SELECT {RUN_COLUMNS}, r.change_seq, r.summary FROM runs r "
+                f"SELECT {LISTED_COLUMNS}, r.change_seq, r.summary FROM runs r "
                 "JOIN experiments e ON e.id = r.experiment_id "
                 "WHERE r.change_seq > ? ORDER BY r.change_seq LIMIT ?",
                 (seq, limit + 1),
             )
             names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, row)) for row in cursor]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
             more = len(rows) > limit
             rows = rows[:limit]
             summaries = [row.pop("summary") for row in rows]
-            runs = attach_children(conn, [_run_dict(row) for row in rows], summaries)
+            runs = [_run_dict(row) for row in rows]
+            live = [(run, text) for run, text in zip(runs, summaries) if run["deleted_at"] is None]
+            attach_children(conn, [run for run, _ in live], [text for _, text in live])
+            for run in runs:  # a deleted run says it left, without its payload
+                if run["deleted_at"] is not None:
+                    run["params"], run["metrics"], run["tags"] = {}, {}, {}
         newest = rows[-1]["change_seq"] if more else current
         return {"runs": runs, "seq": newest, "more": more, "reset": False}
 

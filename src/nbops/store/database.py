@@ -3,11 +3,15 @@
 Writers from many processes share one file. WAL lets readers run beside a writer;
 ``busy_timeout`` plus a bounded retry makes a writer wait its turn instead of raising
 "database is locked" to the user.
+
+This module is also where SQLite's own errors become nbops errors: every statement runs on
+a connection of :class:`Connection`, which turns a failure of the file (not a database,
+damaged, read-only, disk full) into a :class:`~nbops.errors.StoreError` naming the store's
+path and what to do. A file that is not an nbops store is never changed.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import threading
@@ -17,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import StoreError
+from ..errors import InvalidValueError, NbopsError, StoreError
 from .schema_version import SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS = 30_000
@@ -30,6 +34,97 @@ AUTO_CHECKPOINT_PAGES = 20_000
 # (2 MB by default). A filtered page of 100 of 10,000 runs read 40 % faster this way.
 MMAP_BYTES = 256 * 2**20
 LOCK_RETRY_SECONDS = 120.0
+# SQLite's header field for "which application's file is this" ("nbop" in ASCII): a file
+# without it and without nbops's migration records is someone else's database.
+APPLICATION_ID = 0x6E626F70
+
+# What a user can do about each failure of the file, found by a fragment of SQLite's message.
+_ADVICE = (
+    ("not a database", "it is not an SQLite database, or its header is damaged: move it away, or set "
+                       "NBOPS_HOME to another folder"),
+    ("malformed", "the file is damaged: restore it from a backup, or move it away to start a new store"),
+    ("readonly", "it is read-only: give this user write permission on the file and its folder, or set "
+                 "NBOPS_HOME to a writable folder"),
+    ("read-only", "it is read-only: give this user write permission on the file and its folder, or set "
+                  "NBOPS_HOME to a writable folder"),
+    ("disk is full", "the disk is full: free space on it, then try again"),
+    ("unable to open", "check that its folder exists and that this user may write there"),
+    ("disk I/O error", "the disk failed to read or write it: check the disk and its free space"),
+    ("locked", "another process holds it locked: let it finish, then try again"),
+)
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> NbopsError:
+    """The nbops error for SQLite's ``exc`` on the store at ``path``."""
+    message = str(exc)
+    if isinstance(exc, sqlite3.DataError):  # "string or blob too big": a user's value
+        return InvalidValueError(f"a value is too big for the nbops store ({message}): log large data as an "
+                                 "artifact instead of a param, tag or note")
+    advice = next((what for fragment, what in _ADVICE if fragment in message), "see the server or kernel log")
+    return StoreError(f"the nbops store {str(path)!r} failed: {message}; {advice}")
+
+
+def _raise_fault(path: Path, exc: sqlite3.DatabaseError) -> None:
+    """Raise the nbops error for ``exc`` if it is a fault of the file or of a value. An
+    IntegrityError or ProgrammingError is a bug of the caller and keeps its own type (the
+    caller re-raises it), so it is never mistaken for a broken store."""
+    if not isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+        raise store_error(path, exc) from exc
+
+
+class Cursor(sqlite3.Cursor):
+    """A cursor whose failures name the store (see :class:`Connection`)."""
+
+    def execute(self, sql, parameters=()):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.connection.store_path, exc)
+            raise
+
+    def executemany(self, sql, seq_of_parameters):
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.connection.store_path, exc)
+            raise
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.connection.store_path, exc)
+            raise
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.connection.store_path, exc)
+            raise
+
+
+class Connection(sqlite3.Connection):
+    """An SQLite connection to the store at ``store_path`` whose failures are nbops errors."""
+
+    store_path: Path
+
+    def cursor(self, factory=Cursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.store_path, exc)
+            raise
+
+    def executemany(self, sql, parameters):
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            _raise_fault(self.store_path, exc)
+            raise
 
 
 class Database:
@@ -41,7 +136,11 @@ class Database:
         self._all: dict[sqlite3.Connection, weakref.finalize] = {}
         self._all_lock = threading.Lock()
         _databases.add(self)
-        self._ensure_schema()
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self.close()
+            raise
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (autocommit; use :meth:`transaction` to write). It is
@@ -86,7 +185,10 @@ class Database:
             conn.execute("UPDATE change_counter SET seq = seq + 1 WHERE id = 1")
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite has rolled back by itself after some failures (a full disk); a second
+            # ROLLBACK would then hide the error that matters
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 
@@ -103,11 +205,11 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
-            )
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, factory=Connection)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the nbops store {str(self.path)!r}: {exc}") from exc
+            raise store_error(self.path, exc) from exc
+        conn.store_path = self.path
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -128,46 +230,77 @@ class Database:
         deadline = time.monotonic() + LOCK_RETRY_SECONDS
         while True:
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                sqlite3.Connection.execute(conn, "BEGIN IMMEDIATE")  # untranslated: "locked" is retried here
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
+                    raise store_error(self.path, exc) from exc
                 if time.monotonic() > deadline:
-                    raise StoreError(f"the nbops store {str(self.path)!r} stayed locked for {LOCK_RETRY_SECONDS:.0f} s") from exc
+                    raise StoreError(f"the nbops store {str(self.path)!r} stayed locked for {LOCK_RETRY_SECONDS:.0f} s; "
+                                     "another process holds it: let it finish, then try again") from exc
                 time.sleep(random.uniform(0.005, 0.05))
 
     def _ensure_schema(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder of the nbops store {str(self.path.parent)!r}: "
+                             f"{exc.strerror}; set NBOPS_HOME to a writable folder") from exc
         conn = self.connection()
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
+        if _header(conn) == (SCHEMA_VERSION, APPLICATION_ID):  # the fast path: one up-to-date store
             return
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the nbops store {str(self.path)!r} has schema version {version}, newer than this "
-                f"nbops understands ({SCHEMA_VERSION}); upgrade nbops"
-            )
+        self._require_ours(conn)
+        # Set before any table exists; a no-op on a store already in WAL mode.
+        conn.execute("PRAGMA journal_mode = WAL")
         self._migrate(conn)
 
+    def _require_ours(self, conn: sqlite3.Connection) -> None:
+        """Refuse, untouched, a database that some other program wrote."""
+        version, application = _header(conn)
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        if application == APPLICATION_ID or (application == 0 and version == 0 and not tables):
+            return
+        if application == 0 and "_sqlite_migrations" in tables and conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'nbops' LIMIT 1"
+        ).fetchone():
+            return  # written by an nbops from before APPLICATION_ID
+        listed = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "") or "none"
+        raise StoreError(
+            f"{str(self.path)!r} is an SQLite database that nbops did not create (tables: {listed}); nbops leaves "
+            "it as it is: move it away, or set NBOPS_HOME to another folder for the nbops store"
+        )
+
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        # Processes starting together must not run the same migration twice: a file
-        # lock serializes them, and each re-reads the version once it holds the lock.
-        lock_path = self.path.with_name(self.path.name + ".migrate-lock")
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-                    return
-                conn.execute("PRAGMA journal_mode = WAL")
+        # Processes starting together must not run the same migration twice. SQLite's own
+        # write lock serializes them on every platform: each takes it (BEGIN IMMEDIATE) and
+        # re-reads the version while holding it. All migrations run in that one transaction.
+        self._begin(conn)
+        try:
+            version, application = _header(conn)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the nbops store {str(self.path)!r} has schema version {version}, newer than this "
+                    f"nbops understands ({SCHEMA_VERSION}); upgrade nbops"
+                )
+            if version < SCHEMA_VERSION:
                 from sqlite_utils import Database as UtilsDatabase
 
                 from .migrations import migrations
 
                 migrations.apply(UtilsDatabase(conn))
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+            if application != APPLICATION_ID:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _header(conn: sqlite3.Connection) -> tuple[int, int]:
+    """The store's schema version and the application id in the file's header."""
+    return (conn.execute("PRAGMA user_version").fetchone()[0], conn.execute("PRAGMA application_id").fetchone()[0])
 
 
 class _Holder:
@@ -188,4 +321,5 @@ def _forget_after_fork() -> None:
         db.forget_after_fork()
 
 
-os.register_at_fork(after_in_child=_forget_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_after_fork)

@@ -312,3 +312,12 @@ def m0004_run_summaries(db: Database) -> None:
         )
     store_all_summaries(db.conn)
 
+
+
+@migrations(name="0005_listed_summaries")
+def m0005_listed_summaries(db: Database) -> None:
+    # Summaries now hold listed values: a param or tag value over MAX_LISTED_VALUE characters
+    # is cut (see nbops.store.summaries). Only a summary that long can hold such a value.
+    from .summaries import MAX_LISTED_VALUE, store_all_summaries
+
+    store_all_summaries(db.conn, where=f"length(r.summary) > {MAX_LISTED_VALUE}")

@@ -8,7 +8,8 @@ import time
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
 
-_ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"  # also in the OpenAPI document
+_ALIAS = re.compile(ALIAS_PATTERN)
 
 
 class Models:

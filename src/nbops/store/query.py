@@ -11,6 +11,10 @@
 KEY is a bare word (letters, digits, ``_ - . /``) or a backtick-quoted string;
 values are numbers or single/double-quoted strings. Example:
 ``metrics.auc > 0.8 and params.model = 'rf'``.
+
+Limits keep a hostile filter from exhausting the parser or SQLite (whose expression tree
+stops at depth 1,000): at most ``MAX_FILTER_LENGTH`` characters, ``MAX_COMPARISONS``
+comparisons, ``MAX_DEPTH`` levels of parentheses and ``MAX_IN_VALUES`` values in one list.
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ ATTRIBUTES = {
     "host": "r.host",
 }
 FAMILIES = ("metrics", "params", "tags")
+MAX_FILTER_LENGTH = 4_000  # percent-encoded, still inside tornado's 64 KB request line
+MAX_COMPARISONS = 100
+MAX_DEPTH = 20
+MAX_IN_VALUES = 1_000
+MAX_SORT_LENGTH = 300  # one field: a key is at most 250 characters
 OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "like": "LIKE"}
 
 _TOKEN_PATTERN = (
@@ -75,7 +84,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         match = _token_regex().match(text, pos)
         if not match or match.end() == pos:
             raise FilterSyntaxError(
-                f"filter {text!r}: cannot read {text[pos:pos + 20].strip()!r} at character {pos + 1}; "
+                f"filter {_excerpt(text)}: cannot read {text[pos:pos + 20].strip()!r} at character {pos + 1}; "
                 "write e.g. metrics.auc > 0.8 and params.model = 'rf'"
             )
         kind = match.lastgroup
@@ -104,6 +113,8 @@ class _Parser:
         self.tokens = _tokenize(text)
         self.pos = 0
         self.params: list = []
+        self.depth = 0  # parentheses open around the current atom
+        self.comparisons = 0
 
     def parse(self) -> str:
         sql = self._or()
@@ -143,10 +154,14 @@ class _Parser:
     def _atom(self) -> str:
         kind, text = self._take()
         if (kind, text) == ("punct", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self._error(f"parentheses nest deeper than {MAX_DEPTH} levels; write a flatter filter")
             inner = self._or()
             if self._peek() != ("punct", ")"):
                 raise self._error("a '(' is not closed")
             self.pos += 1
+            self.depth -= 1
             return inner
         if kind != "field":
             raise self._error(f"expected a field such as metrics.auc, got {text!r}")
@@ -174,6 +189,8 @@ class _Parser:
             if (kind, text) != ("punct", ","):
                 raise self._error(f"expected ',' or ')' in a list, got {text!r}")
             values.append(self._value())
+            if len(values) > MAX_IN_VALUES:
+                raise self._error(f"an 'in' list holds more than {MAX_IN_VALUES:,} values")
         return self._comparison(family, key, "IN", values)
 
     def _value(self):
@@ -185,6 +202,9 @@ class _Parser:
         raise self._error(f"expected a number or a quoted string, got {text!r}")
 
     def _comparison(self, family: str, key: str, op: str, values: list) -> str:
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise self._error(f"it has more than {MAX_COMPARISONS} comparisons; use 'in (...)' for lists of values")
         placeholders = "(" + ", ".join("?" * len(values)) + ")" if op == "IN" else "?"
         if not family:
             self.params.extend(values)
@@ -197,31 +217,54 @@ class _Parser:
         return f"EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = ? AND f.{column} {op} {placeholders})"
 
     def _error(self, what: str) -> FilterSyntaxError:
-        return FilterSyntaxError(f"filter {self.text!r}: {what}")
+        return FilterSyntaxError(f"filter {_excerpt(self.text)}: {what}")
+
+
+def _excerpt(text: str, limit: int = 200) -> str:
+    """``text`` quoted, cut short so an error about a huge filter stays readable."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def compile_filter(text: str | None) -> Compiled:
     if text is None or not text.strip():
         return Compiled()
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        raise FilterSyntaxError(f"filter {_excerpt(text)} holds {exc.object[exc.start]!r} at character {exc.start + 1}, "
+                                "which is not valid text (a lone surrogate); remove it") from None
+    if len(text) > MAX_FILTER_LENGTH:
+        raise FilterSyntaxError(
+            f"filter {_excerpt(text, 60)} is longer than {MAX_FILTER_LENGTH:,} characters; write a shorter one"
+        )
     parser = _Parser(text)
     where = parser.parse()
     return Compiled(where, tuple(parser.params))
+
+
+_FIELD = ("(?:(?:metrics|params|tags)\\.(?:`[^`]+`|[^\\s`]\\S*)|"
+          + "|".join(sorted(ATTRIBUTES, key=len, reverse=True)) + ")")
+# The sort language, exactly: '-' then a field, or a field then asc/desc (blank: newest first). The OpenAPI document
+# gives the same pattern (a test compares them), so what it calls valid is what the server takes.
+SORT_PATTERN = f"^\\s*(?:-\\s*({_FIELD})|({_FIELD})(?:\\s+([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?)?\\s*$"
+
+
+@lru_cache(maxsize=1)
+def _sort_regex() -> re.Pattern:
+    return re.compile(SORT_PATTERN)
 
 
 def parse_sort(text: str | None) -> SortKey:
     """``-metrics.auc`` or ``metrics.auc desc`` -> descending on the latest auc."""
     if text is None or not text.strip():
         return SortKey("", "start_time", True)
-    text = text.strip()
-    descending = False
-    if text.startswith("-"):
-        descending, text = True, text[1:].strip()
-    else:
-        words = text.rsplit(None, 1)
-        if len(words) == 2 and words[1].lower() in ("asc", "desc"):
-            text, descending = words[0], words[1].lower() == "desc"
-    try:
-        family, key = parse_field(text)
-    except FilterSyntaxError as exc:
-        raise InvalidValueError(f"sort {text!r}: {exc.message}") from None
-    return SortKey(family, key, descending)
+    if len(text) > MAX_SORT_LENGTH:
+        raise InvalidValueError(f"sort {_excerpt(text, 60)} is too long: name one field, e.g. -metrics.auc")
+    match = _sort_regex().match(text)
+    if match is None:
+        valid = ", ".join([f"{f}.KEY" for f in FAMILIES] + sorted(ATTRIBUTES))
+        raise InvalidValueError(f"sort {text.strip()!r} is not valid: write a field, with '-' before it or ' desc' "
+                                f"after it for descending, e.g. -metrics.auc; valid fields are {valid}")
+    prefixed, field, direction = match.groups()
+    family, key = parse_field(prefixed or field)
+    return SortKey(family, key, bool(prefixed) or (direction or "").lower() == "desc")

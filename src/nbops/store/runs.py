@@ -8,8 +8,9 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
+from .liveness import HOST, process_started
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
-from .summaries import attach_children, store_summary
+from .summaries import MAX_LISTED_VALUE, attach_children, cut as _cut, store_summary
 from .values import check_key, param_number, param_text
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
@@ -18,11 +19,19 @@ FINAL_STATUSES = STATUSES[1:]
 # even when its pid cannot be checked (another host, or a reused pid).
 STALE_AFTER_SECONDS = 60.0
 MAX_PAGE = 1000
-HOST = os.uname().nodename
 
 RUN_NAMES = ("id", "experiment", "name", "status", "start_time", "end_time", "heartbeat", "pid", "host",
              "user", "notebook_path", "git_commit", "git_branch", "git_dirty", "parent_id", "note", "deleted_at")
-RUN_COLUMNS = ", ".join("e.name AS experiment" if n == "experiment" else f"r.{n}" for n in RUN_NAMES)
+
+def _column(name: str, listed: bool = False) -> str:
+    if name == "experiment":
+        return "e.name AS experiment"
+    # listings and the change feed cut long names and notes as they cut values (see summaries)
+    return f"{_cut('r.' + name)} AS {name}" if listed and name in ("name", "note") else f"r.{name}"
+
+
+RUN_COLUMNS = ", ".join(_column(n) for n in RUN_NAMES)
+LISTED_COLUMNS = ", ".join(_column(n, listed=True) for n in RUN_NAMES)
 
 
 class Page(NamedTuple):
@@ -199,14 +208,13 @@ class Runs:
     def get(self, run_id: str) -> dict:
         conn = self.db.connection()
         row = conn.execute(
-            f"SELECT {RUN_COLUMNS}, r.summary FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
+            f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
             (run_id,),
         ).fetchone()
         if row is None:
             raise NotFoundError(f"run {run_id!r} does not exist")
-        run = dict(row)
-        summary = run.pop("summary")
-        return attach_children(conn, [_run_dict(run)], [summary])[0]
+        # from the tables, not the summary: one run by id carries its long values in full
+        return attach_children(conn, [_run_dict(dict(row))], [None], listed=False)[0]
 
     def children(self, run_id: str) -> list[dict]:
         """Id, name and status of the runs started inside ``run_id`` (not deleted), oldest first."""
@@ -247,6 +255,8 @@ class Runs:
         after = _decode_cursor(cursor) if cursor else None
         plan = _SortPlan.of(sort)
         conn = self.db.connection()
+        if after is not None and after[0] is _REREAD:
+            after = (plan.value_of(conn, after[1]), after[1])
         rows: list = []
         if after is None or after[0] is not None:  # not yet inside the block without values
             rows = plan.valued_rows(conn, where, params, after, limit + 1)
@@ -305,37 +315,12 @@ def _is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: fl
     silent run is taken for dead; if it was only paused, its next heartbeat revives it."""
     if host != HOST or not pid:
         return heartbeat is not None and now - heartbeat > STALE_AFTER_SECONDS
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by someone else
-        return False
-    if _is_zombie(pid):
+    started = process_started(pid)
+    if started is None:
         return True
     # alive: but a silent run's pid may have been reused by a newer process
     stale = heartbeat is not None and now - heartbeat > STALE_AFTER_SECONDS
-    return stale and start_time is not None and _started_after(pid, start_time)
-
-
-def _started_after(pid: int, when: float) -> bool:
-    """Whether process ``pid`` started after ``when`` (Linux; elsewhere unknown: False)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            ticks = int(stat.read().rsplit(b")", 1)[1].split()[19])
-        with open("/proc/stat", "rb") as system:
-            boot = next(int(line.split()[1]) for line in system if line.startswith(b"btime"))
-    except (OSError, IndexError, ValueError, StopIteration):
-        return False
-    return boot + ticks / os.sysconf("SC_CLK_TCK") > when + 1.0  # btime has whole seconds
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] == b"Z"
-    except (OSError, IndexError):
-        return False
+    return stale and start_time is not None and started > start_time + 1.0
 
 
 _FAMILY_SORTS = {  # the table a sort key lives in, and the value it sorts by
@@ -390,31 +375,67 @@ class _SortPlan(NamedTuple):
             params.append(after_id)
         return self._select(conn, self.valueless_from, where, params, f"r.id {self._direction}", limit)
 
+    def value_of(self, conn, run_id: str):
+        """The sort value of ``run_id`` (None if it has none, or is gone)."""
+        row = _plain(conn).execute(f"SELECT {self.value} FROM {self.valued_from} WHERE r.id = ?",
+                                   [*self.key_params, run_id]).fetchone()
+        return None if row is None else row[0]
+
     @property
     def _direction(self) -> str:
         return "DESC" if self.descending else "ASC"
 
     def _select(self, conn, source: str, where: list[str], params: list, order: str, limit: int) -> list:
-        sql = (f"SELECT {RUN_COLUMNS}, r.summary, {self.value} FROM {source} "
+        sql = (f"SELECT {LISTED_COLUMNS}, r.summary, {self.value} FROM {source} "
                f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
         return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
+
+
+_REREAD = object()  # a cursor's sort value too long to carry: read it again from the run
 
 
 def _encode_cursor(value: Any, run_id: str) -> str:
     import base64
     import json
 
-    return base64.urlsafe_b64encode(json.dumps([value, run_id]).encode()).decode()
+    # A page cuts long values (see summaries), and so does its cursor: a text sort value past
+    # the cap is not carried but read again from the run when the next page is asked for.
+    pair = [None, run_id, "reread"] if isinstance(value, str) and len(value) > MAX_LISTED_VALUE else [value, run_id]
+    return base64.urlsafe_b64encode(json.dumps(pair).encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[Any, str]:
-    """The (sort value, run id) of the last run of the previous page."""
+    """The (sort value, run id) of the last run of the previous page. A cursor comes back from
+    the client, so every part is checked: anything else is a 400, never an SQL error."""
     import base64
+    import binascii
     import json
 
     try:
-        value, run_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        assert isinstance(run_id, str)
-    except Exception:
-        raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page") from None
-    return value, run_id
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
+        decoded = None
+    if isinstance(decoded, list) and len(decoded) == 2 and _cursor_value(decoded[0]) and _text(decoded[1]):
+        return decoded[0], decoded[1]
+    if isinstance(decoded, list) and len(decoded) == 3 and decoded[0] is None and _text(decoded[1]) \
+            and decoded[2] == "reread":
+        return _REREAD, decoded[1]
+    raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page")
+
+
+def _cursor_value(value: Any) -> bool:
+    """A sort value SQLite can compare: NULL, text, a float, or an integer that fits in 64 bits."""
+    if value is None or isinstance(value, float):
+        return True
+    return _text(value) or (type(value) is int and -(2**63) <= value < 2**63)
+
+
+def _text(value: Any) -> bool:
+    """A string SQLite can store: it encodes as UTF-8 (a lone surrogate does not)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True

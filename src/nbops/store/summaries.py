@@ -9,28 +9,50 @@ be stale only by being absent.
 
 Runs with a NaN or infinite latest metric keep no summary: JSON cannot hold those values,
 and the read-time path gives them back as floats.
+
+Listings and the change feed carry at most ``MAX_LISTED_VALUE`` characters of a param or tag
+value: a longer one is cut there and ends with "…" (so a listed value of exactly
+``MAX_LISTED_VALUE + 1`` characters ending in "…" was cut). A run read by id carries every
+value in full. Summaries hold the listed (cut) values.
 """
 
 from __future__ import annotations
 
 from .values import read_float
 
+MAX_LISTED_VALUE = 1_000
+
+
+def cut(column: str) -> str:
+    """SQL of text ``column`` as listed: at most MAX_LISTED_VALUE characters, then "…"."""
+    # One 100 MB param once made every page of runs and every change-feed answer 100 MB.
+    return (f"CASE WHEN length({column}) > {MAX_LISTED_VALUE} "
+            f"THEN substr({column}, 1, {MAX_LISTED_VALUE}) || '…' ELSE {column} END")
+
+
+_LISTED_TEXT = cut("value")
 # JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
+_METRIC = "CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END"
 _CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHERE run_id = r.id), '{{}}'))"
-_CHILDREN = (
-    "json_array("
-    + _CHILD.format(value="value", table="params") + ", "
-    + _CHILD.format(value="CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END",
-                    table="latest_metrics") + ", "
-    + _CHILD.format(value="value", table="tags")
-    + ")"
-)
+
+
+def _children(text: str) -> str:
+    """SQL of ``[params, metrics, tags]`` of run ``r``; ``text`` is the SQL of a param or tag value."""
+    return ("json_array(" + _CHILD.format(value=text, table="params") + ", "
+            + _CHILD.format(value=_METRIC, table="latest_metrics") + ", "
+            + _CHILD.format(value=text, table="tags") + ")")
+
+
 _NON_FINITE = (
     "EXISTS (SELECT 1 FROM latest_metrics WHERE run_id = r.id "
     "AND (value IS NULL OR abs(value) > 1.7976931348623157e308))"
 )
-_STORE_SQL = f"UPDATE runs AS r SET summary = CASE WHEN {_NON_FINITE} THEN NULL ELSE {_CHILDREN} END"
-_ASSEMBLE_SQL = "SELECT json_group_array(json_array(r.id, " + _CHILDREN + ")) FROM runs r WHERE r.id IN ({marks})"
+_STORE_SQL = f"UPDATE runs AS r SET summary = CASE WHEN {_NON_FINITE} THEN NULL ELSE {_children(_LISTED_TEXT)} END"
+_ASSEMBLE_SQL = {  # listed (values cut) or not -> the query
+    listed: "SELECT json_group_array(json_array(r.id, " + _children(_LISTED_TEXT if listed else "value")
+            + ")) FROM runs r WHERE r.id IN ({marks})"
+    for listed in (True, False)
+}
 
 
 def store_summary(conn, run_id: str) -> None:
@@ -38,29 +60,31 @@ def store_summary(conn, run_id: str) -> None:
     conn.execute(_STORE_SQL + " WHERE r.id = ?", (run_id,))
 
 
-def store_all_summaries(conn) -> None:
-    """Cache the children of every run that is no longer running (used by a migration)."""
-    conn.execute(_STORE_SQL + " WHERE r.status != 'running'")
+def store_all_summaries(conn, where: str = "1") -> None:
+    """Cache the children of every run that is no longer running and matches ``where``
+    (used by migrations)."""
+    conn.execute(_STORE_SQL + f" WHERE r.status != 'running' AND ({where})")
 
 
-def attach_children(conn, runs: list[dict], summaries: list[str | None]) -> list[dict]:
+def attach_children(conn, runs: list[dict], summaries: list[str | None], listed: bool = True) -> list[dict]:
     """Set ``params``, ``metrics`` and ``tags`` on each run from its cached summary, or
-    from the tables when it has none."""
+    from the tables when it has none. ``listed`` cuts long values (see the module's text);
+    pass ``False`` with no summaries for a run's every value in full."""
     cached = [(run, text) for run, text in zip(runs, summaries) if text is not None]
     if cached:
         children = _parse("[" + ",".join(text for _, text in cached) + "]")
         for (run, _), (params, metrics, tags) in zip(cached, children):
             run["params"], run["metrics"], run["tags"] = params, metrics, tags
     if len(cached) < len(runs):
-        _assemble(conn, [run for run, text in zip(runs, summaries) if text is None])
+        _assemble(conn, [run for run, text in zip(runs, summaries) if text is None], listed)
     return runs
 
 
-def _assemble(conn, runs: list[dict]) -> None:
+def _assemble(conn, runs: list[dict], listed: bool) -> None:
     by_id = {run["id"]: run for run in runs}
     cursor = conn.cursor()
     cursor.row_factory = None
-    sql = _ASSEMBLE_SQL.replace("{marks}", ",".join("?" * len(by_id)))
+    sql = _ASSEMBLE_SQL[listed].replace("{marks}", ",".join("?" * len(by_id)))
     for run_id, (params, metrics, tags) in _parse(cursor.execute(sql, list(by_id)).fetchone()[0]):
         run = by_id[run_id]
         run["params"], run["tags"] = params, tags

@@ -93,10 +93,19 @@ def param_text(value: Any, kind: str = "value") -> str:
         import json  # here, not at the top: `import nbops` stays cheap
 
         try:
-            return json.dumps(value, default=str, sort_keys=True)
-        except TypeError:  # keys of mixed types cannot be sorted: sort them as the text they become
-            return json.dumps(_text_keys(value), default=str, sort_keys=True)
-    return check_text(kind, str(value))
+            try:
+                return json.dumps(value, default=str, sort_keys=True)
+            except TypeError:  # keys of mixed types cannot be sorted: sort them as the text they become
+                return json.dumps(_text_keys(value), default=str, sort_keys=True)
+        except (ValueError, RecursionError) as exc:  # a container that holds itself, or nests too deep
+            raise InvalidValueError(f"a param or tag value cannot be written as JSON ({exc}): "
+                                    "log plain values, lists and dicts") from None
+    try:
+        text = str(value)
+    except ValueError:  # Python turns no int of over 4,300 digits into text
+        raise InvalidValueError("a param or tag value is an integer of over 4,300 digits: log it as an "
+                                "artifact instead") from None
+    return check_text(kind, text)
 
 
 def _text_keys(value: Any) -> Any:

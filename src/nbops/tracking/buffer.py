@@ -222,7 +222,8 @@ def _forget_after_fork() -> None:
         buffer.forget_after_fork()
 
 
-os.register_at_fork(after_in_child=_forget_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 @atexit.register

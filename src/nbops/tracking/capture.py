@@ -73,7 +73,8 @@ def _forget_after_fork() -> None:
     _lock = threading.Lock()  # another thread may have held it at the fork
 
 
-os.register_at_fork(after_in_child=_forget_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def python_version() -> str:

@@ -94,7 +94,8 @@ def _record_one(run: "Run", cwd: str) -> None:
 
 
 recorder = ProvenanceQueue()
-os.register_at_fork(after_in_child=recorder.forget_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=recorder.forget_after_fork)
 
 
 def wait_at_exit() -> None:

@@ -302,4 +302,5 @@ def _note_uncaught_exception(kind, value, tb):
 sys.excepthook = _note_uncaught_exception
 # Registered after the metric buffer's flush, so it runs before it (atexit is LIFO).
 atexit.register(_end_open_runs_at_exit)
-os.register_at_fork(after_in_child=_forget_after_fork)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
+    os.register_at_fork(after_in_child=_forget_after_fork)
