@@ -26,6 +26,7 @@ from .tracking import (
     get_run,
     log_artifact,
     log_dataset,
+    load_dataset,
     log_figure,
     log_metric,
     log_metrics,
@@ -41,9 +42,9 @@ from .tracking import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
+    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
+    "check_drift", "evaluate_models", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
     "ConflictError", "StoreError", "ProductionizeError", "__version__",
 ]
 
@@ -53,6 +54,14 @@ def check_drift(*args, **kwargs):
     from .drift import check_drift as _check_drift
 
     return _check_drift(*args, **kwargs)
+
+
+def evaluate_models(*args, **kwargs):
+    """Evaluate registered model versions on labelled data and apply the promotion gate
+    (see :func:`nbops.governance.evaluate_models`)."""
+    from .governance import evaluate_models as _evaluate
+
+    return _evaluate(*args, **kwargs)
 
 
 def load_ipython_extension(ipython):
