@@ -35,3 +35,9 @@ def registry(project, store):
     holdout = project / "holdout.csv"
     synthetic(1000, 2).to_csv(holdout, index=False)
     return holdout
+
+
+@pytest.fixture
+def jp_server_config(project):
+    # ``project`` first: the extension must find the test's store, not a global one.
+    return {"ServerApp": {"jpserver_extensions": {"nbops": True}}}

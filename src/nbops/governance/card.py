@@ -114,7 +114,10 @@ def _drift(store: Store, name: str) -> str:
     if not last:
         return f"## Drift\n\n_Reference fitted on {subject['rows']} rows; no window scored yet._"
     tiers = ", ".join(f"{count} {tier}" for tier, count in last["tiers"].items())
-    return "\n".join(["## Drift", "", f"- **Last window:** {_text(str(last['window']))} ({_when(last['created_at'])})",
+    total, drifted = sum(last["tiers"].values()), last["tiers"].get("drift", 0)
+    status = f"drift in {drifted} of {total} features" if drifted else (
+        f"warnings in {last['tiers'].get('warn', 0)} of {total} features" if last["tiers"].get("warn") else "no drift")
+    return "\n".join(["## Drift", "", f"- **Status:** {status}", f"- **Last window:** {_text(str(last['window']))} ({_when(last['created_at'])})",
                       f"- **Features:** {tiers}", f"- **Windows scored:** {subject['windows']}",
                       f"- **Unseen alerts:** {subject['unseen_alerts']}"])
 
@@ -122,10 +125,15 @@ def _drift(store: Store, name: str) -> str:
 def _explanation(store: Store, run: dict | None) -> str:
     if run is None:
         return ""
-    artifacts = [a for a in store.artifacts.list(run["id"]) if a["path"].split("/")[-1].lower().startswith(EXPLANATION_PREFIXES)]
+    artifacts = [a for a in store.artifacts.list(run["id"]) if _is_explanation(a["path"])]
     if not artifacts:
         return ""  # nothing logged: the card has no explanation section
     return "\n".join(["## Explanation", ""] + [f"- `{_text(a['path'])}` ({a['media_type']}, {a['size']} bytes)" for a in artifacts])
+
+
+def _is_explanation(path: str) -> bool:
+    """``explanation.json``, ``shap_values.png`` or anything under ``explanations/``."""
+    return any(part.lower().startswith(EXPLANATION_PREFIXES) for part in path.split("/"))
 
 
 def _audit(store: Store, name: str, number: int) -> str:
