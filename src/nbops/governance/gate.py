@@ -45,7 +45,7 @@ def decide(policy: GatePolicy, champion: dict, challenger: dict) -> GateDecision
     metric = policy.metric
     old, new = champion["metrics"][metric], challenger["metrics"][metric]
     gain = policy.gain(old, new)
-    where = f"{metric} {new:.4g} ({challenger['label']}) vs {old:.4g} ({champion['label']})"
+    where = f"{metric} {new:.4g} ({_named(challenger)}) vs {old:.4g} ({_named(champion)})"
     worst, worst_drop = _worst_slice(policy, champion.get("slices") or {}, challenger.get("slices") or {})
     if not gain > 0 or gain < policy.min_improvement:
         need = f"needs an improvement of at least {policy.min_improvement:g}" if policy.min_improvement else "needs to be better"
@@ -57,6 +57,12 @@ def decide(policy: GatePolicy, champion: dict, challenger: dict) -> GateDecision
             f"{policy.max_slice_drop:g}", gain, worst, worst_drop,
         )
     return GateDecision(True, f"gate passed: {where}: improvement {gain:+.4g}", gain, worst, worst_drop)
+
+
+def _named(item: dict) -> str:
+    """``candidate`` for an alias, ``v3`` for a version number."""
+    label = str(item["label"])
+    return f"v{label}" if label.isdigit() else label
 
 
 def _worst_slice(policy: GatePolicy, champion: dict, challenger: dict) -> tuple[str | None, float | None]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tornado import web
 
 from ..errors import InvalidValueError, NotFoundError
@@ -114,8 +116,14 @@ class ModelCardHandler(NbopsHandler):
 def _actor(handler: NbopsHandler) -> str | None:
     """Who is acting, for the audit trail: the Jupyter user (None: the server's OS user)."""
     user = handler.current_user
-    name = getattr(user, "username", None) or getattr(user, "name", None)
-    return name if isinstance(name, str) and name else None
+    name = getattr(user, "username", None)
+    # A token-only server's user is anonymous, named by a random hex id: the server's OS user says more.
+    if not isinstance(name, str) or not name or _ANONYMOUS.match(name):
+        return None
+    return name
+
+
+_ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
 
 
 ROUTES = [
