@@ -87,3 +87,9 @@ def test_an_output_remote_in_the_dvc_file_wins_and_a_bad_dvc_file_is_named(proje
     (project / "y.csv.dvc").write_text("outs:\n- path: y.csv\n")
     with pytest.raises(InvalidValueError, match=r"y.csv.dvc does not describe y.csv with an md5"):
         nbops.log_dataset(str(project / "y.csv"), "y")
+
+
+def test_a_path_dvc_does_not_track_is_refused_with_the_fix(project):
+    (project / "plain.csv").write_text("a\n1\n")
+    with pytest.raises(InvalidValueError, match=r"path '.*plain.csv', which no .dvc file beside it tracks"):
+        nbops.log_dataset(str(project / "plain.csv"), "plain")

@@ -92,16 +92,17 @@ def promote_evaluation(store: Store, name: str, run_id: str, alias: str = "produ
     if not decision["passed"]:
         raise ConflictError(f"not promoted: {decision['reason']}")
     champion, challenger = evaluation["versions"][0], evaluation["versions"][1]
-    current = store.models.versions(name)
-    holder = next((v["version"] for v in current if alias in v["aliases"]), None)
-    if holder is not None and holder != champion["version"]:
-        raise ConflictError(
-            f"not promoted: {alias} is now version {holder}, not version {champion['version']} that evaluation "
-            f"{run_id} compared against; evaluate again"
-        )
-    store.models.set_alias(name, alias, challenger["version"], actor=actor, kind="promoted", evaluation_run_id=run_id,
-                           reason=reason or decision["reason"],
-                           detail={"metric": evaluation["metric"], "improvement": decision["improvement"]})
+    with store.transaction():  # the check and the move in one write: no one moves the alias between them
+        current = store.models.versions(name)
+        holder = next((v["version"] for v in current if alias in v["aliases"]), None)
+        if holder is not None and holder != champion["version"]:
+            raise ConflictError(
+                f"not promoted: {alias} is now version {holder}, not version {champion['version']} that evaluation "
+                f"{run_id} compared against; evaluate again"
+            )
+        store.models.set_alias(name, alias, challenger["version"], actor=actor, kind="promoted",
+                               evaluation_run_id=run_id, reason=reason or decision["reason"],
+                               detail={"metric": evaluation["metric"], "improvement": decision["improvement"]})
     return store.models.version(name, challenger["version"])
 
 

@@ -196,6 +196,11 @@ def add_dataset(store: Store, run_id: str | None, data: Any, name: str, role: st
 
     if snapshots.is_dvc_tracked(data):  # recorded by its DVC hash and remote, never copied
         return store.datasets.add(run_id, name, role, **snapshots.describe_dvc_file(data))
+    if isinstance(data, (str, Path)):
+        raise InvalidValueError(
+            f"log_dataset got the path {str(data)!r}, which no .dvc file beside it tracks: pass a pandas "
+            "DataFrame, a numpy array or a list of dicts, or the path of a file DVC tracks"
+        )
     description = payloads.describe_dataset(data)
     if snapshot:
         description["snapshot_sha256"] = snapshots.snapshot_frame(store, data, description["digest"])
