@@ -57,8 +57,17 @@ def check_drift(*args, **kwargs):
 
 
 def evaluate_models(*args, **kwargs):
-    """Evaluate registered model versions on labelled data and apply the promotion gate
-    (see :func:`nbops.governance.evaluate_models`)."""
+    """Evaluate registered model versions on the same labelled data and apply the promotion gate.
+
+    ``evaluate_models(name, versions=("production", "candidate"), data=None, target=None,
+    metric=None, slice_column=None, min_improvement=0.0, max_slice_drop=None, promote=False,
+    alias="production")``: ``versions`` names the champion first (aliases or numbers, a list or
+    ``"production,candidate"``); ``data`` is a DataFrame or a .csv/.parquet path labelled by
+    column ``target``. Logs an evaluation run (experiment ``evaluate/NAME``) and returns an
+    ``Evaluation`` (``.decision.passed``, ``.decision.reason``, ``.run_id``, ``.versions``).
+    With ``promote=True`` the alias moves to the challenger only if the gate passed; otherwise
+    ``ConflictError`` says why.
+    """
     from .governance import evaluate_models as _evaluate
 
     return _evaluate(*args, **kwargs)
