@@ -87,6 +87,14 @@ def test_bad_input_is_named_and_exits_2(registry, python_env):
     out = cli("models", "evaluate", "churn", "--data", str(registry), "--target", "label", "--metric", "rmse",
               env=python_env)
     assert out.returncode == 2 and "metric 'rmse' is not valid for a classification model: use one of accuracy" in out.stderr
+    broken = registry.parent / "broken.csv"
+    import pandas as pd
+
+    frame = pd.read_csv(registry)
+    frame["x2"] = "high"  # a feature the trees cannot read
+    frame.to_csv(broken, index=False)
+    out = cli("models", "evaluate", "churn", "--data", str(broken), "--target", "label", env=python_env)
+    assert out.returncode == 2 and "model 'churn' version 1 cannot score this data: ValueError" in out.stderr
     with pytest.raises(InvalidValueError, match="min_improvement -1 is not valid"):
         nbops.evaluate_models("churn", "production,candidate", str(registry), "label", min_improvement=-1)
 

@@ -67,9 +67,16 @@ def evaluate_models(name: str, versions: list | str = ("production", "candidate"
     policy = GatePolicy(metric, min_improvement, max_slice_drop)
     results = []
     for label, row, model in zip(labels, rows, models):
-        scores = _score(model, frame, target, task)
-        results.append({"label": label, "version": row["version"], "metrics": scores,
-                        "slices": _slices(model, frame, target, task, slice_column)})
+        try:
+            scores = _score(model, frame, target, task)
+            slices = _slices(model, frame, target, task, slice_column)
+        except InvalidValueError:
+            raise
+        except Exception as exc:  # the model's own complaint about this data (columns, dtypes, labels)
+            raise InvalidValueError(
+                f"model {name!r} version {row['version']} cannot score this data: {type(exc).__name__}: {exc}"
+            ) from None
+        results.append({"label": label, "version": row["version"], "metrics": scores, "slices": slices})
     decision = decide(policy, results[0], results[1]) if len(results) > 1 else GateDecision(
         False, "gate not applied: evaluate a champion and at least one challenger", 0.0)
     evaluation = Evaluation(name, "", metric, results, decision, alias=alias, slice_column=slice_column,
