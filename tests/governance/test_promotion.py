@@ -95,6 +95,8 @@ def test_bad_input_is_named_and_exits_2(registry, python_env):
     frame.to_csv(broken, index=False)
     out = cli("models", "evaluate", "churn", "--data", str(broken), "--target", "label", env=python_env)
     assert out.returncode == 2 and "model 'churn' version 1 cannot score this data: ValueError" in out.stderr
+    with pytest.raises(InvalidValueError, match=r"name the same version twice \(production = v1, 1 = v1\)"):
+        nbops.evaluate_models("churn", "production,1", str(registry), "label")
     with pytest.raises(InvalidValueError, match="min_improvement -1 is not valid"):
         nbops.evaluate_models("churn", "production,candidate", str(registry), "label", min_improvement=-1)
 

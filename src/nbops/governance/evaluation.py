@@ -58,6 +58,10 @@ def evaluate_models(name: str, versions: list | str = ("production", "candidate"
     if slice_column is not None and slice_column not in frame.columns:
         raise InvalidValueError(f"slice column {slice_column!r} is not in the data: its columns are {_columns(frame)}")
     rows = [store.models.version(name, _as_version(label)) for label in labels]
+    numbers = [row["version"] for row in rows]
+    if len(set(numbers)) != len(numbers):
+        same = ", ".join(f"{label} = v{n}" for label, n in zip(labels, numbers))
+        raise InvalidValueError(f"versions {','.join(labels)} name the same version twice ({same}): compare different versions")
     models = [_load_model(store, name, row) for row in rows]
     task = "classification" if any(hasattr(m, "classes_") or hasattr(m, "predict_proba") for m in models) else "regression"
     metric = metric or ("accuracy" if task == "classification" else "rmse")
