@@ -17,6 +17,8 @@ import {
   IErrorResponse,
   IExperimentsResponse,
   IModelAliasesResponse,
+  IModelEvaluation,
+  IModelEvent,
   IModelsResponse,
   IModelVersionsResponse,
   IPipelineAnalysis,
@@ -277,6 +279,31 @@ export const modelsAPI = {
     return requestAPI<IModelAliasesResponse>(
       `models/${encodeURIComponent(name)}/aliases`,
       { method: 'PATCH', body: JSON.stringify({ alias, version }) }
+    );
+  },
+
+  /** The audit trail, oldest first. */
+  events(name: string): Promise<{ name: string; events: IModelEvent[] }> {
+    return requestAPI(`models/${encodeURIComponent(name)}/events`);
+  },
+
+  /** The latest `nbops models evaluate` of the model, or null. */
+  evaluation(name: string): Promise<{ name: string; evaluation: IModelEvaluation | null }> {
+    return requestAPI(`models/${encodeURIComponent(name)}/evaluation`);
+  },
+
+  /** Move `alias` to the evaluation's challenger; the server refuses (409) when its gate failed. */
+  promote(name: string, evaluationRunId: string, alias: string): Promise<IModelAliasesResponse> {
+    return requestAPI<IModelAliasesResponse>(`models/${encodeURIComponent(name)}/promote`, {
+      method: 'POST',
+      body: JSON.stringify({ evaluation_run_id: evaluationRunId, alias })
+    });
+  },
+
+  /** A version's model card (Markdown). */
+  card(name: string, version: number): Promise<{ markdown: string }> {
+    return requestAPI(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/card`
     );
   }
 };

@@ -655,3 +655,36 @@ export interface IDriftRuleRequest {
   features: string[] | null;
   name: string;
 }
+
+// ---------- Model governance (widgets/models) ----------
+
+export interface IModelEvent {
+  id: number;
+  model: string;
+  version: number | null;
+  kind: 'registered' | 'alias_set' | 'alias_removed' | 'promoted' | 'retrained' | 'intended_use';
+  alias: string | null;
+  previous_version: number | null;
+  actor: string | null;
+  reason: string | null;
+  evaluation_run_id: string | null;
+  alert_event_id: number | null;
+  created_at: number;
+}
+
+export interface IModelEvaluationVersion {
+  label: string;
+  version: number;
+  metrics: Record<string, number>;
+  slices: Record<string, Record<string, number>>;
+}
+
+export interface IModelEvaluation {
+  model: string;
+  run_id: string;
+  metric: string;
+  alias: string;
+  slice_column: string | null;
+  versions: IModelEvaluationVersion[];
+  decision: { passed: boolean; reason: string; improvement: number };
+}

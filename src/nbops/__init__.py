@@ -26,6 +26,7 @@ from .tracking import (
     get_run,
     log_artifact,
     log_dataset,
+    load_dataset,
     log_figure,
     log_metric,
     log_metrics,
@@ -41,9 +42,9 @@ from .tracking import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
+    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
+    "check_drift", "evaluate_models", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
     "ConflictError", "StoreError", "ProductionizeError", "__version__",
 ]
 
@@ -53,6 +54,23 @@ def check_drift(*args, **kwargs):
     from .drift import check_drift as _check_drift
 
     return _check_drift(*args, **kwargs)
+
+
+def evaluate_models(*args, **kwargs):
+    """Evaluate registered model versions on the same labelled data and apply the promotion gate.
+
+    ``evaluate_models(name, versions=("production", "candidate"), data=None, target=None,
+    metric=None, slice_column=None, min_improvement=0.0, max_slice_drop=None, promote=False,
+    alias="production")``: ``versions`` names the champion first (aliases or numbers, a list or
+    ``"production,candidate"``); ``data`` is a DataFrame or a .csv/.parquet path labelled by
+    column ``target``. Logs an evaluation run (experiment ``evaluate/NAME``) and returns an
+    ``Evaluation`` (``.decision.passed``, ``.decision.reason``, ``.run_id``, ``.versions``).
+    With ``promote=True`` the alias moves to the challenger only if the gate passed; otherwise
+    ``ConflictError`` says why.
+    """
+    from .governance import evaluate_models as _evaluate
+
+    return _evaluate(*args, **kwargs)
 
 
 def load_ipython_extension(ipython):

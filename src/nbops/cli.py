@@ -153,6 +153,86 @@ def _run_suggest(args: argparse.Namespace) -> int:
         nbformat.write(apply_suggestions(nb, suggestions), target)
         print(f"wrote {target}", file=sys.stderr)
     return 0
+def _configure_models(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    evaluate = actions.add_parser("evaluate", help="evaluate versions on labelled data; the gate decides a promotion",
+                                  description="Evaluate model versions (champion first) on the same labelled data, "
+                                  "log an evaluation run and apply the promotion gate. Exit status 1 when the gate fails.")
+    evaluate.add_argument("name", help="registered model name")
+    evaluate.add_argument("--versions", default="production,candidate",
+                          help="champion then challenger(s): aliases or numbers (default: production,candidate)")
+    evaluate.add_argument("--data", required=True, metavar="PATH", help="labelled .csv or .parquet file")
+    evaluate.add_argument("--target", required=True, metavar="COL", help="the label column")
+    evaluate.add_argument("--metric", help="accuracy, f1, roc_auc (classifiers); rmse, mae, r2 (regressors)")
+    evaluate.add_argument("--slice", dest="slice_column", metavar="COL", help="also score each value of this column")
+    evaluate.add_argument("--min-improvement", type=float, default=0.0, metavar="X",
+                          help="the challenger must beat the champion by at least X (metric units)")
+    evaluate.add_argument("--max-slice-drop", type=float, metavar="Y", help="no slice may get worse by more than Y")
+    evaluate.add_argument("--alias", default="production", help="the alias --promote moves (default: production)")
+    evaluate.add_argument("--promote", action="store_true", help="move the alias to the challenger if the gate passes")
+    evaluate.add_argument("--json", action="store_true", help="print the evaluation as JSON")
+    events = actions.add_parser("events", help="the audit trail of a model", description="List a model's audit events.")
+    events.add_argument("name", help="registered model name")
+    events.add_argument("--json", action="store_true", help="print the events as JSON")
+    card = actions.add_parser("card", help="a version's model card (Markdown)", description="Write a model card.")
+    card.add_argument("name", metavar="NAME[:VERSION]", help="model, optionally :version or :alias (default: latest)")
+    card.add_argument("-o", "--output", metavar="FILE", help="write the card here instead of printing it")
+    card.add_argument("--intended-use", metavar="TEXT", help="first set the version's intended use to TEXT")
+
+
+def _run_models(args: argparse.Namespace) -> int:
+    import json
+
+    from .tracking import store
+
+    target = store()
+    if args.action == "events":
+        events = target.models.events.of_model(args.name)
+        target.models.versions(args.name)  # a clear error for an unknown model
+        if args.json:
+            print(json.dumps(events, indent=1))
+        for e in [] if args.json else events:
+            where = f" v{e['previous_version']} ->" if e["previous_version"] is not None else ""
+            print(f"{e['id']:>4}  {e['kind']:<13} {e['alias'] or '':<11}{where} v{e['version'] or '-'}  "
+                  f"by {e['actor'] or '?'}  {e['reason'] or ''}".rstrip())
+        return 0
+    if args.action == "card":
+        from .governance.card import model_card
+
+        name, _, version = args.name.partition(":")
+        label = int(version) if version.isdigit() else (version or None)
+        if args.intended_use is not None:
+            target.models.set_intended_use(name, target.models.version(name, label)["version"], args.intended_use)
+        text = model_card(target, name, label)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            print(f"wrote {args.output}")
+        else:
+            print(text, end="")
+        return 0
+    from .governance import evaluate_models, promote_evaluation
+
+    result = evaluate_models(args.name, args.versions, args.data, args.target, metric=args.metric,
+                             slice_column=args.slice_column, min_improvement=args.min_improvement,
+                             max_slice_drop=args.max_slice_drop, alias=args.alias, store=target)
+    if args.promote and result.decision.passed:
+        promote_evaluation(target, args.name, result.run_id, alias=args.alias)
+        result.promoted = True
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        for item in result.versions:
+            scores = ", ".join(f"{k}={v:.4g}" for k, v in item["metrics"].items())
+            print(f"{item['label']} (v{item['version']}): {scores}")
+        print(f"evaluation run {result.run_id}")
+        print(result.decision.reason)
+        if result.promoted:
+            print(f"promoted: {args.alias} -> v{result.versions[1]['version']}")
+        elif args.promote:
+            print(f"not promoted: {args.alias} stays on v{result.versions[0]['version']}: {result.decision.reason}",
+                  file=sys.stderr)
+    return 0 if result.decision.passed else 1
 
 
 COMMANDS: list[Command] = [
@@ -161,6 +241,8 @@ COMMANDS: list[Command] = [
             _configure_check, _run_check),
     Command("suggest", "propose tags for a notebook's untagged cells; -o writes a tagged copy",
             _configure_suggest, _run_suggest),
+    Command("models", "govern registered models: evaluate and promote, audit events, model cards",
+            _configure_models, _run_models),
 ]
 
 

@@ -12,6 +12,7 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
 
 import { COMMAND_CATEGORY, CommandIDs } from '../commands';
 import { experimentsIcon } from '../icons';
@@ -22,12 +23,24 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'nbops:models',
   description: 'The model registry view: models, versions, aliases and lineage.',
   autoStart: true,
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, IRenderMimeRegistry],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    rendermime: IRenderMimeRegistry | null
   ): void => {
+    // Model cards through Lab's markdown renderer; untrusted, so its HTML is sanitized.
+    const renderMarkdown = rendermime
+      ? async (host: HTMLElement, source: string) => {
+          const renderer = rendermime.createRenderer('text/markdown');
+          await renderer.renderModel(
+            new MimeModel({ data: { 'text/markdown': source }, trusted: false })
+          );
+          host.replaceChildren(renderer.node);
+          return () => renderer.dispose();
+        }
+      : null;
     const tracker = new WidgetTracker<MainAreaWidget<ModelsView>>({
       namespace: 'nbops-models'
     });
@@ -45,7 +58,8 @@ export const modelsPlugin: JupyterFrontEndPlugin<void> = {
         }
         const registry = new RegistryModel();
         const content = new ModelsView(registry, {
-          openRun: run => void app.commands.execute(CommandIDs.openRun, { run })
+          openRun: run => void app.commands.execute(CommandIDs.openRun, { run }),
+          renderMarkdown
         });
         const widget = new MainAreaWidget({ content });
         widget.id = 'nbops-models';

@@ -1,4 +1,5 @@
-"""Routes for the model registry: models, versions with lineage, aliases."""
+"""Routes for the model registry: models, versions with lineage, aliases, and governance
+(the audit trail, the latest evaluation, gated promotion, model cards)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 from tornado import web
 
-from ..errors import InvalidValueError
+from ..errors import InvalidValueError, NotFoundError
 from ..store.models import ALIAS_PATTERN
 from ..store.lineage import Lineage
 from .base import NbopsHandler
@@ -43,9 +44,9 @@ class ModelAliasesHandler(NbopsHandler):
 
         def work():
             if version is None:
-                self.store.models.delete_alias(name, alias)
+                self.store.models.delete_alias(name, alias, actor=_actor(self))
             else:
-                self.store.models.set_alias(name, alias, version)
+                self.store.models.set_alias(name, alias, version, actor=_actor(self))
             return {"name": name, "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
 
         await self.respond(work)
@@ -54,10 +55,88 @@ class ModelAliasesHandler(NbopsHandler):
 def _whole(value):
     """JSON Schema counts 3.0 as an integer, so the API takes it as 3."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+class ModelEventsHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, name: str):
+        def work():
+            self.store.models.versions(name)  # 404 for an unknown model
+            return {"name": name, "events": self.store.models.events.of_model(name)}
+
+        await self.respond(work)
+
+
+class ModelEvaluationHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, name: str):
+        """The latest evaluation of ``name`` (champion first, the gate's decision), or null."""
+        from ..governance import latest_evaluation
+
+        def work():
+            self.store.models.versions(name)
+            return {"name": name, "evaluation": latest_evaluation(self.store, name)}
+
+        await self.respond(work)
+
+
+class ModelPromoteHandler(NbopsHandler):
+    @web.authenticated
+    async def post(self, name: str):
+        """Body ``{"evaluation_run_id": "...", "alias": "production"}``: moves the alias to that
+        evaluation's challenger when its gate passed; 409 with the gate's reason otherwise."""
+        from ..governance import promote_evaluation
+
+        body = self.json_body()
+        unknown = set(body) - {"evaluation_run_id", "alias", "reason"}
+        run_id, alias = body.get("evaluation_run_id"), body.get("alias", "production")
+        if unknown or not isinstance(run_id, str) or not run_id:
+            raise InvalidValueError(
+                f"POST models/{{name}}/promote got fields {sorted(body)}: send evaluation_run_id (the evaluation "
+                "run whose gate decides) and optionally alias (default production) and reason"
+            )
+        if not isinstance(alias, str) or (body.get("reason") is not None and not isinstance(body["reason"], str)):
+            raise InvalidValueError("alias and reason must be texts, e.g. {\"alias\": \"production\"}")
+
+        def work():
+            try:
+                version = promote_evaluation(self.store, name, run_id, alias=alias, actor=_actor(self),
+                                             reason=body.get("reason"))
+            except NotFoundError as exc:
+                raise NotFoundError(f"evaluation run {run_id!r} of model {name!r} not found: {exc.message}") from None
+            return {"name": name, "alias": alias, "version": version["version"],
+                    "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
+
+        await self.respond(work)
+
+
+class ModelCardHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, name: str, version: str):
+        """``{"markdown": ...}``: the card of a version (a number or an alias)."""
+        from ..governance.card import model_card
+
+        label = int(version) if version.isdigit() else version
+        await self.respond(lambda: {"name": name, "version": version, "markdown": model_card(self.store, name, label)})
+
+
+def _actor(handler: NbopsHandler) -> str | None:
+    """Who is acting, for the audit trail: the Jupyter user (None: the server's OS user)."""
+    user = handler.current_user
+    name = getattr(user, "username", None)
+    # A token-only server's user is anonymous, named by a random hex id: the server's OS user says more.
+    if not isinstance(name, str) or not name or _ANONYMOUS.match(name):
+        return None
+    return name
+
+
+_ANONYMOUS = re.compile(r"^[0-9a-f]{32}$")
 
 
 ROUTES = [
     (r"models", ModelsHandler),
     (r"models/(?P<name>[^/]+)/versions", ModelVersionsHandler),
     (r"models/(?P<name>[^/]+)/aliases", ModelAliasesHandler),
+    (r"models/(?P<name>[^/]+)/events", ModelEventsHandler),
+    (r"models/(?P<name>[^/]+)/evaluation", ModelEvaluationHandler),
+    (r"models/(?P<name>[^/]+)/promote", ModelPromoteHandler),
+    (r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/card", ModelCardHandler),
 ]

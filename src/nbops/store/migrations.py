@@ -321,3 +321,41 @@ def m0005_listed_summaries(db: Database) -> None:
     from .summaries import MAX_LISTED_VALUE, store_all_summaries
 
     store_all_summaries(db.conn, where=f"length(r.summary) > {MAX_LISTED_VALUE}")
+@migrations(name="0006_model_governance")
+def m0006_model_governance(db: Database) -> None:
+    # Data versioning: a dataset row may point at a parquet snapshot (a blob) or at the file
+    # DVC keeps (its md5 and remote, JSON in ``source``); nbops never copies a DVC file.
+    # The audit trail: model_events rows are written once and never changed (the triggers
+    # refuse UPDATE and DELETE), so "who moved production, when, why" cannot be rewritten.
+    run_statements(
+        db,
+        """
+        ALTER TABLE datasets ADD COLUMN snapshot_sha256 TEXT;
+        ALTER TABLE datasets ADD COLUMN source TEXT;
+        CREATE INDEX datasets_by_digest ON datasets(digest) WHERE snapshot_sha256 IS NOT NULL;
+        ALTER TABLE model_versions ADD COLUMN intended_use TEXT;
+        CREATE TABLE model_events (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            version INTEGER,
+            kind TEXT NOT NULL,
+            alias TEXT,
+            previous_version INTEGER,
+            actor TEXT,
+            reason TEXT,
+            evaluation_run_id TEXT,
+            alert_event_id INTEGER,
+            detail TEXT,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX model_events_by_model ON model_events(model, id);
+        CREATE TRIGGER model_events_no_update BEFORE UPDATE ON model_events
+        BEGIN
+            SELECT RAISE(ABORT, 'model_events is append-only: an audit event is never edited');
+        END;
+        CREATE TRIGGER model_events_no_delete BEFORE DELETE ON model_events
+        BEGIN
+            SELECT RAISE(ABORT, 'model_events is append-only: an audit event is never deleted');
+        END
+        """,
+    )

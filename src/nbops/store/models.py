@@ -7,6 +7,7 @@ import time
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
+from .events import ModelEvents
 
 ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"  # also in the OpenAPI document
 _ALIAS = re.compile(ALIAS_PATTERN)
@@ -15,9 +16,11 @@ _ALIAS = re.compile(ALIAS_PATTERN)
 class Models:
     def __init__(self, db: Database):
         self.db = db
+        self.events = ModelEvents(db)
 
     def add_version(self, name: str, artifact_sha256: str, run_id: str | None = None,
-                    dataset_id: int | None = None, flavor: str | None = None) -> dict:
+                    dataset_id: int | None = None, flavor: str | None = None, actor: str | None = None,
+                    reason: str | None = None, alert_event_id: int | None = None) -> dict:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(f"model name {name!r} is not valid: use a non-empty string")
         now = time.time()
@@ -32,9 +35,13 @@ class Models:
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 (model_id, version, run_id, dataset_id, artifact_sha256, flavor, now),
             )
+            self.events.add(conn, name, "retrained" if alert_event_id is not None else "registered", version,
+                            actor=actor, reason=reason, alert_event_id=alert_event_id,
+                            detail={"run_id": run_id} if run_id else None)
         return self.version(name, version)
 
-    def set_alias(self, name: str, alias: str, version: int) -> None:
+    def set_alias(self, name: str, alias: str, version: int, actor: str | None = None, reason: str | None = None,
+                  evaluation_run_id: str | None = None, kind: str = "alias_set", detail: dict | None = None) -> None:
         if not isinstance(alias, str) or not _ALIAS.match(alias):
             raise InvalidValueError(
                 f"alias {alias!r} is not valid: use a letter then letters, digits, '_' or '-' (e.g. 'production')"
@@ -46,15 +53,37 @@ class Models:
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"model {name!r} has no version {version!r}")
+            previous = _alias_version(conn, model_id, alias)
             conn.execute(
                 "INSERT OR REPLACE INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
                 (model_id, alias, row[0]),
             )
+            self.events.add(conn, name, kind, version, alias=alias, previous_version=previous, actor=actor,
+                            reason=reason, evaluation_run_id=evaluation_run_id, detail=detail)
 
-    def delete_alias(self, name: str, alias: str) -> None:
+    def delete_alias(self, name: str, alias: str, actor: str | None = None, reason: str | None = None) -> None:
         with self.db.transaction() as conn:
             model_id = self._model_id(conn, name)
+            previous = _alias_version(conn, model_id, alias)
+            if previous is None:
+                return  # nothing moved: no event
             conn.execute("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", (model_id, alias))
+            self.events.add(conn, name, "alias_removed", None, alias=alias, previous_version=previous,
+                            actor=actor, reason=reason)
+
+    def set_intended_use(self, name: str, version: int, text: str, actor: str | None = None) -> dict:
+        """The model card's "intended use", written by a person; each edit is an audit event."""
+        if not isinstance(text, str) or len(text) > 20_000:
+            raise InvalidValueError("intended use must be a text of at most 20000 characters")
+        with self.db.transaction() as conn:
+            model_id = self._model_id(conn, name)
+            cursor = conn.execute(
+                "UPDATE model_versions SET intended_use = ? WHERE model_id = ? AND version = ?", (text, model_id, version)
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"model {name!r} has no version {version!r}")
+            self.events.add(conn, name, "intended_use", version, actor=actor)
+        return self.version(name, version)
 
     def list(self) -> list[dict]:
         rows = self.db.connection().execute(
@@ -105,6 +134,14 @@ class Models:
         for name, alias, version in rows:
             result.setdefault(name, {})[alias] = version
         return result
+
+
+def _alias_version(conn, model_id: int, alias: str) -> int | None:
+    row = conn.execute(
+        """SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
+           WHERE a.model_id = ? AND a.alias = ?""", (model_id, alias)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _version(name: str, row, aliases: dict[str, int]) -> dict:

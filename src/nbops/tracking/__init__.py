@@ -7,6 +7,7 @@ from .session import (
     get_run,
     log_artifact,
     log_dataset,
+    load_dataset,
     log_figure,
     log_metric,
     log_metrics,
@@ -20,6 +21,6 @@ from .session import (
 )
 
 __all__ = [
-    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
+    "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
 ]

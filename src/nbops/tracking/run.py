@@ -103,15 +103,11 @@ class Run:
         self._write_row()
         return self.store.artifacts.add(self.id, path, sha, size, media_type)
 
-    def log_dataset(self, data: Any, name: str, role: str = "train") -> int:
-        """Record digest, shape and schema (never the data) and fit the drift reference."""
-        from . import payloads
-
-        description = payloads.describe_dataset(data)
+    def log_dataset(self, data: Any, name: str, role: str = "train", snapshot: bool = False) -> int:
+        """Record digest, shape and schema and fit the drift reference; ``snapshot=True`` also
+        keeps a parquet copy that :func:`nbops.load_dataset` restores."""
         self._write_row()
-        dataset_id = self.store.datasets.add(self.id, name, role, **description)
-        _fit_drift_reference(self.store, dataset_id, data)
-        return dataset_id
+        return add_dataset(self.store, self.id, data, name, role, snapshot)
 
     def register_model(self, name: str, model: Any, alias: str | None = None) -> dict:
         return register_model(self.store, name, model, run=self, alias=alias)
@@ -193,6 +189,24 @@ def register_model(store: Store, name: str, model: Any, run: Run | str | None = 
         store.models.set_alias(name, alias, version["version"])
         version = store.models.version(name, version["version"])
     return version
+
+
+def add_dataset(store: Store, run_id: str | None, data: Any, name: str, role: str, snapshot: bool) -> int:
+    from . import payloads, snapshots
+
+    if snapshots.is_dvc_tracked(data):  # recorded by its DVC hash and remote, never copied
+        return store.datasets.add(run_id, name, role, **snapshots.describe_dvc_file(data))
+    if isinstance(data, (str, Path)):
+        raise InvalidValueError(
+            f"log_dataset got the path {str(data)!r}, which no .dvc file beside it tracks: pass a pandas "
+            "DataFrame, a numpy array or a list of dicts, or the path of a file DVC tracks"
+        )
+    description = payloads.describe_dataset(data)
+    if snapshot:
+        description["snapshot_sha256"] = snapshots.snapshot_frame(store, data, description["digest"])
+    dataset_id = store.datasets.add(run_id, name, role, **description)
+    _fit_drift_reference(store, dataset_id, data)
+    return dataset_id
 
 
 def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:

@@ -209,21 +209,29 @@ def log_figure(figure: Any, name: str = "figure") -> dict:
     return _current().log_figure(figure, name)
 
 
-def log_dataset(data: Any, name: str, role: str = "train") -> int:
+def log_dataset(data: Any, name: str, role: str = "train", snapshot: bool = False) -> int:
     """Describe a dataset (digest, rows, schema) and fit its drift reference.
 
-    Inside a run it is linked to the run; outside one it is stored on its own.
+    Inside a run it is linked to the run; outside one it is stored on its own. With
+    ``snapshot=True`` a DataFrame is also kept as a parquet snapshot (deduplicated by digest)
+    that :func:`load_dataset` restores. A path to a file DVC tracks (a ``.dvc`` file beside
+    it) is recorded by its DVC md5 and remote, not copied.
     """
     run = active_run()
     if run is not None:
-        return run.log_dataset(data, name, role)
-    from .payloads import describe_dataset
-    from .run import _fit_drift_reference
+        return run.log_dataset(data, name, role, snapshot)
+    from .run import add_dataset
 
-    target = store()
-    dataset_id = target.datasets.add(None, name, role, **describe_dataset(data))
-    _fit_drift_reference(target, dataset_id, data)
-    return dataset_id
+    return add_dataset(store(), None, data, name, role, snapshot)
+
+
+def load_dataset(name: str, version: int | str | None = None):
+    """The DataFrame logged as ``name`` with ``snapshot=True``: the latest snapshot, or
+    ``version`` (a dataset id, or a digest prefix)."""
+    from .snapshots import load_dataset as _load
+
+    _flush_all()
+    return _load(store(), name, version)
 
 
 def register_model(name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:

@@ -8,10 +8,13 @@ import * as React from 'react';
 import { IModelVersion } from '../../tokens';
 import { formatAge, formatDateTime, formatMetric } from '../format';
 import { StatusBadge } from '../StatusBadge';
+import { AuditTrail, EvaluationPanel, MarkdownRenderer, ModelCardView } from './Governance';
 import { IModelEntry, RegistryModel } from './RegistryModel';
 
 export interface IModelsActions {
   openRun(id: string): void;
+  /** Lab's markdown renderer for model cards (null: the card shows as text). */
+  renderMarkdown?: MarkdownRenderer | null;
 }
 
 export class ModelsView extends ReactWidget {
@@ -89,6 +92,7 @@ function ModelCard(props: {
 }): JSX.Element {
   const { entry, registry } = props;
   const { model } = entry;
+  const [card, setCard] = React.useState<number | null>(null);
   const headingId = `jp-nbops-model-${model.name}`;
   return (
     <section className="jp-nbops-ModelCard" data-model={model.name} aria-labelledby={headingId}>
@@ -128,11 +132,25 @@ function ModelCard(props: {
                 version={version}
                 registry={registry}
                 actions={props.actions}
+                onCard={() => setCard(version.version)}
               />
             ))}
           </tbody>
         </table>
       )}
+      {card !== null && (
+        <ModelCardView
+          key={card}
+          name={model.name}
+          version={card}
+          render={props.actions.renderMarkdown ?? null}
+          onClose={() => setCard(null)}
+        />
+      )}
+      {entry.evaluation && entry.evaluation.versions.length > 1 && (
+        <EvaluationPanel name={model.name} evaluation={entry.evaluation} registry={registry} />
+      )}
+      {entry.events.length > 0 && <AuditTrail name={model.name} events={entry.events} />}
     </section>
   );
 }
@@ -141,6 +159,7 @@ function VersionRow(props: {
   version: IModelVersion;
   registry: RegistryModel;
   actions: IModelsActions;
+  onCard: () => void;
 }): JSX.Element {
   const { version, registry } = props;
   const [editing, setEditing] = React.useState(false);
@@ -246,13 +265,22 @@ function VersionRow(props: {
             </button>
           </form>
         ) : (
-          <button
-            className="jp-mod-styled jp-nbops-SmallButton"
-            aria-label={`Set alias on version ${version.version}`}
-            onClick={() => setEditing(true)}
-          >
-            Set alias…
-          </button>
+          <>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Model card of version ${version.version}`}
+              onClick={props.onCard}
+            >
+              Card
+            </button>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Set alias on version ${version.version}`}
+              onClick={() => setEditing(true)}
+            >
+              Set alias…
+            </button>
+          </>
         )}
       </td>
     </tr>

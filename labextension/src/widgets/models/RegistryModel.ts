@@ -5,11 +5,21 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { modelsAPI } from '../../api';
-import { IModelVersion, IRegisteredModel, LoadState } from '../../tokens';
+import {
+  IModelEvaluation,
+  IModelEvent,
+  IModelVersion,
+  IRegisteredModel,
+  LoadState
+} from '../../tokens';
 
 export interface IModelEntry {
   model: IRegisteredModel;
   versions: IModelVersion[] | null;
+  /** The audit trail, oldest first. */
+  events: IModelEvent[];
+  /** The latest evaluation (challenger against champion), or null. */
+  evaluation: IModelEvaluation | null;
   /** Why loading the versions or the last alias change failed. */
   error: string | null;
 }
@@ -40,14 +50,7 @@ export class RegistryModel {
     try {
       const { models } = await modelsAPI.models();
       const entries = await Promise.all(
-        models.map(async (model): Promise<IModelEntry> => {
-          try {
-            const { versions } = await modelsAPI.versions(model.name);
-            return { model, versions, error: null };
-          } catch (error) {
-            return { model, versions: null, error: (error as Error).message };
-          }
-        })
+        models.map(model => this._fetchEntry(model))
       );
       this._entries = entries;
       this._state = 'ready';
@@ -70,7 +73,8 @@ export class RegistryModel {
     }
     try {
       const { aliases } = await modelsAPI.setAlias(name, alias, version);
-      this._replace(name, {
+      const moved = {
+        ...entry,
         model: { ...entry.model, aliases },
         versions: (entry.versions ?? []).map(v => ({
           ...v,
@@ -79,11 +83,49 @@ export class RegistryModel {
             .sort()
         })),
         error: null
-      });
+      };
+      this._replace(name, moved);
+      // the change is an audit event: show it
+      const { events } = await modelsAPI.events(name).catch(() => ({ events: entry.events }));
+      this._replace(name, { ...moved, events });
       return true;
     } catch (error) {
       this._replace(name, { ...entry, error: (error as Error).message });
       return false;
+    }
+  }
+
+  /**
+   * Move the evaluation's alias to its challenger (the server checks the gate
+   * again), then reload the model: aliases, events and evaluation all change.
+   */
+  async promote(name: string, evaluation: IModelEvaluation): Promise<boolean> {
+    const entry = this._entries.find(e => e.model.name === name);
+    if (!entry) {
+      return false;
+    }
+    try {
+      await modelsAPI.promote(name, evaluation.run_id, evaluation.alias);
+    } catch (error) {
+      this._replace(name, { ...entry, error: (error as Error).message });
+      return false;
+    }
+    const { models } = await modelsAPI.models();
+    const model = models.find(m => m.name === name) ?? entry.model;
+    this._replace(name, await this._fetchEntry(model));
+    return true;
+  }
+
+  private async _fetchEntry(model: IRegisteredModel): Promise<IModelEntry> {
+    try {
+      const [{ versions }, { events }, { evaluation }] = await Promise.all([
+        modelsAPI.versions(model.name),
+        modelsAPI.events(model.name),
+        modelsAPI.evaluation(model.name)
+      ]);
+      return { model, versions, events, evaluation, error: null };
+    } catch (error) {
+      return { model, versions: null, events: [], evaluation: null, error: (error as Error).message };
     }
   }
 
