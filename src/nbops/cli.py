@@ -68,8 +68,21 @@ def _run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_mlflow(parser: argparse.ArgumentParser) -> None:
+    from .mlflow_sync.command import configure
+
+    configure(parser)
+
+
+def _run_mlflow(args: argparse.Namespace) -> int:
+    from .mlflow_sync.command import run
+
+    return run(args)
+
+
 COMMANDS: list[Command] = [
     Command("export", "turn a notebook's tagged cells into a tested pipeline package", _configure_export, _run_export),
+    Command("mlflow", "push runs to an MLflow tracking server, or pull them from one", _configure_mlflow, _run_mlflow),
 ]
 
 

@@ -19,6 +19,14 @@ def _missing() -> str | None:
     return None
 
 
+def require_mlflow_client() -> None:
+    """Skip the calling module without MLflow, except under CI, where that is a failure."""
+    if importlib.util.find_spec("mlflow") is None:
+        if os.environ.get("CI") == "true":
+            raise ImportError("mlflow is not installed: pip install -e '.[mlflow]'")
+        pytest.skip("mlflow is not installed", allow_module_level=True)
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory):
     reason = _missing()

@@ -95,6 +95,12 @@ class MlflowServer:
         self.stop()
         raise RuntimeError(f"mlflow server did not answer /health within {timeout:.0f} s; see {self.log}")
 
+    def requests_seen(self) -> int:
+        """HTTP requests the server has answered so far, from its access log (health checks excluded)."""
+        self._out.flush()
+        text = self.log.read_text(errors="replace")
+        return sum(1 for line in text.splitlines() if " HTTP/1.1\" " in line and "/health" not in line)
+
     def kill(self) -> None:
         """Stop at once (SIGKILL to its process group), as a crash would."""
         if self.process is not None and self.process.poll() is None:

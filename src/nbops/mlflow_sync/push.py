@@ -240,14 +240,22 @@ def _quote(text: str) -> str:
     return text.replace("'", "\\'")
 
 
-def _upload(server: TrackingServer, remote_run: str, path: str, content: bytes) -> None:
-    """Send bytes as the artifact at ``path`` of a remote run, through the server's proxy."""
+def _upload(server: TrackingServer, remote_run: str, path: str, content: bytes, artifact_uri: str | None = None) -> None:
+    """Send bytes as the artifact at ``path`` of a remote run, through the server's proxy.
+    With the run's ``artifact_uri`` known, MLflow's client need not look the run up first."""
     folder, _, name = path.rpartition("/")
     with tempfile.TemporaryDirectory(prefix="nbops-push-") as tmp:
         local = os.path.join(tmp, name)
         with open(local, "wb") as out:
             out.write(content)
-        server.call("log_artifact", remote_run, local, folder or None)
+        if artifact_uri is None:
+            server.call("log_artifact", remote_run, local, folder or None)
+            return
+        from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+        with server.translated("log_artifact"):
+            server.count()
+            get_artifact_repository(artifact_uri, tracking_uri=server.uri).log_artifact(local, folder or None)
 
 
 class _Chain:
@@ -258,6 +266,7 @@ class _Chain:
         self.store, self.server, self.target, self.run, self.where = store, server, target, run, where
         self.after_batch = after_batch
         self.outcome = RunOutcome(run["id"], "unchanged")
+        self.artifact_uri: str | None = None
         self.marks = store.sync.marks(target, run["id"])
 
     # -- planning (no network) -------------------------------------------------------
@@ -268,7 +277,7 @@ class _Chain:
         o = self.outcome
         o.remote_id = known["remote_id"] if known else None
         o.params = len(self._params_to_send()[0])
-        o.tags = len(self._tags_to_send(known["remote_id"] if known else None))
+        o.tags = len(self._tags_to_send())
         o.points = sum(len(points) for points in self._points_to_send().values())
         o.artifacts = len(self._artifacts_to_send())
         o.datasets = len(self._datasets_to_send())
@@ -297,9 +306,9 @@ class _Chain:
         self.outcome.warnings.extend(warnings)
         return params, files, warnings
 
-    def _tags_to_send(self, remote_parent_known: str | None) -> dict[str, str]:
+    def _tags_to_send(self) -> dict[str, str]:
         sent = self.marks.get("tag", {})
-        tags = mapping.run_tags(self.run, self.where.get("remote_parent") or remote_parent_known)
+        tags = mapping.run_tags(self.run, self.where.get("remote_parent"))
         return {k: v for k, v in tags.items() if sent.get(k) != mapping.digest(v)}
 
     def _points_to_send(self) -> dict[str, list[tuple]]:
@@ -331,7 +340,8 @@ class _Chain:
         return f"{self.run['status']}:{mapping.ms(self.run.get('end_time'))}"
 
     def _status_changed(self) -> bool:
-        return self.marks.get("run", {}).get("status") != self._status_mark()
+        # a running run was created RUNNING; only its end is news
+        return self.run["status"] != "running" and self.marks.get("run", {}).get("status") != self._status_mark()
 
     # -- sending -----------------------------------------------------------------------
     def push(self) -> RunOutcome:
@@ -343,7 +353,7 @@ class _Chain:
         params, files, _ = self._params_to_send()
         points = self._points_to_send()
         artifacts, datasets = self._artifacts_to_send(), self._datasets_to_send()
-        tags_pending = self._tags_to_send(known["remote_id"] if known else None)
+        tags_pending = self._tags_to_send()
         if known and known["state"] == "pushed" and not (params or points or artifacts or datasets or tags_pending
                                                          or self._status_changed()):
             o.remote_id = known["remote_id"]
@@ -357,12 +367,12 @@ class _Chain:
             params, files, _ = self._params_to_send()
             points = self._points_to_send()
         for path, content in files.items():
-            _upload(self.server, remote, path, content)
+            _upload(self.server, remote, path, content, self.artifact_uri)
             o.artifacts += 1
-        self._send_batches(remote, params, self._tags_to_send(None), points)
+        self._send_batches(remote, params, self._tags_to_send(), points)
         self._send_artifacts(remote, artifacts)
         self._send_datasets(remote, datasets)
-        if self._status_changed() and run["status"] != "running":
+        if self._status_changed():
             self.server.call("set_terminated", remote, status=mapping.mlflow_status(run["status"]),
                              end_time=mapping.ms(run.get("end_time")))
             self.store.sync.advance(self.target, run["id"], "run", {"status": self._status_mark()})
@@ -383,7 +393,7 @@ class _Chain:
                 "search_runs", [self.where["experiment_id"]],
                 filter_string=f"tags.`{mapping.RUN_ID_TAG}` = '{run['id']}'", run_view_type=_ALL_RUNS, max_results=5)
             if found:
-                remote_id = found[0].info.run_id
+                remote_id, self.artifact_uri = found[0].info.run_id, found[0].info.artifact_uri
                 if found[0].info.lifecycle_stage == "deleted":
                     return self._deleted(remote_id)
                 self.store.sync.record(self.target, run["id"], "failed", remote_id=remote_id, error=INTERRUPTED)
@@ -393,12 +403,12 @@ class _Chain:
                 tags={mapping.RUN_ID_TAG: run["id"]}, run_name=run.get("name"))
             # remembered before anything else is sent, so an interruption never makes a second copy
             self.store.sync.record(self.target, run["id"], "failed", remote_id=created.info.run_id, error=INTERRUPTED)
-            o.action = "created"
+            o.action, self.artifact_uri = "created", created.info.artifact_uri
             return created.info.run_id
         existing = self._fetch(remote_id)
         if existing is None or existing.info.lifecycle_stage == "deleted":
             return self._deleted(remote_id)
-        self._existing = existing
+        self._existing, self.artifact_uri = existing, existing.info.artifact_uri
         return remote_id
 
     def _fetch(self, remote_id: str):
@@ -406,7 +416,7 @@ class _Chain:
 
         try:
             with self.server.translated("get_run"):
-                self.server.requests += 1
+                self.server.count()
                 return self.server.client.get_run(remote_id)
         except MlflowException:  # pragma: no cover - translated() re-raises as SyncError
             raise
@@ -479,7 +489,7 @@ class _Chain:
     def _send_artifacts(self, remote: str, artifacts: list[dict]) -> None:
         for artifact in artifacts:
             with self.store.blobs.open(artifact["sha256"]) as blob:
-                _upload(self.server, remote, artifact["path"], blob.read())
+                _upload(self.server, remote, artifact["path"], blob.read(), self.artifact_uri)
             self.store.sync.advance(self.target, self.run["id"], "artifact", {artifact["path"]: artifact["sha256"]})
             self.outcome.artifacts += 1
 

@@ -12,17 +12,20 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
-from ..errors import SyncError
+from ..errors import InvalidValueError, SyncError
 from ..store.sync import clean_target
 
 # MLflow's client retries a failed request 7 times with exponential back-off (minutes in
 # all). A push has its own resume and the Lab pusher its own back-off, so unless the user
 # chose otherwise, fail within seconds and say why.
 _CLIENT_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
                     "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
-_STATUS = re.compile(r"error code (\d{3})|status code (\d{3})|HTTP (\d{3})|(\d{3}) Client Error|(\d{3}) Server Error")
+# where MLflow's and requests' messages put the status: a plain-text error answer, or the
+# retries of a transient one (500, 502, 503, 504, 429) running out
+_STATUS = re.compile(r"failed with error code (\d{3})|too many (\d{3}) error responses")
 _STATUS_WORDS = {401: "authentication failed: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
                       "(or MLFLOW_TRACKING_TOKEN)",
                  403: "permission denied for these credentials", 404: "not found: is this an MLflow tracking server?"}
@@ -33,7 +36,7 @@ class TrackingServer:
 
     def __init__(self, uri: str):
         if not isinstance(uri, str) or not re.match(r"^https?://[^/\s]+", uri.strip()):
-            raise SyncError(f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address, "
+            raise InvalidValueError(f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address, "
                             "e.g. http://127.0.0.1:5000")
         for name, value in _CLIENT_DEFAULTS.items():
             os.environ.setdefault(name, value)
@@ -45,10 +48,13 @@ class TrackingServer:
         self.requests = 0
         self._lock = threading.Lock()
 
-    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """``client.method(*args, **kwargs)``, counted, with errors as SyncError."""
+    def count(self) -> None:
         with self._lock:
             self.requests += 1
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """``client.method(*args, **kwargs)``, counted, with errors as SyncError."""
+        self.count()
         with self.translated(method):
             return getattr(self.client, method)(*args, **kwargs)
 
@@ -73,7 +79,7 @@ class TrackingServer:
         text = self._scrub(str(exc))
         status = _http_status(exc, text)
         if status is not None:
-            reason = _STATUS_WORDS.get(status, _first_line(text))
+            reason = _STATUS_WORDS.get(status) or _reason(text, status)
             return SyncError(f"the MLflow server at {self.target} answered HTTP {status} to {what}: {reason}", status)
         if any(word in text for word in ("Connection refused", "Max retries", "Failed to establish", "NameResolution",
                                          "timed out", "RemoteDisconnected", "Connection aborted")):
@@ -88,14 +94,21 @@ class TrackingServer:
 
 
 def _http_status(exc: BaseException, text: str) -> int | None:
-    getter: Callable[[], int] | None = getattr(exc, "get_http_status_code", None)
+    from mlflow.exceptions import RestException
+
     match = _STATUS.search(text)
     if match:
         return int(next(g for g in match.groups() if g))
-    error_code = getattr(exc, "error_code", None)
-    if getter is not None and error_code not in (None, "INTERNAL_ERROR"):
-        return int(getter())
+    if isinstance(exc, RestException):  # a JSON error body; MLflow maps its error code back to the status
+        return int(exc.get_http_status_code())
     return None
+
+
+def _reason(text: str, status: int) -> str:
+    if "too many" in text:
+        return f"it kept failing after {os.environ.get('MLFLOW_HTTP_REQUEST_MAX_RETRIES', '?')} retries"
+    body = re.search(r"Response body: '(.*)'", text, re.S)
+    return _first_line(body.group(1)) if body else _first_line(text)
 
 
 def _first_line(text: str) -> str:

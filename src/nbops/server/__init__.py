@@ -20,6 +20,7 @@ from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
 from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
+from .sync_handlers import ROUTES as SYNC_ROUTES
 
 API_PREFIX = "nbops/api"
 
@@ -28,7 +29,7 @@ def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
     return [
         *RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES,
-        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES,
+        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES, *SYNC_ROUTES,
     ]
 
 
@@ -50,3 +51,16 @@ def _load_jupyter_server_extension(serverapp) -> None:
     handlers = [(url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler) for pattern, handler in routes()]
     web_app.add_handlers(".*$", handlers)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))
+    _start_mlflow_pusher(serverapp, store)
+
+
+def _start_mlflow_pusher(serverapp, store) -> None:
+    from .mlflow_pusher import PUSHER_SETTING, MlflowPusher, NbopsApp
+
+    settings = NbopsApp(parent=serverapp)
+    if not settings.mlflow_uri:
+        return
+    pusher = MlflowPusher(store, settings.mlflow_uri, settings.mlflow_push_interval, settings.mlflow_max_backoff,
+                          serverapp.log).start()
+    serverapp.web_app.settings[PUSHER_SETTING] = pusher
+    serverapp.log.info("nbops: pushing ended runs to the MLflow server at %s", pusher.target)

@@ -21,7 +21,9 @@ class ChangesHandler(NbopsHandler):
         def work():
             # Panels that follow only the feed must see runs whose process died end as crashed.
             self.store.runs.mark_crashed()
-            return Changes(self.store.db).since(since)
+            changes = Changes(self.store.db).since(since)
+            self.store.sync.attach(changes["runs"])
+            return changes
 
         await self.respond(work)
 

@@ -330,6 +330,7 @@ def m0005_sync(db: Database) -> None:
             state TEXT NOT NULL CHECK (state IN ('pushed','failed','pulled')),
             error TEXT,
             updated_at REAL NOT NULL,
+            seq INTEGER,               -- the change feed's seq then: the run changed since if runs.change_seq > seq
             PRIMARY KEY (run_id, target)
         );
         CREATE INDEX sync_runs_by_remote ON sync_runs(target, remote_id);

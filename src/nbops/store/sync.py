@@ -51,12 +51,12 @@ class SyncState:
         """Set a run's outcome for ``target``; a None ``remote_id``/``origin`` keeps the known one."""
         if state not in STATES:
             raise ValueError(f"sync state {state!r}: use one of {', '.join(STATES)}")
-        sql = """INSERT INTO sync_runs (run_id, target, remote_id, origin, state, error, updated_at)
-                 VALUES (?, ?, ?, COALESCE(?, 0), ?, ?, ?)
+        sql = """INSERT INTO sync_runs (run_id, target, remote_id, origin, state, error, updated_at, seq)
+                 VALUES (?, ?, ?, COALESCE(?, 0), ?, ?, ?, (SELECT seq FROM change_counter WHERE id = 1))
                  ON CONFLICT (run_id, target) DO UPDATE SET
                      remote_id = COALESCE(excluded.remote_id, remote_id),
                      origin = COALESCE(?, origin), state = excluded.state, error = excluded.error,
-                     updated_at = excluded.updated_at"""
+                     updated_at = excluded.updated_at, seq = excluded.seq"""
         flag = None if origin is None else int(origin)
         values = (run_id, target, remote_id, flag, state, error, time.time(), flag)
         if conn is not None:
