@@ -41,4 +41,4 @@ def python_env(project) -> dict:
 
 PYTHON = sys.executable
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+pytest_plugins = ("pytest_jupyter.jupyter_server", "mlflow_sync.fixtures")

@@ -15,7 +15,7 @@ from nbops.cli import main
 
 from .mlflow_peer import free_port
 
-from .conftest import require_mlflow_client
+from .fixtures import require_mlflow_client
 
 require_mlflow_client()  # these need MLflow's client only, no server
 

@@ -165,6 +165,10 @@ def test_pull_into_an_empty_store_gives_every_field_back(pushed, mlflow_server, 
     got, want = target.models.version(name, "production"), source.models.version(name, "production")
     assert (got["version"], got["run_id"], got["artifact_sha256"], got["flavor"]) == \
            (want["version"], want["run_id"], want["artifact_sha256"], want["flavor"])
+    # pulling again brings nothing twice
+    twice = pull(target, mlflow_server.uri, experiments=[pushed["experiment"]])
+    assert (twice.created, twice.points, twice.artifacts, twice.model_versions) == ([], 0, 0, 0)
+    assert len(target.metrics.history(parent, "loss")) == KEYS["loss"]
     # pulled runs remember their origin: pushing them back sends nothing
     again = push(target, mlflow_server.uri, experiments=[pushed["experiment"]])
     assert [r.action for r in again.runs] == ["pulled", "pulled"]

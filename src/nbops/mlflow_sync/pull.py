@@ -17,7 +17,7 @@ from typing import Iterable
 
 from ..errors import SyncError
 from ..store import Store
-from ..store.imports import finish_import, insert_run
+from ..store.imports import finish_import, insert_run, update_run
 from ..store.runs import new_run_id
 from . import mapping
 from .server import TrackingServer
@@ -116,6 +116,9 @@ class _Puller:
         else:
             run_id = known
             self.report.updated.append(run_id)
+            with self.store.transaction() as conn:
+                update_run(conn, run_id, mapping.nbops_status(run.info.status, tags),
+                           mapping.seconds(run.info.end_time), tags.get(mapping.NOTE_TAG))
         marks = self.store.sync.marks(self.target, run_id)
         self._pull_metrics(run, run_id, marks.get("metric", {}))
         if self.fetch_artifacts:

@@ -30,3 +30,12 @@ def finish_import(conn, run_id: str) -> None:
     row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is not None and row[0] != "running":
         store_summary(conn, run_id)
+
+
+def update_run(conn, run_id: str, status: str, end_time: float | None, note: str | None) -> None:
+    """Bring an imported run's status, end and note up to date (e.g. it was running when first pulled)."""
+    if status not in STATUSES:
+        raise InvalidValueError(f"run status {status!r} is not valid: use one of {', '.join(STATUSES)}")
+    conn.execute("UPDATE runs SET status = ?, end_time = ?, note = ? WHERE id = ? "
+                 "AND (status IS NOT ? OR end_time IS NOT ? OR note IS NOT ?)",
+                 (status, end_time, note, run_id, status, end_time, note))

@@ -1,4 +1,5 @@
-"""One real MLflow tracking server (PostgreSQL backend, proxied artifacts) for the session."""
+"""One real MLflow tracking server (PostgreSQL backend, proxied artifacts) for the whole test
+session, shared by the sync tests and the browser test (a pytest plugin: see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 
 import pytest
 
-from .mlflow_peer import MlflowServer, Postgres, postgres_bin
+from mlflow_sync.mlflow_peer import MlflowServer, Postgres, postgres_bin
 
 
 def _missing() -> str | None:
