@@ -16,7 +16,8 @@ def modules_after_import(module: str) -> set[str]:
     return {name.split(".")[0] for name in json.loads(out.stdout)}
 
 
-@pytest.mark.parametrize("module", ["nbops", "nbops.store", "nbops.tracking", "nbops.drift", "nbops.productionize"])
+@pytest.mark.parametrize("module", ["nbops", "nbops.store", "nbops.tracking", "nbops.drift", "nbops.productionize",
+                                    "nbops.mlflow_sync"])
 def test_domain_packages_import_no_server_or_ipython(module):
     pytest.importorskip(module)
     loaded = modules_after_import(module)
