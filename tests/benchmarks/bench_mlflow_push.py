@@ -40,7 +40,6 @@ def build_store(folder: Path, runs: int, points: int) -> Path:
         with nbops.start_run("bench", name=f"run-{r}", params=PARAMS, tags=TAGS, capture_provenance=False) as run:
             for step in range(points):
                 run.log_metric("loss", 1.0 / (step + 1) + r, step=step)
-    nbops.store().close()
     return folder / ".nbops"
 
 
@@ -56,7 +55,7 @@ def side_nbops(uri: str, store_dir: str, experiment: str) -> float:
     start = time.perf_counter()
     report = push(store, uri)
     elapsed = time.perf_counter() - start
-    assert not report.failed, report.lines()[-1]
+    assert not report.failed, "\n".join(report.lines())
     return elapsed
 
 

@@ -111,3 +111,34 @@ def test_a_refusing_server_gives_its_http_status_and_never_the_password(
 def test_a_uri_that_is_not_http_is_refused_before_any_request(project, logged, capsys, uri):
     assert main(["mlflow", "push", uri]) == 2
     assert f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address" in capsys.readouterr().err
+
+
+def test_a_batch_refused_by_an_overloaded_server_is_sent_again(monkeypatch):
+    """MLflow answers 400 when its database pool runs dry under load: wait and send again."""
+    from nbops.mlflow_sync import server as server_module
+    from nbops.mlflow_sync.server import TrackingServer
+
+    answers = [(400, b'{"error_code": "BAD_REQUEST", "message": "QueuePool limit of size 5 overflow 10 reached, '
+                     b'connection timed out, timeout 30.00"}'), (200, b"{}")]
+    seen = []
+
+    class Handler(_Answer):
+        def _reply(self):
+            seen.append(self.path)
+            self.status, self.body = answers[min(len(seen), len(answers)) - 1]
+            super()._reply()
+
+        do_POST = _reply
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setattr(server_module, "RETRY_WAITS", (0.1,))
+    try:
+        from mlflow.entities import Metric
+
+        server = TrackingServer(f"http://127.0.0.1:{httpd.server_address[1]}")
+        server.call_again("log_batch", "r1", metrics=[Metric("loss", 0.5, 1000, 0)], params=[], tags=[])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert seen == ["/api/2.0/mlflow/runs/log-batch"] * 2

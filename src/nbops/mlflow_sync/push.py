@@ -463,7 +463,7 @@ class _Chain:
             batch_tags, tag_items = tag_items[:MAX_PARAMS_TAGS_PER_BATCH], tag_items[MAX_PARAMS_TAGS_PER_BATCH:]
             room = min(MAX_METRICS_PER_BATCH, MAX_ENTITIES_PER_BATCH - len(batch_params) - len(batch_tags))
             batch_points, flat = flat[:room], flat[room:]
-            self.server.call(
+            self.server.call_again(
                 "log_batch", remote,
                 metrics=[Metric(k, float("nan") if v is None else v, mapping.ms(ts), s) for k, s, v, ts in batch_points],
                 params=[Param(k, v) for k, v in batch_params], tags=[RunTag(k, v) for k, v in batch_tags])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,8 +22,11 @@ from ..store.sync import clean_target
 # all). A push has its own resume and the Lab pusher its own back-off, so unless the user
 # chose otherwise, fail within seconds and say why.
 _CLIENT_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-                    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
-                    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+                    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+# Waits before repeating a request an overloaded server refused (its database connection
+# pool ran dry, a proxy timed out): a busy server is no reason to stop a push.
+RETRY_WAITS = (1.0, 3.0, 9.0)
+_OVERLOAD_WORDS = ("QueuePool limit", "timed out", "deadlock detected", "too many connections")
 # where MLflow's and requests' messages put the status: a plain-text error answer, or the
 # retries of a transient one (500, 502, 503, 504, 429) running out
 _STATUS = re.compile(r"failed with error code (\d{3})|too many (\d{3}) error responses")
@@ -57,6 +61,18 @@ class TrackingServer:
         self.count()
         with self.translated(method):
             return getattr(self.client, method)(*args, **kwargs)
+
+    def call_again(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`call` for a request that is safe to repeat (MLflow stores a metric point
+        once per step, time and value), tried again when the server says it is overloaded."""
+        for wait in RETRY_WAITS:
+            try:
+                return self.call(method, *args, **kwargs)
+            except SyncError as exc:
+                if not _overloaded(exc):
+                    raise
+                time.sleep(wait)
+        return self.call(method, *args, **kwargs)
 
     def check(self) -> None:
         """Fail early, before anything is written, when the server cannot be used."""
@@ -102,6 +118,10 @@ def _http_status(exc: BaseException, text: str) -> int | None:
     if isinstance(exc, RestException):  # a JSON error body; MLflow maps its error code back to the status
         return int(exc.get_http_status_code())
     return None
+
+
+def _overloaded(exc: SyncError) -> bool:
+    return exc.status in (429, 503, 504) or (exc.status is not None and any(w in exc.message for w in _OVERLOAD_WORDS))
 
 
 def _reason(text: str, status: int) -> str:
