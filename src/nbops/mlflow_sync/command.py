@@ -38,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     push.add_argument("--experiment", action="append", metavar="NAME", help="only this experiment (repeatable)")
     push.add_argument("--since", metavar="TIME", help="only runs started since TIME (ISO date/time, or 90m, 12h, 7d)")
     push.add_argument("--dry-run", action="store_true", help="say what would be sent; contact no server")
-    push.add_argument("--workers", type=int, default=8, help="requests in flight (default 8)")
+    push.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
     pull = actions.add_parser("pull", help="bring runs from an MLflow tracking server into the local store",
                               description="Bring runs, metric histories, artifacts and models from an MLflow "
                                           "tracking server into the local store.")

@@ -24,7 +24,7 @@ from ..store import Store
 from . import mapping
 from .server import TrackingServer
 
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = 4  # more starved a default MLflow server (15 database connections) on a small host
 _ALL_RUNS = 3  # mlflow.entities.ViewType.ALL: deleted runs too
 INTERRUPTED = "the push stopped before this run was complete; the next push resumes it"
 
@@ -145,13 +145,14 @@ class _Pusher:
         for name in dict.fromkeys(run["experiment"] for run in runs):
             self.experiment_ids[name] = self._experiment(name)
         outcomes: dict[str, RunOutcome] = {}
+        by_id = {run["id"]: run for run in runs}
         levels: dict[int, list[dict]] = {}
         for run in runs:  # already parents first; group by depth so each wave can run in parallel
             depth = 0
             parent = run.get("parent_id")
-            while parent and any(r["id"] == parent for r in runs):
+            while parent in by_id:
                 depth += 1
-                parent = next(r for r in runs if r["id"] == parent).get("parent_id")
+                parent = by_id[parent].get("parent_id")
             levels.setdefault(depth, []).append(run)
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="nbops-push") as pool:
             for depth in sorted(levels):
