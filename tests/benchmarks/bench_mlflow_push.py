@@ -3,7 +3,7 @@ real MLflow server (PostgreSQL backend, proxied artifacts) started here.
 
     python tests/benchmarks/bench_mlflow_push.py [--runs 100] [--points 10000] [--repeats 3]
 
-Each side runs in a fresh process, interleaved (nbops, MLflow, nbops, MLflow, ...), each
+The server runs with MLflow's default settings (4 web workers). Each side runs in a fresh process, interleaved (nbops, MLflow, nbops, MLflow, ...), each
 round into a new experiment so both send everything. nbops: ``push()`` of a store holding
 ``--runs`` finished runs of ``--points`` points (one metric), 3 params and 2 tags each.
 MLflow: ``MlflowClient`` creating the same runs and logging the same points with
@@ -122,7 +122,9 @@ def main() -> None:
     postgres = Postgres().start()
     server = None
     try:
-        server = MlflowServer(postgres.create_database("mlflow"), work / "artifacts", work / "mlflow.log").start()
+        # MLflow's default server (4 web workers), as a team would run it
+        server = MlflowServer(postgres.create_database("mlflow"), work / "artifacts", work / "mlflow.log",
+                              workers=None).start()
         pristine = build_store(work / "pristine", args.runs, args.points)
         times: dict[str, list[float]] = {"nbops": [], "mlflow": []}
         for round_ in range(args.repeats):

@@ -66,8 +66,9 @@ class Postgres:
 class MlflowServer:
     """``mlflow server`` on a PostgreSQL database, serving artifacts from ``artifacts``."""
 
-    def __init__(self, backend_uri: str, artifacts: Path, log: Path):
-        self.backend_uri, self.artifacts, self.log = backend_uri, artifacts, log
+    def __init__(self, backend_uri: str, artifacts: Path, log: Path, workers: int | None = 1):
+        """``workers`` web server processes; None keeps MLflow's default (4)."""
+        self.backend_uri, self.artifacts, self.log, self.workers = backend_uri, artifacts, log, workers
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -76,8 +77,9 @@ class MlflowServer:
         env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
         mlflow = Path(sys.executable).with_name("mlflow")
         command = [str(mlflow), "server", "--backend-store-uri", self.backend_uri, "--serve-artifacts",
-                   "--artifacts-destination", str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", "1"]
+                   "--artifacts-destination", str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.workers is not None:
+            command += ["--workers", str(self.workers)]
         self._out = open(self.log, "ab")
         # its own session, so stopping it stops the web server's worker processes too
         self.process = subprocess.Popen(command, env=env, stdout=self._out, stderr=subprocess.STDOUT,

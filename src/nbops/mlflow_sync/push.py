@@ -138,6 +138,7 @@ class _Pusher:
     def __init__(self, store: Store, server: TrackingServer, after_batch):
         self.store, self.server, self.after_batch = store, server, after_batch
         self.experiment_ids: dict[str, str] = {}
+        self.new_experiments: set[str] = set()  # created by this push: they hold none of our runs yet
         self.remote_ids: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -164,7 +165,9 @@ class _Pusher:
     def _experiment(self, name: str) -> str:
         found = self.server.call("get_experiment_by_name", name)
         if found is None:
-            return self.server.call("create_experiment", name)
+            created = self.server.call("create_experiment", name)
+            self.new_experiments.add(created)
+            return created
         if found.lifecycle_stage == "deleted":
             raise SyncError(f"experiment {name!r} is deleted on the MLflow server at {self.server.target}; "
                             "restore it there (mlflow experiments restore) or push another experiment")
@@ -180,7 +183,8 @@ class _Pusher:
                 known = self.store.sync.remote(self.server.target, parent)
                 remote_parent = known["remote_id"] if known else None
         chain = _Chain(self.store, self.server, self.server.target, run,
-                       {"experiment_id": self.experiment_ids[run["experiment"]], "remote_parent": remote_parent},
+                       {"experiment_id": self.experiment_ids[run["experiment"]], "remote_parent": remote_parent,
+                        "new_experiment": self.experiment_ids[run["experiment"]] in self.new_experiments},
                        self.after_batch)
         try:
             outcome = chain.push()
@@ -390,7 +394,9 @@ class _Chain:
         run, o = self.run, self.outcome
         remote_id = known["remote_id"] if known else None
         if remote_id is None:
-            found = self.server.call(
+            # A run this store never recorded may still be there (a copy of the store, a crash
+            # right after the run was created): look for its id tag, unless the experiment is new.
+            found = [] if self.where.get("new_experiment") else self.server.call(
                 "search_runs", [self.where["experiment_id"]],
                 filter_string=f"tags.`{mapping.RUN_ID_TAG}` = '{run['id']}'", run_view_type=_ALL_RUNS, max_results=5)
             if found:
