@@ -124,7 +124,7 @@ def main() -> None:
     try:
         # MLflow's default server (4 web workers), as a team would run it
         server = MlflowServer(postgres.create_database("mlflow"), work / "artifacts", work / "mlflow.log",
-                              workers=None).start()
+                              workers=None).start(timeout=300)
         pristine = build_store(work / "pristine", args.runs, args.points)
         times: dict[str, list[float]] = {"nbops": [], "mlflow": []}
         for round_ in range(args.repeats):
