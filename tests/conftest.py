@@ -40,7 +40,7 @@ def python_env(project) -> dict:
 
 PYTHON = sys.executable
 
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+pytest_plugins = ("pytest_jupyter.jupyter_server", "mlflow_sync.fixtures")
 
 
 # Under CI every test dependency is installed (.ci/install): a skip there means a missing

@@ -32,6 +32,7 @@ import {
   IRunsQuery,
   IRunsSearch,
   ITagSuggestions,
+  ISyncStatus,
   IVersionResponse
 } from './tokens';
 
@@ -424,5 +425,18 @@ export const sidebarAPI = {
   /** Runs changed after `since`; without it, only the current seq. */
   changes(since: number | null): Promise<IChangesResponse> {
     return requestAPI<IChangesResponse>('changes' + query({ since }));
+  }
+};
+
+// ---- Team scale-out: the background push of ended runs to an MLflow server ----
+export const syncAPI = {
+  /** Whether a server is configured, how many runs wait, the last error. */
+  status(): Promise<ISyncStatus> {
+    return requestAPI<ISyncStatus>('sync');
+  },
+
+  /** Push ended runs now; rejects with a 409 when no server is configured. */
+  pushNow(): Promise<{ target: string; pending: number }> {
+    return requestAPI<{ target: string; pending: number }>('sync/push', { method: 'POST' });
   }
 };

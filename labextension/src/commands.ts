@@ -21,6 +21,8 @@ export namespace CommandIDs {
   export const openDrift = 'nbops:open-drift';
   /** Productionize the current notebook. */
   export const productionize = 'nbops:productionize';
+  /** Push ended runs to the configured MLflow tracking server now. */
+  export const pushRuns = 'nbops:push-runs';
 }
 
 export interface IOpenCompareArgs {

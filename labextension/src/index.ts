@@ -9,6 +9,7 @@ import { modelsPlugin } from './plugins/models';
 import { runDetailPlugin } from './plugins/runDetail';
 import { runLinkPlugin } from './plugins/runLink';
 import { productionizePlugin } from './plugins/productionize';
+import { mlflowSyncPlugin } from './plugins/mlflowSync';
 
 export * from './commands';
 export * from './tokens';
@@ -20,5 +21,6 @@ export default [
   modelsPlugin,
   runLinkPlugin,
   productionizePlugin,
-  driftPlugin
+  driftPlugin,
+  mlflowSyncPlugin
 ];

@@ -24,6 +24,8 @@ export interface IRun {
   metrics: Record<string, number | null>;
   tags: Record<string, string>;
   notebook_path: string | null;
+  /** Its latest push to / pull from an MLflow server; null or absent: local only. */
+  sync?: ISyncState | null;
 }
 
 /** `GET runs/{id}`: a run plus provenance fields the server may add. */
@@ -687,4 +689,24 @@ export interface IModelEvaluation {
   slice_column: string | null;
   versions: IModelEvaluationVersion[];
   decision: { passed: boolean; reason: string; improvement: number };
+}
+
+/** A run's sync state with an MLflow tracking server (`sync` of a run). */
+export interface ISyncState {
+  state: 'pushed' | 'failed' | 'pulled';
+  /** The server's URI, without credentials. */
+  target: string;
+  error: string | null;
+  updated_at: number;
+  remote_id: string | null;
+}
+
+/** `GET sync`: the background push to an MLflow server. */
+export interface ISyncStatus {
+  enabled: boolean;
+  target: string | null;
+  pending: number;
+  last_error: string | null;
+  last_push: number | null;
+  retry_in: number | null;
 }

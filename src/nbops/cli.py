@@ -233,6 +233,16 @@ def _run_models(args: argparse.Namespace) -> int:
             print(f"not promoted: {args.alias} stays on v{result.versions[0]['version']}: {result.decision.reason}",
                   file=sys.stderr)
     return 0 if result.decision.passed else 1
+def _configure_mlflow(parser: argparse.ArgumentParser) -> None:
+    from .mlflow_sync.command import configure
+
+    configure(parser)
+
+
+def _run_mlflow(args: argparse.Namespace) -> int:
+    from .mlflow_sync.command import run
+
+    return run(args)
 
 
 COMMANDS: list[Command] = [
@@ -243,6 +253,7 @@ COMMANDS: list[Command] = [
             _configure_suggest, _run_suggest),
     Command("models", "govern registered models: evaluate and promote, audit events, model cards",
             _configure_models, _run_models),
+    Command("mlflow", "push runs to an MLflow tracking server, or pull them from one", _configure_mlflow, _run_mlflow),
 ]
 
 

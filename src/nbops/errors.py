@@ -7,7 +7,8 @@
     ├── NotFoundError            no such run, experiment, model, artifact…; also a LookupError
     ├── ConflictError            the request contradicts the current state (e.g. run ended)
     ├── StoreError               the store cannot be opened or written
-    └── ProductionizeError       a notebook cannot be turned into a pipeline
+    ├── ProductionizeError       a notebook cannot be turned into a pipeline
+    └── SyncError                a remote tracking server (MLflow) refused or cannot be reached
 
 Every message names the bad value and says what would be valid. The server turns these
 into ``{"message", "reason"}`` JSON with ``http_status``; magics show them as one line.
@@ -24,6 +25,7 @@ __all__ = [
     "ConflictError",
     "StoreError",
     "ProductionizeError",
+    "SyncError",
 ]
 
 
@@ -79,3 +81,14 @@ class ProductionizeError(NbopsError):
     def __init__(self, message: str, diagnostics: list | None = None):
         super().__init__(message)
         self.diagnostics = list(diagnostics or [])
+
+
+class SyncError(NbopsError):
+    """A remote tracking server could not take or give runs; names its URI and HTTP status."""
+
+    http_status = 502
+    reason = "sync_failed"
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status

@@ -95,7 +95,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory) -> LabServer:
+def lab_config() -> str:
+    """Extra lines of the Lab server's jupyter_server_config.py; a test module may override it."""
+    return ""
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory, lab_config) -> LabServer:
     base = tmp_path_factory.mktemp("lab")
     root_dir = base / "root"
     dirs = {name: base / name for name in ("config", "data", "runtime", "ipython")}
@@ -106,7 +112,7 @@ def lab_server(tmp_path_factory) -> LabServer:
     token = secrets.token_hex(16)
     port = _free_port()
     (dirs["config"] / "jupyter_server_config.py").write_text(
-        "c.FileContentsManager.delete_to_trash = False\n"
+        "c.FileContentsManager.delete_to_trash = False\n" + lab_config
     )
     # No "get notified about Jupyter news?" toast over the screenshots.
     notification = dirs["config"] / "lab/user-settings/@jupyterlab/apputils-extension"

@@ -25,6 +25,7 @@ import {
 } from './sidebar/columns';
 import { RunSelection } from './sidebar/selection';
 import { StatusBadge } from './StatusBadge';
+import { SyncBadge } from './SyncBadge';
 
 /** Row height in px; CSS gives rows exactly this height. */
 export const ROW_HEIGHT = 24;
@@ -354,6 +355,7 @@ function RunRow(props: {
         className="jp-nbops-col-name"
         title={runTooltip(run, table.now, table.onOpen !== null)}
       >
+        <SyncBadge sync={run.sync} />
         <span className="jp-nbops-RunName">
           <RunName run={run} showExperiment={table.showExperiment} />
         </span>

@@ -21,6 +21,7 @@ from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
 from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
+from .sync_handlers import ROUTES as SYNC_ROUTES
 
 API_PREFIX = "nbops/api"
 # How often the server marks runs of dead processes crashed; reads never write.
@@ -31,7 +32,7 @@ def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
     return [
         *RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES,
-        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES,
+        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES, *SYNC_ROUTES,
     ]
 
 
@@ -55,7 +56,8 @@ def _load_jupyter_server_extension(serverapp) -> None:
     web_app.add_handlers(".*$", handlers)
     _sweep_periodically(web_app.settings)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))
-
+    if web_app.settings[STORE_SETTING] is not None:  # nothing to push from a store that cannot be opened
+        _start_mlflow_pusher(serverapp, web_app.settings[STORE_SETTING])
 
 def _sweep_periodically(settings: dict) -> None:
     """Mark dead runs crashed now and every ``SWEEP_SECONDS``, off the event loop."""
@@ -75,3 +77,15 @@ def _sweep_periodically(settings: dict) -> None:
     callback = PeriodicCallback(sweep, SWEEP_SECONDS * 1000)
     callback.start()
     IOLoop.current().add_callback(sweep)
+
+
+def _start_mlflow_pusher(serverapp, store) -> None:
+    from .mlflow_pusher import PUSHER_SETTING, MlflowPusher, NbopsApp
+
+    settings = NbopsApp(parent=serverapp)
+    if not settings.mlflow_uri:
+        return
+    pusher = MlflowPusher(store, settings.mlflow_uri, settings.mlflow_push_interval, settings.mlflow_max_backoff,
+                          serverapp.log).start()
+    serverapp.web_app.settings[PUSHER_SETTING] = pusher
+    serverapp.log.info("nbops: pushing ended runs to the MLflow server at %s", pusher.target)

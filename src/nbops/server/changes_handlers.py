@@ -19,7 +19,9 @@ class ChangesHandler(NbopsHandler):
                 raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")
 
         def work():
-            return Changes(self.store.db).since(since)
+            changes = Changes(self.store.db).since(since)
+            self.store.sync.attach(changes["runs"])
+            return changes
 
         await self.respond(work)
 

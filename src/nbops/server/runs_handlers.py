@@ -35,7 +35,7 @@ class RunsHandler(NbopsHandler):
         def work():
             page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor,
                                           include_deleted=include_deleted)
-            return {"runs": page.runs, "next_cursor": page.next_cursor}
+            return {"runs": self.store.sync.attach(page.runs), "next_cursor": page.next_cursor}
 
         await self.respond(work)
 
@@ -50,7 +50,7 @@ class RunHandler(NbopsHandler):
             run["datasets"] = self.store.datasets.of_run(run_id)
             run["provenance"] = self.store.provenance.get(run_id)
             run["child_runs"] = self.store.runs.children(run_id)
-            return run
+            return self.store.sync.attach([run])[0]
 
         await self.respond(work)
 

@@ -23,6 +23,7 @@ from .metrics import Metrics
 from .models import Models
 from .provenance import Provenance
 from .runs import Page, Runs
+from .sync import SyncState
 
 __all__ = ["Store", "open_store", "find_store_dir", "Page", "HOME_VARIABLE", "STORE_DIRNAME"]
 
@@ -42,6 +43,7 @@ class Store:
         self.datasets = Datasets(self.db)
         self.models = Models(self.db)
         self.provenance = Provenance(self.db)
+        self.sync = SyncState(self.db)
 
     def transaction(self):
         return self.db.transaction()

@@ -359,3 +359,43 @@ def m0006_model_governance(db: Database) -> None:
         END
         """,
     )
+@migrations(name="0007_sync")
+def m0007_sync(db: Database) -> None:
+    # What each run sent to (or came from) a remote tracking server, e.g. MLflow: one row per
+    # run and server, and per kind of content a high-water mark, advanced only once the server
+    # accepted a batch, so an interrupted push resumes without a duplicate or missing point.
+    run_statements(
+        db,
+        """
+        CREATE TABLE sync_runs (
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            target TEXT NOT NULL,      -- the server's URI without credentials
+            remote_id TEXT,            -- the run's id on that server
+            origin INTEGER NOT NULL DEFAULT 0,  -- 1: the run was pulled from that server
+            state TEXT NOT NULL CHECK (state IN ('pushed','failed','pulled')),
+            error TEXT,
+            updated_at REAL NOT NULL,
+            seq INTEGER,               -- the change feed's seq then: the run changed since if runs.change_seq > seq
+            PRIMARY KEY (run_id, target)
+        );
+        CREATE INDEX sync_runs_by_remote ON sync_runs(target, remote_id);
+        CREATE TABLE sync_marks (
+            run_id TEXT NOT NULL REFERENCES runs(id),
+            target TEXT NOT NULL,
+            kind TEXT NOT NULL,        -- metric, param, tag, artifact, dataset, model_version, alias, run
+            key TEXT NOT NULL,
+            mark,                      -- metric: highest step sent; others: what was sent (a digest, a version)
+            PRIMARY KEY (run_id, target, kind, key)
+        ) WITHOUT ROWID
+        """,
+    )
+    # A sync state change stamps the run, so the change feed brings the new state to the panels.
+    for name, event in (("runs_changed_on_sync", "AFTER INSERT ON sync_runs"),
+                        ("runs_changed_on_sync_update", "AFTER UPDATE ON sync_runs")):
+        db.execute(
+            f"""CREATE TRIGGER {name} {event}
+                WHEN (SELECT change_seq FROM runs WHERE id = NEW.run_id) < (SELECT seq FROM change_counter WHERE id = 1)
+                BEGIN
+                    UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = NEW.run_id;
+                END"""
+        )

@@ -4,6 +4,7 @@ import * as React from 'react';
 import { IRunRecord } from '../../tokens';
 import { formatDateTime, formatDuration } from '../format';
 import { StatusBadge } from '../StatusBadge';
+import { SyncBadge } from '../SyncBadge';
 import { IRunActions } from './actions';
 import { Section } from './Section';
 
@@ -54,6 +55,7 @@ export function OverviewSection(props: {
       )
     ]
   ];
+  rows.push(['MLflow', <SyncBadge sync={run.sync} withLabel />]);
   if (run.parent_id) {
     rows.push(['Parent run', <RunLink id={run.parent_id} actions={actions} />]);
   }
