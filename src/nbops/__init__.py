@@ -41,7 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "NbopsError", "InvalidValueError", "InvalidMetricError", "NotFoundError", "ConflictError",
+    "check_drift", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError", "NotFoundError", "ConflictError",
     "StoreError", "__version__",
 ]
 
@@ -51,6 +51,13 @@ def check_drift(*args, **kwargs):
     from .drift import check_drift as _check_drift
 
     return _check_drift(*args, **kwargs)
+
+
+def autolog(*args, **kwargs):
+    """Log every fit of scikit-learn, XGBoost and LightGBM (see ``nbops.tracking.autolog``)."""
+    from .tracking.autolog import autolog as _autolog
+
+    return _autolog(*args, **kwargs)
 
 
 def load_ipython_extension(ipython):
