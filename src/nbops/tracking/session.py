@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from ..errors import ConflictError
 from ..store import Store, open_store
-from . import capture
+from . import capture, system_metrics
 from .buffer import MetricBuffer
 from .run import Run
 from .run import register_model as _register_model
@@ -57,6 +57,7 @@ def start_run(
     buffer.track(new)  # written with the next batch of points: within a flush interval
     run = Run(target, buffer, new.id, experiment, name)
     _stack.append(run)
+    system_metrics.watch(run)
     if capture_provenance:
         cwd = os.getcwd()
         threading.Thread(target=_record_provenance, args=(run, cwd), name="nbops-provenance", daemon=True).start()
