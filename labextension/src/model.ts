@@ -96,6 +96,11 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._warning;
   }
 
+  /** Runs the change feed reported deleted since the sidebar opened (e.g. to uncheck them). */
+  get deletedIds(): ReadonlySet<string> {
+    return this._deletedIds;
+  }
+
   get runs(): ReadonlyArray<IRun> {
     return this._runs;
   }
@@ -325,6 +330,13 @@ export class RunsModel implements IRunsModel, IDisposable {
 
   /** Patch runs in place when that keeps the list right; else reload the window. */
   private async _applyChanges(changed: IChangedRun[]): Promise<void> {
+    for (const run of changed) {
+      if (run.deleted_at) {
+        this._deletedIds.add(run.id);
+      } else {
+        this._deletedIds.delete(run.id);
+      }
+    }
     const { experiment, filter, sort } = this._query;
     const relevant = changed.filter(
       run => experiment === null || run.experiment === experiment
@@ -448,6 +460,7 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _query: IRunsQueryState = { experiment: null, filter: '', sort: DEFAULT_SORT };
   private _queryError: string | null = null;
   private _runs: IRun[] = [];
+  private _deletedIds = new Set<string>();
   private _seq: number | null = null;
   private _serverVersion: string | null = null;
   private _stale = true;

@@ -189,3 +189,11 @@ async def test_a_body_that_is_not_json_is_400(jp_fetch, project):
     with pytest.raises(HTTPClientError) as caught:
         await jp_fetch("nbops", "api", "runs", run_id, method="PATCH", body="{not json")
     assert caught.value.code == 400 and json.loads(caught.value.response.body)["reason"] == "invalid_value"
+
+
+async def test_infinities_go_out_as_strings_and_nan_as_null(jp_fetch, project):
+    run_id = tracked(metrics={"loss": [1.0, float("inf")], "gain": [float("-inf")], "odd": [float("nan")]})
+    run = await get(jp_fetch, "runs", run_id)
+    assert run["metrics"] == {"loss": "Infinity", "gain": "-Infinity", "odd": None}
+    series = await get(jp_fetch, "runs", run_id, "metrics", keys="loss")
+    assert series["metrics"]["loss"]["value"] == [1.0, "Infinity"]

@@ -122,6 +122,10 @@ export class ExperimentsPanel extends SidePanel {
   private _view: RunsView;
 }
 
+function runCount(count: number): string {
+  return `${count.toLocaleString()} run${count === 1 ? '' : 's'}`;
+}
+
 function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
   const { model } = props;
   const [, setVersion] = React.useState(0);
@@ -153,10 +157,12 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
         model.experiment = event.currentTarget.value || null;
       }}
     >
-      <option value="">All experiments ({total.toLocaleString()})</option>
+      <option value="">
+        All {model.experiments.length.toLocaleString()} experiments ({runCount(total)})
+      </option>
       {names.map(name => (
         <option key={name} value={name}>
-          {name} ({(counts.get(name) ?? 0).toLocaleString()})
+          {name} ({runCount(counts.get(name) ?? 0)})
         </option>
       ))}
     </HTMLSelect>
@@ -307,6 +313,7 @@ class RunsView extends ReactWidget {
   }
 
   private _onModelChanged(): void {
+    this._selection.forget(this._model.deletedIds);
     this._now = Date.now();
     this.update();
   }

@@ -76,11 +76,17 @@ export function formatDateTime(epochSeconds: number): string {
 
 /**
  * Up to four significant digits, no trailing zeros: `0.91`, `0.9123`, `1235`.
- * `null` is how the server sends NaN and infinities.
+ * `null` is how the server sends NaN; infinities arrive as ±Infinity (see api.ts).
  */
 export function formatMetric(value: number | null | undefined): string {
   if (value === undefined) {
     return '';
+  }
+  if (value === Infinity) {
+    return '∞';
+  }
+  if (value === -Infinity) {
+    return '−∞';
   }
   if (value === null || !Number.isFinite(value)) {
     return 'NaN';
@@ -93,4 +99,25 @@ export function formatMetric(value: number | null | undefined): string {
     return value.toExponential(2);
   }
   return String(Number(value.toPrecision(4)));
+}
+
+/**
+ * One number format for a whole column, so values line up: as many decimals as
+ * four significant digits of the column's largest value need (`0.9720`,
+ * `0.9441`), integers as they are, very small or large columns in exponent form.
+ */
+export function columnFormat(
+  values: ReadonlyArray<number | null | undefined>
+): (value: number | null | undefined) => string {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (finite.length === 0 || finite.every(v => Number.isInteger(v) && Math.abs(v) < 1e6)) {
+    return formatMetric;
+  }
+  const largest = Math.max(...finite.map(Math.abs));
+  if (largest !== 0 && (largest < 1e-3 || largest >= 1e6)) {
+    return formatMetric;
+  }
+  const decimals = largest === 0 ? 0 : Math.min(6, Math.max(0, 3 - Math.floor(Math.log10(largest))));
+  return value =>
+    typeof value === 'number' && Number.isFinite(value) ? value.toFixed(decimals) : formatMetric(value);
 }

@@ -5,6 +5,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
+import { isSystemMetric } from '../run/MetricsSection';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
 import { CurvesView, defaultMetric } from './CurvesView';
@@ -113,8 +114,16 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
   const shown = model.runs;
   const runs = useMemo(() => shown, [comparison]);
   const params = comparison?.params ?? [];
-  const metrics = comparison?.metrics ?? [];
-  const metricKeys = useMemo(() => metrics.map(row => row.key), [comparison]);
+  // The sampler's system/ metrics are a chart group of their own, out of the table and plots.
+  const metrics = useMemo(
+    () => (comparison?.metrics ?? []).filter(row => !isSystemMetric(row.key)),
+    [comparison]
+  );
+  const metricKeys = useMemo(() => metrics.map(row => row.key), [metrics]);
+  const systemKeys = useMemo(
+    () => (comparison?.metrics ?? []).map(row => row.key).filter(isSystemMetric),
+    [comparison]
+  );
 
   const groups = useMemo(
     () =>
@@ -214,6 +223,21 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             theme={theme}
           />
         </Section>
+        {systemKeys.length > 0 && (
+          <Section title="System metrics" wide>
+            <CurvesView
+              model={model}
+              runs={runs}
+              metricKeys={systemKeys}
+              colors={colors}
+              groups={groups}
+              groupColors={groupColors}
+              theme={theme}
+              persist={false}
+              dataId="compare-system-curves"
+            />
+          </Section>
+        )}
         <Section title="Parallel coordinates">
           <ParallelView
             runs={runs}
