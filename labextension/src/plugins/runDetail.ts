@@ -126,7 +126,7 @@ export const runDetailPlugin: JupyterFrontEndPlugin<void> = {
       const counts = new Map<string, number>();
       titles.forEach(title => counts.set(title, (counts.get(title) ?? 0) + 1));
       titles.forEach((title, w) => {
-        w.title.label = counts.get(title)! > 1 ? `${title} · ${w.content.runId.slice(0, 4)}` : title;
+        w.title.label = counts.get(title)! > 1 ? `${title} · ${w.content.runId.slice(-4)}` : title;
       });
     };
 

@@ -21,6 +21,7 @@ import {
   IDataColumn,
   nameWidth,
   numericParams,
+  paramWidth,
   parseSort,
   WIDE_TABLE,
   WIDTHS
@@ -134,13 +135,18 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     () => nameWidth(runs.map(run => run.name || run.id.slice(0, 8))),
     [runs]
   );
+  const paramWidths = React.useMemo(
+    () => new Map(props.paramKeys.map(key => [key, paramWidth(runs.map(run => run.params[key]))])),
+    [runs, props.paramKeys.join('\n')]
+  );
   const columns = fitColumns(
     viewport.width,
     props.metricKeys,
     props.paramKeys,
     numeric,
     nameMin,
-    parseSort(props.sort).field
+    parseSort(props.sort).field,
+    paramWidths
   );
   // Names that more than one loaded run has get a short id after them.
   const repeated = React.useMemo(() => repeatedNames(runs), [runs]);
@@ -473,7 +479,7 @@ function RunName(props: { run: IRun; showExperiment: boolean; repeated: boolean 
         <span className="jp-nbops-RunName-id">{run.id.slice(0, 8)}</span>
       )}
       {run.name && props.repeated && (
-        <span className="jp-nbops-RunName-suffix"> · {run.id.slice(0, 4)}</span>
+        <span className="jp-nbops-RunName-suffix"> · {run.id.slice(-4)}</span>
       )}
       {showExperiment && (
         <span className="jp-nbops-RunName-experiment"> · {run.experiment}</span>

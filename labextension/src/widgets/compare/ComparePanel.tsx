@@ -71,14 +71,45 @@ function Notices(props: { model: CompareModel }): JSX.Element | null {
   );
 }
 
-function Section(props: { title: string; children: React.ReactNode; wide?: boolean }): JSX.Element {
+/**
+ * A titled card. A `lazy` one draws its content only once scrolled near the view:
+ * charts below the fold (parcoords draws with WebGL) no longer hold up the first
+ * chart the user sees.
+ */
+function Section(props: {
+  title: string;
+  children: React.ReactNode;
+  wide?: boolean;
+  lazy?: boolean;
+}): JSX.Element {
+  const ref = React.useRef<HTMLElement>(null);
+  const [shown, setShown] = useState(!props.lazy);
+  useEffect(() => {
+    const node = ref.current;
+    if (shown || !node || typeof IntersectionObserver === 'undefined') {
+      setShown(true);
+      return;
+    }
+    const observer = new IntersectionObserver(
+      entries => {
+        if (entries.some(entry => entry.isIntersecting)) {
+          setShown(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: '200px' }
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [shown]);
   return (
     <section
+      ref={ref}
       className={'jp-nbops-Compare-section' + (props.wide ? ' jp-mod-wide' : '')}
       aria-label={props.title}
     >
       <h3 className="jp-nbops-Compare-heading">{props.title}</h3>
-      {props.children}
+      {shown ? props.children : <div className="jp-nbops-Compare-placeholder" aria-hidden="true" />}
     </section>
   );
 }
@@ -224,7 +255,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
           />
         </Section>
         {systemKeys.length > 0 && (
-          <Section title="System metrics" wide>
+          <Section title="System metrics" wide lazy>
             <CurvesView
               model={model}
               runs={runs}
@@ -238,7 +269,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             />
           </Section>
         )}
-        <Section title="Parallel coordinates">
+        <Section title="Parallel coordinates" lazy>
           <ParallelView
             runs={runs}
             params={params}
@@ -247,7 +278,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             initialMetric={firstMetric}
           />
         </Section>
-        <Section title="Param vs metric">
+        <Section title="Param vs metric" lazy>
           <ScatterView
             runs={runs}
             params={params}

@@ -127,7 +127,7 @@ export class CompareModel {
 /** Labels of runs whose names collide within one comparison. */
 const distinctLabels = new WeakMap<object, string>();
 
-/** Runs sharing a name get a short id after it (`sgd · 3f9c`) in headers and legends. */
+/** Runs sharing a name get the end of their id (its random part) after it (`sgd · 3f9c`). */
 export function labelDuplicates(runs: ReadonlyArray<{ id: string; name: string | null }>): void {
   const counts = new Map<string, number>();
   for (const run of runs) {
@@ -137,7 +137,7 @@ export function labelDuplicates(runs: ReadonlyArray<{ id: string; name: string |
   }
   for (const run of runs) {
     if (run.name && counts.get(run.name)! > 1) {
-      distinctLabels.set(run, `${run.name} · ${run.id.slice(0, 4)}`);
+      distinctLabels.set(run, `${run.name} · ${run.id.slice(-4)}`);
     }
   }
 }

@@ -32,7 +32,8 @@ export const WIDTHS = {
   start: 62,
   duration: 58,
   metric: 58,
-  param: 52
+  param: 52,
+  paramMax: 110
 };
 
 /** From this table width on, the status column shows its word too. */
@@ -134,7 +135,7 @@ function metricColumn(key: string): IDataColumn {
   };
 }
 
-function paramColumn(key: string, numeric: boolean): IDataColumn {
+function paramColumn(key: string, numeric: boolean, width: number = WIDTHS.param): IDataColumn {
   return {
     id: `param:${key}`,
     kind: 'param',
@@ -142,7 +143,7 @@ function paramColumn(key: string, numeric: boolean): IDataColumn {
     label: key,
     description: `Param ${key}`,
     sortField: fieldName('params', key),
-    width: WIDTHS.param,
+    width,
     numeric
   };
 }
@@ -175,6 +176,12 @@ export function nameWidth(names: ReadonlyArray<string>): number {
   return Math.min(WIDTHS.nameMax, Math.max(WIDTHS.nameMin, 7 * longest + 12));
 }
 
+/** Width a param column needs for its longest loaded value (`0.0001` is not cut to `0.0…`). */
+export function paramWidth(values: ReadonlyArray<string | undefined>): number {
+  const longest = values.reduce((most, value) => Math.max(most, value?.length ?? 0), 0);
+  return Math.min(WIDTHS.paramMax, Math.max(WIDTHS.param, 8 * longest + 14));
+}
+
 /**
  * The data columns that fit `tableWidth`, in display order (start, duration,
  * metrics, params). The name keeps `nameMin` px: runs are told apart by name
@@ -188,14 +195,17 @@ export function fitColumns(
   paramKeys: ReadonlyArray<string>,
   numericParams: ReadonlySet<string> = new Set(),
   nameMin: number = WIDTHS.nameMin,
-  sortField = ''
+  sortField = '',
+  paramWidths: ReadonlyMap<string, number> = new Map()
 ): IDataColumn[] {
   const widen = (column: IDataColumn): IDataColumn =>
     column.sortField === sortField
       ? { ...column, width: Math.min(140, Math.max(column.width, 7 * column.label.length + 22)) }
       : column;
   const metrics = metricKeys.map(metricColumn).map(widen);
-  const params = paramKeys.map(key => paramColumn(key, numericParams.has(key))).map(widen);
+  const params = paramKeys
+    .map(key => paramColumn(key, numericParams.has(key), paramWidths.get(key)))
+    .map(widen);
   const start = widen(START);
   const duration = widen(DURATION);
   const priority: IDataColumn[] = [];
