@@ -102,22 +102,25 @@ export function formatMetric(value: number | null | undefined): string {
 }
 
 /**
- * One number format for a whole column, so values line up: as many decimals as
- * four significant digits of the column's largest value need (`0.9720`,
- * `0.9441`), integers as they are, very small or large columns in exponent form.
+ * One number format for a whole column, so values line up: every value gets the
+ * decimals the most precise one needs at four significant digits (`0.9720`
+ * beside `0.9441`; a lone `0.91` stays `0.91`), integers stay whole, and very
+ * small or large columns keep the exponent form.
  */
 export function columnFormat(
   values: ReadonlyArray<number | null | undefined>
 ): (value: number | null | undefined) => string {
   const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  if (finite.length === 0 || finite.every(v => Number.isInteger(v) && Math.abs(v) < 1e6)) {
+  if (finite.some(v => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6))) {
     return formatMetric;
   }
-  const largest = Math.max(...finite.map(Math.abs));
-  if (largest !== 0 && (largest < 1e-3 || largest >= 1e6)) {
+  const decimals = Math.min(
+    6,
+    finite.reduce((most, v) => Math.max(most, (formatMetric(v).split('.')[1] ?? '').length), 0)
+  );
+  if (decimals === 0) {
     return formatMetric;
   }
-  const decimals = largest === 0 ? 0 : Math.min(6, Math.max(0, 3 - Math.floor(Math.log10(largest))));
   return value =>
     typeof value === 'number' && Number.isFinite(value) ? value.toFixed(decimals) : formatMetric(value);
 }
