@@ -222,3 +222,25 @@ def test_compare_tells_duplicates_apart_groups_system_metrics_and_paints_fast(la
     both_themes(lab, "parity-compare-charts", panel)
     panel.get_by_role("region", name="Parameters").scroll_into_view_if_needed()
     both_themes(lab, "parity-compare", panel)
+
+
+def test_compare_exports_its_table_as_csv(lab, sweep):
+    import csv
+    import io
+
+    lab.open()
+    ids = list(sweep.values())
+    lab.page.evaluate("async runs => { await window.jupyterapp.commands.execute('nbops:open-compare', {runs}); }", ids)
+    panel = lab.page.locator(".jp-nbops-ComparePanel:visible")
+    expect(panel.get_by_role("table").first).to_be_visible()
+    with lab.page.expect_download() as download:
+        panel.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    assert [row["run_id"] for row in rows] == ids
+    by_id = {row["run_id"]: row for row in rows}
+    diverged = by_id[sweep["0.01-3"]]
+    assert diverged["name"] == "sgd-a0.01" and diverged["params.alpha"] == "0.01" and diverged["params.seed"] == "3"
+    assert diverged["metrics.grad_norm"] == "Infinity" and by_id[sweep["0.01-1"]]["metrics.grad_norm"] == ""
+    assert float(diverged["metrics.test_auc"]) == 0.9 + 0.01 + 0.009
+    assert "metrics.system/cpu_utilization_percentage" in rows[0]
+    lab.screenshot("parity-compare-export-light", panel.locator(".jp-nbops-Compare-header"))

@@ -8,6 +8,7 @@ import { ICompareRun } from '../../tokens';
 import { isSystemMetric } from '../run/MetricsSection';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
+import { comparisonCsv, downloadText } from './csv';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
   Grouping,
@@ -221,6 +222,16 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
           onChange={value => setGrouping(parseGrouping(value))}
           disabled={choices.length === 0}
         />
+        <button
+          className="jp-mod-styled jp-nbops-Compare-reload"
+          onClick={() =>
+            comparison &&
+            downloadText(comparisonCsv(comparison, orderedRuns.map(run => run.id)), 'nbops-compare.csv')
+          }
+          title="Download the runs' params and last metric values as CSV"
+        >
+          Export CSV
+        </button>
         <button
           className="jp-mod-styled jp-nbops-Compare-reload"
           onClick={() => void model.load()}
