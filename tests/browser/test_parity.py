@@ -244,3 +244,23 @@ def test_compare_exports_its_table_as_csv(lab, sweep):
     assert float(diverged["metrics.test_auc"]) == 0.9 + 0.01 + 0.009
     assert "metrics.system/cpu_utilization_percentage" in rows[0]
     lab.screenshot("parity-compare-export-light", panel.locator(".jp-nbops-Compare-header"))
+
+
+def test_compare_draws_one_metric_as_bars(lab, sweep):
+    lab.open()
+    ids = list(sweep.values())
+    lab.page.evaluate("async runs => { await window.jupyterapp.commands.execute('nbops:open-compare', {runs}); }", ids)
+    panel = lab.page.locator(".jp-nbops-ComparePanel:visible")
+    section = panel.get_by_role("region", name="Metric by run")
+    section.scroll_into_view_if_needed()
+    bars = section.locator('[data-id="compare-bars"].js-plotly-plot')
+    expect(bars).to_be_attached(timeout=30_000)
+    expect(section.get_by_role("combobox", name="Bar chart metric")).to_have_value("test_auc")
+    heights = bars.evaluate("el => el.data[0].y")
+    assert len(heights) == 6  # one bar per run: the last test_auc of each
+    assert max(heights) == pytest.approx(0.9 + 0.01 + 0.009)
+    section.get_by_role("combobox", name="Bar chart metric").select_option("grad_norm")
+    expect(section.get_by_text("No finite grad_norm for")).to_be_visible()
+    section.get_by_role("combobox", name="Bar chart metric").select_option("test_auc")
+    lab.page.wait_for_timeout(500)
+    both_themes(lab, "parity-compare-bars", section)

@@ -8,6 +8,7 @@ import { ICompareRun } from '../../tokens';
 import { isSystemMetric } from '../run/MetricsSection';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
+import { BarView } from './BarView';
 import { comparisonCsv, downloadText } from './csv';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
@@ -280,6 +281,15 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             />
           </Section>
         )}
+        <Section title="Metric by run" wide lazy>
+          <BarView
+            runs={orderedRuns}
+            metrics={metrics}
+            colors={colors}
+            theme={theme}
+            initialMetric={metricKeys.find(key => /^test_|auc/i.test(key)) ?? firstMetric}
+          />
+        </Section>
         <Section title="Parallel coordinates" lazy>
           <ParallelView
             runs={runs}
