@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# System metrics would add system/ keys to runs that last past one interval; the tests that
+# check them turn them on themselves. Kernels and subprocesses inherit this.
+os.environ.setdefault("NBOPS_SYSTEM_METRICS", "off")
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ export async function requestAPI<T>(
   let body: unknown = null;
   if (text.length > 0) {
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(text, reviveInfinity);
     } catch {
       body = null;
     }
@@ -114,6 +114,14 @@ export async function requestAPI<T>(
     );
   }
   return body as T;
+}
+
+/** The server writes ±inf as these strings (JSON has no infinity); NaN stays null. */
+function reviveInfinity(_key: string, value: unknown): unknown {
+  if (value === 'Infinity') {
+    return Infinity;
+  }
+  return value === '-Infinity' ? -Infinity : value;
 }
 
 function query(params: Record<string, string | number | null | undefined>): string {

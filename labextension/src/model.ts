@@ -96,6 +96,21 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._warning;
   }
 
+  /** Why the current filter matched nothing, when the server knows (an unknown key). */
+  get notice(): string | null {
+    return this._notice;
+  }
+
+  /** The filter the server last refused (shown while {@link queryError} is set). */
+  get refusedFilter(): string | null {
+    return this._refusedFilter;
+  }
+
+  /** Runs the change feed reported deleted since the sidebar opened (e.g. to uncheck them). */
+  get deletedIds(): ReadonlySet<string> {
+    return this._deletedIds;
+  }
+
   get runs(): ReadonlyArray<IRun> {
     return this._runs;
   }
@@ -183,6 +198,8 @@ export class RunsModel implements IRunsModel, IDisposable {
       }
       this._query = next;
       this._queryError = null;
+      this._refusedFilter = null;
+      this._notice = page.notice ?? null;
       this._pending = null;
       this._setWindow(page.runs, page.next_cursor);
       return true;
@@ -193,6 +210,7 @@ export class RunsModel implements IRunsModel, IDisposable {
       this._pending = null;
       if (error instanceof NbopsAPIError && error.status === 400) {
         this._queryError = error.message;
+        this._refusedFilter = next.filter;
         if (this._state === 'loading') {
           this._state = 'ready';
         }
@@ -325,6 +343,13 @@ export class RunsModel implements IRunsModel, IDisposable {
 
   /** Patch runs in place when that keeps the list right; else reload the window. */
   private async _applyChanges(changed: IChangedRun[]): Promise<void> {
+    for (const run of changed) {
+      if (run.deleted_at) {
+        this._deletedIds.add(run.id);
+      } else {
+        this._deletedIds.delete(run.id);
+      }
+    }
     const { experiment, filter, sort } = this._query;
     const relevant = changed.filter(
       run => experiment === null || run.experiment === experiment
@@ -448,6 +473,9 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _query: IRunsQueryState = { experiment: null, filter: '', sort: DEFAULT_SORT };
   private _queryError: string | null = null;
   private _runs: IRun[] = [];
+  private _deletedIds = new Set<string>();
+  private _notice: string | null = null;
+  private _refusedFilter: string | null = null;
   private _seq: number | null = null;
   private _serverVersion: string | null = null;
   private _stale = true;

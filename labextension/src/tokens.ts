@@ -36,6 +36,8 @@ export interface IRunDetail extends IRun {
 export interface IRunsPage {
   runs: IRun[];
   next_cursor: string | null;
+  /** On an empty first page: a filter key no run has ("did you mean …?"). */
+  notice?: string | null;
 }
 
 export interface IExperiment {

@@ -44,8 +44,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "evaluate_models", "NbopsError", "InvalidValueError", "InvalidMetricError", "FilterSyntaxError", "NotFoundError",
-    "ConflictError", "StoreError", "ProductionizeError", "__version__",
+    "check_drift", "evaluate_models", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError",
+    "FilterSyntaxError", "NotFoundError", "ConflictError", "StoreError", "ProductionizeError", "__version__",
 ]
 
 
@@ -71,6 +71,13 @@ def evaluate_models(*args, **kwargs):
     from .governance import evaluate_models as _evaluate
 
     return _evaluate(*args, **kwargs)
+
+
+def autolog(*args, **kwargs):
+    """Log every fit of scikit-learn, XGBoost and LightGBM (see ``nbops.tracking.autolog``)."""
+    from .tracking.autolog import autolog as _autolog
+
+    return _autolog(*args, **kwargs)
 
 
 def load_ipython_extension(ipython):

@@ -72,7 +72,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
     lab.screenshot("sidebar-light")
     # Readable at the sidebar's default width, not scrolled out of sight.
     expect(auc).to_be_in_viewport(ratio=1)
-    expect(panel.get_by_role("combobox", name="Experiment")).to_contain_text("churn (1)")
+    expect(panel.get_by_role("combobox", name="Experiment")).to_contain_text("churn (1 run)")
 
     # The cell's own summary is there too, so the screenshot tells the whole story.
     expect(page.locator(".jp-OutputArea-output").filter(has_text=re.compile("auc"))).not_to_have_count(0)

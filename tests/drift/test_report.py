@@ -40,3 +40,11 @@ def test_figures_show_every_feature_and_overlays():
     assert [t.name for t in numeric.data] == ["reference", "current"]
     categorical = report.figure("k")
     assert "(unseen)" in list(categorical.data[1].x)
+
+
+def test_figures_read_on_light_and_dark_themes():
+    report = _report()
+    for figure in (report.figure(), report.figure("x"), report.figure("k")):
+        layout = figure.layout
+        assert layout.paper_bgcolor == "rgba(0,0,0,0)" and layout.plot_bgcolor == "rgba(0,0,0,0)"
+        assert layout.font.color == "#8a8a8a"  # mid-grey: legible on white and on near-black

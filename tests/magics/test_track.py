@@ -237,3 +237,26 @@ def test_papermill_input_path_is_read_from_its_command_line():
     assert _first_positional(["-p", "a", "x.ipynb", "-k", "python3", "in.ipynb", "out.ipynb"]) == "in.ipynb"
     assert _first_positional(["--cwd", "dir", "-y", "a: 1", "nb.ipynb"]) == "nb.ipynb"
     assert _first_positional(["--help"]) is None
+
+
+def test_autolog_flag_logs_a_fit_into_the_tracked_run(kernel, project):
+    kernel.run("%load_ext nbops")
+    result = kernel.run(
+        "%%track sweep --autolog --name lr\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "LogisticRegression(C=0.3).fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])"
+    )
+    assert result["status"] == "ok", result
+    run = only_run(project, "sweep")
+    assert run["name"] == "lr" and run["params"]["C"] == "0.3"
+    assert run["metrics"]["training_accuracy_score"] == 1.0
+    # still on after the cell: a fit outside a run is a run of the experiment named
+    kernel.run("from sklearn.linear_model import LinearRegression\nLinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])")
+    runs = open_store(project / ".nbops").runs.search(experiment="sweep").runs
+    assert sorted(r["name"] for r in runs) == ["LinearRegression", "lr"]
+
+
+def test_autolog_flag_is_refused_with_end(kernel):
+    kernel.run("%load_ext nbops")
+    result = kernel.run("%track --end --autolog")
+    assert result["status"] == "error" and "--autolog" in result["reply"]["evalue"]

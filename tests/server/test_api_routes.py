@@ -195,3 +195,24 @@ async def test_a_tag_both_deleted_and_set_ends_with_its_new_value(jp_fetch, proj
         pass
     body = await call(jp_fetch, "PATCH", "runs", run.id, body={"delete_tags": ["stage"], "tags": {"stage": "final"}})
     assert body["tags"] == {"stage": "final"}
+
+
+async def test_infinities_go_out_as_strings_and_nan_as_null(jp_fetch, project):
+    run_id = tracked(metrics={"loss": [1.0, float("inf")], "gain": [float("-inf")], "odd": [float("nan")]})
+    run = await get(jp_fetch, "runs", run_id)
+    assert run["metrics"] == {"loss": "Infinity", "gain": "-Infinity", "odd": None}
+    series = await get(jp_fetch, "runs", run_id, "metrics", keys="loss")
+    assert series["metrics"]["loss"]["value"] == [1.0, "Infinity"]
+
+
+async def test_an_unknown_filter_key_is_named_with_the_closest_known_one(jp_fetch, project):
+    tracked(params={"alpha": 0.1}, metrics={"test_auc": [0.9]})
+    body = await get(jp_fetch, "runs", filter="params.alpah > 0")
+    assert body["runs"] == [] and body["notice"] == "no run has param 'alpah' — did you mean 'alpha'?"
+    body = await get(jp_fetch, "runs", filter="metrics.`test auc` > 0.5 or name = 'metrics.nope'")
+    assert body["notice"] == "no run has metric 'test auc' — did you mean 'test_auc'?"
+    body = await get(jp_fetch, "runs", filter="tags.zzz = 'x'")
+    assert body["notice"] == "no run has tag 'zzz'"
+    body = await get(jp_fetch, "runs", filter="params.alpha > 5")  # a known key: no notice
+    assert body["runs"] == [] and body["notice"] is None
+    assert "notice" not in await get(jp_fetch, "runs", filter="params.alpha > 0")

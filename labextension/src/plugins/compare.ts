@@ -16,6 +16,7 @@ import {
 } from '@jupyterlab/apputils';
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenCompareArgs } from '../commands';
+import { loadPlotly } from '../plotly';
 import { ComparePanel } from '../widgets/compare/ComparePanel';
 import { CompareModel, ICompareView } from '../widgets/compare/model';
 import { watchTheme } from '../widgets/plot/theme';
@@ -51,6 +52,16 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     const tracker = new WidgetTracker<MainAreaWidget<ComparePanel>>({
       namespace: TRACKER_NAMESPACE
     });
+    // Fetch and parse plotly.js once Lab is idle after start-up, so the first chart of a
+    // Compare panel does not wait for its 4.6 MB (it took seconds on a busy machine).
+    void app.restored.then(() => {
+      const preload = () => void loadPlotly().catch(() => undefined);
+      if ('requestIdleCallback' in window) {
+        window.requestIdleCallback(preload, { timeout: 5000 });
+      } else {
+        setTimeout(preload, 2000);
+      }
+    });
 
     const open = (
       runIds: string[],
@@ -61,6 +72,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(existing.id);
         return existing;
       }
+      void loadPlotly().catch(() => undefined); // in parallel with the comparison's request
       const model = new CompareModel(runIds, view);
       const content = new ComparePanel(model);
       const widget = new MainAreaWidget({ content });

@@ -100,18 +100,34 @@ export const runDetailPlugin: JupyterFrontEndPlugin<void> = {
       widget.title.icon = experimentsIcon;
       widget.title.closable = true;
       const retitle = () => {
-        widget.title.label = runTitle(model.run, runId);
         widget.title.caption = model.run
           ? `Run ${runId} of ${model.run.experiment}`
           : `Run ${runId}`;
+        retitleAll();
       };
-      retitle();
       model.changed.connect(retitle);
       void tracker.add(widget);
+      retitle();
+      widget.disposed.connect(() => requestAnimationFrame(retitleAll));
       app.shell.add(widget, 'main');
       app.shell.activateById(widget.id);
       void model.load();
       return widget;
+    };
+
+    // Two open runs of one name: each tab title gets a short id after the name.
+    const retitleAll = () => {
+      const titles = new Map<MainAreaWidget<RunDetailView>, string>();
+      tracker.forEach(w => {
+        if (!w.isDisposed) {
+          titles.set(w, runTitle(w.content.model.run, w.content.runId));
+        }
+      });
+      const counts = new Map<string, number>();
+      titles.forEach(title => counts.set(title, (counts.get(title) ?? 0) + 1));
+      titles.forEach((title, w) => {
+        w.title.label = counts.get(title)! > 1 ? `${title} · ${w.content.runId.slice(-4)}` : title;
+      });
     };
 
     watchTheme(themes, () => tracker.forEach(widget => widget.content.themeChanged()));

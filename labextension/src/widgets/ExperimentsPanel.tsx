@@ -122,6 +122,14 @@ export class ExperimentsPanel extends SidePanel {
   private _view: RunsView;
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function runCount(count: number): string {
+  return `${count.toLocaleString()} run${count === 1 ? '' : 's'}`;
+}
+
 function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
   const { model } = props;
   const [, setVersion] = React.useState(0);
@@ -153,10 +161,12 @@ function ExperimentSelector(props: { model: RunsModel }): JSX.Element {
         model.experiment = event.currentTarget.value || null;
       }}
     >
-      <option value="">All experiments ({total.toLocaleString()})</option>
+      <option value="">
+        All {model.experiments.length.toLocaleString()} experiments ({runCount(total)})
+      </option>
       {names.map(name => (
         <option key={name} value={name}>
-          {name} ({(counts.get(name) ?? 0).toLocaleString()})
+          {name} ({runCount(counts.get(name) ?? 0)})
         </option>
       ))}
     </HTMLSelect>
@@ -270,7 +280,11 @@ class RunsView extends ReactWidget {
     }
     if (model.runs.length === 0) {
       return model.query.filter ? (
-        <NoMatch filter={model.query.filter} />
+        <NoMatch
+          filter={model.queryError ? model.refusedFilter ?? '' : model.query.filter}
+          refused={model.queryError !== null}
+          notice={model.queryError ? null : model.notice}
+        />
       ) : (
         <EmptyState experiment={model.experiment} />
       );
@@ -307,6 +321,7 @@ class RunsView extends ReactWidget {
   }
 
   private _onModelChanged(): void {
+    this._selection.forget(this._model.deletedIds);
     this._now = Date.now();
     this.update();
   }
@@ -318,7 +333,7 @@ class RunsView extends ReactWidget {
   }
 
   private _onFilter = (filter: string): void => {
-    void this._model.setQuery({ filter });
+    void this._model.setQuery({ filter: asFilter(filter) });
   };
 
   private _onSort = (column: { sortField: string; kind: string }): void => {
@@ -365,13 +380,32 @@ class RunsView extends ReactWidget {
   private _settings: IViewSettings = DEFAULT_VIEW_SETTINGS;
 }
 
-function NoMatch(props: { filter: string }): JSX.Element {
+/**
+ * Text that is not an expression (no operator, quote or parenthesis), e.g. `s1`
+ * or `sgd-a0.01`, searches run names.
+ */
+export function asFilter(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed || /[=<>!()'"`]|\s(and|or|like|in|not)\s/i.test(` ${trimmed} `)) {
+    return trimmed;
+  }
+  return `name like '%${trimmed}%'`;
+}
+
+function NoMatch(props: { filter: string; refused: boolean; notice: string | null }): JSX.Element {
   return (
     <div className="jp-nbops-State jp-nbops-mod-empty">
-      <p className="jp-nbops-State-title">No runs match</p>
+      <p className="jp-nbops-State-title">
+        {props.refused ? 'This filter cannot be applied' : 'No runs match'}
+      </p>
       <p className="jp-nbops-State-hint">
         <code>{props.filter}</code>
       </p>
+      {props.notice && (
+        <p className="jp-nbops-State-hint" role="status" data-id="filter-notice">
+          {capitalized(props.notice)}
+        </p>
+      )}
       <p className="jp-nbops-State-hint jp-nbops-mod-secondary">
         Edit the filter, or press Escape in it to clear it.
       </p>

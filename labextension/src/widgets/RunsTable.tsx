@@ -8,6 +8,7 @@ import * as React from 'react';
 
 import { IRun } from '../tokens';
 import {
+  columnFormat,
   elapsed,
   formatAge,
   formatDateTime,
@@ -18,7 +19,9 @@ import {
   fitColumns,
   fixedWidth,
   IDataColumn,
+  nameWidth,
   numericParams,
+  paramWidth,
   parseSort,
   WIDE_TABLE,
   WIDTHS
@@ -129,7 +132,33 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
     () => numericParams(runs, props.paramKeys),
     [runs, props.paramKeys.join('\n')]
   );
-  const columns = fitColumns(viewport.width, props.metricKeys, props.paramKeys, numeric);
+  const nameMin = React.useMemo(
+    () => nameWidth(runs.map(run => run.name || run.id.slice(0, 8))),
+    [runs]
+  );
+  const paramWidths = React.useMemo(
+    () => new Map(props.paramKeys.map(key => [key, paramWidth(runs.map(run => run.params[key]))])),
+    [runs, props.paramKeys.join('\n')]
+  );
+  const columns = fitColumns(
+    viewport.width,
+    props.metricKeys,
+    props.paramKeys,
+    numeric,
+    nameMin,
+    parseSort(props.sort).field,
+    paramWidths
+  );
+  // Names that more than one loaded run has get a short id after them.
+  const repeated = React.useMemo(() => repeatedNames(runs), [runs]);
+  // One number format per metric column, over the loaded runs.
+  const formats = React.useMemo(() => {
+    const found = new Map<string, (value: number | null | undefined) => string>();
+    for (const key of props.metricKeys) {
+      found.set(key, columnFormat(runs.map(run => run.metrics[key])));
+    }
+    return found;
+  }, [runs, props.metricKeys.join('\n')]);
   const columnCount = 3 + columns.length;
   const checked = props.selection.countIn(runs);
 
@@ -196,6 +225,8 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
               run={run}
               index={first + offset}
               columns={columns}
+              formats={formats}
+              repeated={repeated}
               props={props}
             />
           ))}
@@ -298,9 +329,11 @@ function RunRow(props: {
   run: IRun;
   index: number;
   columns: IDataColumn[];
+  formats: Map<string, (value: number | null | undefined) => string>;
+  repeated: ReadonlySet<string>;
   props: IRunsTableProps;
 }): JSX.Element {
-  const { run, index, columns } = props;
+  const { run, index, columns, formats } = props;
   const table = props.props;
   const selected = table.selection.has(run.id);
   const label = run.name || run.id;
@@ -353,11 +386,15 @@ function RunRow(props: {
       </td>
       <td
         className="jp-nbops-col-name"
-        title={runTooltip(run, table.now, table.onOpen !== null)}
+        title={runTooltip(run, table.now, table.onOpen !== null, table.paramKeys)}
       >
         <SyncBadge sync={run.sync} />
         <span className="jp-nbops-RunName">
-          <RunName run={run} showExperiment={table.showExperiment} />
+          <RunName
+            run={run}
+            showExperiment={table.showExperiment}
+            repeated={props.repeated.has(run.name ?? '')}
+          />
         </span>
         {run.notebook_path && table.onOpenNotebook && (
           <button
@@ -372,13 +409,24 @@ function RunRow(props: {
         )}
       </td>
       {columns.map(column => (
-        <DataCell key={column.id} run={run} column={column} now={table.now} />
+        <DataCell
+          key={column.id}
+          run={run}
+          column={column}
+          now={table.now}
+          format={formats.get(column.key) ?? formatMetric}
+        />
       ))}
     </tr>
   );
 }
 
-function DataCell(props: { run: IRun; column: IDataColumn; now: number }): JSX.Element {
+function DataCell(props: {
+  run: IRun;
+  column: IDataColumn;
+  now: number;
+  format: (value: number | null | undefined) => string;
+}): JSX.Element {
   const { run, column, now } = props;
   switch (column.kind) {
     case 'start':
@@ -397,9 +445,9 @@ function DataCell(props: { run: IRun; column: IDataColumn; now: number }): JSX.E
         <td
           className={'jp-nbops-col-metric' + (value === null ? ' jp-nbops-mod-nan' : '')}
           data-metric={column.key}
-          title={value === undefined ? `No ${column.key}` : `${column.key} = ${value ?? 'NaN'}`}
+          title={value === undefined ? `No ${column.key}` : `${column.key} = ${formatMetric(value)}`}
         >
-          {formatMetric(value)}
+          {props.format(value)}
         </td>
       );
     }
@@ -423,7 +471,7 @@ function DataCell(props: { run: IRun; column: IDataColumn; now: number }): JSX.E
  * experiment when runs of several experiments are listed: truncation eats
  * the experiment first.
  */
-function RunName(props: { run: IRun; showExperiment: boolean }): JSX.Element {
+function RunName(props: { run: IRun; showExperiment: boolean; repeated: boolean }): JSX.Element {
   const { run, showExperiment } = props;
   return (
     <>
@@ -432,11 +480,26 @@ function RunName(props: { run: IRun; showExperiment: boolean }): JSX.Element {
       ) : (
         <span className="jp-nbops-RunName-id">{run.id.slice(0, 8)}</span>
       )}
+      {run.name && props.repeated && (
+        <span className="jp-nbops-RunName-suffix"> · {run.id.slice(-4)}</span>
+      )}
       {showExperiment && (
         <span className="jp-nbops-RunName-experiment"> · {run.experiment}</span>
       )}
     </>
   );
+}
+
+/** Names shared by two or more runs. */
+export function repeatedNames(runs: ReadonlyArray<{ name: string | null }>): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const run of runs) {
+    if (run.name) {
+      (seen.has(run.name) ? repeated : seen).add(run.name);
+    }
+  }
+  return repeated;
 }
 
 function NotebookGlyph(): JSX.Element {
@@ -450,9 +513,18 @@ function NotebookGlyph(): JSX.Element {
   );
 }
 
-/** Everything about a run, for the name cell's tooltip. */
-function runTooltip(run: IRun, now: number, openable: boolean): string {
+/** Everything about a run, for the name cell's tooltip; first what sets it apart. */
+function runTooltip(
+  run: IRun,
+  now: number,
+  openable: boolean,
+  differing: ReadonlyArray<string>
+): string {
+  const distinct = differing
+    .filter(key => run.params[key] !== undefined)
+    .map(key => `${key}=${run.params[key]}`);
   const lines = [
+    (run.name || run.id.slice(0, 8)) + (distinct.length > 0 ? ` — ${distinct.join(', ')}` : ''),
     `Run ${run.id}` + (run.name ? ` (${run.name})` : ''),
     `Experiment: ${run.experiment}`,
     `Status: ${run.status}`,

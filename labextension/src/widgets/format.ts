@@ -76,11 +76,17 @@ export function formatDateTime(epochSeconds: number): string {
 
 /**
  * Up to four significant digits, no trailing zeros: `0.91`, `0.9123`, `1235`.
- * `null` is how the server sends NaN and infinities.
+ * `null` is how the server sends NaN; infinities arrive as ±Infinity (see api.ts).
  */
 export function formatMetric(value: number | null | undefined): string {
   if (value === undefined) {
     return '';
+  }
+  if (value === Infinity) {
+    return '∞';
+  }
+  if (value === -Infinity) {
+    return '−∞';
   }
   if (value === null || !Number.isFinite(value)) {
     return 'NaN';
@@ -93,4 +99,28 @@ export function formatMetric(value: number | null | undefined): string {
     return value.toExponential(2);
   }
   return String(Number(value.toPrecision(4)));
+}
+
+/**
+ * One number format for a whole column, so values line up: every value gets the
+ * decimals the most precise one needs at four significant digits (`0.9720`
+ * beside `0.9441`; a lone `0.91` stays `0.91`), integers stay whole, and very
+ * small or large columns keep the exponent form.
+ */
+export function columnFormat(
+  values: ReadonlyArray<number | null | undefined>
+): (value: number | null | undefined) => string {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (finite.some(v => v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6))) {
+    return formatMetric;
+  }
+  const decimals = Math.min(
+    6,
+    finite.reduce((most, v) => Math.max(most, (formatMetric(v).split('.')[1] ?? '').length), 0)
+  );
+  if (decimals === 0) {
+    return formatMetric;
+  }
+  return value =>
+    typeof value === 'number' && Number.isFinite(value) ? value.toFixed(decimals) : formatMetric(value);
 }

@@ -108,15 +108,26 @@ class DriftReport:
                 hovertemplate="%{x}: %{customdata[0]}=%{y:.3f} (%{customdata[1]})<extra></extra>",
             ))
             fig.update_layout(title="Drift per feature", yaxis_title="effect size")
-            return fig
+            return _theme_neutral(fig)
         row = self[feature]
         data = overlay(self.reference, self.window, feature)
         title = f"{feature}: {row['statistic']}={_fmt(row['effect'])} ({row['tier']})"
         if "edges" in data:
-            return _numeric_figure(go, data, title)
+            return _theme_neutral(_numeric_figure(go, data, title))
         fig = go.Figure([go.Bar(name=side, x=data["labels"], y=data[side]) for side in ("reference", "current")])
         fig.update_layout(barmode="group", yaxis_title="share", title=title)
-        return fig
+        return _theme_neutral(fig)
+
+
+def _theme_neutral(fig):
+    """Transparent backgrounds, mid-grey text and faint grid lines: the figure reads on Lab's
+    light and dark themes alike (plotly's default template paints a white card)."""
+    grey, grid = "#8a8a8a", "rgba(128,128,128,0.25)"
+    fig.update_layout(template="none", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      font_color=grey, legend_bgcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
+    fig.update_yaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
+    return fig
 
 
 def _numeric_figure(go, data: dict, title: str):

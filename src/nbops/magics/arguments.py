@@ -8,8 +8,8 @@ from typing import NamedTuple
 
 from IPython.core.error import UsageError
 
-USAGE_LINE = "%track EXPERIMENT [--name N] [--tag k=v ...]  |  %track --end [--status S]"
-USAGE_CELL = "%%track EXPERIMENT [--params a,b] [--metrics x,y] [--name N] [--tag k=v ...]"
+USAGE_LINE = "%track EXPERIMENT [--name N] [--tag k=v ...] [--autolog]  |  %track --end [--status S]"
+USAGE_CELL = "%%track EXPERIMENT [--params a,b] [--metrics x,y] [--name N] [--tag k=v ...] [--autolog]"
 
 
 class TrackArgs(NamedTuple):
@@ -20,6 +20,7 @@ class TrackArgs(NamedTuple):
     metrics: list[str]
     end: bool
     status: str
+    autolog: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +48,7 @@ def parse(line: str, cell: bool) -> TrackArgs:
     parser.add_argument("experiment", nargs="?")
     parser.add_argument("--name")
     parser.add_argument("--tag", action="append", default=[], type=_tag)
+    parser.add_argument("--autolog", action="store_true")
     if cell:
         parser.add_argument("--params", type=_names)
         parser.add_argument("--metrics", type=_names, default=[])
@@ -61,9 +63,9 @@ def parse(line: str, cell: bool) -> TrackArgs:
     end = getattr(ns, "end", False)
     if not end and not ns.experiment:
         raise UsageError(f"name the experiment; usage: {parser.usage}")
-    if end and ns.experiment:
-        raise UsageError("%track --end takes no experiment name")
+    if end and (ns.experiment or ns.autolog):
+        raise UsageError("%track --end takes no experiment name and no --autolog")
     return TrackArgs(
         experiment=ns.experiment, name=ns.name, tags=dict(ns.tag), params=getattr(ns, "params", None),
-        metrics=getattr(ns, "metrics", []), end=end, status=getattr(ns, "status", "finished"),
+        metrics=getattr(ns, "metrics", []), end=end, status=getattr(ns, "status", "finished"), autolog=ns.autolog,
     )

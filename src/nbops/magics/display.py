@@ -54,25 +54,67 @@ class LiveChart:
         )
 
     def figure(self) -> dict:
-        traces = []
-        for key, (steps, values) in self._series.items():
-            stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
-            # a curve of one point is invisible as a line: show it as a marker
-            mode = "lines" if len(steps) > 1 else "markers"
-            traces.append({"type": "scatter", "mode": mode, "name": key, "x": steps[::stride], "y": values[::stride]})
+        """Curves in small multiples, one per kind of metric (``loss`` and ``val_loss`` share
+        one, ``accuracy`` gets another), so each has a y axis of its own scale; metrics with a
+        single point are numbers in the title, not empty legend lines."""
+        curves = {k: v for k, v in self._series.items() if len(v[0]) > 1}
+        singles = {k: v[1][-1] for k, v in self._series.items() if len(v[0]) == 1}
+        panels = _panels(list(curves))
+        gap = 0.08
+        height = (1 - gap * (len(panels) - 1)) / max(len(panels), 1)
         # Transparent backgrounds and grey grid lines read on light and dark Lab themes alike.
         axis = {"gridcolor": "rgba(128,128,128,0.25)", "zerolinecolor": "rgba(128,128,128,0.4)"}
         layout = {
-            "height": 260, "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
-            "xaxis": {**axis, "title": {"text": "step"}}, "yaxis": axis,
-            "legend": {"orientation": "h", "y": 1.15},
+            "height": 60 + 170 * max(len(panels), 1) + (24 if singles else 0),
+            "margin": {"l": 56, "r": 16, "t": 36 if singles else 12, "b": 36},
+            "xaxis": {**axis, "title": {"text": "step"}, "anchor": f"y{len(panels) if len(panels) > 1 else ''}"},
+            "legend": {"orientation": "h", "y": -0.12 / max(len(panels), 1), "yanchor": "top"},
             "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"color": "#888"},
         }
+        if singles:
+            layout["title"] = {"text": "   ".join(f"{k} <b>{_number(v)}</b>" for k, v in singles.items()),
+                               "x": 0.01, "xanchor": "left", "font": {"size": 13}}
+        traces = []
+        for i, (title, keys) in enumerate(panels):
+            name = "" if i == 0 else str(i + 1)
+            top = 1 - i * (height + gap)
+            layout[f"yaxis{name}"] = {**axis, "domain": [max(top - height, 0), top],
+                                      "title": {"text": title, "font": {"size": 11}}}
+            for key in keys:
+                steps, values = curves[key]
+                stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
+                traces.append({"type": "scatter", "mode": "lines", "name": key, "x": steps[::stride],
+                               "y": values[::stride], "xaxis": "x", "yaxis": f"y{name}"})
         return {"data": traces, "layout": layout}
 
     def text(self) -> str:
         return ", ".join(f"{k}: {v[-1]}" for k, (_, v) in self._series.items())
+
+
+MAX_PANELS = 4
+_SPLIT_PREFIXES = ("training_", "train_", "validation_", "valid_", "val_", "test_", "eval_")
+
+
+def _kind(key: str) -> str:
+    """``val_loss`` and ``train/loss`` are both ``loss``: they share a panel and its scale."""
+    name = key.rsplit("/", 1)[-1]
+    for prefix in _SPLIT_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _panels(keys: list[str]) -> list[tuple[str, list[str]]]:
+    """Curve keys grouped by kind, in first-logged order; past ``MAX_PANELS`` the rest share the last."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(_kind(key), []).append(key)
+    panels = list(groups.items())
+    if len(panels) > MAX_PANELS:
+        rest = [key for _, group in panels[MAX_PANELS - 1:] for key in group]
+        panels = panels[:MAX_PANELS - 1] + [("other", rest)]
+    return panels
 
 
 def summary_bundle(run: dict) -> dict:

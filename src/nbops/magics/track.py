@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display
@@ -19,12 +21,16 @@ class TrackMagics(Magics):
     def __init__(self, shell):
         super().__init__(shell)
         self._line_run: tracking.Run | None = None
+        if os.environ.get("NBOPS_AUTOLOG", "").strip().lower() in ("1", "true", "on", "yes"):
+            _autolog(os.environ.get("NBOPS_AUTOLOG_EXPERIMENT") or None)
 
     @line_cell_magic
     def track(self, line: str, cell: str | None = None):
         """Track a run: ``%track EXPERIMENT`` / ``%track --end`` / ``%%track EXPERIMENT``."""
         try:
             args = arguments.parse(line, cell=cell is not None)
+            if args.autolog:
+                _autolog(args.experiment)
             if cell is not None:
                 return self._track_cell(args, cell)
             if args.end:
@@ -80,6 +86,13 @@ class TrackMagics(Magics):
         code = self.shell.transform_cell(cell)
         filename = self.shell.compile.cache(code, self.shell.execution_count)
         exec(compile(code, filename, "exec"), self.shell.user_ns)
+
+
+def _autolog(experiment: str | None) -> None:
+    """Fits inside the tracked run log into it; fits after it start runs in ``experiment``."""
+    from ..tracking.autolog import DEFAULT_EXPERIMENT, autolog
+
+    autolog(experiment=experiment or DEFAULT_EXPERIMENT)
 
 
 def _log_named_metrics(run: tracking.Run, names: list[str], user_ns: dict) -> None:

@@ -35,7 +35,12 @@ class RunsHandler(NbopsHandler):
         def work():
             page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor,
                                           include_deleted=include_deleted)
-            return {"runs": self.store.sync.attach(page.runs), "next_cursor": page.next_cursor}
+            answer = {"runs": self.store.sync.attach(page.runs), "next_cursor": page.next_cursor}
+            if not page.runs and cursor is None:
+                from ..store.filter_keys import unknown_key_notice
+
+                answer["notice"] = unknown_key_notice(self.store.db, query)
+            return answer
 
         await self.respond(work)
 

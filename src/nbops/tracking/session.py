@@ -25,7 +25,7 @@ from ..errors import ConflictError
 from ..store import Store, open_store
 from ..store.runs import STALE_AFTER_SECONDS
 from ..store.values import check_text
-from . import capture
+from . import capture, system_metrics
 from .buffer import MetricBuffer
 from .provenance import recorder, wait_at_exit
 from .run import FORKED, Run
@@ -84,6 +84,7 @@ def start_run(
             for ended in [i for i, r in _open.items() if r.status != "running"]:
                 del _open[ended]
         _open[run.id] = run
+    system_metrics.watch(run)
     if capture_provenance:
         recorder.put(run, os.getcwd())
     return run

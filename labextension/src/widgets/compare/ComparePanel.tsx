@@ -5,8 +5,11 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useMemo, useState } from 'react';
 
 import { ICompareRun } from '../../tokens';
+import { isSystemMetric } from '../run/MetricsSection';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
+import { BarView } from './BarView';
+import { comparisonCsv, downloadText } from './csv';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
   Grouping,
@@ -70,14 +73,45 @@ function Notices(props: { model: CompareModel }): JSX.Element | null {
   );
 }
 
-function Section(props: { title: string; children: React.ReactNode; wide?: boolean }): JSX.Element {
+/**
+ * A titled card. A `lazy` one draws its content only once scrolled near the view:
+ * charts below the fold (parcoords draws with WebGL) no longer hold up the first
+ * chart the user sees.
+ */
+function Section(props: {
+  title: string;
+  children: React.ReactNode;
+  wide?: boolean;
+  lazy?: boolean;
+}): JSX.Element {
+  const ref = React.useRef<HTMLElement>(null);
+  const [shown, setShown] = useState(!props.lazy);
+  useEffect(() => {
+    const node = ref.current;
+    if (shown || !node || typeof IntersectionObserver === 'undefined') {
+      setShown(true);
+      return;
+    }
+    const observer = new IntersectionObserver(
+      entries => {
+        if (entries.some(entry => entry.isIntersecting)) {
+          setShown(true);
+          observer.disconnect();
+        }
+      },
+      { rootMargin: '200px' }
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [shown]);
   return (
     <section
+      ref={ref}
       className={'jp-nbops-Compare-section' + (props.wide ? ' jp-mod-wide' : '')}
       aria-label={props.title}
     >
       <h3 className="jp-nbops-Compare-heading">{props.title}</h3>
-      {props.children}
+      {shown ? props.children : <div className="jp-nbops-Compare-placeholder" aria-hidden="true" />}
     </section>
   );
 }
@@ -113,8 +147,16 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
   const shown = model.runs;
   const runs = useMemo(() => shown, [comparison]);
   const params = comparison?.params ?? [];
-  const metrics = comparison?.metrics ?? [];
-  const metricKeys = useMemo(() => metrics.map(row => row.key), [comparison]);
+  // The sampler's system/ metrics are a chart group of their own, out of the table and plots.
+  const metrics = useMemo(
+    () => (comparison?.metrics ?? []).filter(row => !isSystemMetric(row.key)),
+    [comparison]
+  );
+  const metricKeys = useMemo(() => metrics.map(row => row.key), [metrics]);
+  const systemKeys = useMemo(
+    () => (comparison?.metrics ?? []).map(row => row.key).filter(isSystemMetric),
+    [comparison]
+  );
 
   const groups = useMemo(
     () =>
@@ -183,6 +225,16 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
         />
         <button
           className="jp-mod-styled jp-nbops-Compare-reload"
+          onClick={() =>
+            comparison &&
+            downloadText(comparisonCsv(comparison, orderedRuns.map(run => run.id)), 'nbops-compare.csv')
+          }
+          title="Download the runs' params and last metric values as CSV"
+        >
+          Export CSV
+        </button>
+        <button
+          className="jp-mod-styled jp-nbops-Compare-reload"
           onClick={() => void model.load()}
           title="Reload the comparison"
         >
@@ -214,7 +266,31 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             theme={theme}
           />
         </Section>
-        <Section title="Parallel coordinates">
+        {systemKeys.length > 0 && (
+          <Section title="System metrics" wide lazy>
+            <CurvesView
+              model={model}
+              runs={runs}
+              metricKeys={systemKeys}
+              colors={colors}
+              groups={groups}
+              groupColors={groupColors}
+              theme={theme}
+              persist={false}
+              dataId="compare-system-curves"
+            />
+          </Section>
+        )}
+        <Section title="Metric by run" wide lazy>
+          <BarView
+            runs={orderedRuns}
+            metrics={metrics}
+            colors={colors}
+            theme={theme}
+            initialMetric={metricKeys.find(key => /^test_|auc/i.test(key)) ?? firstMetric}
+          />
+        </Section>
+        <Section title="Parallel coordinates" lazy>
           <ParallelView
             runs={runs}
             params={params}
@@ -223,7 +299,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             initialMetric={firstMetric}
           />
         </Section>
-        <Section title="Param vs metric">
+        <Section title="Param vs metric" lazy>
           <ScatterView
             runs={runs}
             params={params}

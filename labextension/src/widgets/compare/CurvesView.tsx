@@ -20,11 +20,20 @@ export interface ICurvesViewProps {
   groups: IRunGroup[] | null;
   groupColors: Map<string, string>;
   theme: IPlotTheme;
+  /** Save the chosen metric and options with the panel (the main curves do; the system group does not). */
+  persist?: boolean;
+  /** Names the chart for locators and screen readers. */
+  dataId?: string;
 }
 
 /** Loss-like metrics are what people look at first. */
 export function defaultMetric(keys: string[]): string {
-  return keys.find(key => /loss/i.test(key)) ?? keys[0] ?? '';
+  return (
+    keys.find(key => /loss/i.test(key)) ??
+    keys.find(key => key === 'system/cpu_utilization_percentage') ??
+    keys[0] ??
+    ''
+  );
 }
 
 type Loaded = { key: string; series: Map<string, IMetricSeries | null> };
@@ -32,15 +41,18 @@ type Loaded = { key: string; series: Map<string, IMetricSeries | null> };
 export function CurvesView(props: ICurvesViewProps): JSX.Element {
   const { model, runs, metricKeys, colors, groups, groupColors, theme } = props;
   const view = model.view;
-  const [metric, setMetric] = useState(() =>
-    view.metric && metricKeys.includes(view.metric) ? view.metric : defaultMetric(metricKeys)
-  );
   const [xAxis, setXAxis] = useState<XAxis>(view.xAxis ?? 'step');
   const [smoothing, setSmoothing] = useState(view.smoothing ?? 0);
   const [logY, setLogY] = useState(view.logY ?? false);
 
+  const persist = props.persist ?? true;
+  const [metric, setMetric] = useState(() =>
+    persist && view.metric && metricKeys.includes(view.metric) ? view.metric : defaultMetric(metricKeys)
+  );
   useEffect(() => {
-    model.setView({ metric, xAxis, smoothing, logY });
+    if (persist) {
+      model.setView({ metric, xAxis, smoothing, logY });
+    }
   }, [model, metric, xAxis, smoothing, logY]);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -84,7 +96,16 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
       ...base,
       margin: { l: 56, r: 16, t: 8, b: 40 },
       showlegend: true,
-      legend: { orientation: 'h', y: -0.2, font: { color: theme.fontColor }, traceorder: 'normal' },
+      // Above the plot: below it, the legend ran over the x axis title.
+      legend: {
+        orientation: 'h',
+        x: 0,
+        xanchor: 'left',
+        y: 1.02,
+        yanchor: 'bottom',
+        font: { color: theme.fontColor },
+        traceorder: 'normal'
+      },
       xaxis: {
         ...base.xaxis,
         title: axisTitle(theme, xTitle),
@@ -148,7 +169,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
           {metric} was not logged by {lacking.map(runLabel).join(', ')}.
         </p>
       )}
-      <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId="compare-curves" height={340} />
+      <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId={props.dataId ?? 'compare-curves'} height={340} />
       {groups ? (
         <p className="jp-nbops-Compare-hint">
           Lines are group means, bands ±1 standard deviation across the group's runs,

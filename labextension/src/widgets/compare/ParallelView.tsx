@@ -9,7 +9,7 @@ import { PlotlyChart } from '../plot/PlotlyChart';
 import { IPlotTheme } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
 import { runLabel } from './model';
-import { lastValues, paramAxis, plottedParams } from './params';
+import { lastValues, logDimension, paramAxis, plottedParams, wantsLogAxis } from './params';
 
 export interface IParallelViewProps {
   runs: ICompareRun[];
@@ -30,6 +30,9 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
     const colors = last.filter((v): v is number => v !== null);
     const dimensions = plottedParams(params).map(row => {
       const axis = paramAxis(row, kept);
+      if (axis.numeric && wantsLogAxis(axis.values)) {
+        return { label: `${axis.key} (log)`, ...logDimension(axis.values) };
+      }
       return axis.numeric
         ? { label: axis.key, values: axis.values }
         : {

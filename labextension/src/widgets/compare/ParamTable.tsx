@@ -4,7 +4,7 @@
  */
 import React from 'react';
 
-import { formatMetric } from '../format';
+import { columnFormat } from '../format';
 import { ICompareMetricRow, ICompareRow, ICompareRun, ICompareMetricSummary } from '../../tokens';
 import { IRunGroup } from './grouping';
 import { runLabel } from './model';
@@ -151,8 +151,14 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                 </td>
               </tr>
             )}
-            {shownMetrics.map(row =>
-              SUMMARIES.map(({ field, label }, index) => (
+            {shownMetrics.map(row => {
+              // One number format per metric, so last/min/max of every run line up.
+              const format = columnFormat(
+                Object.values(row.values).flatMap(s =>
+                  s ? SUMMARIES.map(({ field }) => s[field] as number | null) : []
+                )
+              );
+              return SUMMARIES.map(({ field, label }, index) => (
                 <tr
                   key={`${row.key}:${field}`}
                   data-metric={row.key}
@@ -181,7 +187,7 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                     return (
                       <td key={run.id} className={changed ? 'jp-mod-changed' : undefined}>
                         {summary ? (
-                          formatMetric(summary[field] as number | null)
+                          format(summary[field] as number | null)
                         ) : (
                           <span className="jp-nbops-Compare-unset" title="Not logged by this run">
                             —
@@ -191,8 +197,8 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
                     );
                   })}
                 </tr>
-              ))
-            )}
+              ));
+            })}
           </tbody>
         </table>
       </div>

@@ -9,7 +9,7 @@ import { PlotlyChart } from '../plot/PlotlyChart';
 import { axisTitle, baseLayout, IPlotTheme } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
 import { runLabel } from './model';
-import { lastValues, paramAxis } from './params';
+import { lastValues, paramAxis, wantsLogAxis } from './params';
 
 export interface IScatterViewProps {
   runs: ICompareRun[];
@@ -58,13 +58,14 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
   const layout = useMemo(() => {
     const base = baseLayout(theme);
     const axis = paramRow ? paramAxis(paramRow, runs) : null;
+    const logX = axis !== null && axis.numeric && wantsLogAxis(axis.values);
     return {
       ...base,
       margin: { l: 56, r: 16, t: 8, b: 40 },
       xaxis: {
         ...base.xaxis,
-        title: axisTitle(theme, paramRow?.key ?? ''),
-        type: axis && !axis.numeric ? 'category' : '-',
+        title: axisTitle(theme, (paramRow?.key ?? '') + (logX ? ' (log scale)' : '')),
+        type: axis && !axis.numeric ? 'category' : logX ? 'log' : '-',
         categoryorder: 'category ascending'
       },
       yaxis: { ...base.yaxis, title: axisTitle(theme, metricRow?.key ?? '') },

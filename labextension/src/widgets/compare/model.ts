@@ -83,6 +83,7 @@ export class CompareModel {
     this._changed.emit();
     try {
       this._comparison = await nbopsAPI.compare(this.runIds);
+      labelDuplicates(this._comparison.runs);
       this._series.clear();
       this._state = 'ready';
     } catch (error) {
@@ -123,7 +124,25 @@ export class CompareModel {
   private _series = new Map<string, Promise<IMetricSeries | null>>();
 }
 
+/** Labels of runs whose names collide within one comparison. */
+const distinctLabels = new WeakMap<object, string>();
+
+/** Runs sharing a name get the end of their id (its random part) after it (`sgd · 3f9c`). */
+export function labelDuplicates(runs: ReadonlyArray<{ id: string; name: string | null }>): void {
+  const counts = new Map<string, number>();
+  for (const run of runs) {
+    if (run.name) {
+      counts.set(run.name, (counts.get(run.name) ?? 0) + 1);
+    }
+  }
+  for (const run of runs) {
+    if (run.name && counts.get(run.name)! > 1) {
+      distinctLabels.set(run, `${run.name} · ${run.id.slice(-4)}`);
+    }
+  }
+}
+
 /** `name` or the short id: what a column header or legend shows for a run. */
 export function runLabel(run: { id: string; name: string | null }): string {
-  return run.name || run.id.slice(0, 8);
+  return distinctLabels.get(run) ?? (run.name || run.id.slice(0, 8));
 }

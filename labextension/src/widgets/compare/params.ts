@@ -45,3 +45,27 @@ export function lastValues(row: ICompareMetricRow | undefined, runs: ICompareRun
     return value === null || value === undefined || !Number.isFinite(value) ? null : value;
   });
 }
+
+/**
+ * Whether numbers spread over two decades or more, all positive (alpha 1e-4 … 1e-1):
+ * a linear axis would put most of them at 0.
+ */
+export function wantsLogAxis(values: number[]): boolean {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2 || finite.some(v => v <= 0)) {
+    return false;
+  }
+  return Math.max(...finite) / Math.min(...finite) >= 100;
+}
+
+/** Log10 positions with ticks at the powers of ten, for axes without a log type (parcoords). */
+export function logDimension(values: number[]): { values: number[]; tickvals: number[]; ticktext: string[] } {
+  const logs = values.map(Math.log10);
+  const low = Math.floor(Math.min(...logs));
+  const high = Math.ceil(Math.max(...logs));
+  const tickvals: number[] = [];
+  for (let power = low; power <= high; power++) {
+    tickvals.push(power);
+  }
+  return { values: logs, tickvals, ticktext: tickvals.map(power => `1e${power}`) };
+}

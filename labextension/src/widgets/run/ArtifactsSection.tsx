@@ -168,10 +168,12 @@ function ArtifactFigure(props: {
       .then(text => {
         const parsed = JSON.parse(text) as { data?: unknown[]; layout?: Record<string, unknown> };
         if (!cancelled) {
+          // A fixed width would overflow the card: the figure takes the card's width instead.
+          const { width: _width, autosize: _autosize, ...layout } = parsed.layout ?? {};
           setFigure({
             data: parsed.data ?? [],
             // The figure's template is dropped for the Lab theme; its roomy default margins with it.
-            layout: { height: 300, margin: { l: 48, r: 16, t: 48, b: 40 }, ...(parsed.layout ?? {}) }
+            layout: { height: 300, margin: { l: 48, r: 16, t: 48, b: 40 }, ...layout }
           });
         }
       })

@@ -18,13 +18,28 @@ const MAX_CHARTS = 24;
 /** Grey reads on light and dark backgrounds alike. */
 const ENVELOPE = 'rgba(128,128,128,0.25)';
 
+/** Keys the system-metrics sampler logs (MLflow's names); they get their own section. */
+export const SYSTEM_PREFIX = 'system/';
+
+export function isSystemMetric(key: string): boolean {
+  return key.startsWith(SYSTEM_PREFIX);
+}
+
+/**
+ * The run's own metrics (`group="metrics"`) or the sampler's `system/...` metrics
+ * (`group="system"`, rendered only when the run has any).
+ */
 export function MetricsSection(props: {
   run: IRunRecord;
   theme: IPlotTheme;
-}): JSX.Element {
+  group?: 'metrics' | 'system';
+}): JSX.Element | null {
   const { run } = props;
+  const system = props.group === 'system';
   const summary = run.metric_summary ?? {};
-  const keys = Object.keys(run.metrics).sort((a, b) => a.localeCompare(b));
+  const keys = Object.keys(run.metrics)
+    .filter(key => isSystemMetric(key) === system)
+    .sort((a, b) => a.localeCompare(b));
   const [series, setSeries] = React.useState<Record<string, IMetricSeries> | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   // Refetch when a running run logged more (its latest step moves).
@@ -45,13 +60,20 @@ export function MetricsSection(props: {
     };
   }, [run.id, revision]);
 
+  if (system && keys.length === 0) {
+    return null;
+  }
   return (
-    <Section id="metrics" title="Metrics" badge={keys.length}>
+    <Section
+      id={system ? 'system-metrics' : 'metrics'}
+      title={system ? 'System metrics' : 'Metrics'}
+      badge={keys.length}
+    >
       {keys.length === 0 ? (
         <Empty>No metrics were logged.</Empty>
       ) : (
         <>
-          <table className="jp-nbops-MetricsTable" aria-label="Metrics">
+          <table className="jp-nbops-MetricsTable" aria-label={system ? 'System metrics' : 'Metrics'}>
             <thead>
               <tr>
                 <th scope="col">Metric</th>
@@ -64,7 +86,7 @@ export function MetricsSection(props: {
             <tbody>
               {keys.map(key => (
                 <tr key={key}>
-                  <th scope="row">{key}</th>
+                  <th scope="row">{system ? key.slice(SYSTEM_PREFIX.length) : key}</th>
                   <td>{formatMetric(run.metrics[key])}</td>
                   <td>{formatMetric(summary[key]?.min)}</td>
                   <td>{formatMetric(summary[key]?.max)}</td>

@@ -127,6 +127,7 @@ export class RunDetailView extends ReactWidget {
         <OverviewSection run={run} actions={this._actions} />
         <ParamsSection params={run.params} />
         <MetricsSection run={run} theme={this._theme} />
+        <MetricsSection run={run} theme={this._theme} group="system" />
         <TagsNotesSection model={model} run={run} actions={this._actions} />
         <ArtifactsSection runId={run.id} artifacts={run.artifacts ?? []} theme={this._theme} />
         <ProvenanceSection run={run} actions={this._actions} />

@@ -28,10 +28,12 @@ export const WIDTHS = {
   statusIcon: 24,
   statusWord: 84,
   nameMin: 80,
+  nameMax: 170,
   start: 62,
   duration: 58,
   metric: 58,
-  param: 52
+  param: 52,
+  paramMax: 110
 };
 
 /** From this table width on, the status column shows its word too. */
@@ -133,7 +135,7 @@ function metricColumn(key: string): IDataColumn {
   };
 }
 
-function paramColumn(key: string, numeric: boolean): IDataColumn {
+function paramColumn(key: string, numeric: boolean, width: number = WIDTHS.param): IDataColumn {
   return {
     id: `param:${key}`,
     kind: 'param',
@@ -141,7 +143,7 @@ function paramColumn(key: string, numeric: boolean): IDataColumn {
     label: key,
     description: `Param ${key}`,
     sortField: fieldName('params', key),
-    width: WIDTHS.param,
+    width,
     numeric
   };
 }
@@ -168,28 +170,52 @@ const DURATION: IDataColumn = {
   numeric: true
 };
 
+/** Width the run names need (about 7 px a character at the table's font), within bounds. */
+export function nameWidth(names: ReadonlyArray<string>): number {
+  const longest = names.reduce((most, name) => Math.max(most, name.length), 0);
+  return Math.min(WIDTHS.nameMax, Math.max(WIDTHS.nameMin, 7 * longest + 12));
+}
+
+/** Width a param column needs for its longest loaded value (`0.0001` is not cut to `0.0…`). */
+export function paramWidth(values: ReadonlyArray<string | undefined>): number {
+  const longest = values.reduce((most, value) => Math.max(most, value?.length ?? 0), 0);
+  return Math.min(WIDTHS.paramMax, Math.max(WIDTHS.param, 8 * longest + 14));
+}
+
 /**
  * The data columns that fit `tableWidth`, in display order (start, duration,
- * metrics, params). The first metric and param come before the duration: in a
- * narrow sidebar the numbers a user compares matter most; the name cell's
- * tooltip always has everything.
+ * metrics, params). The name keeps `nameMin` px: runs are told apart by name
+ * first. Then the first metric and param (what a user compares), the start,
+ * the duration; the name cell's tooltip always has everything. The sorted
+ * column is widened so its header and arrow are not cut.
  */
 export function fitColumns(
   tableWidth: number,
   metricKeys: ReadonlyArray<string>,
   paramKeys: ReadonlyArray<string>,
-  numericParams: ReadonlySet<string> = new Set()
+  numericParams: ReadonlySet<string> = new Set(),
+  nameMin: number = WIDTHS.nameMin,
+  sortField = '',
+  paramWidths: ReadonlyMap<string, number> = new Map()
 ): IDataColumn[] {
-  const metrics = metricKeys.map(metricColumn);
-  const params = paramKeys.map(key => paramColumn(key, numericParams.has(key)));
-  const priority: IDataColumn[] = [START];
+  const widen = (column: IDataColumn): IDataColumn =>
+    column.sortField === sortField
+      ? { ...column, width: Math.min(140, Math.max(column.width, 7 * column.label.length + 22)) }
+      : column;
+  const metrics = metricKeys.map(metricColumn).map(widen);
+  const params = paramKeys
+    .map(key => paramColumn(key, numericParams.has(key), paramWidths.get(key)))
+    .map(widen);
+  const start = widen(START);
+  const duration = widen(DURATION);
+  const priority: IDataColumn[] = [];
   if (metrics[0]) {
     priority.push(metrics[0]);
   }
   if (params[0]) {
     priority.push(params[0]);
   }
-  priority.push(DURATION);
+  priority.push(start, duration);
   const rest = Math.max(metrics.length, params.length);
   for (let i = 1; i < rest; i++) {
     if (metrics[i]) {
@@ -199,7 +225,7 @@ export function fitColumns(
       priority.push(params[i]);
     }
   }
-  let left = tableWidth - fixedWidth(tableWidth) - WIDTHS.nameMin;
+  let left = tableWidth - fixedWidth(tableWidth) - nameMin;
   const shown = new Set<string>();
   for (const column of priority) {
     if (column.width > left) {
@@ -208,7 +234,7 @@ export function fitColumns(
     left -= column.width;
     shown.add(column.id);
   }
-  return [START, DURATION, ...metrics, ...params].filter(c => shown.has(c.id));
+  return [start, duration, ...metrics, ...params].filter(c => shown.has(c.id));
 }
 
 /** Checkbox and status columns. */

@@ -51,6 +51,13 @@ export class RunSelection {
     return count;
   }
 
+  /** Uncheck runs that are gone (deleted), so the count says what Compare would get. */
+  forget(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this._ids.delete(id);
+    }
+  }
+
   clear(): void {
     this._ids.clear();
     this._anchor = null;

@@ -1,0 +1,243 @@
+"""Autologging: ``nbops.autolog()`` patches the training calls of ML frameworks so each fit
+becomes a run (or logs into the active one) with the keys MLflow's autologging uses.
+
+A framework is patched only once it is imported: at ``autolog()`` time for modules already
+loaded, and otherwise by a post-import hook on ``sys.meta_path``, so enabling autologging
+never imports a framework the notebook does not use. Whatever goes wrong inside
+autologging becomes a ``RuntimeWarning``; the user's ``fit`` always runs and returns (or
+raises) exactly as it would without nbops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.abc
+import sys
+import threading
+import warnings
+from typing import Any, Callable, Iterator, Mapping
+
+from . import session
+
+DEFAULT_EXPERIMENT = "Default"  # MLflow's name for runs that name no experiment
+FRAMEWORKS = ("sklearn", "xgboost", "lightgbm")
+
+_config = {"enabled": False, "experiment": DEFAULT_EXPERIMENT, "max_tuning_runs": 5}
+_patched: dict[tuple[Any, str], Callable] = {}  # (owner, attribute) -> original
+_inside = threading.local()  # the outermost patched call logs; the fits it makes do not
+
+
+def autolog(
+    experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tuning_runs: int | None = 5
+) -> None:
+    """Log every ``fit`` of scikit-learn, XGBoost and LightGBM from now on.
+
+    A fit outside a run starts a run in ``experiment`` and ends it; a fit inside a run logs
+    into that run. ``GridSearchCV``/``RandomizedSearchCV`` log their ``max_tuning_runs`` best
+    candidates as child runs (``None``: all). ``disable=True`` restores the original methods.
+    """
+    if disable:
+        _config["enabled"] = False
+        _restore_all()
+        _remove_import_hook()
+        return
+    if not isinstance(experiment, str) or not experiment.strip():
+        from ..errors import InvalidValueError
+
+        raise InvalidValueError(f"autolog experiment {experiment!r} is not valid: name it, e.g. 'churn'")
+    _config.update(enabled=True, experiment=experiment, max_tuning_runs=max_tuning_runs)
+    _install_import_hook()
+    for name in list(sys.modules):
+        if _framework_of(name):
+            _on_import(sys.modules[name])
+
+
+def is_enabled() -> bool:
+    return bool(_config["enabled"])
+
+
+# -- patching ----------------------------------------------------------------------------
+def patch(owner: Any, attribute: str, make_wrapper: Callable[[Callable], Callable]) -> None:
+    """Replace ``owner.attribute`` by ``make_wrapper(original)``, once, remembering the original."""
+    if (owner, attribute) in _patched:
+        return
+    original = owner.__dict__[attribute] if isinstance(owner, type) else getattr(owner, attribute)
+    wrapper = make_wrapper(original)
+    functools.update_wrapper(wrapper, original)
+    wrapper.__nbops_autolog__ = True
+    _patched[(owner, attribute)] = original
+    setattr(owner, attribute, wrapper)
+
+
+def _restore_all() -> None:
+    for (owner, attribute), original in list(_patched.items()):
+        setattr(owner, attribute, original)
+    _patched.clear()
+
+
+def logged_call(original: Callable, before: Callable, after: Callable) -> Callable:
+    """Wrap a training call: ``before(*args, **kwargs)`` returns a state (or None to skip),
+    ``after(state, result)`` logs. Both only warn on failure; nested calls are not logged."""
+
+    def wrapper(*args, **kwargs):
+        if not _config["enabled"] or getattr(_inside, "depth", 0):
+            return original(*args, **kwargs)
+        state = guarded("prepare", before, *args, **kwargs)
+        _inside.depth = 1
+        try:
+            result = original(*(state.args if state else args), **(state.kwargs if state else kwargs))
+        except BaseException as exc:
+            if state is not None:
+                guarded("close the run of", state.close, "killed" if isinstance(exc, KeyboardInterrupt) else "failed")
+            raise
+        finally:
+            _inside.depth = 0
+        if state is not None:
+            guarded("log", after, state, result)
+            guarded("close the run of", state.close, "finished")
+        return result
+
+    return wrapper
+
+
+def guarded(what: str, function: Callable, *args, **kwargs) -> Any:
+    """Call ``function``; an exception becomes a warning and ``None``."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as exc:
+        warnings.warn(f"nbops autolog could not {what} {getattr(function, '__qualname__', function)}: "
+                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        return None
+
+
+class Logging:
+    """One autologged call: the run it logs into, and the (possibly amended) call arguments."""
+
+    def __init__(self, name: str, args: tuple, kwargs: dict, tags: Mapping[str, str] | None = None,
+                 params: Mapping[str, Any] | None = None):
+        self.args, self.kwargs = args, kwargs
+        params = {str(k): param_value(v) for k, v in (params or {}).items()}
+        active = session.active_run()
+        self.owns_run = active is None
+        if self.owns_run:  # params and tags go in with the run's row: one write, not three
+            self.run = session.start_run(_config["experiment"], name=name, params=params, tags=tags)
+            return
+        self.run = active
+        if tags:
+            self.run.set_tags(dict(tags))
+        self.log_params(params)
+
+    def close(self, status: str) -> None:
+        if self.owns_run:
+            session.end_run(status, run=self.run)
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        clean = {str(k): param_value(v) for k, v in params.items()}
+        if clean:
+            self.run.log_params(clean)
+
+
+def param_value(value: Any) -> Any:
+    """Params as MLflow shows them: numbers and strings as they are, objects as their repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    try:
+        number = float(value)  # numpy scalars
+        return value.item() if hasattr(value, "item") else number
+    except (TypeError, ValueError):
+        return str(value)[:500]
+
+
+def max_tuning_runs() -> int | None:
+    return _config["max_tuning_runs"]
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Fits that autologging itself makes (scoring on the training data) are not logged."""
+    depth = getattr(_inside, "depth", 0)
+    _inside.depth = depth + 1
+    try:
+        yield
+    finally:
+        _inside.depth = depth
+
+
+# -- import hook -------------------------------------------------------------------------
+def _framework_of(module_name: str) -> str | None:
+    top = module_name.partition(".")[0]
+    return top if top in FRAMEWORKS else None
+
+
+def _on_import(module: Any) -> None:
+    framework = _framework_of(module.__name__)
+    if not framework or not _config["enabled"]:
+        return
+    from . import autolog_boosting, autolog_sklearn
+
+    integration = {"sklearn": autolog_sklearn, "xgboost": autolog_boosting, "lightgbm": autolog_boosting}[framework]
+    guarded("patch", integration.patch_module, module)
+
+
+class _PostImportLoader(importlib.abc.Loader):
+    """Runs the real loader, then patches the module it loaded."""
+
+    def __init__(self, loader: importlib.abc.Loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        # The real loader goes back in place first: importlib.resources and friends ask it.
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+        _on_import(module)
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+
+class _PostImportFinder(importlib.abc.MetaPathFinder):
+    """Finds framework modules with the other finders and wraps their loaders."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not _framework_of(fullname) or getattr(_inside, "finding", False):
+            return None
+        _inside.finding = True
+        try:
+            spec = _find_with_others(self, fullname, path, target)
+        except (ImportError, ValueError):
+            return None
+        finally:
+            _inside.finding = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        spec.loader = _PostImportLoader(spec.loader)
+        return spec
+
+
+def _find_with_others(me, fullname, path, target):
+    for finder in sys.meta_path:
+        if finder is me or not hasattr(finder, "find_spec"):
+            continue
+        spec = finder.find_spec(fullname, path, target)
+        if spec is not None:
+            return spec
+    return None
+
+
+_finder = _PostImportFinder()
+
+
+def _install_import_hook() -> None:
+    if _finder not in sys.meta_path:
+        sys.meta_path.insert(0, _finder)
+
+
+def _remove_import_hook() -> None:
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)

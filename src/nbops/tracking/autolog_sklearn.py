@@ -1,0 +1,236 @@
+"""scikit-learn autologging, with MLflow's keys.
+
+``fit`` logs ``get_params(deep=True)`` (nested keys joined by ``__``) and the training metrics
+MLflow logs (``training_accuracy_score`` … for classifiers, ``training_mean_squared_error`` …
+for regressors, ``training_score`` for both). A parameter search logs its own params, the best
+candidate as ``best_<param>`` params and the ``best_cv_score`` metric, and its best candidates
+as child runs with the ``cv_results_`` aggregates (``mean_test_score``, ``rank_test_score`` …).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import sys
+from typing import Any
+
+from . import autolog
+from .autolog import Logging
+
+TRAINING = "training_"
+_SEARCHES = ("GridSearchCV", "RandomizedSearchCV")
+
+
+def patch_module(module: Any) -> None:
+    """Patch ``fit`` on the estimators this sklearn module defines."""
+    estimator = getattr(sys.modules.get("sklearn.base"), "BaseEstimator", None)
+    if estimator is None:  # no estimator can exist before sklearn.base defines it
+        return
+    for value in list(vars(module).values()):
+        if (
+            isinstance(value, type)
+            and value.__module__ == module.__name__
+            and issubclass(value, estimator)
+            and callable(value.__dict__.get("fit"))
+        ):
+            autolog.patch(value, "fit", _wrap_fit)
+
+
+def _wrap_fit(original):
+    signature = inspect.signature(original)
+
+    def before(estimator, *args, **kwargs):
+        state = Logging(type(estimator).__name__, (estimator, *args), kwargs, tags=_estimator_tags(estimator),
+                        params=estimator.get_params(deep=not _is_search(estimator)))
+        state.signature = signature
+        return state
+
+    return autolog.logged_call(original, before, _after_fit)
+
+
+def _after_fit(state: Logging, result: Any) -> None:
+    estimator = state.args[0]
+    X, y, sample_weight = _training_data(state)
+    with autolog.quiet():
+        metrics = training_metrics(estimator, X, y, sample_weight) if y is not None else {}
+    if _is_search(estimator):
+        metrics.update(_search_results(state, estimator))
+    state.run.log_metrics({k: v for k, v in metrics.items() if _is_number(v)})
+
+
+def _training_data(state: Logging) -> tuple[Any, Any, Any]:
+    bound = state.signature.bind_partial(*state.args, **state.kwargs).arguments
+    names = [n for n in state.signature.parameters][1:3]  # after self: X and y (whatever they are called)
+    X = bound.get(names[0]) if names else None
+    y = bound.get(names[1]) if len(names) > 1 else None
+    sample_weight = bound.get("sample_weight")
+    if sample_weight is None:  # fit(X, y, **fit_params)
+        sample_weight = bound.get("kwargs", {}).get("sample_weight")
+    return X, y, sample_weight
+
+
+def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
+    """MLflow's post-fit metrics on the training data; one that cannot be computed is left out.
+
+    They are computed here with numpy from one ``predict`` (and ``predict_proba``) rather than
+    by ``sklearn.metrics``, whose input validation alone took half the time of a 10k-row fit;
+    the values are sklearn's (tests compare them)."""
+    from sklearn import base
+
+    found: dict[str, float] = {}
+    if base.is_classifier(estimator):
+        predicted = estimator.predict(X)
+        found.update(autolog.guarded("compute classification metrics with", classification_metrics, y, predicted,
+                                     sample_weight) or {})
+        if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
+            proba = estimator.predict_proba(X)
+            found.update(autolog.guarded("compute probability metrics with", probability_metrics, y, proba,
+                                         estimator.classes_, sample_weight) or {})
+        if _inherits_score(estimator, base.ClassifierMixin) and TRAINING + "accuracy_score" in found:
+            found[TRAINING + "score"] = found[TRAINING + "accuracy_score"]
+    elif base.is_regressor(estimator):
+        predicted = estimator.predict(X)
+        found.update(autolog.guarded("compute regression metrics with", regression_metrics, y, predicted,
+                                     sample_weight) or {})
+        if _inherits_score(estimator, base.RegressorMixin) and TRAINING + "r2_score" in found:
+            found[TRAINING + "score"] = found[TRAINING + "r2_score"]
+    if TRAINING + "score" not in found and hasattr(estimator, "score"):
+        weighted = sample_weight is not None and "sample_weight" in inspect.signature(estimator.score).parameters
+        score = autolog.guarded("compute training_score with", estimator.score, X, y, *((sample_weight,) if weighted else ()))
+        if score is not None:
+            found[TRAINING + "score"] = float(score)
+    return found
+
+
+def _inherits_score(estimator: Any, mixin: type) -> bool:
+    """The estimator's ``score`` is the mixin's (accuracy or R²), so it need not run again."""
+    return getattr(type(estimator), "score", None) is mixin.score
+
+
+def classification_metrics(y: Any, predicted: Any, sample_weight: Any = None) -> dict[str, float]:
+    """Accuracy and support-weighted precision, recall and F1 (zero where undefined)."""
+    import numpy as np
+
+    y, predicted = np.asarray(y), np.asarray(predicted)
+    if y.ndim != 1:
+        return {}
+    labels = np.unique(np.concatenate([y, predicted]))
+    n = len(labels)
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    cells = np.searchsorted(labels, y) * n + np.searchsorted(labels, predicted)
+    confusion = np.bincount(cells, weights=weights, minlength=n * n).reshape(n, n)
+    hits, called, actual = np.diag(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
+    precision = np.divide(hits, called, out=np.zeros(n), where=called > 0)
+    recall = np.divide(hits, actual, out=np.zeros(n), where=actual > 0)
+    f1 = np.divide(2 * hits, called + actual, out=np.zeros(n), where=(called + actual) > 0)
+    support = actual / actual.sum()
+    return {
+        TRAINING + "precision_score": float(precision @ support),
+        TRAINING + "recall_score": float(recall @ support),
+        TRAINING + "f1_score": float(f1 @ support),
+        TRAINING + "accuracy_score": float(hits.sum() / confusion.sum()),
+    }
+
+
+def probability_metrics(y: Any, proba: Any, classes: Any, sample_weight: Any = None) -> dict[str, float]:
+    """Log loss and ROC AUC (binary here; multi-class one-vs-one by sklearn)."""
+    import numpy as np
+
+    y, proba = np.asarray(y), np.asarray(proba, dtype=float)
+    columns = np.searchsorted(classes, y)
+    if proba.ndim != 2 or proba.shape[1] != len(classes) or np.any(classes[np.minimum(columns, len(classes) - 1)] != y):
+        return {}
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    eps = np.finfo(proba.dtype).eps
+    normalized = proba / proba.sum(axis=1, keepdims=True)
+    likelihood = np.clip(normalized[np.arange(len(y)), columns], eps, 1 - eps)
+    found = {TRAINING + "log_loss": float(-(weights * np.log(likelihood)).sum() / weights.sum())}
+    if len(classes) == 2 and sample_weight is None:
+        from scipy.stats import rankdata
+
+        positive = columns == 1
+        ranks = rankdata(proba[:, 1])
+        pos, neg = positive.sum(), (~positive).sum()
+        if pos and neg:
+            found[TRAINING + "roc_auc"] = float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
+    elif len(classes) > 1:
+        from sklearn.metrics import roc_auc_score
+
+        score = proba[:, 1] if len(classes) == 2 else proba
+        found[TRAINING + "roc_auc"] = float(roc_auc_score(y, score, average="weighted", sample_weight=sample_weight,
+                                                          multi_class="ovo"))
+    return found
+
+
+def regression_metrics(y: Any, predicted: Any, sample_weight: Any = None) -> dict[str, float]:
+    """MSE, RMSE, MAE and R² averaged uniformly over outputs, as sklearn's defaults do."""
+    import numpy as np
+
+    y, predicted = np.asarray(y, dtype=float), np.asarray(predicted, dtype=float)
+    y, predicted = y.reshape(len(y), -1), predicted.reshape(len(predicted), -1)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    error = y - predicted
+    mse = np.average(error**2, axis=0, weights=weights)
+    mae = np.average(np.abs(error), axis=0, weights=weights)
+    residual = (weights[:, None] if weights is not None else 1.0) * error**2
+    centred = y - np.average(y, axis=0, weights=weights)
+    total = ((weights[:, None] if weights is not None else 1.0) * centred**2).sum(axis=0)
+    r2 = np.where(total > 0, 1 - residual.sum(axis=0) / np.where(total > 0, total, 1),
+                  np.where(residual.sum(axis=0) > 0, 0.0, 1.0))
+    return {
+        TRAINING + "mean_squared_error": float(mse.mean()),
+        TRAINING + "root_mean_squared_error": float(math.sqrt(mse.mean())),
+        TRAINING + "mean_absolute_error": float(mae.mean()),
+        TRAINING + "r2_score": float(r2.mean()),
+    }
+
+
+def _search_results(state: Logging, search: Any) -> dict[str, float]:
+    """The best candidate on the parent, the best ``max_tuning_runs`` candidates as child runs."""
+    if hasattr(search, "best_params_"):
+        state.log_params({f"best_{k}": v for k, v in search.best_params_.items()})
+    if hasattr(search, "cv_results_"):
+        autolog.guarded("log the candidates of", _log_candidates, state, search)
+    return {"best_cv_score": search.best_score_} if hasattr(search, "best_score_") else {}
+
+
+def _log_candidates(state: Logging, search: Any) -> None:
+    from . import session
+
+    results = search.cv_results_
+    rank_key = "rank_test_score" if "rank_test_score" in results else next(
+        (k for k in results if k.startswith("rank_test_")), None)
+    order = sorted(range(len(results["params"])), key=lambda i: results[rank_key][i] if rank_key else i)
+    limit = autolog.max_tuning_runs()
+    seed = search.estimator
+    base_params = seed.get_params(deep=not _is_search(seed))
+    for index in order if limit is None else order[:limit]:
+        candidate = results["params"][index]
+        params = {str(k): autolog.param_value(v) for k, v in {**base_params, **candidate}.items()}
+        name = ", ".join(f"{k}={autolog.param_value(v)}" for k, v in candidate.items())[:80] or type(seed).__name__
+        child = session.start_run(state.run.experiment, name=name, params=params, tags=_estimator_tags(seed),
+                                  capture_provenance=False)
+        try:
+            child.log_metrics({
+                key: values[index] for key, values in results.items()
+                if not key.startswith(("param", "split")) and _is_number(values[index])
+            })
+        finally:
+            session.end_run("finished", run=child)
+
+
+def _estimator_tags(estimator: Any) -> dict[str, str]:
+    kind = type(estimator)
+    return {"estimator_name": kind.__name__, "estimator_class": f"{kind.__module__}.{kind.__name__}"}
+
+
+def _is_search(estimator: Any) -> bool:
+    return any(kind.__name__ in _SEARCHES and kind.__module__.startswith("sklearn.") for kind in type(estimator).__mro__)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, (str, bytes, bool))

@@ -1,0 +1,108 @@
+"""Cost of autologging and of the system-metrics sampler.
+
+    python tests/benchmarks/bench_autolog.py [--repeats 5]
+
+``fit``: a 10,000-row LogisticRegression fitted with and without ``nbops.autolog()``, each
+side in fresh processes, interleaved (plain, autolog, plain, autolog …). Each process times
+ten fits after a first one (reported apart: it creates the store and lists the installed
+packages), waiting for the provenance threads the fits started; rows are medians over
+processes, and the ratio is the overhead (budget: ≤ 5 %). CPU time is the figure to judge on a
+shared machine, where wall time swings by half between identical fits. Both sides run with
+default settings: with autolog each fit is a run of its own, with params, training metrics
+and provenance.
+
+``sampler``: the CPU time a process spends over 20 s of an open run with the sampler on
+(1 s interval, five times the default rate) against off, interleaved; the difference as a
+share of one core (budget: ≤ 1 %).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+FIT = r"""
+import json, sys, threading, time
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+X, y = make_classification(n_samples=10_000, n_features=20, n_informative=10, random_state=0)
+if sys.argv[1] == "autolog":
+    import nbops
+    nbops.autolog(experiment="bench")
+
+def settle():  # background work a fit started (provenance) is part of its cost
+    for thread in threading.enumerate():
+        if thread.name == "nbops-provenance":
+            thread.join()
+
+start = time.perf_counter()
+LogisticRegression(max_iter=500).fit(X, y)  # first fit: store creation, package list
+settle()
+first = time.perf_counter() - start
+cpu0, wall0 = time.process_time(), time.perf_counter()
+for _ in range(FITS):
+    LogisticRegression(max_iter=500).fit(X, y)
+settle()
+print(json.dumps([(time.process_time() - cpu0) / FITS, (time.perf_counter() - wall0) / FITS, first]))
+""".replace("FITS", "10")
+
+SAMPLER = r"""
+import json, sys, time
+import nbops
+from nbops.tracking import system_metrics
+system_metrics.configure(enabled=sys.argv[1] == "on", interval=1.0)
+run = nbops.start_run("bench", capture_provenance=False)
+time.sleep(0.5)
+cpu0, wall0 = time.process_time(), time.perf_counter()
+time.sleep(20)
+cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+nbops.end_run()
+points = len(nbops.store().metrics.history(run.id, "system/cpu_utilization_percentage"))
+print(json.dumps([cpu, wall, points]))
+"""
+
+
+def measure(script: str, side: str, env: dict) -> object:
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(env, NBOPS_HOME=os.path.join(folder, ".nbops"))
+        out = subprocess.run([sys.executable, "-c", script, side], env=env, cwd=folder,
+                             capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["fit", "sampler"])
+    args = parser.parse_args()
+    env = dict(os.environ)
+    env.pop("NBOPS_SYSTEM_METRICS", None)  # default settings on both sides
+
+    if args.only in (None, "fit"):
+        plain, auto = [], []
+        for _ in range(args.repeats):
+            plain.append(measure(FIT, "plain", env))
+            auto.append(measure(FIT, "autolog", env))
+        for index, what in ((0, "CPU time"), (1, "wall time"), (2, "first fit, wall")):
+            p, a = statistics.median(r[index] for r in plain), statistics.median(r[index] for r in auto)
+            print(f"fit 10k-row LogisticRegression, {what}: plain {p * 1e3:.1f} ms, autolog {a * 1e3:.1f} ms, "
+                  f"overhead {(a / p - 1) * 100:+.1f} %")
+
+    if args.only in (None, "sampler"):
+        off, on = [], []
+        for _ in range(max(2, args.repeats // 2)):
+            off.append(measure(SAMPLER, "off", env))
+            on.append(measure(SAMPLER, "on", env))
+        share = lambda rows: statistics.median(cpu / wall for cpu, wall, _ in rows)  # noqa: E731
+        cost = (share(on) - share(off)) * 100
+        print(f"sampler at 1 s: {share(on) * 100:.3f} % of a core on, {share(off) * 100:.3f} % off, "
+              f"cost {cost:.3f} % of one core (budget ≤ 1 %); {on[0][2]} samples in 20 s")
+
+
+if __name__ == "__main__":
+    main()
