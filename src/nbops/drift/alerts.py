@@ -94,8 +94,9 @@ def evaluate_rules(rules: Sequence[AlertRule], history: Sequence[Mapping[str, An
     return out
 
 
-def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str) -> str:
-    """'4 features drifted in churn v3: num_04 W=1.00, …' (largest effect first)."""
+def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str,
+                  window: str | None = None) -> str:
+    """'4 features drifted in churn v3, window 2024-W19: num_04 W=1.00, …' (largest effect first)."""
     short = {"wasserstein": "W", "jensen_shannon": "JS", "psi": "PSI", "ks": "D"}
     rows = [r for r in features if r["feature"] in set(firing)]
     rows.sort(key=lambda r: -(r["effect"] or 0.0))
@@ -103,4 +104,5 @@ def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], 
              for r in rows[:5]]
     more = ", …" if len(rows) > 5 else ""
     noun = "feature" if len(rows) == 1 else "features"
-    return f"{len(rows)} {noun} drifted in {subject}: " + ", ".join(parts) + more
+    where = f"{subject}, window {window}" if window else subject
+    return f"{len(rows)} {noun} drifted in {where}: " + ", ".join(parts) + more

@@ -312,3 +312,25 @@ def m0004_run_summaries(db: Database) -> None:
         )
     store_all_summaries(db.conn)
 
+
+
+@migrations(name="0005_drift_window_history")
+def m0005_drift_window_history(db: Database) -> None:
+    # A drift window is identified by (subject, label): re-checking a label inserts a new row
+    # and stamps the earlier one as superseded, so its result stays readable as history.
+    # Earlier duplicates (stores written before this migration) become history of the newest.
+    run_statements(
+        db,
+        """
+        ALTER TABLE drift_windows ADD COLUMN superseded_by INTEGER REFERENCES drift_windows(id);
+        ALTER TABLE drift_windows ADD COLUMN superseded_at REAL;
+        UPDATE drift_windows SET
+            superseded_by = (SELECT MIN(n.id) FROM drift_windows n
+                             WHERE n.subject = drift_windows.subject AND n.window = drift_windows.window
+                               AND n.id > drift_windows.id),
+            superseded_at = (SELECT MIN(n.created_at) FROM drift_windows n
+                             WHERE n.subject = drift_windows.subject AND n.window = drift_windows.window
+                               AND n.id > drift_windows.id);
+        CREATE UNIQUE INDEX drift_windows_current ON drift_windows(subject, window) WHERE superseded_at IS NULL
+        """,
+    )
