@@ -336,11 +336,14 @@ export const driftAPI = {
     );
   },
 
-  alerts(options: { unseen?: boolean; after?: number; limit?: number } = {}): Promise<IDriftAlertsResponse> {
+  alerts(
+    options: { unseen?: boolean; after?: number; limit?: number; subject?: string } = {}
+  ): Promise<IDriftAlertsResponse> {
     return requestAPI<IDriftAlertsResponse>(
       'drift/alerts' +
         query({
           unseen: options.unseen ? 'true' : undefined,
+          subject: options.subject,
           after: options.after,
           limit: options.limit
         })

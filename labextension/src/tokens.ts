@@ -430,6 +430,10 @@ export interface IDriftWindow {
   share_drifted: number;
   dataset_drift: boolean;
   model_version_id: number | null;
+  /** The time the label names (`2024-W19` → its Monday), null when it names none. */
+  starts_at?: number | null;
+  /** Earlier checks of the same label (replaced results), newest first. */
+  revisions?: { id: number; created_at: number; rows: number; drifted: number; superseded_at: number }[];
 }
 
 /** A feature's decisions and statistics, arrays aligned with the windows. */
@@ -503,6 +507,8 @@ export interface IDriftAlert {
   message: string;
   created_at: number;
   seen_at: number | null;
+  /** The window was checked again since: this alert is about an earlier result. */
+  window_replaced?: boolean;
 }
 
 /** `GET drift/alerts`. */

@@ -14,7 +14,7 @@ from nbops.drift.alerts import RULE_STATISTICS
 from nbops.drift.decision import TIERS
 from nbops.drift.persistence import feature_overlay, resolve
 from nbops.drift.policy import get_policy
-from nbops.drift.windows import current_windows
+from nbops.drift.windows import current_windows, label_time
 from nbops.errors import InvalidValueError, NotFoundError
 
 MAX_WINDOWS = 1000
@@ -137,7 +137,8 @@ def windows(store, name: str, limit: int = 200) -> dict[str, Any]:
     conn = store.reader()
     rows = current_windows(conn, name, "id, window, created_at, policy, rows, features, drifted, share_drifted, "
                            "dataset_drift, model_version_id")[-limit:]
-    wins = [dict(r, dataset_drift=bool(r["dataset_drift"]), revisions=[]) for r in rows]
+    wins = [dict(r, dataset_drift=bool(r["dataset_drift"]), starts_at=label_time(r["window"]), revisions=[])
+            for r in rows]
     index = {w["id"]: j for j, w in enumerate(wins)}
     _attach_revisions(conn, name, wins)
     features = _feature_series(conn, wins, index)
