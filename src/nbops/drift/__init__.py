@@ -14,13 +14,14 @@ from nbops.drift.api import compare
 from nbops.drift.decision import bh_adjust
 from nbops.drift.overlay import overlay
 from nbops.drift.policy import DEFAULT, EVIDENTLY, EvidentlyPolicy, Policy, Rule, get_policy
+from nbops.drift.performance import estimate_performance
 from nbops.drift.reference import Reference, Sketch, fit_reference
 from nbops.drift.report import DriftReport
 from nbops.drift.serialization import sketch_from_bytes, sketch_from_dict, sketch_to_bytes, sketch_to_dict
 
 __all__ = [
     "AlertRule", "alert_message", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
-    "Sketch", "bh_adjust", "check_drift", "compare", "evaluate_rule", "evaluate_rules", "fit_reference",
+    "Sketch", "bh_adjust", "check_drift", "compare", "estimate_performance", "evaluate_rule", "evaluate_rules", "fit_reference",
     "get_policy", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict",
 ]
 
