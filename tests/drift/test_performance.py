@@ -1,6 +1,8 @@
 """Performance without labels: CBPE tracks a classifier's accuracy under covariate shift,
 DLE a regressor's error; the band covers what the withheld labels give."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, roc_auc_score
 
 from nbops.drift import estimate_performance
-from nbops.errors import InvalidValueError
+from nbops.errors import InvalidValueError, NotFoundError
 
 
 def classification(n, rng, shift=0.0):
@@ -115,3 +117,32 @@ def test_bad_inputs_name_the_problem(classifier):
     three = LogisticRegression().fit(X_ref, y_ref % 2 + (X_ref["x1"] > 1))
     with pytest.raises(InvalidValueError, match="binary classifiers"):
         estimate_performance(three, X_ref, y_ref, X_ref)
+
+
+def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_are_drawn_over_them(
+        classifier, store):
+    import nbops
+    from nbops.drift import AlertRule, check_performance, log_labels, monitor, persistence
+
+    model, X_ref, y_ref, rng = classifier
+    nbops.log_dataset(X_ref, "scores")
+    persistence.add_alert_rule(store, "scores", AlertRule("accuracy_drop", 0.05, name="accuracy down"))
+    x2 = rng.normal(0, 1, 4_000)
+    hard = pd.DataFrame({"x1": 0.66 * x2 + rng.normal(0, 0.2, 4_000), "x2": x2})  # on the boundary
+    easy, y_easy = classification(4_000, rng)
+    quiet = check_performance("scores", model, X_ref, y_ref, easy, window="2024-W02", store=store)
+    loud = check_performance("scores", model, X_ref, y_ref, hard, window="2024-W01", store=store)
+    assert "alerts" not in quiet
+    assert loud["alerts"][0]["rule"] == "accuracy down"
+    assert re.match(r"estimated accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] in scores, window 2024-W01: 0\.\d{3} below "
+                    r"the reference 0\.\d{3}", loud["alerts"][0]["message"])
+    realized = log_labels("scores", "2024-W02", y_easy, model.predict(easy), model.predict_proba(easy)[:, 1],
+                          store=store)
+    body = monitor.windows(store, "scores")
+    assert [w["window"] for w in body["windows"]] == ["2024-W01", "2024-W02"]  # drift checked too, in order
+    acc = body["performance"]["accuracy"]
+    assert acc["realized"] == [None, pytest.approx(realized["accuracy"])]
+    assert acc["lower"][1] <= acc["realized"][1] <= acc["upper"][1]
+    assert acc["estimate"][0] < acc["reference"][0] - 0.05
+    with pytest.raises(NotFoundError, match="no estimated performance for window '2024-W09'"):
+        log_labels("scores", "2024-W09", y_easy, y_easy, store=store)

@@ -14,7 +14,10 @@ from nbops.drift.decision import TIER_RANK
 from nbops.errors import InvalidValueError
 
 RULE_STATISTICS = ("tier", "effect", "ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
-                   "missing_rate_change", "out_of_range_share", "unseen_share")
+                   "missing_rate_change", "out_of_range_share", "unseen_share",
+                   # on estimated performance (nbops.drift.estimates): reference minus estimate,
+                   # or the error's relative rise
+                   "accuracy_drop", "f1_drop", "roc_auc_drop", "mae_increase", "rmse_increase")
 
 
 @dataclass(frozen=True)

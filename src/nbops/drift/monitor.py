@@ -13,6 +13,7 @@ from typing import Any
 from nbops.drift.alerts import RULE_STATISTICS
 from nbops.drift.decision import TIERS
 from nbops.drift.persistence import feature_overlay, resolve
+from nbops.drift.estimates import performance_series
 from nbops.drift.policy import get_policy
 from nbops.drift.windows import current_windows, label_time
 from nbops.errors import InvalidValueError, NotFoundError
@@ -151,6 +152,7 @@ def windows(store, name: str, limit: int = 200) -> dict[str, Any]:
                                                              for f in features)],
         "thresholds": thresholds(policy, head["rows"] or 0),
         "model_versions": model_versions(store, name),
+        "performance": performance_series(conn, name, [w["window"] for w in wins]),
     }
 
 

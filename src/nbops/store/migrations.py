@@ -331,6 +331,22 @@ def m0005_drift_window_history(db: Database) -> None:
             superseded_at = (SELECT MIN(n.created_at) FROM drift_windows n
                              WHERE n.subject = drift_windows.subject AND n.window = drift_windows.window
                                AND n.id > drift_windows.id);
-        CREATE UNIQUE INDEX drift_windows_current ON drift_windows(subject, window) WHERE superseded_at IS NULL
+        CREATE UNIQUE INDEX drift_windows_current ON drift_windows(subject, window) WHERE superseded_at IS NULL;
+        -- Estimated performance per subject, window label and metric (CBPE/DLE, nbops.drift.performance),
+        -- and the realized value once labels arrive (nbops.drift.log_labels).
+        CREATE TABLE drift_performance (
+            subject TEXT NOT NULL,
+            window TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('cbpe','dle')),
+            estimate REAL,
+            lower REAL,
+            upper REAL,
+            reference REAL,         -- the metric realized on the labelled reference
+            realized REAL,          -- from labels logged later; NULL until then
+            created_at REAL NOT NULL,
+            labelled_at REAL,
+            PRIMARY KEY (subject, window, metric)
+        ) WITHOUT ROWID
         """,
     )
