@@ -466,6 +466,11 @@ export interface IDriftWindowsResponse {
   statistics: string[];
   thresholds: Record<string, { warn: number; drift: number }>;
   model_versions: IDriftModelVersion[];
+  /** Estimated performance per metric, lists aligned with `windows` (`drift/estimates`). */
+  performance?: Record<
+    string,
+    Record<'estimate' | 'lower' | 'upper' | 'realized' | 'reference', (number | null)[]>
+  >;
 }
 
 /** `GET drift/windows/{id}/features/{feature}`: reference vs current, from sketches. */

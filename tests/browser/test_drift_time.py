@@ -72,7 +72,8 @@ def test_a_burst_of_twenty_window_checks_gives_at_most_two_notifications(lab, la
     toasts = drift_toasts(page)
     expect(toasts.first).to_be_visible(timeout=30_000)
     # Every poll that finds more alerts merges them into the open toast.
-    expect(toasts.first).to_contain_text(re.compile(r"20 drift alerts in 20 checks of sweep: \d features drifted, latest window 2024-W41"), timeout=30_000)
+    expect(toasts.first).to_contain_text(
+        re.compile(r"20 drift alerts in 20 checks of sweep: feature_0\d.*; latest window 2024-W41"), timeout=30_000)
     page.wait_for_timeout(6_000)  # one more poll: still no new toast
     assert toasts.count() <= 2, toasts.all_inner_texts()
     expect(page.locator('[data-id="nbops-drift-status"]')).to_have_text("Drift: 20 alerts")
@@ -105,3 +106,65 @@ def test_a_burst_of_twenty_window_checks_gives_at_most_two_notifications(lab, la
     lab.set_theme("JupyterLab Dark")
     page.wait_for_timeout(800)
     lab.screenshot("drift-over-time-dark")
+
+
+PERFORMANCE_SEED = """
+import numpy as np, pandas as pd, nbops
+from sklearn.linear_model import LogisticRegression
+from nbops.drift import AlertRule, check_performance, log_labels, persistence
+from nbops.store import open_store
+
+rng = np.random.default_rng(11)
+
+def data(n, shift=0.0, hard=0.0):
+    x2 = rng.normal(-shift / 2, 1, n)
+    x1 = rng.normal(shift, 1, n)
+    x1 = (1 - hard) * x1 + hard * (0.66 * x2 + rng.normal(0, 0.2, n))  # towards the boundary
+    y = (rng.random(n) < 1 / (1 + np.exp(-(1.8 * x1 - 1.2 * x2)))).astype(int)
+    return pd.DataFrame({"x1": x1, "x2": x2}), y
+
+store = open_store()
+X_train, y_train = data(5000)
+model = LogisticRegression().fit(X_train, y_train)
+X_test, y_test = data(5000)
+nbops.log_dataset(X_test, "scoring")
+persistence.add_alert_rule(store, "scoring", AlertRule("accuracy_drop", 0.05, name="accuracy down"))
+for week, hard in enumerate([0.0, 0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9]):
+    X, y = data(2000, hard=hard)
+    check_performance("scoring", model, X_test, y_test, X, window=f"2024-W{week + 10:02d}")
+    if week < 5:  # labels arrived for the older weeks only
+        log_labels("scoring", f"2024-W{week + 10:02d}", y, model.predict(X), model.predict_proba(X)[:, 1])
+"""
+
+
+def test_the_drift_monitor_shows_estimated_performance_with_its_band_and_realized_values(lab, lab_server):
+    run_python(lab_server, PERFORMANCE_SEED)
+    lab.open()
+    lab.set_theme("JupyterLab Light")  # an earlier test may have left Lab dark
+    panel = open_monitor(lab, "scoring")
+    card = panel.get_by_role("region", name="Estimated performance")
+    expect(card).to_be_visible()
+    expect(card.get_by_role("heading")).to_contain_text(
+        re.compile(r"2024-W17 · Accuracy 0\.\d+ \[0\.\d+, 0\.\d+\] · no labels yet"))
+    chart = card.get_by_role("img", name="Estimated Accuracy per window")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
+    expect(chart.get_by_text("realized")).to_be_visible()
+    expect(chart.get_by_text(re.compile(r"reference 0\.\d+"))).to_be_visible()
+    # an older window with labels: its realized value beside the estimate
+    panel.get_by_role("grid", name=re.compile("Drift heatmap")).locator('[data-feature="x1"] [data-window="2024-W12"]').click()
+    expect(card.get_by_role("heading")).to_contain_text(re.compile(r"2024-W12 · Accuracy .* · realized 0\.\d+"))
+    card.get_by_role("combobox", name="Metric").select_option("roc_auc")
+    expect(card.get_by_role("img", name="Estimated ROC AUC per window")).to_be_visible()
+    card.get_by_role("combobox", name="Metric").select_option("accuracy")
+    history = panel.get_by_role("region", name="Alert history")
+    expect(history).to_contain_text(re.compile(r"estimated accuracy 0\.\d+ .* in scoring, window 2024-W17"))
+    toasts = drift_toasts(lab.page)
+    expect(toasts).to_have_count(1)  # five alerting checks, one toast; closable
+    toasts.first.get_by_title("Hide notification").click()
+    expect(toasts).to_have_count(0)
+    card.scroll_into_view_if_needed()
+    lab.page.wait_for_timeout(500)
+    lab.screenshot("drift-performance-light")
+    lab.set_theme("JupyterLab Dark")
+    lab.page.wait_for_timeout(800)
+    lab.screenshot("drift-performance-dark")

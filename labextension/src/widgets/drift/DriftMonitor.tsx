@@ -16,6 +16,7 @@ import { Heatmap } from './Heatmap';
 import { AlertHistoryModel } from './history';
 import { DriftMonitorModel } from './model';
 import { Overlay, OverlayMode } from './Overlay';
+import { PerformanceCard } from './Performance';
 import { RulesModel } from './rules';
 import { RulesCard } from './RulesCard';
 import { Timeline } from './Timeline';
@@ -324,6 +325,7 @@ function Dashboard(props: IDriftViewProps & { data: IDriftWindowsResponse }): JS
       <section className="jp-nbops-DriftCard" aria-label="Distribution">
         <OverlayCard {...props} windowLabel={win.window} />
       </section>
+      <PerformanceCard data={data} selectedWindow={windowIndex} colors={colors} />
       <AlertHistory model={props.history} />
       <RulesCard model={props.rules} />
     </div>

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { IDriftWindowsResponse } from '../../tokens';
 import { PlotlyChart } from '../plot/PlotlyChart';
 import { axisTitle, IPlotTheme } from '../plot/theme';
-import { longStatistic, shortStatistic } from './format';
+import { longStatistic, shortStatistic, tickIndices } from './format';
 import { DRIFT_CONFIG, driftLayout } from './layout';
 
 export interface ITimelineProps {
@@ -112,10 +112,7 @@ export function timelineFigure(
   });
 
   const base = driftLayout(colors);
-  // As many labels as fit side by side, upright, in the chart's usual width.
-  const longest = Math.max(...labels.map(l => l.length), 1);
-  const fit = Math.max(2, Math.floor(CHART_WIDTH_PX / (longest * CHAR_PX + 14)));
-  const step = Math.max(1, Math.ceil(labels.length / fit));
+  const ticks = tickIndices(labels, CHART_WIDTH_PX);
   return {
     data: [
       {
@@ -137,8 +134,8 @@ export function timelineFigure(
       margin: { l: 48, r: 12, t: 18, b: 36 },
       xaxis: {
         ...base.xaxis,
-        tickvals: xs.filter(i => i % step === 0 || i === xs.length - 1),
-        ticktext: labels.filter((_, i) => i % step === 0 || i === xs.length - 1),
+        tickvals: ticks,
+        ticktext: ticks.map(i => labels[i]),
         tickangle: 0,
         range: [-0.6, Math.max(xs.length - 0.4, 0.6)],
         zeroline: false

@@ -112,11 +112,11 @@ export function summarize(alerts: IDriftAlert[]): string {
     return others > 0 ? `${head.message} (+${others} more ${others === 1 ? 'rule' : 'rules'})` : head.message;
   }
   const subjects = [...new Set(alerts.map(a => a.subject))];
-  const features = new Set(alerts.flatMap(a => a.features.map(f => `${a.subject}\u0000${f}`)));
+  const names = [...new Set(alerts.flatMap(a => a.features))];
   const latest = checks[checks.length - 1][0];
   return (
     `${alerts.length} drift alerts in ${checks.length} checks of ${subjects.slice(0, 3).join(', ')}` +
-    `${subjects.length > 3 ? ', …' : ''}: ${features.size} ${features.size === 1 ? 'feature' : 'features'} ` +
-    `drifted, latest window ${latest.window}`
+    `${subjects.length > 3 ? ', …' : ''}: ${names.slice(0, 3).join(', ')}${names.length > 3 ? `, +${names.length - 3} more` : ''}` +
+    `; latest window ${latest.window}`
   );
 }
