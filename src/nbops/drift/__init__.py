@@ -18,12 +18,13 @@ from nbops.drift.multivariate import multivariate_drift
 from nbops.drift.performance import estimate_performance
 from nbops.drift.reference import Reference, Sketch, fit_reference
 from nbops.drift.report import DriftReport
+from nbops.drift.text import text_drift
 from nbops.drift.serialization import sketch_from_bytes, sketch_from_dict, sketch_to_bytes, sketch_to_dict
 
 __all__ = [
     "AlertRule", "alert_message", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
     "Sketch", "bh_adjust", "check_drift", "check_performance", "compare", "estimate_performance", "evaluate_rule", "evaluate_rules", "fit_reference",
-    "get_policy", "log_labels", "multivariate_drift", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict",
+    "get_policy", "log_labels", "multivariate_drift", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict", "text_drift",
 ]
 
 
