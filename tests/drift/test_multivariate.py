@@ -53,3 +53,23 @@ def test_moments_merge_exactly_so_chunks_give_the_whole_tables_pca_error():
 def test_fewer_than_two_numeric_columns_is_refused():
     with pytest.raises(InvalidValueError, match="at least 2 numeric columns"):
         drift.multivariate_drift(pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), pd.DataFrame({"a": [1.0]}))
+
+
+def test_a_checked_window_gets_a_multivariate_row_in_the_heatmap_and_timeline(store):
+    import nbops
+    from nbops.drift import monitor
+    from nbops.errors import NotFoundError
+
+    reference = correlated(6000, 0.85)
+    nbops.log_dataset(reference, "accounts")
+    quiet = drift.check_multivariate("accounts", reference, correlated(3000, 0.85), window="2024-W01", store=store)
+    loud = drift.check_multivariate("accounts", reference, correlated(3000, -0.85), window="2024-W02", store=store)
+    body = monitor.windows(store, "accounts")
+    row = next(f for f in body["features"] if f["feature"] == "(multivariate)")
+    assert row["kind"] == "multivariate" and row["tier"] == ["ok", "drift"]
+    assert row["values"]["domain_auc"] == [pytest.approx(quiet["domain_auc"]), pytest.approx(loud["domain_auc"])]
+    assert "domain_auc" in body["statistics"] and "pca_error_ratio" in body["statistics"]
+    others = [f["tier"][1] for f in body["features"] if f["feature"] != "(multivariate)"]
+    assert set(others) == {"ok"}  # only the multivariate row sees the flip
+    with pytest.raises(NotFoundError, match="no distribution overlay"):
+        monitor.feature_detail(store, loud["window_id"], "(multivariate)")

@@ -21,7 +21,8 @@ from nbops.errors import InvalidValueError, NotFoundError
 MAX_WINDOWS = 1000
 # Statistics a timeline can plot, in menu order (the decision's effect comes first).
 TIMELINE_STATISTICS = ("effect", "wasserstein", "ks", "psi", "jensen_shannon", "chi_square",
-                       "missing_rate_change", "out_of_range_share", "unseen_share")
+                       "missing_rate_change", "out_of_range_share", "unseen_share",
+                       "domain_auc", "pca_error_ratio")  # the (multivariate) row's
 
 
 def subjects(store) -> list[dict[str, Any]]:
@@ -257,6 +258,9 @@ def feature_detail(store, window_id: int, feature: str) -> dict[str, Any]:
         known = [r[0] for r in conn.execute("SELECT feature FROM drift_features WHERE window_id = ? ORDER BY feature",
                                             (window_id,))]
         raise NotFoundError(f"window {window_id} has no feature {feature!r}; its features are {known[:50]}")
+    if row["kind"] == "multivariate":
+        raise NotFoundError(f"{feature!r} has no distribution overlay: it is a domain classifier's AUC over "
+                            "all numeric columns together; see its timeline")
     try:
         data = feature_overlay(store, window_id, feature)
     except (InvalidValueError, KeyError):

@@ -128,3 +128,38 @@ def _numeric(reference, current) -> tuple[list[str], np.ndarray, np.ndarray]:
         raise InvalidValueError(f"multivariate drift needs two tables with the same >= 2 numeric columns, got "
                                 f"shapes {ref.shape} and {cur.shape}")
     return [f"x{i}" for i in range(ref.shape[1])], ref, cur
+
+
+MULTIVARIATE_FEATURE = "(multivariate)"
+
+
+def check_multivariate(name: str, reference: Any, current: Any, *, window: str, store=None,
+                       **options) -> dict[str, Any]:
+    """``multivariate_drift`` for window ``window`` of ``name``, stored as the window's
+    ``(multivariate)`` row: tier, effect = domain AUC, threshold, and the PCA error ratio."""
+    from nbops.drift.estimates import _store, _window_id
+    from nbops.drift.persistence import check_drift, resolve
+
+    store = _store(store)
+    target = resolve(store, name)
+    result = multivariate_drift(reference, current, **options)
+    if _window_id(store, target["subject"], window) is None:
+        check_drift(name, current, window=window, store=store)
+    window_id = _window_id(store, target["subject"], window)
+    tier = "drift" if result["drifted"] else "ok"
+    note = f"PCA error x{result['error_ratio']:.2f} over {len(result['features'])} numeric columns"
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, "
+            "p_value, p_adjusted, n_reference, n_current, note) VALUES (?, ?, 'multivariate', ?, 'domain_auc', ?, ?, "
+            "NULL, NULL, ?, ?, ?)",
+            (window_id, MULTIVARIATE_FEATURE, tier, result["domain_auc"], result["auc_threshold"],
+             result["rows"][0], result["rows"][1], note),
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
+            "VALUES (?, ?, ?, ?, NULL, NULL)",
+            [(window_id, MULTIVARIATE_FEATURE, "domain_auc", result["domain_auc"]),
+             (window_id, MULTIVARIATE_FEATURE, "pca_error_ratio", result["error_ratio"])],
+        )
+    return dict(result, window_id=window_id)
