@@ -28,6 +28,7 @@ class AlertRule:
     cooldown: int = 0  # windows after firing during which the feature stays silent
     features: tuple[str, ...] | None = None  # None: every feature
     name: str = ""
+    webhook: str | None = None  # a webhook name from the server's configuration
 
     def __post_init__(self):
         if self.statistic not in RULE_STATISTICS:

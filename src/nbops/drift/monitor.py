@@ -319,4 +319,5 @@ def rules_of(store, name: str) -> dict[str, Any]:
 def _rule_row(r) -> dict[str, Any]:
     return {"id": r["id"], "subject": r["subject"], "name": r["name"], "statistic": r["statistic"],
             "threshold": r["threshold"], "consecutive": r["consecutive"], "cooldown": r["cooldown"],
-            "features": json.loads(r["features"]) if r["features"] else None, "default": False}
+            "features": json.loads(r["features"]) if r["features"] else None, "webhook": r["webhook"],
+            "default": False}

@@ -173,9 +173,9 @@ def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
         conn.execute("DELETE FROM drift_alert_rules WHERE subject = ? AND name = ?", (subject, name))
         return conn.execute(
             "INSERT INTO drift_alert_rules (subject, name, statistic, threshold, consecutive, cooldown, features, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (subject, name, rule.statistic, rule.threshold, rule.consecutive, rule.cooldown,
-             json.dumps(list(rule.features)) if rule.features is not None else None, time.time()),
+             json.dumps(list(rule.features)) if rule.features is not None else None, rule.webhook, time.time()),
         ).lastrowid
 
 
@@ -188,7 +188,7 @@ def alert_rules(store_or_conn, subject: str) -> list[AlertRule]:
     if not rows:
         return [DEFAULT_RULE]
     return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], consecutive=r["consecutive"],
-                      cooldown=r["cooldown"], name=r["name"],
+                      cooldown=r["cooldown"], name=r["name"], webhook=r["webhook"],
                       features=tuple(json.loads(r["features"])) if r["features"] else None) for r in rows]
 
 

@@ -14,7 +14,7 @@ from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
 from .base import STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
-from .drift_handlers import ROUTES as DRIFT_ROUTES
+from .drift_handlers import ROUTES as DRIFT_ROUTES, start_webhook_delivery
 from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
@@ -49,4 +49,5 @@ def _load_jupyter_server_extension(serverapp) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [(url_path_join(base_url, API_PREFIX, pattern) + "/?$", handler) for pattern, handler in routes()]
     web_app.add_handlers(".*$", handlers)
+    start_webhook_delivery(serverapp, store)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))

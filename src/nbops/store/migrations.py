@@ -347,6 +347,21 @@ def m0005_drift_window_history(db: Database) -> None:
             created_at REAL NOT NULL,
             labelled_at REAL,
             PRIMARY KEY (subject, window, metric)
-        ) WITHOUT ROWID
+        ) WITHOUT ROWID;
+        -- An alert rule may name a webhook configured in the server (its URL and secret never
+        -- enter the store); each delivery attempt is logged.
+        ALTER TABLE drift_alert_rules ADD COLUMN webhook TEXT;
+        CREATE TABLE drift_webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
+            webhook TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            status INTEGER,         -- HTTP status, NULL when no answer came
+            error TEXT,
+            delivered INTEGER NOT NULL,
+            final INTEGER NOT NULL, -- delivered, or the last attempt failed
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX drift_webhook_deliveries_by_event ON drift_webhook_deliveries(event_id, webhook)
         """,
     )
