@@ -13,6 +13,7 @@ import {
   IDriftRuleRequest,
   IDriftRulesResponse,
   IDriftSubjectsResponse,
+  IDriftWebhookDelivery,
   IDriftWindowsResponse,
   IErrorResponse,
   IExperimentsResponse,
@@ -348,6 +349,11 @@ export const driftAPI = {
           limit: options.limit
         })
     );
+  },
+
+  /** The webhook delivery log, newest first (names only: URLs and secrets stay in the server config). */
+  webhookDeliveries(limit?: number): Promise<{ deliveries: IDriftWebhookDelivery[] }> {
+    return requestAPI<{ deliveries: IDriftWebhookDelivery[] }>('drift/webhooks/deliveries' + query({ limit }));
   },
 
   markSeen(ids: number[]): Promise<{ marked: number; unseen: number }> {

@@ -516,6 +516,20 @@ export interface IDriftAlert {
   window_replaced?: boolean;
 }
 
+/** One attempt to post an alert event to a webhook (`GET drift/webhooks/deliveries`). */
+export interface IDriftWebhookDelivery {
+  id: number;
+  event_id: number;
+  webhook: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  delivered: boolean;
+  created_at: number;
+  subject: string;
+  message: string;
+}
+
 /** `GET drift/alerts`. */
 export interface IDriftAlertsResponse {
   alerts: IDriftAlert[];

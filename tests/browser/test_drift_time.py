@@ -128,12 +128,15 @@ X_train, y_train = data(5000)
 model = LogisticRegression().fit(X_train, y_train)
 X_test, y_test = data(5000)
 nbops.log_dataset(X_test, "scoring")
-persistence.add_alert_rule(store, "scoring", AlertRule("accuracy_drop", 0.05, name="accuracy down"))
+persistence.add_alert_rule(store, "scoring", AlertRule("accuracy_drop", 0.05, name="accuracy down", webhook="ops"))
 for week, hard in enumerate([0.0, 0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9]):
     X, y = data(2000, hard=hard)
     check_performance("scoring", model, X_test, y_test, X, window=f"2024-W{week + 10:02d}")
     if week < 5:  # labels arrived for the older weeks only
         log_labels("scoring", f"2024-W{week + 10:02d}", y, model.predict(X), model.predict_proba(X)[:, 1])
+# nothing listens on port 9: each alert's one attempt fails and is logged
+from nbops.drift.webhooks import deliver_pending, webhooks_from_config
+deliver_pending(store, webhooks_from_config({"ops": {"url": "http://127.0.0.1:9/hook"}}), attempts=1, timeout=2)
 """
 
 
@@ -158,6 +161,11 @@ def test_the_drift_monitor_shows_estimated_performance_with_its_band_and_realize
     card.get_by_role("combobox", name="Metric").select_option("accuracy")
     history = panel.get_by_role("region", name="Alert history")
     expect(history).to_contain_text(re.compile(r"estimated accuracy 0\.\d+ .* in scoring, window 2024-W17"))
+    log = history.get_by_role("list", name="Webhook deliveries")
+    expect(log.get_by_role("listitem")).to_have_count(5)
+    expect(log.get_by_role("listitem").first).to_contain_text(re.compile(r"failed\s*ops\s*attempt 1: "))
+    history.scroll_into_view_if_needed()
+    lab.screenshot("drift-alert-history-light", history)
     toasts = drift_toasts(lab.page)
     expect(toasts).to_have_count(1)  # five alerting checks, one toast; closable
     toasts.first.get_by_title("Hide notification").click()

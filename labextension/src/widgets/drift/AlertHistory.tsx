@@ -4,12 +4,12 @@
  */
 import * as React from 'react';
 
-import { IDriftAlert } from '../../tokens';
+import { IDriftAlert, IDriftWebhookDelivery } from '../../tokens';
 import { formatTime } from './format';
 import { AlertHistoryModel } from './history';
 
 export function AlertHistory(props: { model: AlertHistoryModel }): JSX.Element {
-  const { alerts, error } = props.model;
+  const { alerts, deliveries, error } = props.model;
   const unseen = alerts.filter(a => a.seen_at === null).length;
   return (
     <section className="jp-nbops-DriftCard jp-nbops-DriftAlertHistory" aria-label="Alert history">
@@ -33,7 +33,36 @@ export function AlertHistory(props: { model: AlertHistoryModel }): JSX.Element {
           ))}
         </ol>
       )}
+      {deliveries.length > 0 && (
+        <>
+          <h4 className="jp-nbops-DriftAlertHistory-subhead">Webhook deliveries</h4>
+          <ol className="jp-nbops-DriftAlertHistory-list" aria-label="Webhook deliveries">
+            {deliveries.map(d => (
+              <DeliveryRow key={d.id} delivery={d} />
+            ))}
+          </ol>
+        </>
+      )}
     </section>
+  );
+}
+
+function DeliveryRow(props: { delivery: IDriftWebhookDelivery }): JSX.Element {
+  const d = props.delivery;
+  const outcome = d.delivered ? `delivered (HTTP ${d.status})` : d.error ?? `HTTP ${d.status}`;
+  return (
+    <li
+      className={`jp-nbops-DriftAlertHistory-item${d.delivered ? '' : ' jp-mod-failed'}`}
+      data-id={`nbops-drift-delivery-${d.id}`}
+    >
+      <span className="jp-nbops-DriftAlertHistory-state">{d.delivered ? 'sent' : 'failed'}</span>
+      <span className="jp-nbops-DriftAlertHistory-window">{d.webhook}</span>
+      <span className="jp-nbops-DriftAlertHistory-message" title={d.message}>
+        attempt {d.attempt}: {outcome}
+      </span>
+      <span className="jp-nbops-DriftAlertHistory-rule">alert #{d.event_id}</span>
+      <time className="jp-nbops-DriftAlertHistory-time">{formatTime(d.created_at)}</time>
+    </li>
   );
 }
 

@@ -1,17 +1,17 @@
 /**
  * The Drift Monitor's alert history: the selected subject's alert events,
- * newest first, seen and unseen. Re-read when the alert watcher reports a
+ * newest first, seen and unseen, and the webhook deliveries of its alerts. Re-read when the alert watcher reports a
  * change (a new alert, or alerts marked seen) and when the subject changes.
  */
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { driftAPI } from '../../api';
-import { IDriftAlert } from '../../tokens';
+import { IDriftAlert, IDriftWebhookDelivery } from '../../tokens';
 
 const HISTORY_LIMIT = 50;
 
-type API = Pick<typeof driftAPI, 'alerts'>;
+type API = Pick<typeof driftAPI, 'alerts' | 'webhookDeliveries'>;
 
 export class AlertHistoryModel implements IDisposable {
   constructor(options: { api?: API } = {}) {
@@ -24,6 +24,11 @@ export class AlertHistoryModel implements IDisposable {
 
   get alerts(): ReadonlyArray<IDriftAlert> {
     return this._alerts;
+  }
+
+  /** The subject's webhook delivery attempts, newest first. */
+  get deliveries(): ReadonlyArray<IDriftWebhookDelivery> {
+    return this._deliveries;
   }
 
   get error(): string | null {
@@ -52,11 +57,15 @@ export class AlertHistoryModel implements IDisposable {
       return;
     }
     try {
-      const page = await this._api.alerts({ subject, limit: HISTORY_LIMIT });
+      const [page, log] = await Promise.all([
+        this._api.alerts({ subject, limit: HISTORY_LIMIT }),
+        this._api.webhookDeliveries(HISTORY_LIMIT)
+      ]);
       if (subject !== this._subject || this._disposed) {
         return;
       }
       this._alerts = page.alerts;
+      this._deliveries = log.deliveries.filter(d => d.subject === subject);
       this._error = null;
     } catch (error) {
       this._error = (error as Error).message;
@@ -72,6 +81,7 @@ export class AlertHistoryModel implements IDisposable {
   private _api: API;
   private _subject: string | null = null;
   private _alerts: IDriftAlert[] = [];
+  private _deliveries: IDriftWebhookDelivery[] = [];
   private _error: string | null = null;
   private _disposed = false;
   private _changed = new Signal<this, void>(this);
