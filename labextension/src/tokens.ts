@@ -638,6 +638,8 @@ export interface IDriftRule {
   cooldown: number;
   /** null: every feature. */
   features: string[] | null;
+  /** A webhook name from the server's `c.Nbops.webhooks`, or null. */
+  webhook?: string | null;
   /** The built-in rule, listed only while no rule is stored for the subject or `*`. */
   default: boolean;
 }
@@ -661,4 +663,5 @@ export interface IDriftRuleRequest {
   cooldown?: number | string;
   features: string[] | null;
   name: string;
+  webhook?: string | null;
 }
