@@ -13,6 +13,7 @@ import {
   IDriftRuleRequest,
   IDriftRulesResponse,
   IDriftSubjectsResponse,
+  IDriftWebhookDelivery,
   IDriftWindowsResponse,
   IErrorResponse,
   IExperimentsResponse,
@@ -381,15 +382,23 @@ export const driftAPI = {
     );
   },
 
-  alerts(options: { unseen?: boolean; after?: number; limit?: number } = {}): Promise<IDriftAlertsResponse> {
+  alerts(
+    options: { unseen?: boolean; after?: number; limit?: number; subject?: string } = {}
+  ): Promise<IDriftAlertsResponse> {
     return requestAPI<IDriftAlertsResponse>(
       'drift/alerts' +
         query({
           unseen: options.unseen ? 'true' : undefined,
+          subject: options.subject,
           after: options.after,
           limit: options.limit
         })
     );
+  },
+
+  /** The webhook delivery log, newest first (names only: URLs and secrets stay in the server config). */
+  webhookDeliveries(limit?: number): Promise<{ deliveries: IDriftWebhookDelivery[] }> {
+    return requestAPI<{ deliveries: IDriftWebhookDelivery[] }>('drift/webhooks/deliveries' + query({ limit }));
   },
 
   markSeen(ids: number[]): Promise<{ marked: number; unseen: number }> {

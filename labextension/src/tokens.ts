@@ -452,6 +452,10 @@ export interface IDriftWindow {
   share_drifted: number;
   dataset_drift: boolean;
   model_version_id: number | null;
+  /** The time the label names (`2024-W19` → its Monday), null when it names none. */
+  starts_at?: number | null;
+  /** Earlier checks of the same label (replaced results), newest first. */
+  revisions?: { id: number; created_at: number; rows: number; drifted: number; superseded_at: number }[];
 }
 
 /** A feature's decisions and statistics, arrays aligned with the windows. */
@@ -484,6 +488,11 @@ export interface IDriftWindowsResponse {
   statistics: string[];
   thresholds: Record<string, { warn: number; drift: number }>;
   model_versions: IDriftModelVersion[];
+  /** Estimated performance per metric, lists aligned with `windows` (`drift/estimates`). */
+  performance?: Record<
+    string,
+    Record<'estimate' | 'lower' | 'upper' | 'realized' | 'reference', (number | null)[]>
+  >;
 }
 
 /** `GET drift/windows/{id}/features/{feature}`: reference vs current, from sketches. */
@@ -525,6 +534,22 @@ export interface IDriftAlert {
   message: string;
   created_at: number;
   seen_at: number | null;
+  /** The window was checked again since: this alert is about an earlier result. */
+  window_replaced?: boolean;
+}
+
+/** One attempt to post an alert event to a webhook (`GET drift/webhooks/deliveries`). */
+export interface IDriftWebhookDelivery {
+  id: number;
+  event_id: number;
+  webhook: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  delivered: boolean;
+  created_at: number;
+  subject: string;
+  message: string;
 }
 
 /** `GET drift/alerts`. */
@@ -635,6 +660,8 @@ export interface IDriftRule {
   cooldown: number;
   /** null: every feature. */
   features: string[] | null;
+  /** A webhook name from the server's `c.Nbops.webhooks`, or null. */
+  webhook?: string | null;
   /** The built-in rule, listed only while no rule is stored for the subject or `*`. */
   default: boolean;
 }
@@ -658,6 +685,7 @@ export interface IDriftRuleRequest {
   cooldown?: number | string;
   features: string[] | null;
   name: string;
+  webhook?: string | null;
 }
 
 // ---------- Model governance (widgets/models) ----------

@@ -153,6 +153,8 @@ def _run_suggest(args: argparse.Namespace) -> int:
         nbformat.write(apply_suggestions(nb, suggestions), target)
         print(f"wrote {target}", file=sys.stderr)
     return 0
+
+
 def _configure_models(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     evaluate = actions.add_parser("evaluate", help="evaluate versions on labelled data; the gate decides a promotion",
@@ -233,6 +235,8 @@ def _run_models(args: argparse.Namespace) -> int:
             print(f"not promoted: {args.alias} stays on v{result.versions[0]['version']}: {result.decision.reason}",
                   file=sys.stderr)
     return 0 if result.decision.passed else 1
+
+
 def _configure_mlflow(parser: argparse.ArgumentParser) -> None:
     from .mlflow_sync.command import configure
 
@@ -245,6 +249,45 @@ def _run_mlflow(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _configure_drift(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="drift_command", required=True, metavar="SUBCOMMAND")
+    check = sub.add_parser("check", help="check a window of files against a stored reference (for cron or Airflow)")
+    check.add_argument("--reference", required=True, metavar="NAME", help="a dataset or model name")
+    check.add_argument("--current", required=True, metavar="PATH_OR_GLOB", help="CSV or parquet file(s)")
+    check.add_argument("--window", required=True, metavar="LABEL", help="the window's label, e.g. 2024-W19")
+    check.add_argument("--chunk-rows", type=int, default=200_000, help="rows read at a time (default 200000)")
+    check.add_argument("--policy", default="default", help="decision policy (default or evidently)")
+    check.add_argument("--fail-on-drift", action="store_true", help="exit 3 when a feature drifted")
+    check.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    import json
+
+    from .drift.files import expand, sketch_files
+    from .drift.persistence import check_drift, load_reference, resolve
+    from .store import open_store
+
+    if args.chunk_rows < 1:
+        raise InvalidValueError(f"--chunk-rows {args.chunk_rows} is not valid: use a whole number >= 1")
+    store = open_store()
+    paths = expand(args.current)
+    reference = load_reference(store, resolve(store, args.reference)["dataset_id"])
+    window = sketch_files(reference, paths, args.chunk_rows)
+    report = check_drift(args.reference, window, window=args.window, store=store, policy=args.policy)
+    s = report.summary
+    summary = {k: s[k] for k in ("subject", "window", "window_id", "rows_current", "features", "drifted",
+                                 "share_drifted", "dataset_drift")} | {"files": len(paths), "alerts": s["alerts"]}
+    if args.json:
+        print(json.dumps(summary, default=str))
+    else:
+        print(f"{s['subject']} window {s['window']}: {s['rows_current']:,} rows from {len(paths)} file(s), "
+              f"{len(s['drifted'])} of {s['features']} features drifted"
+              + (f" ({', '.join(s['drifted'][:10])})" if s["drifted"] else "")
+              + (f"; {len(s['alerts'])} alert(s)" if s["alerts"] else ""))
+    return 3 if args.fail_on_drift and s["drifted"] else 0
+
+
 COMMANDS: list[Command] = [
     Command("export", "turn a notebook's tagged cells into a tested pipeline package", _configure_export, _run_export),
     Command("check", "analyse a notebook's tagged cells and print the diagnostics, running nothing",
@@ -254,6 +297,7 @@ COMMANDS: list[Command] = [
     Command("models", "govern registered models: evaluate and promote, audit events, model cards",
             _configure_models, _run_models),
     Command("mlflow", "push runs to an MLflow tracking server, or pull them from one", _configure_mlflow, _run_mlflow),
+    Command("drift", "drift checks from the command line: nbops drift check", _configure_drift, _run_drift),
 ]
 
 

@@ -152,7 +152,7 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     run_python(lab_server, NEW_WINDOW)
     toast = page.locator(".Toastify__toast").filter(has_text="drifted in churn")
     expect(toast).to_be_visible(timeout=30_000)
-    expect(toast).to_contain_text(re.compile(r"2 features drifted in churn: num_02 W=\d\.\d\d, num_01 W="))
+    expect(toast).to_contain_text(re.compile(r"2 features drifted in churn, window W07: num_02 W=\d\.\d\d, num_01 W="))
     expect(status).to_have_text("Drift: 1 alert")
     expect(page.get_by_role("tab", name=re.compile(r"Drift Monitor \(1\)"))).to_be_visible()
     experiments_tab = lab.left_tab("nbops-experiments")

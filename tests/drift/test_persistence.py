@@ -1,5 +1,6 @@
 """References and results live in the store; check_drift resolves datasets and models."""
 
+import re
 import sqlite3
 
 import numpy as np
@@ -75,7 +76,8 @@ def test_alerts_fire_after_consecutive_windows_and_respect_cooldown(store):
     fired = [nbops.check_drift("events", _frame(600, 1.0), store=store).summary["alerts"] for _ in range(5)]
     assert [bool(f) for f in fired] == [False, True, False, False, True]
     assert fired[1][0]["features"] == ["age"]
-    assert fired[1][0]["message"].startswith("1 feature drifted in events: age W=")
+    assert re.match(r"1 feature drifted in events, window 20\d\d-\d\d-\d\dT[\d:.]+\+00:00: age W=",
+                    fired[1][0]["message"])
     events = persistence.alert_events(store, unseen_only=True)
     assert len(events) == 2 and events[0]["features"] == ["age"]
     assert persistence.mark_alerts_seen(store, [e["id"] for e in events]) == 2

@@ -178,3 +178,23 @@ async def test_bad_seen_bodies_are_400(jp_fetch, churn):
 async def test_no_checks_yet_is_an_empty_list_not_an_error(jp_fetch, project):
     assert (await get(jp_fetch, "references"))["subjects"] == []
     assert (await get(jp_fetch, "alerts")) == {"alerts": [], "unseen": 0, "unseen_by_subject": {}, "latest_id": 0}
+
+
+async def test_a_rule_names_a_webhook_and_the_delivery_log_never_shows_urls(jp_fetch, churn, project):
+    from nbops.drift.webhooks import deliver_pending, webhooks_from_config
+    from nbops.store import open_store
+
+    status, body = await call(jp_fetch, "POST", "churn", "rules",
+                              body={"statistic": "tier", "threshold": 2, "name": "to ops", "webhook": "ops"})
+    assert status == 201 and next(r for r in body["rules"] if r["name"] == "to ops")["webhook"] == "ops"
+    nbops.check_drift("churn", frame(800, 2.0), window="W4")
+    # nothing listens on this port: every attempt fails and is logged
+    hooks = webhooks_from_config({"ops": {"url": "http://127.0.0.1:9/secret-token", "format": "slack"}})
+    deliver_pending(open_store(project / ".nbops"), hooks, attempts=2, backoff=0.0, timeout=2)
+    log = await get(jp_fetch, "webhooks", "deliveries")
+    assert [(d["webhook"], d["attempt"], d["delivered"]) for d in log["deliveries"]] == [("ops", 2, False),
+                                                                                       ("ops", 1, False)]
+    assert "secret-token" not in str(log)
+    status, message = await api.error_of(jp_fetch, "drift", "churn", "rules", method="POST",
+                                         body={"statistic": "tier", "threshold": 2, "webhook": ""})
+    assert status == 400 and "webhook '' is not valid" in message

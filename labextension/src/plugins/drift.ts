@@ -11,16 +11,16 @@ import {
   ICommandPalette,
   IThemeManager,
   MainAreaWidget,
-  Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenDriftArgs } from '../commands';
-import { IDriftAlert, IDriftAlerts } from '../tokens';
+import { IDriftAlerts } from '../tokens';
 import { DEFAULT_ALERT_INTERVAL, DriftAlertsModel } from '../widgets/drift/alerts';
 import { AlertsStatus } from '../widgets/drift/AlertsStatus';
+import { AlertAnnouncer } from '../widgets/drift/announcer';
 import { DriftMonitor } from '../widgets/drift/DriftMonitor';
 import { driftIcon } from '../widgets/drift/icons';
 import { DriftMonitorModel } from '../widgets/drift/model';
@@ -28,8 +28,6 @@ import { watchTheme } from '../widgets/plot/theme';
 
 const PLUGIN_ID = 'nbops:drift';
 const TITLE = 'Drift Monitor';
-/** More new alerts than this in one poll are announced as one notification. */
-const MAX_NOTIFICATIONS = 3;
 
 export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
   id: PLUGIN_ID,
@@ -94,6 +92,12 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
       name: () => 'drift-monitor'
     });
 
+    const announcer = new AlertAnnouncer({
+      open: (subject, ids) => {
+        void open(subject);
+        void alerts.markIdsSeen(ids);
+      }
+    });
     alerts.changed.connect(() => tracker.forEach(setTitle));
     alerts.arrived.connect((_, fresh) => {
       // A new window of the shown subject: show it without waiting for the panel's poll.
@@ -103,10 +107,7 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
         }
       });
       if (notify) {
-        announce(fresh, subject => {
-          void open(subject);
-          void alerts.markSeen(subject);
-        });
+        announcer.announce(fresh);
       }
     });
 
@@ -139,25 +140,3 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
     return alerts;
   }
 };
-
-/** One warning per new alert (a summary when many arrive at once). */
-function announce(fresh: IDriftAlert[], openSubject: (subject: string) => void): void {
-  const action = (subject: string): Notification.IAction => ({
-    label: 'Open Drift Monitor',
-    caption: `Open the Drift monitor on ${subject} and mark its alerts seen`,
-    displayType: 'accent',
-    callback: () => openSubject(subject)
-  });
-  if (fresh.length > MAX_NOTIFICATIONS) {
-    const latest = fresh[fresh.length - 1];
-    const subjects = new Set(fresh.map(alert => alert.subject));
-    Notification.warning(
-      `${fresh.length} drift alerts in ${[...subjects].join(', ')}. Latest: ${latest.message}`,
-      { autoClose: false, actions: [action(latest.subject)] }
-    );
-    return;
-  }
-  for (const alert of fresh) {
-    Notification.warning(alert.message, { autoClose: false, actions: [action(alert.subject)] });
-  }
-}

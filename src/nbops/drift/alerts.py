@@ -14,7 +14,10 @@ from nbops.drift.decision import TIER_RANK
 from nbops.errors import InvalidValueError
 
 RULE_STATISTICS = ("tier", "effect", "ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
-                   "missing_rate_change", "out_of_range_share", "unseen_share")
+                   "missing_rate_change", "out_of_range_share", "unseen_share",
+                   # on estimated performance (nbops.drift.estimates): reference minus estimate,
+                   # or the error's relative rise
+                   "accuracy_drop", "f1_drop", "roc_auc_drop", "mae_increase", "rmse_increase")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class AlertRule:
     cooldown: int = 0  # windows after firing during which the feature stays silent
     features: tuple[str, ...] | None = None  # None: every feature
     name: str = ""
+    webhook: str | None = None  # a webhook name from the server's configuration
 
     def __post_init__(self):
         if self.statistic not in RULE_STATISTICS:
@@ -94,8 +98,9 @@ def evaluate_rules(rules: Sequence[AlertRule], history: Sequence[Mapping[str, An
     return out
 
 
-def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str) -> str:
-    """'4 features drifted in churn v3: num_04 W=1.00, …' (largest effect first)."""
+def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str,
+                  window: str | None = None) -> str:
+    """'4 features drifted in churn v3, window 2024-W19: num_04 W=1.00, …' (largest effect first)."""
     short = {"wasserstein": "W", "jensen_shannon": "JS", "psi": "PSI", "ks": "D"}
     rows = [r for r in features if r["feature"] in set(firing)]
     rows.sort(key=lambda r: -(r["effect"] or 0.0))
@@ -103,4 +108,5 @@ def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], 
              for r in rows[:5]]
     more = ", …" if len(rows) > 5 else ""
     noun = "feature" if len(rows) == 1 else "features"
-    return f"{len(rows)} {noun} drifted in {subject}: " + ", ".join(parts) + more
+    where = f"{subject}, window {window}" if window else subject
+    return f"{len(rows)} {noun} drifted in {where}: " + ", ".join(parts) + more

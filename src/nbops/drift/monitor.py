@@ -13,13 +13,16 @@ from typing import Any
 from nbops.drift.alerts import RULE_STATISTICS
 from nbops.drift.decision import TIERS
 from nbops.drift.persistence import feature_overlay, resolve
+from nbops.drift.estimates import performance_series
 from nbops.drift.policy import get_policy
+from nbops.drift.windows import current_windows, label_time
 from nbops.errors import InvalidValueError, NotFoundError
 
 MAX_WINDOWS = 1000
 # Statistics a timeline can plot, in menu order (the decision's effect comes first).
 TIMELINE_STATISTICS = ("effect", "wasserstein", "ks", "psi", "jensen_shannon", "chi_square",
-                       "missing_rate_change", "out_of_range_share", "unseen_share")
+                       "missing_rate_change", "out_of_range_share", "unseen_share",
+                       "domain_auc", "pca_error_ratio")  # the (multivariate) row's
 
 
 def subjects(store) -> list[dict[str, Any]]:
@@ -77,7 +80,8 @@ def _subject(store, name: str) -> dict[str, Any] | None:
         "rows": head["rows"] if head is not None else None,
         "features": conn.execute("SELECT COUNT(*) FROM drift_reference_columns WHERE dataset_id = ?",
                                  (dataset_id,)).fetchone()[0],
-        "windows": conn.execute("SELECT COUNT(*) FROM drift_windows WHERE subject = ?", (name,)).fetchone()[0],
+        "windows": conn.execute("SELECT COUNT(*) FROM drift_windows WHERE subject = ? AND superseded_at IS NULL",
+                                (name,)).fetchone()[0],
         "last_window": last and {k: last[k] for k in ("id", "window", "created_at", "tiers")},
         "unseen_alerts": conn.execute(
             "SELECT COUNT(*) FROM drift_alert_events WHERE subject = ? AND seen_at IS NULL", (name,)
@@ -98,7 +102,8 @@ def _version_of(conn, target, dataset_id: int, is_model: bool) -> int:
 
 def _last_window(conn, subject: str) -> dict[str, Any] | None:
     row = conn.execute(
-        "SELECT id, window, created_at, dataset_id FROM drift_windows WHERE subject = ? ORDER BY id DESC LIMIT 1",
+        "SELECT id, window, created_at, dataset_id FROM drift_windows WHERE subject = ? AND superseded_at IS NULL "
+        "ORDER BY id DESC LIMIT 1",
         (subject,),
     ).fetchone()
     if row is None:
@@ -121,9 +126,10 @@ def subject(store, name: str) -> dict[str, Any]:
 
 
 def windows(store, name: str, limit: int = 200) -> dict[str, Any]:
-    """The last ``limit`` windows of a subject, oldest first, with per-feature series.
+    """The last ``limit`` windows of a subject in label order (``windows``), with per-feature series.
 
-    ``features[i].values[stat][j]`` is feature i's ``stat`` in window j (``effect`` is the
+    One window per label: its latest check; ``revisions`` lists the label's earlier checks
+    (newest first). ``features[i].values[stat][j]`` is feature i's ``stat`` in window j (``effect`` is the
     decision's effect), aligned with ``windows``; ``thresholds`` gives the warn/drift
     bands per statistic; ``model_versions`` are the markers for the timeline.
     """
@@ -131,12 +137,12 @@ def windows(store, name: str, limit: int = 200) -> dict[str, Any]:
         raise InvalidValueError(f"limit={limit!r} is not valid: use a whole number from 1 to {MAX_WINDOWS}")
     head = subject(store, name)
     conn = store.reader()
-    rows = conn.execute(
-        "SELECT id, window, created_at, policy, rows, features, drifted, share_drifted, dataset_drift, "
-        "model_version_id FROM drift_windows WHERE subject = ? ORDER BY id DESC LIMIT ?", (name, limit),
-    ).fetchall()[::-1]
-    wins = [dict(r, dataset_drift=bool(r["dataset_drift"])) for r in rows]
+    rows = current_windows(conn, name, "id, window, created_at, policy, rows, features, drifted, share_drifted, "
+                           "dataset_drift, model_version_id")[-limit:]
+    wins = [dict(r, dataset_drift=bool(r["dataset_drift"]), starts_at=label_time(r["window"]), revisions=[])
+            for r in rows]
     index = {w["id"]: j for j, w in enumerate(wins)}
+    _attach_revisions(conn, name, wins)
     features = _feature_series(conn, wins, index)
     policy = wins[-1]["policy"] if wins else "default"
     return {
@@ -147,14 +153,37 @@ def windows(store, name: str, limit: int = 200) -> dict[str, Any]:
                                                              for f in features)],
         "thresholds": thresholds(policy, head["rows"] or 0),
         "model_versions": model_versions(store, name),
+        "performance": performance_series(conn, name, [w["window"] for w in wins]),
     }
+
+
+def _attach_revisions(conn, name: str, wins: list[dict]) -> None:
+    """Each window's earlier checks of the same label (re-checked windows), newest first."""
+    by_label = {w["window"]: w for w in wins}
+    for r in conn.execute(
+        "SELECT id, window, created_at, rows, drifted, superseded_at FROM drift_windows "
+        "WHERE subject = ? AND superseded_at IS NOT NULL ORDER BY id DESC", (name,),
+    ):
+        if r["window"] in by_label:
+            by_label[r["window"]]["revisions"].append(dict(r))
+
+
+def revisions(store, name: str, label: str) -> list[dict[str, Any]]:
+    """Every check of one window label, newest (the current result) first."""
+    rows = store.reader().execute(
+        "SELECT id, window, created_at, rows, drifted, share_drifted, superseded_at, superseded_by "
+        "FROM drift_windows WHERE subject = ? AND window = ? ORDER BY id DESC", (name, label),
+    ).fetchall()
+    if not rows:
+        raise NotFoundError(f"{name!r} has no window labelled {label!r}")
+    return [dict(r) for r in rows]
 
 
 def _feature_series(conn, wins: list[dict], index: dict[int, int]) -> list[dict[str, Any]]:
     if not wins:
         return []
-    first, n = wins[0]["id"], len(wins)
-    subject_name = conn.execute("SELECT subject FROM drift_windows WHERE id = ?", (first,)).fetchone()[0]
+    n = len(wins)
+    ids = ",".join(str(w["id"]) for w in wins)  # whole numbers read from the store
     by_feature: dict[str, dict[str, Any]] = {}
 
     def series(feature: str, kind: str | None = None) -> dict[str, Any]:
@@ -167,10 +196,7 @@ def _feature_series(conn, wins: list[dict], index: dict[int, int]) -> list[dict[
             }
         return by_feature[feature]
 
-    for r in conn.execute(
-        "SELECT f.* FROM drift_features f JOIN drift_windows w ON w.id = f.window_id "
-        "WHERE w.subject = ? AND w.id >= ? ORDER BY f.window_id", (subject_name, first),
-    ):
+    for r in conn.execute(f"SELECT * FROM drift_features WHERE window_id IN ({ids}) ORDER BY window_id"):
         j = index.get(r["window_id"])
         if j is None:
             continue
@@ -180,8 +206,7 @@ def _feature_series(conn, wins: list[dict], index: dict[int, int]) -> list[dict[
             s[key][j] = r[key]
         s["values"]["effect"][j] = r["effect"]
     for r in conn.execute(
-        "SELECT r.window_id, r.feature, r.statistic, r.value FROM drift_results r "
-        "JOIN drift_windows w ON w.id = r.window_id WHERE w.subject = ? AND w.id >= ?", (subject_name, first),
+        f"SELECT window_id, feature, statistic, value FROM drift_results WHERE window_id IN ({ids})"
     ):
         j = index.get(r["window_id"])
         if j is None or r["feature"] not in by_feature:
@@ -233,6 +258,9 @@ def feature_detail(store, window_id: int, feature: str) -> dict[str, Any]:
         known = [r[0] for r in conn.execute("SELECT feature FROM drift_features WHERE window_id = ? ORDER BY feature",
                                             (window_id,))]
         raise NotFoundError(f"window {window_id} has no feature {feature!r}; its features are {known[:50]}")
+    if row["kind"] == "multivariate":
+        raise NotFoundError(f"{feature!r} has no distribution overlay: it is a domain classifier's AUC over "
+                            "all numeric columns together; see its timeline")
     try:
         data = feature_overlay(store, window_id, feature)
     except (InvalidValueError, KeyError):
@@ -244,17 +272,20 @@ def feature_detail(store, window_id: int, feature: str) -> dict[str, Any]:
     return dict(data, window={k: win[k] for k in win.keys()}, decision=decision, statistics=stats)
 
 
-def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int = 100) -> dict[str, Any]:
-    """Alert events newest first (those with id > ``after``), and how many are unseen in all."""
+def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int = 100,
+               subject: str | None = None) -> dict[str, Any]:
+    """Alert events newest first (those with id > ``after``, of ``subject`` when given), and how
+    many are unseen in all. Events of replaced windows stay: they are the alert history."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
         raise InvalidValueError(f"limit={limit!r} is not valid: use a whole number from 1 to 1000")
     if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after < 2**63:
         raise InvalidValueError(f"after={after!r} is not valid: use an alert id (a whole number >= 0)")
     conn = store.reader()
-    where = ["e.id > ?"] + (["e.seen_at IS NULL"] if unseen_only else [])
+    where = ["e.id > ?"] + (["e.seen_at IS NULL"] if unseen_only else []) + (["e.subject = ?"] if subject else [])
     rows = conn.execute(
-        "SELECT e.*, w.window FROM drift_alert_events e JOIN drift_windows w ON w.id = e.window_id "
-        f"WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT ?", (after, limit),
+        "SELECT e.*, w.window, w.superseded_at IS NOT NULL AS window_replaced FROM drift_alert_events e "
+        f"JOIN drift_windows w ON w.id = e.window_id WHERE {' AND '.join(where)} ORDER BY e.id DESC LIMIT ?",
+        (after, *([subject] if subject else []), limit),
     ).fetchall()
     unseen, latest = conn.execute(
         "SELECT (SELECT COUNT(*) FROM drift_alert_events WHERE seen_at IS NULL), "
@@ -263,7 +294,8 @@ def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int =
     by_subject = dict(conn.execute(
         "SELECT subject, COUNT(*) FROM drift_alert_events WHERE seen_at IS NULL GROUP BY subject"
     ).fetchall())
-    return {"alerts": [dict(r, features=json.loads(r["features"])) for r in rows],
+    return {"alerts": [dict(r, features=json.loads(r["features"]), window_replaced=bool(r["window_replaced"]))
+                       for r in rows],
             "unseen": unseen, "unseen_by_subject": by_subject, "latest_id": latest}
 
 
@@ -287,4 +319,5 @@ def rules_of(store, name: str) -> dict[str, Any]:
 def _rule_row(r) -> dict[str, Any]:
     return {"id": r["id"], "subject": r["subject"], "name": r["name"], "statistic": r["statistic"],
             "threshold": r["threshold"], "consecutive": r["consecutive"], "cooldown": r["cooldown"],
-            "features": json.loads(r["features"]) if r["features"] else None, "default": False}
+            "features": json.loads(r["features"]) if r["features"] else None, "webhook": r["webhook"],
+            "default": False}

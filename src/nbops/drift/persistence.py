@@ -19,6 +19,7 @@ from nbops.drift.policy import Policy
 from nbops.drift.reference import Sketch
 from nbops.drift.report import DriftReport
 from nbops.drift.overlay import overlay
+from nbops.drift.windows import current_windows
 from nbops.drift.serialization import FORMAT, _column_from_dict, _column_to_dict, sketch_from_bytes, sketch_to_bytes
 from nbops.errors import InvalidValueError, NotFoundError
 
@@ -117,7 +118,10 @@ def check_drift(reference_or_model_name, current: Any, *, window: str | None = N
         reference = load_reference(store, target["dataset_id"])
     else:
         return compare(reference_or_model_name, current, policy=policy, window=window)
-    label = window or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    if window is not None and (not isinstance(window, str) or not window.strip()):
+        raise InvalidValueError(f"window={window!r} is not valid: use a non-empty label such as '2024-W19'")
+    # Unlabelled checks are windows of their own: a label is the window's identity.
+    label = window or datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     report = compare(reference, current, policy=policy, window=label)
     window_id, fired = save_window(store, target, report)
     report.summary.update(window_id=window_id, subject=target["subject"], reference=target["label"],
@@ -130,6 +134,13 @@ def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int
     s = report.summary
     now = time.time()
     with store.transaction() as conn:
+        # Same subject and label: the earlier result becomes history of this one.
+        earlier = conn.execute(
+            "SELECT id FROM drift_windows WHERE subject = ? AND window = ? AND superseded_at IS NULL",
+            (target["subject"], s["window"]),
+        ).fetchone()
+        if earlier is not None:
+            conn.execute("UPDATE drift_windows SET superseded_at = ? WHERE id = ?", (now, earlier[0]))
         window_id = conn.execute(
             "INSERT INTO drift_windows (subject, dataset_id, model_version_id, window, policy, rows, features, "
             "drifted, share_drifted, dataset_drift, sketch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -137,6 +148,8 @@ def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int
              s["rows_current"], s["features"], s["n_drifted"], s["share_drifted"], int(s["dataset_drift"]),
              sketch_to_bytes(report.window), now),
         ).lastrowid
+        if earlier is not None:
+            conn.execute("UPDATE drift_windows SET superseded_by = ? WHERE id = ?", (window_id, earlier[0]))
         conn.executemany(
             "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
             "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -160,9 +173,9 @@ def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
         conn.execute("DELETE FROM drift_alert_rules WHERE subject = ? AND name = ?", (subject, name))
         return conn.execute(
             "INSERT INTO drift_alert_rules (subject, name, statistic, threshold, consecutive, cooldown, features, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (subject, name, rule.statistic, rule.threshold, rule.consecutive, rule.cooldown,
-             json.dumps(list(rule.features)) if rule.features is not None else None, time.time()),
+             json.dumps(list(rule.features)) if rule.features is not None else None, rule.webhook, time.time()),
         ).lastrowid
 
 
@@ -175,7 +188,7 @@ def alert_rules(store_or_conn, subject: str) -> list[AlertRule]:
     if not rows:
         return [DEFAULT_RULE]
     return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], consecutive=r["consecutive"],
-                      cooldown=r["cooldown"], name=r["name"],
+                      cooldown=r["cooldown"], name=r["name"], webhook=r["webhook"],
                       features=tuple(json.loads(r["features"])) if r["features"] else None) for r in rows]
 
 
@@ -186,45 +199,42 @@ def alert_events(store, *, unseen_only: bool = False, limit: int = 100) -> list[
 
 
 def history(store, subject: str, statistic: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """Per feature and window: tier and effect (or ``statistic``'s value), oldest window first."""
+    """Per feature and window: tier and effect (or ``statistic``'s value), in window order.
+
+    Only each label's current result counts; re-checked labels' earlier results are history.
+    """
     conn = store.reader()
-    windows = conn.execute(
-        "SELECT id FROM drift_windows WHERE subject = ? ORDER BY id DESC LIMIT ?", (subject, limit)
-    ).fetchall()
-    if not windows:
+    order = {w["id"]: j for j, w in enumerate(current_windows(conn, subject)[-limit:])}
+    if not order:
         return []
-    first = windows[-1]["id"]
+    ids = ",".join(str(i) for i in order)  # whole numbers read from the store
     if statistic is None:
         rows = conn.execute(
             "SELECT w.id AS window_id, w.window, w.created_at, f.feature, f.tier, f.statistic, f.effect AS value, "
             "f.p_adjusted FROM drift_features f JOIN drift_windows w ON w.id = f.window_id "
-            "WHERE w.subject = ? AND w.id >= ? ORDER BY w.id, f.feature", (subject, first),
+            f"WHERE w.id IN ({ids}) ORDER BY f.feature",
         ).fetchall()
     else:
         rows = conn.execute(
             "SELECT w.id AS window_id, w.window, w.created_at, r.feature, f.tier, r.statistic, r.value, "
             "r.p_adjusted FROM drift_results r JOIN drift_windows w ON w.id = r.window_id "
             "JOIN drift_features f ON f.window_id = r.window_id AND f.feature = r.feature "
-            "WHERE w.subject = ? AND w.id >= ? AND r.statistic = ? ORDER BY w.id, r.feature",
-            (subject, first, statistic),
+            f"WHERE w.id IN ({ids}) AND r.statistic = ? ORDER BY r.feature", (statistic,),
         ).fetchall()
-    return [dict(r) for r in rows]
+    return sorted((dict(r) for r in rows), key=lambda r: order[r["window_id"]])
 
 
 def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: float) -> list[dict]:
     fired = []
     for rule in alert_rules(conn, target["subject"]):
         depth = max(rule.consecutive - 1, rule.cooldown)
-        past_ids = [r[0] for r in conn.execute(
-            "SELECT id FROM drift_windows WHERE subject = ? AND id < ? ORDER BY id DESC LIMIT ?",
-            (target["subject"], window_id, depth),
-        ).fetchall()][::-1] if depth else []
+        past_ids = _preceding(conn, target["subject"], window_id, depth)
         past = [rule_values(_feature_rows(conn, wid), rule.statistic) for wid in past_ids]
         past_fired = [_fired_in(conn, wid, rule.label) for wid in past_ids]
         hits = evaluate_rule(rule, past, rule_values(report.features, rule.statistic), past_fired)
         if not hits:
             continue
-        message = alert_message(report.features, hits, target["label"])
+        message = alert_message(report.features, hits, target["label"], report.summary["window"])
         conn.execute(
             "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -232,6 +242,15 @@ def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: f
         )
         fired.append({"rule": rule.label, "features": hits, "message": message})
     return fired
+
+
+def _preceding(conn, subject: str, window_id: int, depth: int) -> list[int]:
+    """Ids of the ``depth`` current windows before ``window_id`` in label order, oldest first."""
+    if not depth:
+        return []
+    ids = [w["id"] for w in current_windows(conn, subject)]
+    at = ids.index(window_id)
+    return ids[max(0, at - depth):at]
 
 
 def _feature_rows(conn, window_id: int) -> list[dict]:

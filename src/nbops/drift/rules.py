@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from nbops.drift.alerts import RULE_STATISTICS, AlertRule
 from nbops.errors import InvalidValueError
 
-FIELDS = ("statistic", "threshold", "consecutive", "cooldown", "features", "name")
+FIELDS = ("statistic", "threshold", "consecutive", "cooldown", "features", "name", "webhook")
 MAX_WINDOWS = 1000
 MAX_NAME = 200
 
@@ -46,8 +46,14 @@ def rule_from_json(body: Mapping[str, Any]) -> AlertRule:
         name = ""
     if not isinstance(name, str) or len(name) > MAX_NAME or not _encodable(name):
         raise InvalidValueError(f"name {_short(name)} is not valid: use text of at most {MAX_NAME} characters")
+    webhook = body.get("webhook")
+    if webhook is not None and (not isinstance(webhook, str) or not webhook.strip() or len(webhook) > MAX_NAME
+                                or not _encodable(webhook)):
+        raise InvalidValueError(f"webhook {_short(webhook)} is not valid: use the name of a webhook configured "
+                                "in the server (c.NbopsApp.webhooks), or null")
     return AlertRule(statistic=statistic, threshold=float(threshold), consecutive=consecutive, cooldown=cooldown,
-                     features=tuple(features) if features is not None else None, name=name.strip())
+                     features=tuple(features) if features is not None else None, name=name.strip(),
+                     webhook=webhook.strip() if webhook else None)
 
 
 def _whole(body: Mapping[str, Any], field: str, default: int, *, lowest: int) -> int:

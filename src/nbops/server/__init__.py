@@ -15,7 +15,7 @@ from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
 from .base import STORE_DIR_SETTING, STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
-from .drift_handlers import ROUTES as DRIFT_ROUTES
+from .drift_handlers import ROUTES as DRIFT_ROUTES, start_webhook_delivery
 from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
@@ -56,8 +56,10 @@ def _load_jupyter_server_extension(serverapp) -> None:
     web_app.add_handlers(".*$", handlers)
     _sweep_periodically(web_app.settings)
     serverapp.log.info("nbops: serving the store at %s under %s", store_dir, url_path_join(base_url, API_PREFIX))
-    if web_app.settings[STORE_SETTING] is not None:  # nothing to push from a store that cannot be opened
-        _start_mlflow_pusher(serverapp, web_app.settings[STORE_SETTING])
+    store = web_app.settings[STORE_SETTING]
+    if store is not None:  # nothing to push or post from a store that cannot be opened
+        start_webhook_delivery(serverapp, store)
+        _start_mlflow_pusher(serverapp, store)
 
 def _sweep_periodically(settings: dict) -> None:
     """Mark dead runs crashed now and every ``SWEEP_SECONDS``, off the event loop."""
@@ -80,7 +82,8 @@ def _sweep_periodically(settings: dict) -> None:
 
 
 def _start_mlflow_pusher(serverapp, store) -> None:
-    from .mlflow_pusher import PUSHER_SETTING, MlflowPusher, NbopsApp
+    from .mlflow_pusher import PUSHER_SETTING, MlflowPusher
+    from .settings import NbopsApp
 
     settings = NbopsApp(parent=serverapp)
     if not settings.mlflow_uri:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from ..drift import monitor
+from ..drift import monitor, webhooks
 from ..drift.persistence import add_alert_rule, mark_alerts_seen
 from ..drift.rules import rule_from_json
 from ..errors import InvalidValueError
@@ -39,7 +39,9 @@ class DriftAlertsHandler(NbopsHandler):
         unseen = self.boolean_argument("unseen")
         after = self.integer_argument("after", 0)
         limit = self.integer_argument("limit", 100)
-        await self.respond(lambda: monitor.alert_feed(self.store, unseen_only=unseen, after=after, limit=limit))
+        subject = self.get_argument("subject", None)
+        await self.respond(lambda: monitor.alert_feed(self.store, unseen_only=unseen, after=after, limit=limit,
+                                                      subject=subject))
 
 
 class DriftAlertsSeenHandler(NbopsHandler):
@@ -84,6 +86,50 @@ class DriftRulesHandler(NbopsHandler):
         await self.respond(work, status=201)
 
 
+class DriftWebhookDeliveriesHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        """The webhook delivery log, newest first: names, attempts, statuses (no URL, no secret)."""
+        limit = self.integer_argument("limit", 100)
+        if not 1 <= limit <= 1000:
+            raise InvalidValueError(f"limit={limit} is not valid: use a whole number from 1 to 1000")
+        await self.respond(lambda: {"deliveries": webhooks.deliveries(self.store, limit)})
+
+
+WEBHOOK_INTERVAL = 5.0
+
+
+def start_webhook_delivery(serverapp, store) -> None:
+    """Post new alert events to the webhooks of ``c.NbopsApp.webhooks`` every few seconds, in a
+    worker thread (retries sleep there, never on the server's loop)."""
+    import asyncio
+
+    from tornado.ioloop import PeriodicCallback
+
+    from .settings import NbopsApp
+
+    config = NbopsApp(parent=serverapp).webhooks
+    if not config:
+        return
+    hooks = webhooks.webhooks_from_config(config)
+    busy = False
+
+    async def tick():
+        nonlocal busy
+        if busy:
+            return
+        busy = True
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, webhooks.deliver_pending, store, hooks)
+        except Exception:  # a failing side integration only logs: the server keeps serving
+            serverapp.log.exception("nbops: webhook delivery failed")
+        finally:
+            busy = False
+
+    PeriodicCallback(tick, WEBHOOK_INTERVAL * 1000).start()
+    serverapp.log.info("nbops: drift alerts go to webhooks %s", sorted(hooks))
+
+
 def _window_id(text: str) -> int:
     try:
         number = int(text)
@@ -98,6 +144,7 @@ ROUTES = [
     (r"drift/references", DriftReferencesHandler),
     (r"drift/alerts", DriftAlertsHandler),
     (r"drift/alerts/seen", DriftAlertsSeenHandler),
+    (r"drift/webhooks/deliveries", DriftWebhookDeliveriesHandler),
     (r"drift/windows/(?P<window_id>[^/]+)/features/(?P<feature>[^/]+)", DriftFeatureHandler),
     (r"drift/(?P<subject>[^/]+)/windows", DriftWindowsHandler),
     (r"drift/(?P<subject>[^/]+)/rules", DriftRulesHandler),

@@ -13,24 +13,12 @@ import logging
 import threading
 import time
 
-from traitlets import Float, Unicode
-from traitlets.config import Configurable
 
 from ..errors import NbopsError
 from ..store import Store
 from ..store.sync import clean_target
 
 PUSHER_SETTING = "nbops_mlflow_pusher"
-
-
-class NbopsApp(Configurable):
-    """nbops server settings (``c.NbopsApp.*`` in a jupyter_server config file)."""
-
-    mlflow_uri = Unicode("", config=True, help=(
-        "MLflow tracking server to push ended runs to in the background, e.g. http://mlflow:5000. "
-        "Credentials come from MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN."))
-    mlflow_push_interval = Float(30.0, config=True, help="Seconds between looks for newly ended runs.")
-    mlflow_max_backoff = Float(600.0, config=True, help="Longest wait, in seconds, after failed pushes.")
 
 
 class MlflowPusher:

@@ -399,3 +399,56 @@ def m0007_sync(db: Database) -> None:
                     UPDATE runs SET change_seq = (SELECT seq FROM change_counter WHERE id = 1) WHERE id = NEW.run_id;
                 END"""
         )
+
+
+@migrations(name="0008_drift_window_history")
+def m0008_drift_window_history(db: Database) -> None:
+    # A drift window is identified by (subject, label): re-checking a label inserts a new row
+    # and stamps the earlier one as superseded, so its result stays readable as history.
+    # Earlier duplicates (stores written before this migration) become history of the newest.
+    run_statements(
+        db,
+        """
+        ALTER TABLE drift_windows ADD COLUMN superseded_by INTEGER REFERENCES drift_windows(id);
+        ALTER TABLE drift_windows ADD COLUMN superseded_at REAL;
+        UPDATE drift_windows SET
+            superseded_by = (SELECT MIN(n.id) FROM drift_windows n
+                             WHERE n.subject = drift_windows.subject AND n.window = drift_windows.window
+                               AND n.id > drift_windows.id),
+            superseded_at = (SELECT MIN(n.created_at) FROM drift_windows n
+                             WHERE n.subject = drift_windows.subject AND n.window = drift_windows.window
+                               AND n.id > drift_windows.id);
+        CREATE UNIQUE INDEX drift_windows_current ON drift_windows(subject, window) WHERE superseded_at IS NULL;
+        -- Estimated performance per subject, window label and metric (CBPE/DLE, nbops.drift.performance),
+        -- and the realized value once labels arrive (nbops.drift.log_labels).
+        CREATE TABLE drift_performance (
+            subject TEXT NOT NULL,
+            window TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            method TEXT NOT NULL CHECK (method IN ('cbpe','dle')),
+            estimate REAL,
+            lower REAL,
+            upper REAL,
+            reference REAL,         -- the metric realized on the labelled reference
+            realized REAL,          -- from labels logged later; NULL until then
+            created_at REAL NOT NULL,
+            labelled_at REAL,
+            PRIMARY KEY (subject, window, metric)
+        ) WITHOUT ROWID;
+        -- An alert rule may name a webhook configured in the server (its URL and secret never
+        -- enter the store); each delivery attempt is logged.
+        ALTER TABLE drift_alert_rules ADD COLUMN webhook TEXT;
+        CREATE TABLE drift_webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
+            webhook TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            status INTEGER,         -- HTTP status, NULL when no answer came
+            error TEXT,
+            delivered INTEGER NOT NULL,
+            final INTEGER NOT NULL, -- delivered, or the last attempt failed
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX drift_webhook_deliveries_by_event ON drift_webhook_deliveries(event_id, webhook)
+        """,
+    )

@@ -9,11 +9,14 @@ import * as React from 'react';
 
 import { IDriftAlerts, IDriftSubject, IDriftWindowsResponse } from '../../tokens';
 import { IPlotTheme, readPlotTheme } from '../plot/theme';
+import { AlertHistory } from './AlertHistory';
 import { FeatureTable } from './FeatureTable';
 import { formatCount, formatTime, longStatistic } from './format';
 import { Heatmap } from './Heatmap';
+import { AlertHistoryModel } from './history';
 import { DriftMonitorModel } from './model';
 import { Overlay, OverlayMode } from './Overlay';
+import { PerformanceCard } from './Performance';
 import { RulesModel } from './rules';
 import { RulesCard } from './RulesCard';
 import { Timeline } from './Timeline';
@@ -32,9 +35,11 @@ export class DriftMonitor extends ReactWidget {
     this.model = options.model;
     this._alerts = options.alerts;
     this.model.changed.connect(this._onModelChanged, this);
-    this._alerts.changed.connect(this.update, this);
+    this._alerts.changed.connect(this._onAlertsChanged, this);
     this._rules.changed.connect(this.update, this);
+    this._history.changed.connect(this.update, this);
     this._rules.subject = this.model.subject;
+    this._history.subject = this.model.subject;
   }
 
   readonly model: DriftMonitorModel;
@@ -51,6 +56,7 @@ export class DriftMonitor extends ReactWidget {
     }
     this.model.dispose();
     this._rules.dispose();
+    this._history.dispose();
     super.dispose();
   }
 
@@ -82,6 +88,7 @@ export class DriftMonitor extends ReactWidget {
         model={this.model}
         alerts={this._alerts}
         rules={this._rules}
+        history={this._history}
         colors={this._colors ?? readPlotTheme()}
         overlayMode={this._overlayMode}
         setOverlayMode={mode => {
@@ -92,14 +99,22 @@ export class DriftMonitor extends ReactWidget {
     );
   }
 
-  /** The rules card follows the subject selector. */
+  /** The rules and alert history cards follow the subject selector. */
   private _onModelChanged(): void {
     this._rules.subject = this.model.subject;
+    this._history.subject = this.model.subject;
+    this.update();
+  }
+
+  /** A new alert or alerts marked seen: the history shows it. */
+  private _onAlertsChanged(): void {
+    void this._history.reload();
     this.update();
   }
 
   private _alerts: IDriftAlerts;
   private _rules = new RulesModel();
+  private _history = new AlertHistoryModel();
   private _colors: IPlotTheme | null = null;
   private _overlayMode: OverlayMode = 'histogram';
 }
@@ -108,6 +123,7 @@ interface IDriftViewProps {
   model: DriftMonitorModel;
   alerts: IDriftAlerts;
   rules: RulesModel;
+  history: AlertHistoryModel;
   colors: IPlotTheme;
   overlayMode: OverlayMode;
   setOverlayMode: (mode: OverlayMode) => void;
@@ -309,6 +325,8 @@ function Dashboard(props: IDriftViewProps & { data: IDriftWindowsResponse }): JS
       <section className="jp-nbops-DriftCard" aria-label="Distribution">
         <OverlayCard {...props} windowLabel={win.window} />
       </section>
+      <PerformanceCard data={data} selectedWindow={windowIndex} colors={colors} />
+      <AlertHistory model={props.history} />
       <RulesCard model={props.rules} />
     </div>
   );

@@ -16,13 +16,16 @@ export interface IHeatmapProps {
 }
 
 /** Window labels shown under the grid: at most this many, evenly spaced. */
-const MAX_AXIS_LABELS = 12;
+const MAX_AXIS_LABELS = 40;
+/** Up to this many windows, labels read horizontally; beyond, they stand upright under their column. */
+const HORIZONTAL_LABELS = 6;
 
 export function Heatmap(props: IHeatmapProps): JSX.Element {
   const { data, selection } = props;
   const [hover, setHover] = React.useState<{ feature: string; window: number } | null>(null);
   const n = data.windows.length;
   const step = Math.max(1, Math.ceil(n / MAX_AXIS_LABELS));
+  const labelled = (j: number) => j % step === 0 || j === n - 1 || selection?.window === j;
   const shown = hover ?? selection;
   const grid = React.useRef<HTMLDivElement>(null);
   // Many windows scroll sideways: start at the newest ones.
@@ -82,7 +85,10 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
             })}
           </div>
         ))}
-        <div className="jp-nbops-DriftHeatmap-axis" role="presentation">
+        <div
+          className={'jp-nbops-DriftHeatmap-axis' + (n > HORIZONTAL_LABELS ? ' jp-mod-vertical' : '')}
+          role="presentation"
+        >
           <div />
           {data.windows.map((win, j) => (
             <div
@@ -92,7 +98,7 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
               }
               title={win.window}
             >
-              {j % step === 0 || j === n - 1 || selection?.window === j ? win.window : ''}
+              {labelled(j) ? win.window : ''}
             </div>
           ))}
         </div>

@@ -92,6 +92,7 @@ function RulesList(props: { model: RulesModel }): JSX.Element {
             <th scope="col">Consecutive</th>
             <th scope="col">Cooldown</th>
             <th scope="col">Features</th>
+            <th scope="col">Webhook</th>
             <th scope="col">Applies to</th>
           </tr>
         </thead>
@@ -130,6 +131,7 @@ function RuleRow(props: { rule: IDriftRule }): JSX.Element {
           <span title={rule.features.join(', ')}>{rule.features.join(', ')}</span>
         )}
       </td>
+      <td>{rule.webhook ?? <span className="jp-nbops-DriftRules-muted">none</span>}</td>
       <td>
         {rule.subject === ALL_SUBJECTS ? (
           <span className="jp-nbops-DriftRules-chip jp-mod-all">all subjects</span>
@@ -230,6 +232,15 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         <label className="jp-nbops-DriftRules-wide">
           <span>Name</span>
           <input type="text" placeholder="optional, e.g. psi>=0.2" value={draft.name} onChange={set('name')} />
+        </label>
+        <label className="jp-nbops-DriftRules-wide">
+          <span>Webhook</span>
+          <input
+            type="text"
+            placeholder="optional: a name from the server's c.Nbops.webhooks"
+            value={draft.webhook}
+            onChange={set('webhook')}
+          />
         </label>
       </div>
       <div className="jp-nbops-DriftRules-actions">

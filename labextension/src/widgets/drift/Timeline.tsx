@@ -8,7 +8,7 @@ import * as React from 'react';
 import { IDriftWindowsResponse } from '../../tokens';
 import { PlotlyChart } from '../plot/PlotlyChart';
 import { axisTitle, IPlotTheme } from '../plot/theme';
-import { longStatistic, shortStatistic } from './format';
+import { longStatistic, shortStatistic, tickIndices } from './format';
 import { DRIFT_CONFIG, driftLayout } from './layout';
 
 export interface ITimelineProps {
@@ -70,35 +70,32 @@ export function timelineFigure(
       band(bands.drift, top, colors.error, 0.07)
     );
   }
-  // Model versions: placed just before the first window checked after them.
-  for (const version of data.model_versions) {
-    const after = data.windows.findIndex(w => w.created_at >= version.created_at);
-    const x = after === -1 ? data.windows.length - 0.5 : after - 0.5;
-    if (x < -0.5) {
-      continue;
-    }
+  for (const marker of versionMarkers(data)) {
     shapes.push({
       type: 'line',
       xref: 'x',
       yref: 'paper',
-      x0: x,
-      x1: x,
+      x0: marker.x,
+      x1: marker.x,
       y0: 0,
       y1: 1,
       line: { color: colors.mutedColor, width: 1, dash: 'dash' }
     });
-    const alias = version.aliases.length ? ` ${version.aliases.join(', ')}` : '';
-    annotations.push({
-      x,
-      y: 1,
-      xref: 'x',
-      yref: 'paper',
-      text: `${version.model} v${version.version}${alias}`,
-      showarrow: false,
-      xanchor: 'left',
-      yanchor: 'top',
-      font: { size: 10, color: colors.mutedColor }
-    });
+    if (marker.row !== null) {
+      annotations.push({
+        x: marker.x,
+        y: 1 - marker.row * MARKER_ROW,
+        xref: 'x',
+        yref: 'paper',
+        text: marker.text,
+        hovertext: marker.title,
+        showarrow: false,
+        xanchor: marker.anchor,
+        yanchor: 'top',
+        bgcolor: colors.background,
+        font: { size: 10, color: colors.mutedColor }
+      });
+    }
   }
   shapes.push({
     type: 'rect',
@@ -115,7 +112,7 @@ export function timelineFigure(
   });
 
   const base = driftLayout(colors);
-  const step = Math.max(1, Math.ceil(labels.length / 10));
+  const ticks = tickIndices(labels, CHART_WIDTH_PX);
   return {
     data: [
       {
@@ -137,8 +134,9 @@ export function timelineFigure(
       margin: { l: 48, r: 12, t: 18, b: 36 },
       xaxis: {
         ...base.xaxis,
-        tickvals: xs.filter(i => i % step === 0 || i === xs.length - 1),
-        ticktext: labels.filter((_, i) => i % step === 0 || i === xs.length - 1),
+        tickvals: ticks,
+        ticktext: ticks.map(i => labels[i]),
+        tickangle: 0,
         range: [-0.6, Math.max(xs.length - 0.4, 0.6)],
         zeroline: false
       },
@@ -151,6 +149,75 @@ export function timelineFigure(
       annotations
     }
   };
+}
+
+/** Rows of marker labels (paper fraction each) and the chart width they are laid out for. */
+const MARKER_ROW = 0.11;
+const MARKER_ROWS = 3;
+const CHART_WIDTH_PX = 480;
+const CHAR_PX = 6;
+
+export interface IVersionMarker {
+  x: number;
+  text: string;
+  /** Every version at this position, for the hover text. */
+  title: string;
+  /** Label row (0 = top), null when no row had room: the line is drawn unlabelled. */
+  row: number | null;
+  /** Labels in the right half extend leftwards, so they stay inside the chart. */
+  anchor: 'left' | 'right';
+}
+
+/**
+ * Model-version markers: a dashed line just before the first window after the
+ * version (by the time the window's label names, else when it was checked).
+ * Versions at the same place share one label ("churn v2–v4"); labels that
+ * would overlap go to the next of three rows, and are left out past that.
+ */
+export function versionMarkers(data: IDriftWindowsResponse): IVersionMarker[] {
+  const wins = data.windows;
+  const timed = wins.length > 0 && wins.every(w => typeof w.starts_at === 'number');
+  const at = (w: (typeof wins)[number]) => (timed ? (w.starts_at as number) : w.created_at);
+  const groups = new Map<number, typeof data.model_versions>();
+  for (const version of data.model_versions) {
+    const after = wins.findIndex(w => at(w) >= version.created_at);
+    const x = after === -1 ? wins.length - 0.5 : after - 0.5;
+    groups.set(x, [...(groups.get(x) ?? []), version]);
+  }
+  const pxPerX = CHART_WIDTH_PX / Math.max(wins.length, 1);
+  const rows: [number, number][][] = Array.from({ length: MARKER_ROWS }, () => []);
+  const markers: IVersionMarker[] = [];
+  for (const x of [...groups.keys()].sort((a, b) => a - b)) {
+    const versions = groups.get(x)!;
+    const text = markerText(versions);
+    const anchor = x > (wins.length - 1) / 2 ? 'right' : 'left';
+    const width = text.length * CHAR_PX + 8;
+    const span: [number, number] =
+      anchor === 'left' ? [x * pxPerX, x * pxPerX + width] : [x * pxPerX - width, x * pxPerX];
+    const row = rows.findIndex(taken => taken.every(([a, b]) => span[1] <= a || span[0] >= b));
+    if (row !== -1) {
+      rows[row].push(span);
+    }
+    const title = versions
+      .map(v => `${v.model} v${v.version}${v.aliases.length ? ` (${v.aliases.join(', ')})` : ''}`)
+      .join('<br>');
+    markers.push({ x, text, title, row: row === -1 ? null : row, anchor });
+  }
+  return markers;
+}
+
+function markerText(versions: IDriftWindowsResponse['model_versions']): string {
+  const first = versions[0];
+  const last = versions[versions.length - 1];
+  const aliases = versions.flatMap(v => v.aliases);
+  const alias = aliases.length ? ` ${[...new Set(aliases)].join(', ')}` : '';
+  const sameModel = versions.every(v => v.model === first.model);
+  if (versions.length === 1) {
+    return `${first.model} v${first.version}${alias}`;
+  }
+  return sameModel
+    ? `${first.model} v${first.version}–v${last.version}${alias}`
+    : `${versions.length} versions${alias}`;
 }
 
 function band(y0: number, y1: number, color: string, opacity: number): Partial<Shape> {

@@ -83,6 +83,14 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
     await this.refresh();
   }
 
+  /** Mark the given alert events seen (those a notification summarised). */
+  async markIdsSeen(ids: number[]): Promise<void> {
+    if (ids.length > 0) {
+      await this._api.markSeen(ids);
+    }
+    await this.refresh();
+  }
+
   dispose(): void {
     this._poll.dispose();
     Signal.clearData(this);

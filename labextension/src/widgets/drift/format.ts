@@ -79,3 +79,26 @@ export function formatTime(epochSeconds: number): string {
     `${pad(date.getHours())}:${pad(date.getMinutes())}`
   );
 }
+
+/**
+ * Indices of the window labels an x axis shows: every `step`-th so that the
+ * labels fit `widthPx` side by side, and the last one, whose neighbour is
+ * dropped when it would crowd it.
+ */
+export function tickIndices(labels: string[], widthPx: number): number[] {
+  const n = labels.length;
+  const longest = Math.max(...labels.map(l => l.length), 1);
+  const fit = Math.max(2, Math.floor(widthPx / (longest * 6 + 14)));
+  const step = Math.max(1, Math.ceil(n / fit));
+  const ticks = [];
+  for (let i = 0; i < n; i += step) {
+    ticks.push(i);
+  }
+  if (n > 0 && ticks[ticks.length - 1] !== n - 1) {
+    if (n - 1 - ticks[ticks.length - 1] < step) {
+      ticks.pop();
+    }
+    ticks.push(n - 1);
+  }
+  return ticks;
+}

@@ -24,6 +24,8 @@ export interface IRuleDraft {
   /** Comma-separated; empty = every feature. */
   features: string;
   name: string;
+  /** A webhook name from the server's configuration; empty = none. */
+  webhook: string;
   allSubjects: boolean;
 }
 
@@ -36,6 +38,7 @@ export function emptyDraft(statistics: ReadonlyArray<string>): IRuleDraft {
     cooldown: '0',
     features: '',
     name: '',
+    webhook: '',
     allSubjects: false
   };
 }
@@ -51,7 +54,8 @@ export function draftToRequest(draft: IRuleDraft): IDriftRuleRequest {
     // Blank goes as '' so the server's message quotes what the user left empty.
     threshold: numberOrText(draft.threshold) ?? '',
     features: features.length > 0 ? features : null,
-    name: draft.name.trim()
+    name: draft.name.trim(),
+    webhook: draft.webhook.trim() || null
   };
   const consecutive = numberOrText(draft.consecutive);
   const cooldown = numberOrText(draft.cooldown);

@@ -1,0 +1,148 @@
+"""Performance without labels: CBPE tracks a classifier's accuracy under covariate shift,
+DLE a regressor's error; the band covers what the withheld labels give."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, roc_auc_score
+
+from nbops.drift import estimate_performance
+from nbops.errors import InvalidValueError, NotFoundError
+
+
+def classification(n, rng, shift=0.0):
+    """Labels follow the same P(y | x) everywhere; ``shift`` moves x towards the boundary."""
+    x1 = rng.normal(shift, 1.0, n)
+    x2 = rng.normal(-shift / 2, 1.0, n)
+    logit = 1.8 * x1 - 1.2 * x2 + 0.8 * np.sin(2 * x1)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"x1": x1, "x2": x2}), y
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    rng = np.random.default_rng(42)
+    X_train, y_train = classification(20_000, rng)
+    model = LogisticRegression().fit(X_train, y_train)
+    X_ref, y_ref = classification(20_000, rng)
+    return model, X_ref, y_ref, rng
+
+
+@pytest.mark.parametrize("shift", [0.0, -0.8, 1.0])
+def test_cbpe_estimates_accuracy_within_three_points_under_covariate_shift_and_its_band_covers_it(classifier, shift):
+    model, X_ref, y_ref, rng = classifier
+    X_cur, y_cur = classification(10_000, rng, shift)  # the labels are withheld from the estimate
+    result = estimate_performance(model, X_ref, y_ref, X_cur)
+    assert set(result) == {"accuracy", "f1", "roc_auc"}
+    realized = {"accuracy": accuracy_score(y_cur, model.predict(X_cur)),
+                "f1": f1_score(y_cur, model.predict(X_cur)),
+                "roc_auc": roc_auc_score(y_cur, model.predict_proba(X_cur)[:, 1])}
+    acc = result["accuracy"]
+    assert abs(acc["estimate"] - realized["accuracy"]) <= 0.03, (acc, realized)
+    assert acc["lower"] <= realized["accuracy"] <= acc["upper"], (acc, realized)
+    for metric, value in realized.items():
+        band = result[metric]
+        # F1 and AUC: the band is sampling error only; when the shift changes P(y | score)
+        # (this model is misspecified: the labels have a sin term) they may sit just outside.
+        assert abs(band["estimate"] - value) <= 0.03, (metric, band, value)
+        assert band["lower"] <= band["estimate"] <= band["upper"] and band["upper"] - band["lower"] < 0.06
+
+
+def test_cbpe_sees_the_accuracy_drop_that_a_shift_towards_the_boundary_causes(classifier):
+    model, X_ref, y_ref, rng = classifier
+    base = estimate_performance(model, X_ref, y_ref, classification(5_000, rng)[0])["accuracy"]["estimate"]
+    # Mass moved onto the decision boundary (x1 ≈ 0.66 x2): rows the model is unsure of.
+    x2 = rng.normal(0, 1, 5_000)
+    hard = pd.DataFrame({"x1": 0.66 * x2 + rng.normal(0, 0.2, 5_000), "x2": x2})
+    dropped = estimate_performance(model, X_ref, y_ref, hard)["accuracy"]["estimate"]
+    assert dropped < base - 0.1
+
+
+def regression(n, rng, shift=0.0):
+    x1 = rng.normal(shift, 1.0, n)
+    x2 = rng.uniform(-1, 1, n)
+    noise = rng.normal(0, 0.3 + 0.6 * np.abs(x1), n)  # errors grow away from the centre
+    return pd.DataFrame({"x1": x1, "x2": x2, "plan": np.where(x2 > 0, "pro", "basic")}), 2 * x1 + x2 + noise
+
+
+@pytest.fixture(scope="module")
+def regressor():
+    rng = np.random.default_rng(7)
+    X_train, y_train = regression(10_000, rng)
+    with threadpool_limits(limits=1, user_api="openmp"):  # see nbops.drift.performance.dle
+        model = HistGradientBoostingRegressor(max_iter=100, categorical_features="from_dtype").fit(
+            X_train.assign(plan=X_train["plan"].astype("category")), y_train)
+    fit = lambda X: X.assign(plan=X["plan"].astype("category"))  # noqa: E731
+
+    class Model:  # the pipeline a user would register: it takes the raw frame
+        def predict(self, X):
+            with threadpool_limits(limits=1, user_api="openmp"):
+                return model.predict(fit(X))
+
+    X_ref, y_ref = regression(10_000, rng)
+    return Model(), X_ref, y_ref, rng
+
+
+@pytest.mark.parametrize("shift", [0.0, 1.0])
+def test_dle_estimates_mae_and_rmse_within_ten_percent(regressor, shift):
+    model, X_ref, y_ref, rng = regressor
+    X_cur, y_cur = regression(8_000, rng, shift=shift)  # wider |x1|: larger errors
+    result = estimate_performance(model, X_ref, y_ref, X_cur)
+    predicted = model.predict(X_cur)
+    realized = {"mae": mean_absolute_error(y_cur, predicted), "rmse": float(np.sqrt(np.mean((y_cur - predicted) ** 2)))}
+    if shift:
+        assert realized["mae"] > 1.2 * mean_absolute_error(y_ref, model.predict(X_ref))  # the shift hurt
+    for metric, value in realized.items():
+        band = result[metric]
+        # Stated tolerance: DLE within 10 % of the realized error.
+        assert abs(band["estimate"] - value) <= 0.10 * value, (metric, band, value)
+        assert band["lower"] < band["estimate"] < band["upper"]
+        if not shift:  # without extrapolation the band (fit error + sampling) covers the realized error
+            assert band["lower"] <= value <= band["upper"], (metric, band, value)
+
+
+def test_bad_inputs_name_the_problem(classifier):
+    model, X_ref, y_ref, _ = classifier
+    with pytest.raises(InvalidValueError, match="reference_X has 20000 rows but reference_y has 10"):
+        estimate_performance(model, X_ref, y_ref[:10], X_ref)
+    with pytest.raises(InvalidValueError, match="confidence=1.5 is not valid"):
+        estimate_performance(model, X_ref, y_ref, X_ref, confidence=1.5)
+    with pytest.raises(InvalidValueError, match="has no predict"):
+        estimate_performance(object(), X_ref, y_ref, X_ref)
+    three = LogisticRegression().fit(X_ref, y_ref % 2 + (X_ref["x1"] > 1))
+    with pytest.raises(InvalidValueError, match="binary classifiers"):
+        estimate_performance(three, X_ref, y_ref, X_ref)
+
+
+def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_are_drawn_over_them(
+        classifier, store):
+    import nbops
+    from nbops.drift import AlertRule, check_performance, log_labels, monitor, persistence
+
+    model, X_ref, y_ref, rng = classifier
+    nbops.log_dataset(X_ref, "scores")
+    persistence.add_alert_rule(store, "scores", AlertRule("accuracy_drop", 0.05, name="accuracy down"))
+    x2 = rng.normal(0, 1, 4_000)
+    hard = pd.DataFrame({"x1": 0.66 * x2 + rng.normal(0, 0.2, 4_000), "x2": x2})  # on the boundary
+    easy, y_easy = classification(4_000, rng)
+    quiet = check_performance("scores", model, X_ref, y_ref, easy, window="2024-W02", store=store)
+    loud = check_performance("scores", model, X_ref, y_ref, hard, window="2024-W01", store=store)
+    assert "alerts" not in quiet
+    assert loud["alerts"][0]["rule"] == "accuracy down"
+    assert re.match(r"estimated accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] in scores, window 2024-W01: 0\.\d{3} below "
+                    r"the reference 0\.\d{3}", loud["alerts"][0]["message"])
+    realized = log_labels("scores", "2024-W02", y_easy, model.predict(easy), model.predict_proba(easy)[:, 1],
+                          store=store)
+    body = monitor.windows(store, "scores")
+    assert [w["window"] for w in body["windows"]] == ["2024-W01", "2024-W02"]  # drift checked too, in order
+    acc = body["performance"]["accuracy"]
+    assert acc["realized"] == [None, pytest.approx(realized["accuracy"])]
+    assert acc["lower"][1] <= acc["realized"][1] <= acc["upper"][1]
+    assert acc["estimate"][0] < acc["reference"][0] - 0.05
+    with pytest.raises(NotFoundError, match="no estimated performance for window '2024-W09'"):
+        log_labels("scores", "2024-W09", y_easy, y_easy, store=store)
