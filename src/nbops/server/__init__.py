@@ -61,6 +61,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
         start_webhook_delivery(serverapp, store)
         _start_mlflow_pusher(serverapp, store)
 
+
 def _sweep_periodically(settings: dict) -> None:
     """Mark dead runs crashed now and every ``SWEEP_SECONDS``, off the event loop."""
     from tornado.ioloop import IOLoop, PeriodicCallback
