@@ -1,16 +1,16 @@
-"""The README's productionize section lists exactly the diagnostic codes the code emits."""
+"""The productionize docs page lists exactly the diagnostic codes the code emits."""
 
 from pathlib import Path
 
 from nbops.productionize.diagnostics import codes_table
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "productionize.md"
 HEADER = "| code | severity | meaning |"
 
 
 def readme_codes_table(text: str) -> str:
     """The table's rows: from its header to the first line that is not a table row."""
-    assert HEADER in text, "README.md lacks the productionize diagnostics table"
+    assert HEADER in text, "docs/productionize.md lacks the diagnostics table"
     rows = []
     for line in text[text.index(HEADER):].splitlines():
         if not line.startswith("|"):
