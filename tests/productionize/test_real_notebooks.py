@@ -8,7 +8,6 @@ Each convertible notebook is converted once per module (golden runs are the slow
 import ast
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pipeline_notebooks import _nb, code
 
 from nbops.productionize import analyse_notebook, productionize
 from nbops.productionize.equivalence import run_package_tests, static_check
+from nbops.productionize.serialization import load
 
 # notebook -> exact (code, cell, line) of every diagnostic of a successful export
 CONVERTIBLE = {
@@ -100,7 +100,7 @@ def test_package_cli_runs_from_another_folder_with_a_cache(converted, tmp_path, 
     assert {k: _json_tail(done.stdout)["metrics"][k] for k in stable} == pytest.approx(stable)
     assert (tmp_path / "cache").is_dir()  # relative to where the command ran, not to the data folder
     assert not list((tmp_path / "cache").rglob("*.partial")) and all(
-        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.pkl"))
+        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.*"))
 
 
 def test_workdir_option_and_environment_variable_choose_the_data_folder(converted, project, tmp_path):
@@ -110,7 +110,7 @@ def test_workdir_option_and_environment_variable_choose_the_data_folder(converte
     (data / "data" / "test.csv").write_text((data / "data" / "test.csv").read_text().replace("Mr.", "Dr."))
     moved = _cli(result, "run", "--workdir", data, "--cache", tmp_path / "c1", cwd=tmp_path)
     assert moved.returncode == 0, moved.stderr[-2000:]
-    titles = set(pickle.loads((tmp_path / "c1" / "features" / "test_df.pkl").read_bytes())["Title"])
+    titles = set(load(tmp_path / "c1" / "features", "test_df")["Title"])
     assert "Mr" not in titles and "Rare" in titles  # the copied, edited data was read
     env = _clean_env(PYTHONPATH=str(Path(result.package_dir) / "src"),
                      **{result.package.upper() + "_WORKDIR": str(tmp_path / "missing")})
