@@ -25,10 +25,12 @@ from nbops.productionize.serialization import load
 
 # notebook -> exact (code, cell, line) of every diagnostic of a successful export
 CONVERTIBLE = {
-    "housing_chapter": [],
+    "housing_chapter": [("NB410", 8, None)],  # its own transformer class: a pickle between runners
     "text_quickstart": [],
     "kale_example": [],
-    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None)],
+    # NB410: a list of DataFrames (combine) travels as a pickle
+    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None),
+                       ("NB410", 5, None)],
 }
 
 
@@ -233,7 +235,7 @@ def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(conv
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
                           env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")))
     assert "step 'data' output 'rows' (generator) cannot be cached" in done.stdout, done.stderr
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.pkl"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.json"]
 
 
 def test_loop_over_frames_of_an_earlier_step_is_a_mutation_not_a_missing_name():

@@ -43,6 +43,20 @@ def test_compiled_ir_has_a_component_per_step_typed_parameters_and_artifacts(tra
     assert {f"src/{training.package}/kfp_pipeline.py", f"src/{training.package}/kfp_pipeline.yaml"} <= set(
         manifest["files"])
     assert "pyarrow>=" in " ".join(training.requirements)  # parquet needs it wherever the steps run
+    listed = {t["name"]: t for t in training.to_dict()["targets"]}  # what Lab's result shows
+    assert sorted(listed) == ["airflow", "container", "kfp"]
+    assert all((Path(training.package_dir) / f).is_file() for t in listed.values() for f in t["files"])
+    assert "kfp_pipeline.yaml" in listed["kfp"]["submit"]
+
+
+def test_containerfile_pins_the_clean_run_versions(training):
+    root = Path(training.package_dir)
+    lock = (root / "requirements.lock").read_text().splitlines()
+    assert {line.split("==")[0] for line in lock} == {"joblib", "numpy", "pandas", "pyarrow", "scikit-learn"}
+    assert all("==" in line for line in lock)
+    text = (root / "Containerfile").read_text()
+    assert "RUN pip install -r requirements.lock" in text and f'ENTRYPOINT ["python", "-m", "{training.package}"]' in text
+    assert "## Container" in (root / "README.md").read_text()
 
 
 def test_compile_command_sets_the_base_image_and_the_package_to_install(training, tmp_path):

@@ -25,7 +25,7 @@ from .golden import golden_run
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
 from .plan import Plan, build_plan, package_name
-from .targets import TARGETS, compile_targets
+from .targets import TARGETS, compile_targets, describe
 
 __all__ = ["Result", "productionize", "analyse_notebook", "STAGES"]
 
@@ -49,6 +49,7 @@ class Result:
     metrics: dict = field(default_factory=dict)
     requirements: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    targets: list[dict] = field(default_factory=list)  # generated deployment files and how to submit them
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -62,7 +63,7 @@ class Result:
                                                                  for e in self.equivalence),
                             "entries": [vars(e) for e in self.equivalence]},
             "tests": self.tests.to_dict() if self.tests else None, "metrics": self.metrics,
-            "requirements": self.requirements, "timings": self.timings,
+            "requirements": self.requirements, "timings": self.timings, "targets": self.targets,
         }
 
     def to_json(self) -> str:
@@ -163,6 +164,7 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     result.package_dir = str(out_dir)
+    result.targets = describe(plan.package, targets)
     result.ok = not has_errors(result.diagnostics)
     return result
 

@@ -164,7 +164,9 @@ def run_step(name: str, params: Params, inputs: dict[str, str | Path], outputs: 
     kwargs.update({p: getattr(params, p) for p in spec.params})
     folder = _workdir.resolve(workdir, default=WORKDIR, root=Path(__file__).resolve().parents[2], env_var=WORKDIR_ENV)
     function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
-    with _workdir.inside(folder):
+    # An orchestrator task is one step of a run that spans processes: its nbops calls do nothing
+    # (never a failure midway through the orchestrator's run); the local CLI run is the tracked one.
+    with tracking.track_run(EXPERIMENT, {}, enabled=False, package=PACKAGE), _workdir.inside(folder):
         values = function(**kwargs)._asdict()
     for output, target in outputs.items():
         serialization.save(values[output], target, output)

@@ -38,3 +38,17 @@ def _env(staging) -> dict:
 
     src = str(Path(staging) / "src")
     return {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""), "NBOPS_TRACKING": "0"}
+
+
+def describe(package: str, targets) -> list[dict]:
+    """What was generated for each target and how to submit it (shown in Lab's Productionize result)."""
+    found = [{"name": "container", "files": ["Containerfile", "requirements.lock"],
+              "submit": f"podman build -t {package.replace('_', '-')}:0.1.0 -f Containerfile ."}]
+    if "kfp" in targets:
+        found.append({"name": "kfp", "files": [f"src/{package}/kfp_pipeline.py", f"src/{package}/kfp_pipeline.yaml"],
+                      "submit": f"upload src/{package}/kfp_pipeline.yaml in the KFP UI, or "
+                                f"kfp.Client(host).create_run_from_pipeline_package('src/{package}/kfp_pipeline.yaml')"})
+    if "airflow" in targets:
+        found.append({"name": "airflow", "files": ["airflow_dag.py"],
+                      "submit": f"copy airflow_dag.py into the DAGs folder, then: airflow dags trigger {package}"})
+    return found
