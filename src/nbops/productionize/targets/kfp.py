@@ -32,11 +32,9 @@ def _component(plan, name: str, formats: dict) -> str:
             f"    from {plan.package} import pipeline",
             f"    from {plan.package}.params import Params",
             "",
-            f"    values = pipeline.run_step({name!r}, Params({params}), inputs={{{inputs}}},",
-            f"                               outputs={{{outputs}}}, workdir=workdir or None)"]
+            f"    {'values = ' if metrics else ''}pipeline.run_step({name!r}, Params({params}), inputs={{{inputs}}},",
+            f"        outputs={{{outputs}}}, workdir=workdir or None)"]
     body += [f"    metrics.log_metric({m!r}, float(values[{m!r}]))" for m in metrics]
-    if not metrics:
-        body.append("    del values")
     return "\n".join(body) + "\n"
 
 
@@ -46,13 +44,13 @@ def _pipeline(plan) -> str:
              f"    def pipeline({signature + ', ' if signature else ''}workdir: str = ''):"]
     for name in plan.order:
         step = plan.steps[name]
-        kwargs = [f"in_{n}={producer}.outputs['out_{n}']" for n, producer in step.inputs.items()]
+        kwargs = [f"in_{n}={producer}_task.outputs['out_{n}']" for n, producer in step.inputs.items()]
         kwargs += [f"{p}={p}" for p in step.params] + ["workdir=workdir"]
-        lines.append(f"        {name} = components[{name!r}]({', '.join(kwargs)})")
-        lines.append(f"        {name}.set_display_name({name!r})")
+        lines.append(f"        {name}_task = components[{name!r}]({', '.join(kwargs)})")
+        lines.append(f"        {name}_task.set_display_name({name!r})")
         after = sorted({e.source for e in plan.edges if e.target == name and not e.names})
         if after:
-            lines.append(f"        {name}.after({', '.join(after)})")
+            lines.append(f"        {name}_task.after({', '.join(s + '_task' for s in after)})")
     lines.append("")
     lines.append("    return pipeline")
     return "\n".join(lines) + "\n"
