@@ -260,12 +260,14 @@ function DeployTargets(props: { targets: IDeployTarget[] }): JSX.Element {
       <ul aria-label="Deployment targets">
         {props.targets.map(target => (
           <li key={target.name} data-target={target.name}>
-            <span className="jp-nbops-DeployTargets-name">
+            <div className="jp-nbops-DeployTargets-name">
               {TARGET_LABELS[target.name] ?? target.name}
-            </span>{' '}
-            {target.files.map(file => (
-              <code key={file}>{file}</code>
-            ))}
+            </div>
+            <div className="jp-nbops-DeployTargets-files">
+              {target.files.map(file => (
+                <code key={file}>{file}</code>
+              ))}
+            </div>
             <div className="jp-nbops-DeployTargets-submit" title="how to submit">
               {target.submit}
             </div>
