@@ -376,6 +376,14 @@ export interface IProductionizeResult {
   metrics: Record<string, number>;
   requirements: string[];
   timings: Record<string, number>;
+  /** Deployment files generated beside the package (Containerfile, KFP, Airflow) and how to submit each. */
+  targets?: IDeployTarget[];
+}
+
+export interface IDeployTarget {
+  name: 'container' | 'kfp' | 'airflow';
+  files: string[];
+  submit: string;
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';

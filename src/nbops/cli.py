@@ -39,6 +39,9 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="Python package name (default: from the notebook's file name)")
     parser.add_argument("--kernel", help="kernel for the clean run (default: the notebook's)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--target", action="append", default=[], choices=["kfp", "airflow"],
+                        help="also generate an orchestrator pipeline (repeatable): kfp = Kubeflow Pipelines v2, "
+                        "airflow = an Airflow 3 DAG file")
 
 
 def _run_export(args: argparse.Namespace) -> int:
@@ -52,7 +55,8 @@ def _run_export(args: argparse.Namespace) -> int:
         print(f"[{event['index'] + 1}/{event['of']}] {event['message']}", file=sys.stderr, flush=True)
 
     result = productionize(args.notebook, args.output, force=args.force, run_tests=not args.no_test,
-                           progress=None if args.json else progress, name=args.name, kernel_name=args.kernel)
+                           progress=None if args.json else progress, name=args.name, kernel_name=args.kernel,
+                           targets=args.target)
     if args.json:
         print(result.to_json())
         return 0 if result.ok else 1

@@ -138,9 +138,15 @@ def test_tag_see_the_dag_and_productionize(lab, lab_server):
     table = job.get_by_role("table", name="Equivalence")
     expect(table.get_by_role("row").filter(has_text="summarize")).not_to_have_count(0)
     assert (lab_server.root_dir / "noise_pipeline" / "README.md").is_file()
+    deploy = job.get_by_role("list", name="Deployment targets")  # generated targets and how to submit each
+    expect(deploy.locator('[data-target="container"]')).to_contain_text("Containerfile")
+    expect(deploy.locator('[data-target="container"]')).to_contain_text("podman build")
+    job.locator(".jp-nbops-DeployTargets").scroll_into_view_if_needed()
+    lab.screenshot("productionize-deploy-light", panel)
 
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("productionize-done-dark", panel)
+    lab.screenshot("productionize-deploy-dark", panel)
     lab.screenshot("productionize-page-dark")
     lab.set_theme("JupyterLab Light")
 

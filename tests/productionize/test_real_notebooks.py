@@ -8,7 +8,6 @@ Each convertible notebook is converted once per module (golden runs are the slow
 import ast
 import json
 import os
-import pickle
 import shutil
 import subprocess
 import sys
@@ -22,13 +21,16 @@ from pipeline_notebooks import _nb, code
 
 from nbops.productionize import analyse_notebook, productionize
 from nbops.productionize.equivalence import run_package_tests, static_check
+from nbops.productionize.serialization import load
 
 # notebook -> exact (code, cell, line) of every diagnostic of a successful export
 CONVERTIBLE = {
-    "housing_chapter": [],
+    "housing_chapter": [("NB410", 8, None)],  # its own transformer class: a pickle between runners
     "text_quickstart": [],
     "kale_example": [],
-    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None)],
+    # NB410: a list of DataFrames (combine) travels as a pickle
+    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None),
+                       ("NB410", 5, None)],
 }
 
 
@@ -100,7 +102,7 @@ def test_package_cli_runs_from_another_folder_with_a_cache(converted, tmp_path, 
     assert {k: _json_tail(done.stdout)["metrics"][k] for k in stable} == pytest.approx(stable)
     assert (tmp_path / "cache").is_dir()  # relative to where the command ran, not to the data folder
     assert not list((tmp_path / "cache").rglob("*.partial")) and all(
-        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.pkl"))
+        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.*"))
 
 
 def test_workdir_option_and_environment_variable_choose_the_data_folder(converted, project, tmp_path):
@@ -110,7 +112,7 @@ def test_workdir_option_and_environment_variable_choose_the_data_folder(converte
     (data / "data" / "test.csv").write_text((data / "data" / "test.csv").read_text().replace("Mr.", "Dr."))
     moved = _cli(result, "run", "--workdir", data, "--cache", tmp_path / "c1", cwd=tmp_path)
     assert moved.returncode == 0, moved.stderr[-2000:]
-    titles = set(pickle.loads((tmp_path / "c1" / "features" / "test_df.pkl").read_bytes())["Title"])
+    titles = set(load(tmp_path / "c1" / "features", "test_df")["Title"])
     assert "Mr" not in titles and "Rare" in titles  # the copied, edited data was read
     env = _clean_env(PYTHONPATH=str(Path(result.package_dir) / "src"),
                      **{result.package.upper() + "_WORKDIR": str(tmp_path / "missing")})
@@ -233,7 +235,7 @@ def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(conv
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
                           env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")))
     assert "step 'data' output 'rows' (generator) cannot be cached" in done.stdout, done.stderr
-    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.pkl"]
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.json"]
 
 
 def test_loop_over_frames_of_an_earlier_step_is_a_mutation_not_a_missing_name():

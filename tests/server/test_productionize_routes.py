@@ -125,6 +125,7 @@ async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
 
 @pytest.mark.parametrize("body, fragment", [
     ({"force": "yes"}, "force 'yes'"),
+    ({"targets": ["argo"]}, "targets ['argo'] is not valid: a list of kfp, airflow"),
     ({"out_dir": "../elsewhere"}, "without '.' or '..' parts"),
     ({"out_dir": "."}, "contains the notebook"),
     ({"out_dir": "data.csv"}, "is a file"),
@@ -175,7 +176,8 @@ async def test_unconvertible_notebook_fails_with_coded_diagnostics_and_no_packag
 async def test_a_job_converts_proves_and_tests_the_notebook(jp_fetch, project, jp_root_dir):
     """The real thing: clean kernel runs, package, equivalence, its pytest (about 20 s here)."""
     path = small(jp_root_dir, "nbs/small.ipynb")
-    status, started = await call(jp_fetch, "POST", "productionize", body={"path": path, "out_dir": "out/pkg"})
+    status, started = await call(jp_fetch, "POST", "productionize",
+                                 body={"path": path, "out_dir": "out/pkg", "targets": ["airflow"]})
     assert status == 202
     # One job per notebook at a time.
     again, message = await error_of(jp_fetch, "productionize", body={"path": path, "out_dir": "out/other"})
@@ -192,3 +194,5 @@ async def test_a_job_converts_proves_and_tests_the_notebook(jp_fetch, project, j
     assert seen - {None} <= set(job["all_stages"])
     package = jp_root_dir / "out" / "pkg"
     assert (package / "README.md").is_file() and result["package_dir"] == str(package.resolve())
+    assert [t["name"] for t in result["targets"]] == ["container", "airflow"]  # what Lab lists under Deploy
+    assert (package / "airflow_dag.py").is_file() and (package / "Containerfile").is_file()

@@ -25,6 +25,7 @@ from .golden import golden_run
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
 from .plan import Plan, build_plan, package_name
+from .targets import TARGETS, compile_targets, describe
 
 __all__ = ["Result", "productionize", "analyse_notebook", "STAGES"]
 
@@ -48,6 +49,7 @@ class Result:
     metrics: dict = field(default_factory=dict)
     requirements: list[str] = field(default_factory=list)
     timings: dict = field(default_factory=dict)
+    targets: list[dict] = field(default_factory=list)  # generated deployment files and how to submit them
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -61,7 +63,7 @@ class Result:
                                                                  for e in self.equivalence),
                             "entries": [vars(e) for e in self.equivalence]},
             "tests": self.tests.to_dict() if self.tests else None, "metrics": self.metrics,
-            "requirements": self.requirements, "timings": self.timings,
+            "requirements": self.requirements, "timings": self.timings, "targets": self.targets,
         }
 
     def to_json(self) -> str:
@@ -91,12 +93,17 @@ def analyse_notebook(notebook, name: str | None = None) -> Plan:
 
 def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = True,
                   progress: Progress | None = None, name: str | None = None, kernel_name: str | None = None,
-                  workdir=None, timeout: int = 600, notebook_name: str | None = None) -> Result:
+                  workdir=None, timeout: int = 600, notebook_name: str | None = None, targets=()) -> Result:
     """Turn the tagged cells of ``notebook`` (path or NotebookNode) into a package in ``out_dir``.
 
     The package is written only when the analysis and the clean run succeed; it is moved into
     place after its equivalence check (and, with ``run_tests``, its own pytest) has run.
+    ``targets`` adds orchestrator files (``"kfp"``: ``kfp_pipeline.py`` and its compiled YAML).
     """
+    targets = tuple(targets)
+    unknown = sorted(set(targets) - set(TARGETS))
+    if unknown:
+        raise InvalidValueError(f"unknown target {unknown[0]!r}; valid targets: {', '.join(TARGETS)}")
     nb, filename, nb_dir = _read(notebook)
     filename = notebook_name or filename
     out_dir = Path(out_dir).resolve()
@@ -138,12 +145,16 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         result.metrics, result.dag = recording.metrics, plan.dag()
         stage("generate", f"generating package {plan.package}")
         plan.workdir = Path(os.path.relpath(workdir, out_dir)).as_posix()  # the staging folder is a sibling
-        files = package_files(plan, recording, filename)
+        files = package_files(plan, recording, filename, targets)
         result.diagnostics += static_check(files)
         if has_errors(result.diagnostics):
             return result
         files[MANIFEST] = manifest(files, plan.package, filename)
         staging = write_tree(files, out_dir)
+        result.diagnostics += compile_targets(staging, plan.package, targets, files)
+        if has_errors(result.diagnostics):
+            shutil.rmtree(staging, ignore_errors=True)
+            return result
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])
         try:
@@ -153,6 +164,7 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     result.package_dir = str(out_dir)
+    result.targets = describe(plan.package, targets)
     result.ok = not has_errors(result.diagnostics)
     return result
 

@@ -63,6 +63,8 @@ CODES: dict[str, tuple[str, str]] = {
     "NB407": (ERROR, "generated module uses a name it neither defines nor imports"),
     "NB408": (ERROR, "step output cannot be pickled for --cache"),
     "NB409": (INFO, "output differs between two clean runs only in timing or progress text"),
+    "NB410": (INFO, "step output passed between runners as a pickle"),
+    "NB411": (ERROR, "orchestrator target did not compile"),
 }
 
 

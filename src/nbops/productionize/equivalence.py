@@ -174,7 +174,8 @@ def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnost
 
 
 def cache_diagnostics(plan, recording) -> list[Diagnostic]:
-    """Outputs another step reads must survive ``--cache`` (pickle): refuse them at export."""
+    """Step outputs must survive ``--cache`` and the orchestrators (``serialization``): refuse the
+    unpicklable ones at export, note the ones only pickle can carry."""
     found = []
     for name in plan.order:
         step = plan.steps[name]
@@ -186,6 +187,13 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
                     "so --cache and run-step cannot pass it on", cell.index, cell.id, None,
                     f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
                     "a path instead of an open file), or use it only inside this step"))
+            elif fp.get("format") == "pickle" and fp.get("picklable") is not False:
+                cell = step.cells[-1].cell
+                found.append(Diagnostic(
+                    "NB410", f"step {name!r} output {variable!r} ({fp.get('type')}) has no portable format, so "
+                    "--cache and the orchestrator targets pass it on as a pickle, readable only with the same "
+                    "library versions", cell.index, cell.id, None,
+                    "return a DataFrame, an array, an estimator or JSON-like data if the value crosses machines"))
     return found
 
 

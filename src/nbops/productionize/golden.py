@@ -21,6 +21,7 @@ __all__ = ["Recording", "golden_run"]
 
 _FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
 _RUNLOG_SOURCE = Path(__file__).with_name("runlog.py")
+_SERIALIZATION_SOURCE = Path(__file__).with_name("serialization.py")
 
 _PRELUDE = '''\
 import os as _nbops_os
@@ -33,6 +34,8 @@ _nbops_pipeline_run = _nbops_runlog.track_run({experiment!r}, {params!r}, packag
 _nbops_pipeline_run.__enter__()
 _nbops_fp = _nbops_types.ModuleType("_nbops_fp")
 exec(compile({source!r}, "_nbops_fp", "exec"), _nbops_fp.__dict__)
+_nbops_ser = _nbops_types.ModuleType("_nbops_ser")
+exec(compile({serialization!r}, "_nbops_ser", "exec"), _nbops_ser.__dict__)
 _nbops_dir = _nbops_pathlib.Path({record_dir!r})
 _nbops_recording = {{"steps": {{}}, "metrics": {{}}, "environment": {{}}}}
 
@@ -49,6 +52,11 @@ def _nbops_record(step, group, names, save):
         value = namespace[name]
         probe = _nbops_fp.probe_batch(value, visible) if _nbops_fp._kind(value) == "model" else None
         fp = _nbops_fp.fingerprint(value, probe)
+        if group == "outputs":  # the file format every runner will pass it on in
+            try:
+                fp["format"] = _nbops_ser.format_of(value)
+            except Exception:
+                fp["format"] = "pickle"
         if save and fp["kind"] in ("frame", "array", "scalar"):  # compared by value with tolerances
             rel = f"values/{{step}}__{{name}}.pkl"
             if _nbops_fp.save_value(value, _nbops_dir / rel):
@@ -115,7 +123,7 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
         cells.append(new_code_cell(source))
         origin.append(cell)
 
-    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), record_dir=str(record_dir),
+    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), serialization=_SERIALIZATION_SOURCE.read_text(), record_dir=str(record_dir),
                         scratch_store=str(scratch_store), runlog=_RUNLOG_SOURCE.read_text(),
                         runlog_file=str(scratch_store / "tracking.py"),
                         experiment=plan.experiment or plan.package, package=plan.package,

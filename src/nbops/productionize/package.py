@@ -8,19 +8,20 @@ from pathlib import Path
 
 from . import codegen, scaffold, testgen
 from .requirements import requirements
+from .targets import container
 
 __all__ = ["package_files", "write_tree"]
 
 FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
 
 
-def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
+def package_files(plan, recording, notebook: str, targets=()) -> dict[str, str | bytes]:
     pkg = plan.package
     experiment = _experiment(plan, notebook)
-    reqs = requirements(recording.environment, plan.requirements)
+    reqs = requirements(recording.environment, plan.requirements + _format_requirements(recording))
     files: dict[str, str | bytes] = {
         "pyproject.toml": _pyproject(plan, reqs, notebook, recording.python_version),
-        "README.md": _readme(plan, recording, notebook, reqs),
+        "README.md": _readme(plan, recording, notebook, reqs) + _deploy_readme(pkg, targets),
         f"src/{pkg}/__init__.py": scaffold.init_module(plan, notebook),
         f"src/{pkg}/__main__.py": scaffold.MAIN_MODULE,
         f"src/{pkg}/params.py": codegen.params_module(plan, notebook),
@@ -30,17 +31,43 @@ def package_files(plan, recording, notebook: str) -> dict[str, str | bytes]:
         f"src/{pkg}/pipeline.py": scaffold.pipeline_module(plan, notebook, experiment),
         f"src/{pkg}/cli.py": scaffold.cli_module(plan, notebook),
         f"src/{pkg}/tracking.py": scaffold.TRACKING_MODULE,
+        f"src/{pkg}/serialization.py": scaffold.SERIALIZATION_MODULE,
         f"src/{pkg}/_fingerprint.py": FINGERPRINT_SOURCE.read_text(),
         f"src/{pkg}/_workdir.py": FINGERPRINT_SOURCE.with_name("workdir.py").read_text(),
         "tests/golden/fingerprints.json": (recording.directory / "fingerprints.json").read_text(),
     }
     files.update(testgen.test_modules(plan, recording, notebook))
+    files["Containerfile"] = container.containerfile(pkg, notebook, recording.python_version)
+    files["requirements.lock"] = container.lock(reqs)
+    if "kfp" in targets:
+        from .targets.kfp import kfp_module
+
+        files[f"src/{pkg}/kfp_pipeline.py"] = kfp_module(plan, recording, notebook)
+    if "airflow" in targets:
+        from .targets.airflow import airflow_module
+
+        files["airflow_dag.py"] = airflow_module(plan, notebook)
     files.update({f"src/{pkg}/files/{name}": text for name, text in getattr(plan, "files", {}).items()})
     values = recording.directory / "values"
     if values.is_dir():
         for path in sorted(values.iterdir()):
             files[f"tests/golden/values/{path.name}"] = path.read_bytes()
     return files
+
+
+def _format_requirements(recording) -> list[str]:
+    """What ``serialization`` needs for the formats the step outputs were recorded in."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    formats = {fp.get("format") for step in recording.steps.values() for fp in step.get("outputs", {}).values()}
+    found = []
+    for fmt, dist in (("parquet", "pyarrow"), ("joblib", "joblib")):
+        if fmt in formats:
+            try:
+                found.append(f"{dist}>={version(dist)}")
+            except PackageNotFoundError:
+                found.append(dist)
+    return found
 
 
 def _experiment(plan, notebook: str) -> str:
@@ -110,6 +137,36 @@ def _readme(plan, recording, notebook, reqs) -> str:
               "`nbops.start_run(...)` inside a step joins that run instead of starting another. `--no-track`",
               "or `NBOPS_TRACKING=0` turns tracking off (the steps' nbops calls then do nothing); without nbops",
               "they do nothing either, after one warning."]
+    return "\n".join(lines) + "\n"
+
+
+def _deploy_readme(pkg: str, targets) -> str:
+    lines = ["", "## Container", "",
+             "`Containerfile` builds an image with this package and the exact dependency versions of the",
+             "notebook's clean run (`requirements.lock`); its entry point is the command line above:", "", "```sh",
+             f"podman build -t {pkg.replace('_', '-')}:0.1.0 -f Containerfile .   # or docker build",
+             f"podman run --rm {pkg.replace('_', '-')}:0.1.0 run --param NAME=VALUE", "```", "",
+             "Every runner passes step outputs on through `serialization.py`: parquet for DataFrames,",
+             "`.npy` for arrays, joblib for estimators, JSON for scalars and small containers, pickle otherwise",
+             "(`--cache DIR` writes the same files)."]
+    if "kfp" in targets:
+        lines += ["", "## Kubeflow Pipelines", "",
+                  f"`src/{pkg}/kfp_pipeline.py` defines a KFP v2 pipeline, one component per step, compiled to",
+                  f"`src/{pkg}/kfp_pipeline.yaml`. Params are typed pipeline parameters, step outputs are",
+                  "artifacts (Dataset, Model, Artifact), the metrics a KFP Metrics artifact.", "", "```sh",
+                  f"python -m {pkg}.kfp_pipeline compile --base-image IMAGE --package ''   # an image with the package",
+                  f"python -m {pkg}.kfp_pipeline compile --package 'PIP REQUIREMENT'        # or pip-install it",
+                  f"python -m {pkg}.kfp_pipeline run-local -p NAME=VALUE                  # kfp.local, no cluster",
+                  "```", "", "Submit the YAML in the KFP UI (Upload pipeline) or with",
+                  f"`kfp.Client(host).create_run_from_pipeline_package('src/{pkg}/kfp_pipeline.yaml', arguments={{...}})`."]
+    if "airflow" in targets:
+        lines += ["", "## Airflow", "",
+                  "`airflow_dag.py` is an Airflow 3 DAG (TaskFlow), one task per step, the Params as DAG params.",
+                  "Copy it into the DAGs folder of an Airflow whose workers have this package installed. Step",
+                  f"outputs go to `{pkg.upper()}_AIRFLOW_STORAGE` (a shared folder or an fsspec URI), one folder",
+                  f"per run and step; `{pkg.upper()}_AIRFLOW_SCHEDULE` sets the schedule.", "", "```sh",
+                  f"airflow dags test {pkg} -c '{{\"NAME\": VALUE}}'", f"airflow dags trigger {pkg} -c '{{\"NAME\": VALUE}}'",
+                  "```"]
     return "\n".join(lines) + "\n"
 
 

@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import importlib
 import numbers
-import os
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import _workdir, tracking
+from . import _workdir, serialization, tracking
 from .params import Params
 
 
@@ -91,25 +89,21 @@ def select(from_: str | None = None, until: str | None = None) -> list[str]:
 def _input(result: PipelineResult, cache: Path | None, producer: str, name: str) -> Any:
     if producer in result.outputs:
         return result.outputs[producer][name]
-    path = cache / producer / f"{name}.pkl" if cache else None
-    if path is None or not path.exists():
+    try:
+        if cache is None:
+            raise FileNotFoundError(name)
+        return serialization.load(cache / producer, name)
+    except FileNotFoundError:
         raise MissingInputError(f"step input {name!r} comes from step {producer!r}, which did not run; "
-                           "run it first with the same cache directory")
-    with open(path, "rb") as handle:
-        return pickle.load(handle)
+                                "run it first with the same cache directory") from None
 
 
 def _save(cache: Path, step: str, values: dict[str, Any]) -> None:
-    folder = cache / step
-    folder.mkdir(parents=True, exist_ok=True)
     for name, value in values.items():
-        try:
-            data = pickle.dumps(value)
-        except Exception as exc:
-            raise CacheError(f"step {step!r} output {name!r} ({type(value).__name__}) cannot be cached: {exc}") from None
-        partial = folder / f".{name}.pkl.partial"
-        partial.write_bytes(data)
-        os.replace(partial, folder / f"{name}.pkl")  # atomic: a crash never leaves a truncated file
+        reason = serialization.problem(value)
+        if reason:
+            raise CacheError(f"step {step!r} output {name!r} ({type(value).__name__}) cannot be cached: {reason}")
+        serialization.save(value, cache / step, name)
 
 
 def _metrics(result: PipelineResult) -> dict[str, float]:
@@ -130,7 +124,7 @@ def run(params: Params | None = None, *, from_: str | None = None, until: str | 
         workdir: str | Path | None = None) -> PipelineResult:
     """Run the steps ``from_`` .. ``until`` (default: all) and return every step's outputs.
 
-    With ``cache_dir`` each step's outputs are pickled there, so a later call can start
+    With ``cache_dir`` each step's outputs are saved there (``serialization``), so a later call can start
     ``from_`` a step without re-running the ones before it. The steps run inside ``workdir``
     (default: the notebook's folder), so the notebook's relative data paths resolve.
     """
@@ -156,9 +150,31 @@ def run(params: Params | None = None, *, from_: str | None = None, until: str | 
         result.metrics = _metrics(result)
         log(result.metrics)
     return result
+
+
+def run_step(name: str, params: Params, inputs: dict[str, str | Path], outputs: dict[str, str | Path],
+             workdir: str | Path | None = None) -> dict[str, Any]:
+    """Run one step in its own process, as an orchestrator's task does.
+
+    ``inputs`` maps each input name to the folder the producing task saved it in, ``outputs``
+    each output name to the folder to save it in (``serialization``: the same files as --cache).
+    """
+    spec = STEPS[name]
+    kwargs = {n: serialization.load(inputs[n], n) for n in spec.inputs}
+    kwargs.update({p: getattr(params, p) for p in spec.params})
+    folder = _workdir.resolve(workdir, default=WORKDIR, root=Path(__file__).resolve().parents[2], env_var=WORKDIR_ENV)
+    function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
+    # An orchestrator task is one step of a run that spans processes: its nbops calls do nothing
+    # (never a failure midway through the orchestrator's run); the local CLI run is the tracked one.
+    with tracking.track_run(EXPERIMENT, {}, enabled=False, package=PACKAGE), _workdir.inside(folder):
+        values = function(**kwargs)._asdict()
+    for output, target in outputs.items():
+        serialization.save(values[output], target, output)
+    return values
 '''
 
 TRACKING_MODULE = Path(__file__).with_name("runlog.py").read_text()
+SERIALIZATION_MODULE = Path(__file__).with_name("serialization.py").read_text()
 
 
 def cli_module(plan, notebook: str) -> str:

@@ -19,6 +19,7 @@ from ..productionize import analyse_notebook
 from ..productionize.output_folder import check_writable, protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
 from ..productionize.suggest import suggest_tags
+from ..productionize.targets import TARGETS
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
 
@@ -116,14 +117,17 @@ class SuggestionsHandler(ProductionizeHandler):
 class StartHandler(ProductionizeHandler):
     @web.authenticated
     async def post(self):
-        """Body ``{"path", "out_dir"?, "force"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force;
+        """Body ``{"path", "out_dir"?, "force"?, "targets"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force;
         400 if out_dir holds the notebook, the store or files nbops did not write (force or not)."""
         body = self.json_body()
-        _only(body, {"path", "out_dir", "force"}, "POST productionize")
+        _only(body, {"path", "out_dir", "force", "targets"}, "POST productionize")
         notebook, path = self.notebook(body)
         force = body.get("force", False)
         if not isinstance(force, bool):
             raise InvalidValueError(f"force {force!r} is not valid: use true or false")
+        targets = body.get("targets", [])
+        if not isinstance(targets, list) or any(t not in TARGETS for t in targets):
+            raise InvalidValueError(f"targets {targets!r} is not valid: a list of {', '.join(TARGETS)}")
         out_dir = body.get("out_dir") or default_out_dir(notebook)
         if out_dir in (".", "./"):  # the root: say why, not just "a '.' part"
             raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
@@ -136,7 +140,7 @@ class StartHandler(ProductionizeHandler):
             raise ConflictError(f"output directory {out_dir!r} already exists; send force: true to overwrite it")
         # An unreadable notebook is the client's 400 now, not a failed job later.
         await asyncio.to_thread(analyse_notebook, path)
-        job = self.jobs.start(notebook, path, out_dir, out_path, force)
+        job = self.jobs.start(notebook, path, out_dir, out_path, force, targets)
         await self.respond(lambda: {"job_id": job.id, "out_dir": out_dir}, status=202)
 
 

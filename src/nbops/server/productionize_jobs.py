@@ -59,7 +59,8 @@ class Jobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
 
-    def start(self, notebook: str, notebook_file: Path, out_dir: str, out_path: Path, force: bool) -> Job:
+    def start(self, notebook: str, notebook_file: Path, out_dir: str, out_path: Path, force: bool,
+              targets=()) -> Job:
         with self._lock:
             for job in self._jobs.values():
                 if job.notebook == notebook and job.state in ACTIVE:
@@ -68,7 +69,7 @@ class Jobs:
             job = Job(uuid.uuid4().hex[:16], notebook, out_dir)
             self._jobs[job.id] = job
             self._forget_old()
-        self._executor.submit(self._run, job, notebook_file, out_path, force)
+        self._executor.submit(self._run, job, notebook_file, out_path, force, tuple(targets))
         return job
 
     def get(self, job_id: str) -> Job:
@@ -77,10 +78,10 @@ class Jobs:
             raise NotFoundError(f"no productionize job {job_id[:40]!r}; jobs live as long as the server")
         return job
 
-    def _run(self, job: Job, notebook_file: Path, out_path: Path, force: bool) -> None:
+    def _run(self, job: Job, notebook_file: Path, out_path: Path, force: bool, targets=()) -> None:
         job.state = "running"
         try:
-            result = productionize(notebook_file, out_path, force=force, progress=job.progress)
+            result = productionize(notebook_file, out_path, force=force, progress=job.progress, targets=targets)
             job.result = result.to_dict()
             job.state = "done" if result.ok else "failed"
         except NbopsError as exc:

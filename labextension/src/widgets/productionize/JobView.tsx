@@ -5,6 +5,7 @@
 import * as React from 'react';
 
 import {
+  IDeployTarget,
   IEquivalenceEntry,
   IPipelineTests,
   IProductionizeJob
@@ -228,6 +229,9 @@ export function JobView(props: IJobViewProps): JSX.Element {
               onSelectCell={props.onSelectCell}
             />
           )}
+          {result.package_dir && (result.targets ?? []).length > 0 && (
+            <DeployTargets targets={result.targets ?? []} />
+          )}
           {result.package_dir && (
             <button
               className="jp-nbops-LinkButton"
@@ -239,5 +243,37 @@ export function JobView(props: IJobViewProps): JSX.Element {
         </>
       )}
     </section>
+  );
+}
+
+const TARGET_LABELS: Record<string, string> = {
+  container: 'Container image',
+  kfp: 'Kubeflow Pipelines',
+  airflow: 'Airflow DAG'
+};
+
+/** What was generated for each deployment target, and the command that submits it. */
+function DeployTargets(props: { targets: IDeployTarget[] }): JSX.Element {
+  return (
+    <div className="jp-nbops-DeployTargets">
+      <div className="jp-nbops-DeployTargets-title">Deploy</div>
+      <ul aria-label="Deployment targets">
+        {props.targets.map(target => (
+          <li key={target.name} data-target={target.name}>
+            <div className="jp-nbops-DeployTargets-name">
+              {TARGET_LABELS[target.name] ?? target.name}
+            </div>
+            <div className="jp-nbops-DeployTargets-files">
+              {target.files.map(file => (
+                <code key={file}>{file}</code>
+              ))}
+            </div>
+            <div className="jp-nbops-DeployTargets-submit" title="how to submit">
+              {target.submit}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
