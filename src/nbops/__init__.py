@@ -18,6 +18,7 @@ from .errors import (
     NotFoundError,
     ProductionizeError,
     StoreError,
+    SyncError,
 )
 from .tracking import (
     Run,
@@ -45,7 +46,8 @@ __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
     "check_drift", "evaluate_models", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError",
-    "FilterSyntaxError", "NotFoundError", "ConflictError", "StoreError", "ProductionizeError", "__version__",
+    "FilterSyntaxError", "NotFoundError", "ConflictError", "StoreError", "ProductionizeError", "SyncError",
+    "__version__",
 ]
 
 

@@ -108,7 +108,9 @@ def test_the_migration_turns_earlier_duplicate_labels_into_history(tmp_path):
     from sqlite_utils import Database
 
     db = Database(tmp_path / "old.db")
-    for migration in migrations._migrations[:4]:
+    names = [migration.name for migration in migrations._migrations]
+    history = names.index("0008_drift_window_history")
+    for migration in migrations._migrations[:history]:
         migration.fn(db)
     db.execute("INSERT INTO datasets (id, name, role, digest, rows, columns, created_at) "
                "VALUES (1, 'd', 'train', 'x', 1, 1, 0)")
@@ -116,7 +118,7 @@ def test_the_migration_turns_earlier_duplicate_labels_into_history(tmp_path):
         db.execute("INSERT INTO drift_windows (id, subject, dataset_id, window, policy, rows, features, drifted, "
                    "share_drifted, dataset_drift, created_at) VALUES (?, 'd', 1, ?, 'default', 1, 1, 0, 0, 0, ?)",
                    (i, label, float(i)))
-    migrations._migrations[4].fn(db)
+    migrations._migrations[history].fn(db)
     rows = db.execute("SELECT id, superseded_by, superseded_at FROM drift_windows ORDER BY id").fetchall()
     assert rows == [(1, 2, 2.0), (2, 4, 4.0), (3, None, None), (4, None, None)]
     with pytest.raises(sqlite3.IntegrityError):

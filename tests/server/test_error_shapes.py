@@ -70,7 +70,7 @@ async def test_a_file_that_is_not_a_store_gives_503s_and_jupyter_keeps_running(j
     assert (await jp_fetch("api", "status")).code == 200  # Jupyter itself
     assert (await get(jp_fetch, "version"))["version"]  # the handshake still answers
     broken.unlink()  # the user moves the bad file away: the next request opens a new store
-    assert (await get(jp_fetch, "runs")) == {"runs": [], "next_cursor": None}
+    assert (await get(jp_fetch, "runs")) == {"runs": [], "next_cursor": None, "notice": None}
 
 
 @pytest.mark.parametrize("store_file", [_foreign], indirect=True)

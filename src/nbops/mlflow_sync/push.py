@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 
 from ..errors import SyncError
 from ..store import Store
+from ..store.summaries import was_cut
 from . import mapping
 from .server import TrackingServer
 
@@ -113,7 +114,8 @@ def _select(store: Store, experiments, since, run_ids) -> list[dict]:
             page = store.runs.search(experiment=experiment, order_by="start_time", limit=1000, cursor=cursor)
             for run in page.runs:
                 if (since is None or run["start_time"] >= since) and (wanted is None or run["id"] in wanted):
-                    runs[run["id"]] = run
+                    # a listing cuts long values; MLflow gets them whole
+                    runs[run["id"]] = store.runs.get(run["id"]) if was_cut(run) else run
             cursor = page.next_cursor
             if cursor is None:
                 break

@@ -30,6 +30,12 @@ def cut(column: str) -> str:
             f"THEN substr({column}, 1, {MAX_LISTED_VALUE}) || '…' ELSE {column} END")
 
 
+def was_cut(run: dict) -> bool:
+    """Whether a listed run lost the end of a param or tag value (read it by id for them all)."""
+    return any(isinstance(value, str) and len(value) == MAX_LISTED_VALUE + 1 and value.endswith("…")
+               for field in ("params", "tags") for value in (run.get(field) or {}).values())
+
+
 _LISTED_TEXT = cut("value")
 # JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
 _METRIC = "CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END"
