@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..store.code_diff import CodeDiff
 from ..store.compare import Comparison, parse_missing, parse_run_ids
+from ..store.importance import ParamImportance
 from ..store.series import DEFAULT_POINTS, Series, check_points, parse_keys
 from .base import NbopsHandler
 
@@ -25,7 +27,24 @@ class CompareHandler(NbopsHandler):
         await self.respond(lambda: Comparison(self.store.db).of(run_ids, missing))
 
 
+class CompareImportanceHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        run_ids = parse_run_ids(self.get_argument("runs", None))
+        metric = self.get_argument("metric", None)
+        await self.respond(lambda: ParamImportance(self.store.db).of(run_ids, metric))
+
+
+class CompareCodeHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        run_ids = parse_run_ids(self.get_argument("runs", None))
+        await self.respond(lambda: CodeDiff(self.store.provenance, self.store.runs).between(run_ids))
+
+
 ROUTES = [
     (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
     (r"compare", CompareHandler),
+    (r"compare/importance", CompareImportanceHandler),
+    (r"compare/code", CompareCodeHandler),
 ]
