@@ -59,8 +59,10 @@ def _name(name: Any) -> Any:
     by its name. The rule is the OpenAPI document's pattern, so the two cannot disagree."""
     if name is _UNSET:
         return name
-    if not isinstance(name, str) or len(name) > MAX_NAME or not re.fullmatch(NAME_PATTERN, name):
-        shown = name if not isinstance(name, str) or len(name) <= 40 else f"{name[:40]}… ({len(name)} characters)"
-        raise InvalidValueError(f"name {shown!r} is not valid: use a non-blank string of at most {MAX_NAME} "
-                                "characters, without control characters")
+    if not isinstance(name, str):
+        raise InvalidValueError(f"name {name!r} is not valid: use a string, e.g. \"sgd-alpha-0.01\"")
+    if len(name) > MAX_NAME:
+        raise InvalidValueError(f"name of {len(name)} characters is too long: use at most {MAX_NAME}")
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise InvalidValueError(f"name {name!r} is not valid: use a non-blank name without control characters")
     return name.strip()

@@ -105,20 +105,20 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
 function DiffText(props: { cell: ICellDiff }): JSX.Element {
   const { cell } = props;
   if (cell.status === 'same') {
-    return <pre className="jp-nbops-CodeDiff-text">{cell.a}</pre>;
+    return <UnifiedText text={cell.a ?? ''} plain />;
   }
   // The ---/+++ header names the runs, which the A/B pickers already show.
   const body = cell.diff.split('\n').slice(2).join('\n');
   return <UnifiedText text={body} />;
 }
 
-/** A unified diff with its added, removed and hunk lines coloured. */
-function UnifiedText(props: { text: string }): JSX.Element {
+/** A unified diff with its added, removed and hunk lines coloured (`plain`: source as is). */
+function UnifiedText(props: { text: string; plain?: boolean }): JSX.Element {
   const lines = props.text.replace(/\n$/, '').split('\n');
   return (
     <pre className="jp-nbops-CodeDiff-text">
       {lines.map((line, i) => (
-        <span key={i} className={`jp-nbops-CodeDiff-line ${lineClass(line)}`}>
+        <span key={i} className={`jp-nbops-CodeDiff-line ${props.plain ? '' : lineClass(line)}`}>
           {line + '\n'}
         </span>
       ))}
