@@ -110,6 +110,7 @@ def test_compare_ranks_params_by_importance_in_a_sortable_table(lab, sweep):
     expect(rows.first).to_have_attribute("data-param", "seed")
     table.get_by_role("button", name="Importance").click()
     both_themes(lab, "parity2-compare-importance", importance)
+    both_themes(lab, "parity2-compare-sweep")  # the whole panel, the 6-run sweep scrolled to importance
 
 
 def test_importance_with_two_runs_says_it_needs_three(lab, sweep):
