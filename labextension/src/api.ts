@@ -188,7 +188,7 @@ export const nbopsAPI = {
 
   /** The executed cells of two runs, diffed cell by cell, and their git diffs. */
   codeDiff(a: string, b: string): Promise<ICodeDiff> {
-    return requestAPI<ICodeDiff>('compare/code' + query({ runs: `${a},${b}` }));
+    return requestAPI<ICodeDiff>('compare/code' + query({ a, b }));
   },
 
   /** Downsampled series (with min/max envelopes); every key when `keys` is empty. */

@@ -39,3 +39,11 @@ def test_a_run_without_a_numeric_param_gets_the_others_mean(store):
         nbops.log_metric("auc", 0.76)
     answer = ParamImportance(store.db).of([*ids, run.id], "auc")
     assert answer["runs"] == 4 and {row["key"] for row in answer["params"]} == {"lr", "model=gbm", "model=rf"}
+
+
+def test_runs_without_the_metric_are_left_out(store):
+    ids = runs(store, [(0.1, 0.7), (0.2, 0.75), (0.3, 0.8)])
+    with nbops.start_run("sweep", params={"lr": 0.9}, capture_provenance=False) as run:
+        nbops.log_metric("loss", 0.1)
+    answer = ParamImportance(store.db).of([*ids, run.id, "ghost"], "auc")
+    assert answer["runs"] == 3 and answer["params"][0]["key"] == "lr"

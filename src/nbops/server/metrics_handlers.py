@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..errors import InvalidValueError
 from ..store.code_diff import CodeDiff
 from ..store.compare import Comparison, parse_missing, parse_run_ids
 from ..store.importance import ParamImportance
@@ -38,8 +39,10 @@ class CompareImportanceHandler(NbopsHandler):
 class CompareCodeHandler(NbopsHandler):
     @web.authenticated
     async def get(self):
-        run_ids = parse_run_ids(self.get_argument("runs", None))
-        await self.respond(lambda: CodeDiff(self.store.provenance, self.store.runs).between(run_ids))
+        a, b = (self.get_argument(side, "") for side in ("a", "b"))
+        if not a or not b:
+            raise InvalidValueError(f"a={a!r}, b={b!r}: name the two runs to diff, e.g. a=3f2a…&b=9c1b…")
+        await self.respond(lambda: CodeDiff(self.store.provenance, self.store.runs).between(a, b))
 
 
 ROUTES = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 
-from ..errors import InvalidValueError
 from .provenance import Provenance
 
 CONTEXT_LINES = 3
@@ -19,16 +18,13 @@ class CodeDiff:
         self.provenance = provenance
         self.runs = runs
 
-    def between(self, run_ids: list[str]) -> dict:
+    def between(self, a: str, b: str) -> dict:
         """``{"runs": [a, b], "cells": [{status, a, b, diff}], "git_diff": {a: text, b: text}}``.
 
         Cells are aligned as lines are in a text diff (difflib), so a cell inserted in the
         middle shows as added rather than as every later cell changed. ``status`` is
         same, changed, added (only in b) or removed (only in a)."""
-        if len(run_ids) != 2:
-            raise InvalidValueError(f"runs names {len(run_ids)} runs: a code diff needs exactly two, e.g. runs=3f2a…,9c1b…")
-        a, b = run_ids
-        headers = [self.runs.get(run_id) for run_id in run_ids]  # 404 for an unknown run
+        headers = [self.runs.get(run_id) for run_id in (a, b)]  # 404 for an unknown run
         first, second = self.provenance.get(a), self.provenance.get(b)
         return {
             "runs": [{"id": run["id"], "name": run["name"]} for run in headers],

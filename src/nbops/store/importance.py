@@ -25,12 +25,17 @@ class ParamImportance:
     def of(self, run_ids: list[str], metric: str | None) -> dict:
         """``{"metric", "runs", "method", "notice", "params": [{key, param, value,
         importance, correlation}]}``, most important first. Too few runs, a metric no run
-        logged or no param that varies is a ``notice`` with no rows, not an error: the
-        panel says it where the table would be."""
+        logged (the notice names the logged ones) or no param that varies is a ``notice``
+        with no rows, not an error: the panel says it where the table would be."""
         if not isinstance(metric, str) or not metric.strip():
             raise InvalidValueError("metric is empty: pass the metric to explain, e.g. metric=test_auc")
         targets, params = self._read(run_ids, metric)
         answer = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
+        if not targets and not self._logged(run_ids, metric):
+            logged = self._logged(run_ids)
+            answer["notice"] = (f"No selected run logged {metric!r}: pick one of "
+                                f"{', '.join(logged) if logged else '(no metric logged)'}")
+            return answer
         if len(targets) < MIN_RUNS:
             answer["notice"] = (f"{len(targets)} of the selected runs have a finite {metric!r}: "
                                 f"importance needs at least {MIN_RUNS}")
@@ -57,6 +62,15 @@ class ParamImportance:
         answer["params"].sort(key=lambda row: (-(row["importance"] or 0), -abs(row["correlation"] or 0), row["key"]))
         return answer
 
+    def _logged(self, run_ids: list[str], metric: str | None = None) -> list[str]:
+        """Metric keys the runs logged (the first 20), or whether they logged ``metric``."""
+        marks = ",".join("?" * len(run_ids))
+        only = " AND key = ?" if metric is not None else ""
+        rows = self.db.connection().execute(
+            f"SELECT DISTINCT key FROM latest_metrics WHERE run_id IN ({marks}){only} ORDER BY key LIMIT 20",
+            [*run_ids, *([metric] if metric is not None else [])])
+        return [row[0] for row in rows]
+
     def _read(self, run_ids: list[str], metric: str) -> tuple[dict[str, float], dict[str, dict]]:
         """The metric's finite last value per run that logged it, and those runs' params."""
         conn = self.db.connection()
@@ -68,16 +82,10 @@ class ParamImportance:
             number = read_float(value)
             if number is not None and math.isfinite(number):
                 targets[run_id] = number
-        if not targets and not conn.execute(
-            f"SELECT 1 FROM latest_metrics WHERE key = ? AND run_id IN ({marks}) LIMIT 1", [metric, *run_ids]
-        ).fetchone():
-            logged = [row[0] for row in conn.execute(
-                f"SELECT DISTINCT key FROM latest_metrics WHERE run_id IN ({marks}) ORDER BY key LIMIT 20", run_ids)]
-            raise InvalidValueError(f"no selected run logged metric {metric!r}: "
-                                    f"use one of {', '.join(logged) if logged else '(none logged)'}")
         params: dict[str, dict] = {}
+        found = ",".join("?" * len(targets))
         for run_id, key, value in conn.execute(
-            f"SELECT run_id, key, value FROM params WHERE run_id IN ({marks})", list(targets)
+            f"SELECT run_id, key, value FROM params WHERE run_id IN ({found})", list(targets)
         ):
             params.setdefault(key, {})[run_id] = value
         return targets, params
