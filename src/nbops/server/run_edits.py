@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from ..errors import InvalidValueError
 
-FIELDS = ("name", "tags", "delete_tags", "note")
+FIELDS = ("tags", "delete_tags", "note", "name")
 MAX_NOTE = 100_000
 MAX_NAME = 250
 NAME_PATTERN = r"[^\x00-\x1f]*[^\x00-\x1f\s][^\x00-\x1f]*"
