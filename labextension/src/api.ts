@@ -8,6 +8,8 @@ import {
   IArtifactsResponse,
   IChangesResponse,
   IComparison,
+  ICodeDiff,
+  IParamImportance,
   IDriftAlertsResponse,
   IDriftOverlay,
   IDriftRuleRequest,
@@ -175,6 +177,18 @@ export const nbopsAPI = {
     return requestAPI<IComparison>(
       'compare' + query({ runs: runIds.join(','), missing: 'omit' })
     );
+  },
+
+  /** Each param's random-forest importance and correlation for `metric`. */
+  importance(runIds: string[], metric: string): Promise<IParamImportance> {
+    return requestAPI<IParamImportance>(
+      'compare/importance' + query({ runs: runIds.join(','), metric })
+    );
+  },
+
+  /** The executed cells of two runs, diffed cell by cell, and their git diffs. */
+  codeDiff(a: string, b: string): Promise<ICodeDiff> {
+    return requestAPI<ICodeDiff>('compare/code' + query({ a, b }));
   },
 
   /** Downsampled series (with min/max envelopes); every key when `keys` is empty. */

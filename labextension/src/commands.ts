@@ -23,6 +23,8 @@ export namespace CommandIDs {
   export const productionize = 'nbops:productionize';
   /** Push ended runs to the configured MLflow tracking server now. */
   export const pushRuns = 'nbops:push-runs';
+  /** Rename a run (asks for the name); args: {@link IOpenRunArgs}, or the sidebar row right-clicked. */
+  export const renameRun = 'nbops:rename-run';
 }
 
 export interface IOpenCompareArgs {

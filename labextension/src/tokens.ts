@@ -139,6 +139,7 @@ export interface IRunRecord extends IRun {
   deleted_at: number | null;
   artifacts: IArtifact[];
   provenance: IRunProvenance;
+  datasets?: IRunDataset[];
   child_runs?: IRunLink[];
   metric_summary?: Record<string, IMetricSummary>;
 }
@@ -177,6 +178,8 @@ export interface IRunMetricsResponse {
 
 /** Body of `PATCH runs/{id}`: any of the fields, applied in one commit. */
 export interface IRunEdit {
+  /** A new name: non-empty, at most 250 characters. */
+  name?: string;
   tags?: Record<string, string>;
   delete_tags?: string[];
   /** A string sets the note, null clears it. */
@@ -230,6 +233,8 @@ export interface IModelsResponse {
 export interface IModelVersionsResponse {
   name: string;
   versions: IModelVersion[];
+  /** The version `check_drift(model=name)` compares against, and why. */
+  drift_version?: IDriftVersion | null;
 }
 
 export interface IModelAliasesResponse {
@@ -747,4 +752,63 @@ export interface ISyncStatus {
   last_error: string | null;
   last_push: number | null;
   retry_in: number | null;
+}
+
+// ---------------------------------------------------------------------------
+// Issue 14: datasets of a run, param importance, code diff, drift version
+// ---------------------------------------------------------------------------
+
+/** A dataset a run logged (`GET runs/{id}` → `datasets`). */
+export interface IRunDataset {
+  id: number;
+  name: string;
+  role: string;
+  digest: string;
+  rows: number | null;
+  columns: number | null;
+  created_at: number;
+  /** The content hash of its parquet snapshot, when one was taken. */
+  snapshot_sha256?: string | null;
+  /** Where DVC keeps it (md5, remote), when DVC tracks it. */
+  source?: Record<string, unknown> | null;
+}
+
+/** One feature of `GET compare/importance`: a numeric param or one value of a categorical one. */
+export interface IImportanceRow {
+  key: string;
+  param: string;
+  /** The one-hot value for a categorical param, null for a numeric one. */
+  value: string | null;
+  importance: number | null;
+  correlation: number | null;
+}
+
+export interface IParamImportance {
+  metric: string;
+  runs: number;
+  method: 'random_forest' | 'correlation' | null;
+  notice: string | null;
+  params: IImportanceRow[];
+}
+
+/** One aligned cell pair of `GET compare/code`. */
+export interface ICellDiff {
+  status: 'same' | 'changed' | 'added' | 'removed';
+  a: string | null;
+  b: string | null;
+  /** A unified diff; empty for a cell that is the same. */
+  diff: string;
+}
+
+export interface ICodeDiff {
+  runs: { id: string; name: string | null }[];
+  cells: ICellDiff[];
+  has_cells: Record<string, boolean>;
+  git_diff: Record<string, string | null>;
+}
+
+export interface IDriftVersion {
+  version: number;
+  /** `production` when the alias decides, `latest` otherwise. */
+  via: string;
 }

@@ -6,10 +6,12 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { editIcon, refreshIcon } from '@jupyterlab/ui-components';
+
+import { runDetailAPI } from '../api';
 
 import { CommandIDs, COMMAND_CATEGORY } from '../commands';
 import { experimentsIcon } from '../icons';
@@ -75,6 +77,8 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
       icon: refreshIcon,
       execute: () => model.refresh()
     });
+    addRenameCommand(app, model);
+
     if (palette) {
       for (const command of [CommandIDs.openExperiments, CommandIDs.refreshRuns]) {
         palette.addItem({ command, category: COMMAND_CATEGORY });
@@ -121,3 +125,49 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
     return model;
   }
 };
+
+/** The sidebar row a context menu was opened on, if any. */
+function rowRunId(app: JupyterFrontEnd): string | undefined {
+  return app.contextMenuHitTest(node => node.dataset.runId !== undefined)?.dataset.runId;
+}
+
+/** Rename a run from the sidebar's context menu (or with `{run}` from anywhere). */
+function addRenameCommand(app: JupyterFrontEnd, model: RunsModel): void {
+  app.commands.addCommand(CommandIDs.renameRun, {
+    label: 'Rename Run…',
+    caption: 'Give the run a new name',
+    icon: editIcon,
+    isEnabled: args => Boolean((args.run as string | undefined) ?? rowRunId(app)),
+    execute: async args => {
+      const runId = (args.run as string | undefined) ?? rowRunId(app);
+      if (!runId) {
+        return;
+      }
+      const current = model.runs.find(run => run.id === runId)?.name ?? '';
+      const answer = await InputDialog.getText({
+        title: 'Rename run',
+        label: `New name for run ${runId.slice(0, 8)} (at most 250 characters)`,
+        text: current,
+        okLabel: 'Rename'
+      });
+      const name = answer.value ?? '';
+      if (!answer.button.accept || name.trim() === current) {
+        return;
+      }
+      try {
+        await runDetailAPI.edit(runId, { name }); // the server refuses a blank or long one, saying why
+      } catch (error) {
+        Notification.error(`Cannot rename run ${runId.slice(0, 8)}: ${(error as Error).message}`, {
+          autoClose: 8000
+        });
+        return;
+      }
+      await model.refresh();
+    }
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.renameRun,
+    selector: '.jp-nbops-RunsTable-row',
+    rank: 10
+  });
+}

@@ -65,6 +65,15 @@ def load_reference(store, dataset_id: int) -> Sketch:
     return Sketch(columns, rows=head["rows"], sources=sources, bins=head["bins"], top_k=head["top_k"])
 
 
+def drift_version(store, name: str) -> dict[str, Any]:
+    """The version of model ``name`` drift checks compare against: its production alias,
+    else its latest version; ``via`` says which (``"production"`` or ``"latest"``)."""
+    try:
+        return dict(store.models.version(name, PRODUCTION_ALIAS), via=PRODUCTION_ALIAS)
+    except NotFoundError:
+        return dict(store.models.version(name), via="latest")
+
+
 def resolve(store, name: str) -> dict[str, Any]:
     """The reference dataset for a model name (its production or latest version) or a dataset name.
 
@@ -75,10 +84,7 @@ def resolve(store, name: str) -> dict[str, Any]:
         raise InvalidValueError(f"check_drift needs a dataset or model name, got {name!r}")
     conn = store.reader()
     if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
-        try:
-            version = store.models.version(name, PRODUCTION_ALIAS)
-        except NotFoundError:
-            version = store.models.version(name)
+        version = drift_version(store, name)
         dataset_id = version.get("dataset_id")
         if dataset_id is None and version.get("run_id"):
             row = conn.execute(

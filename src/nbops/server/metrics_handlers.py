@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..errors import InvalidValueError
+from ..store.code_diff import CodeDiff
 from ..store.compare import Comparison, parse_missing, parse_run_ids
+from ..store.importance import ParamImportance
 from ..store.series import DEFAULT_POINTS, Series, check_points, parse_keys
 from .base import NbopsHandler
 
@@ -25,7 +28,26 @@ class CompareHandler(NbopsHandler):
         await self.respond(lambda: Comparison(self.store.db).of(run_ids, missing))
 
 
+class CompareImportanceHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        run_ids = parse_run_ids(self.get_argument("runs", None))
+        metric = self.get_argument("metric", None)
+        await self.respond(lambda: ParamImportance(self.store.db).of(run_ids, metric))
+
+
+class CompareCodeHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self):
+        a, b = (self.get_argument(side, "") for side in ("a", "b"))
+        if not a or not b:
+            raise InvalidValueError(f"a={a!r}, b={b!r}: name the two runs to diff, e.g. a=3f2a…&b=9c1b…")
+        await self.respond(lambda: CodeDiff(self.store.provenance, self.store.runs).between(a, b))
+
+
 ROUTES = [
     (r"runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
     (r"compare", CompareHandler),
+    (r"compare/importance", CompareImportanceHandler),
+    (r"compare/code", CompareCodeHandler),
 ]

@@ -22,7 +22,22 @@ class ModelsHandler(NbopsHandler):
 class ModelVersionsHandler(NbopsHandler):
     @web.authenticated
     async def get(self, name: str):
-        await self.respond(lambda: {"name": name, "versions": Lineage(self.store.db, self.store.models).versions(name)})
+        def work():
+            versions = Lineage(self.store.db, self.store.models).versions(name)
+            return {"name": name, "versions": versions, "drift_version": _drift_version(self.store, name)}
+
+        await self.respond(work)
+
+
+def _drift_version(store, name: str) -> dict | None:
+    """Which version ``check_drift(model=name)`` compares against, e.g. v3 via production."""
+    from ..drift.persistence import drift_version
+
+    try:
+        version = drift_version(store, name)
+    except NotFoundError:  # a model without versions
+        return None
+    return {"version": version["version"], "via": version["via"]}
 
 
 class ModelAliasesHandler(NbopsHandler):

@@ -61,7 +61,7 @@ class RunHandler(NbopsHandler):
 
     @web.authenticated
     async def patch(self, run_id: str):
-        """Body ``{"tags": {...}, "delete_tags": [...], "note": "..."}``, applied in one commit."""
+        """Body ``{"name": "...", "tags": {...}, "delete_tags": [...], "note": "..."}``, applied in one commit."""
         edit = RunEdit.from_body(self.json_body())
 
         def work():

@@ -140,6 +140,11 @@ class Runs:
             self._require(conn, run_id)
             conn.execute("UPDATE runs SET note = ? WHERE id = ?", (note, run_id))
 
+    def rename(self, run_id: str, name: str) -> None:
+        with self.db.transaction() as conn:
+            self._require(conn, run_id)
+            conn.execute("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
+
     def set_git(self, run_id: str, commit: str | None, branch: str | None, dirty: bool | None) -> None:
         with self.db.transaction() as conn:
             conn.execute(

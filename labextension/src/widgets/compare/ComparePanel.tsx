@@ -8,7 +8,9 @@ import { ICompareRun } from '../../tokens';
 import { isSystemMetric } from '../run/MetricsSection';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 import { ControlSelect } from './ControlSelect';
+import { ArtifactsCompare } from './ArtifactsCompare';
 import { BarView } from './BarView';
+import { CodeDiffView } from './CodeDiffView';
 import { comparisonCsv, downloadText } from './csv';
 import { CurvesView, defaultMetric } from './CurvesView';
 import {
@@ -21,6 +23,7 @@ import {
   parseGrouping
 } from './grouping';
 import { CompareModel, runLabel } from './model';
+import { ImportanceView } from './ImportanceView';
 import { ParallelView } from './ParallelView';
 import { ParamTable } from './ParamTable';
 import { plottedParams } from './params';
@@ -290,6 +293,13 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             initialMetric={metricKeys.find(key => /^test_|auc/i.test(key)) ?? firstMetric}
           />
         </Section>
+        <Section title="Param importance" wide lazy>
+          <ImportanceView
+            runIds={runs.map(run => run.id)}
+            metricKeys={metricKeys}
+            initialMetric={metricKeys.find(key => /^test_|auc/i.test(key)) ?? firstMetric}
+          />
+        </Section>
         <Section title="Parallel coordinates" lazy>
           <ParallelView
             runs={runs}
@@ -309,6 +319,12 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
             initialParam={firstParam}
             initialMetric={firstMetric}
           />
+        </Section>
+        <Section title="Artifacts side by side" wide lazy>
+          <ArtifactsCompare runs={runs} theme={theme} />
+        </Section>
+        <Section title="Code diff" wide lazy>
+          <CodeDiffView runs={runs} />
         </Section>
       </div>
     </div>

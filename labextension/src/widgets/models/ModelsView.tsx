@@ -102,6 +102,19 @@ function ModelCard(props: {
           {model.version_count} version{model.version_count === 1 ? '' : 's'}
         </span>
         {model.description && <span className="jp-nbops-ModelCard-description">{model.description}</span>}
+        {entry.driftVersion && (
+          <span
+            className="jp-nbops-ModelCard-drift"
+            data-id="drift-version"
+            title={
+              entry.driftVersion.via === 'production'
+                ? 'check_drift(model=…) compares against the version the production alias names'
+                : 'No production alias: check_drift(model=…) compares against the latest version'
+            }
+          >
+            drift checks use v{entry.driftVersion.version} ({entry.driftVersion.via})
+          </span>
+        )}
       </header>
       {entry.error && (
         <div className="jp-nbops-InlineError" role="alert">

@@ -9,6 +9,7 @@ import {
   IModelEvaluation,
   IModelEvent,
   IModelVersion,
+  IDriftVersion,
   IRegisteredModel,
   LoadState
 } from '../../tokens';
@@ -16,6 +17,8 @@ import {
 export interface IModelEntry {
   model: IRegisteredModel;
   versions: IModelVersion[] | null;
+  /** The version drift checks on this model compare against. */
+  driftVersion: IDriftVersion | null;
   /** The audit trail, oldest first. */
   events: IModelEvent[];
   /** The latest evaluation (challenger against champion), or null. */
@@ -85,9 +88,12 @@ export class RegistryModel {
         error: null
       };
       this._replace(name, moved);
-      // the change is an audit event: show it
-      const { events } = await modelsAPI.events(name).catch(() => ({ events: entry.events }));
-      this._replace(name, { ...moved, events });
+      // the change is an audit event, and may move the version drift checks use: show both
+      const [{ events }, { drift_version }] = await Promise.all([
+        modelsAPI.events(name).catch(() => ({ events: entry.events })),
+        modelsAPI.versions(name).catch(() => ({ drift_version: entry.driftVersion }))
+      ]);
+      this._replace(name, { ...moved, events, driftVersion: drift_version ?? null });
       return true;
     } catch (error) {
       this._replace(name, { ...entry, error: (error as Error).message });
@@ -118,14 +124,21 @@ export class RegistryModel {
 
   private async _fetchEntry(model: IRegisteredModel): Promise<IModelEntry> {
     try {
-      const [{ versions }, { events }, { evaluation }] = await Promise.all([
+      const [{ versions, drift_version }, { events }, { evaluation }] = await Promise.all([
         modelsAPI.versions(model.name),
         modelsAPI.events(model.name),
         modelsAPI.evaluation(model.name)
       ]);
-      return { model, versions, events, evaluation, error: null };
+      return { model, versions, driftVersion: drift_version ?? null, events, evaluation, error: null };
     } catch (error) {
-      return { model, versions: null, events: [], evaluation: null, error: (error as Error).message };
+      return {
+        model,
+        versions: null,
+        driftVersion: null,
+        events: [],
+        evaluation: null,
+        error: (error as Error).message
+      };
     }
   }
 

@@ -142,7 +142,7 @@ function useArtifactURL(
   return state;
 }
 
-function ArtifactImage(props: { runId: string; artifact: IArtifact }): JSX.Element {
+export function ArtifactImage(props: { runId: string; artifact: IArtifact }): JSX.Element {
   const { url, error } = useArtifactURL(props.runId, props.artifact.path);
   if (error) {
     return <p className="jp-nbops-InlineError">{error}</p>;
@@ -153,7 +153,7 @@ function ArtifactImage(props: { runId: string; artifact: IArtifact }): JSX.Eleme
   return <img src={url} alt={props.artifact.path} className="jp-nbops-ArtifactImage" />;
 }
 
-function ArtifactFigure(props: {
+export function ArtifactFigure(props: {
   runId: string;
   artifact: IArtifact;
   theme: IPlotTheme;

@@ -139,5 +139,6 @@ export function applyEdit(run: IRunRecord, edit: IRunEdit): IRunRecord {
     delete tags[key];
   }
   const note = edit.note === undefined ? run.note : edit.note;
-  return { ...run, tags, note };
+  const name = edit.name === undefined ? run.name : edit.name.trim();
+  return { ...run, tags, note, name };
 }

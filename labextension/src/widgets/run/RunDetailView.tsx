@@ -11,11 +11,13 @@ import { IPlotTheme, readPlotTheme } from '../plot/theme';
 import { StatusBadge } from '../StatusBadge';
 import { IRunActions } from './actions';
 import { ArtifactsSection } from './ArtifactsSection';
+import { DatasetsSection } from './DatasetsSection';
 import { MetricsSection } from './MetricsSection';
 import { OverviewSection } from './OverviewSection';
 import { ParamsSection } from './ParamsSection';
 import { ProvenanceSection } from './ProvenanceSection';
 import { RunDetailModel } from './RunDetailModel';
+import { RunName } from './RunName';
 import { TagsNotesSection } from './TagsNotesSection';
 
 /** The panel's title: the run's name, or its id until it has one. */
@@ -93,7 +95,7 @@ export class RunDetailView extends ReactWidget {
     return (
       <div className="jp-nbops-RunDetail-content">
         <header className="jp-nbops-RunDetail-header">
-          <h2 className="jp-nbops-RunDetail-title">{runTitle(run, run.id)}</h2>
+          <RunName model={model} run={run} />
           <StatusBadge status={run.status} />
           <code className="jp-nbops-RunDetail-id" title="Run id">
             {run.id}
@@ -129,6 +131,7 @@ export class RunDetailView extends ReactWidget {
         <MetricsSection run={run} theme={this._theme} />
         <MetricsSection run={run} theme={this._theme} group="system" />
         <TagsNotesSection model={model} run={run} actions={this._actions} />
+        <DatasetsSection datasets={run.datasets ?? []} />
         <ArtifactsSection runId={run.id} artifacts={run.artifacts ?? []} theme={this._theme} />
         <ProvenanceSection run={run} actions={this._actions} />
       </div>
