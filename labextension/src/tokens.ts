@@ -544,6 +544,24 @@ export interface IDriftAlert {
   seen_at: number | null;
   /** The window was checked again since: this alert is about an earlier result. */
   window_replaced?: boolean;
+  /** The retrain the alert's rule ran (its latest), or null. */
+  retrain?: IDriftRetrain | null;
+}
+
+/** A retrain a drift alert started, and what it produced (`drift_retrains`). */
+export interface IDriftRetrain {
+  id: number;
+  status: 'running' | 'succeeded' | 'failed' | 'triggered' | 'suppressed';
+  target: 'local' | 'airflow' | 'kfp';
+  /** Why it was suppressed (the rule's rate limit) or failed. */
+  reason: string | null;
+  run_id: string | null;
+  model: string | null;
+  model_version: number | null;
+  remote_id: string | null;
+  failure_event_id: number | null;
+  started_at: number;
+  ended_at: number | null;
 }
 
 /** One attempt to post an alert event to a webhook (`GET drift/webhooks/deliveries`). */
