@@ -548,6 +548,20 @@ export interface IDriftAlert {
   retrain?: IDriftRetrain | null;
 }
 
+/** A rule's retrain action (`drift_alert_rules.retrain`). */
+export interface IDriftRetrainAction {
+  target: 'local' | 'airflow' | 'kfp';
+  /** The package folder nbops wrote. */
+  package: string;
+  /** The package parameter that receives the window's data file. */
+  param: string;
+  every_minutes: number;
+  format: 'parquet' | 'csv';
+  params: { [name: string]: string };
+  dag_id: string | null;
+  timeout_minutes: number;
+}
+
 /** A retrain a drift alert started, and what it produced (`drift_retrains`). */
 export interface IDriftRetrain {
   id: number;
@@ -688,6 +702,8 @@ export interface IDriftRule {
   features: string[] | null;
   /** A webhook name from the server's `c.Nbops.webhooks`, or null. */
   webhook?: string | null;
+  /** Retrain the productionized pipeline on the drifted window, or null. */
+  retrain?: IDriftRetrainAction | null;
   /** The built-in rule, listed only while no rule is stored for the subject or `*`. */
   default: boolean;
 }

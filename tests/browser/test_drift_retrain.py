@@ -97,7 +97,16 @@ def test_alert_history_shows_retrained_skipped_and_failed(lab, lab_server):
     expect(own).to_contain_text("retrain broken: retrain failed")
     expect(own.locator(".jp-nbops-DriftAlertHistory-retrain")).to_have_text("")
     lab.screenshot("drift-retrain-alerts-light", card)
+    rules = panel.get_by_role("region", name="Alert rules")
+    retrains = rules.locator('tr[data-rule="retrain on drift"] .jp-nbops-DriftRules-chip.jp-mod-retrain')
+    expect(retrains).to_have_text("retrains")
+    assert "(local) with data_path = the drifted window's data, at most once every 60 min" in retrains.get_attribute(
+        "title")
+    rules.scroll_into_view_if_needed()
+    lab.screenshot("drift-retrain-rules-light", rules)
 
     lab.set_theme("JupyterLab Dark")
     expect(chip).to_have_text("retrained → v2")
+    lab.screenshot("drift-retrain-rules-dark", rules)
+    card.scroll_into_view_if_needed()
     lab.screenshot("drift-retrain-alerts-dark", card)
