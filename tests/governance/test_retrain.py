@@ -148,6 +148,8 @@ def test_nbops_drift_check_retrains_from_the_window_files(trained, store, projec
     ({"param": "data_path"}, "retrain package None is not valid"),
     ({"package": "nowhere", "param": "data_path"}, "is not a package nbops productionized"),
     ({"package": "PKG", "param": "rows"}, "retrain param 'rows' is not a parameter of package"),
+    ({"package": "PKG", "param": ["data_path"]}, "retrain param ['data_path'] is not a parameter of package"),
+    ({"package": "a\x00b", "param": "data_path"}, "retrain package 'a\\x00b' is not a valid path"),
     ({"package": "PKG", "param": "data_path", "target": "spark"}, "use one of ['local', 'airflow', 'kfp']"),
     ({"package": "PKG", "param": "data_path", "every_minutes": -1}, "every_minutes -1 is not valid"),
     ({"package": "PKG", "param": "data_path", "params": {"data_path": "x"}}, "params ['data_path'] are not valid"),

@@ -60,13 +60,15 @@ def retrain_from_json(body: Any, base: Path | None = None) -> RetrainAction:
     if not isinstance(package, str) or not package.strip():
         raise InvalidValueError(f"retrain package {_short(package)} is not valid: use the folder of a package "
                                 "nbops productionized (it holds .nbops-package.json)")
-    folder = Path(package).expanduser()
-    if not folder.is_absolute():
-        folder = (base or Path.cwd()) / folder
-    folder = folder.resolve()
+    try:
+        folder = Path(package).expanduser()
+        folder = ((base or Path.cwd()) / folder).resolve()  # an absolute package stays itself
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a lone surrogate, a symlink loop
+        raise InvalidValueError(f"retrain package {_short(package)} is not a valid path: use the folder of a "
+                                "package nbops productionized") from None
     specs = _param_names(folder, package)
     param = body.get("param")
-    if param not in specs:
+    if not isinstance(param, str) or param not in specs:
         raise InvalidValueError(f"retrain param {_short(param)} is not a parameter of package {package!r}: "
                                 f"use one of {sorted(specs)}")
     fmt = body.get("format", "parquet")
@@ -113,7 +115,7 @@ def _manifest(folder: Path) -> dict:
     except (OSError, ValueError):
         data = None
     if not isinstance(data, dict) or data.get("generator") != "nbops" or not isinstance(data.get("package"), str):
-        raise InvalidValueError(f"retrain package {str(folder)!r} is not a package nbops productionized: it has no "
+        raise InvalidValueError(f"retrain package {_short(str(folder))} is not a package nbops productionized: it has no "
                                 f"{MANIFEST}; give the folder written by nbops export or Productionize")
     return data
 
@@ -123,7 +125,7 @@ def _param_names(folder: Path, shown: str) -> set[str]:
     package = _manifest(folder)["package"]
     try:
         tree = ast.parse((folder / "src" / package / "params.py").read_text())
-    except (OSError, SyntaxError):
+    except (OSError, SyntaxError, ValueError):
         raise InvalidValueError(f"retrain package {shown!r} has no readable src/{package}/params.py: "
                                 "productionize the notebook again") from None
     for node in tree.body:
