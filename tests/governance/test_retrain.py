@@ -152,7 +152,7 @@ def test_nbops_drift_check_retrains_from_the_window_files(trained, store, projec
     ({"package": "a\x00b", "param": "data_path"}, "retrain package 'a\\x00b' is not a valid path"),
     ({"package": "PKG", "param": "data_path", "target": "spark"}, "use one of ['local', 'airflow', 'kfp']"),
     ({"package": "PKG", "param": "data_path", "every_minutes": -1}, "every_minutes -1 is not valid"),
-    ({"package": "PKG", "param": "data_path", "params": {"data_path": "x"}}, "params ['data_path'] are not valid"),
+    ({"package": "PKG", "param": "data_path", "params": {"rows": "9"}}, "params ['rows'] are not parameters of"),
     ({"package": "PKG", "param": "data_path", "when": 1}, "unknown fields ['when']"),
 ])
 def test_bad_retrain_actions_name_the_field_and_what_is_valid(package, body, message):

@@ -32,7 +32,8 @@ class RetrainAction:
     target: str = "local"
     every_minutes: float = 60.0  # at most one retrain per rule in this many minutes
     format: str = "parquet"
-    params: Mapping[str, str] = field(default_factory=dict, hash=False)  # other parameters, as on the CLI
+    # other parameters, as on the CLI (``param`` itself is always the window's file)
+    params: Mapping[str, str] = field(default_factory=dict, hash=False)
     dag_id: str | None = None  # airflow: the DAG to trigger (default: the package name)
     timeout_minutes: float = 60.0  # local: a pipeline running longer is stopped and counts as failed
 
@@ -79,10 +80,10 @@ def retrain_from_json(body: Any, base: Path | None = None) -> RetrainAction:
                                                  for k, v in extra.items()):
         raise InvalidValueError(f"retrain params {_short(extra)} is not valid: use an object of parameter "
                                 "name to value")
-    wrong = sorted(set(extra) - set(specs)) + ([param] if param in extra else [])
+    wrong = sorted(set(extra) - set(specs))
     if wrong:
-        raise InvalidValueError(f"retrain params {wrong} are not valid: use other parameters of the package "
-                                f"({sorted(set(specs) - {param})})")
+        raise InvalidValueError(f"retrain params {wrong} are not parameters of the package: use some of "
+                                f"{sorted(specs)} ({param} is always the window's data file)")
     dag_id = body.get("dag_id")
     if dag_id is not None and (not isinstance(dag_id, str) or not dag_id.strip()):
         raise InvalidValueError(f"retrain dag_id {_short(dag_id)} is not valid: use the Airflow DAG id, or null "
