@@ -549,6 +549,38 @@ export interface IDriftAlert {
   seen_at: number | null;
   /** The window was checked again since: this alert is about an earlier result. */
   window_replaced?: boolean;
+  /** The retrain the alert's rule ran (its latest), or null. */
+  retrain?: IDriftRetrain | null;
+}
+
+/** A rule's retrain action (`drift_alert_rules.retrain`). */
+export interface IDriftRetrainAction {
+  target: 'local' | 'airflow' | 'kfp';
+  /** The package folder nbops wrote. */
+  package: string;
+  /** The package parameter that receives the window's data file. */
+  param: string;
+  every_minutes: number;
+  format: 'parquet' | 'csv';
+  params: { [name: string]: string };
+  dag_id: string | null;
+  timeout_minutes: number;
+}
+
+/** A retrain a drift alert started, and what it produced (`drift_retrains`). */
+export interface IDriftRetrain {
+  id: number;
+  status: 'running' | 'succeeded' | 'failed' | 'triggered' | 'suppressed';
+  target: 'local' | 'airflow' | 'kfp';
+  /** Why it was suppressed (the rule's rate limit) or failed. */
+  reason: string | null;
+  run_id: string | null;
+  model: string | null;
+  model_version: number | null;
+  remote_id: string | null;
+  failure_event_id: number | null;
+  started_at: number;
+  ended_at: number | null;
 }
 
 /** One attempt to post an alert event to a webhook (`GET drift/webhooks/deliveries`). */
@@ -675,6 +707,8 @@ export interface IDriftRule {
   features: string[] | null;
   /** A webhook name from the server's `c.Nbops.webhooks`, or null. */
   webhook?: string | null;
+  /** Retrain the productionized pipeline on the drifted window, or null. */
+  retrain?: IDriftRetrainAction | null;
   /** The built-in rule, listed only while no rule is stored for the subject or `*`. */
   default: boolean;
 }

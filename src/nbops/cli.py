@@ -278,17 +278,21 @@ def _run_drift(args: argparse.Namespace) -> int:
     paths = expand(args.current)
     reference = load_reference(store, resolve(store, args.reference)["dataset_id"])
     window = sketch_files(reference, paths, args.chunk_rows)
-    report = check_drift(args.reference, window, window=args.window, store=store, policy=args.policy)
+    report = check_drift(args.reference, window, window=args.window, store=store, policy=args.policy,
+                         retrain_data=paths)
     s = report.summary
     summary = {k: s[k] for k in ("subject", "window", "window_id", "rows_current", "features", "drifted",
-                                 "share_drifted", "dataset_drift")} | {"files": len(paths), "alerts": s["alerts"]}
+                                 "share_drifted", "dataset_drift")} | {"files": len(paths), "alerts": s["alerts"],
+                                                                       "retrains": s["retrains"]}
     if args.json:
         print(json.dumps(summary, default=str))
     else:
         print(f"{s['subject']} window {s['window']}: {s['rows_current']:,} rows from {len(paths)} file(s), "
               f"{len(s['drifted'])} of {s['features']} features drifted"
               + (f" ({', '.join(s['drifted'][:10])})" if s["drifted"] else "")
-              + (f"; {len(s['alerts'])} alert(s)" if s["alerts"] else ""))
+              + (f"; {len(s['alerts'])} alert(s)" if s["alerts"] else "")
+              + "".join(f"; retrain {r['id']} {r['status']}" + (f" -> {r['model']} v{r['model_version']}"
+                                                                 if r["model_version"] else "") for r in s["retrains"]))
     return 3 if args.fail_on_drift and s["drifted"] else 0
 
 

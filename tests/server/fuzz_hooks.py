@@ -37,3 +37,8 @@ def _cursor(value, run_id) -> str:
 # to resume (a run that does not exist simply sorts where its id would).
 SORT_VALUES = st.none() | st.floats(allow_nan=False) | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=20)
 schemathesis.openapi.format("nbops-cursor", st.builds(_cursor, SORT_VALUES, st.text(max_size=24)))
+
+# A rule's retrain action names a package folder on the server and parameters of that package:
+# the fuzz server's root holds one ("pkg", parameters data_path and C, see test_fuzz_openapi).
+schemathesis.openapi.format("nbops-package", st.sampled_from(["pkg", "./pkg"]))
+schemathesis.openapi.format("nbops-package-param", st.sampled_from(["data_path", "C"]))

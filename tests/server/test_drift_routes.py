@@ -139,6 +139,9 @@ async def test_rules_list_the_default_then_an_added_rule_that_fires(jp_fetch, ch
         ({"statistic": "psi", "threshold": 0.2, "cooldown": -1}, "cooldown -1 is not valid"),
         ({"statistic": "psi", "threshold": 0.2, "features": "age"}, "features 'age' is not valid"),
         ({"statistic": "psi", "threshold": 0.2, "colour": "red"}, "unknown fields ['colour']"),
+        ({"statistic": "psi", "threshold": 0.2, "retrain": "yes"}, "retrain 'yes' is not valid: use an object"),
+        ({"statistic": "psi", "threshold": 0.2, "retrain": {"package": "nowhere", "param": "data_path"}},
+         "is not a package nbops productionized"),
     ],
 )
 async def test_bad_rules_are_400_naming_the_field(jp_fetch, churn, body, fragment):
@@ -198,3 +201,35 @@ async def test_a_rule_names_a_webhook_and_the_delivery_log_never_shows_urls(jp_f
     status, message = await api.error_of(jp_fetch, "drift", "churn", "rules", method="POST",
                                          body={"statistic": "tier", "threshold": 2, "webhook": ""})
     assert status == 400 and "webhook '' is not valid" in message
+
+
+MINI_MAIN = """
+import os, sys
+import nbops
+params = dict(arg.removeprefix("--param=").split("=", 1) for arg in sys.argv[2:])
+tags = {"nbops.retrain": os.environ["NBOPS_RETRAIN_ID"]}
+with nbops.start_run("churn", params=params, tags=tags, capture_provenance=False):
+    nbops.register_model("churn-model", {"rows": len(open(params["data_path"]).readlines())})
+"""
+
+
+async def test_a_rule_with_a_retrain_action_links_its_alert_to_the_new_version(jp_fetch, churn, project):
+    # The smallest folder a retrain accepts: nbops' manifest, the params it reads, and a CLI.
+    folder = project / "mini_pipeline"
+    (folder / "src" / "mini_pipeline").mkdir(parents=True)
+    (folder / ".nbops-package.json").write_text('{"generator": "nbops", "package": "mini_pipeline", "files": []}')
+    (folder / "src" / "mini_pipeline" / "__init__.py").write_text("")
+    (folder / "src" / "mini_pipeline" / "params.py").write_text("_SPECS = {'data_path': ('str', False)}\n")
+    (folder / "src" / "mini_pipeline" / "__main__.py").write_text(MINI_MAIN)
+    action = {"package": str(folder), "param": "data_path", "format": "csv", "every_minutes": 5}
+    code, added = await call(jp_fetch, "POST", "churn", "rules",
+                             body={"statistic": "wasserstein", "threshold": 0.3, "name": "retrain", "retrain": action})
+    assert code == 201 and added["rules"][0]["retrain"]["package"] == str(folder)
+    nbops.check_drift("churn", frame(800, 1.0), window="W4")
+    (alert,) = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] == "W4"]
+    assert alert["retrain"]["status"] == "succeeded", alert["retrain"]["reason"]
+    assert (alert["retrain"]["model"], alert["retrain"]["model_version"]) == ("churn-model", 1)
+    assert alert["retrain"]["run_id"] == nbops.store().models.version("churn-model", 1)["run_id"]
+    earlier = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] != "W4"]
+    assert earlier and all(a["retrain"] is None for a in earlier)  # raised before the rule existed
+

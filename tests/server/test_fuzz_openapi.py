@@ -39,6 +39,10 @@ def server(tmp_path_factory):
     store.artifacts.add(run_id, "a/b.txt", sha, size)
     store.models.add_version("m", sha, run_id=run_id)
     store.close()
+    # The package a drift rule's retrain action may name (fuzz_hooks: format nbops-package).
+    (root / "pkg" / "src" / "pkg").mkdir(parents=True)
+    (root / "pkg" / ".nbops-package.json").write_text('{"generator": "nbops", "package": "pkg", "files": []}')
+    (root / "pkg" / "src" / "pkg" / "params.py").write_text("_SPECS = {'data_path': ('str', False), 'C': ('float', False)}\n")
     with live_server(root) as live:
         yield live
 

@@ -8,10 +8,13 @@ fired for that feature in the ``cooldown`` windows before the new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from nbops.drift.decision import TIER_RANK
 from nbops.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from nbops.drift.actions import RetrainAction
 
 RULE_STATISTICS = ("tier", "effect", "ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
                    "missing_rate_change", "out_of_range_share", "unseen_share",
@@ -29,6 +32,7 @@ class AlertRule:
     features: tuple[str, ...] | None = None  # None: every feature
     name: str = ""
     webhook: str | None = None  # a webhook name from the server's configuration
+    retrain: "RetrainAction | None" = None  # run the productionized pipeline on the drifted window
 
     def __post_init__(self):
         if self.statistic not in RULE_STATISTICS:

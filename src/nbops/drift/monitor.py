@@ -294,8 +294,11 @@ def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int =
     by_subject = dict(conn.execute(
         "SELECT subject, COUNT(*) FROM drift_alert_events WHERE seen_at IS NULL GROUP BY subject"
     ).fetchall())
-    return {"alerts": [dict(r, features=json.loads(r["features"]), window_replaced=bool(r["window_replaced"]))
-                       for r in rows],
+    from nbops.governance.retrain import retrains_of_events
+
+    retrains = retrains_of_events(store, [r["id"] for r in rows])
+    return {"alerts": [dict(r, features=json.loads(r["features"]), window_replaced=bool(r["window_replaced"]),
+                            retrain=retrains.get(r["id"])) for r in rows],
             "unseen": unseen, "unseen_by_subject": by_subject, "latest_id": latest}
 
 
@@ -320,4 +323,4 @@ def _rule_row(r) -> dict[str, Any]:
     return {"id": r["id"], "subject": r["subject"], "name": r["name"], "statistic": r["statistic"],
             "threshold": r["threshold"], "consecutive": r["consecutive"], "cooldown": r["cooldown"],
             "features": json.loads(r["features"]) if r["features"] else None, "webhook": r["webhook"],
-            "default": False}
+            "retrain": json.loads(r["retrain"]) if r["retrain"] else None, "default": False}

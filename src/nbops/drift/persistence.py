@@ -13,6 +13,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from nbops.drift.actions import retrain_from_stored
 from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, rule_values
 from nbops.drift.api import compare
 from nbops.drift.policy import Policy
@@ -108,12 +109,16 @@ def resolve(store, name: str) -> dict[str, Any]:
 
 
 def check_drift(reference_or_model_name, current: Any, *, window: str | None = None, store=None,
-                policy: "str | Policy" = "default") -> DriftReport:
+                policy: "str | Policy" = "default", retrain_data: Any = None) -> DriftReport:
     """Score ``current`` against a stored reference, store the results, and evaluate alerts.
 
     ``reference_or_model_name``: a model name (the dataset its production, else latest,
     version was trained on) or a dataset name (its latest logging). A fitted ``Sketch`` or
     a raw table is compared without storing anything, as ``compare`` does.
+
+    An alert whose rule carries a retrain action runs it before this returns, on
+    ``retrain_data`` (the window's table, or its CSV/parquet files), by default ``current``
+    itself; ``report.summary["retrains"]`` tells what became of each.
     """
     if isinstance(reference_or_model_name, str):
         if store is None or not hasattr(store, "transaction"):
@@ -130,9 +135,20 @@ def check_drift(reference_or_model_name, current: Any, *, window: str | None = N
     label = window or datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     report = compare(reference, current, policy=policy, window=label)
     window_id, fired = save_window(store, target, report)
+    retrains = []
+    if any(alert.get("retrain") for alert in fired):
+        from nbops.governance.retrain import retrain_on_alerts
+
+        data = retrain_data if retrain_data is not None else (None if isinstance(current, Sketch) else current)
+        retrains = retrain_on_alerts(store, fired, data)
     report.summary.update(window_id=window_id, subject=target["subject"], reference=target["label"],
-                          dataset_id=target["dataset_id"], alerts=fired)
+                          dataset_id=target["dataset_id"], alerts=[_public(a) for a in fired], retrains=retrains)
     return report
+
+
+def _public(alert: dict) -> dict:
+    """An alert as check_drift reports it (the rule's retrain action stays inside)."""
+    return {k: v for k, v in alert.items() if k not in ("retrain", "event_id", "subject", "window")}
 
 
 def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int, list[dict]]:
@@ -179,9 +195,10 @@ def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
         conn.execute("DELETE FROM drift_alert_rules WHERE subject = ? AND name = ?", (subject, name))
         return conn.execute(
             "INSERT INTO drift_alert_rules (subject, name, statistic, threshold, consecutive, cooldown, features, "
-            "webhook, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "webhook, retrain, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (subject, name, rule.statistic, rule.threshold, rule.consecutive, rule.cooldown,
-             json.dumps(list(rule.features)) if rule.features is not None else None, rule.webhook, time.time()),
+             json.dumps(list(rule.features)) if rule.features is not None else None, rule.webhook,
+             rule.retrain.to_json() if rule.retrain is not None else None, time.time()),
         ).lastrowid
 
 
@@ -195,6 +212,7 @@ def alert_rules(store_or_conn, subject: str) -> list[AlertRule]:
         return [DEFAULT_RULE]
     return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], consecutive=r["consecutive"],
                       cooldown=r["cooldown"], name=r["name"], webhook=r["webhook"],
+                      retrain=retrain_from_stored(r["retrain"]),
                       features=tuple(json.loads(r["features"])) if r["features"] else None) for r in rows]
 
 
@@ -241,12 +259,13 @@ def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: f
         if not hits:
             continue
         message = alert_message(report.features, hits, target["label"], report.summary["window"])
-        conn.execute(
+        event_id = conn.execute(
             "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (window_id, rule.label, target["subject"], json.dumps(hits), message, now),
-        )
-        fired.append({"rule": rule.label, "features": hits, "message": message})
+        ).lastrowid
+        fired.append({"rule": rule.label, "features": hits, "message": message, "event_id": event_id,
+                      "subject": target["subject"], "window": report.summary["window"], "retrain": rule.retrain})
     return fired
 
 

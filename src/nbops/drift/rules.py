@@ -7,18 +7,21 @@ show it next to the field.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Mapping
 
+from nbops.drift.actions import retrain_from_json
 from nbops.drift.alerts import RULE_STATISTICS, AlertRule
 from nbops.errors import InvalidValueError
 
-FIELDS = ("statistic", "threshold", "consecutive", "cooldown", "features", "name", "webhook")
+FIELDS = ("statistic", "threshold", "consecutive", "cooldown", "features", "name", "webhook", "retrain")
 MAX_WINDOWS = 1000
 MAX_NAME = 200
 
 
-def rule_from_json(body: Mapping[str, Any]) -> AlertRule:
-    """An ``AlertRule`` from ``{"statistic", "threshold", "consecutive"?, "cooldown"?, "features"?, "name"?}``."""
+def rule_from_json(body: Mapping[str, Any], base: Path | None = None) -> AlertRule:
+    """An ``AlertRule`` from ``{"statistic", "threshold", "consecutive"?, "cooldown"?, "features"?, "name"?,
+    "webhook"?, "retrain"?}``; a relative retrain package path resolves against ``base``."""
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise InvalidValueError(f"alert rule got unknown fields {unknown}: valid fields are {list(FIELDS)}")
@@ -51,9 +54,11 @@ def rule_from_json(body: Mapping[str, Any]) -> AlertRule:
                                 or not _encodable(webhook)):
         raise InvalidValueError(f"webhook {_short(webhook)} is not valid: use the name of a webhook configured "
                                 "in the server (c.NbopsApp.webhooks), or null")
+    retrain = body.get("retrain")
     return AlertRule(statistic=statistic, threshold=float(threshold), consecutive=consecutive, cooldown=cooldown,
                      features=tuple(features) if features is not None else None, name=name.strip(),
-                     webhook=webhook.strip() if webhook else None)
+                     webhook=webhook.strip() if webhook else None,
+                     retrain=retrain_from_json(retrain, base) if retrain is not None else None)
 
 
 def _whole(body: Mapping[str, Any], field: str, default: int, *, lowest: int) -> int:

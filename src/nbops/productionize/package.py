@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import codegen, scaffold, testgen
 from .requirements import requirements
-from .targets import container
+from .targets import ci, container
 
 __all__ = ["package_files", "write_tree"]
 
@@ -38,6 +38,8 @@ def package_files(plan, recording, notebook: str, targets=()) -> dict[str, str |
     }
     files.update(testgen.test_modules(plan, recording, notebook))
     files["Containerfile"] = container.containerfile(pkg, notebook, recording.python_version)
+    files[ci.GITHUB_PATH] = ci.github_workflow(pkg, recording.python_version)
+    files[ci.GITLAB_PATH] = ci.gitlab_ci(pkg, recording.python_version)
     files["requirements.lock"] = container.lock(reqs)
     if "kfp" in targets:
         from .targets.kfp import kfp_module
@@ -114,7 +116,9 @@ def _readme(plan, recording, notebook, reqs) -> str:
              f"python -m {pkg} run --param NAME=VALUE   # or: pip install . && {pkg.replace('_', '-')} run",
              f"python -m {pkg} params                   # parameters, types, defaults",
              f"python -m {pkg} steps                    # steps in run order",
-             "python -m pytest                          # reproduce the notebook", "```", "", "## Parameters", "",
+             "python -m pytest                          # reproduce the notebook", "```", "",
+             "`.github/workflows/pipeline.yml` and `.gitlab-ci.yml` run the same checks on every push, one job",
+             "each: " + ", ".join(f"{c.job} (`{c.command}`)" for c in ci.checks(pkg)) + ".", "", "## Parameters", "",
              "| name | type | default |", "|---|---|---|"]
     lines += [f"| `{p.name}` | {p.type}{' or None' if p.optional else ''} | `{p.default!r}` |" for p in plan.params]
     lines += ["", f"Environment variables `{pkg.upper()}_<NAME>` and `--params-file params.yaml` set them too.",

@@ -132,8 +132,11 @@ def git_state(folder: Path) -> dict[str, str]:
 
 def lineage(package: str, version: str, notebook: str) -> dict[str, str]:
     state = git_state(Path(__file__).resolve().parent)
-    return {"pipeline.package": package, "pipeline.version": version, "pipeline.notebook": notebook,
+    tags = {"pipeline.package": package, "pipeline.version": version, "pipeline.notebook": notebook,
             **{f"pipeline.{key}": value for key, value in state.items()}}
+    if os.environ.get("NBOPS_RETRAIN_ID"):  # started by a drift alert's retrain: nbops links the run to it
+        tags["nbops.retrain"] = os.environ["NBOPS_RETRAIN_ID"]
+    return tags
 
 
 @contextlib.contextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tornado import web
 
 from ..drift import monitor, webhooks
@@ -74,8 +76,10 @@ class DriftRulesHandler(NbopsHandler):
 
     @web.authenticated
     async def post(self, subject: str):
-        """Body ``{"statistic", "threshold", "consecutive", "cooldown", "features", "name"}``; '*' = every subject."""
-        rule = rule_from_json(self.json_body())
+        """Body ``{"statistic", "threshold", "consecutive", "cooldown", "features", "name", "webhook", "retrain"}``;
+        '*' = every subject."""
+        # a relative retrain package is a folder under the server's root, as the file browser shows it
+        rule = rule_from_json(self.json_body(), base=Path(self.settings.get("server_root_dir") or "."))
 
         def work():
             if subject != "*":

@@ -452,3 +452,37 @@ def m0008_drift_window_history(db: Database) -> None:
         CREATE INDEX drift_webhook_deliveries_by_event ON drift_webhook_deliveries(event_id, webhook)
         """,
     )
+
+
+@migrations(name="0011_retraining")
+def m0011_retraining(db: Database) -> None:
+    # An alert rule may carry a retrain action (JSON: target, package, data parameter, rate
+    # limit). Each retrain an alert asked for is one row, linked to the alert event, the run and
+    # the model version it produced; a suppressed one keeps its reason, a failed one the alert
+    # event it raised in turn.
+    run_statements(
+        db,
+        """
+        ALTER TABLE drift_alert_rules ADD COLUMN retrain TEXT;
+        CREATE TABLE drift_retrains (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL CHECK (target IN ('local','airflow','kfp')),
+            package TEXT NOT NULL,       -- the package folder (local, kfp) or the DAG id (airflow)
+            status TEXT NOT NULL CHECK (status IN ('running','succeeded','failed','triggered','suppressed')),
+            reason TEXT,                 -- why it was suppressed or failed
+            data_path TEXT,              -- the window's data, in a file nbops owns
+            run_id TEXT REFERENCES runs(id),
+            model TEXT,
+            model_version INTEGER,
+            remote_id TEXT,              -- the Airflow DAG run or KFP run it started
+            failure_event_id INTEGER REFERENCES drift_alert_events(id),
+            started_at REAL NOT NULL,
+            ended_at REAL
+        );
+        CREATE INDEX drift_retrains_by_rule ON drift_retrains(subject, rule, started_at);
+        CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id)
+        """,
+    )

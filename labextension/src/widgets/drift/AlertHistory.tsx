@@ -1,10 +1,11 @@
 /**
  * "Alerts" card: the subject's alert history, unseen ones marked, each with
- * its window (and "re-checked" when the window's result was replaced since).
+ * its window (and "re-checked" when the window's result was replaced since)
+ * and, when its rule retrains, what the retrain became ("retrained → v7").
  */
 import * as React from 'react';
 
-import { IDriftAlert, IDriftWebhookDelivery } from '../../tokens';
+import { IDriftAlert, IDriftRetrain, IDriftWebhookDelivery } from '../../tokens';
 import { formatTime } from './format';
 import { AlertHistoryModel } from './history';
 
@@ -81,9 +82,52 @@ function AlertRow(props: { alert: IDriftAlert }): JSX.Element {
         {alert.window}
         {alert.window_replaced ? ' (re-checked)' : ''}
       </span>
-      <span className="jp-nbops-DriftAlertHistory-message">{alert.message}</span>
+      <span className="jp-nbops-DriftAlertHistory-message" title={alert.message}>
+        {alert.message}
+      </span>
       <span className="jp-nbops-DriftAlertHistory-rule">{alert.rule}</span>
+      <RetrainChip retrain={alert.retrain ?? null} />
       <time className="jp-nbops-DriftAlertHistory-time">{formatTime(alert.created_at)}</time>
     </li>
+  );
+}
+
+/** The retrain's outcome in a word or two; the reason, run and target in its tooltip. */
+function RetrainChip(props: { retrain: IDriftRetrain | null }): JSX.Element {
+  const r = props.retrain;
+  if (r === null) {
+    return <span className="jp-nbops-DriftAlertHistory-retrain" />;
+  }
+  let label: string;
+  switch (r.status) {
+    case 'succeeded':
+      label = r.model_version !== null ? `retrained → v${r.model_version}` : 'retrained (no model)';
+      break;
+    case 'running':
+      label = 'retraining…';
+      break;
+    case 'triggered':
+      label = `retrain sent to ${r.target}`;
+      break;
+    case 'suppressed':
+      label = 'retrain skipped';
+      break;
+    default:
+      label = 'retrain failed';
+  }
+  const detail = [
+    r.model !== null && r.model_version !== null ? `${r.model} v${r.model_version}` : null,
+    r.run_id !== null ? `run ${r.run_id}` : null,
+    r.remote_id !== null ? `${r.target} run ${r.remote_id}` : null,
+    r.reason
+  ].filter(Boolean);
+  return (
+    <span
+      className={`jp-nbops-DriftAlertHistory-retrain jp-mod-${r.status}`}
+      data-id={`nbops-drift-retrain-${r.id}`}
+      title={detail.join('\n') || `retrain ${r.id} (${r.target})`}
+    >
+      {label}
+    </span>
   );
 }

@@ -120,6 +120,17 @@ function RuleRow(props: { rule: IDriftRule }): JSX.Element {
             default
           </span>
         )}
+        {rule.retrain && (
+          <span
+            className="jp-nbops-DriftRules-chip jp-mod-retrain"
+            title={
+              `Retrains ${rule.retrain.package} (${rule.retrain.target}) with ${rule.retrain.param} = ` +
+              `the drifted window's data, at most once every ${rule.retrain.every_minutes} min`
+            }
+          >
+            retrains
+          </span>
+        )}
       </td>
       <td title={longStatistic(rule.statistic)}>{ruleCondition(rule)}</td>
       <td>{windowCount(rule.consecutive)}</td>
