@@ -161,3 +161,37 @@ def test_a_run_without_git_or_cells_says_what_is_missing(inside, capsys):
         run.log_metric("m", 1.0)
     assert cli.main(["reproduce", run.id]) == 2
     assert "has no git commit and no recorded cells" in capsys.readouterr().err
+
+
+def test_a_pipeline_package_run_is_reproduced_through_the_package_cli(project, python_env, capsys, monkeypatch):
+    """A package committed to git and run with ``python -m PKG run``: reproduced with its CLI,
+    from inside the repository (a package run names no notebook to find it by)."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "productionize"))
+    import pipeline_notebooks as nbs
+
+    from nbops.productionize import productionize
+
+    repo = project / "repo"
+    repo.mkdir()
+    nbformat.write(nbs.training(), repo / "training.ipynb")
+    result = productionize(repo / "training.ipynb", repo / "training_pipeline", run_tests=False)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ds@example.com")
+    git(repo, "config", "user.name", "DS")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "pipeline")
+    env = {**python_env, "NBOPS_TRACKING": "1",
+           "PYTHONPATH": f"{repo / 'training_pipeline' / 'src'}:{python_env['PYTHONPATH']}"}
+    done = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "n_estimators=7"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (original,) = nbops.store().runs.search().runs
+    assert original["tags"]["pipeline.package"] == result.package and original["params"]["n_estimators"] == "7"
+    assert cli.main(["reproduce", original["id"], "-o", str(project / "again")]) == 2  # not in the repository
+    assert "no git repository holds it" in capsys.readouterr().err
+    monkeypatch.chdir(repo)
+    assert cli.main(["reproduce", original["id"], "-o", str(project / "again")]) == 0
+    assert "(package)" in capsys.readouterr().out
+    (new,) = [r for r in nbops.store().runs.search().runs if r["id"] != original["id"]]
+    assert new["tags"]["reproduces"] == original["id"] and new["params"] == original["params"]
+    assert new["metrics"] == pytest.approx(original["metrics"]) and set(new["metrics"]) == {"auc", "accuracy"}

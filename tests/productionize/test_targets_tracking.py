@@ -25,8 +25,8 @@ def test_a_failing_step_ends_the_run_failed_and_the_run_keeps_what_came_before(o
     home, out = tmp_path / ".nbops", tmp_path / "outputs"
     params = "Params(test_size=5.0)"  # train_test_split refuses a test_size above 1: the train step fails
     run_id = task(orchestrated, f"print(pipeline.start_tracking({params}, runner='test'))", home)
-    task(orchestrated, f"pipeline.run_step('load', {params}, {{}}, {{'raw': {str(out / 'load')!r}}}, run_id={run_id!r})",
-         home)
+    task(orchestrated, f"pipeline.run_step('load', {params}, {{}}, {{'raw': {str(out / 'load')!r}}}, "
+         f"run_id={run_id!r})", home)
     task(orchestrated, f"pipeline.run_step('features', {params}, {{'raw': {str(out / 'load')!r}}}, "
          f"{{'data': {str(out / 'features')!r}}}, run_id={run_id!r})", home)
     assert open_store(home).runs.get(run_id)["status"] == "running"  # handed on between the tasks

@@ -148,8 +148,11 @@ def _materialize_code(store, run: dict, staging: Path, via: str) -> Path:
     """Write the run's code into ``staging``; return the notebook (or package folder) inside it."""
     notebook = _notebook_path(store, run)
     commit = run.get("git_commit")
+    if not commit and via == "package":
+        commit = _package_commit(run)
     if commit:
-        repo = _repository(notebook.parent if notebook else store.root.parent, commit)
+        starts = [notebook.parent] if notebook else []
+        repo = _repository(starts + [Path.cwd(), store.root.parent], commit)
         _archive(repo, commit, staging)
         diff = store.provenance.get(run["id"]).get("git_diff")
         if diff:
@@ -171,6 +174,12 @@ def _materialize_code(store, run: dict, staging: Path, via: str) -> Path:
                             "code; track runs inside a git repository (or with %%track, which records the cells)")
 
 
+def _package_commit(run: dict) -> str | None:
+    """The commit of the package's own folder, which its runs tag (``pipeline.git_commit``)."""
+    commit = run["tags"].get("pipeline.git_commit")
+    return commit if commit and commit != "none" else None
+
+
 def _notebook_path(store, run: dict) -> Path | None:
     recorded = run.get("notebook_path")
     if not recorded:
@@ -185,18 +194,25 @@ def _git(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, **kwargs)
 
 
-def _repository(start: Path, commit: str) -> Path:
-    while not start.exists() and start != start.parent:
-        start = start.parent
-    found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
-    if found.returncode != 0:
-        raise NotFoundError(f"the run's code was at git commit {commit[:12]}, but {start} is in no git repository: "
-                            "run nbops reproduce where the notebook's repository is")
-    repo = Path(found.stdout.strip()).resolve()
-    known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=repo, capture_output=True)
-    if known.returncode != 0:
-        raise NotFoundError(f"git commit {commit} is not in repository {repo}: fetch it (git fetch) and try again")
-    return repo
+def _repository(starts: list[Path], commit: str) -> Path:
+    """The first git repository holding ``commit`` among those around ``starts``."""
+    searched = []
+    for start in starts:
+        while not start.exists() and start != start.parent:
+            start = start.parent
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True)
+        if found.returncode != 0:
+            continue
+        repo = Path(found.stdout.strip()).resolve()
+        known = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=repo, capture_output=True)
+        if known.returncode == 0:
+            return repo
+        searched.append(str(repo))
+    where = (f"repositories {', '.join(dict.fromkeys(searched))} do not have it" if searched
+             else "no git repository holds it")
+    looked = ", ".join(dict.fromkeys(map(str, starts)))
+    raise NotFoundError(f"the run's code was at git commit {commit}, but {where} (looked around {looked}): "
+                        "run nbops reproduce inside the repository, after a git fetch")
 
 
 def _archive(repo: Path, commit: str, staging: Path) -> None:
