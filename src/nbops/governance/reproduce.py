@@ -2,17 +2,18 @@
 
 What a reproduction is made of, and the rules it follows:
 
-- **Code**: the files of the run's git commit (``git archive`` of the repository holding the
-  run's notebook, else the project folder), with the run's recorded diff of uncommitted changes
+- **Code**: the files of the run's git commit (``git archive`` of the repository holding it,
+  looked for around the run's notebook, the working folder, then the project folder), with the run's recorded diff of uncommitted changes
   applied by ``git apply``. A run without a git commit falls back on the cells its provenance
   recorded (a notebook made of them); a run with neither is refused, saying what is missing.
 - **Data**: every dataset the run logged with ``snapshot=True`` is pinned, so
   ``nbops.load_dataset(name)`` inside the reproduction returns the version the run logged,
-  not the latest one; the snapshot is also written beside the notebook as ``<name>.parquet``
-  (never over a file of the code).
+  not the latest one; the snapshot is also written beside the notebook (for a package, beside
+  the package folder, where export put it) as ``<name>.parquet``, never over a file of the code.
 - **Params**: the run's params, typed like the defaults of the notebook's ``parameters``
   cell, through papermill; or, for a run of a generated pipeline package (tag
-  ``pipeline.package``), through the package's own CLI, ``python -m PKG run -p NAME=VALUE``.
+  ``pipeline.package``; its commit is ``pipeline.git_commit`` when the run recorded none),
+  through the package's own CLI, ``python -m PKG run -p NAME=VALUE``.
 - **Folder**: nbops writes only into a folder it creates (or an empty one); it marks it with a
   manifest like a generated package's (``output_folder``), so ``force`` may replace an earlier
   reproduction and nothing else.
@@ -96,7 +97,7 @@ def reproduce(run_id: str, out_dir: str | Path | None = None, via: str | None = 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=_existing_parent(out)))
     try:
         entry = _materialize_code(store, run, staging, via)
-        pins = _materialize_data(store, run_id, (staging / entry).parent if via == "papermill" else staging)
+        pins = _materialize_data(store, run_id, (staging / entry).parent)
         _write_manifest(staging, run_id)
         output_folder.replace_folder(staging, out, force, stores=stores)
     finally:
@@ -105,11 +106,13 @@ def reproduce(run_id: str, out_dir: str | Path | None = None, via: str | None = 
 
             shutil.rmtree(staging, ignore_errors=True)
     started = time.time()
-    if via == "papermill":
-        _run_papermill(store, run, out / entry, pins)
-    else:
-        _run_package(store, run, out / entry, pins)
-    _write_manifest(out, run_id)  # the run's outputs are the reproduction's too
+    try:
+        if via == "papermill":
+            _run_papermill(store, run, out / entry, pins)
+        else:
+            _run_package(store, run, out / entry, pins)
+    finally:  # what the run wrote is the reproduction's too, even when it failed: --force may replace it
+        _write_manifest(out, run_id)
     new_id = _new_run(store, run, started)
     if new_id is not None:
         store.runs.set_tags(new_id, {"reproduces": run_id})
