@@ -195,3 +195,14 @@ def test_a_pipeline_package_run_is_reproduced_through_the_package_cli(project, p
     (new,) = [r for r in nbops.store().runs.search().runs if r["id"] != original["id"]]
     assert new["tags"]["reproduces"] == original["id"] and new["params"] == original["params"]
     assert new["metrics"] == pytest.approx(original["metrics"]) and set(new["metrics"]) == {"auc", "accuracy"}
+
+
+def test_a_run_outside_git_is_reproduced_from_its_recorded_cells(project, store, capsys):
+    with nbops.start_run("cells", capture_provenance=False) as run:
+        run.log_metric("v", 2.5)
+    store.provenance.update(run.id, cells=[{"execution_count": 1, "source": "%load_ext nbops"},
+                                           {"execution_count": 2, "source": "%%track cells --metrics v\nv = 5 / 2"}])
+    assert cli.main(["reproduce", run.id, "-o", "from-cells"]) == 0
+    assert "1 metric(s) equal" in capsys.readouterr().out
+    book = nbformat.read(project / "from-cells" / "run.ipynb", as_version=4)
+    assert [c.source for c in book.cells] == ["%load_ext nbops", "%%track cells --metrics v\nv = 5 / 2"]
