@@ -296,6 +296,43 @@ def _run_drift(args: argparse.Namespace) -> int:
     return 3 if args.fail_on_drift and s["drifted"] else 0
 
 
+def _configure_reproduce(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_id", metavar="RUN_ID", help="the run to re-create")
+    parser.add_argument("-o", "--output", metavar="DIR", help="a new folder (default: reproduce-<run id>)")
+    parser.add_argument("--via", choices=("papermill", "package"),
+                        help="run the notebook with papermill, or the pipeline package's CLI "
+                        "(default: package for a run of a generated package, else papermill)")
+    parser.add_argument("--force", action="store_true", help="replace an earlier reproduction in DIR")
+    parser.add_argument("--rel-tol", type=float, default=1e-6, help="relative tolerance per metric (default 1e-6)")
+    parser.add_argument("--abs-tol", type=float, default=1e-9, help="absolute tolerance per metric (default 1e-9)")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+
+def _run_reproduce(args: argparse.Namespace) -> int:
+    import json
+
+    from .governance.reproduce import reproduce
+
+    result = reproduce(args.run_id, args.output, args.via, force=args.force, rel_tol=args.rel_tol,
+                       abs_tol=args.abs_tol)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+        return 0 if result.matches else 1
+    print(f"reproduced run {result.run_id} in {result.folder} ({result.via}) as run {result.new_run_id or '(none)'}")
+    if result.new_run_id is None:
+        print("the reproduction logged no run of the same experiment and name", file=sys.stderr)
+    if result.matches:
+        print(f"{len(result.metrics)} metric(s) equal within rel_tol={result.rel_tol:g}, abs_tol={result.abs_tol:g}")
+        return 0
+    width = max(len("metric"), *map(len, result.differences))
+    print(f"{'metric':<{width}}  {'original':>14}  {'reproduced':>14}  {'difference':>12}")
+    for key, (before, after) in result.differences.items():
+        delta = f"{after - before:+.6g}" if before is not None and after is not None else "missing"
+        shown = ["-" if v is None else f"{v:.8g}" for v in (before, after)]
+        print(f"{key:<{width}}  {shown[0]:>14}  {shown[1]:>14}  {delta:>12}")
+    return 1
+
+
 COMMANDS: list[Command] = [
     Command("export", "turn a notebook's tagged cells into a tested pipeline package", _configure_export, _run_export),
     Command("check", "analyse a notebook's tagged cells and print the diagnostics, running nothing",
@@ -306,6 +343,8 @@ COMMANDS: list[Command] = [
             _configure_models, _run_models),
     Command("mlflow", "push runs to an MLflow tracking server, or pull them from one", _configure_mlflow, _run_mlflow),
     Command("drift", "drift checks from the command line: nbops drift check", _configure_drift, _run_drift),
+    Command("reproduce", "re-create a run (code, data snapshots, params), run it again and compare its metrics",
+            _configure_reproduce, _run_reproduce),
 ]
 
 

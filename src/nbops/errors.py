@@ -8,7 +8,8 @@
     ├── ConflictError            the request contradicts the current state (e.g. run ended)
     ├── StoreError               the store cannot be opened or written
     ├── ProductionizeError       a notebook cannot be turned into a pipeline
-    └── SyncError                a remote tracking server (MLflow) refused or cannot be reached
+    ├── SyncError                a remote tracking server (MLflow) refused or cannot be reached
+    └── ReproductionError        ``nbops reproduce`` could not re-create or re-run a run
 
 Every message names the bad value and says what would be valid. The server turns these
 into ``{"message", "reason"}`` JSON with ``http_status``; magics show them as one line.
@@ -26,6 +27,7 @@ __all__ = [
     "StoreError",
     "ProductionizeError",
     "SyncError",
+    "ReproductionError",
 ]
 
 
@@ -92,3 +94,11 @@ class SyncError(NbopsError):
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class ReproductionError(NbopsError):
+    """``nbops reproduce`` could not re-create or re-run a run (a diff that no longer applies, a
+    notebook or package run that fails); names the step and shows the end of its output."""
+
+    http_status = 500
+    reason = "reproduction_failed"

@@ -7,6 +7,8 @@ processes, interleaved (plain, KFP, Airflow, plain, ...): ``python -m PKG run --
 ``python -m PKG.kfp_pipeline run-local`` (kfp.local's subprocess runner: one process per step) and
 ``airflow dags test`` in Airflow's own venv (SQLite metadata database, migrated beforehand, the
 DAG serialized beforehand). Prints wall-time medians and (runner - plain) / steps.
+``--tracked`` also times each runner logging its one nbops run (``NBOPS_TRACKING=1``, a fresh store,
+nbops's source on the Airflow tasks' path), interleaved with the untracked runs.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def _timed(command, env, cwd) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tracked", action="store_true", help="also time each runner with nbops tracking on")
     args = parser.parse_args()
     airflow_python = ensure_venv()
     with tempfile.TemporaryDirectory(prefix="nbops-bench-orch-") as tmp:
@@ -66,16 +69,23 @@ def main() -> int:
             "Airflow dags test": [str(airflow_python), "-m", "airflow", "dags", "test", pkg, "-c",
                                   '{"n_estimators": 7}'],
         }
+        envs = {name: env for name in commands}
+        if args.tracked:
+            tracked = {**env, "NBOPS_TRACKING": "1", "NBOPS_HOME": str(root / ".nbops"),
+                       "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(HERE.parents[1] / "src")])}
+            for name in list(commands):
+                command = [c for c in commands[name] if c != "--no-track"]
+                commands[f"{name}, tracked"], envs[f"{name}, tracked"] = command, tracked
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.repeat):
             for name, command in commands.items():
-                times[name].append(_timed(command, env, root))
+                times[name].append(_timed(command, envs[name], root))
         base = statistics.median(times["plain CLI"])
         print(f"training fixture, {steps} steps, median of {args.repeat} interleaved fresh-process runs")
         for name, values in times.items():
             median = statistics.median(values)
             extra = "" if name == "plain CLI" else f"  overhead/step {(median - base) / steps:6.2f} s"
-            print(f"{name:18s} {median:6.2f} s  (runs: {', '.join(f'{v:.2f}' for v in values)}){extra}")
+            print(f"{name:27s} {median:6.2f} s  (runs: {', '.join(f'{v:.2f}' for v in values)}){extra}")
     return 0
 
 

@@ -18,15 +18,21 @@ from pathlib import Path
 
 AIRFLOW_VERSION = "3.3.2"
 SHARED = ("numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "joblib")  # what the fixture's steps import
+# what nbops needs to log from a task (psutil comes with Airflow); the test puts nbops's source on PYTHONPATH
+NBOPS_RUNTIME = ("sqlite-utils", "orjson")
 
 
 def requirements() -> list[str]:
-    return [f"apache-airflow=={AIRFLOW_VERSION}"] + [f"{name}=={version(name)}" for name in SHARED]
+    return [f"apache-airflow=={AIRFLOW_VERSION}"] + [f"{name}=={version(name)}" for name in SHARED + NBOPS_RUNTIME]
 
 
 def venv_dir() -> Path:
+    """One folder per set of requirements: machines shared by several checkouts keep each one's venv."""
+    import hashlib
+
     root = Path(os.environ.get("NBOPS_TEST_CACHE") or Path.home() / ".cache" / "nbops-test")
-    return root / f"airflow-{AIRFLOW_VERSION}"
+    digest = hashlib.sha256(json.dumps(requirements()).encode()).hexdigest()[:8]
+    return root / f"airflow-{AIRFLOW_VERSION}-{digest}"
 
 
 def ensure_venv() -> Path:

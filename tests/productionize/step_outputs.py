@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nbops.productionize.fingerprint import _compare_values, compare, fingerprint
 from nbops.productionize.serialization import load
 
+ROOT = Path(__file__).resolve().parents[2]
 STEPS = ("load", "features", "train", "evaluate")  # the training fixture's
 OUTPUTS = ["X_test", "X_train", "accuracy", "auc", "data", "model", "proba", "raw", "y_test"]
 
@@ -38,3 +41,21 @@ def assert_same_outputs(cache: Path, folder_of) -> list[str]:
             assert _compare_values(expected, actual) is None, (step, name)
             compared.append(name)
     return sorted(compared)
+
+
+def assert_one_tracked_run(home: Path, plain: dict, runner: str) -> dict:
+    """The orchestrator's run logged exactly one nbops run to ``home``: finished, with every
+    param and the metrics of the plain run with the same parameters (``plain``: its --json)."""
+    from nbops.store import open_store
+
+    store = open_store(home)
+    runs = store.runs.search(limit=10).runs
+    assert len(runs) == 1, [(r["experiment"], r["name"], r["status"]) for r in runs]
+    run = store.runs.get(runs[0]["id"])
+    assert run["status"] == "finished"
+    assert run["params"] == {k: str(v) for k, v in plain["params"].items() if v is not None}
+    assert run["metrics"].keys() == plain["metrics"].keys()
+    for key, value in plain["metrics"].items():
+        assert run["metrics"][key] == pytest.approx(value)
+    assert run["tags"]["pipeline.runner"] == runner and run["tags"]["pipeline.package"]
+    return run

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from airflow_venv import ensure_venv
-from step_outputs import OUTPUTS, assert_same_outputs, run_module
+from step_outputs import OUTPUTS, ROOT, assert_one_tracked_run, assert_same_outputs, run_module
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +37,10 @@ def test_dag_test_with_a_changed_parameter_matches_the_plain_cli(orchestrated, a
     home = tmp_path / "airflow"
     (home / "dags").mkdir(parents=True)
     shutil.copy(f"{orchestrated.package_dir}/airflow_dag.py", home / "dags")
-    # an object-store URI (fsspec's local driver): the path a bucket takes, checked without one
-    env = {"PYTHONPATH": f"{orchestrated.package_dir}/src", "NBOPS_TRACKING": "0",
+    # an object-store URI (fsspec's local driver): the path a bucket takes, checked without one;
+    # nbops importable in the tasks (its source on the path), so the DAG run logs one nbops run
+    env = {"PYTHONPATH": os.pathsep.join([f"{orchestrated.package_dir}/src", str(ROOT / "src")]),
+           "NBOPS_TRACKING": "1", "NBOPS_HOME": str(tmp_path / ".nbops"),
            f"{pkg.upper()}_AIRFLOW_STORAGE": (tmp_path / "storage").as_uri()}
     for args in (("db", "migrate"), ("dags", "reserialize"), ("dags", "test", pkg, "-c", '{"n_estimators": 7}')):
         done = _airflow(airflow_python, home, *args, **env)
@@ -48,6 +50,7 @@ def test_dag_test_with_a_changed_parameter_matches_the_plain_cli(orchestrated, a
     assert sorted(p.name for p in run.iterdir()) == ["evaluate", "features", "load", "train"]
     assert assert_same_outputs(tmp_path / "cache", lambda step, name: run / step) == OUTPUTS
     assert json.loads(plain.stdout)["params"]["n_estimators"] == 7
+    assert_one_tracked_run(tmp_path / ".nbops", json.loads(plain.stdout), runner="airflow")
 
 
 def test_dag_file_declares_typed_params_and_the_schedule_option(orchestrated):
@@ -55,4 +58,5 @@ def test_dag_file_declares_typed_params_and_the_schedule_option(orchestrated):
     assert "from airflow.sdk import Param, dag, get_current_context, task" in text
     assert "'n_estimators': Param(20, type='integer')" in text and "'test_size': Param(0.25, type='number')" in text
     assert f'SCHEDULE = os.environ.get("{orchestrated.package.upper()}_AIRFLOW_SCHEDULE") or None' in text
-    assert text.count("@task(task_id=") == 4
+    assert text.count("@task(task_id=") == 6  # a task per step, and nbops_start / nbops_end
+    assert "[load_out, features_out, train_out, evaluate_out] >> nbops_end(nbops_run)" in text

@@ -12,7 +12,7 @@ import yaml
 
 from nbops.errors import InvalidValueError
 from nbops.productionize import productionize
-from step_outputs import OUTPUTS, STEPS, assert_same_outputs, names, run_module
+from step_outputs import OUTPUTS, STEPS, assert_one_tracked_run, assert_same_outputs, names, run_module
 
 if os.environ.get("CI") != "true":
     pytest.importorskip("kfp", reason="the kfp extra is not installed (pip install -e '.[kfp]')")
@@ -26,7 +26,14 @@ def training(orchestrated):
 def test_compiled_ir_has_a_component_per_step_typed_parameters_and_artifacts(training):
     folder = Path(training.package_dir) / "src" / training.package
     ir = yaml.safe_load((folder / "kfp_pipeline.yaml").read_text())
-    assert sorted(ir["root"]["dag"]["tasks"]) == ["evaluate-step", "features-step", "load-step", "train-step"]
+    assert sorted(ir["root"]["dag"]["tasks"]) == ["evaluate-step", "features-step", "load-step", "nbops-end",
+                                                  "nbops-start", "train-step"]
+    # the nbops run's id flows from the start task to every step, which the end task follows
+    tasks = ir["root"]["dag"]["tasks"]
+    run_input = tasks["train-step"]["inputs"]["parameters"]["nbops_run"]["taskOutputParameter"]
+    assert run_input == {"outputParameterKey": "Output", "producerTask": "nbops-start"}
+    assert sorted(tasks["nbops-end"]["dependentTasks"]) == ["evaluate-step", "features-step", "load-step",
+                                                            "nbops-start", "train-step"]
     params = ir["root"]["inputDefinitions"]["parameters"]
     assert params["n_estimators"] == {"defaultValue": 20, "isOptional": True, "parameterType": "NUMBER_INTEGER"}
     assert params["test_size"]["parameterType"] == "NUMBER_DOUBLE"
@@ -73,7 +80,8 @@ def test_local_run_with_a_changed_parameter_matches_the_plain_cli(training, tmp_
                        cwd=tmp_path)
     assert json.loads(plain.stdout)["params"]["n_estimators"] == 7
     run_module(training, f"{training.package}.kfp_pipeline", "run-local", "-p", "n_estimators=7",
-               "--pipeline-root", tmp_path / "kfp", cwd=tmp_path)
+               "--pipeline-root", tmp_path / "kfp", cwd=tmp_path, NBOPS_TRACKING="1",
+               NBOPS_HOME=str(tmp_path / ".nbops"))
     tasks = {step: _task_folder(tmp_path / "kfp", f"{step}-step") for step in STEPS}
     for step, task in tasks.items():  # one artifact per output, nothing more
         assert sorted(p.name for p in task.glob("out_*")) == [f"out_{n}" for n in names(tmp_path / "cache" / step)]
@@ -82,6 +90,7 @@ def test_local_run_with_a_changed_parameter_matches_the_plain_cli(training, tmp_
     executor = json.loads((tasks["evaluate"] / "executor_output.json").read_text())
     logged = executor["artifacts"]["metrics"]["artifacts"][0]["metadata"]
     assert logged == pytest.approx(json.loads(plain.stdout)["metrics"]) and set(logged) == {"auc", "accuracy"}
+    assert_one_tracked_run(tmp_path / ".nbops", json.loads(plain.stdout), runner="kfp")
 
 
 def _task_folder(root: Path, task: str) -> Path:

@@ -8,6 +8,9 @@ It is the only module of a package that knows nbops's API, and it never needs nb
   ``register_model`` calls act on it, and a ``nbops.start_run(...)`` inside a step *joins* it (a
   context that logs into the pipeline's run and does not end it), the way ``%%track`` cells
   and ``with nbops.start_run`` blocks of one notebook describe one experiment run;
+- on an orchestrator each step is a task in its own process: ``begin_run`` (a first task) starts
+  the run and hands it on, each step's ``task_run(run_id)`` resumes it, logs (the metrics too)
+  and hands it on, and the last task ends it (``finish=True``); a failing step ends it failed;
 - with tracking off (``track=False``, ``--no-track``, ``NBOPS_TRACKING=0``) every nbops call in
   the steps is a no-op for the duration of the run, so tests and checks never write to a store;
 - without nbops, ``install_shim()`` makes ``import nbops`` give a stand-in whose calls do
@@ -158,30 +161,34 @@ def _nothing(metrics):
     return None
 
 
-@contextlib.contextmanager
-def track_run(experiment: str, params: dict, *, enabled: bool = True, package: str = "pipeline",
-              version: str = "0", notebook: str = "", provenance: bool = True):
-    """Yield ``log(metrics: dict)``; while inside, the steps' nbops calls go to one run (or nowhere)."""
+def _tracked(enabled: bool = True):
+    """nbops, when it is installed and tracking is on; else None (after one warning where it is missing)."""
     install_shim()
     import nbops
 
     if getattr(nbops, SHIM_FLAG, False):
         if enabled and os.environ.get("NBOPS_TRACKING", "1") != "0":
             _warn_once("is not installed")
+        return None
+    if not enabled or os.environ.get("NBOPS_TRACKING", "1") == "0":
+        return None
+    return nbops
+
+
+@contextlib.contextmanager
+def _untracked():
+    """The steps' nbops calls do nothing for the duration (the shim's already do nothing)."""
+    import nbops
+
+    if getattr(nbops, SHIM_FLAG, False):
         yield _nothing
         return
-    if not enabled or os.environ.get("NBOPS_TRACKING", "1") == "0":
-        with _patched(nbops, {name: _noop(name, None) for name in API}):
-            yield _nothing
-        return
-    try:
-        pipeline_run = nbops.start_run(experiment, name=package, params=params, capture_provenance=provenance,
-                                       tags=lineage(package, version, notebook) if provenance else None)
-    except Exception as exc:
-        warnings.warn(f"nbops tracking is off for this run: {exc}", RuntimeWarning, stacklevel=3)
-        with _patched(nbops, {name: _noop(name, None) for name in API}):
-            yield _nothing
-        return
+    with _patched(nbops, {name: _noop(name, None) for name in API}):
+        yield _nothing
+
+
+def _joining(nbops, pipeline_run):
+    """The replacements making the steps' nbops calls act on ``pipeline_run``, and ``log(metrics)``."""
     start_run = nbops.start_run
 
     def join(experiment=None, name=None, params=None, tags=None, **kwargs):
@@ -208,9 +215,16 @@ def track_run(experiment: str, params: dict, *, enabled: bool = True, package: s
             except Exception as exc:
                 warnings.warn(f"nbops could not log metric {key!r}: {exc}", RuntimeWarning, stacklevel=2)
 
+    return {"start_run": join, "end_run": end_run}, log
+
+
+@contextlib.contextmanager
+def _logging_into(nbops, pipeline_run, hand_on: bool):
+    """Yield ``log``; then end the run (failed if the block raised), or hand it on (``hand_on``)."""
+    replacements, log = _joining(nbops, pipeline_run)
     status = "failed"
     try:
-        with _patched(nbops, {"start_run": join, "end_run": end_run}):
+        with _patched(nbops, replacements):
             yield log
         status = "finished"
     except KeyboardInterrupt:
@@ -218,6 +232,68 @@ def track_run(experiment: str, params: dict, *, enabled: bool = True, package: s
         raise
     finally:
         try:
-            nbops.end_run(status, run=pipeline_run)
+            if hand_on and status == "finished":
+                nbops.tracking.release_run(pipeline_run)
+            else:
+                nbops.end_run(status, run=pipeline_run)
         except Exception as exc:
             warnings.warn(f"nbops could not close the run: {exc}", RuntimeWarning, stacklevel=3)
+
+
+@contextlib.contextmanager
+def track_run(experiment: str, params: dict, *, enabled: bool = True, package: str = "pipeline",
+              version: str = "0", notebook: str = "", provenance: bool = True):
+    """Yield ``log(metrics: dict)``; while inside, the steps' nbops calls go to one run (or nowhere)."""
+    nbops = _tracked(enabled)
+    if nbops is None:
+        with _untracked() as log:
+            yield log
+        return
+    try:
+        pipeline_run = nbops.start_run(experiment, name=package, params=params, capture_provenance=provenance,
+                                       tags=lineage(package, version, notebook) if provenance else None)
+    except Exception as exc:
+        warnings.warn(f"nbops tracking is off for this run: {exc}", RuntimeWarning, stacklevel=3)
+        with _untracked() as log:
+            yield log
+        return
+    with _logging_into(nbops, pipeline_run, hand_on=False) as log:
+        yield log
+
+
+# -- a pipeline run whose steps are an orchestrator's tasks, each its own process -------------------
+def begin_run(experiment: str, params: dict, *, package: str, version: str, notebook: str, runner: str) -> str:
+    """Start the one run of an orchestrated pipeline run and hand it on: the id the tasks pass
+    to :func:`task_run` ("" when it is not tracked: every task then tracks nothing)."""
+    nbops = _tracked()
+    if nbops is None:
+        return ""
+    try:
+        run = nbops.start_run(experiment, name=package, params=params,
+                              tags={**lineage(package, version, notebook), "pipeline.runner": runner})
+        nbops.tracking.release_run(run)
+        return run.id
+    except Exception as exc:
+        warnings.warn(f"nbops tracking is off for this run: {exc}", RuntimeWarning, stacklevel=2)
+        return ""
+
+
+@contextlib.contextmanager
+def task_run(run_id: str, *, finish: bool = False):
+    """One task's part of run ``run_id``: yield ``log(metrics)``; the steps' nbops calls log to it.
+    Afterwards the run is handed on to the next task, or ended: ``finish`` (the last task), or
+    failed when the block raises (the failing task knows; its successors never run)."""
+    nbops = _tracked(bool(run_id))
+    if nbops is None:
+        with _untracked() as log:
+            yield log
+        return
+    try:
+        pipeline_run = nbops.tracking.resume_run(run_id)
+    except Exception as exc:
+        warnings.warn(f"nbops cannot log to run {run_id}: {exc}", RuntimeWarning, stacklevel=3)
+        with _untracked() as log:
+            yield log
+        return
+    with _logging_into(nbops, pipeline_run, hand_on=not finish) as log:
+        yield log

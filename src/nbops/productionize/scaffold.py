@@ -106,11 +106,12 @@ def _save(cache: Path, step: str, values: dict[str, Any]) -> None:
         serialization.save(value, cache / step, name)
 
 
-def _metrics(result: PipelineResult) -> dict[str, float]:
+def _metrics(values) -> dict[str, float]:
+    """The pipeline's metrics among ``values`` (a result, or one step's outputs): real numbers only."""
     found = {}
     for name in METRICS:
         try:
-            value = result[name]
+            value = values[name]
         except KeyError:
             continue
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -153,24 +154,39 @@ def run(params: Params | None = None, *, from_: str | None = None, until: str | 
 
 
 def run_step(name: str, params: Params, inputs: dict[str, str | Path], outputs: dict[str, str | Path],
-             workdir: str | Path | None = None) -> dict[str, Any]:
+             workdir: str | Path | None = None, run_id: str = "") -> dict[str, Any]:
     """Run one step in its own process, as an orchestrator's task does.
 
     ``inputs`` maps each input name to the folder the producing task saved it in, ``outputs``
     each output name to the folder to save it in (``serialization``: the same files as --cache).
+    ``run_id`` (from :func:`start_tracking`) is the nbops run of the orchestrator's pipeline run:
+    the step's nbops calls and its metrics log to it, and a failing step ends it failed.
     """
     spec = STEPS[name]
     kwargs = {n: serialization.load(inputs[n], n) for n in spec.inputs}
     kwargs.update({p: getattr(params, p) for p in spec.params})
     folder = _workdir.resolve(workdir, default=WORKDIR, root=Path(__file__).resolve().parents[2], env_var=WORKDIR_ENV)
     function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
-    # An orchestrator task is one step of a run that spans processes: its nbops calls do nothing
-    # (never a failure midway through the orchestrator's run); the local CLI run is the tracked one.
-    with tracking.track_run(EXPERIMENT, {}, enabled=False, package=PACKAGE), _workdir.inside(folder):
-        values = function(**kwargs)._asdict()
-    for output, target in outputs.items():
-        serialization.save(values[output], target, output)
+    with tracking.task_run(run_id) as log:
+        with _workdir.inside(folder):
+            values = function(**kwargs)._asdict()
+        for output, target in outputs.items():
+            serialization.save(values[output], target, output)
+        log(_metrics(values))
     return values
+
+
+def start_tracking(params: Params, runner: str) -> str:
+    """Start the nbops run of one orchestrator run (each step a task in its own process): its
+    id, for every task's ``run_step(..., run_id=)`` and for :func:`end_tracking` ("" untracked)."""
+    return tracking.begin_run(EXPERIMENT, params.to_dict(), package=PACKAGE, version=VERSION, notebook=NOTEBOOK,
+                              runner=runner)
+
+
+def end_tracking(run_id: str) -> None:
+    """End the run :func:`start_tracking` began, as finished: the orchestrator's last task."""
+    with tracking.task_run(run_id, finish=True):
+        pass
 '''
 
 TRACKING_MODULE = Path(__file__).with_name("runlog.py").read_text()

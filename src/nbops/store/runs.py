@@ -168,6 +168,20 @@ class Runs:
                 return
             store_summary(conn, run_id)
 
+    def set_owner(self, run_id: str, pid: int | None) -> None:
+        """Hand a running run to process ``pid`` of this host, or to none (``None``): a run whose
+        steps are an orchestrator's tasks passes from process to process. Unowned, it counts as
+        crashed only once its heartbeat is stale; a crashed one taken over is running again."""
+        with self.db.transaction() as conn:
+            changed = conn.execute(
+                "UPDATE runs SET pid = ?, host = ?, heartbeat = ?, status = 'running', end_time = NULL "
+                "WHERE id = ? AND status IN ('running', 'crashed') AND deleted_at IS NULL",
+                (pid, HOST, time.time(), run_id)).rowcount
+            if not changed:
+                self._require(conn, run_id)
+                status = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+                raise ConflictError(f"run {run_id} has ended ({status}); only a running run can be resumed")
+
     def heartbeat(self, run_ids: Iterable[str], conn=None) -> None:
         """Note that the runs' process is alive. A run marked crashed while its process was
         paused is running again: its process was only asleep."""

@@ -14,6 +14,8 @@ from .session import (
     log_param,
     log_params,
     register_model,
+    release_run,
+    resume_run,
     search_runs,
     set_tags,
     start_run,
@@ -22,5 +24,6 @@ from .session import (
 
 __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
-    "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
+    "log_metrics", "log_param", "log_params", "register_model", "release_run", "resume_run", "search_runs", "set_tags",
+    "start_run", "store",
 ]

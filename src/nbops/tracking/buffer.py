@@ -63,6 +63,11 @@ class MetricBuffer:
         self.open_runs.add(run.id)
         self._ensure_thread()
 
+    def watch(self, run_id: str) -> None:
+        """Beat the heart of a run already written (a resumed one) until :meth:`untrack`."""
+        self.open_runs.add(run_id)
+        self._ensure_thread()
+
     def untrack(self, run_id: str) -> None:
         self.open_runs.discard(run_id)
 

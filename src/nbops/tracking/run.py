@@ -150,6 +150,9 @@ class Run:
             raise ConflictError(
                 f"run {self.id} belongs to the process this one was forked from; start a new run in this process"
             )
+        if self.status == "released":
+            raise ConflictError(f"run {self.id} was handed to another process (release_run); "
+                                "resume it with nbops.tracking.resume_run to log more")
         if self.status != "running":
             raise ConflictError(f"run {self.id} has ended ({self.status}); start a new run to log more")
 

@@ -90,6 +90,42 @@ def start_run(
     return run
 
 
+def resume_run(run_id: str) -> Run:
+    """Make a run another process started the active run here, to log to it and end it.
+
+    An orchestrator runs each step of a pipeline as its own process (a KFP component, an
+    Airflow task): the first starts the run and :func:`release_run` hands it on; each next one
+    resumes it, logs, and releases it again, or ends it with :func:`end_run`. While resumed
+    the run is this process's (its pid; a dead one is marked crashed), yet it is never ended
+    at this process's exit: release it, or end it.
+    """
+    target = store()
+    target.runs.set_owner(run_id, os.getpid())
+    row = target.runs.get(run_id)
+    buffer = _buffer_for(target)
+    buffer.watch(run_id)
+    run = Run(target, buffer, run_id, row["experiment"], row["name"])
+    run._first_cell = None  # the cells this process runs are not the run's provenance
+    _set_stack((*_active_stack(), run))
+    return run
+
+
+def release_run(run: Run | None = None) -> None:
+    """Write what ``run`` (default: the active one) logged and leave it running, owned by no
+    process, for another process to :func:`resume_run`; this handle logs no more."""
+    target = run or _current()
+    stack = _active_stack()
+    target._ensure_open()
+    target._write_row()  # the row and the points, before another process takes over
+    target.store.runs.set_owner(target.id, None)
+    target._buffer.untrack(target.id)
+    target.status = "released"
+    if target in stack:
+        _set_stack(stack[:stack.index(target)])
+    with _lock:
+        _open.pop(target.id, None)
+
+
 def _active_stack() -> tuple[Run, ...]:
     """This context's running runs, or the main thread's when it has none of its own."""
     own = _runs.get()

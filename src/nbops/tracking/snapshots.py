@@ -64,7 +64,10 @@ def describe_dvc_file(path: str | Path) -> dict:
 
 def load_dataset(store: Store, name: str, version: int | str | None = None):
     """The DataFrame snapshotted as dataset ``name`` (its latest snapshot, or ``version``:
-    a dataset id or a digest prefix)."""
+    a dataset id or a digest prefix). Inside ``nbops reproduce`` the latest is the version the
+    reproduced run logged (``NBOPS_DATASET_VERSIONS``)."""
+    if version is None:
+        version = _pinned(name)
     versions = store.datasets.versions(name)
     if not versions:
         raise NotFoundError(f"no dataset named {name!r} has been logged")
@@ -83,6 +86,22 @@ def load_dataset(store: Store, name: str, version: int | str | None = None):
 
     with store.blobs.open(chosen["snapshot_sha256"]) as handle:
         return pd.read_parquet(handle, engine="pyarrow")
+
+
+def _pinned(name: str) -> int | None:
+    """The dataset id a reproduction pins for ``name``: a JSON object ``{name: id}`` in the environment."""
+    import json
+    import os
+
+    text = os.environ.get("NBOPS_DATASET_VERSIONS")
+    if not text:
+        return None
+    try:
+        pinned = json.loads(text).get(name)
+    except (ValueError, AttributeError):
+        raise InvalidValueError(f"NBOPS_DATASET_VERSIONS={text!r} is not valid: use a JSON object of "
+                                "dataset name to dataset id, e.g. {\"train\": 3}") from None
+    return pinned if isinstance(pinned, int) and not isinstance(pinned, bool) else None
 
 
 def _choose(name: str, versions: list[dict], version: int | str | None) -> dict | None:
