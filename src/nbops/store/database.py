@@ -306,7 +306,12 @@ class Database:
                     f"the nbops store {str(self.path)!r} has schema version {version}, newer than this "
                     f"nbops understands ({SCHEMA_VERSION}); upgrade nbops"
                 )
-            if version < SCHEMA_VERSION:
+            if version == 0 and not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                from . import schema_script  # a new store: the migrations' result in one script
+
+                schema_script.apply(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
                 from sqlite_utils import Database as UtilsDatabase
 
                 from .migrations import migrations
