@@ -39,7 +39,9 @@ def describe(error, where: str) -> str:
         inside = f" in {field}" if field else ""
         return f"{where} got unknown field(s) {', '.join(map(repr, unknown))}{inside}: send only {', '.join(known)}"
     if kind == "required":
-        return f"{where} needs the field {error.message.split(' ')[0]}" + (f" in {field}" if field else "")
+        missing = [name for name in error.validator_value if name not in error.instance]
+        fields = f"field {missing[0]!r}" if len(missing) == 1 else f"fields {', '.join(map(repr, missing))}"
+        return f"{where} needs the {fields}" + (f" in {field}" if field else "")
     if kind == "minProperties" and not field:
         return f"{where} got no fields: send one or more of {', '.join(sorted(schema.get('properties', {})))}"
     shown = json.dumps(error.instance, ensure_ascii=False, default=str)
