@@ -649,24 +649,24 @@ export interface components {
         RunHeader: {
             id: string;
             experiment: string;
-            name?: string | null;
+            name: string | null;
             /** @enum {unknown} */
             status: "running" | "finished" | "failed" | "crashed" | "killed";
             start_time: number;
-            end_time?: number | null;
-            heartbeat?: number | null;
-            duration?: number | null;
-            pid?: number | null;
-            host?: string | null;
-            user?: string | null;
-            notebook_path?: string | null;
-            git_commit?: string | null;
-            git_branch?: string | null;
-            git_dirty?: boolean | null;
-            parent_id?: string | null;
-            note?: string | null;
+            end_time: number | null;
+            heartbeat: number | null;
+            duration: number | null;
+            pid: number | null;
+            host: string | null;
+            user: string | null;
+            notebook_path: string | null;
+            git_commit: string | null;
+            git_branch: string | null;
+            git_dirty: boolean | null;
+            parent_id: string | null;
+            note: string | null;
             /** @description set while the run is soft-deleted */
-            deleted_at?: number | null;
+            deleted_at: number | null;
             /** @description the run's latest push or pull with an MLflow server; null: local only */
             sync?: {
                 /** @enum {unknown} */

@@ -568,9 +568,8 @@ export const IDriftAlerts = new Token<IDriftAlerts>(
 // Compare panel: `GET compare` and `GET runs/{id}/metrics`.
 
 /** A run header in the comparison; `deleted_at` is set for soft-deleted runs. */
-export interface ICompareRun extends IRun {
-  deleted_at: number | null;
-}
+/** A run of `GET compare`: its header; params, metrics and tags come as rows. */
+export type ICompareRun = Schema<'RunHeader'>;
 
 /** One param (or tag) row: its value per run id (`null` where the run lacks it). */
 export interface ICompareRow {
