@@ -24,5 +24,5 @@ def test_the_checked_in_types_match_the_openapi_document(tmp_path):
 def test_tokens_name_payloads_from_the_generated_types():
     tokens = (ROOT / "labextension" / "src" / "tokens.ts").read_text()
     assert "from './openapi'" in tokens
-    for alias in ("ICompareRun", "IExperimentsResponse", "IVersionResponse", "IErrorResponse", "IArtifact"):
+    for alias in ("IRunMetricsResponse", "IMetricSeries", "ICompareRun", "IExperimentsResponse", "IVersionResponse", "IErrorResponse", "IArtifact"):
         assert f"export type {alias} = " in tokens, f"{alias} is written by hand again"

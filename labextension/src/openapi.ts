@@ -588,19 +588,19 @@ export interface components {
         /** @description column arrays, one entry per bucket of `bucket_width` steps */
         Series: {
             /** @description first step of the bucket */
-            step?: number[];
+            step: number[];
             /** @description Unix time of that first point */
-            wall_time?: number[];
+            wall_time: number[];
             /** @description seconds since the run started */
-            relative_time?: number[];
+            relative_time: number[];
             /** @description mean of the bucket */
-            value?: components["schemas"]["MetricValue"][];
-            last?: components["schemas"]["MetricValue"][];
-            min?: components["schemas"]["MetricValue"][];
-            max?: components["schemas"]["MetricValue"][];
-            count?: number[];
-            bucket_width?: number;
-            downsampled?: boolean;
+            value: components["schemas"]["MetricValue"][];
+            last: components["schemas"]["MetricValue"][];
+            min: components["schemas"]["MetricValue"][];
+            max: components["schemas"]["MetricValue"][];
+            count: number[];
+            bucket_width: number;
+            downsampled: boolean;
         };
         Artifact: {
             path: string;
@@ -1102,13 +1102,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        run_id?: string;
-                        max_points?: number;
-                        metrics?: {
+                        run_id: string;
+                        max_points: number;
+                        metrics: {
                             [key: string]: components["schemas"]["Series"];
                         };
                         /** @description asked-for keys this run never logged */
-                        missing_keys?: string[];
+                        missing_keys: string[];
                     };
                 };
             };
