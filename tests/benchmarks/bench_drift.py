@@ -9,7 +9,9 @@ num_02 and num_04.
 
 Each engine runs in its own subprocess so peak memory is its own. Evidently runs when it
 imports in this interpreter or in ``.venv-bench`` at the repository root (Evidently 0.7
-needs pandas < 3, so it usually lives in that separate environment).
+needs pandas < 3, so it usually lives in that separate environment). Both engines then run
+in that same interpreter, on the same pandas and numpy, each after the same warm-up call on
+1,000 rows; peak RSS above the data is measured the same way for both.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = ["num_00", "num_01", "num_02", "num_04"]
+WARM_UP_ROWS = 1000
 SHIFTS = {"num_00": (0.5, 1.0), "num_01": (0.2, 1.0), "num_02": (0.0, 1.5), "num_03": (0.05, 1.0), "num_04": (1.0, 1.0)}
 
 
@@ -55,6 +58,30 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+class _PeakAboveData:
+    """Peak resident memory above what the process held on entry (the data), sampled every
+    2 ms: ru_maxrss cannot tell once building the frames peaked higher than the run."""
+
+    def __enter__(self):
+        import threading
+
+        self.base = self.peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.wait(0.002):
+            self.peak = max(self.peak, _rss_mb())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_mb())
+        self.above_mb = self.peak - self.base
+
+
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -64,7 +91,7 @@ def child_nbops(rows: int, runs: int) -> dict:
     import nbops.drift as drift
 
     ref, cur = make_frames(rows)
-    drift.compare(ref.head(1000), cur.head(1000))  # imports and first-call costs out of the timing
+    drift.compare(ref.head(WARM_UP_ROWS), cur.head(WARM_UP_ROWS))  # imports and first-call costs out of the timing
 
     def once():
         t0 = time.perf_counter()
@@ -74,9 +101,9 @@ def child_nbops(rows: int, runs: int) -> dict:
         t2 = time.perf_counter()
         return t1 - t0, t2 - t1, report
 
-    base_rss, before_max = _rss_mb(), _maxrss_mb()
-    fit_s, check_s, report = once()
-    rss_peak = _maxrss_mb() - base_rss if _maxrss_mb() > before_max else None
+    with _PeakAboveData() as memory:
+        fit_s, check_s, report = once()
+    rss_peak = memory.above_mb
     times = [(fit_s, check_s)] + [once()[:2] for _ in range(runs - 1)]
     tracemalloc.start()
     once()
@@ -94,6 +121,7 @@ def child_nbops(rows: int, runs: int) -> dict:
         "process_peak_rss_mb": _maxrss_mb(),
         "flagged": sorted(report.summary["drifted"]),
         "dataset_drift": report.summary["dataset_drift"],
+        "pandas": _pandas_version(),
         "evidently_policy_flagged": sorted(drift.compare(drift.fit_reference(ref), cur, policy="evidently").summary["drifted"]),
     }
 
@@ -104,13 +132,17 @@ def child_evidently(rows: int, runs: int) -> dict:
     from evidently.presets import DataDriftPreset
 
     ref, cur = make_frames(rows)
-    base_rss, before_max = _rss_mb(), _maxrss_mb()
+    Report([DataDriftPreset()]).run(cur.head(WARM_UP_ROWS), ref.head(WARM_UP_ROWS))  # the same warm-up as nbops
     totals, flagged = [], []
-    for _ in range(runs):
+    with _PeakAboveData() as memory:  # the first run, as for nbops
         t0 = time.perf_counter()
         snapshot = Report([DataDriftPreset()]).run(cur, ref)
         totals.append(time.perf_counter() - t0)
-    rss_peak = _maxrss_mb() - base_rss if _maxrss_mb() > before_max else None
+    rss_peak = memory.above_mb
+    for _ in range(runs - 1):
+        t0 = time.perf_counter()
+        snapshot = Report([DataDriftPreset()]).run(cur, ref)
+        totals.append(time.perf_counter() - t0)
     for metric in snapshot.dict()["metrics"]:
         cfg = metric.get("config", {})
         if cfg.get("type", "").endswith("ValueDrift"):
@@ -125,7 +157,14 @@ def child_evidently(rows: int, runs: int) -> dict:
         "peak_rss_above_data_mb": rss_peak,
         "process_peak_rss_mb": _maxrss_mb(),
         "flagged": sorted(flagged),
+        "pandas": _pandas_version(),
     }
+
+
+def _pandas_version() -> str:
+    import pandas
+
+    return pandas.__version__
 
 
 def run_child(python: str, engine: str, rows: int, runs: int) -> dict | None:
@@ -158,8 +197,11 @@ def main() -> int:
         print(json.dumps(fn(args.rows, args.runs)))
         return 0
 
-    print(f"drift benchmark: {args.rows:,} rows x 20 columns, reference and current")
-    ours = run_child(sys.executable, "nbops", args.rows, args.runs)
+    # One interpreter for both engines (Evidently's, when it lives elsewhere): same pandas, same numpy
+    python = None if args.no_evidently else evidently_python()
+    print(f"drift benchmark: {args.rows:,} rows x 20 columns, reference and current; "
+          f"{time.strftime('%Y-%m-%d')}; interpreter {python or sys.executable}")
+    ours = run_child(python or sys.executable, "nbops", args.rows, args.runs)
     if ours is None:
         return 1
     ok = ours["flagged"] == EXPECTED and ours["seconds"] <= 3.0
@@ -168,8 +210,7 @@ def main() -> int:
           f"peak traced {ours['peak_traced_mb']:.0f} MB, peak RSS above data "
           f"{_mb(ours['peak_rss_above_data_mb'])}, process peak RSS with data {ours['process_peak_rss_mb']:.0f} MB, "
           f"flagged {ours['flagged']}")
-    print(f"            evidently policy flags {ours['evidently_policy_flagged']}")
-    python = None if args.no_evidently else evidently_python()
+    print(f"            evidently policy flags {ours['evidently_policy_flagged']}; pandas {ours['pandas']}")
     if python is None:
         print("evidently : not installed here nor in .venv-bench; skipped")
     else:
@@ -177,7 +218,7 @@ def main() -> int:
         if theirs:
             print(f"{theirs['engine']}: median {theirs['seconds']:.1f} s of {args.evidently_runs}, "
                   f"peak RSS above data {_mb(theirs['peak_rss_above_data_mb'])}, process peak RSS with data "
-                  f"{theirs['process_peak_rss_mb']:.0f} MB, flagged {theirs['flagged']}")
+                  f"{theirs['process_peak_rss_mb']:.0f} MB, flagged {theirs['flagged']}; pandas {theirs['pandas']}")
             print(f"ratio     : nbops is {theirs['seconds'] / ours['seconds']:.0f}x faster; "
                   f"same verdicts: {theirs['flagged'] == ours['flagged']}")
     print("PASS" if ok else f"FAIL: expected {EXPECTED} within 3 s")

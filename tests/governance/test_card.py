@@ -73,7 +73,7 @@ async def test_rest_events_evaluation_promote_and_card(registry, store, jp_fetch
     assert events[-1]["actor"]  # the Jupyter user
     card = await get(jp_fetch, "models", "churn", "versions", "production", "card")
     assert card["markdown"].startswith("# Model card: churn version 2")
-    for body, expected in (({}, "send evaluation_run_id"), ({"evaluation_run_id": "nope"}, None)):
+    for body, expected in (({}, "needs the field 'evaluation_run_id'"), ({"evaluation_run_id": "nope"}, None)):
         code, message = await error_of(jp_fetch, "models", "churn", "promote", method="POST", body=body)
         assert code == (400 if expected else 404) and (expected is None or expected in message)
     assert (await error_of(jp_fetch, "models", "ghost", "events"))[0] == 404

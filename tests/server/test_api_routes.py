@@ -90,11 +90,11 @@ async def test_patch_sets_tags_deletes_tags_and_notes_in_one_go(jp_fetch, projec
     "body, fragment",
     [
         ({"colour": "red"}, "colour"),
-        ({}, "send one or more of tags"),
-        ({"tags": ["a"]}, "tags must be an object"),
-        ({"tags": {"a": None}}, "tags must be an object"),
-        ({"delete_tags": "a"}, "delete_tags must be a list"),
-        ({"note": 3}, "note must be a string"),
+        ({}, "got no fields: send one or more of delete_tags, name, note, tags"),
+        ({"tags": ["a"]}, 'tags=["a"] is not valid: use an object'),
+        ({"tags": {"a": None}}, "tags.a=null is not valid: use a string, a number or true or false"),
+        ({"delete_tags": "a"}, 'delete_tags="a" is not valid: use a list'),
+        ({"note": 3}, "note=3 is not valid: use a string or null"),
     ],
 )
 async def test_bad_patches_change_nothing(jp_fetch, project, body, fragment):
@@ -169,11 +169,11 @@ async def test_models_show_versions_lineage_and_movable_aliases(jp_fetch, projec
     [
         ("m", {"alias": "production", "version": 9}, 404, "no version 9"),
         ("ghost", {"alias": "production", "version": 1}, 404, "'ghost'"),
-        ("m", {"alias": "production"}, 400, "exactly alias and version"),
-        ("m", {"alias": "production", "version": "1"}, 400, "version '1'"),
-        ("m", {"alias": "production", "version": 10**30}, 400, "version 1000000000000000000000000000000"),
-        ("m", {"alias": "9 lives", "version": 1}, 400, "alias '9 lives'"),
-        ("m", {"alias": 3, "version": None}, 400, "alias 3"),
+        ("m", {"alias": "production"}, 400, "needs the field 'version'"),
+        ("m", {"alias": "production", "version": "1"}, 400, 'version="1" is not valid: use a whole number or null'),
+        ("m", {"alias": "production", "version": 10**30}, 400, "version=1000000000000000000000000000000 is not valid: use a whole number ≤"),
+        ("m", {"alias": "9 lives", "version": 1}, 400, 'alias="9 lives" is not valid: expected an alias: a letter'),
+        ("m", {"alias": 3, "version": None}, 400, "alias=3 is not valid: use a string"),
     ],
 )
 async def test_bad_alias_requests_name_the_problem(jp_fetch, project, name, body, status, fragment):

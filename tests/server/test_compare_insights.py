@@ -99,10 +99,10 @@ async def test_rename_a_run_and_refuse_blank_or_long_names(jp_fetch, project):
     response = await jp_fetch("nbops", "api", "runs", run.id, method="PATCH", body=json.dumps({"name": "  better  "}))
     assert json.loads(response.body)["name"] == "better"
     assert (await get(jp_fetch, "runs", run.id))["name"] == "better"
-    for bad, fragment in (("   ", "name '   ' is not valid: use a non-blank name"),
-                          ("a\tb", "without control characters"),
-                          ("x" * 251, "name of 251 characters is too long: use at most 250"),
-                          (7, "name 7 is not valid: use a string")):
+    for bad, fragment in (("   ", 'name="   " is not valid: expected a new name: not blank'),
+                          ("a\tb", "no control characters"),
+                          ("x" * 251, "is not valid: use at most 250 characters"),
+                          (7, "name=7 is not valid: use a string")):
         code, message = await error_of(jp_fetch, "runs", run.id, method="PATCH", body={"name": bad})
         assert code == 400 and fragment in message
     assert (await get(jp_fetch, "runs", run.id))["name"] == "better"

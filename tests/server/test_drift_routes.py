@@ -132,14 +132,14 @@ async def test_rules_list_the_default_then_an_added_rule_that_fires(jp_fetch, ch
 @pytest.mark.parametrize(
     "body, fragment",
     [
-        ({"statistic": "drifty", "threshold": 1}, "statistic 'drifty' is not valid: use one of ['tier'"),
-        ({"statistic": "psi", "threshold": "high"}, "threshold 'high' is not valid"),
-        ({"statistic": "psi"}, "threshold None is not valid"),
-        ({"statistic": "psi", "threshold": 0.2, "consecutive": 0}, "consecutive 0 is not valid: use a whole number of windows from 1"),
-        ({"statistic": "psi", "threshold": 0.2, "cooldown": -1}, "cooldown -1 is not valid"),
-        ({"statistic": "psi", "threshold": 0.2, "features": "age"}, "features 'age' is not valid"),
-        ({"statistic": "psi", "threshold": 0.2, "colour": "red"}, "unknown fields ['colour']"),
-        ({"statistic": "psi", "threshold": 0.2, "retrain": "yes"}, "retrain 'yes' is not valid: use an object"),
+        ({"statistic": "drifty", "threshold": 1}, 'statistic="drifty" is not valid: use one of "tier", "effect"'),
+        ({"statistic": "psi", "threshold": "high"}, 'threshold="high" is not valid: use a number'),
+        ({"statistic": "psi"}, "needs the field 'threshold'"),
+        ({"statistic": "psi", "threshold": 0.2, "consecutive": 0}, "consecutive=0 is not valid: use a whole number ≥ 1"),
+        ({"statistic": "psi", "threshold": 0.2, "cooldown": -1}, "cooldown=-1 is not valid: use a whole number ≥ 0"),
+        ({"statistic": "psi", "threshold": 0.2, "features": "age"}, 'features="age" is not valid: use a list or null'),
+        ({"statistic": "psi", "threshold": 0.2, "colour": "red"}, "unknown field(s) 'colour': send only consecutive, cooldown, features, name, retrain, statistic, threshold, webhook"),
+        ({"statistic": "psi", "threshold": 0.2, "retrain": "yes"}, 'retrain="yes" is not valid: use an object or null'),
         ({"statistic": "psi", "threshold": 0.2, "retrain": {"package": "nowhere", "param": "data_path"}},
          "is not a package nbops productionized"),
     ],
@@ -200,7 +200,7 @@ async def test_a_rule_names_a_webhook_and_the_delivery_log_never_shows_urls(jp_f
     assert "secret-token" not in str(log)
     status, message = await api.error_of(jp_fetch, "drift", "churn", "rules", method="POST",
                                          body={"statistic": "tier", "threshold": 2, "webhook": ""})
-    assert status == 400 and "webhook '' is not valid" in message
+    assert status == 400 and 'webhook="" is not valid: use at least 1 character' in message
 
 
 MINI_MAIN = """

@@ -63,11 +63,11 @@ async def test_suggestions_route_reads_the_file_or_the_editor_content(jp_fetch, 
 
 
 @pytest.mark.parametrize("body, fragment", [
-    ({}, "path None"),
-    ({"path": "../x.ipynb"}, "without '.' or '..' parts"),
+    ({}, "needs the field 'path'"),
+    ({"path": "../x.ipynb"}, 'path="../x.ipynb" is not valid: expected notebook path relative to the server root'),
     ({"path": "broken.ipynb"}, "not a readable notebook"),
     ({"path": "ok.ipynb", "content": {"cells": 3}}, "content is not a valid notebook"),
-    ({"path": "ok.ipynb", "extra": 1}, "unknown fields ['extra']"),
+    ({"path": "ok.ipynb", "extra": 1}, "unknown field(s) 'extra': send only content, path"),
 ])
 async def test_bad_suggestion_requests_are_400(jp_fetch, project, jp_root_dir, body, fragment):
     # (a notebook that does not exist is a 404: tests/server/test_productionize_routes.py)

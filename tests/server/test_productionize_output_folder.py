@@ -40,7 +40,7 @@ async def runs(jp_fetch):
 @pytest.mark.parametrize("out_dir, fragment", [
     (".nbops", "'.nbops' holds the nbops store"),
     (".nbops/blobs", "'.nbops/blobs' is inside the nbops store"),
-    (".", "'.' contains the notebook nb.ipynb"),
+    (".", 'out_dir="." is not valid: expected output directory relative to the server root'),
     ("data", "'data' holds files nbops did not write (train.csv)"),
 ])
 @pytest.mark.parametrize("force", [True, False])

@@ -97,17 +97,17 @@ async def test_analysis_of_unsaved_content_uses_the_editor_tags(jp_fetch, projec
 
 @pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize",)])
 @pytest.mark.parametrize("body, fragment", [
-    ({}, "path None"),
-    ({"path": ""}, "path ''"),
-    ({"path": 3}, "path 3"),
-    ({"path": "../outside.ipynb"}, "without '.' or '..' parts"),
-    ({"path": "a/./b.ipynb"}, "without '.' or '..' parts"),
-    ({"path": "/etc/passwd"}, "is absolute"),
+    ({}, "needs the field 'path'"),
+    ({"path": ""}, 'path="" is not valid: expected notebook path relative to the server root'),
+    ({"path": 3}, "path=3 is not valid: use a string"),
+    ({"path": "../outside.ipynb"}, 'path="../outside.ipynb" is not valid: expected notebook path relative to the server root'),
+    ({"path": "a/./b.ipynb"}, 'path="a/./b.ipynb" is not valid: expected notebook path relative to the server root'),
+    ({"path": "/etc/passwd"}, 'path="/etc/passwd" is not valid: expected notebook path relative to the server root'),
     ({"path": "x" * 300 + ".ipynb"}, "not a usable path"),
-    ({"path": "data.csv"}, "is not a notebook"),
+    ({"path": "data.csv"}, 'path="data.csv" is not valid: expected notebook path relative to the server root'),
     ({"path": "broken.ipynb"}, "not a readable notebook"),
     ("{not json", "not valid JSON"),
-    ({"path": "small.ipynb", "colour": 1}, "unknown fields ['colour']"),
+    ({"path": "small.ipynb", "colour": 1}, "unknown field(s) 'colour'"),
 ])
 async def test_bad_requests_are_400_naming_the_bad_value(jp_fetch, project, jp_root_dir, route, body, fragment):
     small(jp_root_dir)
@@ -124,10 +124,10 @@ async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
 
 
 @pytest.mark.parametrize("body, fragment", [
-    ({"force": "yes"}, "force 'yes'"),
-    ({"targets": ["argo"]}, "targets ['argo'] is not valid: a list of kfp, airflow"),
-    ({"out_dir": "../elsewhere"}, "without '.' or '..' parts"),
-    ({"out_dir": "."}, "contains the notebook"),
+    ({"force": "yes"}, 'force="yes" is not valid: use true or false'),
+    ({"targets": ["argo"]}, 'targets.0="argo" is not valid: use one of "kfp", "airflow"'),
+    ({"out_dir": "../elsewhere"}, 'out_dir="../elsewhere" is not valid: expected output directory'),
+    ({"out_dir": "."}, 'out_dir="." is not valid: expected output directory'),
     ({"out_dir": "data.csv"}, "is a file"),
 ])
 async def test_bad_job_options_are_400(jp_fetch, project, jp_root_dir, body, fragment):

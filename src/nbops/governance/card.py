@@ -8,7 +8,6 @@ import time
 
 from ..errors import NotFoundError
 from ..store import Store
-from ..store.lineage import Lineage
 
 EXPLANATION_PREFIXES = ("explanation", "explain", "shap")
 
@@ -17,7 +16,7 @@ def model_card(store: Store, name: str, version: int | str | None = None) -> str
     """The Markdown card of ``name`` at ``version`` (a number, an alias, or the latest)."""
     row = store.models.version(name, version)
     number = row["version"]
-    lineage = next(v for v in Lineage(store.db, store.models).versions(name) if v["version"] == number)
+    lineage = next(v for v in store.lineage.versions(name) if v["version"] == number)
     run = store.runs.get(lineage["run_id"]) if lineage.get("run_id") else None
     sections = [
         _header(name, lineage, run),

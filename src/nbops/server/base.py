@@ -10,14 +10,17 @@ from typing import Any, Callable
 
 import orjson
 from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 
 from ..errors import InvalidValueError, NbopsError
 from ..store import DB_FILENAME, Store, open_store
 from ..store.database import store_error
+from .contract import check_body
 
 STORE_SETTING = "nbops_store"
 STORE_DIR_SETTING = "nbops_store_dir"
+API_ROOT = "nbops/api/"
 VERBS = ("get", "post", "put", "patch", "delete")
 
 
@@ -67,14 +70,17 @@ class NbopsHandler(APIHandler):
         raise InvalidValueError(f"{name}={text[:40]!r} is not valid: use true or false")
 
     def json_body(self) -> dict:
+        """The request's JSON object, checked against the route's ``requestBody`` schema in
+        the OpenAPI document: a 400 names the bad field and what is valid."""
         try:
-            body = json.loads(self.request.body or b"{}")
+            body = json.loads(self.request.body or b"{}", parse_constant=_no_constant)
             # JSON may escape a lone surrogate (\ud800); no text column can store one
             json.dumps(body, ensure_ascii=False).encode()
         except (ValueError, RecursionError) as exc:  # UnicodeEncodeError is a ValueError
             raise InvalidValueError(f"the request body is not valid JSON text: {str(exc)[:200]}") from None
         if not isinstance(body, dict):
             raise InvalidValueError("the request body must be a JSON object")
+        check_body(self.request.path[len(url_path_join(self.base_url, API_ROOT)):], self.request.method, body)
         return body
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -104,6 +110,10 @@ class NbopsHandler(APIHandler):
             self.send_error(e.http_status, exc_info=(type(e), e, e.__traceback__))
             return
         super()._handle_request_exception(e)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON (JSON numbers are finite)")
 
 
 def _is_store_fault(exc: BaseException) -> bool:

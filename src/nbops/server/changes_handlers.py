@@ -5,7 +5,6 @@ from __future__ import annotations
 from tornado import web
 
 from ..errors import InvalidValueError
-from ..store.changes import Changes
 from .base import NbopsHandler
 
 
@@ -19,7 +18,7 @@ class ChangesHandler(NbopsHandler):
                 raise InvalidValueError(f"since={since} is not valid: use the seq of a previous answer (≥ 0)")
 
         def work():
-            changes = Changes(self.store.db).since(since)
+            changes = self.store.changes.since(since)
             self.store.sync.attach(changes["runs"])
             return changes
 

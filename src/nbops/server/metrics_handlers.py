@@ -6,9 +6,9 @@ from tornado import web
 
 from ..errors import InvalidValueError
 from ..store.code_diff import CodeDiff
-from ..store.compare import Comparison, parse_missing, parse_run_ids
+from ..store.compare import parse_missing, parse_run_ids
 from ..store.importance import ParamImportance
-from ..store.series import DEFAULT_POINTS, Series, check_points, parse_keys
+from ..store.series import DEFAULT_POINTS, check_points, parse_keys
 from .base import NbopsHandler
 
 
@@ -17,7 +17,7 @@ class RunMetricsHandler(NbopsHandler):
     async def get(self, run_id: str):
         keys = parse_keys(self.get_argument("keys", None))
         max_points = check_points(self.integer_argument("max_points", DEFAULT_POINTS))
-        await self.respond(lambda: Series(self.store.db).of_run(run_id, keys, max_points))
+        await self.respond(lambda: self.store.series.of_run(run_id, keys, max_points))
 
 
 class CompareHandler(NbopsHandler):
@@ -25,7 +25,7 @@ class CompareHandler(NbopsHandler):
     async def get(self):
         run_ids = parse_run_ids(self.get_argument("runs", None))
         missing = parse_missing(self.get_argument("missing", None))
-        await self.respond(lambda: Comparison(self.store.db).of(run_ids, missing))
+        await self.respond(lambda: self.store.compare.of(run_ids, missing))
 
 
 class CompareImportanceHandler(NbopsHandler):

@@ -7,23 +7,21 @@ import re
 
 from tornado import web
 
-from ..errors import InvalidValueError, NotFoundError
-from ..store.models import ALIAS_PATTERN
-from ..store.lineage import Lineage
+from ..errors import NotFoundError
 from .base import NbopsHandler
 
 
 class ModelsHandler(NbopsHandler):
     @web.authenticated
     async def get(self):
-        await self.respond(lambda: {"models": Lineage(self.store.db, self.store.models).models_overview()})
+        await self.respond(lambda: {"models": self.store.lineage.models_overview()})
 
 
 class ModelVersionsHandler(NbopsHandler):
     @web.authenticated
     async def get(self, name: str):
         def work():
-            versions = Lineage(self.store.db, self.store.models).versions(name)
+            versions = self.store.lineage.versions(name)
             return {"name": name, "versions": versions, "drift_version": _drift_version(self.store, name)}
 
         await self.respond(work)
@@ -44,25 +42,15 @@ class ModelAliasesHandler(NbopsHandler):
     @web.authenticated
     async def patch(self, name: str):
         """Body ``{"alias": "production", "version": 3}``; ``"version": null`` removes the alias."""
-        body = self.json_body()
-        if set(body) != {"alias", "version"}:
-            raise InvalidValueError(
-                f"PATCH models/{{name}}/aliases got fields {sorted(body)}: send exactly alias and version "
-                "(null removes the alias), e.g. {\"alias\": \"production\", \"version\": 3}"
-            )
+        body = self.json_body()  # alias and version, checked against the OpenAPI schema
         alias, version = body["alias"], _whole(body["version"])
-        if not isinstance(alias, str) or not re.match(ALIAS_PATTERN, alias):  # removing one too
-            raise InvalidValueError(f"alias {alias!r} is not valid: use a letter then letters, digits, '_' or '-' "
-                                    "(e.g. 'production')")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int) or not 1 <= version < 2**63):
-            raise InvalidValueError(f"version {version!r} is not valid: use a version number, or null to remove the alias")
 
         def work():
             if version is None:
                 self.store.models.delete_alias(name, alias, actor=_actor(self))
             else:
                 self.store.models.set_alias(name, alias, version, actor=_actor(self))
-            return {"name": name, "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
+            return {"name": name, "aliases": self.store.lineage.aliases(name)}
 
         await self.respond(work)
 
@@ -101,15 +89,7 @@ class ModelPromoteHandler(NbopsHandler):
         from ..governance import promote_evaluation
 
         body = self.json_body()
-        unknown = set(body) - {"evaluation_run_id", "alias", "reason"}
-        run_id, alias = body.get("evaluation_run_id"), body.get("alias", "production")
-        if unknown or not isinstance(run_id, str) or not run_id:
-            raise InvalidValueError(
-                f"POST models/{{name}}/promote got fields {sorted(body)}: send evaluation_run_id (the evaluation "
-                "run whose gate decides) and optionally alias (default production) and reason"
-            )
-        if not isinstance(alias, str) or (body.get("reason") is not None and not isinstance(body["reason"], str)):
-            raise InvalidValueError("alias and reason must be texts, e.g. {\"alias\": \"production\"}")
+        run_id, alias = body["evaluation_run_id"], body.get("alias", "production")
 
         def work():
             try:
@@ -118,7 +98,7 @@ class ModelPromoteHandler(NbopsHandler):
             except NotFoundError as exc:
                 raise NotFoundError(f"evaluation run {run_id!r} of model {name!r} not found: {exc.message}") from None
             return {"name": name, "alias": alias, "version": version["version"],
-                    "aliases": Lineage(self.store.db, self.store.models).aliases(name)}
+                    "aliases": self.store.lineage.aliases(name)}
 
         await self.respond(work)
 

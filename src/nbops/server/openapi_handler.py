@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-from importlib.resources import files
-
 from tornado import web
 
 from .base import NbopsHandler
-
-
-@lru_cache(maxsize=1)
-def document() -> dict:
-    return json.loads(files(__package__).joinpath("openapi.json").read_text(encoding="utf-8"))
+from .contract import document
 
 
 class OpenAPIHandler(NbopsHandler):

@@ -19,7 +19,6 @@ from ..productionize import analyse_notebook
 from ..productionize.output_folder import check_writable, protected_stores, refuse_unsafe
 from ..productionize.plan import package_name
 from ..productionize.suggest import suggest_tags
-from ..productionize.targets import TARGETS
 from .base import NbopsHandler
 from .productionize_jobs import Jobs
 
@@ -87,7 +86,6 @@ class AnalysisHandler(ProductionizeHandler):
         it the file on disk is read.
         """
         body = self.json_body()
-        _only(body, {"path", "content"}, "POST productionize/analysis")
         notebook, path = self.notebook(body)
         content = _notebook_content(body["content"]) if body.get("content") is not None else None
 
@@ -103,7 +101,6 @@ class SuggestionsHandler(ProductionizeHandler):
     async def post(self):
         """Body ``{"path", "content"?}`` -> ``{"notebook", "suggestions"}``: a role for each untagged cell."""
         body = self.json_body()
-        _only(body, {"path", "content"}, "POST productionize/suggestions")
         notebook, path = self.notebook(body)
         content = _notebook_content(body["content"]) if body.get("content") is not None else None
 
@@ -120,14 +117,8 @@ class StartHandler(ProductionizeHandler):
         """Body ``{"path", "out_dir"?, "force"?, "targets"?}`` -> 202 ``{"job_id"}``; 409 if out_dir exists and not force;
         400 if out_dir holds the notebook, the store or files nbops did not write (force or not)."""
         body = self.json_body()
-        _only(body, {"path", "out_dir", "force", "targets"}, "POST productionize")
         notebook, path = self.notebook(body)
-        force = body.get("force", False)
-        if not isinstance(force, bool):
-            raise InvalidValueError(f"force {force!r} is not valid: use true or false")
-        targets = body.get("targets", [])
-        if not isinstance(targets, list) or any(t not in TARGETS for t in targets):
-            raise InvalidValueError(f"targets {targets!r} is not valid: a list of {', '.join(TARGETS)}")
+        force, targets = body.get("force", False), body.get("targets", [])
         out_dir = body.get("out_dir") or default_out_dir(notebook)
         if out_dir in (".", "./"):  # the root: say why, not just "a '.' part"
             raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
@@ -172,12 +163,6 @@ def _read_notebook(path: Path):
         return nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed notebooks
         raise InvalidValueError(f"{path.name} is not a readable notebook: {str(exc).splitlines()[0][:200]}") from None
-
-
-def _only(body: dict, allowed: set[str], route: str) -> None:
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidValueError(f"{route} got unknown fields {unknown}: send only {sorted(allowed)}")
 
 
 ROUTES = [

@@ -48,16 +48,7 @@ class RunsHandler(NbopsHandler):
 class RunHandler(NbopsHandler):
     @web.authenticated
     async def get(self, run_id: str):
-        def work():
-            run = self.store.runs.get(run_id)
-            run["metric_summary"] = self.store.metrics.summary(run_id)
-            run["artifacts"] = self.store.artifacts.list(run_id)
-            run["datasets"] = self.store.datasets.of_run(run_id)
-            run["provenance"] = self.store.provenance.get(run_id)
-            run["child_runs"] = self.store.runs.children(run_id)
-            return self.store.sync.attach([run])[0]
-
-        await self.respond(work)
+        await self.respond(lambda: self.store.runs.detail(run_id))
 
     @web.authenticated
     async def patch(self, run_id: str):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import cached_property
 from pathlib import Path
 
 from .artifacts import Artifacts
@@ -37,13 +38,42 @@ class Store:
         self.root = Path(root)
         self.db = Database(self.root / DB_FILENAME)
         self.blobs = Blobs(self.root / "blobs")
-        self.runs = Runs(self.db)
+        self.runs = Runs(self.db, details=self)
         self.metrics = Metrics(self.db)
         self.artifacts = Artifacts(self.db, self.blobs)
         self.datasets = Datasets(self.db)
         self.models = Models(self.db)
         self.provenance = Provenance(self.db)
         self.sync = SyncState(self.db)
+
+    # Read views over several tables; built on first use, so opening a store stays cheap.
+    @cached_property
+    def series(self):
+        """Downsampled metric series: ``store.series.of_run(run_id, keys, max_points)``."""
+        from .series import Series
+
+        return Series(self.db)
+
+    @cached_property
+    def compare(self):
+        """Side-by-side runs: ``store.compare.of(run_ids, missing)``."""
+        from .compare import Comparison
+
+        return Comparison(self.db)
+
+    @cached_property
+    def changes(self):
+        """The change feed: ``store.changes.since(seq)``."""
+        from .changes import Changes
+
+        return Changes(self.db)
+
+    @cached_property
+    def lineage(self):
+        """Model versions with their run and dataset: ``store.lineage.versions(name)``."""
+        from .lineage import Lineage
+
+        return Lineage(self.db, self.models)
 
     def transaction(self):
         return self.db.transaction()

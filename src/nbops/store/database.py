@@ -12,6 +12,7 @@ path and what to do. A file that is not an nbops store is never changed.
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import threading
@@ -34,6 +35,8 @@ AUTO_CHECKPOINT_PAGES = 20_000
 # (2 MB by default). A filtered page of 100 of 10,000 runs read 40 % faster this way.
 MMAP_BYTES = 256 * 2**20
 LOCK_RETRY_SECONDS = 120.0
+# How long a writing process, at exit, waits for readers to let it empty the WAL.
+TRUNCATE_WAIT_MS = 200
 # SQLite's header field for "which application's file is this" ("nbop" in ASCII): a file
 # without it and without nbops's migration records is someone else's database.
 APPLICATION_ID = 0x6E626F70
@@ -135,6 +138,7 @@ class Database:
         self._local = threading.local()
         self._all: dict[sqlite3.Connection, weakref.finalize] = {}
         self._all_lock = threading.Lock()
+        self.wrote = False  # whether this process committed a write: then it truncates the WAL at exit
         _databases.add(self)
         try:
             self._ensure_schema()
@@ -171,6 +175,7 @@ class Database:
         self._all = {}
         self._all_lock = threading.Lock()
         self._local = threading.local()
+        self.wrote = False
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -180,6 +185,7 @@ class Database:
             yield conn
             return
         self._begin(conn)
+        self.wrote = True
         try:
             # The change feed's sequence: one new value per write transaction (see migration 0003).
             conn.execute("UPDATE change_counter SET seq = seq + 1 WHERE id = 1")
@@ -192,7 +198,25 @@ class Database:
             raise
         conn.execute("COMMIT")
 
+    def truncate_wal(self) -> None:
+        """Copy the WAL into the database and empty it, so a finished writer leaves no large
+        ``-wal`` file behind. It waits at most ``TRUNCATE_WAIT_MS`` for readers (a Lab panel
+        may be reading): then the WAL is left as it is, still consistent, and the next
+        checkpoint empties it."""
+        if not self.wrote:
+            return
+        try:
+            conn = self.connection()
+            conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except (sqlite3.Error, NbopsError):  # the store may be gone, or busy: the WAL stays valid
+            pass
+
     def close(self) -> None:
+        self.truncate_wal()
         with self._all_lock:
             owned, self._all = self._all, {}
         for conn, closer in owned.items():
@@ -282,7 +306,12 @@ class Database:
                     f"the nbops store {str(self.path)!r} has schema version {version}, newer than this "
                     f"nbops understands ({SCHEMA_VERSION}); upgrade nbops"
                 )
-            if version < SCHEMA_VERSION:
+            if version == 0 and not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                from . import schema_script  # a new store: the migrations' result in one script
+
+                schema_script.apply(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            elif version < SCHEMA_VERSION:
                 from sqlite_utils import Database as UtilsDatabase
 
                 from .migrations import migrations
@@ -323,3 +352,9 @@ def _forget_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
     os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+@atexit.register  # registered before the metric buffers' flush, so it runs after it (LIFO)
+def _truncate_wals_at_exit() -> None:
+    for db in list(_databases):
+        db.truncate_wal()

@@ -65,8 +65,9 @@ def new_run_id() -> str:
 class Runs:
     """Rows of ``experiments``, ``runs``, ``params`` and ``tags``."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, details: Any = None):
         self.db = db
+        self._details = details  # the Store, whose other parts make up a run's detail
         self._experiment_ids: dict[str, int] = {}  # experiments are never deleted
 
     # -- writing -------------------------------------------------------------------
@@ -234,6 +235,17 @@ class Runs:
             raise NotFoundError(f"run {run_id!r} does not exist")
         # from the tables, not the summary: one run by id carries its long values in full
         return attach_children(conn, [_run_dict(dict(row))], [None], listed=False)[0]
+
+    def detail(self, run_id: str) -> dict:
+        """One run with everything its page shows: metric summary, artifacts, datasets,
+        provenance, child runs and sync state."""
+        run, parts = self.get(run_id), self._details
+        run["metric_summary"] = parts.metrics.summary(run_id)
+        run["artifacts"] = parts.artifacts.list(run_id)
+        run["datasets"] = parts.datasets.of_run(run_id)
+        run["provenance"] = parts.provenance.get(run_id)
+        run["child_runs"] = self.children(run_id)
+        return parts.sync.attach([run])[0]
 
     def children(self, run_id: str) -> list[dict]:
         """Id, name and status of the runs started inside ``run_id`` (not deleted), oldest first."""

@@ -65,6 +65,7 @@ def start_run(
     capture_provenance: bool = True,
 ) -> Run:
     """Start a run and make it active. Use it as ``with nbops.start_run("exp"): ...``."""
+    _watch_uncaught_exceptions()
     target = store()
     _sweep(target)
     stack = _active_stack()
@@ -335,16 +336,25 @@ def _forget_after_fork() -> None:
 
 
 _died_of_exception = False
-_previous_excepthook = sys.excepthook
+_previous_excepthook = None  # the hook nbops wraps, once a run has started
 
 
 def _note_uncaught_exception(kind, value, tb):
     global _died_of_exception
     _died_of_exception = True
-    _previous_excepthook(kind, value, tb)
+    (_previous_excepthook or sys.__excepthook__)(kind, value, tb)
 
 
-sys.excepthook = _note_uncaught_exception
+def _watch_uncaught_exceptions() -> None:
+    """Wrap ``sys.excepthook`` at the first run, not at import: importing nbops changes
+    nothing of the interpreter, and a hook installed after import is still chained."""
+    global _previous_excepthook
+    with _lock:
+        if _previous_excepthook is None:
+            _previous_excepthook = sys.excepthook
+            sys.excepthook = _note_uncaught_exception
+
+
 # Registered after the metric buffer's flush, so it runs before it (atexit is LIFO).
 atexit.register(_end_open_runs_at_exit)
 if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork

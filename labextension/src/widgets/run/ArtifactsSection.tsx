@@ -22,7 +22,7 @@ export function artifactKind(artifact: IArtifact): Kind {
   if (artifact.size > MAX_PREVIEW_BYTES) {
     return 'file';
   }
-  if (IMAGE_TYPES.test(artifact.media_type)) {
+  if (IMAGE_TYPES.test(artifact.media_type ?? '')) {
     return 'image';
   }
   if (artifact.media_type === PLOTLY_TYPE || artifact.path.endsWith('.plotly.json')) {
