@@ -292,6 +292,18 @@ def _run_drift(args: argparse.Namespace) -> int:
     return 3 if args.fail_on_drift and s["drifted"] else 0
 
 
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    from .serving.command import configure
+
+    configure(parser)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serving.command import run
+
+    return run(args)
+
+
 COMMANDS: list[Command] = [
     Command("export", "turn a notebook's tagged cells into a tested pipeline package", _configure_export, _run_export),
     Command("check", "analyse a notebook's tagged cells and print the diagnostics, running nothing",
@@ -302,6 +314,8 @@ COMMANDS: list[Command] = [
             _configure_models, _run_models),
     Command("mlflow", "push runs to an MLflow tracking server, or pull them from one", _configure_mlflow, _run_mlflow),
     Command("drift", "drift checks from the command line: nbops drift check", _configure_drift, _run_drift),
+    Command("serve", "serve a registered model over HTTP (MLflow's protocol), monitored live", _configure_serve,
+            _run_serve),
 ]
 
 

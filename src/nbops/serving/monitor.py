@@ -1,0 +1,151 @@
+"""Live monitoring without user code: answered requests are queued by the event loop and
+written by one background thread, every second or every ``batch_rows`` rows, and at shutdown.
+
+A write groups the queue per version and time window: the inputs (and predictions, as the
+training label column) are sketched on the version's drift reference and added to its live
+drift window (``nbops.drift.persistence.grow_window``: the Drift Monitor shows it, alert rules
+fire), and the counts, latency histogram and prediction distribution are added to its stats
+row. Raw inputs are written only with ``log_inputs``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from nbops.serving import ledger
+from nbops.serving.latency import Histogram
+
+log = logging.getLogger("nbops.serving")
+
+
+@dataclass
+class Observation:
+    """One version's part in one request, as the event loop saw it."""
+
+    served: Any            # ServedVersion
+    role: str              # 'primary', 'canary' or 'shadow'
+    request_id: str
+    at: float              # Unix time the request arrived
+    latency: float         # seconds, parse to answer
+    ok: bool
+    frame: Any = None      # the validated inputs (a DataFrame), when ok
+    predictions: Any = None  # one label or value per row, when ok
+
+
+def window_label(at: float, seconds: int) -> str:
+    """The window a moment falls in: the UTC start of its bucket, e.g. 2024-05-13T14:00:00+00:00."""
+    start = int(at // seconds) * seconds
+    return datetime.fromtimestamp(start, timezone.utc).isoformat(timespec="seconds")
+
+
+class Monitor:
+    def __init__(self, store, session_id: str, *, window_seconds: int = 3600, log_inputs: bool = False,
+                 drift: bool = True, interval: float = 1.0, batch_rows: int = 5000):
+        self.store = store
+        self.session_id = session_id
+        self.window_seconds = window_seconds
+        self.log_inputs = log_inputs
+        self.drift = drift
+        self.interval = interval
+        self.batch_rows = batch_rows
+        self._queue: list[Observation] = []
+        self._rows = 0
+        self._lock = threading.Lock()       # guards the queue
+        self._writing = threading.Lock()    # one write at a time (the thread, or a flush() caller)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="nbops-serve-monitor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def record(self, observation: Observation) -> None:
+        """Queue an observation (cheap: the event loop never waits for the store)."""
+        with self._lock:
+            self._queue.append(observation)
+            self._rows += len(observation.frame) if observation.frame is not None else 0
+            full = self._rows >= self.batch_rows
+        if full:
+            self._wake.set()
+
+    def flush(self) -> None:
+        """Write everything queued so far (called from a worker thread, never the event loop)."""
+        with self._writing:
+            with self._lock:
+                batch, self._queue, self._rows = self._queue, [], 0
+            if batch:
+                self._write(batch)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # a failed write must not stop serving: it is logged and that batch is dropped
+                log.exception("nbops serve: writing monitoring data failed")
+
+    def _write(self, batch: list[Observation]) -> None:
+        groups: dict[tuple[int, str, str], list[Observation]] = {}
+        for o in batch:
+            groups.setdefault((o.served.version_id, o.role, window_label(o.at, self.window_seconds)), []).append(o)
+        for (_, role, label), items in groups.items():
+            served = items[0].served
+            self._write_drift(served, label, items)
+            with self.store.transaction() as conn:
+                self._write_stats(conn, served, role, label, items)
+                ledger.add_requests(conn, [self._request_row(o, label) for o in items if o.ok])
+
+    def _write_drift(self, served, label: str, items: list[Observation]) -> None:
+        frames = [self._with_predictions(served, o) for o in items if o.ok]
+        if not self.drift or served.reference is None or not frames:
+            return
+        import pandas as pd
+        from nbops.drift.persistence import grow_window
+
+        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        delta = served.reference.sketch(frame)
+        target = {"subject": served.subject, "dataset_id": served.dataset_id, "model_version_id": served.version_id,
+                  "label": f"{served.name} v{served.version} (served)"}
+        _, fired = grow_window(self.store, target, served.reference, delta, label)
+        for alert in fired:
+            log.warning("nbops serve: %s", alert["message"])
+
+    @staticmethod
+    def _with_predictions(served, o: Observation):
+        if served.label is None:
+            return o.frame
+        return o.frame.assign(**{served.label: o.predictions})
+
+    def _write_stats(self, conn, served, role: str, label: str, items: list[Observation]) -> None:
+        latency = Histogram()
+        predicted: list = []
+        for o in items:
+            latency.add(o.latency)
+            if o.ok:
+                predicted += _plain(o.predictions)
+        ledger.add_stats(conn, self.session_id, served.version_id, label, role, requests=len(items),
+                         rows=len(predicted), errors=sum(not o.ok for o in items), latency=latency,
+                         predictions=ledger.prediction_summary(predicted, served.classes is not None))
+
+    def _request_row(self, o: Observation, label: str) -> tuple:
+        inputs = o.frame.to_json(orient="records", date_format="iso") if self.log_inputs else None
+        return (o.request_id, o.served.version_id, self.session_id, o.role, label,
+                json.dumps(_plain(o.predictions)), inputs, o.at)
+
+
+def _plain(values) -> list:
+    return values.tolist() if hasattr(values, "tolist") else list(values)
