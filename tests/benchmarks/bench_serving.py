@@ -111,7 +111,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="nbops-bench-serve-") as tmp:
         root = Path(tmp)
         home = root / ".nbops"
-        env = dict(os.environ, NBOPS_HOME=str(home), MLFLOW_DISABLE_TELEMETRY="true")
+        # mlflow models serve runs `uvicorn` through bash: the venv's bin must be on PATH
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        env = dict(os.environ, NBOPS_HOME=str(home), MLFLOW_DISABLE_TELEMETRY="true", PATH=path)
         subprocess.run([sys.executable, str(HERE.parent / "serving" / "registry.py")], env=env, check=True, cwd=root)
         subprocess.run([sys.executable, "-c", (
             "import pickle, mlflow.sklearn; from nbops.store import open_store; s = open_store(); "

@@ -122,3 +122,32 @@ def test_the_token_is_required_except_on_probes(servers):
         version = client.get("/version").json()
     assert version["versions"]["primary"]["version"] == 1
     assert [f["name"] for f in version["versions"]["primary"]["features"]] == FEATURES
+
+
+def test_concurrent_requests_scored_together_get_their_own_answers(servers, models):
+    """Requests that arrive together are scored in one call: each still gets its own rows'
+    predictions, and a request the model refuses (NaN) fails alone."""
+    import asyncio
+
+    import httpx
+
+    from serving.conftest import TOKEN
+
+    rows = table(64, 61)[FEATURES]
+    expected = models[1].predict(rows).tolist()
+    nan = {"inputs": [[float("nan"), 0.0, 1, "pro"]]}
+
+    async def run():
+        async with httpx.AsyncClient(base_url=servers["main"].url, timeout=30,
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            calls = [client.post("/invocations", json={"dataframe_records": rows.iloc[i:i + 2].to_dict("records")})
+                     for i in range(0, 64, 2)]
+            calls.insert(7, client.post("/invocations", content=json.dumps(nan, allow_nan=True),
+                                        headers={"Content-Type": "application/json"}))
+            return await asyncio.gather(*calls)
+
+    answers = asyncio.run(run())
+    bad = answers.pop(7)
+    assert bad.status_code == 400 and "could not score" in bad.json()["message"]
+    assert [a.status_code for a in answers] == [200] * 32
+    assert [p for a in answers for p in a.json()["predictions"]] == expected

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from nbops.errors import InvalidValueError, NbopsError, PayloadTooLargeError
 from nbops.serving import ledger, payload
+from nbops.serving.batching import Batcher
 from nbops.serving.config import ServeConfig
 from nbops.serving.loading import ServedVersion, load_version
 from nbops.serving.monitor import Monitor, Observation
@@ -43,6 +44,7 @@ class Service:
             self.versions["canary" if config.canary else "shadow"] = load_version(store, challenger)
         mode = "canary" if config.canary else "shadow" if config.shadow else None
         self.router = Router(mode, config.canary_percent, config.seed)
+        self.batchers = {role: Batcher(_scorer(v)) for role, v in self.versions.items()}
         self.monitor = Monitor(store, config.session_id, window_seconds=config.window_seconds,
                                log_inputs=config.log_inputs) if config.monitoring else None
         self.started_at = time.time()
@@ -58,37 +60,50 @@ class Service:
             return {"mode": "canary", "canary_percent": self.config.canary_percent}
         return {"mode": "shadow" if self.config.shadow else "single"}
 
-    def score(self, served: ServedVersion, body: bytes) -> tuple[Any, Any, list]:
-        """Validated inputs, the rows' labels (for monitoring) and the answer's predictions."""
-        request = payload.parse(body, served.features)
+    async def score(self, role: str, request: payload.Request) -> tuple[list, list]:
+        """The answer's predictions and the rows' labels (for monitoring), scored in a batch."""
+        served = self.versions[role]
         if request.method == "predict_proba" and not served.has_proba:
             raise InvalidValueError(f"{served.name} v{served.version} ({type(served.model).__name__}) has no "
                                     "predict_proba: use params.method 'predict'")
-        try:
-            if request.method == "predict_proba":
-                proba = served.model.predict_proba(request.frame)
-                labels = [served.classes[i] for i in proba.argmax(axis=1)] if served.classes else None
-                return request.frame, labels, proba.tolist()
-            predicted = served.model.predict(request.frame)
-        except (ValueError, TypeError, KeyError) as exc:  # input the schema allowed but the model refused
-            raise InvalidValueError(f"the model could not score this input: {exc}") from None
-        return request.frame, predicted, predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
+        results = await self.batchers[role].submit(request)
+        return [answer for answer, _ in results], [label for _, label in results]
 
-    def observe(self, served: ServedVersion, role: str, request_id: str, at: float, started: float,
-                frame=None, labels=None) -> None:
+    def observe(self, role: str, request_id: str, at: float, started: float,
+                request: payload.Request | None = None, labels=None) -> None:
         if self.monitor is not None:
-            self.monitor.record(Observation(served, role, request_id, at, time.perf_counter() - started,
-                                            frame is not None, frame, labels))
+            self.monitor.record(Observation(self.versions[role], role, request_id, at, time.perf_counter() - started,
+                                            request is not None, request.columns if request else None,
+                                            request.rows if request else 0, labels))
 
-    def shadow(self, body: bytes, request_id: str, at: float) -> None:
+    async def shadow(self, body: bytes, primary: payload.Request, request_id: str, at: float) -> None:
         """Score the challenger after the answer was sent; only its monitoring sees the result."""
         served, started = self.versions["shadow"], time.perf_counter()
         try:
-            frame, labels, _ = self.score(served, body)
-        except NbopsError:
-            self.observe(served, "shadow", request_id, at, started)
+            request = primary if served.features == self.versions["primary"].features else \
+                payload.parse(body, served.features)
+            _, labels = await self.score("shadow", request)
+        except Exception:  # noqa: BLE001  (counted as the shadow's error; the client has its answer)
+            self.observe("shadow", request_id, at, started)
             return
-        self.observe(served, "shadow", request_id, at, started, frame, labels)
+        self.observe("shadow", request_id, at, started, request, labels)
+
+
+def _scorer(served: ServedVersion):
+    """Score the rows of several requests in one call: (answer, label) per row."""
+    def score(parts: list[dict], method: str) -> list[tuple]:
+        frame = payload.frame(parts, served.features)
+        try:
+            if method == "predict_proba":
+                proba = served.model.predict_proba(frame)
+                labels = [served.classes[i] for i in proba.argmax(axis=1)] if served.classes else [None] * len(frame)
+                return list(zip(proba.tolist(), labels))
+            predicted = served.model.predict(frame)
+        except (ValueError, TypeError, KeyError) as exc:  # input the schema allowed but the model refused
+            raise InvalidValueError(f"the model could not score this input: {exc}") from None
+        values = predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
+        return list(zip(values, values))
+    return score
 
 
 def create_app(config: ServeConfig, store=None) -> Starlette:
@@ -118,12 +133,18 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         headers = {"X-Request-Id": request_id, "X-Nbops-Version": str(served.version)}
         try:
             body = await _body(request, config.max_body_bytes)
-            frame, labels, predictions = service.score(served, body)
+            parsed = payload.parse(body, served.features)
+            predictions, labels = await service.score(route.answer, parsed)
         except InvalidValueError as exc:
-            service.observe(served, route.answer, request_id, at, started)
+            service.observe(route.answer, request_id, at, started)
             return _error(exc, headers)
-        service.observe(served, route.answer, request_id, at, started, frame, labels)
-        task = BackgroundTask(service.shadow, body, request_id, at) if route.shadow else None
+        except Exception as exc:  # noqa: BLE001  (a model failure: logged, answered in the same shape)
+            log.exception("nbops serve: scoring failed")
+            service.observe(route.answer, request_id, at, started)
+            return JSONResponse({"error_code": "INTERNAL_ERROR", "message": f"the model failed: {exc}"},
+                                status_code=500, headers=headers)
+        service.observe(route.answer, request_id, at, started, parsed, labels)
+        task = BackgroundTask(service.shadow, body, parsed, request_id, at) if route.shadow else None
         return JSONResponse({"predictions": predictions}, headers=headers, background=task)
 
     async def feedback(request: Request):
@@ -131,7 +152,8 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
             return _error(InvalidValueError("monitoring is off (--no-monitoring): no requests were logged to "
                                             "label"), {})
         try:
-            document = payload.json_object(await _body(request, config.max_body_bytes))
+            document = payload.json_object(await _body(request, config.max_body_bytes),
+                                           'send {"request_ids": [...], "labels": [...]}')
             await run_in_threadpool(service.monitor.flush)  # the requests being labelled are in the store
             classifiers = {v.version_id: v.classes is not None for v in service.versions.values()}
             result = await run_in_threadpool(ledger.add_feedback, store, document.get("request_ids"),

@@ -34,7 +34,8 @@ class Observation:
     at: float              # Unix time the request arrived
     latency: float         # seconds, parse to answer
     ok: bool
-    frame: Any = None      # the validated inputs (a DataFrame), when ok
+    columns: dict | None = None  # the validated inputs, column by column, when ok
+    rows: int = 0
     predictions: Any = None  # one label or value per row, when ok
 
 
@@ -69,7 +70,7 @@ class Monitor:
         """Queue an observation (cheap: the event loop never waits for the store)."""
         with self._lock:
             self._queue.append(observation)
-            self._rows += len(observation.frame) if observation.frame is not None else 0
+            self._rows += observation.rows
             full = self._rows >= self.batch_rows
         if full:
             self._wake.set()
@@ -110,25 +111,21 @@ class Monitor:
                 ledger.add_requests(conn, [self._request_row(o, label) for o in items if o.ok])
 
     def _write_drift(self, served, label: str, items: list[Observation]) -> None:
-        frames = [self._with_predictions(served, o) for o in items if o.ok]
-        if not self.drift or served.reference is None or not frames:
+        parts = [o.columns for o in items if o.ok]
+        if not self.drift or served.reference is None or not parts:
             return
-        import pandas as pd
         from nbops.drift.persistence import grow_window
+        from nbops.serving.payload import frame
 
-        frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        delta = served.reference.sketch(frame)
+        rows = frame(parts, served.features)
+        if served.label is not None:  # predictions are compared with the training labels
+            rows[served.label] = [p for o in items if o.ok for p in o.predictions]
+        delta = served.reference.sketch(rows)
         target = {"subject": served.subject, "dataset_id": served.dataset_id, "model_version_id": served.version_id,
                   "label": f"{served.name} v{served.version} (served)"}
         _, fired = grow_window(self.store, target, served.reference, delta, label)
         for alert in fired:
             log.warning("nbops serve: %s", alert["message"])
-
-    @staticmethod
-    def _with_predictions(served, o: Observation):
-        if served.label is None:
-            return o.frame
-        return o.frame.assign(**{served.label: o.predictions})
 
     def _write_stats(self, conn, served, role: str, label: str, items: list[Observation]) -> None:
         latency = Histogram()
@@ -142,7 +139,8 @@ class Monitor:
                          predictions=ledger.prediction_summary(predicted, served.classes is not None))
 
     def _request_row(self, o: Observation, label: str) -> tuple:
-        inputs = o.frame.to_json(orient="records", date_format="iso") if self.log_inputs else None
+        inputs = json.dumps([dict(zip(o.columns, row)) for row in zip(*o.columns.values())], default=str) \
+            if self.log_inputs else None
         return (o.request_id, o.served.version_id, self.session_id, o.role, label,
                 json.dumps(_plain(o.predictions)), inputs, o.at)
 

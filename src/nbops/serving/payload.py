@@ -1,4 +1,4 @@
-"""MLflow's scoring request formats -> one validated DataFrame in the model's column order.
+"""MLflow's scoring request formats -> validated columns in the model's order.
 
     {"dataframe_split": {"columns": [...], "data": [[...], ...]}}   pandas' split orient
     {"dataframe_records": [{"col": value, ...}, ...]}
@@ -8,6 +8,9 @@
 plus an optional ``"params": {"method": "predict" | "predict_proba"}``. Rows given as bare
 lists follow the model's column order. Every problem is an ``InvalidValueError`` naming the
 bad key, column, row or value and what is valid: the server answers it with a 400.
+
+A request stays plain Python lists, column by column: the server builds one DataFrame for all
+the requests it scores together (``frame``), instead of one per request.
 """
 
 from __future__ import annotations
@@ -21,38 +24,39 @@ from nbops.errors import InvalidValueError
 
 FORMATS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 METHODS = ("predict", "predict_proba")
+_NUMBER = (int, float)
 
 
 @dataclass
 class Request:
-    frame: Any  # pandas.DataFrame, columns in the model's order
+    columns: dict[str, list]  # validated values per column, in the model's order
+    rows: int
     method: str
 
 
 def parse(body: bytes, features: list[tuple[str, str]] | None) -> Request:
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidValueError(f"the body is not valid JSON ({exc}): send an object with one of "
-                                f"{list(FORMATS)}") from None
-    if not isinstance(document, dict):
-        raise InvalidValueError(f"the body is a JSON {type(document).__name__}: send an object with one of "
-                                f"{list(FORMATS)}, e.g. {{\"dataframe_records\": [{{...}}]}}")
+    document = json_object(body, f"send an object with one of {list(FORMATS)}")
     given = [k for k in FORMATS if k in document]
     unknown = [k for k in document if k not in FORMATS and k != "params"]
     if len(given) != 1 or unknown:
         raise InvalidValueError(f"the body has keys {sorted(document)}: use exactly one of {list(FORMATS)}, "
                                 "plus an optional 'params'")
     method = _method(document.get("params"))
-    try:
-        frame = _frame(given[0], document[given[0]], [n for n, _ in features] if features else None)
-    except (ValueError, TypeError) as exc:  # a shape pandas cannot read, beyond the checks above
-        if isinstance(exc, InvalidValueError):
-            raise
-        raise InvalidValueError(f"{given[0]} could not be read as a table: {exc}") from None
-    if len(frame) == 0:
+    columns = _columns(given[0], document[given[0]], [n for n, _ in features] if features else None)
+    rows = len(next(iter(columns.values()))) if columns else 0
+    if rows == 0:
         raise InvalidValueError(f"{given[0]} has no rows: send at least one")
-    return Request(validate(frame, features), method)
+    return Request(validate(columns, features), rows, method)
+
+
+def json_object(body: bytes, hint: str = "send an object") -> dict:
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidValueError(f"the body is not valid JSON ({exc}): {hint}") from None
+    if not isinstance(document, dict):
+        raise InvalidValueError(f"the body is a JSON {type(document).__name__}: {hint}")
+    return document
 
 
 def _method(params: Any) -> str:
@@ -66,100 +70,98 @@ def _method(params: Any) -> str:
     return method
 
 
-def _frame(key: str, value: Any, names: list[str] | None):
-    import pandas as pd
-
+def _columns(key: str, value: Any, names: list[str] | None) -> dict[str, list]:
     if key == "dataframe_split":
         if not isinstance(value, dict) or not isinstance(value.get("data"), list):
             raise InvalidValueError("dataframe_split must be {\"columns\": [...], \"data\": [[...], ...]}")
         columns = value.get("columns", names)
-        if not isinstance(columns, list):
-            raise InvalidValueError(f"dataframe_split.columns is {columns!r}: give the list of column names")
-        return _rows(key, value["data"], [str(c) for c in columns], pd)
+        if not isinstance(columns, list) or not all(isinstance(c, (str, int)) for c in columns):
+            raise InvalidValueError(f"dataframe_split.columns is {_show(columns)}: give the list of column names")
+        return _rows(key, value["data"], [str(c) for c in columns])
     if key == "inputs" and isinstance(value, dict):
         lengths = {k: len(v) if isinstance(v, list) else None for k, v in value.items()}
-        if any(n is None for n in lengths.values()) or len(set(lengths.values())) > 1:
+        if not value or any(n is None for n in lengths.values()) or len(set(lengths.values())) > 1:
             raise InvalidValueError(f"inputs as columns must map each column to a list of the same length; "
                                     f"got lengths {lengths}")
-        return pd.DataFrame(value)
+        return value
     if not isinstance(value, list):
         raise InvalidValueError(f"{key} must be a list of rows, got a JSON {type(value).__name__}")
     if not value:
         raise InvalidValueError(f"{key} has no rows: send at least one")
     if all(isinstance(r, dict) for r in value):
-        return pd.DataFrame.from_records(value)
+        return _records(value)
     if key == "dataframe_records":
         raise InvalidValueError("dataframe_records must be a list of objects, e.g. [{\"age\": 41, \"plan\": \"pro\"}]")
-    return _rows(key, value, names, pd)
-
-
-def _rows(key: str, rows: list, names: list[str] | None, pd):
-    """Rows as lists of values, named by ``names`` (the model's order when the request gives none)."""
-    for i, row in enumerate(rows):
-        if not isinstance(row, list):
-            raise InvalidValueError(f"{key} row {i} is {_show(row)}: give each row as a list of values")
-        if names is not None and len(row) != len(names):
-            raise InvalidValueError(f"{key} row {i} has {len(row)} values but there are {len(names)} columns "
-                                    f"{names}")
     if names is None:
         raise InvalidValueError(f"{key} rows need column names: this model's schema is unknown, so send "
                                 "dataframe_split with 'columns' or dataframe_records")
-    return pd.DataFrame(rows, columns=names)
+    return _rows(key, value, names)
 
 
-def validate(frame, features: list[tuple[str, str]] | None):
-    """The frame with exactly the model's columns, in its order, each of the training dtype's kind."""
+def _records(records: list[dict]) -> dict[str, list]:
+    """Columns of a list of objects; a key some rows lack is a missing value in those rows."""
+    keys = dict.fromkeys(k for r in records for k in r)
+    return {k: [r.get(k) for r in records] for k in keys}
+
+
+def _rows(key: str, rows: list, names: list[str]) -> dict[str, list]:
+    for i, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise InvalidValueError(f"{key} row {i} is {_show(row)}: give each row as a list of values")
+        if len(row) != len(names):
+            raise InvalidValueError(f"{key} row {i} has {len(row)} values but there are {len(names)} columns "
+                                    f"{names}")
+    if len(set(names)) != len(names):
+        raise InvalidValueError(f"the columns {names} repeat a name: name each column once")
+    return {name: list(values) for name, values in zip(names, zip(*rows))} if rows else {n: [] for n in names}
+
+
+def validate(columns: dict[str, list], features: list[tuple[str, str]] | None) -> dict[str, list]:
+    """Exactly the model's columns, in its order, each value of the training dtype's kind."""
     if features is None:
-        return frame
+        return columns
     names = [n for n, _ in features]
-    frame.columns = [str(c) for c in frame.columns]
-    missing = [n for n in names if n not in frame.columns]
-    extra = [c for c in frame.columns if c not in names]
+    missing = [n for n in names if n not in columns]
+    extra = [c for c in columns if c not in names]
     if missing or extra:
         problems = ([f"missing column(s) {missing}"] if missing else []) + (
             [f"unknown column(s) {extra}"] if extra else [])
         raise InvalidValueError(f"{' and '.join(problems)}: the model expects the columns {names}")
-    if list(frame.columns) != names:
-        frame = frame[names]
+    out = {}
     for name, dtype in features:
-        column = frame[name]
-        checked = _column(column, name, dtype)
-        if checked is not column:  # a cast: missing values among numbers, parsed datetimes
-            frame = frame.assign(**{name: checked})
-    return frame
+        values = columns[name]
+        _check(values, name, dtype)
+        out[name] = values
+    return out
 
 
-def _column(series, name: str, dtype: str):
+def _check(values: list, name: str, dtype: str) -> None:
     kind = _kind(dtype)
-    values = series.dtype.kind
     if kind == "number":
-        if values in "iuf":
-            return series
-        bad = _first(series, lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)))
-        if bad is None:  # None mixed with numbers: missing values
-            return series.astype("float64")
-        raise _bad(name, dtype, "a number", *bad)
-    if kind == "boolean":
-        if values == "b":
-            return series
-        bad = _first(series, lambda v: v is None or isinstance(v, bool))
-        if bad is None:
-            return series
-        raise _bad(name, dtype, "true or false", *bad)
-    if kind == "text":
-        bad = _first(series, lambda v: v is None or isinstance(v, str) or (isinstance(v, float) and math.isnan(v)))
-        if bad is None:
-            return series
-        raise _bad(name, dtype, "a string", *bad)
-    if kind == "datetime":
-        import pandas as pd
+        ok = lambda v: v is None or (type(v) in _NUMBER)  # noqa: E731  (bool is not a number here)
+        expected = "a number"
+    elif kind == "boolean":
+        ok, expected = (lambda v: v is None or type(v) is bool), "true or false"
+    elif kind == "text":
+        ok, expected = (lambda v: v is None or type(v) is str), "a string"
+    elif kind == "datetime":
+        ok, expected = (lambda v: v is None or (type(v) is str and _is_time(v))), "an ISO date or time"
+    else:  # dtype unknown: any plain value; the model decides
+        ok, expected = (lambda v: not isinstance(v, (list, dict))), "a plain value"
+    for i, value in enumerate(values):
+        if not ok(value):
+            raise InvalidValueError(f"column {name!r} needs {expected} ({dtype} in the training data), got "
+                                    f"{_show(value)} ({type(value).__name__}) in row {i}")
 
-        parsed = pd.to_datetime(series, errors="coerce", utc=True)
-        bad = next(((i, v) for i, (v, p) in enumerate(zip(series, parsed)) if v is not None and p is pd.NaT), None)
-        if bad is not None:
-            raise _bad(name, dtype, "an ISO date or time", *bad)
-        return parsed
-    return series  # dtype unknown: the model decides
+
+def _is_time(text: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _kind(dtype: str) -> str:
@@ -175,29 +177,25 @@ def _kind(dtype: str) -> str:
     return "any"
 
 
-def _first(series, ok) -> tuple[int, Any] | None:
-    for i, value in enumerate(series.tolist()):
-        if not ok(value):
-            return i, value
-    return None
+def frame(parts: list[dict[str, list]], features: list[tuple[str, str]] | None):
+    """One DataFrame of the rows of several validated requests (same columns), in order."""
+    import numpy as np
+    import pandas as pd
 
-
-def _bad(name: str, dtype: str, expected: str, row: int, value: Any) -> InvalidValueError:
-    return InvalidValueError(f"column {name!r} needs {expected} ({dtype} in the training data), got "
-                             f"{_show(value)} ({type(value).__name__}) in row {row}")
+    names = list(parts[0])
+    data = {}
+    kinds = {n: _kind(t) for n, t in features or []}
+    for name in names:
+        values = parts[0][name] if len(parts) == 1 else [v for p in parts for v in p[name]]
+        kind = kinds.get(name)
+        if kind == "number" and None in values:  # missing numbers are NaN, not objects
+            values = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+        elif kind == "datetime":
+            values = pd.to_datetime(values, utc=True)
+        data[name] = values
+    return pd.DataFrame(data, columns=names)
 
 
 def _show(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def json_object(body: bytes) -> dict:
-    """A request body that must be one JSON object (e.g. POST /feedback)."""
-    try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InvalidValueError(f"the body is not valid JSON ({exc})") from None
-    if not isinstance(document, dict):
-        raise InvalidValueError(f"the body is a JSON {type(document).__name__}: send an object")
-    return document
