@@ -10,8 +10,10 @@ The serving tests' registry (tests/serving/registry.py) is written to a temporar
 ``mlflow models serve -m DIR --env-manager local``. Each round measures every server in turn
 (interleaved: nbops, mlflow, nbops-off, nbops, ...): single-row latency (``--requests``
 sequential ``dataframe_split`` requests on one keep-alive connection, measured by the client)
-and throughput (8 concurrent clients, asyncio + httpx, for ``--seconds``). Prints medians
-over rounds and the ratios.
+and throughput (8 concurrent clients, asyncio + httpx, for ``--seconds``), plus the server's
+CPU time per request in that phase (its process tree, from psutil): on a shared, loaded host
+wall-clock throughput mostly measures the neighbours, CPU per request does not. Prints
+medians over rounds and the ratios.
 """
 
 from __future__ import annotations
@@ -80,7 +82,21 @@ def latency(url: str, payloads: list[bytes]) -> tuple[float, float]:
     return times[len(times) // 2] * 1000, times[int(len(times) * 0.99) - 1] * 1000
 
 
-def throughput(url: str, payloads: list[bytes], seconds: float, clients: int = 8) -> float:
+def cpu_seconds(pid: int) -> float:
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def throughput(url: str, payloads: list[bytes], seconds: float, clients: int = 8) -> tuple[float, int]:
     async def run() -> int:
         done = 0
         stop = time.perf_counter() + seconds
@@ -99,7 +115,7 @@ def throughput(url: str, payloads: list[bytes], seconds: float, clients: int = 8
 
     start = time.perf_counter()
     count = asyncio.run(run())
-    return count / (time.perf_counter() - start)
+    return count / (time.perf_counter() - start), count
 
 
 def main() -> int:
@@ -127,14 +143,18 @@ def main() -> int:
             for name, command in (("nbops", nbops), ("mlflow", mlflow), ("nbops-off", nbops + ["--no-monitoring"])):
                 servers[name] = start(command, env, root / f"{name}.log")
             payloads = bodies(args.requests)
-            results: dict[str, dict[str, list[float]]] = {n: {"p50": [], "p99": [], "rps": []} for n in servers}
+            results: dict[str, dict[str, list[float]]] = {n: {"p50": [], "p99": [], "rps": [], "cpu": []}
+                                                          for n in servers}
             for r in range(args.rounds):
-                for name, (_, url) in servers.items():
+                for name, (process, url) in servers.items():
                     p50, p99 = latency(url, payloads)
-                    rps = throughput(url, payloads, args.seconds)
-                    for key, value in (("p50", p50), ("p99", p99), ("rps", rps)):
+                    before = cpu_seconds(process.pid)
+                    rps, count = throughput(url, payloads, args.seconds)
+                    cpu = (cpu_seconds(process.pid) - before) / count * 1000
+                    for key, value in (("p50", p50), ("p99", p99), ("rps", rps), ("cpu", cpu)):
                         results[name][key].append(value)
-                    print(f"round {r + 1} {name:<9} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {rps:7.0f} req/s", flush=True)
+                    print(f"round {r + 1} {name:<9} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {rps:7.0f} req/s  "
+                          f"CPU {cpu:5.2f} ms/request", flush=True)
         finally:
             for process, _ in servers.values():
                 process.terminate()
@@ -142,9 +162,12 @@ def main() -> int:
         med = {n: {k: statistics.median(v) for k, v in m.items()} for n, m in results.items()}
         print(f"\nmedians of {args.rounds} rounds, 1 row per request, 1 worker each")
         for name, m in med.items():
-            print(f"{name:<9} p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms  {m['rps']:7.0f} req/s (8 clients)")
-        print(f"throughput nbops / mlflow: {med['nbops']['rps'] / med['mlflow']['rps']:.2f}x")
-        print(f"monitoring cost: {1 - med['nbops']['rps'] / med['nbops-off']['rps']:.1%} of throughput")
+            print(f"{name:<9} p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms  {m['rps']:7.0f} req/s (8 clients)  "
+                  f"CPU {m['cpu']:5.2f} ms/request")
+        print(f"throughput nbops / mlflow: {med['nbops']['rps'] / med['mlflow']['rps']:.2f}x wall clock; "
+              f"{med['mlflow']['cpu'] / med['nbops']['cpu']:.2f}x by server CPU per request")
+        print(f"monitoring cost: {1 - med['nbops']['rps'] / med['nbops-off']['rps']:.1%} of throughput (wall clock); "
+              f"{med['nbops']['cpu'] / med['nbops-off']['cpu'] - 1:.1%} more CPU per request")
     return 0
 
 

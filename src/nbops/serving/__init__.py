@@ -17,6 +17,8 @@ Modules, one responsibility each:
 - ``latency``  log-spaced latency histograms that merge across workers
 - ``monitor``  the background writer: drift windows, stats, request log
 - ``ledger``   the serving tables: requests, stats, feedback and realized performance
+- ``batching`` requests that arrive together are scored in one call
+- ``service``  what one worker serves: versions, batchers, router, monitor
 - ``app``      the Starlette application (thin handlers)
 - ``command``  ``nbops serve``: arguments, and uvicorn
 """
