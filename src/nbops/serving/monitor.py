@@ -1,11 +1,14 @@
 """Live monitoring without user code: answered requests are queued by the event loop and
 written by one background thread, every second or every ``batch_rows`` rows, and at shutdown.
 
-A write groups the queue per version and time window: the inputs (and predictions, as the
-training label column) are sketched on the version's drift reference and added to its live
-drift window (``nbops.drift.persistence.grow_window``: the Drift Monitor shows it, alert rules
-fire), and the counts, latency histogram and prediction distribution are added to its stats
-row. Raw inputs are written only with ``log_inputs``.
+A write groups the queue per version and time window and adds the counts, latency histogram
+and prediction distribution to its stats row, and the answered predictions to the request
+log (raw inputs only with ``log_inputs``). Every ``drift_interval`` seconds (or
+``batch_rows`` rows) the rows gathered since are sketched on the version's drift reference,
+inputs and predictions (as the training label column), and added to its live drift window
+(``nbops.drift.persistence.grow_window``: the Drift Monitor shows it, alert rules fire).
+Re-scoring a window is the costly part of monitoring, hence its slower beat; ``flush()``
+(at shutdown, and before ``/stats`` and ``/feedback`` answer) writes everything.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ def window_label(at: float, seconds: int) -> str:
 
 class Monitor:
     def __init__(self, store, session_id: str, *, window_seconds: int = 3600, log_inputs: bool = False,
-                 drift: bool = True, interval: float = 1.0, batch_rows: int = 5000):
+                 drift: bool = True, interval: float = 1.0, drift_interval: float = 10.0,
+                 batch_rows: int = 5000):
         self.store = store
         self.session_id = session_id
         self.window_seconds = window_seconds
@@ -55,6 +59,10 @@ class Monitor:
         self.drift = drift
         self.interval = interval
         self.batch_rows = batch_rows
+        self.drift_interval = drift_interval
+        self._drift_pending: dict[tuple[int, str], list[Observation]] = {}  # only touched under _writing
+        self._drift_rows = 0
+        self._drift_written = time.monotonic()
         self._queue: list[Observation] = []
         self._rows = 0
         self._lock = threading.Lock()       # guards the queue
@@ -75,13 +83,17 @@ class Monitor:
         if full:
             self._wake.set()
 
-    def flush(self) -> None:
-        """Write everything queued so far (called from a worker thread, never the event loop)."""
+    def flush(self, everything: bool = True) -> None:
+        """Write what is queued (called from a worker thread, never the event loop); the drift
+        windows too when ``everything`` or when their beat has come."""
         with self._writing:
             with self._lock:
                 batch, self._queue, self._rows = self._queue, [], 0
             if batch:
                 self._write(batch)
+            due = time.monotonic() - self._drift_written >= self.drift_interval or self._drift_rows >= self.batch_rows
+            if self._drift_pending and (everything or due):
+                self._write_drift_windows()
 
     def stop(self) -> None:
         self._stop.set()
@@ -95,7 +107,7 @@ class Monitor:
             self._wake.wait(self.interval)
             self._wake.clear()
             try:
-                self.flush()
+                self.flush(everything=False)
             except Exception:  # a failed write must not stop serving: it is logged and that batch is dropped
                 log.exception("nbops serve: writing monitoring data failed")
 
@@ -103,23 +115,31 @@ class Monitor:
         groups: dict[tuple[int, str, str], list[Observation]] = {}
         for o in batch:
             groups.setdefault((o.served.version_id, o.role, window_label(o.at, self.window_seconds)), []).append(o)
-        for (_, role, label), items in groups.items():
-            served = items[0].served
-            self._write_drift(served, label, items)
-            with self.store.transaction() as conn:
-                self._write_stats(conn, served, role, label, items)
+        with self.store.transaction() as conn:
+            for (version_id, role, label), items in groups.items():
+                self._write_stats(conn, items[0].served, role, label, items)
                 ledger.add_requests(conn, [self._request_row(o, label) for o in items if o.ok])
+        if not self.drift:
+            return
+        for (version_id, _, label), items in groups.items():
+            answered = [o for o in items if o.ok]
+            if answered and items[0].served.reference is not None:
+                self._drift_pending.setdefault((version_id, label), []).extend(answered)
+                self._drift_rows += sum(o.rows for o in answered)
+
+    def _write_drift_windows(self) -> None:
+        pending, self._drift_pending, self._drift_rows = self._drift_pending, {}, 0
+        self._drift_written = time.monotonic()
+        for (_, label), items in pending.items():
+            self._write_drift(items[0].served, label, items)
 
     def _write_drift(self, served, label: str, items: list[Observation]) -> None:
-        parts = [o.columns for o in items if o.ok]
-        if not self.drift or served.reference is None or not parts:
-            return
         from nbops.drift.persistence import grow_window
         from nbops.serving.payload import frame
 
-        rows = frame(parts, served.features)
+        rows = frame([o.columns for o in items], served.features)
         if served.label is not None:  # predictions are compared with the training labels
-            rows[served.label] = [p for o in items if o.ok for p in o.predictions]
+            rows[served.label] = [p for o in items for p in o.predictions]
         delta = served.reference.sketch(rows)
         target = {"subject": served.subject, "dataset_id": served.dataset_id, "model_version_id": served.version_id,
                   "label": f"{served.name} v{served.version} (served)"}
