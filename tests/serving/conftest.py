@@ -36,11 +36,12 @@ def serving_store(serving_home):
 
 @pytest.fixture(scope="session")
 def servers(serving_home):
-    """main (token, small body limit), canary 10 % (seeded), shadow, and monitored (drift test only)."""
+    """main (token, small body limit), canary 10 % (seeded), shadow (with --log-inputs), and
+    monitored (drift test only)."""
     started = {
         "main": ServeProcess(serving_home, "churn@production", "--max-body-bytes", "200000", token=TOKEN),
         "canary": ServeProcess(serving_home, "churn@production", "--canary", "candidate=10", "--seed", "7"),
-        "shadow": ServeProcess(serving_home, "churn:1", "--shadow", "candidate"),
+        "shadow": ServeProcess(serving_home, "churn:1", "--shadow", "candidate", "--log-inputs"),
         "monitored": ServeProcess(serving_home, "churn@monitored"),
     }
     try:

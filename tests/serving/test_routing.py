@@ -11,6 +11,7 @@ from serving.registry import FEATURES, table
 def test_a_90_10_split_over_1000_requests(servers, models):
     rows = table(1000, 41)[FEATURES]
     records = rows.to_dict(orient="records")
+    expected = {v: models[v].predict(rows).tolist() for v in (1, 2)}
     served = []
     with servers["canary"].client() as client:
         for i, record in enumerate(records):
@@ -18,7 +19,7 @@ def test_a_90_10_split_over_1000_requests(servers, models):
             version = int(answer.headers["X-Nbops-Version"])
             served.append(version)
             # each answer is its own version's prediction
-            assert answer.json()["predictions"] == models[version].predict(rows.iloc[[i]]).tolist()
+            assert answer.json()["predictions"] == [expected[version][i]]
         stats = client.get("/stats").json()
     share = served.count(2) / len(served)
     assert 0.07 <= share <= 0.13, share
@@ -48,6 +49,11 @@ def test_shadow_is_scored_and_logged_never_returned(servers, models, serving_sto
         f"SELECT id, predictions FROM serving_requests WHERE role = 'shadow' AND id IN ({','.join('?' * len(ids))})",
         ids).fetchall())
     assert [json.loads(logged[i]) for i in ids] == [challenger[s:s + 3].tolist() for s in range(0, 60, 3)]
+    # --log-inputs: the raw inputs of each request are kept beside its predictions
+    inputs = dict(serving_store.reader().execute(
+        f"SELECT id, inputs FROM serving_requests WHERE role = 'primary' AND id IN ({','.join('?' * len(ids))})",
+        ids).fetchall())
+    assert [json.loads(inputs[i]) for i in ids] == [rows.iloc[s:s + 3].to_dict("records") for s in range(0, 60, 3)]
 
 
 def _until_shadow_rows(client, rows: int, timeout: float = 10.0) -> dict:
