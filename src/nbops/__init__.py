@@ -16,6 +16,7 @@ from .errors import (
     InvalidValueError,
     NbopsError,
     NotFoundError,
+    PayloadTooLargeError,
     ProductionizeError,
     ReproductionError,
     StoreError,
@@ -48,7 +49,7 @@ __all__ = [
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
     "check_drift", "evaluate_models", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError",
     "FilterSyntaxError", "NotFoundError", "ConflictError", "StoreError", "ProductionizeError", "SyncError",
-    "ReproductionError",
+    "ReproductionError", "PayloadTooLargeError",
     "__version__",
 ]
 

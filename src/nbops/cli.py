@@ -331,6 +331,16 @@ def _run_reproduce(args: argparse.Namespace) -> int:
         shown = ["-" if v is None else f"{v:.8g}" for v in (before, after)]
         print(f"{key:<{width}}  {shown[0]:>14}  {shown[1]:>14}  {delta:>12}")
     return 1
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    from .serving.command import configure
+
+    configure(parser)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serving.command import run
+
+    return run(args)
 
 
 COMMANDS: list[Command] = [
@@ -345,6 +355,8 @@ COMMANDS: list[Command] = [
     Command("drift", "drift checks from the command line: nbops drift check", _configure_drift, _run_drift),
     Command("reproduce", "re-create a run (code, data snapshots, params), run it again and compare its metrics",
             _configure_reproduce, _run_reproduce),
+    Command("serve", "serve a registered model over HTTP (MLflow's protocol), monitored live", _configure_serve,
+            _run_serve),
 ]
 
 

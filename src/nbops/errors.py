@@ -3,7 +3,8 @@
     NbopsError
     ├── InvalidValueError        bad user input; also a ValueError
     │   ├── InvalidMetricError   a metric value that is not a real number; also a TypeError
-    │   └── FilterSyntaxError    a run filter that does not parse
+    │   ├── FilterSyntaxError    a run filter that does not parse
+    │   └── PayloadTooLargeError a request body over the size limit (413)
     ├── NotFoundError            no such run, experiment, model, artifact…; also a LookupError
     ├── ConflictError            the request contradicts the current state (e.g. run ended)
     ├── StoreError               the store cannot be opened or written
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidValueError",
     "InvalidMetricError",
     "FilterSyntaxError",
+    "PayloadTooLargeError",
     "NotFoundError",
     "ConflictError",
     "StoreError",
@@ -57,6 +59,11 @@ class InvalidMetricError(InvalidValueError, TypeError):
 
 class FilterSyntaxError(InvalidValueError):
     reason = "invalid_filter"
+
+
+class PayloadTooLargeError(InvalidValueError):
+    http_status = 413
+    reason = "payload_too_large"
 
 
 class NotFoundError(NbopsError, LookupError):

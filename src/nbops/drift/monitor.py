@@ -48,6 +48,7 @@ def subjects(store) -> list[dict[str, Any]]:
 def _subject(store, name: str) -> dict[str, Any] | None:
     """One subject's header, or None when it has no usable reference and no windows."""
     conn = store.reader()
+    head = None
     try:
         target = resolve(store, name)
     except NotFoundError:

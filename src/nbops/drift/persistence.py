@@ -76,7 +76,8 @@ def drift_version(store, name: str) -> dict[str, Any]:
 
 
 def resolve(store, name: str) -> dict[str, Any]:
-    """The reference dataset for a model name (its production or latest version) or a dataset name.
+    """The reference dataset for a model name (its production or latest version), a model
+    version (``NAME:VERSION``, the subject of a served version's live windows) or a dataset name.
 
     A model wins over a dataset of the same name. Returns ``dataset_id``,
     ``model_version_id`` (or None) and a readable ``subject``.
@@ -85,27 +86,34 @@ def resolve(store, name: str) -> dict[str, Any]:
         raise InvalidValueError(f"check_drift needs a dataset or model name, got {name!r}")
     conn = store.reader()
     if conn.execute("SELECT 1 FROM models WHERE name = ?", (name,)).fetchone():
-        version = drift_version(store, name)
-        dataset_id = version.get("dataset_id")
-        if dataset_id is None and version.get("run_id"):
-            row = conn.execute(
-                "SELECT id FROM datasets WHERE run_id = ? AND role = 'train' ORDER BY created_at DESC, id DESC LIMIT 1",
-                (version["run_id"],),
-            ).fetchone()
-            dataset_id = row["id"] if row else None
-        if dataset_id is None:
-            raise NotFoundError(
-                f"model {name!r} v{version['version']} has no training dataset: log one with "
-                "nbops.log_dataset(df, name, role='train') in the run that registered it"
-            )
-        return {"dataset_id": dataset_id, "model_version_id": version["id"],
-                "subject": name, "label": f"{name} v{version['version']}"}
+        return _version_target(conn, name, name, drift_version(store, name))
+    model, _, number = name.rpartition(":")
+    if model and number.isdigit() and conn.execute("SELECT 1 FROM models WHERE name = ?", (model,)).fetchone():
+        return _version_target(conn, model, name, store.models.version(model, int(number)))
     row = conn.execute(
         "SELECT id FROM datasets WHERE name = ? ORDER BY created_at DESC, id DESC LIMIT 1", (name,)
     ).fetchone()
     if row is None:
         raise NotFoundError(f"no model or dataset named {name!r}: log a dataset or register a model first")
     return {"dataset_id": row["id"], "model_version_id": None, "subject": name, "label": name}
+
+
+def _version_target(conn, name: str, subject: str, version: dict) -> dict[str, Any]:
+    """A model version's training dataset (``dataset_id``, else its run's ``train`` dataset)."""
+    dataset_id = version.get("dataset_id")
+    if dataset_id is None and version.get("run_id"):
+        row = conn.execute(
+            "SELECT id FROM datasets WHERE run_id = ? AND role = 'train' ORDER BY created_at DESC, id DESC LIMIT 1",
+            (version["run_id"],),
+        ).fetchone()
+        dataset_id = row["id"] if row else None
+    if dataset_id is None:
+        raise NotFoundError(
+            f"model {name!r} v{version['version']} has no training dataset: log one with "
+            "nbops.log_dataset(df, name, role='train') in the run that registered it"
+        )
+    return {"dataset_id": dataset_id, "model_version_id": version["id"],
+            "subject": subject, "label": f"{name} v{version['version']}"}
 
 
 def check_drift(reference_or_model_name, current: Any, *, window: str | None = None, store=None,
@@ -248,7 +256,10 @@ def history(store, subject: str, statistic: str | None = None, limit: int = 200)
     return sorted((dict(r) for r in rows), key=lambda r: order[r["window_id"]])
 
 
-def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: float) -> list[dict]:
+def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: float,
+                 only_new: bool = False) -> list[dict]:
+    """Insert an event per rule that fires; ``only_new``: not for features it already fired on
+    in this window (a live window is re-scored as it grows)."""
     fired = []
     for rule in alert_rules(conn, target["subject"]):
         depth = max(rule.consecutive - 1, rule.cooldown)
@@ -256,6 +267,9 @@ def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: f
         past = [rule_values(_feature_rows(conn, wid), rule.statistic) for wid in past_ids]
         past_fired = [_fired_in(conn, wid, rule.label) for wid in past_ids]
         hits = evaluate_rule(rule, past, rule_values(report.features, rule.statistic), past_fired)
+        if only_new:
+            done = _fired_in(conn, window_id, rule.label)
+            hits = [h for h in hits if h not in done]
         if not hits:
             continue
         message = alert_message(report.features, hits, target["label"], report.summary["window"])
@@ -325,3 +339,48 @@ def mark_alerts_seen(store, event_ids) -> int:
             f"UPDATE drift_alert_events SET seen_at = ? WHERE seen_at IS NULL AND id IN ({','.join('?' * len(ids))})",
             (time.time(), *ids),
         ).rowcount
+
+
+def grow_window(store, target: dict[str, Any], reference: Sketch, delta: Sketch, label: str,
+                policy: "str | Policy" = "default") -> tuple[int, list[dict]]:
+    """Add ``delta`` (rows sketched on ``reference``) to the live window ``label`` of a subject.
+
+    The window is re-scored and updated in place (no history row per batch: it is one window
+    that grows), so several writers (serving workers) add to the same counts. Alert rules fire
+    once per rule and feature in a window. Returns the window id and the alerts that fired.
+    """
+    now = time.time()
+    with store.transaction() as conn:  # read, merge and write under the one write lock
+        row = conn.execute("SELECT id, sketch FROM drift_windows WHERE subject = ? AND window = ? "
+                           "AND superseded_at IS NULL", (target["subject"], label)).fetchone()
+        merged = delta if row is None or row["sketch"] is None else sketch_from_bytes(row["sketch"]) + delta
+        report = compare(reference, merged, policy=policy, window=label)
+        s = report.summary
+        values = (s["policy"], s["rows_current"], s["features"], s["n_drifted"], s["share_drifted"],
+                  int(s["dataset_drift"]), sketch_to_bytes(merged), now)
+        if row is None:
+            window_id = conn.execute(
+                "INSERT INTO drift_windows (subject, dataset_id, model_version_id, window, policy, rows, features, "
+                "drifted, share_drifted, dataset_drift, sketch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (target["subject"], target["dataset_id"], target.get("model_version_id"), label, *values),
+            ).lastrowid
+        else:
+            window_id = row["id"]
+            conn.execute("UPDATE drift_windows SET policy = ?, rows = ?, features = ?, drifted = ?, share_drifted = ?, "
+                         "dataset_drift = ?, sketch = ?, created_at = ? WHERE id = ?", (*values, window_id))
+            conn.execute("DELETE FROM drift_features WHERE window_id = ?", (window_id,))
+            conn.execute("DELETE FROM drift_results WHERE window_id = ?", (window_id,))
+        conn.executemany(
+            "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
+            "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(window_id, f["feature"], f["kind"], f["tier"], f["statistic"], f["effect"], f["threshold"],
+              f["p_value"], f["p_adjusted"], f["n_reference"], f["n_current"], f["note"]) for f in report.features],
+        )
+        conn.executemany(
+            "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
+             for r in report.statistics],
+        )
+        fired = _fire_alerts(conn, target, window_id, report, now, only_new=True)
+    return window_id, fired

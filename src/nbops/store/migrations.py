@@ -454,8 +454,62 @@ def m0008_drift_window_history(db: Database) -> None:
     )
 
 
-@migrations(name="0011_retraining")
-def m0011_retraining(db: Database) -> None:
+@migrations(name="0009_serving")
+def m0009_serving(db: Database) -> None:
+    # nbops serve: one row per serving process group, the predictions it answered (for
+    # feedback labels; inputs only with --log-inputs), and per version and time window its
+    # request counts, latency histogram, prediction distribution and realized performance.
+    run_statements(
+        db,
+        """
+        CREATE TABLE serving_sessions (
+            id TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            config TEXT NOT NULL,    -- JSON: versions, roles, split, host, port, workers (never the token)
+            started_at REAL NOT NULL,
+            stopped_at REAL
+        );
+        CREATE TABLE serving_requests (
+            id TEXT NOT NULL,        -- the request id answered in X-Request-Id
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            session_id TEXT NOT NULL REFERENCES serving_sessions(id),
+            role TEXT NOT NULL CHECK (role IN ('primary','canary','shadow')),
+            window TEXT NOT NULL,
+            predictions TEXT NOT NULL,  -- JSON list, one per input row
+            inputs TEXT,             -- JSON records, only with --log-inputs
+            labels TEXT,             -- JSON list from POST /feedback
+            created_at REAL NOT NULL,
+            labelled_at REAL,
+            PRIMARY KEY (id, version_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE serving_stats (
+            session_id TEXT NOT NULL REFERENCES serving_sessions(id),
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            window TEXT NOT NULL,
+            role TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            latency TEXT NOT NULL,   -- JSON: counts per log-spaced latency bin, and the sum
+            predictions TEXT NOT NULL,  -- JSON: counts per class, or n/sum/sumsq/min/max
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (session_id, version_id, window)
+        ) WITHOUT ROWID;
+        CREATE TABLE serving_performance (
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            window TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            value REAL,
+            labelled_rows INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (version_id, window, metric)
+        ) WITHOUT ROWID;
+        """,
+    )
+
+
+@migrations(name="0010_retraining")
+def m0010_retraining(db: Database) -> None:
     # An alert rule may carry a retrain action (JSON: target, package, data parameter, rate
     # limit). Each retrain an alert asked for is one row, linked to the alert event, the run and
     # the model version it produced; a suppressed one keeps its reason, a failed one the alert

@@ -253,6 +253,48 @@ CREATE TABLE drift_webhook_deliveries (
             final INTEGER NOT NULL, -- delivered, or the last attempt failed
             created_at REAL NOT NULL
         );
+CREATE TABLE serving_sessions (
+            id TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            config TEXT NOT NULL,    -- JSON: versions, roles, split, host, port, workers (never the token)
+            started_at REAL NOT NULL,
+            stopped_at REAL
+        );
+CREATE TABLE serving_requests (
+            id TEXT NOT NULL,        -- the request id answered in X-Request-Id
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            session_id TEXT NOT NULL REFERENCES serving_sessions(id),
+            role TEXT NOT NULL CHECK (role IN ('primary','canary','shadow')),
+            window TEXT NOT NULL,
+            predictions TEXT NOT NULL,  -- JSON list, one per input row
+            inputs TEXT,             -- JSON records, only with --log-inputs
+            labels TEXT,             -- JSON list from POST /feedback
+            created_at REAL NOT NULL,
+            labelled_at REAL,
+            PRIMARY KEY (id, version_id)
+        ) WITHOUT ROWID;
+CREATE TABLE serving_stats (
+            session_id TEXT NOT NULL REFERENCES serving_sessions(id),
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            window TEXT NOT NULL,
+            role TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            rows INTEGER NOT NULL,
+            errors INTEGER NOT NULL,
+            latency TEXT NOT NULL,   -- JSON: counts per log-spaced latency bin, and the sum
+            predictions TEXT NOT NULL,  -- JSON: counts per class, or n/sum/sumsq/min/max
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (session_id, version_id, window)
+        ) WITHOUT ROWID;
+CREATE TABLE serving_performance (
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            window TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            value REAL,
+            labelled_rows INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (version_id, window, metric)
+        ) WITHOUT ROWID;
 CREATE TABLE drift_retrains (
             id INTEGER PRIMARY KEY,
             event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
@@ -362,5 +404,6 @@ INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (5
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (6, 'nbops', '0006_model_governance', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (7, 'nbops', '0007_sync', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (8, 'nbops', '0008_drift_window_history', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
-INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (9, 'nbops', '0011_retraining', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (9, 'nbops', '0009_serving', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (10, 'nbops', '0010_retraining', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "change_counter" (id, seq) VALUES (1, 0);

@@ -1,0 +1,53 @@
+"""A small registry for the serving tests and benchmark, written by real nbops calls.
+
+    python tests/serving/registry.py   (NBOPS_HOME names the store)
+
+``churn`` v1 (``production``): a logistic regression on x1, x2, count and plan (one-hot);
+v2 (``candidate``): the same pipeline trained on flipped labels, so it answers the opposite
+on most rows; v3 (``monitored``): v1's model again, served by the drift test alone.
+The training dataset (with its label column ``churned``) is logged in each run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FEATURES = ["x1", "x2", "count", "plan"]
+LABEL = "churned"
+
+
+def table(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(shift, 1.0, n), rng.normal(0.0, 1.0, n)
+    count = rng.integers(0, 30, n)
+    plan = rng.choice(["basic", "pro", "team"], n, p=[0.5, 0.3, 0.2])
+    logit = 1.5 * x1 - x2 + 0.05 * count + np.where(plan == "pro", 0.8, 0.0)
+    label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    return pd.DataFrame({"x1": x1, "x2": x2, "count": count, "plan": plan, LABEL: label})
+
+
+def pipeline():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    encode = ColumnTransformer([("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"])], remainder="passthrough")
+    return make_pipeline(encode, LogisticRegression(max_iter=500))
+
+
+def main() -> None:
+    import nbops
+
+    train = table(2000, 1)
+    for flipped, alias in ((False, "production"), (True, "candidate"), (False, "monitored")):
+        with nbops.start_run("churn"):
+            nbops.log_dataset(train, "churn-train")
+            y = 1 - train[LABEL] if flipped else train[LABEL]
+            model = pipeline().fit(train[FEATURES], y)
+            nbops.register_model("churn", model, alias=alias)
+
+
+if __name__ == "__main__":
+    main()
