@@ -18,6 +18,7 @@ from .artifacts import Artifacts
 from .blobs import Blobs
 from .database import Database
 from .datasets import Datasets
+from .explanations import Explanations
 from .location import HOME_VARIABLE, STORE_DIRNAME, find_store_dir
 from .metrics import Metrics
 from .models import Models
@@ -44,6 +45,7 @@ class Store:
         self.models = Models(self.db)
         self.provenance = Provenance(self.db)
         self.sync = SyncState(self.db)
+        self.explanations = Explanations(self.db, self.models)
 
     def transaction(self):
         return self.db.transaction()
