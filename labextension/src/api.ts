@@ -19,6 +19,7 @@ import {
   IExperimentsResponse,
   IModelAliasesResponse,
   IModelEvaluation,
+  IModelExplanation,
   IModelEvent,
   IModelsResponse,
   IModelVersionsResponse,
@@ -314,6 +315,13 @@ export const modelsAPI = {
   card(name: string, version: number): Promise<{ markdown: string }> {
     return requestAPI(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/card`
+    );
+  },
+
+  /** The newest `nbops.explain` of a version, or null. */
+  explanation(name: string, version: number): Promise<{ explanation: IModelExplanation | null }> {
+    return requestAPI(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`
     );
   }
 };
