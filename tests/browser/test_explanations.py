@@ -88,7 +88,7 @@ def test_explanation_bars_compare_two_versions_and_an_unexplained_version(lab, l
     expect(table.locator("tbody tr")).to_have_count(4)
     expect(table.locator("tbody tr").first.get_by_role("rowheader")).to_have_text("strong")
     expect(panel).to_contain_text("the model's own predictions")
-    expect(panel).to_contain_text("no labels given")
+    expect(panel).to_contain_text("v2: no labels given")
     lab.page.wait_for_timeout(300)
     lab.screenshot("explanation-compare-light", panel)
     lab.set_theme("JupyterLab Dark")

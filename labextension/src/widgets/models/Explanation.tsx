@@ -154,7 +154,7 @@ function Summary(props: { explanation: IModelExplanation }): JSX.Element {
   );
 }
 
-function Notes(props: { explanation: IModelExplanation }): JSX.Element | null {
+function Notes(props: { explanation: IModelExplanation; prefixed?: boolean }): JSX.Element | null {
   const { notes } = props.explanation;
   if (notes.length === 0) {
     return null;
@@ -162,7 +162,10 @@ function Notes(props: { explanation: IModelExplanation }): JSX.Element | null {
   return (
     <ul className="jp-nbops-Explanation-notes">
       {notes.map(note => (
-        <li key={note}>{note}</li>
+        <li key={note}>
+          {props.prefixed ? `v${props.explanation.version}: ` : ''}
+          {note}
+        </li>
       ))}
     </ul>
   );
@@ -277,7 +280,8 @@ function ComparedExplanations(props: {
       ...axisLayout(theme, features.length * 1.6, 'drop in score when shuffled'),
       barmode: 'group',
       showlegend: true,
-      legend: { orientation: 'h', y: -0.25, font: { color: theme.fontColor } }
+      margin: { l: 10, r: 16, t: 28, b: 40 },
+      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1, yanchor: 'bottom', font: { color: theme.fontColor } }
     }),
     [theme, features]
   );
@@ -317,8 +321,8 @@ function ComparedExplanations(props: {
           })}
         </tbody>
       </table>
-      <Notes explanation={a} />
-      <Notes explanation={b} />
+      <Notes explanation={a} prefixed />
+      <Notes explanation={b} prefixed />
     </>
   );
 }
