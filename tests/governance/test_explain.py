@@ -112,3 +112,16 @@ async def test_the_rest_route_serves_a_versions_explanation_by_number_or_alias(c
     with pytest.raises(HTTPClientError) as missing:
         await jp_fetch("nbops", "api", "models", "churn", "versions", "7", "explanation")
     assert missing.value.code == 404 and "has no version or alias 7" in json.loads(missing.value.response.body)["message"]
+
+
+def test_the_model_card_lists_the_versions_explanation(churn):
+    from nbops.governance.card import model_card
+
+    (forest, _), (x, y) = churn
+    nbops.explain(forest, x, y, name="churn", version=1)
+    card = model_card(nbops.store(), "churn", 1)
+    section = card.split("## Explanation")[1].split("\n## ")[0]
+    assert "Permutation importance of accuracy on 300 rows against the labels" in section
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "Feature" not in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["strong", "weak", "noise"]
+    assert "## Explanation" not in model_card(nbops.store(), "churn", 2)  # v2 was never explained
