@@ -177,3 +177,13 @@ def test_a_model_that_is_not_a_scikit_learn_estimator_is_refused_by_name(project
     with pytest.raises(InvalidValueError, match="builtins.dict cannot be exported"):
         export_model("fn", project / "fn")
     assert not (project / "fn").exists()
+
+
+def test_without_mlflow_the_export_says_to_install_the_extra(registered, project, monkeypatch):
+    from nbops.errors import ProductionizeError
+    from nbops.model_export import export_model
+
+    monkeypatch.setitem(sys.modules, "mlflow.sklearn", None)  # `import mlflow.sklearn` fails as when not installed
+    with pytest.raises(ProductionizeError, match=re.escape("pip install 'nbops[mlflow]'")):
+        export_model("churn", project / "m")
+    assert not (project / "m").exists() and not [p for p in project.iterdir() if p.name.startswith(".m.")]
