@@ -129,18 +129,32 @@ def _mean_abs_shap(model, frame, random_state: int) -> tuple[dict[str, float] | 
 
     sample, _ = _sample(frame, None, random_state, SHAP_ROWS)
     background, _ = _sample(frame, None, random_state + 1, SHAP_BACKGROUND)
-    predict = model.predict_proba if hasattr(model, "predict_proba") else model.predict
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            explainer = shap.Explainer(predict, shap.maskers.Independent(background), seed=random_state)
-            values = np.abs(np.asarray(explainer(sample).values, dtype=float))
+            values = np.abs(_shap_values(shap, model, sample, background, random_state))
     except Exception as exc:  # an optional method: say why, keep the permutation importances
         return None, f"SHAP skipped: {type(exc).__name__}: {exc}"
     per_feature = values.mean(axis=0)
     if per_feature.ndim > 1:  # one column per class: average over classes
         per_feature = per_feature.mean(axis=1)
     return {str(name): float(v) for name, v in zip(frame.columns, per_feature)}, None
+
+
+def _shap_values(shap, model, sample, background, random_state: int):
+    """Tree ensembles get shap's exact, fast TreeExplainer; anything else the model-agnostic
+    permutation explainer on ``predict_proba`` (or ``predict``)."""
+    import numpy as np
+
+    try:
+        tree = shap.TreeExplainer(model)
+    except Exception:  # not a tree model shap knows (a pipeline, a linear model…)
+        tree = None
+    if tree is not None:
+        return np.asarray(tree.shap_values(sample, check_additivity=False), dtype=float)
+    predict = model.predict_proba if hasattr(model, "predict_proba") else model.predict
+    explainer = shap.Explainer(predict, shap.maskers.Independent(background), seed=random_state)
+    return np.asarray(explainer(sample, silent=True).values, dtype=float)
 
 
 def latest_explanation(store: Store, name: str, version: int | str | None) -> dict | None:
