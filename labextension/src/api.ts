@@ -21,6 +21,7 @@ import {
   IExperimentsResponse,
   IModelAliasesResponse,
   IModelEvaluation,
+  IModelExplanation,
   IModelEvent,
   IModelsResponse,
   IModelVersionsResponse,
@@ -328,6 +329,13 @@ export const modelsAPI = {
   card(name: string, version: number): Promise<{ markdown: string }> {
     return requestAPI(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/card`
+    );
+  },
+
+  /** The newest `nbops.explain` of a version, or null. */
+  explanation(name: string, version: number): Promise<{ explanation: IModelExplanation | null }> {
+    return requestAPI(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`
     );
   }
 };

@@ -738,6 +738,31 @@ export interface IModelEvaluation {
   decision: { passed: boolean; reason: string; improvement: number };
 }
 
+/** One feature of an explanation: permutation importance (mean, std) and mean |SHAP| or null. */
+export interface IFeatureImportance {
+  feature: string;
+  importance: number;
+  std: number;
+  shap: number | null;
+}
+
+/** `nbops.explain` of a model version (`GET models/{name}/versions/{version}/explanation`). */
+export interface IModelExplanation {
+  id: number;
+  name: string;
+  version: number;
+  rows: number;
+  /** `labels`: importances against the truth; `predictions`: against the model's own output. */
+  target: 'labels' | 'predictions';
+  scoring: string;
+  n_repeats: number;
+  methods: string[];
+  notes: string[];
+  created_at: number;
+  /** Sorted by importance, highest first. */
+  features: IFeatureImportance[];
+}
+
 /** A run's sync state with an MLflow tracking server (`sync` of a run). */
 export interface ISyncState {
   state: 'pushed' | 'failed' | 'pulled';

@@ -47,7 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Run", "active_run", "end_run", "get_run", "log_artifact", "log_dataset", "load_dataset", "log_figure", "log_metric",
     "log_metrics", "log_param", "log_params", "register_model", "search_runs", "set_tags", "start_run", "store",
-    "check_drift", "evaluate_models", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError",
+    "check_drift", "evaluate_models", "explain", "autolog", "NbopsError", "InvalidValueError", "InvalidMetricError",
     "FilterSyntaxError", "NotFoundError", "ConflictError", "StoreError", "ProductionizeError", "SyncError",
     "ReproductionError", "PayloadTooLargeError",
     "__version__",
@@ -76,6 +76,19 @@ def evaluate_models(*args, **kwargs):
     from .governance import evaluate_models as _evaluate
 
     return _evaluate(*args, **kwargs)
+
+
+def explain(*args, **kwargs):
+    """Explain a registered model version and store it with the version (the Models view shows it).
+
+    ``explain(model, X, y=None, name=..., version=None, n_repeats=5, random_state=0)``: permutation
+    importance always (without ``y`` the model's own predictions are the target, and the record
+    says so), mean absolute SHAP values when ``shap`` is installed. ``model`` None loads the version from the
+    registry. Returns the stored record: ``features`` (sorted by importance), ``target``, ``notes``.
+    """
+    from .governance.explain import explain as _explain
+
+    return _explain(*args, **kwargs)
 
 
 def autolog(*args, **kwargs):

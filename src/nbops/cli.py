@@ -184,6 +184,16 @@ def _configure_models(parser: argparse.ArgumentParser) -> None:
     card.add_argument("name", metavar="NAME[:VERSION]", help="model, optionally :version or :alias (default: latest)")
     card.add_argument("-o", "--output", metavar="FILE", help="write the card here instead of printing it")
     card.add_argument("--intended-use", metavar="TEXT", help="first set the version's intended use to TEXT")
+    export = actions.add_parser("export", help="write a version for a serving engine (MLflow, MLServer, KServe)",
+                                description="Export a model version to the formats serving engines read.")
+    export.add_argument("name", metavar="NAME[@ALIAS|:VERSION]", help="model, optionally @alias or :version (default: latest)")
+    export.add_argument("--format", default="mlflow", choices=["mlflow", "mlserver", "kserve"],
+                        help="mlflow: an MLflow model directory; mlserver: model-settings.json + model/; "
+                        "kserve: an InferenceService manifest + model/ (default: mlflow)")
+    export.add_argument("-o", "--output", required=True, metavar="DIR", help="the folder to write")
+    export.add_argument("--force", action="store_true", help="replace DIR if it holds an export nbops wrote earlier")
+    export.add_argument("--storage-uri", metavar="URI", help="kserve: where model/ is uploaded (e.g. s3://bucket/churn/v3)")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def _run_models(args: argparse.Namespace) -> int:
@@ -202,6 +212,8 @@ def _run_models(args: argparse.Namespace) -> int:
             print(f"{e['id']:>4}  {e['kind']:<13} {e['alias'] or '':<11}{where} v{e['version'] or '-'}  "
                   f"by {e['actor'] or '?'}  {e['reason'] or ''}".rstrip())
         return 0
+    if args.action == "export":
+        return _run_models_export(args, target)
     if args.action == "card":
         from .governance.card import model_card
 
@@ -239,6 +251,22 @@ def _run_models(args: argparse.Namespace) -> int:
             print(f"not promoted: {args.alias} stays on v{result.versions[0]['version']}: {result.decision.reason}",
                   file=sys.stderr)
     return 0 if result.decision.passed else 1
+
+
+def _run_models_export(args: argparse.Namespace, target) -> int:
+    import json
+
+    from .model_export import export_model
+
+    result = export_model(args.name, args.output, format=args.format, force=args.force,
+                          storage_uri=args.storage_uri, store=target)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+        return 0
+    print(f"wrote {result.path} ({result.format}: {result.name} v{result.version}, {len(result.files)} files)")
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
 
 
 def _configure_mlflow(parser: argparse.ArgumentParser) -> None:

@@ -4,7 +4,8 @@ No tornado, jupyter_server or IPython here: the CLI, the Python API and the serv
 """
 
 from .evaluation import Evaluation, evaluate_models, latest_evaluation, promote_evaluation, read_evaluation
+from .explain import explain, latest_explanation
 from .gate import GateDecision, GatePolicy
 
-__all__ = ["Evaluation", "GateDecision", "GatePolicy", "evaluate_models", "latest_evaluation",
-           "promote_evaluation", "read_evaluation"]
+__all__ = ["Evaluation", "GateDecision", "GatePolicy", "evaluate_models", "explain", "latest_evaluation",
+           "latest_explanation", "promote_evaluation", "read_evaluation"]

@@ -10,6 +10,7 @@ from ..errors import NotFoundError
 from ..store import Store
 
 EXPLANATION_PREFIXES = ("explanation", "explain", "shap")
+CARD_FEATURES = 15  # the most important features the card lists
 
 
 def model_card(store: Store, name: str, version: int | str | None = None) -> str:
@@ -25,7 +26,7 @@ def model_card(store: Store, name: str, version: int | str | None = None) -> str
         _params_and_metrics(run),
         _evaluations(store, name, number),
         _drift(store, name),
-        _explanation(store, run),
+        _explanation(store, run, name, number),
         _audit(store, name, number),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
@@ -121,13 +122,27 @@ def _drift(store: Store, name: str) -> str:
                       f"- **Unseen alerts:** {subject['unseen_alerts']}"])
 
 
-def _explanation(store: Store, run: dict | None) -> str:
-    if run is None:
-        return ""
-    artifacts = [a for a in store.artifacts.list(run["id"]) if _is_explanation(a["path"])]
-    if not artifacts:
+def _explanation(store: Store, run: dict | None, name: str, number: int) -> str:
+    """The version's newest ``nbops.explain`` (top features), then explanation artifacts of its run."""
+    lines = []
+    stored = store.explanations.latest(name, number)
+    if stored:
+        against = "the labels" if stored["target"] == "labels" else "the model's own predictions"
+        lines += [f"Permutation importance of {stored['scoring']} on {stored['rows']} rows against {against} "
+                  f"({_when(stored['created_at'])}):", "", "| Feature | Importance | Std | Mean abs SHAP |",
+                  "|---|---|---|---|"]
+        lines += [f"| {_cell(f['feature'])} | {f['importance']:.4g} | {f['std']:.4g} | "
+                  f"{'—' if f['shap'] is None else format(f['shap'], '.4g')} |" for f in stored["features"][:CARD_FEATURES]]
+        lines += [""] + [f"- {_text(note)}" for note in stored["notes"]] + ([""] if stored["notes"] else [])
+    artifacts = [a for a in store.artifacts.list(run["id"]) if _is_explanation(a["path"])] if run else []
+    lines += [f"- `{_text(a['path'])}` ({a['media_type']}, {a['size']} bytes)" for a in artifacts]
+    if not lines:
         return ""  # nothing logged: the card has no explanation section
-    return "\n".join(["## Explanation", ""] + [f"- `{_text(a['path'])}` ({a['media_type']}, {a['size']} bytes)" for a in artifacts])
+    return "\n".join(["## Explanation", ""] + lines).rstrip()
+
+
+def _cell(text: str) -> str:
+    return _text(text).replace("|", "\\|")
 
 
 def _is_explanation(path: str) -> bool:

@@ -113,6 +113,17 @@ class ModelCardHandler(NbopsHandler):
         await self.respond(lambda: {"name": name, "version": version, "markdown": model_card(self.store, name, label)})
 
 
+class ModelExplanationHandler(NbopsHandler):
+    @web.authenticated
+    async def get(self, name: str, version: str):
+        """``{"explanation": ...}``: the newest ``nbops.explain`` of a version (a number or an alias), or null."""
+        from ..governance.explain import latest_explanation
+
+        label = int(version) if version.isdigit() else version
+        await self.respond(lambda: {"name": name, "version": version,
+                                    "explanation": latest_explanation(self.store, name, label)})
+
+
 def _actor(handler: NbopsHandler) -> str | None:
     """Who is acting, for the audit trail: the Jupyter user (None: the server's OS user)."""
     user = handler.current_user
@@ -134,4 +145,5 @@ ROUTES = [
     (r"models/(?P<name>[^/]+)/evaluation", ModelEvaluationHandler),
     (r"models/(?P<name>[^/]+)/promote", ModelPromoteHandler),
     (r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/card", ModelCardHandler),
+    (r"models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/explanation", ModelExplanationHandler),
 ]

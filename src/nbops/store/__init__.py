@@ -19,6 +19,7 @@ from .artifacts import Artifacts
 from .blobs import Blobs
 from .database import Database
 from .datasets import Datasets
+from .explanations import Explanations
 from .location import HOME_VARIABLE, STORE_DIRNAME, find_store_dir
 from .metrics import Metrics
 from .models import Models
@@ -45,6 +46,7 @@ class Store:
         self.models = Models(self.db)
         self.provenance = Provenance(self.db)
         self.sync = SyncState(self.db)
+        self.explanations = Explanations(self.db, self.models)
 
     # Read views over several tables; built on first use, so opening a store stays cheap.
     @cached_property

@@ -540,3 +540,23 @@ def m0010_retraining(db: Database) -> None:
         CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id)
         """,
     )
+
+
+@migrations(name="0011_explanations")
+def m0011_explanations(db: Database) -> None:
+    # A model version's explanation (nbops.explain): per-feature importances as JSON, newest last;
+    # explaining again adds a row, so earlier explanations stay readable.
+    run_statements(
+        db,
+        """
+        CREATE TABLE model_explanations (
+            id INTEGER PRIMARY KEY,
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            rows INTEGER NOT NULL,      -- rows the importances were computed on
+            target TEXT NOT NULL CHECK (target IN ('labels','predictions')),
+            detail TEXT NOT NULL,       -- JSON: features [{feature, importance, std, shap}], scoring, notes
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX model_explanations_by_version ON model_explanations(version_id, id)
+        """,
+    )

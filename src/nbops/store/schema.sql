@@ -313,6 +313,14 @@ CREATE TABLE drift_retrains (
             started_at REAL NOT NULL,
             ended_at REAL
         );
+CREATE TABLE model_explanations (
+            id INTEGER PRIMARY KEY,
+            version_id INTEGER NOT NULL REFERENCES model_versions(id),
+            rows INTEGER NOT NULL,      -- rows the importances were computed on
+            target TEXT NOT NULL CHECK (target IN ('labels','predictions')),
+            detail TEXT NOT NULL,       -- JSON: features [{feature, importance, std, shap}], scoring, notes
+            created_at REAL NOT NULL
+        );
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time DESC);
@@ -332,6 +340,8 @@ CREATE INDEX drift_webhook_deliveries_by_event ON drift_webhook_deliveries(event
         ;
 CREATE INDEX drift_retrains_by_rule ON drift_retrains(subject, rule, started_at);
 CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id)
+        ;
+CREATE INDEX model_explanations_by_version ON model_explanations(version_id, id)
         ;
 CREATE TRIGGER runs_changed_on_insert AFTER INSERT ON runs
                 WHEN (SELECT change_seq FROM runs WHERE id = NEW.id) < (SELECT seq FROM change_counter WHERE id = 1)
@@ -406,4 +416,5 @@ INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (7
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (8, 'nbops', '0008_drift_window_history', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (9, 'nbops', '0009_serving', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (10, 'nbops', '0010_retraining', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (11, 'nbops', '0011_explanations', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "change_counter" (id, seq) VALUES (1, 0);

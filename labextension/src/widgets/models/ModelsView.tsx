@@ -8,6 +8,7 @@ import * as React from 'react';
 import { IModelVersion } from '../../tokens';
 import { formatAge, formatDateTime, formatMetric } from '../format';
 import { StatusBadge } from '../StatusBadge';
+import { ExplanationPanel } from './Explanation';
 import { AuditTrail, EvaluationPanel, MarkdownRenderer, ModelCardView } from './Governance';
 import { IModelEntry, RegistryModel } from './RegistryModel';
 
@@ -93,6 +94,7 @@ function ModelCard(props: {
   const { entry, registry } = props;
   const { model } = entry;
   const [card, setCard] = React.useState<number | null>(null);
+  const [explained, setExplained] = React.useState<number | null>(null);
   const headingId = `jp-nbops-model-${model.name}`;
   return (
     <section className="jp-nbops-ModelCard" data-model={model.name} aria-labelledby={headingId}>
@@ -146,6 +148,7 @@ function ModelCard(props: {
                 registry={registry}
                 actions={props.actions}
                 onCard={() => setCard(version.version)}
+                onExplanation={() => setExplained(version.version)}
               />
             ))}
           </tbody>
@@ -158,6 +161,15 @@ function ModelCard(props: {
           version={card}
           render={props.actions.renderMarkdown ?? null}
           onClose={() => setCard(null)}
+        />
+      )}
+      {explained !== null && entry.versions !== null && (
+        <ExplanationPanel
+          key={explained}
+          name={model.name}
+          version={explained}
+          versions={entry.versions}
+          onClose={() => setExplained(null)}
         />
       )}
       {entry.evaluation && entry.evaluation.versions.length > 1 && (
@@ -173,6 +185,7 @@ function VersionRow(props: {
   registry: RegistryModel;
   actions: IModelsActions;
   onCard: () => void;
+  onExplanation: () => void;
 }): JSX.Element {
   const { version, registry } = props;
   const [editing, setEditing] = React.useState(false);
@@ -285,6 +298,13 @@ function VersionRow(props: {
               onClick={props.onCard}
             >
               Card
+            </button>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Explanation of version ${version.version}`}
+              onClick={props.onExplanation}
+            >
+              Explanation
             </button>
             <button
               className="jp-mod-styled jp-nbops-SmallButton"
