@@ -8,7 +8,8 @@ fired for that feature in the ``cooldown`` windows before the new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from nbops.drift.decision import TIER_RANK
 from nbops.errors import InvalidValueError
@@ -73,7 +74,7 @@ def evaluate_rule(rule: AlertRule, history: Sequence[Mapping[str, float]], curre
     quiet = list(fired)[-rule.cooldown:] if rule.cooldown else []
     silenced = set().union(*quiet) if quiet else set()
     out = []
-    for feature, value in current.items():
+    for feature, _value in current.items():
         if rule.features is not None and feature not in rule.features:
             continue
         if feature in silenced:

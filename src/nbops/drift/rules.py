@@ -7,7 +7,8 @@ show it next to the field.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from nbops.drift.alerts import RULE_STATISTICS, AlertRule
 from nbops.errors import InvalidValueError

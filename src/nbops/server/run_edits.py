@@ -17,7 +17,7 @@ class RunEdit(NamedTuple):
     note: Any  # str, None (clear), or _UNSET (leave alone)
 
     @classmethod
-    def from_body(cls, body: dict) -> "RunEdit":
+    def from_body(cls, body: dict) -> RunEdit:
         unknown = sorted(set(body) - set(FIELDS))
         if unknown or not body:
             raise InvalidValueError(
