@@ -25,12 +25,10 @@ import {
   IPipelineAnalysis,
   IProductionizeJob,
   IProductionizeRequest,
-  IRunDetail,
   IRunEdit,
   IRunMetricsResponse,
   IRunRecord,
   IRunsPage,
-  IRunsQuery,
   IRunsSearch,
   ITagSuggestions,
   ISyncStatus,
@@ -152,21 +150,6 @@ export const nbopsAPI = {
 
   experiments(): Promise<IExperimentsResponse> {
     return requestAPI<IExperimentsResponse>('experiments');
-  },
-
-  runs(options: IRunsQuery = {}): Promise<IRunsPage> {
-    return requestAPI<IRunsPage>(
-      'runs' +
-        query({
-          experiment: options.experiment,
-          limit: options.limit,
-          cursor: options.cursor
-        })
-    );
-  },
-
-  run(id: string): Promise<IRunDetail> {
-    return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
   },
 
   // -- Compare panel --------------------------------------------------------
