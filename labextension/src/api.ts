@@ -28,12 +28,10 @@ import {
   IPipelineAnalysis,
   IProductionizeJob,
   IProductionizeRequest,
-  IRunDetail,
   IRunEdit,
   IRunMetricsResponse,
   IRunRecord,
   IRunsPage,
-  IRunsQuery,
   IRunsSearch,
   ITagSuggestions,
   ISyncStatus,
@@ -155,21 +153,6 @@ export const nbopsAPI = {
 
   experiments(): Promise<IExperimentsResponse> {
     return requestAPI<IExperimentsResponse>('experiments');
-  },
-
-  runs(options: IRunsQuery = {}): Promise<IRunsPage> {
-    return requestAPI<IRunsPage>(
-      'runs' +
-        query({
-          experiment: options.experiment,
-          limit: options.limit,
-          cursor: options.cursor
-        })
-    );
-  },
-
-  run(id: string): Promise<IRunDetail> {
-    return requestAPI<IRunDetail>(`runs/${encodeURIComponent(id)}`);
   },
 
   // -- Compare panel --------------------------------------------------------

@@ -116,7 +116,7 @@ def mlflow_search(runs: int, repeats: int) -> float | None:
         client = mlflow.MlflowClient()
         experiment = client.create_experiment("bench")
         rng = random.Random(0)
-        for i in range(runs):
+        for _i in range(runs):
             run = client.create_run(experiment)
             from mlflow.entities import Metric, Param
 

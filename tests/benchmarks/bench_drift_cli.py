@@ -61,7 +61,6 @@ def main() -> int:
         subprocess.run([sys.executable, "-c", seed], env=env, check=True)
         times, peaks = [], []
         for run in range(args.runs):
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             t = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "nbops.cli", "drift", "check", "--reference", "big",
                                   "--current", str(data), "--window", f"run-{run}", "--chunk-rows",

@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 NANNYML_ENV = Path(os.environ.get("NBOPS_BENCH_CACHE", Path.home() / ".cache" / "nbops-bench")) / "nannyml"

@@ -29,7 +29,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "benchmarks"))
@@ -96,7 +96,7 @@ def first_render(page) -> float:
         document.querySelector(tab).addEventListener('pointerdown',
             () => { window.nbopsClick = performance.now(); }, { capture: true, once: true });
         window.nbopsDone = window.nbopsPainted(%s);
-    }""" % FIRST_ROWS, f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]')
+    }""" % FIRST_ROWS, f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]')  # noqa: UP031 (JavaScript braces)
     page.locator(f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]').click()
     return page.evaluate("async () => (await window.nbopsDone) - window.nbopsClick")
 

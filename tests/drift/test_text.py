@@ -7,8 +7,8 @@ import nbops.drift as drift
 from nbops.errors import InvalidValueError
 
 RNG = np.random.default_rng(8)
-COMMON = "the app works well fast delivery good price support team order item".split()
-NEW = "refund broken crash login error".split()
+COMMON = ["the", "app", "works", "well", "fast", "delivery", "good", "price", "support", "team", "order", "item"]
+NEW = ["refund", "broken", "crash", "login", "error"]
 
 
 def reviews(n, new_share=0.0):

@@ -44,7 +44,7 @@ class Postgres:
         shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o700)
 
-    def start(self) -> "Postgres":
+    def start(self) -> Postgres:
         data = self.dir / "data"
         _as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
         _as_postgres(str(self.bin / "pg_ctl"), "-D", str(data), "-o",
@@ -73,7 +73,7 @@ class MlflowServer:
         self.uri = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 90.0) -> "MlflowServer":
+    def start(self, timeout: float = 90.0) -> MlflowServer:
         env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
         mlflow = Path(sys.executable).with_name("mlflow")
         command = [str(mlflow), "server", "--backend-store-uri", self.backend_uri, "--serve-artifacts",

@@ -229,9 +229,9 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
 
 def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(converted, tmp_path):
     result = converted("kale_example")
-    script = ("import sys; from pathlib import Path; from {pkg} import pipeline\n"
-              "try:\n    pipeline._save(Path(sys.argv[1]), 'data', {{'ok': 1, 'rows': (i for i in range(3))}})\n"
-              "except pipeline.CacheError as exc:\n    print(exc)\n").format(pkg=result.package)
+    script = (f"import sys; from pathlib import Path; from {result.package} import pipeline\n"
+              "try:\n    pipeline._save(Path(sys.argv[1]), 'data', {'ok': 1, 'rows': (i for i in range(3))})\n"
+              "except pipeline.CacheError as exc:\n    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
                           env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")))
     assert "step 'data' output 'rows' (generator) cannot be cached" in done.stdout, done.stderr

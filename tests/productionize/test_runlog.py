@@ -37,20 +37,18 @@ def test_a_step_start_run_joins_the_pipeline_run_and_does_not_end_it(store_home)
 
 
 def test_a_failing_step_fails_the_run(store_home):
-    with pytest.raises(ZeroDivisionError):
-        with runlog.track_run("exp", {}, package="pkg"):
-            1 / 0
+    with pytest.raises(ZeroDivisionError), runlog.track_run("exp", {}, package="pkg"):
+        1 / 0
     assert [r["status"] for r in nbops.search_runs()] == ["failed"]
 
 
 def test_tracking_off_makes_every_call_a_no_op_and_restores_them(store_home):
     saved = {name: getattr(nbops, name) for name in runlog.API}
-    with runlog.track_run("exp", {}, enabled=False):
-        with nbops.start_run("exp") as run:
-            run.log_metric("x", 1)
-            nbops.log_metric("x", 1)
-            assert nbops.register_model("m", object()) is None
-            assert nbops.check_drift("m", [1, 2]) is None
+    with runlog.track_run("exp", {}, enabled=False), nbops.start_run("exp") as run:
+        run.log_metric("x", 1)
+        nbops.log_metric("x", 1)
+        assert nbops.register_model("m", object()) is None
+        assert nbops.check_drift("m", [1, 2]) is None
     assert {name: getattr(nbops, name) for name in runlog.API} == saved
     assert not store_home.exists()
 

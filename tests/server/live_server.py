@@ -12,7 +12,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterator
 
 
 class LiveServer(NamedTuple):
@@ -52,7 +53,7 @@ def live_server(root: Path, timeout: float = 60.0) -> Iterator[LiveServer]:
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError(f"jupyter server did not start: {log.read().decode()[-2000:]}")
+                    raise RuntimeError(f"jupyter server did not start: {log.read().decode()[-2000:]}") from None
                 time.sleep(0.2)
         yield server
     finally:

@@ -8,7 +8,7 @@ from nbops.store.schema_version import SCHEMA_VERSION
 
 
 def test_schema_version_counts_the_migrations():
-    assert SCHEMA_VERSION == len(migrations._migrations)
+    assert len(migrations._migrations) == SCHEMA_VERSION
 
 
 def test_a_new_store_is_wal_and_readable_by_plain_sqlite(tmp_path):

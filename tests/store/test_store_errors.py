@@ -34,7 +34,7 @@ def test_a_file_that_is_not_a_database_is_a_store_error_naming_the_path(tmp_path
 
 def test_a_damaged_page_inside_a_store_is_a_store_error_on_read(tmp_path):
     store = Store(tmp_path / ".nbops")
-    for i in range(300):
+    for _i in range(300):
         store.runs.create("exp", params={f"p{j}": "x" * 50 for j in range(5)})
     store.db.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()

@@ -22,9 +22,8 @@ def test_a_run_as_context_manager_records_params_metrics_and_status(project):
 
 
 def test_an_exception_marks_the_run_failed_and_propagates(project):
-    with pytest.raises(ZeroDivisionError):
-        with nbops.start_run("churn") as run:
-            1 / 0
+    with pytest.raises(ZeroDivisionError), nbops.start_run("churn") as run:
+        1 / 0
     assert nbops.get_run(run.id)["status"] == "failed"
 
 

@@ -73,7 +73,7 @@ def test_eight_processes_and_four_threads_each_lose_and_misplace_nothing_while_t
         reads.stop()
     print(f"{PROCESSES} writers done in {elapsed:.1f} s; the server answered {reads.count} reads meanwhile")
     assert reads.failures == [] and reads.count > 10
-    for writer, (out, err) in zip(writers, results):
+    for writer, (_out, err) in zip(writers, results):
         assert writer.returncode == 0, err
         assert "locked" not in err and "Warning" not in err, err
     conn = sqlite3.connect(project / ".nbops" / "nbops.db")

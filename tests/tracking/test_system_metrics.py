@@ -37,7 +37,7 @@ def test_a_run_of_a_few_seconds_gets_system_metrics(sampling):
         while time.monotonic() < deadline:
             sum(range(10_000))  # busy: CPU above zero
     info = nbops.get_run(run.id)
-    assert KEYS <= set(info["metrics"])
+    assert set(info["metrics"]) >= KEYS
     history = nbops.store().metrics.history(run.id, "system/cpu_utilization_percentage")
     assert 3 <= len(history) <= 6 and [s for s, _, _ in history] == list(range(len(history)))
     metrics = info["metrics"]

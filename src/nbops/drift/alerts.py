@@ -8,7 +8,8 @@ fired for that feature in the ``cooldown`` windows before the new one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from nbops.drift.decision import TIER_RANK
 from nbops.errors import InvalidValueError
@@ -77,7 +78,7 @@ def evaluate_rule(rule: AlertRule, history: Sequence[Mapping[str, float]], curre
     quiet = list(fired)[-rule.cooldown:] if rule.cooldown else []
     silenced = set().union(*quiet) if quiet else set()
     out = []
-    for feature, value in current.items():
+    for feature, _value in current.items():
         if rule.features is not None and feature not in rule.features:
             continue
         if feature in silenced:

@@ -10,7 +10,7 @@ from nbops.drift.report import DriftReport
 from nbops.drift.scoring import score
 
 
-def compare(reference: Any, current: Any, *, policy: "str | Policy" = "default",
+def compare(reference: Any, current: Any, *, policy: str | Policy = "default",
             bins: int = 100, top_k: int = 200, window: str | None = None) -> DriftReport:
     """Score drift of ``current`` against ``reference`` without storing anything.
 

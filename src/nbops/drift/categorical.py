@@ -10,7 +10,7 @@ unseen one and is counted as ``other`` (the sketch keeps no list of rare values)
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -52,11 +52,11 @@ class CategoricalSketch:
             object.__setattr__(self, "_index", {k: i for i, k in enumerate(self.keys)})
         return self._index
 
-    def empty(self) -> "CategoricalSketch":
+    def empty(self) -> CategoricalSketch:
         return CategoricalSketch(self.kind, self.keys, np.zeros(len(self.keys), np.int64),
                                  closed=self.closed, _index=self._index)
 
-    def sketch_counts(self, counts: Mapping[str, int], missing: int) -> "CategoricalSketch":
+    def sketch_counts(self, counts: Mapping[str, int], missing: int) -> CategoricalSketch:
         """Sketch a window given as value -> count (text keys)."""
         index = self.index()
         per_key = np.zeros(len(self.keys), np.int64)
@@ -70,7 +70,7 @@ class CategoricalSketch:
         return replace(self.empty(), counts=per_key, missing=missing,
                        unseen=rest if self.closed else 0, other=0 if self.closed else rest)
 
-    def sketch_values(self, values: np.ndarray) -> "CategoricalSketch":
+    def sketch_values(self, values: np.ndarray) -> CategoricalSketch:
         """Sketch a window of numbers (float64, NaN missing) on numeric keys."""
         missing_mask = np.isnan(values)
         missing = int(missing_mask.sum())
@@ -86,12 +86,12 @@ class CategoricalSketch:
         return replace(self.empty(), counts=per_key, missing=missing,
                        unseen=rest if self.closed else 0, other=0 if self.closed else rest)
 
-    def merge(self, other: "CategoricalSketch") -> "CategoricalSketch":
+    def merge(self, other: CategoricalSketch) -> CategoricalSketch:
         _same_keys(self, other)
         return replace(self, counts=self.counts + other.counts, other=self.other + other.other,
                        unseen=self.unseen + other.unseen, missing=self.missing + other.missing)
 
-    def subtract(self, other: "CategoricalSketch") -> "CategoricalSketch":
+    def subtract(self, other: CategoricalSketch) -> CategoricalSketch:
         _same_keys(self, other)
         out = replace(self, counts=self.counts - other.counts, other=self.other - other.other,
                       unseen=self.unseen - other.unseen, missing=self.missing - other.missing)

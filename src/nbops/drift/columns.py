@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -182,7 +183,7 @@ def _from_pandas(name: str, s: Any) -> list[ColumnData]:
             vc = s.value_counts(dropna=False, sort=False)
         except TypeError:
             raise _bad_type(name, "unhashable objects (lists, dicts…)") from None
-        counts: dict[str, int] = {}
+        counts = {}
         missing = 0
         for key, c in zip(vc.index.tolist(), vc.to_numpy().tolist()):
             if key is None or (isinstance(key, float) and key != key) or _is_na(key):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import glob
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from nbops.drift.reference import Sketch
 from nbops.errors import InvalidValueError

@@ -270,7 +270,7 @@ def feature_detail(store, window_id: int, feature: str) -> dict[str, Any]:
                               (window_id, feature)).fetchall())
     decision = {k: row[k] for k in ("tier", "statistic", "effect", "threshold", "p_value", "p_adjusted",
                                     "n_reference", "n_current", "note")}
-    return dict(data, window={k: win[k] for k in win.keys()}, decision=decision, statistics=stats)
+    return dict(data, window=dict(win), decision=decision, statistics=stats)
 
 
 def alert_feed(store, *, unseen_only: bool = False, after: int = 0, limit: int = 100,

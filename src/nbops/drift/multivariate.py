@@ -37,12 +37,12 @@ class Moments:
     scatter: np.ndarray  # sum of (x - mean)(x - mean)^T
 
     @classmethod
-    def of(cls, X: np.ndarray) -> "Moments":
+    def of(cls, X: np.ndarray) -> Moments:
         mean = X.mean(axis=0)
         centred = X - mean
         return cls(len(X), mean, centred.T @ centred)
 
-    def __add__(self, other: "Moments") -> "Moments":
+    def __add__(self, other: Moments) -> Moments:
         n = self.n + other.n
         delta = other.mean - self.mean
         mean = self.mean + delta * other.n / n

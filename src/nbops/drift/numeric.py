@@ -53,11 +53,11 @@ class NumericSketch:
         n = self.n
         return float(np.sqrt(max(self.m2, 0.0) / n)) if n else np.nan
 
-    def sketch(self, values: np.ndarray) -> "NumericSketch":
+    def sketch(self, values: np.ndarray) -> NumericSketch:
         """Sketch ``values`` (float64, NaN missing) on this grid."""
         return sketch_numeric(self, values)
 
-    def merge(self, other: "NumericSketch") -> "NumericSketch":
+    def merge(self, other: NumericSketch) -> NumericSketch:
         _same_grid(self, other)
         na, nb = self.n, other.n
         n = na + nb
@@ -86,7 +86,7 @@ class NumericSketch:
             m2=float(m2),
         )
 
-    def subtract(self, other: "NumericSketch") -> "NumericSketch":
+    def subtract(self, other: NumericSketch) -> NumericSketch:
         """Remove a window that was merged into this one.
 
         Counts, sums, mean and M2 are exact up to rounding; min and max cannot be
@@ -131,7 +131,7 @@ class NumericSketch:
             max=self.max if n else np.nan,
         )
 
-    def empty(self) -> "NumericSketch":
+    def empty(self) -> NumericSketch:
         m = len(self.counts)
         return NumericSketch(self.edges, self.lo, self.hi, np.zeros(m, np.int64), np.zeros(m))
 

@@ -201,7 +201,7 @@ class _Features:
         if hasattr(reference_X, "columns"):
             for name in reference_X.columns:
                 column = reference_X[name]
-                if not (column.dtype.kind in "biuf"):
+                if column.dtype.kind not in "biuf":
                     self.categories[name] = list(column.astype("category").cat.categories)
 
     def __call__(self, X, prediction: np.ndarray) -> np.ndarray:

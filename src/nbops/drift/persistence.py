@@ -117,7 +117,7 @@ def _version_target(conn, name: str, subject: str, version: dict) -> dict[str, A
 
 
 def check_drift(reference_or_model_name, current: Any, *, window: str | None = None, store=None,
-                policy: "str | Policy" = "default", retrain_data: Any = None) -> DriftReport:
+                policy: str | Policy = "default", retrain_data: Any = None) -> DriftReport:
     """Score ``current`` against a stored reference, store the results, and evaluate alerts.
 
     ``reference_or_model_name``: a model name (the dataset its production, else latest,
@@ -319,7 +319,7 @@ def load_window(store, window_id: int) -> tuple[Sketch, Sketch, dict[str, Any]]:
     row = store.reader().execute("SELECT * FROM drift_windows WHERE id = ?", (window_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"drift window {window_id!r} does not exist")
-    info = {k: row[k] for k in row.keys() if k != "sketch"}
+    info = {k: row[k] for k in row.keys() if k != "sketch"}  # noqa: SIM118 (a sqlite3.Row iterates values)
     return load_reference(store, row["dataset_id"]), sketch_from_bytes(row["sketch"]), info
 
 

@@ -42,7 +42,7 @@ class Policy:
     def rule_for(self, kind: str, reference_rows: int, n_unique: int) -> Rule:
         return self.numeric if kind == "continuous" else self.categorical
 
-    def with_(self, **changes) -> "Policy":
+    def with_(self, **changes) -> Policy:
         from dataclasses import replace
 
         return replace(self, **changes)
@@ -75,7 +75,7 @@ EVIDENTLY = EvidentlyPolicy(name="evidently", missing=None, min_n=0, adjust=Fals
 POLICIES = {"default": DEFAULT, "evidently": EVIDENTLY}
 
 
-def get_policy(policy: "str | Policy | None") -> Policy:
+def get_policy(policy: str | Policy | None) -> Policy:
     if policy is None:
         return DEFAULT
     if isinstance(policy, Policy):

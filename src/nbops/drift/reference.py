@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class Sketch:
     def kinds(self) -> dict[str, str]:
         return {name: sk.kind for name, sk in self.columns.items()}
 
-    def sketch(self, data: Any) -> "Sketch":
+    def sketch(self, data: Any) -> Sketch:
         """Sketch ``data`` on this reference's grids (its columns must match)."""
         cols = columns_of(data)
         self._check_columns(cols)
@@ -53,16 +54,16 @@ class Sketch:
         rows = next(iter(cols.values())).rows if cols else 0
         return Sketch(out, rows=rows, sources=self.sources, bins=self.bins, top_k=self.top_k)
 
-    def empty(self) -> "Sketch":
+    def empty(self) -> Sketch:
         return Sketch({n: sk.empty() for n, sk in self.columns.items()}, rows=0,
                       sources=self.sources, bins=self.bins, top_k=self.top_k)
 
-    def merge(self, other: "Sketch") -> "Sketch":
+    def merge(self, other: Sketch) -> Sketch:
         self._check_same(other)
         cols = {n: sk.merge(other.columns[n]) for n, sk in self.columns.items()}
         return Sketch(cols, rows=self.rows + other.rows, sources=self.sources, bins=self.bins, top_k=self.top_k)
 
-    def subtract(self, other: "Sketch") -> "Sketch":
+    def subtract(self, other: Sketch) -> Sketch:
         self._check_same(other)
         cols = {n: sk.subtract(other.columns[n]) for n, sk in self.columns.items()}
         return Sketch(cols, rows=self.rows - other.rows, sources=self.sources, bins=self.bins, top_k=self.top_k)
@@ -70,7 +71,7 @@ class Sketch:
     __add__ = merge
     __sub__ = subtract
 
-    def _check_same(self, other: "Sketch") -> None:
+    def _check_same(self, other: Sketch) -> None:
         if list(other.columns) != list(self.columns):
             raise InvalidValueError(
                 f"cannot combine sketches with different columns: {sorted(self.columns)} "

@@ -7,8 +7,9 @@ show it next to the field.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nbops.drift.actions import retrain_from_json
 from nbops.drift.alerts import RULE_STATISTICS, AlertRule

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ast
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 
 PAPERMILL_HEADER = "# Parameters"
 
 
-def parameter_names(notebook_path: str | None, history: list[str] = ()) -> list[str]:
+def parameter_names(notebook_path: str | None, history: Sequence[str] = ()) -> list[str]:
     """Variables of the notebook's ``parameters`` cell and of papermill's injected one.
 
     The kernel knows its notebook file when a Jupyter server started it (or when papermill's

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..errors import SyncError
 from ..store import Store

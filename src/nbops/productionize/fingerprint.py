@@ -199,7 +199,7 @@ def _model_fp(model, probe) -> dict:
     except Exception:
         fp["hash"] = None
     if probe is not None:
-        method = getattr(model, "predict", None) or getattr(model, "transform")
+        method = getattr(model, "predict", None) or model.transform
         try:
             out = method(probe)
             fp["predictions"] = [float(x) if not isinstance(x, str) else x for x in _flat(out)]

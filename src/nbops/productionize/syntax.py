@@ -20,7 +20,7 @@ DROP_LINE = {
     "matplotlib", "config", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport",
     "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource", "pfile", "who", "whos", "who_ls",
     "lsmagic", "magic", "precision", "pprint", "xmode", "history", "timeit", "colors",
-    "autosave", "load_ext", "notebook", "qtconsole", "page", "doctest_mode", "debug", "pdb",
+    "autosave", "notebook", "qtconsole", "page", "doctest_mode", "debug", "pdb",
 }
 DROP_CELL = {"html", "markdown", "latex", "svg", "javascript", "js", "timeit"}
 UNWRAP_CELL = {"time", "capture", "prun"}

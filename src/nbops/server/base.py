@@ -6,7 +6,8 @@ import asyncio
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import orjson
 from jupyter_server.base.handlers import APIHandler

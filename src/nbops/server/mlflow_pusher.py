@@ -34,7 +34,7 @@ class MlflowPusher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="nbops-mlflow-push", daemon=True)
 
-    def start(self) -> "MlflowPusher":
+    def start(self) -> MlflowPusher:
         self._thread.start()
         return self
 

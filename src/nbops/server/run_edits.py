@@ -14,7 +14,7 @@ class RunEdit(NamedTuple):
     name: Any = _UNSET  # a new name, or _UNSET (leave alone)
 
     @classmethod
-    def from_body(cls, body: dict) -> "RunEdit":
+    def from_body(cls, body: dict) -> RunEdit:
         """``body`` has passed the OpenAPI schema of ``PATCH runs/{id}`` (see server.contract)."""
         return cls(body.get("tags", {}), body.get("delete_tags", []), body.get("note", _UNSET),
                    _name(body.get("name", _UNSET)))

@@ -20,7 +20,7 @@ import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..errors import InvalidValueError, NbopsError, StoreError
 from .schema_version import SCHEMA_VERSION
@@ -341,7 +341,7 @@ class _Holder:
         self.conn = conn
 
 
-_databases: "weakref.WeakSet[Database]" = weakref.WeakSet()
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
 _inherited: list[sqlite3.Connection] = []
 
 

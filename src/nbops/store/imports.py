@@ -3,7 +3,8 @@ their own id, status, times and author, not those of this process."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from ..errors import InvalidValueError
 from .runs import STATUSES, _param_rows, _tag_rows

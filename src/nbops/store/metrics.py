@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from .database import Database
 from .values import read_float, sql_float

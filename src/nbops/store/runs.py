@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
+from collections.abc import Iterable, Mapping
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
@@ -378,7 +379,7 @@ class _SortPlan(NamedTuple):
     descending: bool
 
     @classmethod
-    def of(cls, sort: SortKey) -> "_SortPlan":
+    def of(cls, sort: SortKey) -> _SortPlan:
         runs = "runs r JOIN experiments e ON e.id = r.experiment_id"
         if not sort.family:
             return cls(runs, runs, ATTRIBUTES[sort.key], "r.id", [], sort.descending)

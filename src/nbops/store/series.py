@@ -9,7 +9,7 @@ A spike survives as the bucket's max even when the mean hides it.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database

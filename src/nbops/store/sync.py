@@ -10,7 +10,8 @@ sent...). Marks move only after the server accepted what they cover.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .database import Database
 

@@ -16,7 +16,8 @@ import importlib.abc
 import sys
 import threading
 import warnings
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
+from collections.abc import Callable, Iterator, Mapping
 
 from . import session
 

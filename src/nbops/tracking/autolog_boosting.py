@@ -77,9 +77,10 @@ def _lightgbm_after(state: Logging, booster) -> None:
     best = getattr(booster, "best_iteration", 0) or 0
     stopping = any(type(cb).__name__ == "_EarlyStoppingCallback" for cb in state.kwargs.get("callbacks") or [])
     params = state.args[0] or {}
-    if stopping or any(k in params for k in ("early_stopping_round", "early_stopping_rounds", "early_stopping", "n_iter_no_change")):
-        if best > 0:  # LightGBM counts iterations from 1; MLflow logs them as LightGBM does
-            _log_best(state, best, stopped=len(state.history), index=best - 1)
+    early = ("early_stopping_round", "early_stopping_rounds", "early_stopping", "n_iter_no_change")
+    # LightGBM counts iterations from 1; MLflow logs them as LightGBM does
+    if best > 0 and (stopping or any(k in params for k in early)):
+        _log_best(state, best, stopped=len(state.history), index=best - 1)
 
 
 # -- shared ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import threading
 import warnings
 import weakref
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from ..store import Store
 from ..store.runs import NewRun
@@ -219,7 +219,7 @@ def _take(waiting: deque) -> list:
     return [pop() for _ in range(len(waiting))]
 
 
-_live_buffers: "weakref.WeakSet[MetricBuffer]" = weakref.WeakSet()
+_live_buffers: weakref.WeakSet[MetricBuffer] = weakref.WeakSet()
 
 
 def _forget_after_fork() -> None:

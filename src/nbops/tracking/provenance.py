@@ -30,7 +30,7 @@ class ProvenanceQueue:
         self._done = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def put(self, run: "Run", cwd: str) -> None:
+    def put(self, run: Run, cwd: str) -> None:
         with self._done:
             self._pending += 1
             if self._thread is None or not self._thread.is_alive():
@@ -66,11 +66,11 @@ class ProvenanceQueue:
                     self._done.notify_all()
 
 
-def _record(batch: list[tuple["Run", str]]) -> None:
+def _record(batch: list[tuple[Run, str]]) -> None:
     """Git states first (subprocesses, outside any transaction), then every run of a store
     in one transaction; if that fails, run by run, so one bad run costs only its own."""
     states = {cwd: capture.git_state(cwd) for cwd in {cwd for _, cwd in batch}}
-    by_store: dict[str, list[tuple["Run", str]]] = {}
+    by_store: dict[str, list[tuple[Run, str]]] = {}
     for run, cwd in batch:
         by_store.setdefault(str(run.store.root), []).append((run, cwd))
     for items in by_store.values():
@@ -86,7 +86,7 @@ def _record(batch: list[tuple["Run", str]]) -> None:
                 _record_one(run, cwd)
 
 
-def _record_one(run: "Run", cwd: str) -> None:
+def _record_one(run: Run, cwd: str) -> None:
     try:
         run.record_provenance(cwd)
     except Exception as exc:  # provenance is a bonus; never break the run over it

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
@@ -156,7 +157,7 @@ class Run:
         if self.status != "running":
             raise ConflictError(f"run {self.id} has ended ({self.status}); start a new run to log more")
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

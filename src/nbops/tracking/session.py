@@ -19,7 +19,8 @@ import time
 import warnings
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from ..errors import ConflictError
 from ..store import Store, open_store

@@ -131,7 +131,7 @@ class Sampler:
     """One daemon thread for the process; it retires when no watched run is open."""
 
     def __init__(self):
-        self._runs: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()  # run -> next step
+        self._runs: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # run -> next step
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._probe: Probe | None = None

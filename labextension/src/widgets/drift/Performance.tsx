@@ -117,7 +117,7 @@ export function performanceFigure(
       x: xs,
       y: series.estimate.map(nan),
       text: labels,
-      hovertemplate: `%{text}: estimated %{y:.4f}<extra></extra>`,
+      hovertemplate: '%{text}: estimated %{y:.4f}<extra></extra>',
       line: { color: colors.palette[0], width: 2 },
       marker: { size: 6 },
       connectgaps: false
@@ -129,7 +129,7 @@ export function performanceFigure(
       x: xs,
       y: series.realized.map(nan),
       text: labels,
-      hovertemplate: `%{text}: realized %{y:.4f}<extra></extra>`,
+      hovertemplate: '%{text}: realized %{y:.4f}<extra></extra>',
       marker: { size: 9, symbol: 'diamond', color: colors.fontColor, line: { width: 1, color: colors.background } }
     }
   ];
