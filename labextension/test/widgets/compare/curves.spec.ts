@@ -19,7 +19,26 @@ function series(step: number[], value: (number | null)[], downsampled = false): 
 }
 
 function run(id: string, name: string | null): ICompareRun {
-  return { id, name, experiment: 'exp', metrics: {}, params: {}, tags: {} } as ICompareRun;
+  return {
+    id,
+    name,
+    experiment: 'exp',
+    status: 'finished',
+    start_time: 1_700_000_000,
+    end_time: 1_700_000_060,
+    heartbeat: 1_700_000_060,
+    duration: 60,
+    pid: 1,
+    host: 'host',
+    user: 'user',
+    notebook_path: null,
+    git_commit: null,
+    git_branch: null,
+    git_dirty: null,
+    parent_id: null,
+    note: null,
+    deleted_at: null
+  };
 }
 
 const roles = (traces: Record<string, unknown>[]) =>
