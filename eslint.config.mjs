@@ -5,7 +5,16 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['lib/', 'node_modules/', 'src/nbops/labextension/', '.venv/', 'docs/', 'labextension/src/openapi.ts'] },
+  {
+    ignores: [
+      'lib/',
+      'node_modules/',
+      'src/nbops/labextension/',
+      '.venv/',
+      'docs/',
+      'labextension/src/openapi.ts'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

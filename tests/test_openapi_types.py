@@ -14,8 +14,13 @@ def test_the_checked_in_types_match_the_openapi_document(tmp_path):
     assert GENERATOR.exists(), "openapi-typescript is not installed: run `jlpm install` (bash .ci/install does)"
     assert shutil.which("node"), "Node.js is needed to generate the frontend's types"
     fresh = tmp_path / "openapi.ts"
-    subprocess.run([str(GENERATOR), str(ROOT / "src" / "nbops" / "server" / "openapi.json"), "--output", str(fresh)],
-                   check=True, capture_output=True, timeout=120, cwd=ROOT)
+    subprocess.run(
+        [str(GENERATOR), str(ROOT / "src" / "nbops" / "server" / "openapi.json"), "--output", str(fresh)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert fresh.read_text() == GENERATED.read_text(), (
         "labextension/src/openapi.ts is out of date with src/nbops/server/openapi.json: run `jlpm build:types`"
     )
@@ -24,5 +29,13 @@ def test_the_checked_in_types_match_the_openapi_document(tmp_path):
 def test_tokens_name_payloads_from_the_generated_types():
     tokens = (ROOT / "labextension" / "src" / "tokens.ts").read_text()
     assert "from './openapi'" in tokens
-    for alias in ("IRunMetricsResponse", "IMetricSeries", "ICompareRun", "IExperimentsResponse", "IVersionResponse", "IErrorResponse", "IArtifact"):
+    for alias in (
+        "IRunMetricsResponse",
+        "IMetricSeries",
+        "ICompareRun",
+        "IExperimentsResponse",
+        "IVersionResponse",
+        "IErrorResponse",
+        "IArtifact",
+    ):
         assert f"export type {alias} = " in tokens, f"{alias} is written by hand again"

@@ -16,5 +16,7 @@ def test_every_reliability_promise_names_a_test_that_exists():
         assert named, f"this promise names no test: {promise}"
         for path, name in named:
             tree = ast.parse((ROOT / path).read_text())
-            defined = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            defined = {
+                node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
             assert name in defined, f"{path}::{name} does not exist"

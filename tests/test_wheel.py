@@ -13,8 +13,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_ships_the_prebuilt_extension_and_server_config(tmp_path):
     # The frontend is already built in this checkout, so the build hook skips Node here.
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("nbops-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

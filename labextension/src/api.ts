@@ -158,9 +158,7 @@ export const nbopsAPI = {
   // -- Compare panel --------------------------------------------------------
   /** Param diff and metric summary; unknown ids are listed, not an error. */
   compare(runIds: string[]): Promise<IComparison> {
-    return requestAPI<IComparison>(
-      'compare' + query({ runs: runIds.join(','), missing: 'omit' })
-    );
+    return requestAPI<IComparison>('compare' + query({ runs: runIds.join(','), missing: 'omit' }));
   },
 
   /** Each param's random-forest importance and correlation for `metric`. */
@@ -176,11 +174,7 @@ export const nbopsAPI = {
   },
 
   /** Downsampled series (with min/max envelopes); every key when `keys` is empty. */
-  runMetrics(
-    id: string,
-    keys: string[] = [],
-    maxPoints = 500
-  ): Promise<IRunMetricsResponse> {
+  runMetrics(id: string, keys: string[] = [], maxPoints = 500): Promise<IRunMetricsResponse> {
     return requestAPI<IRunMetricsResponse>(
       `runs/${encodeURIComponent(id)}/metrics` +
         query({ keys: keys.join(','), max_points: maxPoints })
@@ -202,9 +196,7 @@ export const runDetailAPI = {
   },
 
   artifacts(runId: string): Promise<IArtifactsResponse> {
-    return requestAPI<IArtifactsResponse>(
-      `runs/${encodeURIComponent(runId)}/artifacts`
-    );
+    return requestAPI<IArtifactsResponse>(`runs/${encodeURIComponent(runId)}/artifacts`);
   },
 
   /**
@@ -216,11 +208,7 @@ export const runDetailAPI = {
     path: string,
     settings: ServerConnection.ISettings = ServerConnection.makeSettings()
   ): Promise<Blob> {
-    const url = URLExt.join(
-      settings.baseUrl,
-      API_NAMESPACE,
-      artifactRoute(runId, path)
-    );
+    const url = URLExt.join(settings.baseUrl, API_NAMESPACE, artifactRoute(runId, path));
     let response: Response;
     try {
       response = await ServerConnection.makeRequest(url, {}, settings);
@@ -260,10 +248,7 @@ export const runDetailAPI = {
   },
 
   restore(runId: string): Promise<IRunRecord> {
-    return requestAPI<IRunRecord>(
-      `runs/${encodeURIComponent(runId)}/restore`,
-      { method: 'POST' }
-    );
+    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}/restore`, { method: 'POST' });
   }
 };
 
@@ -273,21 +258,15 @@ export const modelsAPI = {
   },
 
   versions(name: string): Promise<IModelVersionsResponse> {
-    return requestAPI<IModelVersionsResponse>(
-      `models/${encodeURIComponent(name)}/versions`
-    );
+    return requestAPI<IModelVersionsResponse>(`models/${encodeURIComponent(name)}/versions`);
   },
 
   /** Point `alias` at `version` (moving it from another version), or remove it with null. */
-  setAlias(
-    name: string,
-    alias: string,
-    version: number | null
-  ): Promise<IModelAliasesResponse> {
-    return requestAPI<IModelAliasesResponse>(
-      `models/${encodeURIComponent(name)}/aliases`,
-      { method: 'PATCH', body: JSON.stringify({ alias, version }) }
-    );
+  setAlias(name: string, alias: string, version: number | null): Promise<IModelAliasesResponse> {
+    return requestAPI<IModelAliasesResponse>(`models/${encodeURIComponent(name)}/aliases`, {
+      method: 'PATCH',
+      body: JSON.stringify({ alias, version })
+    });
   },
 
   /** The audit trail, oldest first. */
@@ -403,7 +382,9 @@ export const driftAPI = {
 
   /** The webhook delivery log, newest first (names only: URLs and secrets stay in the server config). */
   webhookDeliveries(limit?: number): Promise<{ deliveries: IDriftWebhookDelivery[] }> {
-    return requestAPI<{ deliveries: IDriftWebhookDelivery[] }>('drift/webhooks/deliveries' + query({ limit }));
+    return requestAPI<{ deliveries: IDriftWebhookDelivery[] }>(
+      'drift/webhooks/deliveries' + query({ limit })
+    );
   },
 
   markSeen(ids: number[]): Promise<{ marked: number; unseen: number }> {

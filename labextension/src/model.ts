@@ -13,14 +13,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { NbopsAPIError, nbopsAPI, sidebarAPI } from './api';
-import {
-  FRONTEND_VERSION,
-  IChangedRun,
-  IExperiment,
-  IRun,
-  IRunsModel,
-  LoadState
-} from './tokens';
+import { FRONTEND_VERSION, IChangedRun, IExperiment, IRun, IRunsModel, LoadState } from './tokens';
 
 /** Defaults; the refresh interval is overridden by the plugin settings. */
 export const DEFAULT_REFRESH_INTERVAL = 5000;
@@ -175,11 +168,7 @@ export class RunsModel implements IRunsModel, IDisposable {
     // On top of a query still in flight: a sort clicked while a filter loads keeps the filter.
     const next = { ...(this._pending ?? this._query), ...change };
     next.filter = next.filter.trim();
-    if (
-      sameQuery(next, this._query) &&
-      this._pending === null &&
-      this._queryError === null
-    ) {
+    if (sameQuery(next, this._query) && this._pending === null && this._queryError === null) {
       return true;
     }
     const generation = ++this._generation;
@@ -274,10 +263,7 @@ export class RunsModel implements IRunsModel, IDisposable {
     this._changed.emit();
     try {
       // Pages grow with the list: a user scrolling deep gets there in a few requests.
-      const limit = Math.min(
-        MAX_PAGE,
-        Math.max(this._pageSize, Math.floor(this._runs.length / 2))
-      );
+      const limit = Math.min(MAX_PAGE, Math.max(this._pageSize, Math.floor(this._runs.length / 2)));
       const page = await this._api.searchRuns({
         ...this._query,
         limit,
@@ -351,15 +337,11 @@ export class RunsModel implements IRunsModel, IDisposable {
       }
     }
     const { experiment, filter, sort } = this._query;
-    const relevant = changed.filter(
-      run => experiment === null || run.experiment === experiment
-    );
+    const relevant = changed.filter(run => experiment === null || run.experiment === experiment);
     const index = new Map(this._runs.map((run, i) => [run.id, i]));
     const comesOrGoes = changed.some(run => !index.has(run.id) || run.deleted_at);
     const stableOrder = !filter && STABLE_SORT_KEYS.has(sort.replace(/^-/, ''));
-    const patchable = relevant.every(
-      run => index.has(run.id) && !run.deleted_at && stableOrder
-    );
+    const patchable = relevant.every(run => index.has(run.id) && !run.deleted_at && stableOrder);
     if (!patchable) {
       await this._reload(comesOrGoes);
       return;
@@ -442,9 +424,7 @@ export class RunsModel implements IRunsModel, IDisposable {
   /** Refresh faster while some listed run is still logging. */
   private _applyFrequency(): void {
     const running = this._runs.some(run => run.status === 'running');
-    const interval = running
-      ? Math.min(this._interval, RUNNING_REFRESH_INTERVAL)
-      : this._interval;
+    const interval = running ? Math.min(this._interval, RUNNING_REFRESH_INTERVAL) : this._interval;
     const { frequency } = this._poll;
     if (frequency.interval === interval) {
       return;

@@ -12,8 +12,7 @@ let loading: Promise<Plotly> | null = null;
 export function loadPlotly(): Promise<Plotly> {
   if (loading === null) {
     loading = import('plotly.js-dist-min').then(
-      module =>
-        ((module as unknown as { default?: Plotly }).default ?? module) as Plotly,
+      module => ((module as unknown as { default?: Plotly }).default ?? module) as Plotly,
       error => {
         loading = null;
         throw error;

@@ -439,7 +439,13 @@ export interface IDriftWindow {
   /** The time the label names (`2024-W19` → its Monday), null when it names none. */
   starts_at?: number | null;
   /** Earlier checks of the same label (replaced results), newest first. */
-  revisions?: { id: number; created_at: number; rows: number; drifted: number; superseded_at: number }[];
+  revisions?: {
+    id: number;
+    created_at: number;
+    rows: number;
+    drifted: number;
+    superseded_at: number;
+  }[];
 }
 
 /** A feature's decisions and statistics, arrays aligned with the windows. */

@@ -55,8 +55,11 @@ def build_store(root: Path, runs: int) -> list[str]:
         )
         conn.executemany(
             "INSERT INTO metrics (run_id, key, step, value, timestamp) VALUES (?, ?, ?, ?, ?)",
-            ((run_id, "loss", step, 1.0 / (step + 1) + rng.random() * 0.01, now + step * 0.01)
-             for run_id in ids[:CURVE_RUNS] for step in range(CURVE_STEPS)),
+            (
+                (run_id, "loss", step, 1.0 / (step + 1) + rng.random() * 0.01, now + step * 0.01)
+                for run_id in ids[:CURVE_RUNS]
+                for step in range(CURVE_STEPS)
+            ),
         )
         conn.executemany(
             "INSERT INTO latest_metrics (run_id, key, value, step, timestamp, min, max, count) "
@@ -120,14 +123,20 @@ def mlflow_search(runs: int, repeats: int) -> float | None:
             run = client.create_run(experiment)
             from mlflow.entities import Metric, Param
 
-            client.log_batch(run.info.run_id,
-                             metrics=[Metric(f"m{k}", rng.random(), 0, 0) for k in range(METRICS)],
-                             params=[Param(f"p{k}", str(rng.randint(0, 9))) for k in range(PARAMS)])
+            client.log_batch(
+                run.info.run_id,
+                metrics=[Metric(f"m{k}", rng.random(), 0, 0) for k in range(METRICS)],
+                params=[Param(f"p{k}", str(rng.randint(0, 9))) for k in range(PARAMS)],
+            )
         samples = []
         for _ in range(repeats):
             start = time.perf_counter()
-            mlflow.search_runs(experiment_ids=[experiment], filter_string="metrics.m1 > 0.5 and params.p2 = '3'",
-                               order_by=["metrics.m3 DESC"], max_results=100)
+            mlflow.search_runs(
+                experiment_ids=[experiment],
+                filter_string="metrics.m1 > 0.5 and params.p2 = '3'",
+                order_by=["metrics.m3 DESC"],
+                max_results=100,
+            )
             samples.append(time.perf_counter() - start)
         return statistics.median(samples)
 
@@ -136,10 +145,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=15)
     parser.add_argument("--runs", type=int, default=10_000)
-    parser.add_argument("--mlflow-runs", type=int, default=1_000,
-                        help="runs MLflow gets (it is slow to fill); nbops is timed in process on as many")
-    parser.add_argument("--mlflow-python", default=str(Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "python"),
-                        help="an interpreter with MLflow, when this one has none")
+    parser.add_argument(
+        "--mlflow-runs",
+        type=int,
+        default=1_000,
+        help="runs MLflow gets (it is slow to fill); nbops is timed in process on as many",
+    )
+    parser.add_argument(
+        "--mlflow-python",
+        default=str(Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "python"),
+        help="an interpreter with MLflow, when this one has none",
+    )
     parser.add_argument("--mlflow-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mlflow_only:
@@ -149,8 +165,10 @@ def main() -> None:
         root = Path(folder)
         start = time.perf_counter()
         ids = build_store(root, args.runs)
-        print(f"store: {args.runs:,} runs × {PARAMS} params × {METRICS} metrics + {CURVE_RUNS} × {CURVE_STEPS:,} steps, "
-              f"built in {time.perf_counter() - start:.1f} s")
+        print(
+            f"store: {args.runs:,} runs × {PARAMS} params × {METRICS} metrics + {CURVE_RUNS} × {CURVE_STEPS:,} steps, "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
         with live_server(root) as server, requests.Session() as session:
             session.headers.update(server.headers)
             query = {"experiment": "bench", "filter": FILTER, "sort": "-metrics.m3", "limit": "100"}
@@ -159,8 +177,12 @@ def main() -> None:
             assert len(page["runs"]) == min(100, matching(root)), len(page["runs"])
             per_run = []
             for run_id in ids[:CURVE_RUNS]:
-                elapsed, body = timed(session, f"{server.api}/runs/{run_id}/metrics",
-                                      {"keys": "loss", "max_points": "1000"}, max(3, args.requests // 3))
+                elapsed, body = timed(
+                    session,
+                    f"{server.api}/runs/{run_id}/metrics",
+                    {"keys": "loss", "max_points": "1000"},
+                    max(3, args.requests // 3),
+                )
                 assert len(body["metrics"]["loss"]["step"]) == 1000
                 per_run.append(elapsed)
         ours_in_process = nbops_search_in_process(args.mlflow_runs, 5)
@@ -168,22 +190,31 @@ def main() -> None:
         if theirs is None and Path(args.mlflow_python).exists():
             import subprocess
 
-            out = subprocess.run([args.mlflow_python, __file__, "--mlflow-only", "--mlflow-runs", str(args.mlflow_runs)],
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [args.mlflow_python, __file__, "--mlflow-only", "--mlflow-runs", str(args.mlflow_runs)],
+                capture_output=True,
+                text=True,
+            )
             theirs = float(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else None
     print(f"medians over {args.requests} requests, HTTP round trip included\n")
     print("| request | nbops | budget |")
     print("|---|---|---|")
     verdict = lambda t, budget: "ok" if t <= budget else "OVER BUDGET"  # noqa: E731
-    print(f"| GET runs: filter + sort by a metric, page of 100 of {args.runs:,} | {page_time * 1e3:.1f} ms | ≤ 50 ms ({verdict(page_time, 0.05)}) |")
+    print(
+        f"| GET runs: filter + sort by a metric, page of 100 of {args.runs:,} | {page_time * 1e3:.1f} ms | ≤ 50 ms ({verdict(page_time, 0.05)}) |"
+    )
     median_run = statistics.median(per_run)
-    print(f"| GET runs/{{id}}/metrics: {CURVE_STEPS:,} steps → 1,000 points (median of {CURVE_RUNS} runs) | {median_run * 1e3:.1f} ms | ≤ 200 ms ({verdict(median_run, 0.2)}) |")
+    print(
+        f"| GET runs/{{id}}/metrics: {CURVE_STEPS:,} steps → 1,000 points (median of {CURVE_RUNS} runs) | {median_run * 1e3:.1f} ms | ≤ 200 ms ({verdict(median_run, 0.2)}) |"
+    )
     print(f"| same, all {CURVE_RUNS} runs one after another | {sum(per_run) * 1e3:.0f} ms | — |")
     if theirs is None:
         print("\nMLflow not importable (nor at --mlflow-python): no reference figure")
     else:
-        print(f"\nsearch_runs in process, same filter and sort, page of 100, over {args.mlflow_runs:,} runs each (SQLite): "
-              f"nbops {ours_in_process * 1e3:.1f} ms, MLflow {theirs * 1e3:.0f} ms ({theirs / ours_in_process:,.0f}×)")
+        print(
+            f"\nsearch_runs in process, same filter and sort, page of 100, over {args.mlflow_runs:,} runs each (SQLite): "
+            f"nbops {ours_in_process * 1e3:.1f} ms, MLflow {theirs * 1e3:.0f} ms ({theirs / ours_in_process:,.0f}×)"
+        )
 
 
 if __name__ == "__main__":

@@ -70,8 +70,9 @@ print(json.dumps([cpu, wall, points]))
 def measure(script: str, side: str, env: dict) -> object:
     with tempfile.TemporaryDirectory() as folder:
         env = dict(env, NBOPS_HOME=os.path.join(folder, ".nbops"))
-        out = subprocess.run([sys.executable, "-c", script, side], env=env, cwd=folder,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", script, side], env=env, cwd=folder, capture_output=True, text=True, check=True
+        ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -90,8 +91,10 @@ def main() -> None:
             auto.append(measure(FIT, "autolog", env))
         for index, what in ((0, "CPU time"), (1, "wall time"), (2, "first fit, wall")):
             p, a = statistics.median(r[index] for r in plain), statistics.median(r[index] for r in auto)
-            print(f"fit 10k-row LogisticRegression, {what}: plain {p * 1e3:.1f} ms, autolog {a * 1e3:.1f} ms, "
-                  f"overhead {(a / p - 1) * 100:+.1f} %")
+            print(
+                f"fit 10k-row LogisticRegression, {what}: plain {p * 1e3:.1f} ms, autolog {a * 1e3:.1f} ms, "
+                f"overhead {(a / p - 1) * 100:+.1f} %"
+            )
 
     if args.only in (None, "sampler"):
         off, on = [], []
@@ -100,8 +103,10 @@ def main() -> None:
             on.append(measure(SAMPLER, "on", env))
         share = lambda rows: statistics.median(cpu / wall for cpu, wall, _ in rows)  # noqa: E731
         cost = (share(on) - share(off)) * 100
-        print(f"sampler at 1 s: {share(on) * 100:.3f} % of a core on, {share(off) * 100:.3f} % off, "
-              f"cost {cost:.3f} % of one core (budget ≤ 1 %); {on[0][2]} samples in 20 s")
+        print(
+            f"sampler at 1 s: {share(on) * 100:.3f} % of a core on, {share(off) * 100:.3f} % off, "
+            f"cost {cost:.3f} % of one core (budget ≤ 1 %); {on[0][2]} samples in 20 s"
+        )
 
 
 if __name__ == "__main__":

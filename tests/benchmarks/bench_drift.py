@@ -122,7 +122,9 @@ def child_nbops(rows: int, runs: int) -> dict:
         "flagged": sorted(report.summary["drifted"]),
         "dataset_drift": report.summary["dataset_drift"],
         "pandas": _pandas_version(),
-        "evidently_policy_flagged": sorted(drift.compare(drift.fit_reference(ref), cur, policy="evidently").summary["drifted"]),
+        "evidently_policy_flagged": sorted(
+            drift.compare(drift.fit_reference(ref), cur, policy="evidently").summary["drifted"]
+        ),
     }
 
 
@@ -178,8 +180,10 @@ def run_child(python: str, engine: str, rows: int, runs: int) -> dict | None:
 
 def evidently_python() -> str | None:
     for python in (sys.executable, str(ROOT / ".venv-bench" / "bin" / "python")):
-        if Path(python).exists() and subprocess.run([python, "-c", "import evidently.presets"],
-                                                    capture_output=True).returncode == 0:
+        if (
+            Path(python).exists()
+            and subprocess.run([python, "-c", "import evidently.presets"], capture_output=True).returncode == 0
+        ):
             return python
     return None
 
@@ -199,28 +203,36 @@ def main() -> int:
 
     # One interpreter for both engines (Evidently's, when it lives elsewhere): same pandas, same numpy
     python = None if args.no_evidently else evidently_python()
-    print(f"drift benchmark: {args.rows:,} rows x 20 columns, reference and current; "
-          f"{time.strftime('%Y-%m-%d')}; interpreter {python or sys.executable}")
+    print(
+        f"drift benchmark: {args.rows:,} rows x 20 columns, reference and current; "
+        f"{time.strftime('%Y-%m-%d')}; interpreter {python or sys.executable}"
+    )
     ours = run_child(python or sys.executable, "nbops", args.rows, args.runs)
     if ours is None:
         return 1
     ok = ours["flagged"] == EXPECTED and ours["seconds"] <= 3.0
-    print(f"nbops     : median {ours['seconds']:.2f} s of {args.runs} (fit {ours['fit_seconds']:.2f} s + "
-          f"check {ours['check_seconds']:.2f} s; runs {', '.join(f'{s:.2f}' for s in ours['all_seconds'])}), "
-          f"peak traced {ours['peak_traced_mb']:.0f} MB, peak RSS above data "
-          f"{_mb(ours['peak_rss_above_data_mb'])}, process peak RSS with data {ours['process_peak_rss_mb']:.0f} MB, "
-          f"flagged {ours['flagged']}")
+    print(
+        f"nbops     : median {ours['seconds']:.2f} s of {args.runs} (fit {ours['fit_seconds']:.2f} s + "
+        f"check {ours['check_seconds']:.2f} s; runs {', '.join(f'{s:.2f}' for s in ours['all_seconds'])}), "
+        f"peak traced {ours['peak_traced_mb']:.0f} MB, peak RSS above data "
+        f"{_mb(ours['peak_rss_above_data_mb'])}, process peak RSS with data {ours['process_peak_rss_mb']:.0f} MB, "
+        f"flagged {ours['flagged']}"
+    )
     print(f"            evidently policy flags {ours['evidently_policy_flagged']}; pandas {ours['pandas']}")
     if python is None:
         print("evidently : not installed here nor in .venv-bench; skipped")
     else:
         theirs = run_child(python, "evidently", args.rows, args.evidently_runs)
         if theirs:
-            print(f"{theirs['engine']}: median {theirs['seconds']:.1f} s of {args.evidently_runs}, "
-                  f"peak RSS above data {_mb(theirs['peak_rss_above_data_mb'])}, process peak RSS with data "
-                  f"{theirs['process_peak_rss_mb']:.0f} MB, flagged {theirs['flagged']}; pandas {theirs['pandas']}")
-            print(f"ratio     : nbops is {theirs['seconds'] / ours['seconds']:.0f}x faster; "
-                  f"same verdicts: {theirs['flagged'] == ours['flagged']}")
+            print(
+                f"{theirs['engine']}: median {theirs['seconds']:.1f} s of {args.evidently_runs}, "
+                f"peak RSS above data {_mb(theirs['peak_rss_above_data_mb'])}, process peak RSS with data "
+                f"{theirs['process_peak_rss_mb']:.0f} MB, flagged {theirs['flagged']}; pandas {theirs['pandas']}"
+            )
+            print(
+                f"ratio     : nbops is {theirs['seconds'] / ours['seconds']:.0f}x faster; "
+                f"same verdicts: {theirs['flagged'] == ours['flagged']}"
+            )
     print("PASS" if ok else f"FAIL: expected {EXPECTED} within 3 s")
     return 0 if ok else 1
 

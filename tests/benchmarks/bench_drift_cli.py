@@ -50,29 +50,52 @@ def main() -> int:
         data = root / "current.parquet"
         t = time.perf_counter()
         write_parquet(data, args.rows, args.columns)
-        print(f"wrote {args.rows:,} rows × {args.columns} columns ({data.stat().st_size / 1e6:.0f} MB) "
-              f"in {time.perf_counter() - t:.0f} s")
+        print(
+            f"wrote {args.rows:,} rows × {args.columns} columns ({data.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - t:.0f} s"
+        )
         env = dict(os.environ, NBOPS_HOME=str(root / ".nbops"))
-        seed = ("import numpy as np, pandas as pd, nbops\nrng = np.random.default_rng(1)\n"
-                f"df = pd.DataFrame({{f'num_{{i:02d}}': rng.normal(0, 1, 100_000) for i in range({args.columns - 2})}})\n"
-                "df['plan'] = rng.choice(['basic', 'pro', 'team'], 100_000)\n"
-                "df['region'] = rng.choice([f'r{i}' for i in range(30)], 100_000)\n"
-                "nbops.log_dataset(df, 'big')\n")
+        seed = (
+            "import numpy as np, pandas as pd, nbops\nrng = np.random.default_rng(1)\n"
+            f"df = pd.DataFrame({{f'num_{{i:02d}}': rng.normal(0, 1, 100_000) for i in range({args.columns - 2})}})\n"
+            "df['plan'] = rng.choice(['basic', 'pro', 'team'], 100_000)\n"
+            "df['region'] = rng.choice([f'r{i}' for i in range(30)], 100_000)\n"
+            "nbops.log_dataset(df, 'big')\n"
+        )
         subprocess.run([sys.executable, "-c", seed], env=env, check=True)
         times, peaks = [], []
         for run in range(args.runs):
             t = time.perf_counter()
-            out = subprocess.run([sys.executable, "-m", "nbops.cli", "drift", "check", "--reference", "big",
-                                  "--current", str(data), "--window", f"run-{run}", "--chunk-rows",
-                                  str(args.chunk_rows)], env=env, capture_output=True, text=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "nbops.cli",
+                    "drift",
+                    "check",
+                    "--reference",
+                    "big",
+                    "--current",
+                    str(data),
+                    "--window",
+                    f"run-{run}",
+                    "--chunk-rows",
+                    str(args.chunk_rows),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             times.append(time.perf_counter() - t)
             if out.returncode != 0:
                 raise SystemExit(out.stderr)
             # ru_maxrss of children is the largest so far: the seed process is far smaller
             peaks.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
             print(out.stdout.strip())
-        print(f"nbops drift check, {args.rows:,} rows: median {statistics.median(times):.1f} s "
-              f"(runs {[round(x, 1) for x in times]}), peak RSS {max(peaks):.0f} MB (budget 500 MB)")
+        print(
+            f"nbops drift check, {args.rows:,} rows: median {statistics.median(times):.1f} s "
+            f"(runs {[round(x, 1) for x in times]}), peak RSS {max(peaks):.0f} MB (budget 500 MB)"
+        )
     return 0
 
 

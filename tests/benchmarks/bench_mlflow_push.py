@@ -73,8 +73,12 @@ def side_mlflow(uri: str, runs: int, points: int, experiment: str) -> float:
         params = [Param(k, str(v)) for k, v in PARAMS.items()]
         tags = [RunTag(k, v) for k, v in TAGS.items()]
         for i in range(0, points, 1000):
-            client.log_batch(run.info.run_id, metrics=metrics[i:i + 1000], params=params if i == 0 else [],
-                             tags=tags if i == 0 else [])
+            client.log_batch(
+                run.info.run_id,
+                metrics=metrics[i : i + 1000],
+                params=params if i == 0 else [],
+                tags=tags if i == 0 else [],
+            )
         client.set_terminated(run.info.run_id)
     return time.perf_counter() - start
 
@@ -92,8 +96,9 @@ def fresh_process(*args: str) -> float:
     env = {"MLFLOW_DISABLE_TELEMETRY": "true", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
     import os
 
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, env={**os.environ, **env}, check=False
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     return float(done.stdout.strip().splitlines()[-1])
@@ -123,8 +128,9 @@ def main() -> None:
     server = None
     try:
         # MLflow's default server (4 web workers), as a team would run it
-        server = MlflowServer(postgres.create_database("mlflow"), work / "artifacts", work / "mlflow.log",
-                              workers=None).start(timeout=300)
+        server = MlflowServer(
+            postgres.create_database("mlflow"), work / "artifacts", work / "mlflow.log", workers=None
+        ).start(timeout=300)
         pristine = build_store(work / "pristine", args.runs, args.points)
         times: dict[str, list[float]] = {"nbops": [], "mlflow": []}
         for round_ in range(args.repeats):
@@ -133,8 +139,19 @@ def main() -> None:
             for side in ("nbops", "mlflow"):
                 experiment = f"bench-{side}-{round_}"
                 extra = ["--store", str(copy)] if side == "nbops" else []
-                elapsed = fresh_process("--side", side, "--uri", server.uri, "--experiment", experiment,
-                                        "--runs", str(args.runs), "--points", str(args.points), *extra)
+                elapsed = fresh_process(
+                    "--side",
+                    side,
+                    "--uri",
+                    server.uri,
+                    "--experiment",
+                    experiment,
+                    "--runs",
+                    str(args.runs),
+                    "--points",
+                    str(args.points),
+                    *extra,
+                )
                 times[side].append(elapsed)
                 print(f"round {round_ + 1} {side:6s} {elapsed:7.2f} s", flush=True)
         for side in ("nbops", "mlflow"):

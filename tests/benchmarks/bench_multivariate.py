@@ -69,7 +69,7 @@ def make_data(path: Path, rows: int, reference_rows: int, columns: int = 20, see
 
     def draw(n, rho):
         x = rng.normal(0, 1, (n, columns))
-        x[:, 1] = rho * x[:, 0] + np.sqrt(1 - rho ** 2) * x[:, 1]
+        x[:, 1] = rho * x[:, 0] + np.sqrt(1 - rho**2) * x[:, 1]
         return x
 
     np.savez(path, ref=draw(reference_rows, 0.8), cur=draw(rows, -0.8))
@@ -93,10 +93,12 @@ def main() -> int:
     print("nbops  :", json.dumps(results["nbops"][-1]["metrics"]))
     print("NannyML:", json.dumps(results["nannyml"][-1]["metrics"]))
     ts = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items()}
-    print(f"median: nbops {ts['nbops']:.2f} s, NannyML {ts['nannyml']:.2f} s "
-          f"(reconstruction {statistics.median(r['seconds_pca'] for r in results['nannyml']):.2f} s + domain "
-          f"classifier {statistics.median(r['seconds_domain'] for r in results['nannyml']):.2f} s), "
-          f"ratio {ts['nannyml'] / ts['nbops']:.1f}x")
+    print(
+        f"median: nbops {ts['nbops']:.2f} s, NannyML {ts['nannyml']:.2f} s "
+        f"(reconstruction {statistics.median(r['seconds_pca'] for r in results['nannyml']):.2f} s + domain "
+        f"classifier {statistics.median(r['seconds_domain'] for r in results['nannyml']):.2f} s), "
+        f"ratio {ts['nannyml'] / ts['nbops']:.1f}x"
+    )
     return 0
 
 

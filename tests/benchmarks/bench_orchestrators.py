@@ -57,22 +57,48 @@ def main() -> int:
         home = root / "airflow"
         (home / "dags").mkdir(parents=True)
         shutil.copy(root / "pkg" / "airflow_dag.py", home / "dags")
-        env = {**os.environ, "PYTHONPATH": str(root / "pkg" / "src"), "NBOPS_TRACKING": "0",
-               "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-               "AIRFLOW__CORE__LOAD_EXAMPLES": "False", f"{pkg.upper()}_AIRFLOW_STORAGE": str(root / "storage")}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(root / "pkg" / "src"),
+            "NBOPS_TRACKING": "0",
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            f"{pkg.upper()}_AIRFLOW_STORAGE": str(root / "storage"),
+        }
         for setup in (("db", "migrate"), ("dags", "reserialize")):
             _timed([str(airflow_python), "-m", "airflow", *setup], env, root)
         commands = {
             "plain CLI": [sys.executable, "-m", pkg, "run", "--no-track", "-p", "n_estimators=7"],
-            "KFP local": [sys.executable, "-m", f"{pkg}.kfp_pipeline", "run-local", "-p", "n_estimators=7",
-                          "--pipeline-root", str(root / "kfp")],
-            "Airflow dags test": [str(airflow_python), "-m", "airflow", "dags", "test", pkg, "-c",
-                                  '{"n_estimators": 7}'],
+            "KFP local": [
+                sys.executable,
+                "-m",
+                f"{pkg}.kfp_pipeline",
+                "run-local",
+                "-p",
+                "n_estimators=7",
+                "--pipeline-root",
+                str(root / "kfp"),
+            ],
+            "Airflow dags test": [
+                str(airflow_python),
+                "-m",
+                "airflow",
+                "dags",
+                "test",
+                pkg,
+                "-c",
+                '{"n_estimators": 7}',
+            ],
         }
         envs = {name: env for name in commands}
         if args.tracked:
-            tracked = {**env, "NBOPS_TRACKING": "1", "NBOPS_HOME": str(root / ".nbops"),
-                       "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(HERE.parents[1] / "src")])}
+            tracked = {
+                **env,
+                "NBOPS_TRACKING": "1",
+                "NBOPS_HOME": str(root / ".nbops"),
+                "PYTHONPATH": os.pathsep.join([env["PYTHONPATH"], str(HERE.parents[1] / "src")]),
+            }
             for name in list(commands):
                 command = [c for c in commands[name] if c != "--no-track"]
                 commands[f"{name}, tracked"], envs[f"{name}, tracked"] = command, tracked

@@ -47,8 +47,11 @@ def make_data(path: Path, rows: int, reference_rows: int, seed: int = 7) -> dict
         out[period] = {"y_pred_proba": proba, "y_pred": (proba >= 0.5).astype(np.int64), "y_true": y}
     np.savez(path, **{f"{p}_{k}": v for p, cols in out.items() for k, v in cols.items()})
     a = out["analysis"]
-    return {"accuracy": accuracy_score(a["y_true"], a["y_pred"]), "f1": f1_score(a["y_true"], a["y_pred"]),
-            "roc_auc": roc_auc_score(a["y_true"], a["y_pred_proba"])}
+    return {
+        "accuracy": accuracy_score(a["y_true"], a["y_pred"]),
+        "f1": f1_score(a["y_true"], a["y_pred"]),
+        "roc_auc": roc_auc_score(a["y_true"], a["y_pred_proba"]),
+    }
 
 
 CHILD_NBOPS = r"""
@@ -137,13 +140,17 @@ def main() -> int:
     for m in METRICS:
         o, t = ours[m], theirs[m]
         inside = t["lower"] <= o["estimate"] <= t["upper"]
-        print(f"{m:9} {realized[m]:9.4f} {o['estimate']:.4f} [{o['lower']:.4f}, {o['upper']:.4f}]"
-              f" {t['estimate']:.4f} [{t['lower']:.4f}, {t['upper']:.4f}]  {'yes' if inside else 'NO'}")
+        print(
+            f"{m:9} {realized[m]:9.4f} {o['estimate']:.4f} [{o['lower']:.4f}, {o['upper']:.4f}]"
+            f" {t['estimate']:.4f} [{t['lower']:.4f}, {t['upper']:.4f}]  {'yes' if inside else 'NO'}"
+        )
     ts = {k: statistics.median(r["seconds"] for r in v) for k, v in results.items()}
-    print(f"fit + estimate, median: nbops {ts['nbops']:.2f} s, NannyML {ts['nannyml']:.2f} s, "
-          f"ratio {ts['nannyml'] / ts['nbops']:.1f}x (all runs: "
-          f"nbops {[round(r['seconds'], 2) for r in results['nbops']]}, "
-          f"NannyML {[round(r['seconds'], 2) for r in results['nannyml']]})")
+    print(
+        f"fit + estimate, median: nbops {ts['nbops']:.2f} s, NannyML {ts['nannyml']:.2f} s, "
+        f"ratio {ts['nannyml'] / ts['nbops']:.1f}x (all runs: "
+        f"nbops {[round(r['seconds'], 2) for r in results['nbops']]}, "
+        f"NannyML {[round(r['seconds'], 2) for r in results['nannyml']]})"
+    )
     return 0
 
 

@@ -34,8 +34,11 @@ def make_notebook(cells: int):
     add("rows = 1000\nscale: float = 1.5\nseed = 3\nname = 'bench'", "parameters")
     add("%matplotlib inline\nimport math\nimport random\nimport statistics\nLIMIT = 10", "setup")
     for i in range(4):
-        add(f"def helper_{i}(values, factor=2):\n    '''Helper {i}.'''\n"
-            f"    return [v * factor + {i} for v in values if v < LIMIT * 1000]\n", "library")
+        add(
+            f"def helper_{i}(values, factor=2):\n    '''Helper {i}.'''\n"
+            f"    return [v * factor + {i} for v in values if v < LIMIT * 1000]\n",
+            "library",
+        )
     add("def scaled(values):\n    return [v * scale for v in values]\n", "library")
     previous = None
     step = 0
@@ -50,8 +53,10 @@ def make_notebook(cells: int):
         elif i % 10 == 7:
             body = f"%%time\nv{i} = scaled({previous})\nv{i}.sort()"
         else:
-            body = (f"v{i} = [x + {i} for x in {previous}]\nm{i} = statistics.mean(v{i})\n"
-                    f"for d in [v{i}]:\n    d.append(math.floor(m{i}))")
+            body = (
+                f"v{i} = [x + {i} for x in {previous}]\nm{i} = statistics.mean(v{i})\n"
+                f"for d in [v{i}]:\n    d.append(math.floor(m{i}))"
+            )
         add(body, tag)
         previous = f"v{i}"
     add(f"assert len({previous}) > 0", "test")
@@ -84,6 +89,8 @@ def check_once(path: Path) -> tuple[float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert done.returncode == 0 and "ready to export (nothing was run)" in done.stdout, done.stdout + done.stderr
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def tracked_notebook(seconds: float):
     """Four steps that sleep ``seconds`` in all, a %%track cell, nbops calls and a test cell."""
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -94,8 +101,10 @@ def tracked_notebook(seconds: float):
     add("%load_ext nbops\nimport time\nimport nbops", "setup")
     add(f"rows = 200\npause = {seconds / 4!r}", "parameters")
     add("time.sleep(pause)\ndata = list(range(rows))", "step:load")
-    add("%%track bench --metrics total\ntime.sleep(pause)\ntotal = sum(data)\nnbops.log_metric('rows', len(data))",
-        "step:train")
+    add(
+        "%%track bench --metrics total\ntime.sleep(pause)\ntotal = sum(data)\nnbops.log_metric('rows', len(data))",
+        "step:train",
+    )
     add("time.sleep(pause)\nmean = total / len(data)", "step:evaluate", "metrics")
     add("time.sleep(pause)\nassert mean > 0", "test")
     return nb
@@ -109,14 +118,17 @@ def cell_seconds(nb, workdir: Path) -> float:
     from nbclient import NotebookClient
 
     copy = nbformat.from_dict(json.loads(json.dumps(nb)))
-    NotebookClient(copy, kernel_name="python3", record_timing=True,
-                   resources={"metadata": {"path": str(workdir)}}).execute()
+    NotebookClient(
+        copy, kernel_name="python3", record_timing=True, resources={"metadata": {"path": str(workdir)}}
+    ).execute()
     total = 0.0
     for cell in copy.cells:
         timing = cell.metadata.get("execution", {})
         start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
         if start and end:
-            total += (datetime.fromisoformat(end.rstrip("Z")) - datetime.fromisoformat(start.rstrip("Z"))).total_seconds()
+            total += (
+                datetime.fromisoformat(end.rstrip("Z")) - datetime.fromisoformat(start.rstrip("Z"))
+            ).total_seconds()
     return total
 
 
@@ -144,11 +156,15 @@ def export_main(args) -> int:
             assert result.ok, [d.format() for d in result.diagnostics]
         assert not (Path(tmp) / ".nbops").exists(), "the export wrote to the user's store"
     median, budget = statistics.median(times), 3 * seconds + 10
-    print(f"export of a notebook whose cells run in T = {seconds:.1f} s: median of {args.repeat} "
-          f"{median:.1f} s (min {min(times):.1f}, max {max(times):.1f}); budget 3 T + 10 = {budget:.1f} s; "
-          f"ratio to T {median / seconds:.1f}")
-    print("stages (median s): " + ", ".join(f"{key} {statistics.median(t.get(key, 0) for t in stages):.1f}"
-                                           for key in stages[0]))
+    print(
+        f"export of a notebook whose cells run in T = {seconds:.1f} s: median of {args.repeat} "
+        f"{median:.1f} s (min {min(times):.1f}, max {max(times):.1f}); budget 3 T + 10 = {budget:.1f} s; "
+        f"ratio to T {median / seconds:.1f}"
+    )
+    print(
+        "stages (median s): "
+        + ", ".join(f"{key} {statistics.median(t.get(key, 0) for t in stages):.1f}" for key in stages[0])
+    )
     return 0 if median <= budget else 1
 
 
@@ -167,9 +183,11 @@ def main() -> None:
     cold = run_once(nb)
     times = [run_once(nb) for _ in range(args.repeat)]
     median = statistics.median(times)
-    print(f"analysis + codegen, {len(nb.cells)} cells: cold {cold * 1000:.0f} ms (includes importing IPython's "
-          f"transformer), median of {args.repeat} {median * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
-          f"(budget 2000 ms)")
+    print(
+        f"analysis + codegen, {len(nb.cells)} cells: cold {cold * 1000:.0f} ms (includes importing IPython's "
+        f"transformer), median of {args.repeat} {median * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+        f"(budget 2000 ms)"
+    )
     import nbformat
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,9 +196,11 @@ def main() -> None:
         runs = [check_once(path) for _ in range(args.repeat)]
     check_times, cpu_times = [r[0] for r in runs], [r[1] for r in runs]
     check_median = statistics.median(check_times)
-    print(f"nbops check, {len(nb.cells)} cells, fresh process: median of {args.repeat} {check_median * 1000:.0f} ms, "
-          f"min {min(check_times) * 1000:.0f} ms, max {max(check_times) * 1000:.0f} ms (budget 500 ms); "
-          f"CPU time median {statistics.median(cpu_times) * 1000:.0f} ms")
+    print(
+        f"nbops check, {len(nb.cells)} cells, fresh process: median of {args.repeat} {check_median * 1000:.0f} ms, "
+        f"min {min(check_times) * 1000:.0f} ms, max {max(check_times) * 1000:.0f} ms (budget 500 ms); "
+        f"CPU time median {statistics.median(cpu_times) * 1000:.0f} ms"
+    )
     raise SystemExit(0 if max(cold, median) <= 2.0 and check_median <= 0.5 else 1)
 
 

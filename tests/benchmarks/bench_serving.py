@@ -46,8 +46,9 @@ def free_port() -> int:
 
 def start(command: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                               stderr=open(log, "wb"))
+    process = subprocess.Popen(
+        [*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=open(log, "wb")
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -65,8 +66,9 @@ def start(command: list[str], env: dict, log: Path) -> tuple[subprocess.Popen, s
 def bodies(n: int) -> list[bytes]:
     rows = table(n, 99)[FEATURES]
     split = json.loads(rows.to_json(orient="split", index=False))
-    return [json.dumps({"dataframe_split": {"columns": split["columns"], "data": [row]}}).encode()
-            for row in split["data"]]
+    return [
+        json.dumps({"dataframe_split": {"columns": split["columns"], "data": [row]}}).encode() for row in split["data"]
+    ]
 
 
 def latency(url: str, payloads: list[bytes]) -> tuple[float, float]:
@@ -101,8 +103,10 @@ def throughput(url: str, payloads: list[bytes], seconds: float, clients: int = 8
         done = 0
         stop = time.perf_counter() + seconds
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=url, limits=limits,
-                                     headers={"Content-Type": "application/json"}) as client:
+        async with httpx.AsyncClient(
+            base_url=url, limits=limits, headers={"Content-Type": "application/json"}
+        ) as client:
+
             async def worker(k: int) -> None:
                 nonlocal done
                 i = k
@@ -110,6 +114,7 @@ def throughput(url: str, payloads: list[bytes], seconds: float, clients: int = 8
                     (await client.post("/invocations", content=payloads[i % len(payloads)])).raise_for_status()
                     done += 1
                     i += clients
+
             await asyncio.gather(*(worker(k) for k in range(clients)))
         return done
 
@@ -131,20 +136,40 @@ def main() -> int:
         path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         env = dict(os.environ, NBOPS_HOME=str(home), MLFLOW_DISABLE_TELEMETRY="true", PATH=path)
         subprocess.run([sys.executable, str(HERE.parent / "serving" / "registry.py")], env=env, check=True, cwd=root)
-        subprocess.run([sys.executable, "-c", (
-            "import pickle, mlflow.sklearn; from nbops.store import open_store; s = open_store(); "
-            "v = s.models.version('churn', 1); m = pickle.load(s.blobs.open(v['artifact_sha256'])); "
-            f"mlflow.sklearn.save_model(m, {str(root / 'mlflow-model')!r})")], env=env, check=True, cwd=root)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                (
+                    "import pickle, mlflow.sklearn; from nbops.store import open_store; s = open_store(); "
+                    "v = s.models.version('churn', 1); m = pickle.load(s.blobs.open(v['artifact_sha256'])); "
+                    f"mlflow.sklearn.save_model(m, {str(root / 'mlflow-model')!r})"
+                ),
+            ],
+            env=env,
+            check=True,
+            cwd=root,
+        )
         nbops = [sys.executable, "-m", "nbops.cli", "serve", "churn:1"]
-        mlflow = [str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m", str(root / "mlflow-model"),
-                  "--env-manager", "local", "--host", "127.0.0.1"]
+        mlflow = [
+            str(Path(sys.executable).parent / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            str(root / "mlflow-model"),
+            "--env-manager",
+            "local",
+            "--host",
+            "127.0.0.1",
+        ]
         servers = {}
         try:
             for name, command in (("nbops", nbops), ("mlflow", mlflow), ("nbops-off", nbops + ["--no-monitoring"])):
                 servers[name] = start(command, env, root / f"{name}.log")
             payloads = bodies(args.requests)
-            results: dict[str, dict[str, list[float]]] = {n: {"p50": [], "p99": [], "rps": [], "cpu": []}
-                                                          for n in servers}
+            results: dict[str, dict[str, list[float]]] = {
+                n: {"p50": [], "p99": [], "rps": [], "cpu": []} for n in servers
+            }
             for r in range(args.rounds):
                 for name, (process, url) in servers.items():
                     p50, p99 = latency(url, payloads)
@@ -153,8 +178,11 @@ def main() -> int:
                     cpu = (cpu_seconds(process.pid) - before) / count * 1000
                     for key, value in (("p50", p50), ("p99", p99), ("rps", rps), ("cpu", cpu)):
                         results[name][key].append(value)
-                    print(f"round {r + 1} {name:<9} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {rps:7.0f} req/s  "
-                          f"CPU {cpu:5.2f} ms/request", flush=True)
+                    print(
+                        f"round {r + 1} {name:<9} p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {rps:7.0f} req/s  "
+                        f"CPU {cpu:5.2f} ms/request",
+                        flush=True,
+                    )
         finally:
             for process, _ in servers.values():
                 process.terminate()
@@ -162,12 +190,18 @@ def main() -> int:
         med = {n: {k: statistics.median(v) for k, v in m.items()} for n, m in results.items()}
         print(f"\nmedians of {args.rounds} rounds, 1 row per request, 1 worker each")
         for name, m in med.items():
-            print(f"{name:<9} p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms  {m['rps']:7.0f} req/s (8 clients)  "
-                  f"CPU {m['cpu']:5.2f} ms/request")
-        print(f"throughput nbops / mlflow: {med['nbops']['rps'] / med['mlflow']['rps']:.2f}x wall clock; "
-              f"{med['mlflow']['cpu'] / med['nbops']['cpu']:.2f}x by server CPU per request")
-        print(f"monitoring cost: {1 - med['nbops']['rps'] / med['nbops-off']['rps']:.1%} of throughput (wall clock); "
-              f"{med['nbops']['cpu'] / med['nbops-off']['cpu'] - 1:.1%} more CPU per request")
+            print(
+                f"{name:<9} p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms  {m['rps']:7.0f} req/s (8 clients)  "
+                f"CPU {m['cpu']:5.2f} ms/request"
+            )
+        print(
+            f"throughput nbops / mlflow: {med['nbops']['rps'] / med['mlflow']['rps']:.2f}x wall clock; "
+            f"{med['mlflow']['cpu'] / med['nbops']['cpu']:.2f}x by server CPU per request"
+        )
+        print(
+            f"monitoring cost: {1 - med['nbops']['rps'] / med['nbops-off']['rps']:.1%} of throughput (wall clock); "
+            f"{med['nbops']['cpu'] / med['nbops-off']['cpu'] - 1:.1%} more CPU per request"
+        )
     return 0
 
 

@@ -27,9 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "benchmarks"))
@@ -58,17 +58,32 @@ def lab_on(root: Path) -> Iterator:
         path.mkdir(exist_ok=True)
     token, port = secrets.token_hex(16), helpers._free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "NBOPS_"))}
-    env.update(JUPYTER_CONFIG_DIR=str(dirs["config"]), JUPYTER_DATA_DIR=str(dirs["data"]),
-               JUPYTER_RUNTIME_DIR=str(dirs["runtime"]), IPYTHONDIR=str(dirs["ipython"]))
+    env.update(
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+    )
     log_path = root.parent / "lab.log"
     server = helpers.LabServer(url=f"http://127.0.0.1:{port}", token=token, root_dir=root, log_path=log_path)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-               f"--port={port}", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
-               "--LabApp.news_url=None", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}",
+        "--LabApp.news_url=None",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         helpers._wait_until_answering(process, server)
         yield server
@@ -91,19 +106,23 @@ FIRST_ROWS = f"() => document.querySelector('#{PANEL_ID} tr[data-run-id]') !== n
 def first_render(page) -> float:
     """ms from pointer-down on the sidebar tab to the first rows painted."""
     page.evaluate(WATCH)
-    page.evaluate("""tab => {
+    page.evaluate(
+        """tab => {
         window.nbopsClick = null;
         document.querySelector(tab).addEventListener('pointerdown',
             () => { window.nbopsClick = performance.now(); }, { capture: true, once: true });
-        window.nbopsDone = window.nbopsPainted(%s);
-    }""" % FIRST_ROWS, f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]')  # noqa: UP031 (JavaScript braces)
+        window.nbopsDone = window.nbopsPainted(FIRST_ROWS);
+    }""".replace("FIRST_ROWS", str(FIRST_ROWS)),  # str.format would trip on the JavaScript braces
+        f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]',
+    )
     page.locator(f'.jp-SideBar.jp-mod-left li[data-id="{PANEL_ID}"]').click()
     return page.evaluate("async () => (await window.nbopsDone) - window.nbopsClick")
 
 
 def rows_changed_after(page, action) -> float:
     """ms from the triggering event (pointer-down or key-down) to changed rows painted."""
-    page.evaluate("""panel => {
+    page.evaluate(
+        """panel => {
         const root = document.getElementById(panel);
         const first = () => root.querySelector('tr[data-run-id]')?.dataset.runId;
         const before = first();
@@ -113,7 +132,9 @@ def rows_changed_after(page, action) -> float:
         root.addEventListener('keydown', e => { if (e.key === 'Enter') start(); }, { capture: true });
         window.nbopsDone = window.nbopsPainted(() =>
             first() !== before && root.querySelector('[aria-busy="true"]') === null);
-    }""", PANEL_ID)
+    }""",
+        PANEL_ID,
+    )
     action()
     return page.evaluate("async () => (await window.nbopsDone) - window.nbopsStart")
 
@@ -158,7 +179,9 @@ def scroll(page, down: bool) -> dict:
 def frame_summary(frames: list[float]) -> str:
     ordered = sorted(frames)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.0f} ms, {len(ordered)} frames"
+    return (
+        f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.0f} ms, {len(ordered)} frames"
+    )
 
 
 def log(message: str) -> None:
@@ -206,8 +229,10 @@ def main() -> None:
         root.mkdir()
         start = time.perf_counter()
         bench_api.build_store(root, args.runs)
-        print(f"store: {args.runs:,} runs × {bench_api.PARAMS} params × {bench_api.METRICS} metrics, "
-              f"built in {time.perf_counter() - start:.1f} s")
+        print(
+            f"store: {args.runs:,} runs × {bench_api.PARAMS} params × {bench_api.METRICS} metrics, "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
         with lab_on(root) as server, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS)
             try:
@@ -228,14 +253,20 @@ def main() -> None:
     print(f"| click the tab → first rows painted | {med('first'):.0f} ms | ≤ 1,000 ms ({verdict}) |")
     print(f"| click a metric header → re-sorted rows painted | {med('sort'):.0f} ms | — |")
     print(f"| Enter in the filter box → filtered rows painted | {med('filter'):.0f} ms | — |")
-    print(f"| scroll to row 5,000, 10 rows a frame, loading pages of 100 on the way | "
-          f"{statistics.median(r['down']['total'] for r in results) / 1000:.1f} s; frames {frame_summary(down)}; "
-          f"{len(long_down)} long tasks | — |")
-    print(f"| scroll back to the top over loaded rows | "
-          f"{statistics.median(r['up']['total'] for r in results) / 1000:.1f} s; frames {frame_summary(up)}; "
-          f"{len(long_up)} long tasks | — |")
-    print(f"\nrows in the DOM at row 5,000: {max(r['down']['shown'] for r in results)}; "
-          f"row reached: {min(r['down']['reached'] for r in results):,}")
+    print(
+        f"| scroll to row 5,000, 10 rows a frame, loading pages of 100 on the way | "
+        f"{statistics.median(r['down']['total'] for r in results) / 1000:.1f} s; frames {frame_summary(down)}; "
+        f"{len(long_down)} long tasks | — |"
+    )
+    print(
+        f"| scroll back to the top over loaded rows | "
+        f"{statistics.median(r['up']['total'] for r in results) / 1000:.1f} s; frames {frame_summary(up)}; "
+        f"{len(long_up)} long tasks | — |"
+    )
+    print(
+        f"\nrows in the DOM at row 5,000: {max(r['down']['shown'] for r in results)}; "
+        f"row reached: {min(r['down']['reached'] for r in results):,}"
+    )
 
 
 if __name__ == "__main__":

@@ -147,7 +147,11 @@ def sample(tool: str, workload: str, scale: float) -> float:
         env = dict(os.environ, NBOPS_HOME=str(Path(folder) / ".nbops"), MLFLOW_DISABLE_TELEMETRY="true")
         out = subprocess.run(
             [sys.executable, __file__, "--child", tool, workload, folder, str(scale)],
-            check=True, capture_output=True, text=True, env=env, cwd=folder,
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
         )
     return float(out.stdout.strip().splitlines()[-1])
 

@@ -117,9 +117,7 @@ def lab_server(tmp_path_factory, lab_config) -> LabServer:
     # No "get notified about Jupyter news?" toast over the screenshots.
     notification = dirs["config"] / "lab/user-settings/@jupyterlab/apputils-extension"
     notification.mkdir(parents=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}'
-    )
+    (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     env = {
         key: value
         for key, value in os.environ.items()

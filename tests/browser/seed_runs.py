@@ -38,7 +38,9 @@ def png_bytes(width: int = 160, height: int = 100) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    )
 
 
 def seed_detail_run() -> str:
@@ -62,8 +64,12 @@ def seed_detail_run() -> str:
     store.provenance.update(
         run.id,
         python="3.11.2 (cpython, linux)",
-        packages=[{"name": "nbops", "version": "0.1.0"}, {"name": "numpy", "version": "2.4.6"},
-                  {"name": "pandas", "version": "3.1.1"}, {"name": "plotly", "version": "7.1.0"}],
+        packages=[
+            {"name": "nbops", "version": "0.1.0"},
+            {"name": "numpy", "version": "2.4.6"},
+            {"name": "pandas", "version": "3.1.1"},
+            {"name": "plotly", "version": "7.1.0"},
+        ],
         git_diff="diff --git a/train.py b/train.py\n--- a/train.py\n+++ b/train.py\n@@ -1,3 +1,3 @@\n"
         " import gbm\n-MAX_DEPTH = 6\n+MAX_DEPTH = 8\n fit()\n",
     )
@@ -81,12 +87,15 @@ def seed_out_of_order_run(root: str) -> str:
     run_id = store.runs.create("churn", name="messy-notebook", context={"notebook_path": "analysis.ipynb"})
     first, second, third = NOTEBOOK_CELLS
     # Cell 3 ran before cell 2, and then again.
-    store.provenance.update(run_id, cells=[
-        {"execution_count": 1, "source": first},
-        {"execution_count": 2, "source": third},
-        {"execution_count": 3, "source": second},
-        {"execution_count": 4, "source": third},
-    ])
+    store.provenance.update(
+        run_id,
+        cells=[
+            {"execution_count": 1, "source": first},
+            {"execution_count": 2, "source": third},
+            {"execution_count": 3, "source": second},
+            {"execution_count": 4, "source": third},
+        ],
+    )
     store.runs.end(run_id, "finished")
     return run_id
 
@@ -94,10 +103,13 @@ def seed_out_of_order_run(root: str) -> str:
 def seed_models() -> dict:
     ids = {}
     for version, depth in enumerate((6, 8), start=1):
-        with nbops.start_run("churn", name=f"register-depth-{depth}", params={"max_depth": depth},
-                             capture_provenance=False) as run:
+        with nbops.start_run(
+            "churn", name=f"register-depth-{depth}", params={"max_depth": depth}, capture_provenance=False
+        ) as run:
             nbops.log_metric("auc", 0.8 + depth / 100)
-            run.log_dataset([{"tenure": t, "plan": "pro" if t % 2 else "basic"} for t in range(40)], name="customers-2026-10")
+            run.log_dataset(
+                [{"tenure": t, "plan": "pro" if t % 2 else "basic"} for t in range(40)], name="customers-2026-10"
+            )
             run.register_model("churn-model", {"depth": depth}, alias="production" if version == 1 else None)
             ids[f"v{version}_run"] = run.id
     return ids

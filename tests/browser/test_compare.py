@@ -59,9 +59,7 @@ def runs(lab_server) -> dict[str, str]:
 
 
 def open_compare(lab, run_ids: list[str]):
-    lab.page.evaluate(
-        "runs => window.jupyterapp.commands.execute('nbops:open-compare', {runs})", run_ids
-    )
+    lab.page.evaluate("runs => window.jupyterapp.commands.execute('nbops:open-compare', {runs})", run_ids)
     panel = lab.page.locator(".jp-nbops-ComparePanel:visible")
     expect(panel).to_be_visible()
     return panel
@@ -176,9 +174,7 @@ def test_compare_panel_diffs_plots_groups_and_is_restored(lab, runs):
     lab.screenshot("compare-charts-dark")
     # Plot text follows the theme: the axis font is the dark theme's font colour, not black.
     font = chart.evaluate("el => el._fullLayout.font.color")
-    body_color = page.evaluate(
-        "() => getComputedStyle(document.body).getPropertyValue('--jp-ui-font-color1').trim()"
-    )
+    body_color = page.evaluate("() => getComputedStyle(document.body).getPropertyValue('--jp-ui-font-color1').trim()")
     assert font == body_color
     lab.set_theme("JupyterLab Light")
     assert not [error for error in lab.console_errors if "nbops" in error.lower() or "plotly" in error.lower()]

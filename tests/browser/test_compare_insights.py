@@ -99,7 +99,12 @@ def test_compare_ranks_params_by_importance_in_a_sortable_table(lab, sweep):
     rows = table.locator("tbody tr")
     # alpha drives test_auc; seed barely; penalty is one-hot (l1 / l2)
     expect(rows.first).to_have_attribute("data-param", "alpha")
-    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.param)")) == ["alpha", "penalty=l1", "penalty=l2", "seed"]
+    assert sorted(rows.evaluate_all("rs => rs.map(r => r.dataset.param)")) == [
+        "alpha",
+        "penalty=l1",
+        "penalty=l2",
+        "seed",
+    ]
     assert float(rows.first.locator("td").nth(1).inner_text()) > 0.99  # correlation of alpha
     header = table.get_by_role("button", name="Param")
     header.click()
@@ -139,7 +144,8 @@ def test_code_diff_shows_changed_and_added_cells_and_git_diffs_side_by_side(lab,
     # another pair: B is the same config with another seed
     diff.get_by_role("combobox", name="Code diff run B").select_option(sweep["0.01-1"])
     expect(cells.locator('li[data-status="changed"] .jp-mod-added')).to_have_text(
-        "+clf = SGDClassifier(alpha=0.01, random_state=1)")
+        "+clf = SGDClassifier(alpha=0.01, random_state=1)"
+    )
     diff.get_by_role("combobox", name="Code diff run B").select_option(sweep["0.01-2"])
     expect(cells.locator('li[data-status="added"]')).to_have_count(1)
     both_themes(lab, "parity2-compare-code-diff", diff)
@@ -219,7 +225,9 @@ def test_run_detail_lists_the_datasets_the_run_logged(lab, sweep):
     datasets.scroll_into_view_if_needed()
     table = datasets.get_by_role("table", name="Datasets")
     row = table.locator('tr[data-dataset="train-set"]')
-    expect(row.locator("td")).to_have_text(["train-set", "train", "32", "2", re.compile(r"^[0-9a-f]{12}$"), "digest only"])
+    expect(row.locator("td")).to_have_text(
+        ["train-set", "train", "32", "2", re.compile(r"^[0-9a-f]{12}$"), "digest only"]
+    )
     both_themes(lab, "parity2-run-detail-datasets", datasets)
 
 
@@ -236,7 +244,9 @@ def test_models_view_says_which_version_drift_checks_use(lab, lab_server, sweep)
     expect(badge).to_have_text("drift checks use v3 (latest)")
     both_themes(lab, "parity2-models-drift-version", card.locator(".jp-nbops-ModelCard-header"))
     request = urllib.request.Request(
-        f"{lab_server.url}/nbops/api/models/churn-model/aliases", method="PATCH",
+        f"{lab_server.url}/nbops/api/models/churn-model/aliases",
+        method="PATCH",
         data=json.dumps({"alias": "production", "version": 1}).encode(),
-        headers={"Authorization": f"token {lab_server.token}", "Content-Type": "application/json"})
+        headers={"Authorization": f"token {lab_server.token}", "Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request, timeout=10).close()

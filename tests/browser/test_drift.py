@@ -35,7 +35,9 @@ def frame(n, shift=None):
 store = open_store()
 """
 
-SEED = FRAME + """
+SEED = (
+    FRAME
+    + """
 with nbops.start_run("churn", capture_provenance=False):
     nbops.log_dataset(frame(5000), "churn")
     nbops.register_model("churn-model", {"weights": [1, 2]}, alias="production")
@@ -48,17 +50,27 @@ for i, shift in enumerate(shifts):
 # What was seeded counts as already seen: the test watches for a new alert.
 persistence.mark_alerts_seen(store, [e["id"] for e in persistence.alert_events(store, unseen_only=True)])
 """
+)
 
-NEW_WINDOW = FRAME + """
+NEW_WINDOW = (
+    FRAME
+    + """
 nbops.check_drift("churn", frame(1000, {"num_01": 0.8, "num_02": 1.2}), window="W07")
 """
+)
 
 
 def run_python(lab_server, code: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NBOPS_")}
     env["NBOPS_HOME"] = str(lab_server.root_dir / ".nbops")
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=lab_server.root_dir,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        cwd=lab_server.root_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -106,7 +118,13 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     expect(heatmap.get_by_role("gridcell")).to_have_count(len(FEATURES) * 6)
     num_04 = heatmap.locator('[data-feature="num_04"]')
     assert num_04.get_by_role("gridcell").evaluate_all("cells => cells.map(c => c.dataset.tier)") == [
-        "ok", "ok", "ok", "ok", "drift", "drift"]
+        "ok",
+        "ok",
+        "ok",
+        "ok",
+        "drift",
+        "drift",
+    ]
     # The newest window and its most drifted feature are selected, so the overlay is never empty.
     expect(panel.locator(".jp-nbops-DriftOverlay .main-svg").first).to_be_visible(timeout=30_000)
     expect(panel.get_by_role("combobox", name="Subject")).to_have_value("churn")
@@ -139,8 +157,9 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     lab.screenshot("drift-monitor-light")
     distribution.get_by_role("radio", name="ECDF").click()
     expect(panel.get_by_role("img", name="Reference vs current ecdf of num_00")).to_be_visible()
-    expect(panel.get_by_role("img", name="Reference vs current ecdf of num_00").get_by_text(
-        re.compile("KS gap"))).to_be_visible()
+    expect(
+        panel.get_by_role("img", name="Reference vs current ecdf of num_00").get_by_text(re.compile("KS gap"))
+    ).to_be_visible()
     lab.screenshot("drift-overlay-ecdf-light", distribution)
 
     # The user works elsewhere; a drifting window checked in another process raises a notification.

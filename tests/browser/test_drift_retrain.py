@@ -18,9 +18,19 @@ from .test_drift import FRAME, open_monitor, run_python
 pytestmark = pytest.mark.browser
 
 PACKAGE = {
-    ".nbops-package.json": json.dumps({"generator": "nbops", "package": "mini_pipeline", "notebook": "mini.ipynb",
-                                       "files": [".nbops-package.json", "src/mini_pipeline/__init__.py",
-                                                 "src/mini_pipeline/params.py", "src/mini_pipeline/__main__.py"]}),
+    ".nbops-package.json": json.dumps(
+        {
+            "generator": "nbops",
+            "package": "mini_pipeline",
+            "notebook": "mini.ipynb",
+            "files": [
+                ".nbops-package.json",
+                "src/mini_pipeline/__init__.py",
+                "src/mini_pipeline/params.py",
+                "src/mini_pipeline/__main__.py",
+            ],
+        }
+    ),
     "src/mini_pipeline/__init__.py": "",
     "src/mini_pipeline/params.py": "_SPECS = {'data_path': ('str', False), 'fail': ('bool', False)}\n",
     "src/mini_pipeline/__main__.py": """
@@ -38,7 +48,9 @@ with nbops.start_run("churn", params=params, tags=tags, capture_provenance=False
 """,
 }
 
-SEED = FRAME + f"""
+SEED = (
+    FRAME
+    + f"""
 from pathlib import Path
 from nbops.drift.actions import retrain_from_json
 
@@ -57,11 +69,13 @@ for i, shift in enumerate([{{}}, {{"num_00": 0.8}}, {{"num_00": 0.9}}, {{"num_04
     nbops.check_drift("churn", frame(800, shift), window=f"W{{i + 1:02d}}")
 persistence.mark_alerts_seen(store, [e["id"] for e in persistence.alert_events(store, unseen_only=True)])
 """
+)
 
 
 def alerts(lab_server) -> list[dict]:
-    request = urllib.request.Request(f"{lab_server.url}/nbops/api/drift/alerts?subject=churn",
-                                     headers={"Authorization": f"token {lab_server.token}"})
+    request = urllib.request.Request(
+        f"{lab_server.url}/nbops/api/drift/alerts?subject=churn", headers={"Authorization": f"token {lab_server.token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["alerts"]
 
@@ -101,7 +115,8 @@ def test_alert_history_shows_retrained_skipped_and_failed(lab, lab_server):
     retrains = rules.locator('tr[data-rule="retrain on drift"] .jp-nbops-DriftRules-chip.jp-mod-retrain')
     expect(retrains).to_have_text("retrains")
     assert "(local) with data_path = the drifted window's data, at most once every 60 min" in retrains.get_attribute(
-        "title")
+        "title"
+    )
     rules.scroll_into_view_if_needed()
     lab.screenshot("drift-retrain-rules-light", rules)
 

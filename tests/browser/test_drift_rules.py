@@ -13,7 +13,9 @@ from .test_drift import FRAME, open_monitor, run_python
 
 pytestmark = pytest.mark.browser
 
-SEED = FRAME + """
+SEED = (
+    FRAME
+    + """
 with nbops.start_run("churn", capture_provenance=False):
     nbops.log_dataset(frame(3000), "churn")
     nbops.log_dataset(frame(3000), "billing")
@@ -22,6 +24,7 @@ for i, shift in enumerate([{}, {"num_00": 0.5}]):
 # Seeded alerts count as seen: their notifications would cover the card.
 persistence.mark_alerts_seen(store, [e["id"] for e in persistence.alert_events(store, unseen_only=True)])
 """
+)
 
 
 def stored_rules(lab_server, subject: str) -> list[dict]:
@@ -105,8 +108,10 @@ def test_alert_rules_card_lists_adds_and_shows_the_servers_message(lab, lab_serv
     expect(row).to_contain_text("all features")
     expect(row).to_contain_text("churn")
     expect(table.locator("tbody tr")).to_have_count(1)
-    assert [(r["subject"], r["name"], r["statistic"], r["threshold"], r["consecutive"], r["cooldown"], r["features"])
-            for r in stored_rules(lab_server, "churn")] == [("churn", "psi watch", "psi", 0.3, 2, 0, None)]
+    assert [
+        (r["subject"], r["name"], r["statistic"], r["threshold"], r["consecutive"], r["cooldown"], r["features"])
+        for r in stored_rules(lab_server, "churn")
+    ] == [("churn", "psi watch", "psi", 0.3, 2, 0, None)]
 
     # A rule for every subject, on chosen features; the name defaults to the server's label.
     card.get_by_role("button", name="Add rule").click()
@@ -124,7 +129,8 @@ def test_alert_rules_card_lists_adds_and_shows_the_servers_message(lab, lab_serv
     expect(every).to_contain_text("3 windows")
     everywhere = stored_rules(lab_server, "*")
     assert [(r["subject"], r["statistic"], r["features"], r["cooldown"]) for r in everywhere] == [
-        ("*", "unseen_share", ["plan", "num_00"], 3)]
+        ("*", "unseen_share", ["plan", "num_00"], 3)
+    ]
     lab.screenshot("drift-rules-light", card)
 
     # Another subject (no window checked yet): the card follows the selector and shows only '*' rules.
@@ -153,7 +159,9 @@ def test_alert_rules_card_lists_adds_and_shows_the_servers_message(lab, lab_serv
     # Rules are not polled: a rule added from Python shows when the user comes back to the panel.
     page.evaluate("async () => { await window.jupyterapp.commands.execute('launcher:create'); }")
     page.wait_for_function("() => window.jupyterapp.shell.currentWidget?.id !== 'nbops-drift-monitor'")
-    run_python(lab_server, FRAME + "persistence.add_alert_rule(store, 'churn', AlertRule('ks', 0.2, name='from python'))")
+    run_python(
+        lab_server, FRAME + "persistence.add_alert_rule(store, 'churn', AlertRule('ks', 0.2, name='from python'))"
+    )
     open_monitor(lab, "churn")
     expect(table.locator('tbody tr[data-rule="from python"]')).to_contain_text("KS statistic D ≥ 0.200")
     assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors

@@ -63,8 +63,7 @@ def test_a_burst_of_twenty_window_checks_gives_at_most_two_notifications(lab, la
     # Re-checked labels replaced their windows: 10 labels, 10 columns, in week order.
     expect(heatmap).to_have_attribute("aria-label", "Drift heatmap: 9 features × 10 windows")
     ticks = panel.locator(".jp-nbops-DriftHeatmap-tick")
-    assert ticks.evaluate_all("ts => ts.map(t => t.title)") == [
-        f"2024-W{w}" for w in range(12, 22)]
+    assert ticks.evaluate_all("ts => ts.map(t => t.title)") == [f"2024-W{w}" for w in range(12, 22)]
 
     (lab_server.root_dir / "notes.md").write_text("# Notes\n")
     page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:open', {path: 'notes.md'}); }")
@@ -73,7 +72,8 @@ def test_a_burst_of_twenty_window_checks_gives_at_most_two_notifications(lab, la
     expect(toasts.first).to_be_visible(timeout=30_000)
     # Every poll that finds more alerts merges them into the open toast.
     expect(toasts.first).to_contain_text(
-        re.compile(r"20 drift alerts in 20 checks of sweep: feature_0\d.*; latest window 2024-W41"), timeout=30_000)
+        re.compile(r"20 drift alerts in 20 checks of sweep: feature_0\d.*; latest window 2024-W41"), timeout=30_000
+    )
     page.wait_for_timeout(6_000)  # one more poll: still no new toast
     assert toasts.count() <= 2, toasts.all_inner_texts()
     expect(page.locator('[data-id="nbops-drift-status"]')).to_have_text("Drift: 20 alerts")
@@ -94,7 +94,8 @@ def test_a_burst_of_twenty_window_checks_gives_at_most_two_notifications(lab, la
     expect(history.locator(".jp-nbops-DriftAlertHistory-item")).to_have_count(20)
     expect(history.locator(".jp-nbops-DriftAlertHistory-item.jp-mod-unseen")).to_have_count(0)
     expect(history.locator(".jp-nbops-DriftAlertHistory-item").first).to_contain_text(
-        re.compile(r"2024-W41.*features? drifted in sweep, window 2024-W41"))
+        re.compile(r"2024-W41.*features? drifted in sweep, window 2024-W41")
+    )
     # Versions registered at the same place share one marker label, inside the chart.
     timeline = panel.get_by_role("img", name=re.compile("Timeline of .* for feature_0"))
     expect(timeline.get_by_text("sweep-model v1–v3 production")).to_have_count(1)
@@ -148,13 +149,16 @@ def test_the_drift_monitor_shows_estimated_performance_with_its_band_and_realize
     card = panel.get_by_role("region", name="Estimated performance")
     expect(card).to_be_visible()
     expect(card.get_by_role("heading")).to_contain_text(
-        re.compile(r"2024-W17 · Accuracy 0\.\d+ \[0\.\d+, 0\.\d+\] · no labels yet"))
+        re.compile(r"2024-W17 · Accuracy 0\.\d+ \[0\.\d+, 0\.\d+\] · no labels yet")
+    )
     chart = card.get_by_role("img", name="Estimated Accuracy per window")
     expect(chart.locator(".main-svg").first).to_be_visible(timeout=30_000)
     expect(chart.get_by_text("realized")).to_be_visible()
     expect(chart.get_by_text(re.compile(r"reference 0\.\d+"))).to_be_visible()
     # an older window with labels: its realized value beside the estimate
-    panel.get_by_role("grid", name=re.compile("Drift heatmap")).locator('[data-feature="x1"] [data-window="2024-W12"]').click()
+    panel.get_by_role("grid", name=re.compile("Drift heatmap")).locator(
+        '[data-feature="x1"] [data-window="2024-W12"]'
+    ).click()
     expect(card.get_by_role("heading")).to_contain_text(re.compile(r"2024-W12 · Accuracy .* · realized 0\.\d+"))
     card.get_by_role("combobox", name="Metric").select_option("roc_auc")
     expect(card.get_by_role("img", name="Estimated ROC AUC per window")).to_be_visible()

@@ -44,15 +44,18 @@ SEED = textwrap.dedent(
 @pytest.fixture
 def explained(lab_server):
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
-    done = subprocess.run([sys.executable, "-c", SEED], cwd=lab_server.root_dir, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", SEED], cwd=lab_server.root_dir, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
 
 
 def top_to_bottom(ticks) -> list[str]:
     """Tick labels in the order the eye reads them (plotly's DOM order is not the drawn order)."""
-    return ticks.evaluate_all("els => els.map(e => [e.getBoundingClientRect().top, e.textContent])"
-                              ".sort((a, b) => a[0] - b[0]).map(pair => pair[1])")
+    return ticks.evaluate_all(
+        "els => els.map(e => [e.getBoundingClientRect().top, e.textContent])"
+        ".sort((a, b) => a[0] - b[0]).map(pair => pair[1])"
+    )
 
 
 def test_explanation_bars_compare_two_versions_and_an_unexplained_version(lab, lab_server, explained):
@@ -66,8 +69,9 @@ def test_explanation_bars_compare_two_versions_and_an_unexplained_version(lab, l
     # sorted: the feature that decides the label on top; the SHAP bars beside the permutation bars
     ticks = chart.locator(".yaxislayer-above .ytick text")
     expect(ticks).to_have_count(4)
-    assert top_to_bottom(ticks) == [f["feature"] for f in api_get(lab_server, "models/churn/versions/1/explanation")
-                                    ["explanation"]["features"]]
+    assert top_to_bottom(ticks) == [
+        f["feature"] for f in api_get(lab_server, "models/churn/versions/1/explanation")["explanation"]["features"]
+    ]
     assert top_to_bottom(ticks)[0] == "strong"
     expect(chart.locator(".xtitle")).to_have_count(1)
     expect(chart.locator(".x2title")).to_have_text("mean |SHAP value|")

@@ -45,8 +45,14 @@ SEED = textwrap.dedent(
 
 def seed(lab_server, *args: str) -> str:
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
-    done = subprocess.run([sys.executable, "-c", SEED, *args], cwd=lab_server.root_dir, env=env,
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-c", SEED, *args],
+        cwd=lab_server.root_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()[-1]
 

@@ -33,23 +33,32 @@ print(json.dumps(ids))
 @pytest.fixture(scope="module")
 def lab_config(mlflow_server) -> str:
     uri = mlflow_server.uri.replace("http://", f"http://alice:{PASSWORD}@")
-    return (f"c.NbopsApp.mlflow_uri = {uri!r}\n"
-            "c.NbopsApp.mlflow_push_interval = 1.0\nc.NbopsApp.mlflow_max_backoff = 2.0\n")
+    return (
+        f"c.NbopsApp.mlflow_uri = {uri!r}\nc.NbopsApp.mlflow_push_interval = 1.0\nc.NbopsApp.mlflow_max_backoff = 2.0\n"
+    )
 
 
 def seed(lab_server, *names: str) -> list[str]:
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
-    done = subprocess.run([sys.executable, "-c", SEED, *names], cwd=lab_server.root_dir, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SEED, *names],
+        cwd=lab_server.root_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
 
 def api(lab_server, path: str, method: str = "GET", body: dict | None = None) -> tuple[int, str]:
     request = urllib.request.Request(
-        f"{lab_server.url}/nbops/api/{path}", method=method,
+        f"{lab_server.url}/nbops/api/{path}",
+        method=method,
         data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {lab_server.token}"})
+        headers={"Authorization": f"token {lab_server.token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return answer.status, answer.read().decode()
 
@@ -85,7 +94,8 @@ def test_sidebar_and_run_detail_show_sync_state_and_a_failed_push_with_its_error
     lab.page.evaluate("run => { void window.jupyterapp.commands.execute('nbops:open-run', {run}); }", doomed)
     detail = lab.page.locator(f'.jp-nbops-RunDetail[data-run="{doomed}"]')
     expect(detail.locator(".jp-nbops-SyncBadge-label")).to_contain_text(
-        f"Push to {lab_server_target(client)} failed: MLflow run {remote[doomed].info.run_id} was deleted")
+        f"Push to {lab_server_target(client)} failed: MLflow run {remote[doomed].info.run_id} was deleted"
+    )
     lab.screenshot("mlflow-sync-detail-light")
     lab.set_theme("JupyterLab Dark")
     lab.screenshot("mlflow-sync-detail-dark")
@@ -99,8 +109,12 @@ def test_sidebar_and_run_detail_show_sync_state_and_a_failed_push_with_its_error
     _, listing = api(lab_server, "runs")
     _, sync = api(lab_server, "sync")
     assert json.loads(sync)["target"] == lab_server_target(client)
-    for text in (listing, sync, lab_server.log_path.read_text(errors="replace"),
-                 *(p.read_bytes().decode("latin-1") for p in (lab_server.root_dir / ".nbops").glob("nbops.db*"))):
+    for text in (
+        listing,
+        sync,
+        lab_server.log_path.read_text(errors="replace"),
+        *(p.read_bytes().decode("latin-1") for p in (lab_server.root_dir / ".nbops").glob("nbops.db*")),
+    ):
         assert PASSWORD not in text and "alice" not in text
 
 

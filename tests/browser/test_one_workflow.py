@@ -21,13 +21,19 @@ EXPERIMENTS = "nbops-experiments"
 
 
 def tracked_notebook(root) -> str:
-    return write(root, "noise.ipynb",
-                 code("%load_ext nbops\nimport nbops\nimport numpy as np", "setup"),
-                 code("n = 200\nseed = 0", "parameters"),
-                 code("rng = np.random.default_rng(seed)\nx = rng.normal(size=n)", "step:load"),
-                 code("%%track noise --metrics spread\nspread = float(x.std())\n"
-                      "nbops.log_metric('mean', float(x.mean()))", "step:summarize", "metrics"),
-                 code("assert 0.5 < spread < 1.5", "test"))
+    return write(
+        root,
+        "noise.ipynb",
+        code("%load_ext nbops\nimport nbops\nimport numpy as np", "setup"),
+        code("n = 200\nseed = 0", "parameters"),
+        code("rng = np.random.default_rng(seed)\nx = rng.normal(size=n)", "step:load"),
+        code(
+            "%%track noise --metrics spread\nspread = float(x.std())\nnbops.log_metric('mean', float(x.mean()))",
+            "step:summarize",
+            "metrics",
+        ),
+        code("assert 0.5 < spread < 1.5", "test"),
+    )
 
 
 def column_index(panel, header: str) -> int:
@@ -69,11 +75,15 @@ def test_track_then_productionize_then_the_pipeline_run_beside_the_notebooks(lab
     # 3. Run the pipeline from another folder, logging to this project's store.
     elsewhere = root.parent / "elsewhere"
     elsewhere.mkdir(exist_ok=True)
-    env = {**os.environ, "NBOPS_HOME": str(root / ".nbops"),
-           "PYTHONPATH": str(root / "noise_pipeline" / "src")}
+    env = {**os.environ, "NBOPS_HOME": str(root / ".nbops"), "PYTHONPATH": str(root / "noise_pipeline" / "src")}
     env.pop("NBOPS_TRACKING", None)
-    done = subprocess.run([sys.executable, "-m", "noise_pipeline", "run", "-p", "seed=5"], cwd=elsewhere,
-                          env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "noise_pipeline", "run", "-p", "seed=5"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["params"]["seed"] == 5
 
@@ -85,7 +95,9 @@ def test_track_then_productionize_then_the_pipeline_run_beside_the_notebooks(lab
     lab.resize_left_sidebar(420)
     # its params are the pipeline's Params, with the -p override
     expect(pipeline_row.get_by_role("cell").nth(column_index(sidebar, "seed"))).to_have_text("5")
-    expect(rows.filter(has_not_text="noise_pipeline").get_by_role("cell").nth(column_index(sidebar, "seed"))).to_have_text("0")
+    expect(
+        rows.filter(has_not_text="noise_pipeline").get_by_role("cell").nth(column_index(sidebar, "seed"))
+    ).to_have_text("0")
     lab.screenshot("one-workflow-sidebar-light")
     lab.set_theme("JupyterLab Dark")
     expect(pipeline_row).to_be_visible()

@@ -116,8 +116,9 @@ def _api(lab, method: str, path: str) -> None:
     import urllib.request
 
     server = lab.server
-    request = urllib.request.Request(f"{server.url}/nbops/api/{path}", method=method,
-                                     headers={"Authorization": f"token {server.token}"})
+    request = urllib.request.Request(
+        f"{server.url}/nbops/api/{path}", method=method, headers={"Authorization": f"token {server.token}"}
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
 
@@ -157,7 +158,9 @@ def test_filter_feedback(lab, sweep):
 def test_run_detail_groups_system_metrics_shows_infinity_and_tells_tabs_apart(lab, sweep):
     lab.open()
     for key in ("0.01-1", "0.01-3"):
-        lab.page.evaluate("async run => { await window.jupyterapp.commands.execute('nbops:open-run', {run}); }", sweep[key])
+        lab.page.evaluate(
+            "async run => { await window.jupyterapp.commands.execute('nbops:open-run', {run}); }", sweep[key]
+        )
     detail = lab.page.locator(f'.jp-nbops-RunDetail[data-run="{sweep["0.01-3"]}"]')
     expect(detail.locator('[data-section="metrics"]')).to_be_visible()
     metrics = detail.get_by_role("table", name="Metrics", exact=True)
@@ -165,7 +168,9 @@ def test_run_detail_groups_system_metrics_shows_infinity_and_tells_tabs_apart(la
     tabs = lab.page.locator("#jp-main-dock-panel .lm-TabBar-tab")
     labels = tabs.all_inner_texts()
     assert f"sgd-a0.01 · {sweep['0.01-1'][-4:]}" in labels and f"sgd-a0.01 · {sweep['0.01-3'][-4:]}" in labels, labels
-    lab.page.evaluate("async run => { await window.jupyterapp.commands.execute('nbops:open-run', {run}); }", sweep["0.01-1"])
+    lab.page.evaluate(
+        "async run => { await window.jupyterapp.commands.execute('nbops:open-run', {run}); }", sweep["0.01-1"]
+    )
     first = lab.page.locator(f'.jp-nbops-RunDetail[data-run="{sweep["0.01-1"]}"]')
     system = first.locator('[data-section="system-metrics"]')
     expect(system).to_be_visible()

@@ -39,19 +39,22 @@ def write(root, name: str, *cells) -> str:
 
 def small_pipeline(root) -> str:
     """parameters, setup, a tagged step, an untagged cell the test tags, metrics (numpy only)."""
-    return write(root, "noise.ipynb",
-                 new_markdown_cell("# Noise summary"),
-                 code("n = 200\nseed = 0", "parameters"),
-                 code("import numpy as np", "setup"),
-                 code("rng = np.random.default_rng(seed)\nx = rng.normal(size=n)", "step:load"),
-                 code("mean = float(x.mean())\nspread = float(x.std())"),
-                 code("score = round(spread, 3)", "metrics"))
+    return write(
+        root,
+        "noise.ipynb",
+        new_markdown_cell("# Noise summary"),
+        code("n = 200\nseed = 0", "parameters"),
+        code("import numpy as np", "setup"),
+        code("rng = np.random.default_rng(seed)\nx = rng.normal(size=n)", "step:load"),
+        code("mean = float(x.mean())\nspread = float(x.std())"),
+        code("score = round(spread, 3)", "metrics"),
+    )
 
 
 def with_cd(root) -> str:
-    return write(root, "moves.ipynb",
-                 code("%cd data\nrows = [1, 2, 3]", "step:load"),
-                 code("total = sum(rows)", "step:sum"))
+    return write(
+        root, "moves.ipynb", code("%cd data\nrows = [1, 2, 3]", "step:load"), code("total = sum(rows)", "step:sum")
+    )
 
 
 def open_notebook(lab, path: str):
@@ -200,9 +203,12 @@ def test_unconvertible_magic_is_a_coded_diagnostic_on_its_cell(lab, lab_server):
 
 def test_a_cell_failing_in_the_clean_run_fails_the_job_with_a_diagnostic_on_it(lab, lab_server):
     page = lab.page
-    path = write(lab_server.root_dir, "broken.ipynb",
-                 code("values = [1, 2, 3]", "step:load"),
-                 code("ratio = values[0] / (values[1] - 2)", "step:divide"))
+    path = write(
+        lab_server.root_dir,
+        "broken.ipynb",
+        code("values = [1, 2, 3]", "step:load"),
+        code("ratio = values[0] / (values[1] - 2)", "step:divide"),
+    )
     notebook = open_notebook(lab, path)
     panel = open_pipeline_panel(lab)
     expect(panel.locator('g[data-step="divide"]')).to_be_visible()
@@ -227,16 +233,19 @@ def test_a_cell_failing_in_the_clean_run_fails_the_job_with_a_diagnostic_on_it(l
 
 def untagged(root) -> str:
     """Written while exploring: no tags at all, sections as markdown headings (stdlib only)."""
-    return write(root, "forecast.ipynb",
-                 new_markdown_cell("# Sales forecast"),
-                 code("import random\nimport statistics"),
-                 code("n_days = 30\nscale = 2.0"),
-                 new_markdown_cell("## Load the data"),
-                 code("rng = random.Random(7)\nsales = [rng.random() * scale for _ in range(n_days)]"),
-                 code("sales[:5]"),
-                 new_markdown_cell("## Summarize"),
-                 code("mean = statistics.mean(sales)\nspread = statistics.pstdev(sales)"),
-                 code("assert mean > 0"))
+    return write(
+        root,
+        "forecast.ipynb",
+        new_markdown_cell("# Sales forecast"),
+        code("import random\nimport statistics"),
+        code("n_days = 30\nscale = 2.0"),
+        new_markdown_cell("## Load the data"),
+        code("rng = random.Random(7)\nsales = [rng.random() * scale for _ in range(n_days)]"),
+        code("sales[:5]"),
+        new_markdown_cell("## Summarize"),
+        code("mean = statistics.mean(sales)\nspread = statistics.pstdev(sales)"),
+        code("assert mean > 0"),
+    )
 
 
 def test_suggested_tags_accepted_then_productionized(lab, lab_server):
@@ -267,7 +276,7 @@ def test_suggested_tags_accepted_then_productionized(lab, lab_server):
     expect(panel.locator('[data-id="nbops-tag-suggestions"]')).to_have_count(0)
     dag = panel.locator("svg.jp-nbops-Dag")
     expect(dag.locator('[data-edge="load_the_data->summarize"]')).to_contain_text("sales")
-    expect(panel.locator('.jp-nbops-Diagnostic.jp-mod-error')).to_have_count(0)
+    expect(panel.locator(".jp-nbops-Diagnostic.jp-mod-error")).to_have_count(0)
     tags = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.cells.get(4).getMetadata('tags')")
     assert tags == ["step:load_the_data"]
     lab.screenshot("productionize-suggestions-accepted-light", panel)
@@ -297,7 +306,8 @@ def test_a_notebook_run_in_this_session_productionizes_without_the_warning(lab, 
     lab.focus_notebook()
     lab.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
     lab.page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.content.model.cells.get(0).executionCount === 1")
+        "() => window.jupyterapp.shell.currentWidget.content.model.cells.get(0).executionCount === 1"
+    )
     lab.page.evaluate("() => { window.jupyterapp.commands.execute('nbops:productionize', {out_dir: 'ran_pipeline'}); }")
     # The command opens the Pipeline panel itself once it has saved the notebook; a click here could close it.
     expect(lab.page.locator(f"#{PANEL_ID} section.jp-nbops-JobView")).to_be_visible()

@@ -23,7 +23,11 @@ def seed(lab_server, what: str) -> dict:
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
     done = subprocess.run(
         [sys.executable, str(SEED), str(lab_server.root_dir), what],
-        cwd=lab_server.root_dir, env=env, capture_output=True, text=True, timeout=120,
+        cwd=lab_server.root_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
@@ -228,7 +232,10 @@ def test_a_running_run_updates_while_its_panel_is_open(lab, lab_server):
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
     process = subprocess.Popen(
         [sys.executable, str(SEED), str(lab_server.root_dir), "live"],
-        cwd=lab_server.root_dir, env=env, stdout=subprocess.PIPE, text=True,
+        cwd=lab_server.root_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         run_id = json.loads(process.stdout.readline())["live"]

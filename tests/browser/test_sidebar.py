@@ -64,9 +64,7 @@ def test_tracked_cell_appears_in_experiments_sidebar(lab, lab_server):
 
     run_row = panel.get_by_role("row").filter(has_text="churn")
     expect(run_row).to_have_count(1, timeout=60_000)
-    expect(run_row.get_by_role("cell").nth(column_index(panel, "Status"))).to_have_text(
-        "finished", timeout=30_000
-    )
+    expect(run_row.get_by_role("cell").nth(column_index(panel, "Status"))).to_have_text("finished", timeout=30_000)
     auc = run_row.get_by_role("cell").nth(column_index(panel, "auc"))
     expect(auc).to_have_text("0.91")
     lab.screenshot("sidebar-light")
@@ -189,7 +187,9 @@ def _serve_fake_api(page, runs: list[dict], requests: list[str]) -> None:
 
     experiments = {}
     for run in runs:
-        entry = experiments.setdefault(run["experiment"], {"name": run["experiment"], "run_count": 0, "last_start_time": None})
+        entry = experiments.setdefault(
+            run["experiment"], {"name": run["experiment"], "run_count": 0, "last_start_time": None}
+        )
         entry["run_count"] += 1
         entry["last_start_time"] = max(entry["last_start_time"] or 0, run["start_time"])
 

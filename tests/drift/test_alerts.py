@@ -41,10 +41,13 @@ def test_features_filter_and_missing_values():
 
 
 def test_rules_on_report_rows_use_tiers_and_statistics():
-    rows = [{"feature": "a", "tier": "drift", "effect": 0.4, "statistic": "wasserstein", "psi": 0.3},
-            {"feature": "b", "tier": "warn", "effect": 0.07, "statistic": "wasserstein", "psi": 0.05}]
-    out = evaluate_rules([AlertRule(name="drift"), AlertRule("tier", 1.0, name="warn"), AlertRule("psi", 0.25)],
-                         [], rows)
+    rows = [
+        {"feature": "a", "tier": "drift", "effect": 0.4, "statistic": "wasserstein", "psi": 0.3},
+        {"feature": "b", "tier": "warn", "effect": 0.07, "statistic": "wasserstein", "psi": 0.05},
+    ]
+    out = evaluate_rules(
+        [AlertRule(name="drift"), AlertRule("tier", 1.0, name="warn"), AlertRule("psi", 0.25)], [], rows
+    )
     assert out == {"drift": ["a"], "warn": ["a", "b"], "psi>=0.25": ["a"]}
     assert alert_message(rows, ["a"], "churn v3") == "1 feature drifted in churn v3: a W=0.40"
 

@@ -11,26 +11,36 @@ N = 1000
 
 
 def _frame():
-    return pd.DataFrame({
-        "f": RNG.normal(size=N),
-        "i": RNG.integers(0, 1000, N),
-        "small_int": RNG.integers(0, 4, N),
-        "nullable": pd.array(np.where(RNG.uniform(size=N) < 0.1, None, RNG.integers(0, 500, N)), dtype="Int64"),
-        "flag": RNG.uniform(size=N) < 0.3,
-        "nflag": pd.array(np.where(RNG.uniform(size=N) < 0.1, None, RNG.uniform(size=N) < 0.5), dtype="boolean"),
-        "cat": pd.Categorical(RNG.choice(["x", "y", "z"], N)),
-        "text": RNG.choice(["red", "green", None], N),
-        "when": pd.Series(pd.date_range("2024-03-01", periods=N, freq="h", tz="Europe/Paris")),
-        "span": pd.to_timedelta(RNG.integers(0, 10_000, N), unit="s"),
-    })
+    return pd.DataFrame(
+        {
+            "f": RNG.normal(size=N),
+            "i": RNG.integers(0, 1000, N),
+            "small_int": RNG.integers(0, 4, N),
+            "nullable": pd.array(np.where(RNG.uniform(size=N) < 0.1, None, RNG.integers(0, 500, N)), dtype="Int64"),
+            "flag": RNG.uniform(size=N) < 0.3,
+            "nflag": pd.array(np.where(RNG.uniform(size=N) < 0.1, None, RNG.uniform(size=N) < 0.5), dtype="boolean"),
+            "cat": pd.Categorical(RNG.choice(["x", "y", "z"], N)),
+            "text": RNG.choice(["red", "green", None], N),
+            "when": pd.Series(pd.date_range("2024-03-01", periods=N, freq="h", tz="Europe/Paris")),
+            "span": pd.to_timedelta(RNG.integers(0, 10_000, N), unit="s"),
+        }
+    )
 
 
 def test_pandas_dtypes_get_the_right_sketch_kinds():
     ref = drift.fit_reference(_frame())
     assert ref.kinds == {
-        "f": "continuous", "i": "continuous", "small_int": "discrete", "nullable": "continuous",
-        "flag": "boolean", "nflag": "boolean", "cat": "categorical", "text": "categorical",
-        "when.hour": "discrete", "when.weekday": "discrete", "span": "continuous",
+        "f": "continuous",
+        "i": "continuous",
+        "small_int": "discrete",
+        "nullable": "continuous",
+        "flag": "boolean",
+        "nflag": "boolean",
+        "cat": "categorical",
+        "text": "categorical",
+        "when.hour": "discrete",
+        "when.weekday": "discrete",
+        "span": "continuous",
     }
     assert ref.sources == {"when.hour": "when", "when.weekday": "when"}
 

@@ -18,13 +18,19 @@ RNG = np.random.default_rng(17)
 
 
 def frame(n, shift=0.0):
-    return pd.DataFrame({"age": RNG.normal(40 + 10 * shift, 10, n), "spend": RNG.gamma(2.0, 50.0, n),
-                         "plan": RNG.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1])})
+    return pd.DataFrame(
+        {
+            "age": RNG.normal(40 + 10 * shift, 10, n),
+            "spend": RNG.gamma(2.0, 50.0, n),
+            "plan": RNG.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
+        }
+    )
 
 
 def cli(env, *args):
-    return subprocess.run([sys.executable, "-m", "nbops.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nbops.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_chunked_files_give_exactly_the_sketch_of_the_whole_table(store, tmp_path):
@@ -46,15 +52,37 @@ def test_the_cli_checks_a_window_stores_it_and_can_fail_on_drift(store, tmp_path
     nbops.log_dataset(frame(5000), "customers")
     for i in range(3):
         frame(4000, 1.0 if i else 0.0).to_parquet(tmp_path / f"part-{i}.parquet")
-    result = cli(python_env, "drift", "check", "--reference", "customers", "--current", str(tmp_path / "part-*.parquet"),
-                 "--window", "2024-W19", "--chunk-rows", "1500", "--json", "--fail-on-drift")
+    result = cli(
+        python_env,
+        "drift",
+        "check",
+        "--reference",
+        "customers",
+        "--current",
+        str(tmp_path / "part-*.parquet"),
+        "--window",
+        "2024-W19",
+        "--chunk-rows",
+        "1500",
+        "--json",
+        "--fail-on-drift",
+    )
     assert result.returncode == 3, result.stderr
     summary = json.loads(result.stdout)
     assert summary["rows_current"] == 12_000 and summary["files"] == 3
     assert summary["drifted"] == ["age"] and summary["window"] == "2024-W19"
     # Re-running the scheduled job replaces the window
-    again = cli(python_env, "drift", "check", "--reference", "customers", "--current", str(tmp_path / "part-0.parquet"),
-                "--window", "2024-W19")
+    again = cli(
+        python_env,
+        "drift",
+        "check",
+        "--reference",
+        "customers",
+        "--current",
+        str(tmp_path / "part-0.parquet"),
+        "--window",
+        "2024-W19",
+    )
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("customers window 2024-W19: 4,000 rows from 1 file(s), 0 of 3 features drifted")
     assert [w["rows"] for w in monitor.windows(store, "customers")["windows"]] == [4000]
@@ -62,16 +90,30 @@ def test_the_cli_checks_a_window_stores_it_and_can_fail_on_drift(store, tmp_path
 
 def test_bad_arguments_are_one_line_errors(python_env, tmp_path, store):
     nbops.log_dataset(frame(500), "customers")
-    missing = cli(python_env, "drift", "check", "--reference", "customers", "--current", str(tmp_path / "*.csv"),
-                  "--window", "W1")
+    missing = cli(
+        python_env, "drift", "check", "--reference", "customers", "--current", str(tmp_path / "*.csv"), "--window", "W1"
+    )
     assert missing.returncode == 2
-    assert missing.stderr.strip() == f"nbops drift: --current {str(tmp_path / '*.csv')!r} matches no file: give a CSV or parquet path or a glob"
+    assert (
+        missing.stderr.strip()
+        == f"nbops drift: --current {str(tmp_path / '*.csv')!r} matches no file: give a CSV or parquet path or a glob"
+    )
     (tmp_path / "x.json").write_text("{}")
-    wrong = cli(python_env, "drift", "check", "--reference", "customers", "--current", str(tmp_path / "x.json"),
-                "--window", "W1")
+    wrong = cli(
+        python_env,
+        "drift",
+        "check",
+        "--reference",
+        "customers",
+        "--current",
+        str(tmp_path / "x.json"),
+        "--window",
+        "W1",
+    )
     assert wrong.returncode == 2 and "use .csv or .parquet files" in wrong.stderr
-    nobody = cli(python_env, "drift", "check", "--reference", "nobody", "--current", str(tmp_path / "x.json"),
-                 "--window", "W1")
+    nobody = cli(
+        python_env, "drift", "check", "--reference", "nobody", "--current", str(tmp_path / "x.json"), "--window", "W1"
+    )
     assert nobody.returncode == 2
 
 

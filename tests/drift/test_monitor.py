@@ -45,8 +45,10 @@ def test_windows_align_every_series_with_the_windows(store):
 
 def test_thresholds_follow_the_policy_of_the_last_window():
     assert monitor.thresholds("default", 5000)["jensen_shannon"] == {"warn": 0.05, "drift": 0.1}
-    assert monitor.thresholds("evidently", 5000) == {"wasserstein": {"warn": 0.1, "drift": 0.1},
-                                                     "jensen_shannon_e": {"warn": 0.1, "drift": 0.1}}
+    assert monitor.thresholds("evidently", 5000) == {
+        "wasserstein": {"warn": 0.1, "drift": 0.1},
+        "jensen_shannon_e": {"warn": 0.1, "drift": 0.1},
+    }
     assert monitor.thresholds("my-own", 10)["wasserstein"]["drift"] == 0.1  # unknown name: the defaults
 
 
@@ -88,4 +90,10 @@ def test_rule_json_is_checked_field_by_field(body, fragment):
 def test_a_valid_rule_json_becomes_an_alert_rule():
     rule = rule_from_json({"statistic": "psi", "threshold": 0.2, "consecutive": 2.0, "features": ["x"], "name": " p "})
     assert (rule.statistic, rule.threshold, rule.consecutive, rule.cooldown, rule.features, rule.label) == (
-        "psi", 0.2, 2, 0, ("x",), "p")
+        "psi",
+        0.2,
+        2,
+        0,
+        ("x",),
+        "p",
+    )

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from nbops.drift import estimate_performance
 from nbops.errors import InvalidValueError, NotFoundError
@@ -39,9 +39,11 @@ def test_cbpe_estimates_accuracy_within_three_points_under_covariate_shift_and_i
     X_cur, y_cur = classification(10_000, rng, shift)  # the labels are withheld from the estimate
     result = estimate_performance(model, X_ref, y_ref, X_cur)
     assert set(result) == {"accuracy", "f1", "roc_auc"}
-    realized = {"accuracy": accuracy_score(y_cur, model.predict(X_cur)),
-                "f1": f1_score(y_cur, model.predict(X_cur)),
-                "roc_auc": roc_auc_score(y_cur, model.predict_proba(X_cur)[:, 1])}
+    realized = {
+        "accuracy": accuracy_score(y_cur, model.predict(X_cur)),
+        "f1": f1_score(y_cur, model.predict(X_cur)),
+        "roc_auc": roc_auc_score(y_cur, model.predict_proba(X_cur)[:, 1]),
+    }
     acc = result["accuracy"]
     assert abs(acc["estimate"] - realized["accuracy"]) <= 0.03, (acc, realized)
     assert acc["lower"] <= realized["accuracy"] <= acc["upper"], (acc, realized)
@@ -76,7 +78,8 @@ def regressor():
     X_train, y_train = regression(10_000, rng)
     with threadpool_limits(limits=1, user_api="openmp"):  # see nbops.drift.performance.dle
         model = HistGradientBoostingRegressor(max_iter=100, categorical_features="from_dtype").fit(
-            X_train.assign(plan=X_train["plan"].astype("category")), y_train)
+            X_train.assign(plan=X_train["plan"].astype("category")), y_train
+        )
     fit = lambda X: X.assign(plan=X["plan"].astype("category"))  # noqa: E731
 
     class Model:  # the pipeline a user would register: it takes the raw frame
@@ -119,8 +122,7 @@ def test_bad_inputs_name_the_problem(classifier):
         estimate_performance(three, X_ref, y_ref, X_ref)
 
 
-def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_are_drawn_over_them(
-        classifier, store):
+def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_are_drawn_over_them(classifier, store):
     import nbops
     from nbops.drift import AlertRule, check_performance, log_labels, monitor, persistence
 
@@ -134,10 +136,14 @@ def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_ar
     loud = check_performance("scores", model, X_ref, y_ref, hard, window="2024-W01", store=store)
     assert "alerts" not in quiet
     assert loud["alerts"][0]["rule"] == "accuracy down"
-    assert re.match(r"estimated accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] in scores, window 2024-W01: 0\.\d{3} below "
-                    r"the reference 0\.\d{3}", loud["alerts"][0]["message"])
-    realized = log_labels("scores", "2024-W02", y_easy, model.predict(easy), model.predict_proba(easy)[:, 1],
-                          store=store)
+    assert re.match(
+        r"estimated accuracy 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] in scores, window 2024-W01: 0\.\d{3} below "
+        r"the reference 0\.\d{3}",
+        loud["alerts"][0]["message"],
+    )
+    realized = log_labels(
+        "scores", "2024-W02", y_easy, model.predict(easy), model.predict_proba(easy)[:, 1], store=store
+    )
     body = monitor.windows(store, "scores")
     assert [w["window"] for w in body["windows"]] == ["2024-W01", "2024-W02"]  # drift checked too, in order
     acc = body["performance"]["accuracy"]

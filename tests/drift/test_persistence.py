@@ -16,11 +16,13 @@ RNG = np.random.default_rng(5)
 
 
 def _frame(n, shift=0.0):
-    return pd.DataFrame({
-        "age": RNG.normal(40 + shift * 10, 10, n),
-        "plan": RNG.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
-        "seen": pd.date_range("2024-01-01", periods=n, freq="37min"),
-    })
+    return pd.DataFrame(
+        {
+            "age": RNG.normal(40 + shift * 10, 10, n),
+            "plan": RNG.choice(["basic", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
+            "seen": pd.date_range("2024-01-01", periods=n, freq="37min"),
+        }
+    )
 
 
 def test_reference_round_trips_through_the_store(store):
@@ -45,12 +47,15 @@ def test_check_drift_by_dataset_name_stores_one_row_per_feature_window_and_stati
     ).fetchall()
     assert [w for w, _ in rows] == ["2024-W01", "2024-W02"]
     assert rows[1][1] == pytest.approx(r2["age"]["wasserstein"])
-    per_window = conn.execute("SELECT COUNT(*) FROM drift_results WHERE window_id = ?",
-                              (r2.summary["window_id"],)).fetchone()[0]
+    per_window = conn.execute(
+        "SELECT COUNT(*) FROM drift_results WHERE window_id = ?", (r2.summary["window_id"],)
+    ).fetchone()[0]
     assert per_window == len(r2.statistics)
     heat = persistence.history(store, "customers")
-    assert {(h["window"], h["feature"], h["tier"]) for h in heat} >= {("2024-W02", "age", "drift"),
-                                                                       ("2024-W01", "age", "ok")}
+    assert {(h["window"], h["feature"], h["tier"]) for h in heat} >= {
+        ("2024-W02", "age", "drift"),
+        ("2024-W01", "age", "ok"),
+    }
 
 
 def test_model_name_resolves_to_the_production_versions_training_data(store):
@@ -76,8 +81,9 @@ def test_alerts_fire_after_consecutive_windows_and_respect_cooldown(store):
     fired = [nbops.check_drift("events", _frame(600, 1.0), store=store).summary["alerts"] for _ in range(5)]
     assert [bool(f) for f in fired] == [False, True, False, False, True]
     assert fired[1][0]["features"] == ["age"]
-    assert re.match(r"1 feature drifted in events, window 20\d\d-\d\d-\d\dT[\d:.]+\+00:00: age W=",
-                    fired[1][0]["message"])
+    assert re.match(
+        r"1 feature drifted in events, window 20\d\d-\d\d-\d\dT[\d:.]+\+00:00: age W=", fired[1][0]["message"]
+    )
     events = persistence.alert_events(store, unseen_only=True)
     assert len(events) == 2 and events[0]["features"] == ["age"]
     assert persistence.mark_alerts_seen(store, [e["id"] for e in events]) == 2

@@ -33,8 +33,11 @@ def test_large_reference_categorical_uses_natural_log_jensen_shannon():
 
 def test_small_reference_uses_p_values_without_adjustment():
     ref, cur = RNG.normal(size=800), RNG.normal(0.25, 1, size=800)
-    report = drift.compare({"x": ref, "k": RNG.choice(list("abc"), 800)},
-                           {"x": cur, "k": RNG.choice(list("abc"), 800, p=[0.5, 0.3, 0.2])}, policy="evidently")
+    report = drift.compare(
+        {"x": ref, "k": RNG.choice(list("abc"), 800)},
+        {"x": cur, "k": RNG.choice(list("abc"), 800, p=[0.5, 0.3, 0.2])},
+        policy="evidently",
+    )
     assert report["x"]["test"] == "ks" and report["x"]["p_adjusted"] == report["x"]["p_value"]
     assert report["x"]["tier"] == ("drift" if stats.ks_2samp(ref, cur).pvalue < 0.05 else "ok")
     assert report["k"]["test"] == "chi_square_fit"

@@ -33,7 +33,13 @@ def _assert_same_counts(s1, s2):
         b = s2.columns[name]
         if a.kind == "continuous":
             assert np.array_equal(a.counts, b.counts)
-            assert (a.missing, a.posinf, a.neginf, a.below, a.above) == (b.missing, b.posinf, b.neginf, b.below, b.above)
+            assert (a.missing, a.posinf, a.neginf, a.below, a.above) == (
+                b.missing,
+                b.posinf,
+                b.neginf,
+                b.below,
+                b.above,
+            )
             assert np.allclose(a.sums, b.sums, rtol=1e-9, atol=1e-9)
             assert a.mean == pytest.approx(b.mean, rel=1e-9, abs=1e-12)
             assert a.m2 == pytest.approx(b.m2, rel=1e-9)

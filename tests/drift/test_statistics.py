@@ -45,12 +45,15 @@ def test_ks_p_value_follows_scipy_asymptotic_for_the_same_d():
     assert p[0] == pytest.approx(stats.kstwo.sf(0.05, 500), rel=1e-9)
 
 
-@pytest.mark.parametrize("table", [
-    [[30, 20, 50], [25, 30, 45]],
-    [[100, 5], [90, 15]],          # one degree of freedom: Yates' correction
-    [[10, 0, 7, 3], [8, 4, 0, 9]],
-    [[1000, 2000, 3000, 0], [1100, 1900, 2950, 0]],  # an empty column is dropped
-])
+@pytest.mark.parametrize(
+    "table",
+    [
+        [[30, 20, 50], [25, 30, 45]],
+        [[100, 5], [90, 15]],  # one degree of freedom: Yates' correction
+        [[10, 0, 7, 3], [8, 4, 0, 9]],
+        [[1000, 2000, 3000, 0], [1100, 1900, 2950, 0]],  # an empty column is dropped
+    ],
+)
 def test_chi_square_equals_chi2_contingency(table):
     t = np.array(table, dtype=float)
     stat, p, dof = st.chi_square(t[:1], t[1:])

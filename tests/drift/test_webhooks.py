@@ -12,7 +12,7 @@ import pytest
 
 import nbops
 from nbops.drift import AlertRule, persistence
-from nbops.drift.webhooks import (SIGNATURE_HEADER, deliver_pending, deliveries, pending, webhooks_from_config)
+from nbops.drift.webhooks import SIGNATURE_HEADER, deliver_pending, deliveries, pending, webhooks_from_config
 from nbops.errors import InvalidValueError
 
 RNG = np.random.default_rng(4)
@@ -63,8 +63,11 @@ def test_a_generic_webhook_is_retried_with_backoff_and_signed(store, receiver):
     expected = "sha256=" + hmac.new(b"s3cret", posts[-1]["body"], hashlib.sha256).hexdigest()
     assert posts[-1]["headers"][SIGNATURE_HEADER] == expected
     log = deliveries(store)
-    assert [(d["attempt"], d["status"], d["delivered"]) for d in log] == [(3, 200, True), (2, 503, False),
-                                                                         (1, 503, False)]
+    assert [(d["attempt"], d["status"], d["delivered"]) for d in log] == [
+        (3, 200, True),
+        (2, 503, False),
+        (1, 503, False),
+    ]
     assert "s3cret" not in json.dumps(log) and receiver["url"] not in json.dumps(log)
     assert pending(store) == [] and deliver_pending(store, hooks, sleep=waits.append) == 0  # delivered once
 

@@ -68,10 +68,17 @@ def test_labels_that_name_no_time_sort_naturally(store):
     assert [w["window"] for w in monitor.windows(store, "batches")["windows"]] == ["batch 3", "W1", "W2", "W10"]
 
 
-@pytest.mark.parametrize("label, iso", [
-    ("2024-W19", "2024-05-06"), ("2024W19", "2024-05-06"), ("2024-05", "2024-05-01"),
-    ("2024-Q2", "2024-04-01"), ("2024-05-13", "2024-05-13"), ("2024-05-13T12:00:00Z", "2024-05-13T12:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    "label, iso",
+    [
+        ("2024-W19", "2024-05-06"),
+        ("2024W19", "2024-05-06"),
+        ("2024-05", "2024-05-01"),
+        ("2024-Q2", "2024-04-01"),
+        ("2024-05-13", "2024-05-13"),
+        ("2024-05-13T12:00:00Z", "2024-05-13T12:00:00+00:00"),
+    ],
+)
 def test_label_time_reads_weeks_months_quarters_and_iso_times(label, iso):
     expected = pd.Timestamp(iso, tz="UTC") if "T" not in iso else pd.Timestamp(iso)
     assert label_time(label) == expected.timestamp()
@@ -112,15 +119,21 @@ def test_the_migration_turns_earlier_duplicate_labels_into_history(tmp_path):
     history = names.index("0008_drift_window_history")
     for migration in migrations._migrations[:history]:
         migration.fn(db)
-    db.execute("INSERT INTO datasets (id, name, role, digest, rows, columns, created_at) "
-               "VALUES (1, 'd', 'train', 'x', 1, 1, 0)")
+    db.execute(
+        "INSERT INTO datasets (id, name, role, digest, rows, columns, created_at) "
+        "VALUES (1, 'd', 'train', 'x', 1, 1, 0)"
+    )
     for i, label in enumerate(["W1", "W1", "W2", "W1"], start=1):
-        db.execute("INSERT INTO drift_windows (id, subject, dataset_id, window, policy, rows, features, drifted, "
-                   "share_drifted, dataset_drift, created_at) VALUES (?, 'd', 1, ?, 'default', 1, 1, 0, 0, 0, ?)",
-                   (i, label, float(i)))
+        db.execute(
+            "INSERT INTO drift_windows (id, subject, dataset_id, window, policy, rows, features, drifted, "
+            "share_drifted, dataset_drift, created_at) VALUES (?, 'd', 1, ?, 'default', 1, 1, 0, 0, 0, ?)",
+            (i, label, float(i)),
+        )
     migrations._migrations[history].fn(db)
     rows = db.execute("SELECT id, superseded_by, superseded_at FROM drift_windows ORDER BY id").fetchall()
     assert rows == [(1, 2, 2.0), (2, 4, 4.0), (3, None, None), (4, None, None)]
     with pytest.raises(sqlite3.IntegrityError):
-        db.execute("INSERT INTO drift_windows (subject, dataset_id, window, policy, rows, features, drifted, "
-                   "share_drifted, dataset_drift, created_at) VALUES ('d', 1, 'W2', 'default', 1, 1, 0, 0, 0, 9)")
+        db.execute(
+            "INSERT INTO drift_windows (subject, dataset_id, window, policy, rows, features, drifted, "
+            "share_drifted, dataset_drift, created_at) VALUES ('d', 1, 'W2', 'default', 1, 1, 0, 0, 0, 9)"
+        )

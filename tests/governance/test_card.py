@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from server.api_client import call, error_of, get
+
 import nbops
 from nbops.governance.card import model_card
 
-from server.api_client import call, error_of, get
-
 
 def test_the_card_covers_use_data_params_metrics_evaluations_drift_and_audit(registry, store):
-    result = nbops.evaluate_models("churn", "production,candidate", str(registry), "label", slice_column="region",
-                                   promote=True)
+    result = nbops.evaluate_models(
+        "churn", "production,candidate", str(registry), "label", slice_column="region", promote=True
+    )
     store.models.set_intended_use("churn", 2, "Rank customers by churn risk for the retention team; not for pricing.")
     card = model_card(store, "churn", "production")
     assert card.startswith("# Model card: churn version 2\n")
@@ -48,8 +49,9 @@ def test_the_card_shows_drift_and_an_explanation_when_there_are_some(registry, s
 def test_cli_card_sets_intended_use_and_writes_the_file(registry, project, python_env):
     from .test_promotion import cli
 
-    out = cli("models", "card", "churn:1", "-o", str(project / "card.md"), "--intended-use", "A baseline.",
-              env=python_env)
+    out = cli(
+        "models", "card", "churn:1", "-o", str(project / "card.md"), "--intended-use", "A baseline.", env=python_env
+    )
     assert out.returncode == 0, out.stderr
     text = (project / "card.md").read_text()
     assert text.startswith("# Model card: churn version 1") and "A baseline." in text
@@ -62,8 +64,14 @@ async def test_rest_events_evaluation_promote_and_card(registry, store, jp_fetch
     worse = nbops.evaluate_models("churn", "candidate,production", str(registry), "label")
     evaluation = (await get(jp_fetch, "models", "churn", "evaluation"))["evaluation"]
     assert evaluation["run_id"] == worse.run_id and evaluation["decision"]["passed"] is False
-    code, message = await error_of(jp_fetch, "models", "churn", "promote", method="POST",
-                                   body={"evaluation_run_id": worse.run_id, "alias": "candidate"})
+    code, message = await error_of(
+        jp_fetch,
+        "models",
+        "churn",
+        "promote",
+        method="POST",
+        body={"evaluation_run_id": worse.run_id, "alias": "candidate"},
+    )
     assert code == 409 and message.startswith("not promoted: gate failed: accuracy")
     better = nbops.evaluate_models("churn", "production,candidate", str(registry), "label")
     moved = await call(jp_fetch, "POST", "models", "churn", "promote", body={"evaluation_run_id": better.run_id})

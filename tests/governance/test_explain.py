@@ -29,8 +29,10 @@ def churn(project):
     from sklearn.linear_model import LogisticRegression
 
     x, y = frame(800, 1)
-    models = [RandomForestClassifier(n_estimators=30, max_depth=4, random_state=0).fit(x, y),
-              LogisticRegression().fit(x, y)]
+    models = [
+        RandomForestClassifier(n_estimators=30, max_depth=4, random_state=0).fit(x, y),
+        LogisticRegression().fit(x, y),
+    ]
     for model in models:
         nbops.register_model("churn", model)
     return models, frame(300, 2)
@@ -75,15 +77,18 @@ def test_the_registry_model_is_explained_when_none_is_given_and_the_newest_expla
     assert store.explanations.latest("churn", 2) is None
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"name": None}, InvalidValueError, "pass name= (a registered model)"),
-    ({"name": "nope"}, NotFoundError, "no model named 'nope' is registered"),
-    ({"name": "churn", "version": 9}, NotFoundError, "has no version or alias 9"),
-    ({"name": "churn", "n_repeats": 0}, InvalidValueError, "n_repeats 0 is not valid"),
-    ({"name": "churn", "X": "data.csv"}, InvalidValueError, "X str is not valid"),
-    ({"name": "churn", "y": [0, 1]}, InvalidValueError, "pass one label per row of X (300 rows)"),
-    ({"name": "churn", "X": pd.DataFrame({"other": [1.0, 2.0]})}, InvalidValueError, "the model cannot score X"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"name": None}, InvalidValueError, "pass name= (a registered model)"),
+        ({"name": "nope"}, NotFoundError, "no model named 'nope' is registered"),
+        ({"name": "churn", "version": 9}, NotFoundError, "has no version or alias 9"),
+        ({"name": "churn", "n_repeats": 0}, InvalidValueError, "n_repeats 0 is not valid"),
+        ({"name": "churn", "X": "data.csv"}, InvalidValueError, "X str is not valid"),
+        ({"name": "churn", "y": [0, 1]}, InvalidValueError, "pass one label per row of X (300 rows)"),
+        ({"name": "churn", "X": pd.DataFrame({"other": [1.0, 2.0]})}, InvalidValueError, "the model cannot score X"),
+    ],
+)
 def test_bad_input_is_refused_by_name_and_stores_nothing(churn, store, kwargs, error, message):
     (forest, _), (x, _) = churn
     arguments = {"X": x, **kwargs}
@@ -111,7 +116,9 @@ async def test_the_rest_route_serves_a_versions_explanation_by_number_or_alias(c
 
     with pytest.raises(HTTPClientError) as missing:
         await jp_fetch("nbops", "api", "models", "churn", "versions", "7", "explanation")
-    assert missing.value.code == 404 and "has no version or alias 7" in json.loads(missing.value.response.body)["message"]
+    assert (
+        missing.value.code == 404 and "has no version or alias 7" in json.loads(missing.value.response.body)["message"]
+    )
 
 
 def test_the_model_card_lists_the_versions_explanation(churn):

@@ -18,8 +18,23 @@ def cli(*args, env=None):
 
 
 def test_evaluate_promote_moves_production_to_the_better_challenger(registry, store, python_env):
-    out = cli("models", "evaluate", "churn", "--versions", "production,candidate", "--data", str(registry),
-              "--target", "label", "--slice", "region", "--max-slice-drop", "0.05", "--promote", env=python_env)
+    out = cli(
+        "models",
+        "evaluate",
+        "churn",
+        "--versions",
+        "production,candidate",
+        "--data",
+        str(registry),
+        "--target",
+        "label",
+        "--slice",
+        "region",
+        "--max-slice-drop",
+        "0.05",
+        "--promote",
+        env=python_env,
+    )
     assert out.returncode == 0, out.stderr
     assert "gate passed: accuracy" in out.stdout and "promoted: production -> v2" in out.stdout
     assert store.models.version("churn", "production")["version"] == 2
@@ -46,17 +61,28 @@ def test_evaluate_promote_refuses_a_worse_challenger_with_the_reason(registry, s
 
 
 def test_a_slice_that_gets_worse_blocks_the_promotion(registry, store):
-    result = nbops.evaluate_models("churn", "production,candidate", str(registry), "label", slice_column="region",
-                                   min_improvement=0.5)
+    result = nbops.evaluate_models(
+        "churn", "production,candidate", str(registry), "label", slice_column="region", min_improvement=0.5
+    )
     assert not result.decision.passed and "needs an improvement of at least 0.5" in result.decision.reason
     with pytest.raises(ConflictError, match="not promoted: gate failed"):
-        nbops.evaluate_models("churn", "production,candidate", str(registry), "label", min_improvement=0.5, promote=True)
+        nbops.evaluate_models(
+            "churn", "production,candidate", str(registry), "label", min_improvement=0.5, promote=True
+        )
     # a policy no slice can meet: every slice must not drop, and a challenger drops on none, so passes
-    result = nbops.evaluate_models("churn", ["production", "candidate"], str(registry), "label", metric="f1",
-                                   slice_column="region", max_slice_drop=0.0)
+    result = nbops.evaluate_models(
+        "churn",
+        ["production", "candidate"],
+        str(registry),
+        "label",
+        metric="f1",
+        slice_column="region",
+        max_slice_drop=0.0,
+    )
     assert result.decision.passed and result.decision.worst_slice in ("north", "south")
-    reverse = nbops.evaluate_models("churn", ["candidate", "production"], str(registry), "label",
-                                    slice_column="region", max_slice_drop=0.0)
+    reverse = nbops.evaluate_models(
+        "churn", ["candidate", "production"], str(registry), "label", slice_column="region", max_slice_drop=0.0
+    )
     assert not reverse.decision.passed
 
 
@@ -78,15 +104,39 @@ def test_bad_input_is_named_and_exits_2(registry, python_env):
     assert out.returncode == 2 and "target column 'nope' is not in the data: its columns are x1, x2" in out.stderr
     out = cli("models", "evaluate", "churn", "--data", "missing.csv", "--target", "label", env=python_env)
     assert out.returncode == 2 and "data file 'missing.csv' does not exist" in out.stderr
-    out = cli("models", "evaluate", "churn", "--versions", "production", "--data", str(registry), "--target", "label",
-              env=python_env)
+    out = cli(
+        "models",
+        "evaluate",
+        "churn",
+        "--versions",
+        "production",
+        "--data",
+        str(registry),
+        "--target",
+        "label",
+        env=python_env,
+    )
     assert out.returncode == 2 and "name the champion then the challenger" in out.stderr
-    out = cli("models", "evaluate", "churn", "--versions", "production,9", "--data", str(registry), "--target", "label",
-              env=python_env)
+    out = cli(
+        "models",
+        "evaluate",
+        "churn",
+        "--versions",
+        "production,9",
+        "--data",
+        str(registry),
+        "--target",
+        "label",
+        env=python_env,
+    )
     assert out.returncode == 2 and "model 'churn' has no version or alias 9" in out.stderr
-    out = cli("models", "evaluate", "churn", "--data", str(registry), "--target", "label", "--metric", "rmse",
-              env=python_env)
-    assert out.returncode == 2 and "metric 'rmse' is not valid for a classification model: use one of accuracy" in out.stderr
+    out = cli(
+        "models", "evaluate", "churn", "--data", str(registry), "--target", "label", "--metric", "rmse", env=python_env
+    )
+    assert (
+        out.returncode == 2
+        and "metric 'rmse' is not valid for a classification model: use one of accuracy" in out.stderr
+    )
     broken = registry.parent / "broken.csv"
     import pandas as pd
 
@@ -106,8 +156,13 @@ def test_audit_events_are_listed_and_never_edited(registry, store, python_env):
     store.models.delete_alias("churn", "staging", actor="ana", reason="withdrawn")
     events = store.models.events.of_model("churn")
     assert [(e["kind"], e["alias"], e["version"]) for e in events] == [
-        ("registered", None, 1), ("alias_set", "production", 1), ("registered", None, 2),
-        ("alias_set", "candidate", 2), ("alias_set", "staging", 2), ("alias_removed", "staging", None)]
+        ("registered", None, 1),
+        ("alias_set", "production", 1),
+        ("registered", None, 2),
+        ("alias_set", "candidate", 2),
+        ("alias_set", "staging", 2),
+        ("alias_removed", "staging", None),
+    ]
     assert events[4]["actor"] == "ana" and events[4]["reason"] == "ready for review"
     assert events[5]["previous_version"] == 2
     assert all(e["actor"] for e in events) and all(e["created_at"] > 0 for e in events)

@@ -35,8 +35,11 @@ def write_notebook(path: Path, train: str) -> None:
     book.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     parameters = nbformat.v4.new_code_cell("scale = 1.0")
     parameters.metadata["tags"] = ["parameters"]
-    book.cells = [nbformat.v4.new_code_cell("%load_ext nbops\nimport nbops"), parameters,
-                  nbformat.v4.new_code_cell(train)]
+    book.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbops\nimport nbops"),
+        parameters,
+        nbformat.v4.new_code_cell(train),
+    ]
     for index, cell in enumerate(book.cells):
         cell["id"] = f"c{index}"
     nbformat.write(book, path)
@@ -47,9 +50,22 @@ def git(repo: Path, *args: str) -> str:
 
 
 def papermill(repo: Path, scale: float) -> None:
-    done = subprocess.run([str(Path(sys.executable).with_name("papermill")), "--no-progress-bar", "-k", "python3",
-                           "train.ipynb", "out.ipynb", "-p", "scale", str(scale)], cwd=repo, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("papermill")),
+            "--no-progress-bar",
+            "-k",
+            "python3",
+            "train.ipynb",
+            "out.ipynb",
+            "-p",
+            "scale",
+            str(scale),
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -121,8 +137,9 @@ def test_reproduce_recreates_code_data_and_params_and_matches_the_metrics(inside
     (new,) = [r for r in store.runs.search(experiment="churn").runs if r["tags"].get("reproduces") == original["id"]]
     assert new["params"]["scale"] == "3.0"
     assert new["metrics"] == pytest.approx(original["metrics"])
-    assert [d["digest"] for d in store.datasets.of_run(new["id"])] == \
-        [d["digest"] for d in store.datasets.of_run(original["id"])]
+    assert [d["digest"] for d in store.datasets.of_run(new["id"])] == [
+        d["digest"] for d in store.datasets.of_run(original["id"])
+    ]
 
 
 def test_a_metric_changed_after_the_fact_is_reported_with_exit_1(inside, capsys):
@@ -180,10 +197,19 @@ def test_a_pipeline_package_run_is_reproduced_through_the_package_cli(project, p
     git(repo, "config", "user.name", "DS")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "pipeline")
-    env = {**python_env, "NBOPS_TRACKING": "1",
-           "PYTHONPATH": f"{repo / 'training_pipeline' / 'src'}:{python_env['PYTHONPATH']}"}
-    done = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "n_estimators=7"], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **python_env,
+        "NBOPS_TRACKING": "1",
+        "PYTHONPATH": f"{repo / 'training_pipeline' / 'src'}:{python_env['PYTHONPATH']}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", result.package, "run", "-p", "n_estimators=7"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     (original,) = nbops.store().runs.search().runs
     assert original["tags"]["pipeline.package"] == result.package and original["params"]["n_estimators"] == "7"
@@ -200,8 +226,13 @@ def test_a_pipeline_package_run_is_reproduced_through_the_package_cli(project, p
 def test_a_run_outside_git_is_reproduced_from_its_recorded_cells(project, store, capsys):
     with nbops.start_run("cells", capture_provenance=False) as run:
         run.log_metric("v", 2.5)
-    store.provenance.update(run.id, cells=[{"execution_count": 1, "source": "%load_ext nbops"},
-                                           {"execution_count": 2, "source": "%%track cells --metrics v\nv = 5 / 2"}])
+    store.provenance.update(
+        run.id,
+        cells=[
+            {"execution_count": 1, "source": "%load_ext nbops"},
+            {"execution_count": 2, "source": "%%track cells --metrics v\nv = 5 / 2"},
+        ],
+    )
     assert cli.main(["reproduce", run.id, "-o", "from-cells"]) == 0
     assert "1 metric(s) equal" in capsys.readouterr().out
     book = nbformat.read(project / "from-cells" / "run.ipynb", as_version=4)

@@ -30,9 +30,11 @@ CELLS = [
     ("import pandas as pd\nimport nbops\nfrom sklearn.linear_model import LogisticRegression", "setup"),
     ('data_path = "train.parquet"\nC = 1.0', "parameters"),
     ('df = pd.read_parquet(data_path)\nnbops.log_dataset(df, "churn-train")', "step:load"),
-    ('model = LogisticRegression(C=C).fit(df[["x1", "x2"]], df["label"])\n'
-     'accuracy = float(model.score(df[["x1", "x2"]], df["label"]))\nnbops.register_model("churn", model)',
-     "step:train"),
+    (
+        'model = LogisticRegression(C=C).fit(df[["x1", "x2"]], df["label"])\n'
+        'accuracy = float(model.score(df[["x1", "x2"]], df["label"]))\nnbops.register_model("churn", model)',
+        "step:train",
+    ),
     ("accuracy", "metrics"),
     ("assert 0.5 < accuracy <= 1.0", "test"),
 ]
@@ -68,16 +70,26 @@ def package(tmp_path_factory) -> Path:
 def trained(package, project, store):
     """churn v1, trained by the package's CLI on the training data: its reference is the drift baseline."""
     env = {**os.environ, "NBOPS_HOME": str(store.root), "PYTHONPATH": str(package / "src")}
-    done = subprocess.run([sys.executable, "-m", "churn_pipeline", "run"], cwd=package, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "churn_pipeline", "run"],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert store.models.version("churn")["version"] == 1
     return package
 
 
 def rule(package, **action) -> AlertRule:
-    return AlertRule("tier", 2.0, name="retrain on drift",
-                     retrain=retrain_from_json({"package": str(package), "param": "data_path", **action}))
+    return AlertRule(
+        "tier",
+        2.0,
+        name="retrain on drift",
+        retrain=retrain_from_json({"package": str(package), "param": "data_path", **action}),
+    )
 
 
 def test_a_drift_alert_retrains_and_links_the_new_version_to_the_alert(trained, store):
@@ -89,8 +101,11 @@ def test_a_drift_alert_retrains_and_links_the_new_version_to_the_alert(trained, 
     assert retrain["status"] == "succeeded", retrain["reason"]
     assert (retrain["model"], retrain["model_version"]) == ("churn", 2)
     event_id = retrain["event_id"]
-    assert store.reader().execute("SELECT rule FROM drift_alert_events WHERE id = ?",
-                                  (event_id,)).fetchone()[0] == alert["rule"] == "retrain on drift"
+    assert (
+        store.reader().execute("SELECT rule FROM drift_alert_events WHERE id = ?", (event_id,)).fetchone()[0]
+        == alert["rule"]
+        == "retrain on drift"
+    )
     # The pipeline trained on the drifted window: the file nbops wrote holds exactly its rows.
     run = nbops.get_run(retrain["run_id"])
     data_file = Path(run["params"]["data_path"])
@@ -121,8 +136,11 @@ def test_a_failing_retrain_is_an_alert_of_its_own(trained, store):
     report = nbops.check_drift("churn", frame(500, 2.0, 5), window="W1", store=store)
     (retrain,) = report.summary["retrains"]
     assert retrain["status"] == "failed" and "python -m churn_pipeline run exited with" in retrain["reason"]
-    failure = store.reader().execute("SELECT * FROM drift_alert_events WHERE id = ?",
-                                     (retrain["failure_event_id"],)).fetchone()
+    failure = (
+        store.reader()
+        .execute("SELECT * FROM drift_alert_events WHERE id = ?", (retrain["failure_event_id"],))
+        .fetchone()
+    )
     assert failure["rule"] == "retrain on drift: retrain failed" and failure["seen_at"] is None
     assert f"retrain after alert {retrain['event_id']}" in failure["message"]
     assert [v["version"] for v in store.models.versions("churn")] == [1]
@@ -133,28 +151,46 @@ def test_nbops_drift_check_retrains_from_the_window_files(trained, store, projec
     shifted = frame(400, 2.0, 6)
     shifted.iloc[:200].to_csv(project / "a.csv", index=False)
     shifted.iloc[200:].to_csv(project / "b.csv", index=False)
-    done = subprocess.run([str(Path(sys.executable).with_name("nbops")), "drift", "check", "--reference", "churn",
-                           "--current", str(project / "*.csv"), "--window", "W7", "--json"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("nbops")),
+            "drift",
+            "check",
+            "--reference",
+            "churn",
+            "--current",
+            str(project / "*.csv"),
+            "--window",
+            "W7",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     (retrain,) = json.loads(done.stdout)["retrains"]
     assert retrain["status"] == "succeeded" and retrain["model_version"] == 2
     # Both files, streamed into one parquet file of the window's rows.
-    pd.testing.assert_frame_equal(pd.read_parquet(retrain["data_path"]), shifted.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(retrain["data_path"]), shifted.reset_index(drop=True), check_dtype=False
+    )
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"param": "data_path"}, "retrain package None is not valid"),
-    ({"package": "nowhere", "param": "data_path"}, "is not a package nbops productionized"),
-    ({"package": "PKG", "param": "rows"}, "retrain param 'rows' is not a parameter of package"),
-    ({"package": "PKG", "param": ["data_path"]}, "retrain param ['data_path'] is not a parameter of package"),
-    ({"package": "a\x00b", "param": "data_path"}, "retrain package 'a\\x00b' is not a valid path"),
-    ({"package": "PKG", "param": "data_path", "target": "spark"}, "use one of ['local', 'airflow', 'kfp']"),
-    ({"package": "PKG", "param": "data_path", "every_minutes": -1}, "every_minutes -1 is not valid"),
-    ({"package": "PKG", "param": "data_path", "params": {"rows": "9"}}, "params ['rows'] are not parameters of"),
-    ({"package": "PKG", "param": "data_path", "when": 1}, "unknown fields ['when']"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"param": "data_path"}, "retrain package None is not valid"),
+        ({"package": "nowhere", "param": "data_path"}, "is not a package nbops productionized"),
+        ({"package": "PKG", "param": "rows"}, "retrain param 'rows' is not a parameter of package"),
+        ({"package": "PKG", "param": ["data_path"]}, "retrain param ['data_path'] is not a parameter of package"),
+        ({"package": "a\x00b", "param": "data_path"}, "retrain package 'a\\x00b' is not a valid path"),
+        ({"package": "PKG", "param": "data_path", "target": "spark"}, "use one of ['local', 'airflow', 'kfp']"),
+        ({"package": "PKG", "param": "data_path", "every_minutes": -1}, "every_minutes -1 is not valid"),
+        ({"package": "PKG", "param": "data_path", "params": {"rows": "9"}}, "params ['rows'] are not parameters of"),
+        ({"package": "PKG", "param": "data_path", "when": 1}, "unknown fields ['when']"),
+    ],
+)
 def test_bad_retrain_actions_name_the_field_and_what_is_valid(package, body, message):
     body = {k: str(package) if v == "PKG" else v for k, v in body.items()}
     with pytest.raises(InvalidValueError, match=None) as caught:

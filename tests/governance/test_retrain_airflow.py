@@ -59,14 +59,20 @@ def airflow(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "nbops:admin"}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "nbops:admin",
+    }
     airflow = [str(Path(python).with_name("airflow"))]
     for step in (["db", "migrate"], ["dags", "reserialize"]):
         subprocess.run(airflow + step, env=env, check=True, capture_output=True, timeout=300)
     log = open(home / "api-server.log", "w")
-    server = subprocess.Popen(airflow + ["api-server", "--port", str(port)], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        airflow + ["api-server", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -75,7 +81,9 @@ def airflow(tmp_path_factory):
                 urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=2)
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (home / "api-server.log").read_text()[-3000:]
+                assert server.poll() is None and time.monotonic() < deadline, (home / "api-server.log").read_text()[
+                    -3000:
+                ]
                 time.sleep(1)
         password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["nbops"]
         yield url, "nbops", password
@@ -102,15 +110,17 @@ def frame(n, shift, seed):
 
 def dag_run(url, user, password, run_id) -> dict:
     token = _json(f"{url}/auth/token", {"username": user, "password": password})["access_token"]
-    request = urllib.request.Request(f"{url}/api/v2/dags/churn_pipeline/dagRuns/{run_id}",
-                                     headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        f"{url}/api/v2/dags/churn_pipeline/dagRuns/{run_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.load(answer)
 
 
 def _json(url, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.load(answer)
 
@@ -136,6 +146,9 @@ def test_a_drift_alert_triggers_the_dag_with_the_window_file(airflow, package, s
     (failed,) = nbops.check_drift("events", frame(500, 2.5, 3), window="W2", store=store).summary["retrains"]
     assert failed["status"] == "failed" and f"Airflow at {url} refused" in failed["reason"]
     assert "HTTP 401" in failed["reason"]
-    message = store.reader().execute("SELECT message FROM drift_alert_events WHERE id = ?",
-                                     (failed["failure_event_id"],)).fetchone()[0]
+    message = (
+        store.reader()
+        .execute("SELECT message FROM drift_alert_events WHERE id = ?", (failed["failure_event_id"],))
+        .fetchone()[0]
+    )
     assert "refused the DAG run of 'churn_pipeline'" in message

@@ -13,13 +13,16 @@ from nbops.errors import InvalidValueError, NotFoundError
 
 def frame(seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    out = pd.DataFrame({
-        "age": rng.integers(18, 90, 50).astype("int32"),
-        "income": rng.normal(50_000, 9_000, 50),
-        "plan": pd.Categorical(rng.choice(["basic", "pro"], 50)),
-        "joined": pd.date_range("2024-01-01", periods=50, freq="D"),
-        "note": [f"row {i}" if i % 7 else None for i in range(50)],
-    }, index=pd.Index([f"c{i}" for i in range(50)], name="customer"))
+    out = pd.DataFrame(
+        {
+            "age": rng.integers(18, 90, 50).astype("int32"),
+            "income": rng.normal(50_000, 9_000, 50),
+            "plan": pd.Categorical(rng.choice(["basic", "pro"], 50)),
+            "joined": pd.date_range("2024-01-01", periods=50, freq="D"),
+            "note": [f"row {i}" if i % 7 else None for i in range(50)],
+        },
+        index=pd.Index([f"c{i}" for i in range(50)], name="customer"),
+    )
     return out
 
 
@@ -48,7 +51,9 @@ def test_same_content_is_stored_once_and_versions_are_addressable(project, store
 
 def test_missing_snapshot_names_the_dataset_and_the_fix(project):
     nbops.log_dataset(frame(), "plain")
-    with pytest.raises(NotFoundError, match=r"'plain' has no snapshot: log it with nbops.log_dataset\(df, 'plain', snapshot=True\)"):
+    with pytest.raises(
+        NotFoundError, match=r"'plain' has no snapshot: log it with nbops.log_dataset\(df, 'plain', snapshot=True\)"
+    ):
         nbops.load_dataset("plain")
     with pytest.raises(NotFoundError, match="no dataset named 'nothing'"):
         nbops.load_dataset("nothing")
@@ -60,7 +65,9 @@ def test_missing_snapshot_names_the_dataset_and_the_fix(project):
 
 def test_a_dvc_tracked_file_is_logged_by_its_hash_and_remote_not_copied(project, store):
     (project / ".dvc").mkdir()
-    (project / ".dvc" / "config").write_text("[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/dvc\n")
+    (project / ".dvc" / "config").write_text(
+        "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://bucket/dvc\n"
+    )
     data = project / "data"
     data.mkdir()
     (data / "train.csv").write_text("a,b\n1,2\n")
@@ -70,8 +77,14 @@ def test_a_dvc_tracked_file_is_logged_by_its_hash_and_remote_not_copied(project,
     dataset_id = nbops.log_dataset(str(data / "train.csv"), "train-csv")
     row = store.datasets.get(dataset_id)
     assert row["digest"] == "md5:3f2a1b6c7d8e9f00112233445566778a"
-    assert row["source"] == {"kind": "dvc", "md5": "3f2a1b6c7d8e9f00112233445566778a", "remote": "storage",
-                             "path": "train.csv", "dvc_file": "train.csv.dvc", "size": 8}
+    assert row["source"] == {
+        "kind": "dvc",
+        "md5": "3f2a1b6c7d8e9f00112233445566778a",
+        "remote": "storage",
+        "path": "train.csv",
+        "dvc_file": "train.csv.dvc",
+        "size": 8,
+    }
     assert row["snapshot_sha256"] is None
     assert not (project / ".nbops" / "blobs").exists() or not any((project / ".nbops" / "blobs").rglob("*"))
     with pytest.raises(NotFoundError, match=r"tracked by DVC .*remote 'storage'.*dvc pull train.csv.dvc"):

@@ -92,7 +92,12 @@ def test_line_magic_tracks_following_cells_until_end(kernel, project):
     run = only_run(project, "sweep")
     assert run["status"] == "finished" and run["tags"] == {"owner": "ana"} and run["metrics"] == {"acc": 0.75}
     cells = open_store(project / ".nbops").provenance.get(run["id"])["cells"]
-    assert [c["source"] for c in cells] == ["%track sweep --name manual --tag owner=ana", "import nbops\nnbops.log_metric('acc', 0.5)", "nbops.log_metric('acc', 0.75)", "%track --end"]
+    assert [c["source"] for c in cells] == [
+        "%track sweep --name manual --tag owner=ana",
+        "import nbops\nnbops.log_metric('acc', 0.5)",
+        "nbops.log_metric('acc', 0.75)",
+        "%track --end",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -121,8 +126,8 @@ def test_bad_magic_arguments_are_one_line_usage_errors(kernel, line, message):
 
 
 def test_magics_under_papermill_pick_up_injected_parameters(project, tmp_path):
-    import papermill  # the test extra installs it: CI must fail, not skip, without it
     import nbformat
+    import papermill  # the test extra installs it: CI must fail, not skip, without it
 
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
@@ -138,8 +143,14 @@ def test_magics_under_papermill_pick_up_injected_parameters(project, tmp_path):
     import os
 
     os.environ["NBOPS_HOME"] = str(project / ".nbops")
-    papermill.execute_notebook(str(source), str(output), parameters={"alpha": 0.5, "epochs": 4},
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    papermill.execute_notebook(
+        str(source),
+        str(output),
+        parameters={"alpha": 0.5, "epochs": 4},
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
     run = only_run(project, "pm")
     assert run["params"] == {"alpha": "0.5", "epochs": "4"}
     assert run["metrics"] == {"score": 2.0}
@@ -190,15 +201,34 @@ def test_papermill_sweep_records_every_parameters_cell_variable_and_the_notebook
     notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     parameters = nbformat.v4.new_code_cell('alpha = 0.1\nseed = 0\nn_estimators: int = 50\nmodel = "rf"')
     parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [nbformat.v4.new_code_cell("%load_ext nbops"), parameters,
-                      nbformat.v4.new_code_cell("%%track sweep --metrics score\nscore = alpha * n_estimators + seed")]
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%load_ext nbops"),
+        parameters,
+        nbformat.v4.new_code_cell("%%track sweep --metrics score\nscore = alpha * n_estimators + seed"),
+    ]
     (project / "notebooks").mkdir()
     nbformat.write(notebook, project / "notebooks" / "train.ipynb")
     papermill_cli = Path(sys.executable).with_name("papermill")
     for seed in (1, 2):
-        done = subprocess.run([str(papermill_cli), "--no-progress-bar", "-k", "python3", "notebooks/train.ipynb",
-                               f"out-{seed}.ipynb", "-p", "alpha", "0.01", "-p", "seed", str(seed)],
-                              cwd=project, capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                str(papermill_cli),
+                "--no-progress-bar",
+                "-k",
+                "python3",
+                "notebooks/train.ipynb",
+                f"out-{seed}.ipynb",
+                "-p",
+                "alpha",
+                "0.01",
+                "-p",
+                "seed",
+                str(seed),
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, done.stderr
     runs = open_store(project / ".nbops").runs.search(experiment="sweep").runs
     assert sorted(r["params"]["seed"] for r in runs) == ["1", "2"]
@@ -214,10 +244,12 @@ def test_papermill_sweep_records_every_parameters_cell_variable_and_the_notebook
 
     from .conftest import Kernel
 
-    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"),
-               JPY_SESSION_NAME=str(project / "notebooks" / "train.ipynb"))
-    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project / "notebooks"),
-                                       startup_timeout=60)
+    env = dict(
+        os.environ, NBOPS_HOME=str(project / ".nbops"), JPY_SESSION_NAME=str(project / "notebooks" / "train.ipynb")
+    )
+    manager, client = start_new_kernel(
+        kernel_name="python3", env=env, cwd=str(project / "notebooks"), startup_timeout=60
+    )
     try:
         kernel = Kernel(client)
         for cell in notebook.cells:
@@ -225,8 +257,11 @@ def test_papermill_sweep_records_every_parameters_cell_variable_and_the_notebook
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
-    lab = next(r for r in open_store(project / ".nbops").runs.search(experiment="sweep").runs
-               if r["id"] not in {run["id"] for run in runs})
+    lab = next(
+        r
+        for r in open_store(project / ".nbops").runs.search(experiment="sweep").runs
+        if r["id"] not in {run["id"] for run in runs}
+    )
     assert lab["params"] == {"alpha": "0.1", "seed": "0", "n_estimators": "50", "model": "rf"}
     assert lab["notebook_path"] == runs[0]["notebook_path"]
 

@@ -29,8 +29,9 @@ def postgres_bin() -> Path | None:
 
 
 def _as_postgres(*command: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True,
-                          text=True, **kwargs)
+    return subprocess.run(
+        ["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, text=True, **kwargs
+    )
 
 
 class Postgres:
@@ -47,9 +48,17 @@ class Postgres:
     def start(self) -> Postgres:
         data = self.dir / "data"
         _as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-        _as_postgres(str(self.bin / "pg_ctl"), "-D", str(data), "-o",
-                     f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-                     "-l", str(self.dir / "server.log"), "-w", "start")
+        _as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "start",
+        )
         return self
 
     def create_database(self, name: str) -> str:
@@ -76,14 +85,26 @@ class MlflowServer:
     def start(self, timeout: float = 90.0) -> MlflowServer:
         env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
         mlflow = Path(sys.executable).with_name("mlflow")
-        command = [str(mlflow), "server", "--backend-store-uri", self.backend_uri, "--serve-artifacts",
-                   "--artifacts-destination", str(self.artifacts), "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            str(mlflow),
+            "server",
+            "--backend-store-uri",
+            self.backend_uri,
+            "--serve-artifacts",
+            "--artifacts-destination",
+            str(self.artifacts),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         if self.workers is not None:
             command += ["--workers", str(self.workers)]
         self._out = open(self.log, "ab")
         # its own session, so stopping it stops the web server's worker processes too
-        self.process = subprocess.Popen(command, env=env, stdout=self._out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -101,7 +122,7 @@ class MlflowServer:
         """HTTP requests the server has answered so far, from its access log (health checks excluded)."""
         self._out.flush()
         text = self.log.read_text(errors="replace")
-        return sum(1 for line in text.splitlines() if " HTTP/1.1\" " in line and "/health" not in line)
+        return sum(1 for line in text.splitlines() if ' HTTP/1.1" ' in line and "/health" not in line)
 
     def kill(self) -> None:
         """Stop at once (SIGKILL to its process group), as a crash would."""

@@ -13,9 +13,8 @@ import pytest
 import nbops
 from nbops.cli import main
 
-from .mlflow_peer import free_port
-
 from .fixtures import require_mlflow_client
+from .mlflow_peer import free_port
 
 require_mlflow_client()  # these need MLflow's client only, no server
 
@@ -85,15 +84,22 @@ def test_an_unreachable_server_is_named_and_the_store_untouched(project, logged,
 
 
 # The bodies MLflow's basic-auth app, its REST API and a proxy in front of it send.
-@pytest.mark.parametrize("status, body, words", [
-    (401, b"You are not authenticated. Please see the docs on how to authenticate.",
-     "authentication failed: set MLFLOW_TRACKING_USERNAME"),
-    (403, b"Permission denied", "permission denied"),
-    (500, b'{"error_code": "INTERNAL_ERROR", "message": "database is down"}', "HTTP 500"),
-    (503, b"Service Unavailable", "HTTP 503"),
-])
+@pytest.mark.parametrize(
+    "status, body, words",
+    [
+        (
+            401,
+            b"You are not authenticated. Please see the docs on how to authenticate.",
+            "authentication failed: set MLFLOW_TRACKING_USERNAME",
+        ),
+        (403, b"Permission denied", "permission denied"),
+        (500, b'{"error_code": "INTERNAL_ERROR", "message": "database is down"}', "HTTP 500"),
+        (503, b"Service Unavailable", "HTTP 503"),
+    ],
+)
 def test_a_refusing_server_gives_its_http_status_and_never_the_password(
-        project, logged, capsys, answering, status, body, words):
+    project, logged, capsys, answering, status, body, words
+):
     address = answering(status, body)
     before = store_fingerprint(project)
     assert main(["mlflow", "push", f"http://alice:s3cret@{address}"]) == 1
@@ -118,8 +124,14 @@ def test_a_batch_refused_by_an_overloaded_server_is_sent_again(monkeypatch):
     from nbops.mlflow_sync import server as server_module
     from nbops.mlflow_sync.server import TrackingServer
 
-    answers = [(400, b'{"error_code": "BAD_REQUEST", "message": "QueuePool limit of size 5 overflow 10 reached, '
-                     b'connection timed out, timeout 30.00"}'), (200, b"{}")]
+    answers = [
+        (
+            400,
+            b'{"error_code": "BAD_REQUEST", "message": "QueuePool limit of size 5 overflow 10 reached, '
+            b'connection timed out, timeout 30.00"}',
+        ),
+        (200, b"{}"),
+    ]
     seen = []
 
     class Handler(_Answer):

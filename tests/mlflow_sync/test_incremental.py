@@ -33,7 +33,8 @@ def steps_of(client, remote_id: str, key: str = "loss") -> list[int]:
 
 
 def test_push_twice_duplicates_nothing_and_a_third_push_sends_only_what_is_new(
-        project, mlflow_server, client, experiment_name):
+    project, mlflow_server, client, experiment_name
+):
     live = log_run(experiment_name, end=False)  # still running at the first push
     done = log_run(experiment_name)
     store = nbops.store()
@@ -69,7 +70,8 @@ def test_push_twice_duplicates_nothing_and_a_third_push_sends_only_what_is_new(
 
 
 def test_a_push_cut_by_a_server_crash_resumes_with_no_duplicate_or_missing_point(
-        project, mlflow_server, client, experiment_name):
+    project, mlflow_server, client, experiment_name
+):
     runs = [log_run(experiment_name) for _ in range(3)]
     store = nbops.store()
     batches = []
@@ -102,7 +104,8 @@ def test_a_push_cut_by_a_server_crash_resumes_with_no_duplicate_or_missing_point
 
 
 def test_a_run_deleted_on_the_server_is_reported_and_never_recreated(
-        project, mlflow_server, client, experiment_name, capsys):
+    project, mlflow_server, client, experiment_name, capsys
+):
     from nbops.cli import main
 
     run = log_run(experiment_name, points=10)

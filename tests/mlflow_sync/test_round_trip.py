@@ -23,8 +23,12 @@ def log_everything(experiment: str):
 
     import nbops
 
-    with nbops.start_run(experiment, name="parent", params={"lr": 0.01, "layers": 3, "optimizer": "adam",
-                                                             "features": LONG}, capture_provenance=False) as run:
+    with nbops.start_run(
+        experiment,
+        name="parent",
+        params={"lr": 0.01, "layers": 3, "optimizer": "adam", "features": LONG},
+        capture_provenance=False,
+    ) as run:
         for key, count in KEYS.items():
             for step in range(count):
                 nbops.log_metric(key, math.sin(step / 100) + len(key), step=step)
@@ -58,8 +62,14 @@ def pushed(mlflow_server, tmp_path_factory):
             os.environ.pop("NBOPS_HOME", None)
         else:
             os.environ["NBOPS_HOME"] = old
-    return {"store": store, "parent": parent, "child": child, "report": report, "experiment": experiment,
-            "project": project}
+    return {
+        "store": store,
+        "parent": parent,
+        "child": child,
+        "report": report,
+        "experiment": experiment,
+        "project": project,
+    }
 
 
 def remote_of(client, experiment: str, run_id: str):
@@ -144,8 +154,19 @@ def test_pull_into_an_empty_store_gives_every_field_back(pushed, mlflow_server, 
     assert sorted(report.created) == sorted([parent, child])
     assert report.points == 10_001
     mine, theirs = source.runs.get(parent), target.runs.get(parent)
-    for field in ("experiment", "name", "status", "user", "notebook_path", "git_commit", "git_branch", "git_dirty",
-                  "note", "params", "tags"):
+    for field in (
+        "experiment",
+        "name",
+        "status",
+        "user",
+        "notebook_path",
+        "git_commit",
+        "git_branch",
+        "git_dirty",
+        "note",
+        "params",
+        "tags",
+    ):
         assert theirs[field] == mine[field], field
     for field in ("start_time", "end_time"):
         assert theirs[field] == pytest.approx(mine[field], abs=1e-3)
@@ -159,12 +180,17 @@ def test_pull_into_an_empty_store_gives_every_field_back(pushed, mlflow_server, 
     strip = lambda items: [{k: a[k] for k in ("path", "sha256", "size", "media_type")} for a in items]  # noqa: E731
     assert strip(target.artifacts.list(parent)) == strip(source.artifacts.list(parent))
     fields = ("name", "role", "digest", "rows", "columns", "schema")
-    assert [{k: d[k] for k in fields} for d in target.datasets.of_run(parent)] == \
-           [{k: d[k] for k in fields} for d in source.datasets.of_run(parent)]
+    assert [{k: d[k] for k in fields} for d in target.datasets.of_run(parent)] == [
+        {k: d[k] for k in fields} for d in source.datasets.of_run(parent)
+    ]
     name = f"{pushed['experiment']}-model"
     got, want = target.models.version(name, "production"), source.models.version(name, "production")
-    assert (got["version"], got["run_id"], got["artifact_sha256"], got["flavor"]) == \
-           (want["version"], want["run_id"], want["artifact_sha256"], want["flavor"])
+    assert (got["version"], got["run_id"], got["artifact_sha256"], got["flavor"]) == (
+        want["version"],
+        want["run_id"],
+        want["artifact_sha256"],
+        want["flavor"],
+    )
     # pulling again brings nothing twice
     twice = pull(target, mlflow_server.uri, experiments=[pushed["experiment"]])
     assert (twice.created, twice.points, twice.artifacts, twice.model_versions) == ([], 0, 0, 0)

@@ -30,6 +30,8 @@ def registered(project):
     train = churn_frame(600, 1)
     with nbops.start_run("churn"):
         nbops.log_dataset(train, "churn-train")  # the label column too, as users log it
-        model = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0).fit(train[FEATURES], train["churned"])
+        model = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0).fit(
+            train[FEATURES], train["churned"]
+        )
         nbops.register_model("churn", model, alias="production")
     return model, churn_frame(50, 2)[FEATURES]

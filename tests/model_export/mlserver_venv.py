@@ -22,7 +22,8 @@ SHARED = ("scikit-learn", "numpy")  # what unpickling the exported estimator nee
 
 def requirements() -> list[str]:
     return [f"mlserver=={MLSERVER_VERSION}", f"mlserver-mlflow=={MLSERVER_VERSION}"] + [
-        f"{name}=={version(name)}" for name in SHARED]
+        f"{name}=={version(name)}" for name in SHARED
+    ]
 
 
 def venv_dir() -> Path:

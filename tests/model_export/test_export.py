@@ -13,12 +13,11 @@ import numpy as np
 import pytest
 import yaml
 
-from .conftest import FEATURES
-
 
 def cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "nbops.cli", "models", "export", *args], capture_output=True,
-                          text=True, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nbops.cli", "models", "export", *args], capture_output=True, text=True, env=env
+    )
 
 
 def test_mlflow_export_has_both_flavours_a_signature_and_pinned_requirements(registered, project, python_env):
@@ -32,12 +31,15 @@ def test_mlflow_export_has_both_flavours_a_signature_and_pinned_requirements(reg
     assert mlmodel["flavors"]["python_function"]["loader_module"] == "mlflow.sklearn"
     inputs = json.loads(mlmodel["signature"]["inputs"])
     # the model's features in its order, typed from the training frame; never the label column
-    assert inputs == [{"type": "long", "name": "tenure", "required": True},
-                      {"type": "double", "name": "charges", "required": True},
-                      {"type": "long", "name": "calls", "required": True},
-                      {"type": "double", "name": "noise", "required": True}]
-    assert json.loads(mlmodel["signature"]["outputs"]) == [{"type": "tensor", "tensor-spec": {"dtype": "int64",
-                                                                                                 "shape": [-1]}}]
+    assert inputs == [
+        {"type": "long", "name": "tenure", "required": True},
+        {"type": "double", "name": "charges", "required": True},
+        {"type": "long", "name": "calls", "required": True},
+        {"type": "double", "name": "noise", "required": True},
+    ]
+    assert json.loads(mlmodel["signature"]["outputs"]) == [
+        {"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}
+    ]
     requirements = (folder / "requirements.txt").read_text().split()
     assert f"scikit-learn=={version('scikit-learn')}" in requirements
     assert f"numpy=={version('numpy')}" in requirements
@@ -62,9 +64,26 @@ def test_mlflow_models_predict_cli_gives_the_models_predictions(registered, proj
     export_model("churn", project / "m", format="mlflow")
     (project / "rows.json").write_text(json.dumps({"dataframe_split": rows.to_dict(orient="split", index=False)}))
     mlflow_cli = [sys.executable, "-c", "from mlflow.cli import cli; cli()"]
-    out = subprocess.run([*mlflow_cli, "models", "predict", "-m", str(project / "m"), "-i", str(project / "rows.json"),
-                          "-t", "json", "-o", str(project / "out.json"), "--env-manager", "local"],
-                         capture_output=True, text=True, env={**python_env, "MLFLOW_DISABLE_TELEMETRY": "true"})
+    out = subprocess.run(
+        [
+            *mlflow_cli,
+            "models",
+            "predict",
+            "-m",
+            str(project / "m"),
+            "-i",
+            str(project / "rows.json"),
+            "-t",
+            "json",
+            "-o",
+            str(project / "out.json"),
+            "--env-manager",
+            "local",
+        ],
+        capture_output=True,
+        text=True,
+        env={**python_env, "MLFLOW_DISABLE_TELEMETRY": "true"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     predictions = json.loads((project / "out.json").read_text())["predictions"]
     assert predictions == model.predict(rows).tolist()
@@ -104,8 +123,11 @@ def test_mlserver_settings_point_at_the_mlflow_directory(registered, project):
 
     export_model("churn", project / "ms", format="mlserver")
     settings = json.loads((project / "ms" / "model-settings.json").read_text())
-    assert settings == {"name": "churn", "implementation": "mlserver_mlflow.MLflowRuntime",
-                        "parameters": {"uri": "./model", "version": "v1"}}
+    assert settings == {
+        "name": "churn",
+        "implementation": "mlserver_mlflow.MLflowRuntime",
+        "parameters": {"uri": "./model", "version": "v1"},
+    }
     assert (project / "ms" / "model" / "MLmodel").is_file()
 
 
@@ -129,14 +151,17 @@ def test_a_second_export_needs_force_and_then_replaces_its_own_folder(registered
     assert not [p for p in project.iterdir() if ".export-" in p.name or ".old-" in p.name]  # no staging left
 
 
-@pytest.mark.parametrize("model, options, message", [
-    ("nope", {}, "no model named 'nope' is registered"),
-    ("churn:7", {}, "has no version or alias 7"),
-    ("churn@", {}, "use NAME, NAME@ALIAS or NAME:VERSION"),
-    ("churn", {"format": "onnx"}, "export format 'onnx' is not valid: use one of mlflow, mlserver, kserve"),
-    ("churn", {"storage_uri": "s3://b/m"}, "for the kserve format only"),
-    ("churn", {"format": "kserve", "storage_uri": "ftp://b/m"}, "storage URI 'ftp://b/m' is not valid"),
-])
+@pytest.mark.parametrize(
+    "model, options, message",
+    [
+        ("nope", {}, "no model named 'nope' is registered"),
+        ("churn:7", {}, "has no version or alias 7"),
+        ("churn@", {}, "use NAME, NAME@ALIAS or NAME:VERSION"),
+        ("churn", {"format": "onnx"}, "export format 'onnx' is not valid: use one of mlflow, mlserver, kserve"),
+        ("churn", {"storage_uri": "s3://b/m"}, "for the kserve format only"),
+        ("churn", {"format": "kserve", "storage_uri": "ftp://b/m"}, "storage URI 'ftp://b/m' is not valid"),
+    ],
+)
 def test_bad_input_gets_a_clear_error_and_writes_nothing(registered, project, model, options, message):
     from nbops.errors import NbopsError
     from nbops.model_export import export_model
@@ -163,7 +188,9 @@ def test_a_model_without_a_training_dataset_gets_an_assumed_signature_and_says_s
     nbops.register_model("bare", LogisticRegression().fit(x, (x[:, 0] > 0).astype(int)))
     result = export_model("bare", project / "bare")
     signature = yaml.safe_load((project / "bare" / "MLmodel").read_text())["signature"]
-    assert json.loads(signature["inputs"]) == [{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}]
+    assert json.loads(signature["inputs"]) == [
+        {"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 3]}}
+    ]
     assert json.loads(signature["outputs"]) == [{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]
     assert any("the signature assumes float64 features" in note for note in result.notes)
 

@@ -38,13 +38,25 @@ def mlserver(registered, project):
     executable = ensure_venv()
     export_model("churn@production", project / "serving", format="mlserver")
     http, grpc, metrics = free_ports(3)
-    env = {**os.environ, "MLSERVER_HOST": "127.0.0.1", "MLSERVER_HTTP_PORT": str(http),
-           "MLSERVER_GRPC_PORT": str(grpc), "MLSERVER_METRICS_PORT": str(metrics),
-           "MLSERVER_PARALLEL_WORKERS": "0", "MLFLOW_DISABLE_TELEMETRY": "true"}
+    env = {
+        **os.environ,
+        "MLSERVER_HOST": "127.0.0.1",
+        "MLSERVER_HTTP_PORT": str(http),
+        "MLSERVER_GRPC_PORT": str(grpc),
+        "MLSERVER_METRICS_PORT": str(metrics),
+        "MLSERVER_PARALLEL_WORKERS": "0",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+    }
     env.pop("PYTHONPATH", None)
     log = open(project / "mlserver.log", "w")
-    process = subprocess.Popen([str(executable), "start", str(project / "serving")], stdout=log,
-                               stderr=subprocess.STDOUT, env=env, cwd=project / "serving", start_new_session=True)
+    process = subprocess.Popen(
+        [str(executable), "start", str(project / "serving")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=project / "serving",
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{http}"
     try:
         _wait_ready(base, process, project / "mlserver.log")
@@ -86,8 +98,15 @@ def test_mlserver_serves_the_export_with_the_models_own_predictions(mlserver):
     base, model, rows = mlserver
     expected = model.predict(rows)
     # V2 inference protocol: one tensor per column, decoded to a DataFrame by the pandas codec
-    inputs = [{"name": name, "shape": [len(rows)], "datatype": "INT64" if rows[name].dtype.kind == "i" else "FP64",
-               "data": rows[name].tolist()} for name in rows.columns]
+    inputs = [
+        {
+            "name": name,
+            "shape": [len(rows)],
+            "datatype": "INT64" if rows[name].dtype.kind == "i" else "FP64",
+            "data": rows[name].tolist(),
+        }
+        for name in rows.columns
+    ]
     answer = post(f"{base}/v2/models/churn/infer", {"parameters": {"content_type": "pd"}, "inputs": inputs})
     assert answer["model_name"] == "churn" and answer["model_version"] == "v1"
     predictions = np.asarray(answer["outputs"][0]["data"])

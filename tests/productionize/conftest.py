@@ -31,8 +31,13 @@ def orchestrated(tmp_path_factory):
     nbformat.write(nbs.training(), workspace / "training.ipynb")
     targets = ["--target", "kfp", "--target", "airflow"] if kfp else ["--target", "airflow"]
     nbops = Path(sys.executable).with_name("nbops")
-    done = subprocess.run([str(nbops), "export", "training.ipynb", "-o", "pkg", *targets, "--no-test", "--json"],
-                          cwd=workspace, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(nbops), "export", "training.ipynb", "-o", "pkg", *targets, "--no-test", "--json"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     data = json.loads(done.stdout)
     assert done.returncode == 0 and data["ok"], (data["diagnostics"], done.stderr[-2000:])
     return SimpleNamespace(**data, to_dict=lambda: data)

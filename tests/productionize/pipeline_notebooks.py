@@ -24,13 +24,17 @@ def training() -> nbformat.NotebookNode:
     """pandas/sklearn training: parameters, setup, library, four steps, metrics, a test cell."""
     return _nb(
         new_markdown_cell("# Churn model"),
-        code("""
+        code(
+            """
 n_estimators = 20
 test_size: float = 0.25
 max_depth = 4
 seed = 7
-""", "parameters"),
-        code("""
+""",
+            "parameters",
+        ),
+        code(
+            """
 import numpy as np
 import pandas as pd
 from sklearn.datasets import make_classification
@@ -39,65 +43,99 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
 FEATURES = [f"f{i}" for i in range(6)]
-""", "setup"),
-        code('''
+""",
+            "setup",
+        ),
+        code(
+            '''
 def add_ratio(frame):
     """Ratio of the first two features, guarded against division by zero."""
     out = frame.copy()
     out["ratio"] = out["f0"] / (out["f1"].abs() + 1.0)
     return out
-''', "library"),
-        code("""
+''',
+            "library",
+        ),
+        code(
+            """
 X, y = make_classification(n_samples=400, n_features=len(FEATURES), random_state=seed)
 raw = pd.DataFrame(X, columns=FEATURES)
 raw["target"] = y
-""", "step:load"),
-        code("""
+""",
+            "step:load",
+        ),
+        code(
+            """
 data = add_ratio(raw)
 data.dropna(inplace=True)
-""", "step:features"),
-        code("""
+""",
+            "step:features",
+        ),
+        code(
+            """
 train_df, test_df = train_test_split(data, test_size=test_size, random_state=seed)
 X_train, y_train = train_df.drop(columns="target"), train_df["target"]
 X_test, y_test = test_df.drop(columns="target"), test_df["target"]
 model = RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth, random_state=seed)
 model.fit(X_train, y_train)
-""", "step:train"),
-        code("""
+""",
+            "step:train",
+        ),
+        code(
+            """
 proba = model.predict_proba(X_test)[:, 1]
 auc = float(roc_auc_score(y_test, proba))
 accuracy = float(accuracy_score(y_test, model.predict(X_test)))
-""", "step:evaluate", "metrics"),
+""",
+            "step:evaluate",
+            "metrics",
+        ),
         code("data.describe()"),
-        code("""
+        code(
+            """
 assert 0.5 < auc <= 1.0
 assert len(X_train) + len(X_test) == len(data)
-""", "test"),
+""",
+            "test",
+        ),
     )
 
 
 def magics() -> nbformat.NotebookNode:
     """Indented %pip inside an if, %%time defining a variable, display magics."""
     return _nb(
-        code("""
+        code(
+            """
 %matplotlib inline
 import importlib.util
 import json
-""", "setup"),
-        code("""
+""",
+            "setup",
+        ),
+        code(
+            """
 factor = 3
-""", "parameters"),
-        code("""
+""",
+            "parameters",
+        ),
+        code(
+            """
 if importlib.util.find_spec("yaml") is None:
     %pip install pyyaml
 values = [i * factor for i in range(10)]
-""", "step:compute"),
+""",
+            "step:compute",
+        ),
         code("values.sort(reverse=True)", "step:order"),
-        code("""
+        code(
+            """
 %%time
 total = sum(values)
 summary = json.dumps({"total": total})
-""", "step:summarize", "metrics"),
+""",
+            "step:summarize",
+            "metrics",
+        ),
         code("assert total == 45 * factor", "test"),
     )
 
@@ -107,19 +145,29 @@ def kale() -> nbformat.NotebookNode:
     return _nb(
         code("import statistics\nimport random", "imports"),
         code("n = 50\nscale = 2.0", "pipeline-parameters"),
-        code('''
+        code(
+            """
 def noisy(values, rng):
     return [v + rng.random() for v in values]
-''', "functions"),
-        code("""
+""",
+            "functions",
+        ),
+        code(
+            """
 rng = random.Random(0)
 series = noisy([i * scale for i in range(n)], rng)
-""", "block:generate"),
+""",
+            "block:generate",
+        ),
         code("print(series[:3])", "skip"),
-        code("""
+        code(
+            """
 mean = statistics.mean(series)
 spread = statistics.pstdev(series)
-""", "block:stats", "prev:generate"),
+""",
+            "block:stats",
+            "prev:generate",
+        ),
         code("mean\nspread", "pipeline-metrics"),
     )
 
@@ -139,10 +187,13 @@ def notebook_globals(safe: bool = True) -> nbformat.NotebookNode:
     uses = "weights = apply(values)" if safe else "weights = list(map(apply, values))"
     return _nb(
         code("power = 2", "parameters"),
-        code('''
+        code(
+            """
 def apply(values):
     return [round(v ** power * bias, 6) for v in values]
-''', "library"),
+""",
+            "library",
+        ),
         code("bias = 1.5\nvalues = [1, 2, 3]", "step:prepare"),
         code(uses, "step:weigh"),
         code("assert weights[0] == 1.5", "test"),

@@ -26,23 +26,33 @@ def write_data(folder: Path) -> None:
     income = rng.gamma(4.0, 1.0, n).round(4)
     rooms = rng.integers(200, 3000, n)
     households = rng.integers(50, 800, n)
-    frame = pd.DataFrame({
-        "longitude": rng.uniform(-124, -114, n).round(2), "latitude": rng.uniform(32, 42, n).round(2),
-        "total_rooms": rooms, "households": households, "median_income": income,
-        "median_house_value": (income * 40_000 + rooms * 3 + rng.normal(0, 10_000, n)).round(0),
-    })
+    frame = pd.DataFrame(
+        {
+            "longitude": rng.uniform(-124, -114, n).round(2),
+            "latitude": rng.uniform(32, 42, n).round(2),
+            "total_rooms": rooms,
+            "households": households,
+            "median_income": income,
+            "median_house_value": (income * 40_000 + rooms * 3 + rng.normal(0, 10_000, n)).round(0),
+        }
+    )
     frame.to_csv(housing / "housing.csv", index=False)
 
     titanic = folder / "data"
     titanic.mkdir(exist_ok=True)
     titles = ["Mr", "Mrs", "Miss", "Master", "Dr"]
     for name, size in (("train", 120), ("test", 40)):
-        people = pd.DataFrame({
-            "PassengerId": range(size), "Pclass": rng.integers(1, 4, size),
-            "Name": [f"Surname{i}, {titles[i % 5]}. Given" for i in range(size)],
-            "Sex": rng.choice(["male", "female"], size), "Age": rng.uniform(1, 70, size).round(0),
-            "SibSp": rng.integers(0, 3, size), "Parch": rng.integers(0, 3, size),
-        })
+        people = pd.DataFrame(
+            {
+                "PassengerId": range(size),
+                "Pclass": rng.integers(1, 4, size),
+                "Name": [f"Surname{i}, {titles[i % 5]}. Given" for i in range(size)],
+                "Sex": rng.choice(["male", "female"], size),
+                "Age": rng.uniform(1, 70, size).round(0),
+                "SibSp": rng.integers(0, 3, size),
+                "Parch": rng.integers(0, 3, size),
+            }
+        )
         if name == "train":
             people["Survived"] = ((people["Sex"] == "female") | (people["Pclass"] == 1)).astype(int)
         people.to_csv(titanic / f"{name}.csv", index=False)
@@ -55,14 +65,18 @@ def housing_chapter() -> nbformat.NotebookNode:
     return _nb(
         new_markdown_cell("# Chapter 2 – End-to-end Machine Learning project"),
         code("test_ratio = 0.2\nseed = 42\nn_estimators = 30", "parameters"),
-        code("""
+        code(
+            """
 import numpy as np
 import pandas as pd
 from pathlib import Path
 
 HOUSING_PATH = Path("datasets") / "housing"
-""", "setup"),
-        code('''
+""",
+            "setup",
+        ),
+        code(
+            '''
 def load_housing_data(housing_path=HOUSING_PATH):
     return pd.read_csv(housing_path / "housing.csv")
 
@@ -83,25 +97,37 @@ class CombinedAttributesAdder:
     def transform(self, X):
         rooms_per_household = X[:, 0] / X[:, 1]
         return np.c_[X, rooms_per_household] if self.add_rooms_per_household else X
-''', "library"),
-        code("""
+''',
+            "library",
+        ),
+        code(
+            """
 housing = load_housing_data()
 housing.shape
-""", "step:load"),
+""",
+            "step:load",
+        ),
         code("housing.head()"),
-        code("""
+        code(
+            """
 from sklearn.model_selection import train_test_split
 
 strata = add_income_category(housing)
 train_set, test_set = train_test_split(housing, test_size=test_ratio, random_state=seed, stratify=strata)
-""", "step:split"),
-        code("""
+""",
+            "step:split",
+        ),
+        code(
+            """
 for set_ in (train_set, test_set):
     set_.drop("income_cat", axis=1, inplace=True)
     set_["income_per_room"] = set_["median_income"] / set_["total_rooms"]
 train_set.head()
-""", "step:prepare"),
-        code("""
+""",
+            "step:prepare",
+        ),
+        code(
+            """
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.metrics import mean_squared_error
 
@@ -111,11 +137,17 @@ X_train = adder.transform(train_set[num_attribs].to_numpy())
 y_train = train_set["median_house_value"].to_numpy()
 forest_reg = RandomForestRegressor(n_estimators=n_estimators, random_state=seed, n_jobs=2)
 forest_reg.fit(X_train, y_train)
-""", "step:train"),
-        code("""
+""",
+            "step:train",
+        ),
+        code(
+            """
 X_test = adder.transform(test_set[num_attribs].to_numpy())
 final_rmse = float(np.sqrt(mean_squared_error(test_set["median_house_value"], forest_reg.predict(X_test))))
-""", "step:evaluate", "metrics"),
+""",
+            "step:evaluate",
+            "metrics",
+        ),
         code("assert 0 < final_rmse < 100_000", "test"),
     )
 
@@ -126,36 +158,52 @@ def text_quickstart() -> nbformat.NotebookNode:
     return _nb(
         new_markdown_cell("# Working with text data"),
         code("C = 10.0\nmax_features = 50", "parameters"),
-        code("""
+        code(
+            """
 import re
 
 from numpy import round, sum
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-""", "setup"),
-        code('''
+""",
+            "setup",
+        ),
+        code(
+            """
 def tokenizer(text):
     return re.findall(r"[a-z']+", text.lower())
-''', "library"),
-        code('''
+""",
+            "library",
+        ),
+        code(
+            """
 good = ["great film, loved it", "a wonderful story", "superb acting and a great cast",
         "I loved the music", "wonderful, moving and funny", "great fun for the family"]
 bad = ["a dull and boring film", "terrible acting", "I hated the ending", "boring, far too long",
        "a waste of time", "awful script and dull music"]
 docs = good + bad
 labels = [1] * len(good) + [0] * len(bad)
-''', "step:data"),
-        code("""
+""",
+            "step:data",
+        ),
+        code(
+            """
 clf = make_pipeline(TfidfVectorizer(tokenizer=tokenizer, token_pattern=None, max_features=max_features),
                     LogisticRegression(C=C))
 clf.fit(docs, labels)
-""", "step:train"),
-        code("""
+""",
+            "step:train",
+        ),
+        code(
+            """
 weights = clf[-1].coef_
 weight_total = float(round(sum(weights), 6))
 accuracy = float(clf.score(docs, labels))
-""", "step:evaluate", "metrics"),
+""",
+            "step:evaluate",
+            "metrics",
+        ),
         code("assert accuracy == 1.0", "test"),
     )
 
@@ -166,11 +214,14 @@ def kale_example() -> nbformat.NotebookNode:
         new_markdown_cell("# Kale example: seeds"),
         code("import math\nimport random", "imports"),
         code("n_points = 200\nnoise = 0.1", "pipeline-parameters"),
-        code('''
+        code(
+            """
 def make_point(rng, noise):
     x = rng.uniform(-1, 1)
     return x, 2 * x + 1 + rng.gauss(0, noise)
-''', "functions"),
+""",
+            "functions",
+        ),
         code("rng = random.Random(1)\npoints = [make_point(rng, noise) for _ in range(n_points)]", "block:data"),
         code("xs = [p[0] for p in points]\nys = [p[1] for p in points]"),
         code("mean_x = sum(xs) / len(xs)\nmean_y = sum(ys) / len(ys)", "block:fit", "prev:data"),
@@ -180,8 +231,10 @@ slope = cov / sum((x - mean_x) ** 2 for x in xs)
 intercept = mean_y - slope * mean_x
 """),
         code("print(slope, intercept)", "skip"),
-        code("residual = math.sqrt(sum((y - slope * x - intercept) ** 2 for x, y in zip(xs, ys)) / len(xs))",
-             "block:evaluate"),
+        code(
+            "residual = math.sqrt(sum((y - slope * x - intercept) ** 2 for x, y in zip(xs, ys)) / len(xs))",
+            "block:evaluate",
+        ),
         code("slope\nresidual", "pipeline-metrics"),
     )
 
@@ -192,7 +245,8 @@ def titanic_kernel() -> nbformat.NotebookNode:
     a timing text."""
     return _nb(
         new_markdown_cell("# Titanic: a data science solution"),
-        code("""
+        code(
+            """
 %matplotlib inline
 import re
 import time
@@ -202,9 +256,12 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 print("pandas", pd.__version__)
-""", "setup"),
+""",
+            "setup",
+        ),
         code('data_dir = "data"\nC = 1.0', "parameters"),
-        code('''
+        code(
+            '''
 class TitleExtractor:
     """Title ("Mr", "Mrs", ...) from a passenger's name, rare ones grouped."""
 
@@ -216,41 +273,59 @@ class TitleExtractor:
     def extract(self, names):
         titles = names.str.extract(self.pattern, expand=False)
         return titles.where(~titles.isin(self.rare), "Rare")
-''', "library"),
-        code("""
+''',
+            "library",
+        ),
+        code(
+            """
 train_df = pd.read_csv(f"{data_dir}/train.csv")
 test_df = pd.read_csv(f"{data_dir}/test.csv")
 combine = [train_df, test_df]
 train_df.shape, test_df.shape
-""", "step:load"),
-        code("""
+""",
+            "step:load",
+        ),
+        code(
+            """
 %%writefile data/columns.txt
 Pclass
 Sex
 Age
 FamilySize
-""", "step:load"),
-        code("""
+""",
+            "step:load",
+        ),
+        code(
+            """
 extractor = TitleExtractor()
 for dataset in combine:
     dataset["Title"] = extractor.extract(dataset["Name"])
     dataset["FamilySize"] = dataset["SibSp"] + dataset["Parch"] + 1
     dataset["Sex"] = dataset["Sex"].map({"female": 1, "male": 0}).astype(int)
 train_df.head()
-""", "step:features"),
-        code("""
+""",
+            "step:features",
+        ),
+        code(
+            """
 %%time
 with open(f"{data_dir}/columns.txt") as handle:
     features = handle.read().split()
 model = LogisticRegression(C=C, max_iter=500)
 model.fit(train_df[features], train_df["Survived"])
-""", "step:train"),
-        code("""
+""",
+            "step:train",
+        ),
+        code(
+            """
 started = time.perf_counter()
 acc_log = round(float(model.score(train_df[features], train_df["Survived"])) * 100, 2)
 predictions = model.predict(test_df[features])
 timing = f"Wall time: {time.perf_counter() - started:.9f} s"
-""", "step:report", "metrics"),
+""",
+            "step:report",
+            "metrics",
+        ),
         code('assert set(train_df["Title"]) <= {"Mr", "Mrs", "Miss", "Master", "Rare"}', "test"),
     )
 
@@ -260,13 +335,16 @@ def star_import() -> nbformat.NotebookNode:
     return _nb(
         code("from sklearn.metrics import *\nimport numpy as np", "setup"),
         code("y_true = np.array([0, 1, 1, 0, 1])\ny_pred = np.array([0, 1, 0, 0, 1])", "step:data"),
-        code("""
+        code(
+            """
 scores = {
     "accuracy": accuracy_score(y_true, y_pred), "f1": f1_score(y_true, y_pred),
     "precision": precision_score(y_true, y_pred), "recall": recall_score(y_true, y_pred),
 }
 matrix = confusion_matrix(y_true, y_pred)
-""", "step:score"),
+""",
+            "step:score",
+        ),
     )
 
 

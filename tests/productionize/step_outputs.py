@@ -20,8 +20,9 @@ OUTPUTS = ["X_test", "X_train", "accuracy", "auc", "data", "model", "proba", "ra
 def run_module(result, *args, cwd, python=sys.executable, **env):
     """``python -m ARGS`` with the generated package importable and tracking off."""
     env = {**os.environ, "PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0", **env}
-    done = subprocess.run([str(python), "-m", *map(str, args)], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [str(python), "-m", *map(str, args)], env=env, cwd=cwd, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
     return done
 

@@ -20,17 +20,21 @@ def codes(plan):
     return [(d.code, d.cell_index, d.line) for d in plan.diagnostics]
 
 
-@pytest.mark.parametrize("build, expected", [
-    (nbs.training, []),
-    (nbs.magics, [("NB210", 0, 1), ("NB212", 2, 2), ("NB211", 4, 1)]),
-    (nbs.kale, []),
-    (nbs.out_of_order, [("NB401", 2, None)]),
-    (nbs.notebook_globals, [("NB313", 1, 2), ("NB307", 1, 2)]),
-    (lambda: nbs.notebook_globals(safe=False), [("NB308", 1, 2)]),
-    (nbs.python2, [("NB201", 1, 1)]),
-    (nbs.wget, [("NB202", 0, 1)]),
-    (nbs.untagged_dependency, [("NB301", 2, 1)]),
-], ids=["training", "magics", "kale", "out_of_order", "globals", "globals_unsafe", "python2", "wget", "untagged"])
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (nbs.training, []),
+        (nbs.magics, [("NB210", 0, 1), ("NB212", 2, 2), ("NB211", 4, 1)]),
+        (nbs.kale, []),
+        (nbs.out_of_order, [("NB401", 2, None)]),
+        (nbs.notebook_globals, [("NB313", 1, 2), ("NB307", 1, 2)]),
+        (lambda: nbs.notebook_globals(safe=False), [("NB308", 1, 2)]),
+        (nbs.python2, [("NB201", 1, 1)]),
+        (nbs.wget, [("NB202", 0, 1)]),
+        (nbs.untagged_dependency, [("NB301", 2, 1)]),
+    ],
+    ids=["training", "magics", "kale", "out_of_order", "globals", "globals_unsafe", "python2", "wget", "untagged"],
+)
 def test_fixture_diagnostics_are_exact(build, expected):
     assert codes(analyse_notebook(build(), "pkg")) == expected
 
@@ -44,7 +48,11 @@ def test_training_plan_has_four_steps_with_resolved_inputs():
     assert plan.steps["evaluate"].inputs == {"model": "train", "X_test": "train", "y_test": "train"}
     assert plan.tests[0].inputs == {"auc": "evaluate", "X_train": "train", "X_test": "train", "data": "features"}
     assert [(p.name, p.type) for p in plan.params] == [
-        ("n_estimators", "int"), ("test_size", "float"), ("max_depth", "int"), ("seed", "int")]
+        ("n_estimators", "int"),
+        ("test_size", "float"),
+        ("max_depth", "int"),
+        ("seed", "int"),
+    ]
 
 
 def test_kale_aliases_map_to_roles_and_prev_adds_an_edge():
@@ -86,8 +94,13 @@ def test_tag_errors():
         code("f = 6", "setup", "test"),
     )
     assert codes(analyse_notebook(nb, "pkg")) == [
-        ("NB104", 0, None), ("NB101", 2, None), ("NB103", 3, None), ("NB102", 4, None), ("NB107", 5, None),
-        ("NB105", 1, None)]
+        ("NB104", 0, None),
+        ("NB101", 2, None),
+        ("NB103", 3, None),
+        ("NB102", 4, None),
+        ("NB107", 5, None),
+        ("NB105", 1, None),
+    ]
 
 
 def test_cycle_through_after_tags_is_an_error():
@@ -123,8 +136,11 @@ def test_star_import_global_write_and_redefinition():
 
 
 def test_setup_cell_using_a_parameter_is_an_error():
-    nb = _nb(code("seed = 1", "parameters"), code("import random\nrandom.seed(seed)", "setup"),
-             code("x = random.random()", "step:a"))
+    nb = _nb(
+        code("seed = 1", "parameters"),
+        code("import random\nrandom.seed(seed)", "setup"),
+        code("x = random.random()", "step:a"),
+    )
     assert codes(analyse_notebook(nb, "pkg")) == [("NB309", 1, 2)]
 
 
@@ -133,7 +149,10 @@ def test_parameters_cell_must_be_literals():
     plan = analyse_notebook(nb, "pkg")
     assert codes(plan) == [("NB109", 0, 3)]
     assert [(p.name, p.type, p.default, p.optional) for p in plan.params] == [
-        ("a", "int", 1, False), ("b", "float", 2, False), ("d", "str", None, True)]
+        ("a", "int", 1, False),
+        ("b", "float", 2, False),
+        ("d", "str", None, True),
+    ]
 
 
 def test_library_function_reading_parameter_and_data_is_rewritten():
@@ -145,17 +164,20 @@ def test_library_function_reading_parameter_and_data_is_rewritten():
     assert plan.steps["weigh"].params == ["power"]
 
 
-@pytest.mark.parametrize("source, defs, refs, mutations", [
-    ("x = x + 1", {"x"}, {"x"}, set()),
-    ("df.dropna(inplace=True)", set(), {"df"}, {"df"}),
-    ("model.fit(X, y)", set(), {"model", "X", "y"}, {"model"}),
-    ("for d in [a, b]:\n    d['k'] = 1", {"d"}, {"a", "b"}, {"a", "b"}),
-    ("total += 1", {"total"}, {"total"}, {"total"}),
-    ("frame['c'] = 0\nframe.attrs = {}", set(), {"frame"}, {"frame"}),
-    ("f = lambda q: q + k\nsq = [i * i for i in range(n)]", {"f", "sq"}, {"k", "range", "n"}, set()),
-    ("def g(a):\n    return a + scale", {"g"}, {"scale"}, set()),
-    ("np.random.shuffle(arr)", set(), {"np", "arr"}, {"arr"}),
-])
+@pytest.mark.parametrize(
+    "source, defs, refs, mutations",
+    [
+        ("x = x + 1", {"x"}, {"x"}, set()),
+        ("df.dropna(inplace=True)", set(), {"df"}, {"df"}),
+        ("model.fit(X, y)", set(), {"model", "X", "y"}, {"model"}),
+        ("for d in [a, b]:\n    d['k'] = 1", {"d"}, {"a", "b"}, {"a", "b"}),
+        ("total += 1", {"total"}, {"total"}, {"total"}),
+        ("frame['c'] = 0\nframe.attrs = {}", set(), {"frame"}, {"frame"}),
+        ("f = lambda q: q + k\nsq = [i * i for i in range(n)]", {"f", "sq"}, {"k", "range", "n"}, set()),
+        ("def g(a):\n    return a + scale", {"g"}, {"scale"}, set()),
+        ("np.random.shuffle(arr)", set(), {"np", "arr"}, {"arr"}),
+    ],
+)
 def test_def_use_and_mutations(source, defs, refs, mutations):
     facts = analyse(ast.parse(source))
     assert set(facts.defs) == defs
@@ -168,34 +190,44 @@ def test_loop_variables_and_imports_are_not_outputs():
     assert facts.outputs == ["acc"]
 
 
-@pytest.mark.parametrize("source, expected, code", [
-    ("if flag:\n    %pip install tqdm\n", "if flag:\n    pass\n", "NB212"),
-    ("%%time\ny = 1\n", "y = 1\n", "NB211"),
-    ("%%capture out\ny = 1\n", "y = 1\n", "NB211"),
-    ("%time y = f()\n", "y = f()\n", "NB211"),
-    ("%matplotlib inline\nx = 1\n", "x = 1\n", "NB210"),
-    ("%load_ext autoreload\n%autoreload 2\n", "", "NB210"),
-    ("df?\n", "", "NB210"),
-    ("%env MODE=fast\n", "import os\nos.environ['MODE'] = 'fast'\n", "NB213"),
-    ("%mkdir -p out\n", "import os\nos.makedirs('out', exist_ok=True)\n", "NB213"),
-])
+@pytest.mark.parametrize(
+    "source, expected, code",
+    [
+        ("if flag:\n    %pip install tqdm\n", "if flag:\n    pass\n", "NB212"),
+        ("%%time\ny = 1\n", "y = 1\n", "NB211"),
+        ("%%capture out\ny = 1\n", "y = 1\n", "NB211"),
+        ("%time y = f()\n", "y = f()\n", "NB211"),
+        ("%matplotlib inline\nx = 1\n", "x = 1\n", "NB210"),
+        ("%load_ext autoreload\n%autoreload 2\n", "", "NB210"),
+        ("df?\n", "", "NB210"),
+        ("%env MODE=fast\n", "import os\nos.environ['MODE'] = 'fast'\n", "NB213"),
+        ("%mkdir -p out\n", "import os\nos.makedirs('out', exist_ok=True)\n", "NB213"),
+    ],
+)
 def test_magic_policy(source, expected, code):
     normalized = normalize(source)
     assert normalized.source == expected
     assert {d.code for d in normalized.diagnostics} == {code}
 
 
-@pytest.mark.parametrize("source, code, suggestion", [
-    ("!wget https://example.org/a.csv -O a.csv\n", "NB202", "urllib.request.urlretrieve('https://example.org/a.csv', 'a.csv')"),
-    ("!ls -la data\n", "NB202", "subprocess.run(['ls', '-la', 'data'], check=True)"),
-    ("files = !ls\n", "NB202", "subprocess.run(['ls'], capture_output=True"),
-    ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
-    ("%run other.py\n", "NB204", "library cell"),
-    ("%%bash\necho hi\n", "NB202", "subprocess.run"),
-    ("%sql SELECT 1\n", "NB205", "plain Python"),
-    ('print "a"\n', "NB201", 'print("a")'),
-    ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "NB201", "except ValueError as e:"),
-])
+@pytest.mark.parametrize(
+    "source, code, suggestion",
+    [
+        (
+            "!wget https://example.org/a.csv -O a.csv\n",
+            "NB202",
+            "urllib.request.urlretrieve('https://example.org/a.csv', 'a.csv')",
+        ),
+        ("!ls -la data\n", "NB202", "subprocess.run(['ls', '-la', 'data'], check=True)"),
+        ("files = !ls\n", "NB202", "subprocess.run(['ls'], capture_output=True"),
+        ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
+        ("%run other.py\n", "NB204", "library cell"),
+        ("%%bash\necho hi\n", "NB202", "subprocess.run"),
+        ("%sql SELECT 1\n", "NB205", "plain Python"),
+        ('print "a"\n', "NB201", 'print("a")'),
+        ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "NB201", "except ValueError as e:"),
+    ],
+)
 def test_unconvertible_syntax_has_a_coded_suggestion(source, code, suggestion):
     (diag,) = normalize(source, 3, "abc").diagnostics
     assert (diag.code, diag.cell_index, diag.cell_id) == (code, 3, "abc")
@@ -219,8 +251,9 @@ print(sorted(m.split('.')[0] for m in sys.modules if m.split('.')[0] in {{'torna
 def test_productionize_imports_no_server_or_kernel_code(fixture, allowed):
     """Only IPython's input transformer, and only for cells that need it."""
     here = __import__("pathlib").Path(__file__).parent
-    done = subprocess.run([sys.executable, "-c", _IMPORTS.format(fixture=fixture)], capture_output=True, text=True,
-                          cwd=here, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS.format(fixture=fixture)], capture_output=True, text=True, cwd=here, check=True
+    )
     assert set(ast.literal_eval(done.stdout)) == allowed
 
 
@@ -232,8 +265,11 @@ def test_no_module_imports_server_or_kernel_code_directly():
     found = []
     for path in sorted(root.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             for name in names:
                 if name.split(".")[0] in {"tornado", "jupyter_server", "ipykernel", "IPython"}:
                     found.append((path.name, name, node.col_offset > 0))

@@ -33,7 +33,9 @@ def test_check_reports_steps_and_runs_nothing(training, command):
     done = run(*command, "training.ipynb", cwd=training)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[-2] == "steps: load -> features -> train -> evaluate (params: n_estimators, test_size, max_depth, seed)"
+    assert (
+        lines[-2] == "steps: load -> features -> train -> evaluate (params: n_estimators, test_size, max_depth, seed)"
+    )
     assert lines[-1] == "check: 0 error(s), 0 warning(s), 0 info — ready to export (nothing was run)"
     assert sorted(p.name for p in training.iterdir()) == ["training.ipynb"]
 
@@ -43,13 +45,16 @@ def test_check_of_an_unconvertible_notebook_exits_1_with_anchored_diagnostics(tm
     nbformat.write(nbs.untagged_dependency(), tmp_path / "untagged.ipynb")
     done = run("check", "py2.ipynb", cwd=tmp_path)
     assert done.returncode == 1
-    assert 'py2.ipynb: NB201 error: cell 1, line 1: Python 2 syntax' in done.stdout
+    assert "py2.ipynb: NB201 error: cell 1, line 1: Python 2 syntax" in done.stdout
     assert '    fix: print("x is", x)' in done.stdout and "not convertible" in done.stdout
     done = run("export", "untagged.ipynb", "--check", cwd=tmp_path)
     assert done.returncode == 1
     assert "untagged cell 1 defines radius, read by cell(s) 2" in done.stdout
     assert "NB301 error: cell 2, line 1" in done.stdout
-    assert done.stdout.splitlines()[-1] == "hint: nbops suggest untagged.ipynb -o TAGGED.ipynb proposes tags for the untagged cells"
+    assert (
+        done.stdout.splitlines()[-1]
+        == "hint: nbops suggest untagged.ipynb -o TAGGED.ipynb proposes tags for the untagged cells"
+    )
 
 
 def test_check_json_is_the_analysis_the_pipeline_panel_draws(training):
@@ -67,8 +72,13 @@ def test_the_light_reader_sees_what_nbformat_sees(tmp_path):
     assert analyse_notebook(read_notebook(path), "x").to_dict() == analyse_notebook(path, "x").to_dict()
 
 
-@pytest.mark.parametrize("content, fragment", [("{ not json", "is not a readable notebook"),
-                                               ('{"cells": [{"source": 1}], "nbformat": 4}', "is not a readable notebook")])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("{ not json", "is not a readable notebook"),
+        ('{"cells": [{"source": 1}], "nbformat": 4}', "is not a readable notebook"),
+    ],
+)
 def test_check_of_a_broken_file_exits_2(tmp_path, content, fragment):
     (tmp_path / "bad.ipynb").write_text(content)
     done = run("check", "bad.ipynb", cwd=tmp_path)

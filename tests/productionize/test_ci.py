@@ -34,7 +34,9 @@ def test_gitlab_ci_runs_the_same_commands(package, orchestrated):
     pipeline = yaml.safe_load((package / ".gitlab-ci.yml").read_text())
     assert pipeline["default"]["before_script"] == [INSTALL]
     assert pipeline["image"].startswith("python:3.")
-    assert [(job, pipeline[job]["script"]) for job in JOBS] == [(c.job, [c.command]) for c in checks(orchestrated.package)]
+    assert [(job, pipeline[job]["script"]) for job in JOBS] == [
+        (c.job, [c.command]) for c in checks(orchestrated.package)
+    ]
 
 
 def test_the_workflow_files_are_listed_in_the_manifest(package):
@@ -48,8 +50,11 @@ def test_the_workflow_files_are_listed_in_the_manifest(package):
 def test_each_ci_command_succeeds_in_the_generated_package(package, orchestrated, job):
     (command,) = [c.command for c in checks(orchestrated.package) if c.job == job]
     # Stands in for the install step: the package's src on the path, this venv's python and ruff.
-    env = {**os.environ, "PYTHONPATH": str(package / "src"),
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(package / "src"),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
     env.pop("NBOPS_HOME", None)
     done = subprocess.run(command, shell=True, cwd=package, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"

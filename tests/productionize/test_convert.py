@@ -24,16 +24,41 @@ VENV_BIN = Path(sys.executable).parent
 
 # fixture -> (parameter override, cached output to check, expected value, steps.py edit, failing step test)
 CASES = {
-    "training": ("n_estimators=3", ("train", "model"), lambda m: m.n_estimators == 3,
-                 ("test_size=test_size", "test_size=0.3"), "test_train_reproduces_the_notebook"),
-    "magics": ("factor=2", ("summarize", "total"), lambda v: v == 90,
-               ("total = sum(values)", "total = sum(values) + 1"), "test_summarize_reproduces_the_notebook"),
-    "kale": ("n=10", ("generate", "series"), lambda v: len(v) == 10,
-             ("statistics.pstdev(series)", "statistics.stdev(series)"), "test_stats_reproduces_the_notebook"),
-    "out_of_order": ("offset=100", ("shift", "shifted"), lambda v: v == [100, 101, 102, 103, 104],
-                     ("[b + offset for b in base]", "[b + offset + 1 for b in base]"), "test_shift_reproduces_the_notebook"),
-    "notebook_globals": ("power=3", ("weigh", "weights"), lambda v: v == [1.5, 12.0, 40.5],
-                         ("bias = 1.5", "bias = 1.25"), "test_prepare_reproduces_the_notebook"),
+    "training": (
+        "n_estimators=3",
+        ("train", "model"),
+        lambda m: m.n_estimators == 3,
+        ("test_size=test_size", "test_size=0.3"),
+        "test_train_reproduces_the_notebook",
+    ),
+    "magics": (
+        "factor=2",
+        ("summarize", "total"),
+        lambda v: v == 90,
+        ("total = sum(values)", "total = sum(values) + 1"),
+        "test_summarize_reproduces_the_notebook",
+    ),
+    "kale": (
+        "n=10",
+        ("generate", "series"),
+        lambda v: len(v) == 10,
+        ("statistics.pstdev(series)", "statistics.stdev(series)"),
+        "test_stats_reproduces_the_notebook",
+    ),
+    "out_of_order": (
+        "offset=100",
+        ("shift", "shifted"),
+        lambda v: v == [100, 101, 102, 103, 104],
+        ("[b + offset for b in base]", "[b + offset + 1 for b in base]"),
+        "test_shift_reproduces_the_notebook",
+    ),
+    "notebook_globals": (
+        "power=3",
+        ("weigh", "weights"),
+        lambda v: v == [1.5, 12.0, 40.5],
+        ("bias = 1.5", "bias = 1.25"),
+        "test_prepare_reproduces_the_notebook",
+    ),
 }
 
 EXPECTED_DIAGNOSTICS = {
@@ -83,9 +108,13 @@ def test_package_cli_runs_with_a_changed_parameter(converted, workspace, name):
     override, (step, output), check, _, _ = CASES[name]
     result = converted(name)
     cache = workspace / f"{name}_cache"
-    done = subprocess.run([sys.executable, "-m", result.package, "run", "-p", override, "--cache", str(cache)],
-                          env={"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0"},
-                          capture_output=True, text=True, cwd=workspace)
+    done = subprocess.run(
+        [sys.executable, "-m", result.package, "run", "-p", override, "--cache", str(cache)],
+        env={"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0"},
+        capture_output=True,
+        text=True,
+        cwd=workspace,
+    )
     assert done.returncode == 0, done.stderr
     key, value = override.split("=")
     assert str(json.loads(done.stdout)["params"][key]) == value
@@ -112,8 +141,10 @@ def test_training_package_metrics_and_dependencies(converted):
     # pyarrow and joblib: the step outputs' formats (parquet, joblib) wherever the steps run
     assert {r.split(">=")[0] for r in result.requirements} == {"numpy", "pandas", "scikit-learn", "pyarrow", "joblib"}
     package = Path(result.package_dir)
-    assert "def train(data: pandas.DataFrame, *, test_size: float, seed: int, n_estimators: int, max_depth: int)" \
+    assert (
+        "def train(data: pandas.DataFrame, *, test_size: float, seed: int, n_estimators: int, max_depth: int)"
         in (package / "src" / result.package / "steps.py").read_text()
+    )
     assert "# --- notebook cell 6 · id c06 · step ---" in (package / "src" / result.package / "steps.py").read_text()
     assert "graph TD" in (package / "README.md").read_text()
 
@@ -126,11 +157,13 @@ def test_magics_package_harvests_pip_into_dependencies(converted):
 def test_package_params_reject_unknown_and_cast(converted):
     result = converted("training")
     env = {"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0"}
-    bad = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "nope=1"],
-                         env=env, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", result.package, "run", "-p", "nope=1"], env=env, capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "unknown parameter(s) nope" in bad.stderr
-    wrong = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "seed=abc"],
-                           env=env, capture_output=True, text=True)
+    wrong = subprocess.run(
+        [sys.executable, "-m", result.package, "run", "-p", "seed=abc"], env=env, capture_output=True, text=True
+    )
     assert wrong.returncode == 2 and "'abc' is not a valid int" in wrong.stderr
 
 
@@ -140,8 +173,9 @@ def test_existing_output_is_not_overwritten_without_force(converted, workspace):
         productionize(workspace / "out_of_order.ipynb", result.package_dir)
 
 
-@pytest.mark.parametrize("build, code", [(nbs.python2, "NB201"), (nbs.wget, "NB202"),
-                                         (lambda: nbs.notebook_globals(safe=False), "NB308")])
+@pytest.mark.parametrize(
+    "build, code", [(nbs.python2, "NB201"), (nbs.wget, "NB202"), (lambda: nbs.notebook_globals(safe=False), "NB308")]
+)
 def test_unconvertible_notebook_writes_nothing(tmp_path, build, code):
     result = productionize(build(), tmp_path / "out")
     assert not result.ok and [d.code for d in result.diagnostics] == [code]
@@ -175,30 +209,43 @@ def test_package_that_does_not_reproduce_the_notebook_is_not_done(tmp_path):
 def test_nbops_export_cli(tmp_path):
     notebook = tmp_path / "py2.ipynb"
     nbformat.write(nbs.python2(), notebook)
-    done = subprocess.run([VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "out")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "out")], capture_output=True, text=True
+    )
     assert done.returncode == 1
-    assert 'NB201 error: cell 1, line 1: Python 2 syntax' in done.stderr and 'fix: print("x is", x)' in done.stderr
+    assert "NB201 error: cell 1, line 1: Python 2 syntax" in done.stderr and 'fix: print("x is", x)' in done.stderr
     (tmp_path / "taken").mkdir()
-    done = subprocess.run([VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "taken")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "taken")], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "already exists" in done.stderr
 
 
 def test_nbconvert_to_pipeline(tmp_path):
     for name in ("kale", "wget"):
         nbformat.write(getattr(nbs, name)(), tmp_path / f"{name}.ipynb")
-    done = subprocess.run([VENV_BIN / "jupyter", "nbconvert", "--to", "pipeline", "kale.ipynb",
-                           "--PipelineExporter.run_tests=False"], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [VENV_BIN / "jupyter", "nbconvert", "--to", "pipeline", "kale.ipynb", "--PipelineExporter.run_tests=False"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "kale.zip") as archive:
         names = set(archive.namelist())
         report = json.loads(archive.read("kale_pipeline/productionize.json"))
-    assert {"kale_pipeline/pyproject.toml", "kale_pipeline/src/kale_pipeline/steps.py",
-            "kale_pipeline/tests/test_steps.py"} <= names
+    assert {
+        "kale_pipeline/pyproject.toml",
+        "kale_pipeline/src/kale_pipeline/steps.py",
+        "kale_pipeline/tests/test_steps.py",
+    } <= names
     assert report["ok"] and report["dag"]["order"] == ["generate", "stats", "metrics"]
-    failed = subprocess.run([VENV_BIN / "jupyter", "nbconvert", "--to", "pipeline", "wget.ipynb"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    failed = subprocess.run(
+        [VENV_BIN / "jupyter", "nbconvert", "--to", "pipeline", "wget.ipynb"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert failed.returncode != 0
     assert "NB202 error: cell 0, line 1: shell command '!wget" in failed.stderr
 
@@ -206,15 +253,20 @@ def test_nbconvert_to_pipeline(tmp_path):
 def test_package_logs_runs_and_metrics_to_nbops_when_installed(converted, tmp_path):
     result = converted("training")
     # system metrics off, as for every test process: a run slowed past their interval would gain system/* keys
-    env = {"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_HOME": str(tmp_path),
-           "NBOPS_SYSTEM_METRICS": "off"}
-    done = subprocess.run([sys.executable, "-m", result.package, "run", "-p", "seed=3"], env=env,
-                          capture_output=True, text=True)
+    env = {
+        "PYTHONPATH": str(Path(result.package_dir) / "src"),
+        "NBOPS_HOME": str(tmp_path),
+        "NBOPS_SYSTEM_METRICS": "off",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", result.package, "run", "-p", "seed=3"], env=env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     metrics = json.loads(done.stdout)["metrics"]
     query = "import json, nbops; print(json.dumps(nbops.search_runs('training')))"
-    (run,) = json.loads(subprocess.run([sys.executable, "-c", query], env=env, capture_output=True, text=True,
-                                       check=True).stdout)
+    (run,) = json.loads(
+        subprocess.run([sys.executable, "-c", query], env=env, capture_output=True, text=True, check=True).stdout
+    )
     assert run["status"] == "finished" and run["params"]["seed"] == "3"
     assert run["metrics"] == pytest.approx(metrics)
 
@@ -223,22 +275,32 @@ def test_package_runs_without_nbops_and_survives_a_broken_one(converted, tmp_pat
     result = converted("out_of_order")
     src = str(Path(result.package_dir) / "src")
     # -S: no site-packages, so nbops (and everything else installed) is not importable
-    plain = subprocess.run([sys.executable, "-S", "-m", result.package, "run"], env={"PYTHONPATH": src},
-                           capture_output=True, text=True)
+    plain = subprocess.run(
+        [sys.executable, "-S", "-m", result.package, "run"], env={"PYTHONPATH": src}, capture_output=True, text=True
+    )
     assert plain.returncode == 0, plain.stderr
     broken = tmp_path / "nbops"
     broken.mkdir()
     (broken / "__init__.py").write_text("def start_run(*a, **k):\n    raise OSError('store is read-only')\n")
-    done = subprocess.run([sys.executable, "-S", "-m", result.package, "run"],
-                          env={"PYTHONPATH": f"{src}:{tmp_path}"}, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-S", "-m", result.package, "run"],
+        env={"PYTHONPATH": f"{src}:{tmp_path}"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0
     assert "nbops tracking is off for this run: store is read-only" in done.stderr
 
 
 def _package_cli(result, *args, env=None, cwd=None):
     base = {"PYTHONPATH": str(Path(result.package_dir) / "src"), "NBOPS_TRACKING": "0"}
-    return subprocess.run([sys.executable, "-m", result.package, *map(str, args)], env={**base, **(env or {})},
-                          capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", result.package, *map(str, args)],
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
 
 
 def test_package_runs_from_a_step_with_a_cache(converted, tmp_path):
@@ -256,9 +318,12 @@ def test_package_parameters_from_env_file_and_flags(converted, tmp_path):
     result = converted("out_of_order")
     (tmp_path / "params.yaml").write_text("offset: 20\n")
     prefix = result.package.upper() + "_"
-    cases = [((), {}, 10), ((), {prefix + "OFFSET": "5"}, 5),
-             (("--params-file", tmp_path / "params.yaml"), {prefix + "OFFSET": "5"}, 20),
-             (("--params-file", tmp_path / "params.yaml", "-p", "offset=7"), {}, 7)]
+    cases = [
+        ((), {}, 10),
+        ((), {prefix + "OFFSET": "5"}, 5),
+        (("--params-file", tmp_path / "params.yaml"), {prefix + "OFFSET": "5"}, 20),
+        (("--params-file", tmp_path / "params.yaml", "-p", "offset=7"), {}, 7),
+    ]
     for args, env, expected in cases:
         done = _package_cli(result, "run", *args, env=env)
         assert done.returncode == 0, done.stderr
@@ -267,7 +332,8 @@ def test_package_parameters_from_env_file_and_flags(converted, tmp_path):
     assert listing.startswith(f"offset\tint\tdefault=10\tenv={prefix}OFFSET")
     assert _package_cli(result, "steps").stdout.splitlines() == [
         "make\tinputs: -\tparams: -\toutputs: base",
-        "shift\tinputs: base <- make\tparams: offset\toutputs: shifted"]
+        "shift\tinputs: base <- make\tparams: offset\toutputs: shifted",
+    ]
 
 
 def test_a_step_that_changes_its_input_in_place_leaves_the_earlier_version_intact(converted, tmp_path):
@@ -282,8 +348,22 @@ def test_a_step_that_changes_its_input_in_place_leaves_the_earlier_version_intac
 def test_generated_pyproject_builds_a_wheel_with_the_console_script(converted, tmp_path):
     pytest.importorskip("hatchling")
     result = converted("kale")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
-                           str(Path(result.package_dir).resolve()), "-w", str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-build-isolation",
+            "--no-deps",
+            "-q",
+            str(Path(result.package_dir).resolve()),
+            "-w",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     (wheel,) = tmp_path.glob("kale_pipeline-0.1.0-*.whl")
     with zipfile.ZipFile(wheel) as archive:

@@ -101,8 +101,18 @@ def test_export_adds_no_runs_and_no_models_to_the_users_store(exported, user_hom
 def test_pipeline_run_from_another_directory_logs_one_run_and_a_model_version(exported, user_home, tmp_path):
     result, _, _ = exported
     before = _store(user_home)
-    done = _python(result.package, "run", "-p", "C=0.5", "-p", "seed=3", home=user_home, cwd=tmp_path,
-                   pythonpath=Path(result.package_dir) / "src", module=True)
+    done = _python(
+        result.package,
+        "run",
+        "-p",
+        "C=0.5",
+        "-p",
+        "seed=3",
+        home=user_home,
+        cwd=tmp_path,
+        pythonpath=Path(result.package_dir) / "src",
+        module=True,
+    )
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     after = _store(user_home)
@@ -127,7 +137,9 @@ def test_pipeline_lineage_names_the_git_commit_of_the_package(exported, tmp_path
     shutil.copytree(result.package_dir, repo)
     git = {"cwd": repo, "check": True, "capture_output": True}
     subprocess.run(["git", "init", "-q"], **git)
-    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "pipeline", "--allow-empty"], **git)
+    subprocess.run(
+        ["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "pipeline", "--allow-empty"], **git
+    )
     subprocess.run(["git", "add", "."], **git)
     subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "package"], **git)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], **git, text=True).stdout.strip()
@@ -145,8 +157,10 @@ def test_no_track_and_missing_nbops_make_the_calls_no_ops(exported, tmp_path):
     off = _python(result.package, "run", "--no-track", home=home, pythonpath=src, module=True)
     assert off.returncode == 0, off.stderr
     # nbops blocked from importing: the package's shim stands in for it
-    hide = f"import sys, runpy; sys.modules['nbops'] = None; sys.argv = ['{result.package}', 'run']; " \
-           f"runpy.run_module('{result.package}', run_name='__main__')"
+    hide = (
+        f"import sys, runpy; sys.modules['nbops'] = None; sys.argv = ['{result.package}', 'run']; "
+        f"runpy.run_module('{result.package}', run_name='__main__')"
+    )
     missing = _python(hide, home=home, pythonpath=src)
     assert missing.returncode == 0, missing.stderr
     assert missing.stderr.count("nbops is not installed") == 1
@@ -167,19 +181,32 @@ def test_altering_a_step_body_fails_the_generated_tests(exported, tmp_path):
     assert any("test_train_reproduces_the_notebook" in f for f in outcome.failures), outcome.failures
 
 
-@pytest.mark.parametrize("source, expected_source, experiment, diagnostics", [
-    ("%%track churn --metrics auc,loss\nauc = 0.9\nloss = 0.1\n",
-     "auc = 0.9\nloss = 0.1\n__import__('nbops').log_metric('auc', auc)\n__import__('nbops').log_metric('loss', loss)\n",
-     "churn", ["NB214"]),
-    ("%%track churn --name first --tag model=rf --metrics=x\nx = 1\n",
-     "x = 1\n__import__('nbops').set_tags({'model': 'rf'})\n__import__('nbops').log_metric('x', x)\n",
-     "churn", ["NB214"]),
-    ("%%track --name first churn\nx = 1\n", "x = 1\n", "churn", ["NB214"]),
-    ("%track churn --name n\nx = 1\n%track --end\n", "x = 1\n", "churn", ["NB214", "NB214"]),
-    ("with nbops.start_run('churn', params={'C': 1}):\n    x = 1\n",
-     "with nbops.start_run('churn', params={'C': 1}):\n    x = 1\n", "churn", []),
-    ("%%time\nx = 1\n", "x = 1\n", None, ["NB211"]),
-])
+@pytest.mark.parametrize(
+    "source, expected_source, experiment, diagnostics",
+    [
+        (
+            "%%track churn --metrics auc,loss\nauc = 0.9\nloss = 0.1\n",
+            "auc = 0.9\nloss = 0.1\n__import__('nbops').log_metric('auc', auc)\n__import__('nbops').log_metric('loss', loss)\n",
+            "churn",
+            ["NB214"],
+        ),
+        (
+            "%%track churn --name first --tag model=rf --metrics=x\nx = 1\n",
+            "x = 1\n__import__('nbops').set_tags({'model': 'rf'})\n__import__('nbops').log_metric('x', x)\n",
+            "churn",
+            ["NB214"],
+        ),
+        ("%%track --name first churn\nx = 1\n", "x = 1\n", "churn", ["NB214"]),
+        ("%track churn --name n\nx = 1\n%track --end\n", "x = 1\n", "churn", ["NB214", "NB214"]),
+        (
+            "with nbops.start_run('churn', params={'C': 1}):\n    x = 1\n",
+            "with nbops.start_run('churn', params={'C': 1}):\n    x = 1\n",
+            "churn",
+            [],
+        ),
+        ("%%time\nx = 1\n", "x = 1\n", None, ["NB211"]),
+    ],
+)
 def test_tracking_magics_are_understood(source, expected_source, experiment, diagnostics):
     cell = normalize(source, 0)
     assert cell.source == expected_source
@@ -189,13 +216,18 @@ def test_tracking_magics_are_understood(source, expected_source, experiment, dia
 
 
 def test_start_run_blocks_in_steps_need_no_reordering():
-    nb = _nb(code("import nbops\nfrom sklearn.linear_model import LogisticRegression", "setup"),
-             code("n = 3", "parameters"),
-             code("X = [[0], [1], [2], [3]]\ny = [0, 0, 1, 1]", "step:load"),
-             code("with nbops.start_run('churn', params={'n': n}) as run:\n"
-                  "    clf = LogisticRegression().fit(X, y)\n    run.log_metric('acc', clf.score(X, y))", "step:train"),
-             code("pred = clf.predict(X)", "step:train"),
-             code("with nbops.start_run('churn'):\n    score = float(clf.score(X, y))", "step:evaluate"))
+    nb = _nb(
+        code("import nbops\nfrom sklearn.linear_model import LogisticRegression", "setup"),
+        code("n = 3", "parameters"),
+        code("X = [[0], [1], [2], [3]]\ny = [0, 0, 1, 1]", "step:load"),
+        code(
+            "with nbops.start_run('churn', params={'n': n}) as run:\n"
+            "    clf = LogisticRegression().fit(X, y)\n    run.log_metric('acc', clf.score(X, y))",
+            "step:train",
+        ),
+        code("pred = clf.predict(X)", "step:train"),
+        code("with nbops.start_run('churn'):\n    score = float(clf.score(X, y))", "step:evaluate"),
+    )
     plan = analyse_notebook(nb, "pkg")
     assert plan.diagnostics == []
     assert plan.experiment == "churn"
@@ -203,6 +235,5 @@ def test_start_run_blocks_in_steps_need_no_reordering():
 
 
 def test_the_converted_cells_name_the_experiment_before_exploration_cells():
-    nb = _nb(code("%%track explore\nx = 1"), code("n = 1", "parameters"),
-             code("%%track train\ny = n", "step:a"))
+    nb = _nb(code("%%track explore\nx = 1"), code("n = 1", "parameters"), code("%%track train\ny = n", "step:a"))
     assert analyse_notebook(nb, "pkg").experiment == "train"

@@ -32,24 +32,33 @@ def workspace(project, python_env):
 
 
 def snapshot(project: Path) -> dict:
-    return {"notebook": (project / "nb.ipynb").read_bytes(), "data": (project / "data" / "train.csv").read_text(),
-            "store": sorted(p.name for p in (project / ".nbops").iterdir())}
+    return {
+        "notebook": (project / "nb.ipynb").read_bytes(),
+        "data": (project / "data" / "train.csv").read_text(),
+        "store": sorted(p.name for p in (project / ".nbops").iterdir()),
+    }
 
 
 def assert_survives(project: Path, before: dict, python_env) -> None:
     assert snapshot(project) == before
     query = "import json, nbops; print(json.dumps(nbops.search_runs('churn')))"
-    runs = json.loads(subprocess.run([sys.executable, "-c", query], env=python_env, capture_output=True, text=True,
-                                     check=True, cwd=project).stdout)
+    runs = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", query], env=python_env, capture_output=True, text=True, check=True, cwd=project
+        ).stdout
+    )
     assert [(r["status"], r["metrics"]) for r in runs] == [("finished", {"auc": 0.9})]
 
 
-@pytest.mark.parametrize("target, fragment", [
-    (".", "contains the notebook nb.ipynb"),
-    (".nbops", "holds the nbops store"),
-    (".nbops/pkg", "is inside the nbops store"),
-    ("data", "holds files nbops did not write (train.csv)"),
-])
+@pytest.mark.parametrize(
+    "target, fragment",
+    [
+        (".", "contains the notebook nb.ipynb"),
+        (".nbops", "holds the nbops store"),
+        (".nbops/pkg", "is inside the nbops store"),
+        ("data", "holds files nbops did not write (train.csv)"),
+    ],
+)
 def test_python_refuses_to_replace_what_nbops_did_not_write(workspace, python_env, target, fragment):
     before = snapshot(workspace)
     events = []
@@ -62,22 +71,44 @@ def test_python_refuses_to_replace_what_nbops_did_not_write(workspace, python_en
 
 def test_cli_export_into_the_project_with_force_exits_2_and_deletes_nothing(workspace, python_env):
     before = snapshot(workspace)
-    done = subprocess.run([VENV_BIN / "nbops", "export", "nb.ipynb", "-o", ".", "--force"], cwd=workspace,
-                          env=python_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [VENV_BIN / "nbops", "export", "nb.ipynb", "-o", ".", "--force"],
+        cwd=workspace,
+        env=python_env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2, done.stderr
     assert "contains the notebook nb.ipynb" in done.stderr and str(workspace) in done.stderr
     assert "Traceback" not in done.stderr
-    done = subprocess.run([VENV_BIN / "nbops", "export", "nb.ipynb", "-o", ".nbops", "--force"], cwd=workspace,
-                          env=python_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [VENV_BIN / "nbops", "export", "nb.ipynb", "-o", ".nbops", "--force"],
+        cwd=workspace,
+        env=python_env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "holds the nbops store" in done.stderr
     assert_survives(workspace, before, python_env)
 
 
 def test_nbconvert_package_dir_into_the_project_is_refused(workspace, python_env):
     before = snapshot(workspace)
-    done = subprocess.run([VENV_BIN / "jupyter", "nbconvert", "--to", "pipeline", "nb.ipynb",
-                           "--PipelineExporter.package_dir=.", "--PipelineExporter.force=True"],
-                          cwd=workspace, env=python_env, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            VENV_BIN / "jupyter",
+            "nbconvert",
+            "--to",
+            "pipeline",
+            "nb.ipynb",
+            "--PipelineExporter.package_dir=.",
+            "--PipelineExporter.force=True",
+        ],
+        cwd=workspace,
+        env=python_env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "contains the notebook nb.ipynb" in done.stderr
     assert not (workspace / "nb.zip").exists()
@@ -143,8 +174,11 @@ def test_an_unwritable_output_folder_fails_before_the_golden_run(tmp_path):
     with pytest.raises(InvalidValueError, match="cannot be created: .*plain.txt is a file"):
         productionize(notebook, tmp_path / "plain.txt" / "sub" / "pkg", progress=events.append)
     assert events == []
-    done = subprocess.run([VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "plain.txt" / "pkg")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [VENV_BIN / "nbops", "export", str(notebook), "-o", str(tmp_path / "plain.txt" / "pkg")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert "cannot be created" in done.stderr and "[1/" not in done.stderr and "Traceback" not in done.stderr
     assert (tmp_path / "plain.txt").read_text() == "a file, not a folder"

@@ -17,8 +17,12 @@ def test_plan_view_lists_every_code_cell_with_its_role_and_is_json():
 
 
 def test_untagged_cells_are_listed_only_when_a_later_tagged_cell_reads_them():
-    nb = nbs._nb(nbs.code("rows = [1, 2]\nunused = 3"), nbs.code("total = sum(rows)", "step:sum"),
-                 nbs.code("later = 1"), nbs.code("print('hi')"))
+    nb = nbs._nb(
+        nbs.code("rows = [1, 2]\nunused = 3"),
+        nbs.code("total = sum(rows)", "step:sum"),
+        nbs.code("later = 1"),
+        nbs.code("print('hi')"),
+    )
     view = analyse_notebook(nb, "p").to_dict()
     assert view["untagged"] == [{"index": 0, "id": "c00", "names": ["rows"], "read_by": [1]}]
     assert [c["role"] for c in view["cells"]] == [None, "step", None, None]

@@ -12,7 +12,7 @@ def readme_codes_table(text: str) -> str:
     """The table's rows: from its header to the first line that is not a table row."""
     assert HEADER in text, "docs/productionize.md lacks the diagnostics table"
     rows = []
-    for line in text[text.index(HEADER):].splitlines():
+    for line in text[text.index(HEADER) :].splitlines():
         if not line.startswith("|"):
             break
         rows.append(line)

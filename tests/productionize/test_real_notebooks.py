@@ -16,7 +16,6 @@ from pathlib import Path
 import nbformat
 import pytest
 import real_notebooks as nbs
-
 from pipeline_notebooks import _nb, code
 
 from nbops.productionize import analyse_notebook, productionize
@@ -29,8 +28,14 @@ CONVERTIBLE = {
     "text_quickstart": [],
     "kale_example": [],
     # NB410: a list of DataFrames (combine) travels as a pickle
-    "titanic_kernel": [("NB210", 1, 1), ("NB213", 5, 1), ("NB211", 7, 1), ("NB409", 8, None), ("NB409", 8, None),
-                       ("NB410", 5, None)],
+    "titanic_kernel": [
+        ("NB210", 1, 1),
+        ("NB213", 5, 1),
+        ("NB211", 7, 1),
+        ("NB409", 8, None),
+        ("NB409", 8, None),
+        ("NB410", 5, None),
+    ],
 }
 
 
@@ -66,29 +71,39 @@ def _clean_env(**extra):
 
 def _cli(result, *args, cwd):
     env = _clean_env(PYTHONPATH=str(Path(result.package_dir) / "src"))
-    return subprocess.run([sys.executable, "-m", result.package, *map(str, args)], env=env, cwd=cwd,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", result.package, *map(str, args)], env=env, cwd=cwd, capture_output=True, text=True
+    )
 
 
 def _json_tail(stdout: str) -> dict:
-    return json.loads(stdout[stdout.index("{\n"):])  # a setup cell may print before the JSON
+    return json.loads(stdout[stdout.index("{\n") :])  # a setup cell may print before the JSON
 
 
 @pytest.mark.parametrize("name", list(CONVERTIBLE))
 def test_real_notebook_converts_on_the_first_export(converted, name):
     result = converted(name)
-    assert [(d.code, d.cell_index, d.line) for d in result.diagnostics] == CONVERTIBLE[name], \
-        [d.format() for d in result.diagnostics]
+    assert [(d.code, d.cell_index, d.line) for d in result.diagnostics] == CONVERTIBLE[name], [
+        d.format() for d in result.diagnostics
+    ]
     assert result.ok and result.tests.ok, result.tests.output if result.tests else None
-    assert result.equivalence and all(e.status == "match" for e in result.equivalence
-                                      if not (name == "titanic_kernel" and e.variable in {"started", "timing"}))
+    assert result.equivalence and all(
+        e.status == "match"
+        for e in result.equivalence
+        if not (name == "titanic_kernel" and e.variable in {"started", "timing"})
+    )
 
 
 @pytest.mark.parametrize("name", list(CONVERTIBLE))
 def test_package_tests_pass_when_run_from_the_package_folder(converted, name):
     result = converted(name)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=result.package_dir,
-                          env=_clean_env(), capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=result.package_dir,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert " passed" in done.stdout and "error" not in done.stdout.splitlines()[-1]
 
@@ -102,7 +117,8 @@ def test_package_cli_runs_from_another_folder_with_a_cache(converted, tmp_path, 
     assert {k: _json_tail(done.stdout)["metrics"][k] for k in stable} == pytest.approx(stable)
     assert (tmp_path / "cache").is_dir()  # relative to where the command ran, not to the data folder
     assert not list((tmp_path / "cache").rglob("*.partial")) and all(
-        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.*"))
+        p.stat().st_size > 0 for p in (tmp_path / "cache").rglob("*.*")
+    )
 
 
 def test_workdir_option_and_environment_variable_choose_the_data_folder(converted, project, tmp_path):
@@ -114,10 +130,13 @@ def test_workdir_option_and_environment_variable_choose_the_data_folder(converte
     assert moved.returncode == 0, moved.stderr[-2000:]
     titles = set(load(tmp_path / "c1" / "features", "test_df")["Title"])
     assert "Mr" not in titles and "Rare" in titles  # the copied, edited data was read
-    env = _clean_env(PYTHONPATH=str(Path(result.package_dir) / "src"),
-                     **{result.package.upper() + "_WORKDIR": str(tmp_path / "missing")})
-    missing = subprocess.run([sys.executable, "-m", result.package, "run"], env=env, cwd=tmp_path,
-                             capture_output=True, text=True)
+    env = _clean_env(
+        PYTHONPATH=str(Path(result.package_dir) / "src"),
+        **{result.package.upper() + "_WORKDIR": str(tmp_path / "missing")},
+    )
+    missing = subprocess.run(
+        [sys.executable, "-m", result.package, "run"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
     assert missing.returncode == 2 and "working folder" in missing.stderr and "does not exist" in missing.stderr
 
 
@@ -136,10 +155,23 @@ def test_housing_chapter_package_imports_what_it_uses_and_passes_no_modules(conv
     lib, steps = (src / "lib.py").read_text(), (src / "steps.py").read_text()
     assert "from .common import HOUSING_PATH, np, pd" in lib  # the class's np and a default argument
     assert "from .common import RandomForestRegressor, mean_squared_error, np, train_test_split" in steps
-    arguments = {a.arg for node in ast.parse(steps).body if isinstance(node, ast.FunctionDef)
-                 for a in node.args.args + node.args.kwonlyargs}
-    assert arguments == {"housing", "test_ratio", "seed", "train_set", "test_set", "n_estimators", "adder",
-                         "num_attribs", "forest_reg"}  # data and parameters; no imported callable
+    arguments = {
+        a.arg
+        for node in ast.parse(steps).body
+        if isinstance(node, ast.FunctionDef)
+        for a in node.args.args + node.args.kwonlyargs
+    }
+    assert arguments == {
+        "housing",
+        "test_ratio",
+        "seed",
+        "train_set",
+        "test_set",
+        "n_estimators",
+        "adder",
+        "num_attribs",
+        "forest_reg",
+    }  # data and parameters; no imported callable
     assert ".shape" not in steps and ".head()" not in steps
     assert "train_set, test_set = copy.deepcopy((train_set, test_set))" in steps
     dag = {s["name"]: s["outputs"] for s in result.dag["steps"]}
@@ -153,9 +185,12 @@ def test_a_mismatch_names_the_step_that_changed_the_value(converted, tmp_path):
     altered = Path(result.package_dir).with_name("housing_altered")  # beside it: the data folder is still ../..
     shutil.copytree(result.package_dir, altered)
     lib = altered / "src" / result.package / "lib.py"
-    lib.write_text(lib.read_text().replace('    return data["income_cat"]',
-                                           '    data["median_income"] = data["median_income"] * 2\n'
-                                           '    return data["income_cat"]'))
+    lib.write_text(
+        lib.read_text().replace(
+            '    return data["income_cat"]',
+            '    data["median_income"] = data["median_income"] * 2\n    return data["income_cat"]',
+        )
+    )
     outcome = run_package_tests(altered)
     failing = {f.split("::")[-1].split("[")[0] for f in outcome.failures}
     assert "test_split_reproduces_the_notebook" in failing
@@ -201,13 +236,25 @@ def test_titanic_loop_over_an_alias_list_changes_both_frames(converted):
     assert not any(d.code == "NB403" for d in result.diagnostics)
 
 
-@pytest.mark.parametrize("build, expected", [
-    (nbs.star_import, [("NB304", 0, 1, 5, "import the names explicitly: from sklearn.metrics import name1, name2")]),
-    (nbs.python2_cell, [("NB201", 0, 2, 3, 'print("status is", status)  # Python 3 print is a function')]),
-    (nbs.mixed_imports, [("NB301", 3, 1, 0, "move 'import math' from cell 1 into a setup cell"),
-                         ("NB301", 3, 1, 0, "tag cell 1 as step:area"),
-                         ("NB301", 4, 1, 0, "move 'from statistics import mean' from cell 2 into a setup cell")]),
-], ids=["star_import", "python2", "mixed_imports"])
+@pytest.mark.parametrize(
+    "build, expected",
+    [
+        (
+            nbs.star_import,
+            [("NB304", 0, 1, 5, "import the names explicitly: from sklearn.metrics import name1, name2")],
+        ),
+        (nbs.python2_cell, [("NB201", 0, 2, 3, 'print("status is", status)  # Python 3 print is a function')]),
+        (
+            nbs.mixed_imports,
+            [
+                ("NB301", 3, 1, 0, "move 'import math' from cell 1 into a setup cell"),
+                ("NB301", 3, 1, 0, "tag cell 1 as step:area"),
+                ("NB301", 4, 1, 0, "move 'from statistics import mean' from cell 2 into a setup cell"),
+            ],
+        ),
+    ],
+    ids=["star_import", "python2", "mixed_imports"],
+)
 def test_one_diagnostic_per_root_cause_with_the_fix(build, expected):
     plan = analyse_notebook(build(), "pkg")
     assert [(d.code, d.cell_index, d.line, d.hides, d.suggestion) for d in plan.diagnostics] == expected
@@ -215,8 +262,10 @@ def test_one_diagnostic_per_root_cause_with_the_fix(build, expected):
 
 def test_knock_on_count_and_names_are_in_the_message():
     (diag,) = analyse_notebook(nbs.star_import(), "pkg").diagnostics
-    assert diag.message.endswith("5 knock-on 'not defined' errors are counted here instead "
-                                 "(accuracy_score, f1_score, precision_score, recall_score, confusion_matrix)")
+    assert diag.message.endswith(
+        "5 knock-on 'not defined' errors are counted here instead "
+        "(accuracy_score, f1_score, precision_score, recall_score, confusion_matrix)"
+    )
     assert diag.to_dict()["hides"] == 5
 
 
@@ -229,20 +278,28 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
 
 def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(converted, tmp_path):
     result = converted("kale_example")
-    script = (f"import sys; from pathlib import Path; from {result.package} import pipeline\n"
-              "try:\n    pipeline._save(Path(sys.argv[1]), 'data', {'ok': 1, 'rows': (i for i in range(3))})\n"
-              "except pipeline.CacheError as exc:\n    print(exc)\n")
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
-                          env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")))
+    script = (
+        f"import sys; from pathlib import Path; from {result.package} import pipeline\n"
+        "try:\n    pipeline._save(Path(sys.argv[1]), 'data', {'ok': 1, 'rows': (i for i in range(3))})\n"
+        "except pipeline.CacheError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(PYTHONPATH=str(Path(result.package_dir) / "src")),
+    )
     assert "step 'data' output 'rows' (generator) cannot be cached" in done.stdout, done.stderr
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["ok.json"]
 
 
 def test_loop_over_frames_of_an_earlier_step_is_a_mutation_not_a_missing_name():
-    nb = _nb(code("import pandas as pd", "setup"),
-             code("train_df = pd.DataFrame({'a': [1]})\ntest_df = pd.DataFrame({'a': [2]})", "step:split"),
-             code("for d in [train_df, test_df]:\n    d['x'] = d['a'] * 2", "step:prep"),
-             code("n = len(train_df) + len(test_df)", "step:use"))
+    nb = _nb(
+        code("import pandas as pd", "setup"),
+        code("train_df = pd.DataFrame({'a': [1]})\ntest_df = pd.DataFrame({'a': [2]})", "step:split"),
+        code("for d in [train_df, test_df]:\n    d['x'] = d['a'] * 2", "step:prep"),
+        code("n = len(train_df) + len(test_df)", "step:use"),
+    )
     plan = analyse_notebook(nb, "pkg")
     assert plan.diagnostics == []
     assert plan.steps["prep"].mutated_inputs == ["train_df", "test_df"]
@@ -257,9 +314,11 @@ def test_a_name_read_before_its_own_cell_defines_it_never_suggests_moving_the_ce
 
 
 def test_static_check_names_the_module_line_and_cell_of_an_unresolved_name():
-    steps = ('"""Steps."""\nfrom .common import pd\n\n\ndef load():\n'
-             "    # --- notebook cell 4 · id c04 · step ---\n    frame = pd.DataFrame(np.zeros(3))\n"
-             "    return sum(frame)\n")
+    steps = (
+        '"""Steps."""\nfrom .common import pd\n\n\ndef load():\n'
+        "    # --- notebook cell 4 · id c04 · step ---\n    frame = pd.DataFrame(np.zeros(3))\n"
+        "    return sum(frame)\n"
+    )
     (diag,) = static_check({"src/pkg/steps.py": steps, "src/pkg/files/cell2_x.py": "print(undefined)\n"})
     assert (diag.code, diag.cell_index, diag.cell_id) == ("NB407", 4, "c04")
     assert diag.message == "steps.py line 7 reads 'np', which it neither defines nor imports"
@@ -280,14 +339,22 @@ def test_functions_and_classes_fingerprint_by_qualified_name_not_address():
     assert first["hash"] == second["hash"] and first["picklable"] is False
 
 
-@pytest.mark.parametrize("first, second, clock, expected", [
-    ([1.0, 2.0], [1.0 + 1e-14, 2.0], False, None),
-    ("100%|██████████| 3/3 [00:00<00:00, 812.4it/s]", "100%|██████████| 3/3 [00:00<00:00, 977.1it/s]", False, "timing"),
-    ("Wall time: 1.2 s", "Wall time: 0.9 s", False, "timing"),
-    (0.00123, 0.00098, True, "timing"),
-    (0.00123, 0.00098, False, "random"),
-    ("label 3", "label 4", False, "random"),
-])
+@pytest.mark.parametrize(
+    "first, second, clock, expected",
+    [
+        ([1.0, 2.0], [1.0 + 1e-14, 2.0], False, None),
+        (
+            "100%|██████████| 3/3 [00:00<00:00, 812.4it/s]",
+            "100%|██████████| 3/3 [00:00<00:00, 977.1it/s]",
+            False,
+            "timing",
+        ),
+        ("Wall time: 1.2 s", "Wall time: 0.9 s", False, "timing"),
+        (0.00123, 0.00098, True, "timing"),
+        (0.00123, 0.00098, False, "random"),
+        ("label 3", "label 4", False, "random"),
+    ],
+)
 def test_tolerance_then_timing_then_randomness(first, second, clock, expected):
     from nbops.productionize.equivalence import nondeterminism
     from nbops.productionize.fingerprint import fingerprint

@@ -66,4 +66,5 @@ def test_without_nbops_a_shim_stands_in_and_warns_once(monkeypatch):
                 shim.log_metric("x", 1)
             shim.register_model("m", object())
     assert [str(w.message) for w in caught] == [
-        "nbops is not installed: this run is not tracked and the steps' nbops calls do nothing"]
+        "nbops is not installed: this run is not tracked and the steps' nbops calls do nothing"
+    ]

@@ -30,8 +30,10 @@ def exploratory():
         code("sales[:5]"),
         code("print(len(sales), min(sales))"),
         new_markdown_cell("## Helpers"),
-        code('def smooth(values, width):\n    """Trailing mean."""\n'
-             "    return [statistics.mean(values[max(0, i - width + 1): i + 1]) for i in range(len(values))]"),
+        code(
+            'def smooth(values, width):\n    """Trailing mean."""\n'
+            "    return [statistics.mean(values[max(0, i - width + 1): i + 1]) for i in range(len(values))]"
+        ),
         new_markdown_cell("## Train the model"),
         code("smoothed = smooth(sales, WINDOW)\nforecast = smoothed[-1]"),
         code(""),
@@ -53,13 +55,27 @@ def strip(nb):
 def test_each_rule_on_an_exploratory_notebook():
     suggestions = suggest_tags(exploratory())
     assert tags_of(suggestions) == [
-        (1, "setup"), (2, "parameters"), (4, "step:load_the_data"), (5, "skip"), (6, "skip"),
-        (8, "library"), (10, "step:train_the_model"), (12, "skip"), (13, "test")]
+        (1, "setup"),
+        (2, "parameters"),
+        (4, "step:load_the_data"),
+        (5, "skip"),
+        (6, "skip"),
+        (8, "library"),
+        (10, "step:train_the_model"),
+        (12, "skip"),
+        (13, "test"),
+    ]
     reasons = {s.index: s.reason for s in suggestions}
     assert reasons[1] == "imports and constants and configuration"
     assert "papermill" in reasons[2] and reasons[8] == "defines smooth()"
-    assert suggestions[0].to_dict() == {"index": 1, "id": "c01", "role": "setup", "step": None, "tag": "setup",
-                                        "reason": reasons[1]}
+    assert suggestions[0].to_dict() == {
+        "index": 1,
+        "id": "c01",
+        "role": "setup",
+        "step": None,
+        "tag": "setup",
+        "reason": reasons[1],
+    }
 
 
 def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
@@ -71,11 +87,18 @@ def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
         code("fig2 = plt.figure()"),
         code("fig2.savefig('plot.png')"),
         code("df.to_csv('out.csv')"),
-        code("df.sort_values('a', inplace=True)"))
+        code("df.sort_values('a', inplace=True)"),
+    )
     assert tags_of(suggest_tags(nb)) == [
-        (0, "setup"), (1, "step:main"), (2, "skip"), (3, "skip"),
+        (0, "setup"),
+        (1, "step:main"),
+        (2, "skip"),
+        (3, "skip"),
         (4, "step:main"),  # fig2 is read below: not display-only
-        (5, "step:main"), (6, "step:main"), (7, "step:main")]
+        (5, "step:main"),
+        (6, "step:main"),
+        (7, "step:main"),
+    ]
 
 
 def test_a_partly_tagged_notebook_keeps_its_tags_and_continues_the_step_above():
@@ -85,7 +108,8 @@ def test_a_partly_tagged_notebook_keeps_its_tags_and_continues_the_step_above():
         code("import math", "step:prep"),
         code("z = math.sqrt(y)", "hide-input"),  # continues step prep, keeps its own tag
         new_markdown_cell("### Report"),
-        code("w = z * x"))
+        code("w = z * x"),
+    )
     suggestions = suggest_tags(nb)
     assert tags_of(suggestions) == [(1, "step:main"), (3, "step:prep"), (5, "step:report")]
     tagged = apply_suggestions(nb, suggestions)
@@ -94,24 +118,44 @@ def test_a_partly_tagged_notebook_keeps_its_tags_and_continues_the_step_above():
     assert suggest_tags(tagged) == []
 
 
-@pytest.mark.parametrize("heading, slug", [
-    ("## 2. Train the model!", "train_the_model"), ("Évaluation", "valuation"), ("1999 results", "results"),
-    ("class", "class_"), ("!!!", None), ("7", None),
-    ("a very long heading that keeps going on and on past forty characters", "a_very_long_heading_that_keeps_going_on"),
-])
+@pytest.mark.parametrize(
+    "heading, slug",
+    [
+        ("## 2. Train the model!", "train_the_model"),
+        ("Évaluation", "valuation"),
+        ("1999 results", "results"),
+        ("class", "class_"),
+        ("!!!", None),
+        ("7", None),
+        (
+            "a very long heading that keeps going on and on past forty characters",
+            "a_very_long_heading_that_keeps_going_on",
+        ),
+    ],
+)
 def test_heading_slugs_are_step_names(heading, slug):
     assert heading_slug(heading) == slug
 
 
 def test_upper_case_knobs_before_any_step_are_parameters_and_later_constants_setup():
-    nb = nbs._nb(code("EPOCHS = 10\nLR = 0.1"), code("import math"), code("LABELS = ['a', 'b']"),
-                 code("steps = EPOCHS * len(LABELS)"))
+    nb = nbs._nb(
+        code("EPOCHS = 10\nLR = 0.1"),
+        code("import math"),
+        code("LABELS = ['a', 'b']"),
+        code("steps = EPOCHS * len(LABELS)"),
+    )
     assert tags_of(suggest_tags(nb)) == [(0, "parameters"), (1, "setup"), (2, "setup"), (3, "step:main")]
 
 
 def test_the_same_heading_twice_gives_two_steps():
-    nb = nbs._nb(new_markdown_cell("## Clean"), code("a = [1]"), new_markdown_cell("## Fit"), code("b = a + [2]"),
-                 new_markdown_cell("## Clean"), code("c = b + [3]"))
+    nb = nbs._nb(
+        new_markdown_cell("## Clean"),
+        code("a = [1]"),
+        new_markdown_cell("## Fit"),
+        code("b = a + [2]"),
+        new_markdown_cell("## Clean"),
+        code("c = b + [3]"),
+    )
     assert tags_of(suggest_tags(nb)) == [(1, "parameters"), (3, "step:fit"), (5, "step:clean_2")]
 
 
@@ -137,8 +181,9 @@ def test_cli_writes_a_tagged_copy_and_never_the_input(tmp_path):
     nbformat.write(exploratory(), source)
     before = source.read_bytes()
     nbops = str(VENV_BIN / "nbops")
-    done = subprocess.run([nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert "cell 4: step:load_the_data  (code under 'load_the_data')" in done.stdout
     assert "9 suggestion(s)" in done.stdout
@@ -148,8 +193,9 @@ def test_cli_writes_a_tagged_copy_and_never_the_input(tmp_path):
 
     same = subprocess.run([nbops, "suggest", str(source), "-o", str(source)], capture_output=True, text=True)
     assert same.returncode == 2 and "is the input notebook" in same.stderr
-    again = subprocess.run([nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [nbops, "suggest", str(source), "-o", str(tmp_path / "tagged.ipynb")], capture_output=True, text=True
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
     assert source.read_bytes() == before
     listing = subprocess.run([nbops, "suggest", str(tmp_path / "tagged.ipynb")], capture_output=True, text=True)

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from airflow_venv import ensure_venv
 from step_outputs import OUTPUTS, ROOT, assert_one_tracked_run, assert_same_outputs, run_module
 
@@ -25,10 +24,19 @@ def airflow_python():
 
 
 def _airflow(python, home, *args, **env):
-    variables = {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
-                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False", **env}
-    return subprocess.run([str(python), "-m", "airflow", *args], env={**os.environ, **variables},
-                          capture_output=True, text=True, timeout=600)
+    variables = {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        **env,
+    }
+    return subprocess.run(
+        [str(python), "-m", "airflow", *args],
+        env={**os.environ, **variables},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_dag_test_with_a_changed_parameter_matches_the_plain_cli(orchestrated, airflow_python, tmp_path):
@@ -39,9 +47,12 @@ def test_dag_test_with_a_changed_parameter_matches_the_plain_cli(orchestrated, a
     shutil.copy(f"{orchestrated.package_dir}/airflow_dag.py", home / "dags")
     # an object-store URI (fsspec's local driver): the path a bucket takes, checked without one;
     # nbops importable in the tasks (its source on the path), so the DAG run logs one nbops run
-    env = {"PYTHONPATH": os.pathsep.join([f"{orchestrated.package_dir}/src", str(ROOT / "src")]),
-           "NBOPS_TRACKING": "1", "NBOPS_HOME": str(tmp_path / ".nbops"),
-           f"{pkg.upper()}_AIRFLOW_STORAGE": (tmp_path / "storage").as_uri()}
+    env = {
+        "PYTHONPATH": os.pathsep.join([f"{orchestrated.package_dir}/src", str(ROOT / "src")]),
+        "NBOPS_TRACKING": "1",
+        "NBOPS_HOME": str(tmp_path / ".nbops"),
+        f"{pkg.upper()}_AIRFLOW_STORAGE": (tmp_path / "storage").as_uri(),
+    }
     for args in (("db", "migrate"), ("dags", "reserialize"), ("dags", "test", pkg, "-c", '{"n_estimators": 7}')):
         done = _airflow(airflow_python, home, *args, **env)
         assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])

@@ -7,13 +7,12 @@ import io
 import nbformat
 import numpy as np
 import pandas as pd
+import pipeline_notebooks as nbs
 import pytest
 from sklearn.linear_model import LogisticRegression
 
 from nbops.productionize import productionize
 from nbops.productionize.serialization import format_of, load, problem, save
-
-import pipeline_notebooks as nbs
 
 
 def _frame():

@@ -10,8 +10,9 @@ from tornado.httpclient import HTTPClientError
 
 async def request(jp_fetch, method, *parts, body=None, **params) -> tuple[int, dict]:
     """The status code and decoded JSON body of ``<method> /nbops/api/<parts...>``."""
-    response = await jp_fetch("nbops", "api", *parts, method=method, params=params,
-                              body=None if body is None else json.dumps(body))
+    response = await jp_fetch(
+        "nbops", "api", *parts, method=method, params=params, body=None if body is None else json.dumps(body)
+    )
     return response.code, json.loads(response.body)
 
 

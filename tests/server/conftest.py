@@ -37,6 +37,8 @@ def assert_documented(parts, method: str, status: int, response) -> None:
     route = "/".join(parts[2:])
     checker = response_validator(route, method, status)
     assert checker is not None, f"the OpenAPI document gives {method} {route} no JSON answer for status {status}"
-    problems = [f"{'.'.join(map(str, e.absolute_path)) or '(answer)'}: {e.message[:300]}"
-                for e in checker.iter_errors(json.loads(response.body))]
+    problems = [
+        f"{'.'.join(map(str, e.absolute_path)) or '(answer)'}: {e.message[:300]}"
+        for e in checker.iter_errors(json.loads(response.body))
+    ]
     assert not problems, f"{method} {route} answered {status} off the OpenAPI document:\n" + "\n".join(problems[:10])

@@ -9,14 +9,29 @@ grammar allows, and the fuzzer checks the server accepts them.
 import schemathesis
 from hypothesis import strategies as st
 
-ATTRIBUTES = ["id", "name", "status", "experiment", "start_time", "end_time", "duration", "user", "notebook_path", "host"]
+ATTRIBUTES = [
+    "id",
+    "name",
+    "status",
+    "experiment",
+    "start_time",
+    "end_time",
+    "duration",
+    "user",
+    "notebook_path",
+    "host",
+]
 KEYS = st.from_regex(r"[A-Za-z0-9_\-./]{1,12}", fullmatch=True) | st.from_regex(r"`[^`\x00]{1,12}`", fullmatch=True)
 FIELDS = st.sampled_from(ATTRIBUTES) | st.builds("{}.{}".format, st.sampled_from(["metrics", "params", "tags"]), KEYS)
-VALUES = (st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{0,3})?([eE][-+]?[0-9]{1,2})?", fullmatch=True)
-          | st.from_regex(r"'[^'\\\x00]{0,12}'", fullmatch=True) | st.from_regex(r'"[^"\\\x00]{0,12}"', fullmatch=True))
+VALUES = (
+    st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{0,3})?([eE][-+]?[0-9]{1,2})?", fullmatch=True)
+    | st.from_regex(r"'[^'\\\x00]{0,12}'", fullmatch=True)
+    | st.from_regex(r'"[^"\\\x00]{0,12}"', fullmatch=True)
+)
 OPERATORS = st.sampled_from(["=", "==", "!=", "<>", "<", "<=", ">", ">=", "like", "LIKE"])
-COMPARISONS = (st.builds("{} {} {}".format, FIELDS, OPERATORS, VALUES)
-               | st.builds(lambda f, vs: f"{f} in ({', '.join(vs)})", FIELDS, st.lists(VALUES, min_size=1, max_size=4)))
+COMPARISONS = st.builds("{} {} {}".format, FIELDS, OPERATORS, VALUES) | st.builds(
+    lambda f, vs: f"{f} in ({', '.join(vs)})", FIELDS, st.lists(VALUES, min_size=1, max_size=4)
+)
 FILTERS = st.recursive(
     COMPARISONS,
     lambda inner: st.builds("({} {} {})".format, inner, st.sampled_from(["and", "or", "AND", "Or"]), inner),

@@ -10,10 +10,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
-from collections.abc import Iterator
 
 
 class LiveServer(NamedTuple):
@@ -36,9 +36,19 @@ def live_server(root: Path, timeout: float = 60.0) -> Iterator[LiveServer]:
     """``jupyter server`` rooted at ``root`` (its store is ``root/.nbops``), with nbops enabled."""
     port, token = _free_port(), os.urandom(12).hex()
     env = {**os.environ, "NBOPS_HOME": str(Path(root) / ".nbops")}
-    command = [sys.executable, "-m", "jupyter_server", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}", "--allow-root",
-               "--ServerApp.jpserver_extensions={'nbops': True}", "--ServerApp.log_level=WARN"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        f"--port={port}",
+        "--ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--allow-root",
+        "--ServerApp.jpserver_extensions={'nbops': True}",
+        "--ServerApp.log_level=WARN",
+    ]
     # the log goes to a file: an unread pipe fills up and blocks the server mid-request
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)

@@ -79,8 +79,13 @@ async def test_compare_names_unknown_runs_and_limits_the_set(jp_fetch, project):
 async def test_patch_sets_tags_deletes_tags_and_notes_in_one_go(jp_fetch, project):
     with nbops.start_run("exp", tags={"draft": "yes"}, capture_provenance=False) as run:
         pass
-    body = await call(jp_fetch, "PATCH", "runs", run.id,
-                      body={"tags": {"team": "churn", "round": 2}, "delete_tags": ["draft"], "note": "best so far"})
+    body = await call(
+        jp_fetch,
+        "PATCH",
+        "runs",
+        run.id,
+        body={"tags": {"team": "churn", "round": 2}, "delete_tags": ["draft"], "note": "best so far"},
+    )
     assert body["tags"] == {"team": "churn", "round": "2"} and body["note"] == "best so far"
     cleared = await call(jp_fetch, "PATCH", "runs", run.id, body={"note": None})
     assert cleared["note"] is None and cleared["tags"]["team"] == "churn"
@@ -147,7 +152,9 @@ async def test_the_feed_returns_only_runs_changed_since_the_last_seq(jp_fetch, p
 async def test_models_show_versions_lineage_and_movable_aliases(jp_fetch, project):
     with nbops.start_run("churn", capture_provenance=False) as run:
         nbops.log_metric("auc", 0.9)
-        nbops.log_dataset([{"age": 30, "plan": "a"}, {"age": 40, "plan": "b"}, {"age": 50, "plan": "a"}], "customers", role="train")
+        nbops.log_dataset(
+            [{"age": 30, "plan": "a"}, {"age": 40, "plan": "b"}, {"age": 50, "plan": "a"}], "customers", role="train"
+        )
         nbops.register_model("churn-model", {"weights": [1, 2]})
         nbops.register_model("churn-model", {"weights": [3, 4]}, alias="staging")
     models = (await get(jp_fetch, "models"))["models"]
@@ -158,9 +165,13 @@ async def test_models_show_versions_lineage_and_movable_aliases(jp_fetch, projec
     assert versions[0]["run"]["experiment"] == "churn" and versions[0]["run"]["metrics"] == {"auc": 0.9}
     dataset = versions[0]["dataset"]
     assert (dataset["name"], dataset["role"], dataset["rows"]) == ("customers", "train", 3) and dataset["digest"]
-    moved = await call(jp_fetch, "PATCH", "models", "churn-model", "aliases", body={"alias": "production", "version": 1})
+    moved = await call(
+        jp_fetch, "PATCH", "models", "churn-model", "aliases", body={"alias": "production", "version": 1}
+    )
     assert moved == {"name": "churn-model", "aliases": {"staging": 2, "production": 1}}
-    removed = await call(jp_fetch, "PATCH", "models", "churn-model", "aliases", body={"alias": "staging", "version": None})
+    removed = await call(
+        jp_fetch, "PATCH", "models", "churn-model", "aliases", body={"alias": "staging", "version": None}
+    )
     assert removed["aliases"] == {"production": 1}
 
 
@@ -171,7 +182,12 @@ async def test_models_show_versions_lineage_and_movable_aliases(jp_fetch, projec
         ("ghost", {"alias": "production", "version": 1}, 404, "'ghost'"),
         ("m", {"alias": "production"}, 400, "needs the field 'version'"),
         ("m", {"alias": "production", "version": "1"}, 400, 'version="1" is not valid: use a whole number or null'),
-        ("m", {"alias": "production", "version": 10**30}, 400, "version=1000000000000000000000000000000 is not valid: use a whole number ≤"),
+        (
+            "m",
+            {"alias": "production", "version": 10**30},
+            400,
+            "version=1000000000000000000000000000000 is not valid: use a whole number ≤",
+        ),
         ("m", {"alias": "9 lives", "version": 1}, 400, 'alias="9 lives" is not valid: expected an alias: a letter'),
         ("m", {"alias": 3, "version": None}, 400, "alias=3 is not valid: use a string"),
     ],

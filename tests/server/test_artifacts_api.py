@@ -12,6 +12,7 @@ import nbops
 @pytest.fixture
 def raw_get(jp_fetch, jp_http_port, jp_base_url, jp_auth_header):
     """GET a path exactly as written (no client-side escaping), authenticated."""
+
     async def fetch(path, headers=None):
         client = AsyncHTTPClient()  # made in the test's event loop
         url = f"http://127.0.0.1:{jp_http_port}{jp_base_url}nbops/api/{path}"
@@ -25,8 +26,10 @@ def logged(project):
     payload = os.urandom(700_000)  # more than one chunk
     with nbops.start_run("art", capture_provenance=False) as run:
         nbops.log_artifact(payload, name="model/weights.bin")
-        nbops.log_artifact(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", name="plots/evil.svg")
-        nbops.log_artifact(b"hello", name="notes d\u00e9j\u00e0 \"v1\".txt")
+        nbops.log_artifact(
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", name="plots/evil.svg"
+        )
+        nbops.log_artifact(b"hello", name='notes d\u00e9j\u00e0 "v1".txt')
     return run.id, payload
 
 
@@ -99,7 +102,11 @@ async def test_a_symlink_planted_in_the_blobs_folder_is_not_followed(raw_get, pr
 async def test_listing_and_unknown_artifacts(jp_fetch, logged):
     run_id, payload = logged
     listing = json.loads((await jp_fetch("nbops", "api", "runs", run_id, "artifacts")).body)
-    assert [a["path"] for a in listing["artifacts"]] == ["model/weights.bin", "notes d\u00e9j\u00e0 \"v1\".txt", "plots/evil.svg"]
+    assert [a["path"] for a in listing["artifacts"]] == [
+        "model/weights.bin",
+        'notes d\u00e9j\u00e0 "v1".txt',
+        "plots/evil.svg",
+    ]
     assert listing["artifacts"][0]["size"] == len(payload)
     for parts in (("runs", run_id, "artifacts", "nope.txt"), ("runs", "ghost", "artifacts")):
         with pytest.raises(HTTPClientError) as caught:

@@ -17,8 +17,9 @@ async def get(jp_fetch, *parts, **params):
 
 async def error_of(jp_fetch, *parts, method="GET", body=None, **params):
     with pytest.raises(HTTPClientError) as caught:
-        await jp_fetch("nbops", "api", *parts, method=method, params=params,
-                       body=None if body is None else json.dumps(body))
+        await jp_fetch(
+            "nbops", "api", *parts, method=method, params=params, body=None if body is None else json.dumps(body)
+        )
     return caught.value.code, json.loads(caught.value.response.body)["message"]
 
 
@@ -65,8 +66,9 @@ async def test_importance_of_a_metric_no_run_logged_names_the_logged_ones(jp_fet
 def cells_run(name, cells, git_diff=None):
     store = tracking.store()
     run_id = store.runs.create("code", name=name)
-    store.provenance.update(run_id, cells=[{"execution_count": i + 1, "source": s} for i, s in enumerate(cells)],
-                            git_diff=git_diff)
+    store.provenance.update(
+        run_id, cells=[{"execution_count": i + 1, "source": s} for i, s in enumerate(cells)], git_diff=git_diff
+    )
     store.runs.end(run_id)
     return run_id
 
@@ -99,10 +101,12 @@ async def test_rename_a_run_and_refuse_blank_or_long_names(jp_fetch, project):
     response = await jp_fetch("nbops", "api", "runs", run.id, method="PATCH", body=json.dumps({"name": "  better  "}))
     assert json.loads(response.body)["name"] == "better"
     assert (await get(jp_fetch, "runs", run.id))["name"] == "better"
-    for bad, fragment in (("   ", 'name="   " is not valid: expected a new name: not blank'),
-                          ("a\tb", "no control characters"),
-                          ("x" * 251, "is not valid: use at most 250 characters"),
-                          (7, "name=7 is not valid: use a string")):
+    for bad, fragment in (
+        ("   ", 'name="   " is not valid: expected a new name: not blank'),
+        ("a\tb", "no control characters"),
+        ("x" * 251, "is not valid: use at most 250 characters"),
+        (7, "name=7 is not valid: use a string"),
+    ):
         code, message = await error_of(jp_fetch, "runs", run.id, method="PATCH", body={"name": bad})
         assert code == 400 and fragment in message
     assert (await get(jp_fetch, "runs", run.id))["name"] == "better"

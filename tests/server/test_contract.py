@@ -11,8 +11,12 @@ from nbops.server.contract import document
 
 from .conftest import assert_documented
 
-BODY_ROUTES = [(path, method) for path, ops in document()["paths"].items() for method, op in ops.items()
-               if isinstance(op, dict) and "requestBody" in op]
+BODY_ROUTES = [
+    (path, method)
+    for path, ops in document()["paths"].items()
+    for method, op in ops.items()
+    if isinstance(op, dict) and "requestBody" in op
+]
 
 
 def test_the_document_has_request_bodies_to_check():

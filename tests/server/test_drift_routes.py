@@ -14,20 +14,24 @@ RNG = np.random.default_rng(11)
 def frame(n, shift=0.0, new_plan=False):
     plans = ["basic", "pro", "team", "enterprise"] if new_plan else ["basic", "pro", "team"]
     weights = [0.3, 0.2, 0.1, 0.4] if new_plan else [0.6, 0.3, 0.1]
-    return pd.DataFrame({
-        "age": RNG.normal(40 + 10 * shift, 10, n),
-        "income": RNG.lognormal(10, 0.5, n),
-        "plan": RNG.choice(plans, n, p=weights),
-    })
+    return pd.DataFrame(
+        {
+            "age": RNG.normal(40 + 10 * shift, 10, n),
+            "income": RNG.lognormal(10, 0.5, n),
+            "plan": RNG.choice(plans, n, p=weights),
+        }
+    )
 
 
 @pytest.fixture
 def churn(project):
     """A 'churn' reference and three windows: calm, age shifted, age shifted + unseen plan."""
     nbops.log_dataset(frame(3000), "churn")
-    ids = [nbops.check_drift("churn", frame(800), window="W1").summary["window_id"],
-           nbops.check_drift("churn", frame(800, 1.0), window="W2").summary["window_id"],
-           nbops.check_drift("churn", frame(800, 1.0, new_plan=True), window="W3").summary["window_id"]]
+    ids = [
+        nbops.check_drift("churn", frame(800), window="W1").summary["window_id"],
+        nbops.check_drift("churn", frame(800, 1.0), window="W2").summary["window_id"],
+        nbops.check_drift("churn", frame(800, 1.0, new_plan=True), window="W3").summary["window_id"],
+    ]
     return ids
 
 
@@ -119,9 +123,13 @@ async def test_alerts_feed_and_marking_them_seen(jp_fetch, churn):
 async def test_rules_list_the_default_then_an_added_rule_that_fires(jp_fetch, churn):
     before = await get(jp_fetch, "churn", "rules")
     assert [r["default"] for r in before["rules"]] == [True] and "psi" in before["statistics"]
-    code, added = await call(jp_fetch, "POST", "churn", "rules",
-                             body={"statistic": "unseen_share", "threshold": 0.2, "consecutive": 1,
-                                   "cooldown": 2, "name": "new plans"})
+    code, added = await call(
+        jp_fetch,
+        "POST",
+        "churn",
+        "rules",
+        body={"statistic": "unseen_share", "threshold": 0.2, "consecutive": 1, "cooldown": 2, "name": "new plans"},
+    )
     assert code == 201
     assert [(r["name"], r["statistic"], r["cooldown"]) for r in added["rules"]] == [("new plans", "unseen_share", 2)]
     nbops.check_drift("churn", frame(800, 0.0, new_plan=True), window="W4")
@@ -135,13 +143,21 @@ async def test_rules_list_the_default_then_an_added_rule_that_fires(jp_fetch, ch
         ({"statistic": "drifty", "threshold": 1}, 'statistic="drifty" is not valid: use one of "tier", "effect"'),
         ({"statistic": "psi", "threshold": "high"}, 'threshold="high" is not valid: use a number'),
         ({"statistic": "psi"}, "needs the field 'threshold'"),
-        ({"statistic": "psi", "threshold": 0.2, "consecutive": 0}, "consecutive=0 is not valid: use a whole number ≥ 1"),
+        (
+            {"statistic": "psi", "threshold": 0.2, "consecutive": 0},
+            "consecutive=0 is not valid: use a whole number ≥ 1",
+        ),
         ({"statistic": "psi", "threshold": 0.2, "cooldown": -1}, "cooldown=-1 is not valid: use a whole number ≥ 0"),
         ({"statistic": "psi", "threshold": 0.2, "features": "age"}, 'features="age" is not valid: use a list or null'),
-        ({"statistic": "psi", "threshold": 0.2, "colour": "red"}, "unknown field(s) 'colour': send only consecutive, cooldown, features, name, retrain, statistic, threshold, webhook"),
+        (
+            {"statistic": "psi", "threshold": 0.2, "colour": "red"},
+            "unknown field(s) 'colour': send only consecutive, cooldown, features, name, retrain, statistic, threshold, webhook",
+        ),
         ({"statistic": "psi", "threshold": 0.2, "retrain": "yes"}, 'retrain="yes" is not valid: use an object or null'),
-        ({"statistic": "psi", "threshold": 0.2, "retrain": {"package": "nowhere", "param": "data_path"}},
-         "is not a package nbops productionized"),
+        (
+            {"statistic": "psi", "threshold": 0.2, "retrain": {"package": "nowhere", "param": "data_path"}},
+            "is not a package nbops productionized",
+        ),
     ],
 )
 async def test_bad_rules_are_400_naming_the_field(jp_fetch, churn, body, fragment):
@@ -187,19 +203,27 @@ async def test_a_rule_names_a_webhook_and_the_delivery_log_never_shows_urls(jp_f
     from nbops.drift.webhooks import deliver_pending, webhooks_from_config
     from nbops.store import open_store
 
-    status, body = await call(jp_fetch, "POST", "churn", "rules",
-                              body={"statistic": "tier", "threshold": 2, "name": "to ops", "webhook": "ops"})
+    status, body = await call(
+        jp_fetch,
+        "POST",
+        "churn",
+        "rules",
+        body={"statistic": "tier", "threshold": 2, "name": "to ops", "webhook": "ops"},
+    )
     assert status == 201 and next(r for r in body["rules"] if r["name"] == "to ops")["webhook"] == "ops"
     nbops.check_drift("churn", frame(800, 2.0), window="W4")
     # nothing listens on this port: every attempt fails and is logged
     hooks = webhooks_from_config({"ops": {"url": "http://127.0.0.1:9/secret-token", "format": "slack"}})
     deliver_pending(open_store(project / ".nbops"), hooks, attempts=2, backoff=0.0, timeout=2)
     log = await get(jp_fetch, "webhooks", "deliveries")
-    assert [(d["webhook"], d["attempt"], d["delivered"]) for d in log["deliveries"]] == [("ops", 2, False),
-                                                                                       ("ops", 1, False)]
+    assert [(d["webhook"], d["attempt"], d["delivered"]) for d in log["deliveries"]] == [
+        ("ops", 2, False),
+        ("ops", 1, False),
+    ]
     assert "secret-token" not in str(log)
-    status, message = await api.error_of(jp_fetch, "drift", "churn", "rules", method="POST",
-                                         body={"statistic": "tier", "threshold": 2, "webhook": ""})
+    status, message = await api.error_of(
+        jp_fetch, "drift", "churn", "rules", method="POST", body={"statistic": "tier", "threshold": 2, "webhook": ""}
+    )
     assert status == 400 and 'webhook="" is not valid: use at least 1 character' in message
 
 
@@ -222,8 +246,13 @@ async def test_a_rule_with_a_retrain_action_links_its_alert_to_the_new_version(j
     (folder / "src" / "mini_pipeline" / "params.py").write_text("_SPECS = {'data_path': ('str', False)}\n")
     (folder / "src" / "mini_pipeline" / "__main__.py").write_text(MINI_MAIN)
     action = {"package": str(folder), "param": "data_path", "format": "csv", "every_minutes": 5}
-    code, added = await call(jp_fetch, "POST", "churn", "rules",
-                             body={"statistic": "wasserstein", "threshold": 0.3, "name": "retrain", "retrain": action})
+    code, added = await call(
+        jp_fetch,
+        "POST",
+        "churn",
+        "rules",
+        body={"statistic": "wasserstein", "threshold": 0.3, "name": "retrain", "retrain": action},
+    )
     assert code == 201 and added["rules"][0]["retrain"]["package"] == str(folder)
     nbops.check_drift("churn", frame(800, 1.0), window="W4")
     (alert,) = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] == "W4"]
@@ -232,4 +261,3 @@ async def test_a_rule_with_a_retrain_action_links_its_alert_to_the_new_version(j
     assert alert["retrain"]["run_id"] == nbops.store().models.version("churn-model", 1)["run_id"]
     earlier = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] != "W4"]
     assert earlier and all(a["retrain"] is None for a in earlier)  # raised before the rule existed
-

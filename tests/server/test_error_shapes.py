@@ -17,8 +17,15 @@ from .api_client import error_of, get
 
 # Every route of the extension that reads the store, with arguments it accepts.
 STORE_ROUTES = [
-    ("experiments",), ("runs",), ("runs", "x"), ("runs", "x", "metrics"), ("runs", "x", "artifacts"),
-    ("models",), ("changes",), ("drift", "references"), ("drift", "alerts"),
+    ("experiments",),
+    ("runs",),
+    ("runs", "x"),
+    ("runs", "x", "metrics"),
+    ("runs", "x", "artifacts"),
+    ("models",),
+    ("changes",),
+    ("drift", "references"),
+    ("drift", "alerts"),
 ]
 
 
@@ -104,7 +111,10 @@ def _cursor(value) -> str:
         ({"filter": "(" * 1900 + "status = 'x'" + ")" * 1900}, "parentheses nest deeper than 20"),
         ({"filter": "(" * 5000 + "status = 'x'" + ")" * 5000}, "longer than 4,000 characters"),
         ({"filter": " or ".join(f"metrics.m > {i}" for i in range(2000))}, "longer than 4,000 characters"),
-        ({"filter": " or ".join(f"m.x > {i}" for i in range(150)).replace("m.x", "metrics.x")}, "more than 100 comparisons"),
+        (
+            {"filter": " or ".join(f"m.x > {i}" for i in range(150)).replace("m.x", "metrics.x")},
+            "more than 100 comparisons",
+        ),
     ],
 )
 async def test_hostile_queries_are_400s_naming_the_problem(jp_fetch, project, params, fragment):
@@ -117,8 +127,14 @@ async def test_a_method_a_route_lacks_is_405_with_allow(jp_fetch, project):
     for parts, allowed in [(("runs", "x"), "GET, PATCH, DELETE"), (("version",), "GET"), (("runs",), "GET")]:
         for method in ("TRACE", "PUT"):
             with pytest.raises(HTTPClientError) as caught:
-                await jp_fetch("nbops", "api", *parts, method=method, allow_nonstandard_methods=True,
-                               body=b"" if method == "PUT" else None)
+                await jp_fetch(
+                    "nbops",
+                    "api",
+                    *parts,
+                    method=method,
+                    allow_nonstandard_methods=True,
+                    body=b"" if method == "PUT" else None,
+                )
             assert caught.value.code == 405 and caught.value.response.headers["Allow"] == allowed, (parts, method)
             assert set(json.loads(caught.value.response.body)) == {"message", "reason"}
 
@@ -134,7 +150,10 @@ async def test_pages_and_the_feed_carry_a_huge_param_cut_and_the_run_carries_it_
     store = Store(project / ".nbops")
     run_id = store.runs.create("exp", params={"big": big})
     store.runs.end(run_id)
-    for answer in [await jp_fetch("nbops", "api", "runs"), await jp_fetch("nbops", "api", "changes", params={"since": 0})]:
+    for answer in [
+        await jp_fetch("nbops", "api", "runs"),
+        await jp_fetch("nbops", "api", "changes", params={"since": 0}),
+    ]:
         assert len(answer.body) < 10_000
         (run,) = json.loads(answer.body)["runs"]
         assert run["params"]["big"] == "v" * MAX_LISTED_VALUE + "…"

@@ -42,23 +42,45 @@ def server(tmp_path_factory):
     # The package a drift rule's retrain action may name (fuzz_hooks: format nbops-package).
     (root / "pkg" / "src" / "pkg").mkdir(parents=True)
     (root / "pkg" / ".nbops-package.json").write_text('{"generator": "nbops", "package": "pkg", "files": []}')
-    (root / "pkg" / "src" / "pkg" / "params.py").write_text("_SPECS = {'data_path': ('str', False), 'C': ('float', False)}\n")
+    (root / "pkg" / "src" / "pkg" / "params.py").write_text(
+        "_SPECS = {'data_path': ('str', False), 'C': ('float', False)}\n"
+    )
     with live_server(root) as live:
         yield live
 
 
 def test_every_phase_and_check_passes_against_the_document(server, tmp_path):
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{server.api}/openapi.json", "--url", server.api,
-        "-H", f"Authorization: token {server.token}",
-        "--phases", "examples,coverage,fuzzing,stateful", "--checks", "all",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{server.api}/openapi.json",
+        "--url",
+        server.api,
+        "-H",
+        f"Authorization: token {server.token}",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--checks",
+        "all",
         # DELETE runs/{id} is a soft delete: the run stays readable, marked deleted_at, until
         # POST runs/{id}/restore (as MLflow's deleted lifecycle stage), so "gone after DELETE" does not apply
-        "--exclude-checks", "use_after_free",
-        "--max-examples", str(EXAMPLES), "--seed", SEED, "--workers", "1",
+        "--exclude-checks",
+        "use_after_free",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
         # a complex path pattern makes Hypothesis discard many drafts; that is generation, not the API
-        "--suppress-health-check", "filter_too_much",
-        "--report", "junit", "--report-dir", str(tmp_path),
+        "--suppress-health-check",
+        "filter_too_much",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
     ]
     env = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS), "NO_COLOR": "1"}
     out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path)

@@ -51,7 +51,11 @@ def test_the_patterns_of_the_document_are_the_servers_own():
     from nbops.store.models import ALIAS_PATTERN
     from nbops.store.query import MAX_FILTER_LENGTH, MAX_SORT_LENGTH, SORT_PATTERN
 
-    assert _parameter("/runs", "get", "sort") == {"type": "string", "pattern": SORT_PATTERN, "maxLength": MAX_SORT_LENGTH}
+    assert _parameter("/runs", "get", "sort") == {
+        "type": "string",
+        "pattern": SORT_PATTERN,
+        "maxLength": MAX_SORT_LENGTH,
+    }
     filter_ = next(p for p in document()["paths"]["/runs"]["get"]["parameters"] if p["name"] == "filter")
     # the limits belong to the nbops-filter format (a maxLength would make schemathesis's coverage
     # phase spend minutes drafting a 4,000-character filter)

@@ -37,12 +37,15 @@ async def runs(jp_fetch):
     return [(r["status"], r["experiment"]) for r in json.loads(response.body)["runs"]]
 
 
-@pytest.mark.parametrize("out_dir, fragment", [
-    (".nbops", "'.nbops' holds the nbops store"),
-    (".nbops/blobs", "'.nbops/blobs' is inside the nbops store"),
-    (".", 'out_dir="." is not valid: expected output directory relative to the server root'),
-    ("data", "'data' holds files nbops did not write (train.csv)"),
-])
+@pytest.mark.parametrize(
+    "out_dir, fragment",
+    [
+        (".nbops", "'.nbops' holds the nbops store"),
+        (".nbops/blobs", "'.nbops/blobs' is inside the nbops store"),
+        (".", 'out_dir="." is not valid: expected output directory relative to the server root'),
+        ("data", "'data' holds files nbops did not write (train.csv)"),
+    ],
+)
 @pytest.mark.parametrize("force", [True, False])
 async def test_out_dir_holding_the_store_notebook_or_user_files_is_400(jp_fetch, project, out_dir, fragment, force):
     before = await runs(jp_fetch)

@@ -30,24 +30,30 @@ def write(root, name, *cells):
 
 def small(root, name="small.ipynb"):
     """parameters, setup, two steps joined by a data edge, metrics: converts in seconds."""
-    return write(root, name,
-                 new_markdown_cell("# Small"),
-                 code("n = 5", "parameters"),
-                 code("import statistics", "setup"),
-                 code("values = [i * i for i in range(n)]", "step:load"),
-                 code("mean = statistics.mean(values)", "step:summarize"),
-                 code("score = mean / 10", "metrics"))
+    return write(
+        root,
+        name,
+        new_markdown_cell("# Small"),
+        code("n = 5", "parameters"),
+        code("import statistics", "setup"),
+        code("values = [i * i for i in range(n)]", "step:load"),
+        code("mean = statistics.mean(values)", "step:summarize"),
+        code("score = mean / 10", "metrics"),
+    )
 
 
 def with_cd(root, name="moves.ipynb"):
-    return write(root, name,
-                 code("%cd data\nrows = [1, 2]", "step:load"),
-                 code("total = sum(rows)", "step:sum"))
+    return write(root, name, code("%cd data\nrows = [1, 2]", "step:load"), code("total = sum(rows)", "step:sum"))
 
 
 async def call(jp_fetch, method, *parts, body=None):
-    response = await jp_fetch("nbops", "api", *parts, method=method,
-                              body=None if body is None else (body if isinstance(body, str) else json.dumps(body)))
+    response = await jp_fetch(
+        "nbops",
+        "api",
+        *parts,
+        method=method,
+        body=None if body is None else (body if isinstance(body, str) else json.dumps(body)),
+    )
     return response.code, json.loads(response.body)
 
 
@@ -67,8 +73,13 @@ async def test_analysis_gives_steps_edges_roles_and_defaults(jp_fetch, project, 
     edges = {(e["from"], e["to"]): e["names"] for e in plan["dag"]["edges"]}
     assert edges[("load", "summarize")] == ["values"] and edges[("summarize", "metrics")] == ["mean"]
     roles = {c["id"]: (c["role"], c["step"]) for c in plan["cells"]}
-    assert roles == {"cell-1": ("parameters", None), "cell-2": ("setup", None), "cell-3": ("step", "load"),
-                     "cell-4": ("step", "summarize"), "cell-5": ("step", "metrics")}
+    assert roles == {
+        "cell-1": ("parameters", None),
+        "cell-2": ("setup", None),
+        "cell-3": ("step", "load"),
+        "cell-4": ("step", "summarize"),
+        "cell-5": ("step", "metrics"),
+    }
     assert plan["diagnostics"] == [] and plan["untagged"] == []
 
 
@@ -91,24 +102,38 @@ async def test_analysis_of_unsaved_content_uses_the_editor_tags(jp_fetch, projec
     content.cells[4].metadata.tags = ["step:load"]  # joined into load in the editor, not yet saved
     _, plan = await call(jp_fetch, "POST", "productionize", "analysis", body={"path": path, "content": content})
     assert plan["dag"]["order"] == ["load", "metrics"] and plan["package"] == "small_pipeline"
-    status, message = await error_of(jp_fetch, "productionize", "analysis", body={"path": path, "content": {"cells": 3}})
+    status, message = await error_of(
+        jp_fetch, "productionize", "analysis", body={"path": path, "content": {"cells": 3}}
+    )
     assert status == 400 and "content is not a valid notebook" in message
 
 
 @pytest.mark.parametrize("route", [("productionize", "analysis"), ("productionize",)])
-@pytest.mark.parametrize("body, fragment", [
-    ({}, "needs the field 'path'"),
-    ({"path": ""}, 'path="" is not valid: expected notebook path relative to the server root'),
-    ({"path": 3}, "path=3 is not valid: use a string"),
-    ({"path": "../outside.ipynb"}, 'path="../outside.ipynb" is not valid: expected notebook path relative to the server root'),
-    ({"path": "a/./b.ipynb"}, 'path="a/./b.ipynb" is not valid: expected notebook path relative to the server root'),
-    ({"path": "/etc/passwd"}, 'path="/etc/passwd" is not valid: expected notebook path relative to the server root'),
-    ({"path": "x" * 300 + ".ipynb"}, "not a usable path"),
-    ({"path": "data.csv"}, 'path="data.csv" is not valid: expected notebook path relative to the server root'),
-    ({"path": "broken.ipynb"}, "not a readable notebook"),
-    ("{not json", "not valid JSON"),
-    ({"path": "small.ipynb", "colour": 1}, "unknown field(s) 'colour'"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({}, "needs the field 'path'"),
+        ({"path": ""}, 'path="" is not valid: expected notebook path relative to the server root'),
+        ({"path": 3}, "path=3 is not valid: use a string"),
+        (
+            {"path": "../outside.ipynb"},
+            'path="../outside.ipynb" is not valid: expected notebook path relative to the server root',
+        ),
+        (
+            {"path": "a/./b.ipynb"},
+            'path="a/./b.ipynb" is not valid: expected notebook path relative to the server root',
+        ),
+        (
+            {"path": "/etc/passwd"},
+            'path="/etc/passwd" is not valid: expected notebook path relative to the server root',
+        ),
+        ({"path": "x" * 300 + ".ipynb"}, "not a usable path"),
+        ({"path": "data.csv"}, 'path="data.csv" is not valid: expected notebook path relative to the server root'),
+        ({"path": "broken.ipynb"}, "not a readable notebook"),
+        ("{not json", "not valid JSON"),
+        ({"path": "small.ipynb", "colour": 1}, "unknown field(s) 'colour'"),
+    ],
+)
 async def test_bad_requests_are_400_naming_the_bad_value(jp_fetch, project, jp_root_dir, route, body, fragment):
     small(jp_root_dir)
     (jp_root_dir / "data.csv").write_text("a,b\n")
@@ -123,13 +148,16 @@ async def test_a_notebook_that_does_not_exist_is_404(jp_fetch, project, route):
     assert status == 404 and "'missing.ipynb' does not exist" in message, message
 
 
-@pytest.mark.parametrize("body, fragment", [
-    ({"force": "yes"}, 'force="yes" is not valid: use true or false'),
-    ({"targets": ["argo"]}, 'targets.0="argo" is not valid: use one of "kfp", "airflow"'),
-    ({"out_dir": "../elsewhere"}, 'out_dir="../elsewhere" is not valid: expected output directory'),
-    ({"out_dir": "."}, 'out_dir="." is not valid: expected output directory'),
-    ({"out_dir": "data.csv"}, "is a file"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        ({"force": "yes"}, 'force="yes" is not valid: use true or false'),
+        ({"targets": ["argo"]}, 'targets.0="argo" is not valid: use one of "kfp", "airflow"'),
+        ({"out_dir": "../elsewhere"}, 'out_dir="../elsewhere" is not valid: expected output directory'),
+        ({"out_dir": "."}, 'out_dir="." is not valid: expected output directory'),
+        ({"out_dir": "data.csv"}, "is a file"),
+    ],
+)
 async def test_bad_job_options_are_400(jp_fetch, project, jp_root_dir, body, fragment):
     path = small(jp_root_dir)
     (jp_root_dir / "data.csv").write_text("a,b\n")
@@ -176,8 +204,9 @@ async def test_unconvertible_notebook_fails_with_coded_diagnostics_and_no_packag
 async def test_a_job_converts_proves_and_tests_the_notebook(jp_fetch, project, jp_root_dir):
     """The real thing: clean kernel runs, package, equivalence, its pytest (about 20 s here)."""
     path = small(jp_root_dir, "nbs/small.ipynb")
-    status, started = await call(jp_fetch, "POST", "productionize",
-                                 body={"path": path, "out_dir": "out/pkg", "targets": ["airflow"]})
+    status, started = await call(
+        jp_fetch, "POST", "productionize", body={"path": path, "out_dir": "out/pkg", "targets": ["airflow"]}
+    )
     assert status == 202
     # One job per notebook at a time.
     again, message = await error_of(jp_fetch, "productionize", body={"path": path, "out_dir": "out/other"})

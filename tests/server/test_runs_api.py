@@ -70,8 +70,9 @@ async def test_every_route_requires_authentication(jp_fetch, project):
         path = re.sub(r"\(\?P<[a-z_]+>[^)]*\)", "x", pattern)
         for method in route_methods(handler):
             body = "{}" if method in ("POST", "PUT", "PATCH") else None
-            code, _ = await error_of(jp_fetch, *path.split("/"), method=method, body=body,
-                                     headers={"Authorization": "token wrong"})
+            code, _ = await error_of(
+                jp_fetch, *path.split("/"), method=method, body=body, headers={"Authorization": "token wrong"}
+            )
             assert code == 403, (method, path)
 
 

@@ -28,10 +28,9 @@ class ServeProcess:
             command += ["--token", token]
         self.log = log or home.parent / f"serve-{self.port}.log"
         env = dict(os.environ, NBOPS_HOME=str(home))
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=open(self.log, "wb"))
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
 
-    def wait(self, timeout: float = 120.0) -> "ServeProcess":
+    def wait(self, timeout: float = 120.0) -> ServeProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -7,17 +7,20 @@ import pytest
 from nbops.cli import main
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["nosuch"], ["no model named 'nosuch'"]),
-    (["churn:9"], ["no version or alias 9"]),
-    (["churn@nosuch"], ["no version or alias 'nosuch'"]),
-    (["churn:x"], ["'x'", "whole number"]),
-    (["churn", "--canary", "candidate"], ["--canary 'candidate'", "PERCENT"]),
-    (["churn", "--canary", "candidate=150"], ["between 0 and 100"]),
-    (["churn", "--canary", "other@candidate=10"], ["names model 'other'"]),
-    (["churn", "--workers", "0"], ["--workers 0"]),
-    (["churn", "--port", "70000"], ["--port 70000"]),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["nosuch"], ["no model named 'nosuch'"]),
+        (["churn:9"], ["no version or alias 9"]),
+        (["churn@nosuch"], ["no version or alias 'nosuch'"]),
+        (["churn:x"], ["'x'", "whole number"]),
+        (["churn", "--canary", "candidate"], ["--canary 'candidate'", "PERCENT"]),
+        (["churn", "--canary", "candidate=150"], ["between 0 and 100"]),
+        (["churn", "--canary", "other@candidate=10"], ["names model 'other'"]),
+        (["churn", "--workers", "0"], ["--workers 0"]),
+        (["churn", "--port", "70000"], ["--port 70000"]),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(serving_home, monkeypatch, capsys, argv, words):
     monkeypatch.setenv("NBOPS_HOME", str(serving_home))
     assert main(["serve", *argv]) == 2

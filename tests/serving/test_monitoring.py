@@ -17,9 +17,11 @@ def _records(frame):
 
 
 def _window(store, subject):
-    return store.reader().execute(
-        "SELECT * FROM drift_windows WHERE subject = ? AND superseded_at IS NULL ORDER BY id DESC", (subject,)
-    ).fetchall()
+    return (
+        store.reader()
+        .execute("SELECT * FROM drift_windows WHERE subject = ? AND superseded_at IS NULL ORDER BY id DESC", (subject,))
+        .fetchall()
+    )
 
 
 def test_requests_fill_the_drift_window_and_a_shifted_batch_alerts(servers, serving_store):
@@ -32,23 +34,25 @@ def test_requests_fill_the_drift_window_and_a_shifted_batch_alerts(servers, serv
         (window,) = _window(serving_store, "churn:3")
         assert window["rows"] == 100
         assert window["model_version_id"] == serving_store.models.version("churn", 3)["id"]
-        features = {r["feature"]: dict(r) for r in serving_store.reader().execute(
-            "SELECT * FROM drift_features WHERE window_id = ?", (window["id"],))}
+        features = {
+            r["feature"]: dict(r)
+            for r in serving_store.reader().execute("SELECT * FROM drift_features WHERE window_id = ?", (window["id"],))
+        }
         # the inputs, and the predictions sketched into the training label column
         assert set(features) == set(FEATURES) | {LABEL}
         assert all(f["n_current"] == 100 for f in features.values())
-        assert not serving_store.reader().execute(
-            "SELECT 1 FROM drift_alert_events WHERE subject = 'churn:3'").fetchall()
+        assert (
+            not serving_store.reader().execute("SELECT 1 FROM drift_alert_events WHERE subject = 'churn:3'").fetchall()
+        )
 
         shifted = table(400, 12, shift=3.0)
         for start in range(0, 400, 50):
-            batch = {"dataframe_records": _records(shifted.iloc[start:start + 50])}
+            batch = {"dataframe_records": _records(shifted.iloc[start : start + 50])}
             assert client.post("/invocations", json=batch).status_code == 200
         client.get("/stats")
     (window,) = _window(serving_store, "churn:3")  # the same window grew: no history rows
     assert window["rows"] == 500
-    events = serving_store.reader().execute(
-        "SELECT * FROM drift_alert_events WHERE subject = 'churn:3'").fetchall()
+    events = serving_store.reader().execute("SELECT * FROM drift_alert_events WHERE subject = 'churn:3'").fetchall()
     assert len(events) == 1, [dict(e) for e in events]
     assert "x1" in json.loads(events[0]["features"])
     assert events[0]["window_id"] == window["id"]
@@ -57,9 +61,15 @@ def test_requests_fill_the_drift_window_and_a_shifted_batch_alerts(servers, serv
 
     assert monitor.windows(serving_store, "churn:3")["windows"][-1]["rows"] == 500
     # raw inputs are not stored without --log-inputs
-    assert serving_store.reader().execute(
-        "SELECT COUNT(*) FROM serving_requests WHERE version_id = ? AND inputs IS NOT NULL",
-        (window["model_version_id"],)).fetchone()[0] == 0
+    assert (
+        serving_store.reader()
+        .execute(
+            "SELECT COUNT(*) FROM serving_requests WHERE version_id = ? AND inputs IS NOT NULL",
+            (window["model_version_id"],),
+        )
+        .fetchone()[0]
+        == 0
+    )
 
 
 def test_feedback_gives_realized_accuracy(servers, models, serving_store):
@@ -67,7 +77,7 @@ def test_feedback_gives_realized_accuracy(servers, models, serving_store):
     ids, labels = [], []
     with servers["main"].client() as client:
         for start in range(0, 120, 4):  # 30 requests of 4 rows, and one of a single row
-            chunk = rows.iloc[start:start + 4]
+            chunk = rows.iloc[start : start + 4]
             answer = client.post("/invocations", json={"dataframe_records": _records(chunk)})
             ids.append(answer.headers["X-Request-Id"])
             labels.append(chunk[LABEL].tolist())
@@ -84,9 +94,14 @@ def test_feedback_gives_realized_accuracy(servers, models, serving_store):
     (performance,) = result.json()["performance"]
     assert performance["version"] == 1 and performance["labelled_rows"] == 121
     assert performance["accuracy"] == pytest.approx(expected, abs=1e-12)
-    stored = serving_store.reader().execute(
-        "SELECT value FROM serving_performance WHERE version_id = ? AND metric = 'accuracy'",
-        (serving_store.models.version("churn", 1)["id"],)).fetchone()[0]
+    stored = (
+        serving_store.reader()
+        .execute(
+            "SELECT value FROM serving_performance WHERE version_id = ? AND metric = 'accuracy'",
+            (serving_store.models.version("churn", 1)["id"],),
+        )
+        .fetchone()[0]
+    )
     assert stored == pytest.approx(expected, abs=1e-12)
     (version,) = stats["stats"]
     assert version["windows"][-1]["performance"]["accuracy"]["value"] == pytest.approx(expected, abs=1e-12)

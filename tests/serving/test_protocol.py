@@ -61,8 +61,11 @@ BAD = {
     "ragged split": ({"dataframe_split": {"columns": FEATURES, "data": [[1, 2]]}}, 400, ["2 values", "4 columns"]),
     "row of wrong length": ({"instances": [[1, 2, 3]]}, 400, ["3 values"]),
     "bad method": (_row() | {"params": {"method": "transform"}}, 400, ["'transform'", "predict_proba"]),
-    "columns of unequal length": ({"inputs": {"x1": [1], "x2": [1, 2], "count": [1], "plan": ["a"]}}, 400,
-                                  ["same length"]),
+    "columns of unequal length": (
+        {"inputs": {"x1": [1], "x2": [1, 2], "count": [1], "plan": ["a"]}},
+        400,
+        ["same length"],
+    ),
 }
 
 
@@ -78,11 +81,26 @@ def test_bad_payloads_get_400_naming_the_problem(servers, case):
     assert answer.json()["error_code"] == "BAD_REQUEST"
 
 
-JUNK = [b"", b"{", b"not json", b"null", b"[]", b"42", b'"text"', b"\xff\xfe", b'{"inputs": null}',
-        b'{"inputs": 3}', b'{"dataframe_split": []}', b'{"dataframe_split": {"data": 1}}',
-        b'{"dataframe_records": [1, 2]}', b'{"instances": [{"x1": {}}]}', b"[" * 100_000 + b"]" * 100_000,
-        b'{"inputs": [[NaN, Infinity, 1, "pro"]]}', b'{"params": 1, "inputs": [[1, 1, 1, "pro"]]}',
-        b'{"dataframe_split": {"columns": "x1", "data": [[1]]}}']
+JUNK = [
+    b"",
+    b"{",
+    b"not json",
+    b"null",
+    b"[]",
+    b"42",
+    b'"text"',
+    b"\xff\xfe",
+    b'{"inputs": null}',
+    b'{"inputs": 3}',
+    b'{"dataframe_split": []}',
+    b'{"dataframe_split": {"data": 1}}',
+    b'{"dataframe_records": [1, 2]}',
+    b'{"instances": [{"x1": {}}]}',
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"inputs": [[NaN, Infinity, 1, "pro"]]}',
+    b'{"params": 1, "inputs": [[1, 1, 1, "pro"]]}',
+    b'{"dataframe_split": {"columns": "x1", "data": [[1]]}}',
+]
 
 
 def test_junk_never_gets_a_500(servers):
@@ -138,12 +156,21 @@ def test_concurrent_requests_scored_together_get_their_own_answers(servers, mode
     nan = {"inputs": [[float("nan"), 0.0, 1, "pro"]]}
 
     async def run():
-        async with httpx.AsyncClient(base_url=servers["main"].url, timeout=30,
-                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-            calls = [client.post("/invocations", json={"dataframe_records": rows.iloc[i:i + 2].to_dict("records")})
-                     for i in range(0, 64, 2)]
-            calls.insert(7, client.post("/invocations", content=json.dumps(nan, allow_nan=True),
-                                        headers={"Content-Type": "application/json"}))
+        async with httpx.AsyncClient(
+            base_url=servers["main"].url, timeout=30, headers={"Authorization": f"Bearer {TOKEN}"}
+        ) as client:
+            calls = [
+                client.post("/invocations", json={"dataframe_records": rows.iloc[i : i + 2].to_dict("records")})
+                for i in range(0, 64, 2)
+            ]
+            calls.insert(
+                7,
+                client.post(
+                    "/invocations",
+                    content=json.dumps(nan, allow_nan=True),
+                    headers={"Content-Type": "application/json"},
+                ),
+            )
             return await asyncio.gather(*calls)
 
     answers = asyncio.run(run())

@@ -37,23 +37,33 @@ def test_shadow_is_scored_and_logged_never_returned(servers, models, serving_sto
     ids = []
     with servers["shadow"].client() as client:
         for start in range(0, 60, 3):
-            chunk = rows.iloc[start:start + 3]
+            chunk = rows.iloc[start : start + 3]
             answer = client.post("/invocations", json={"dataframe_records": chunk.to_dict(orient="records")})
             assert answer.headers["X-Nbops-Version"] == "1"
-            assert answer.json()["predictions"] == primary[start:start + 3].tolist()
+            assert answer.json()["predictions"] == primary[start : start + 3].tolist()
             ids.append(answer.headers["X-Request-Id"])
         by_version = _until_shadow_rows(client, 60)
     assert by_version[2]["role"] == "shadow" and by_version[2]["rows"] == 60
     assert by_version[2]["predictions"]["counts"] == {str(k): int((challenger == k).sum()) for k in set(challenger)}
-    logged = dict(serving_store.reader().execute(
-        f"SELECT id, predictions FROM serving_requests WHERE role = 'shadow' AND id IN ({','.join('?' * len(ids))})",
-        ids).fetchall())
-    assert [json.loads(logged[i]) for i in ids] == [challenger[s:s + 3].tolist() for s in range(0, 60, 3)]
+    logged = dict(
+        serving_store.reader()
+        .execute(
+            f"SELECT id, predictions FROM serving_requests WHERE role = 'shadow' AND id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        .fetchall()
+    )
+    assert [json.loads(logged[i]) for i in ids] == [challenger[s : s + 3].tolist() for s in range(0, 60, 3)]
     # --log-inputs: the raw inputs of each request are kept beside its predictions
-    inputs = dict(serving_store.reader().execute(
-        f"SELECT id, inputs FROM serving_requests WHERE role = 'primary' AND id IN ({','.join('?' * len(ids))})",
-        ids).fetchall())
-    assert [json.loads(inputs[i]) for i in ids] == [rows.iloc[s:s + 3].to_dict("records") for s in range(0, 60, 3)]
+    inputs = dict(
+        serving_store.reader()
+        .execute(
+            f"SELECT id, inputs FROM serving_requests WHERE role = 'primary' AND id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+        .fetchall()
+    )
+    assert [json.loads(inputs[i]) for i in ids] == [rows.iloc[s : s + 3].to_dict("records") for s in range(0, 60, 3)]
 
 
 def _until_shadow_rows(client, rows: int, timeout: float = 10.0) -> dict:

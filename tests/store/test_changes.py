@@ -1,11 +1,11 @@
 import subprocess
+import sys
 import time
 
 import pytest
 
 from nbops.errors import InvalidValueError
 from nbops.store.changes import Changes
-import sys
 
 
 def changed(store, since):
@@ -55,8 +55,13 @@ def test_sequence_follows_commit_order_across_processes(store, project, python_e
         "s.metrics.write([(sys.argv[2], 'loss', i, 0.1, time.time()) for i in range(3)]); "
         "b = s.runs.create('exp'); print(b)"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(project / ".nbops"), a], env=python_env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(project / ".nbops"), a],
+        env=python_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     b = out.stdout.strip()
     ids, newest = changed(store, seq)
     assert ids == [a, b] and newest == Changes(store.db).current() > seq

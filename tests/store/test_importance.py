@@ -10,8 +10,9 @@ from nbops.store.importance import ParamImportance
 def runs(store, values):
     ids = []
     for lr, auc in values:
-        with nbops.start_run("sweep", params={"lr": lr, "model": "rf" if lr < 0.3 else "gbm"},
-                             capture_provenance=False) as run:
+        with nbops.start_run(
+            "sweep", params={"lr": lr, "model": "rf" if lr < 0.3 else "gbm"}, capture_provenance=False
+        ) as run:
             nbops.log_metric("auc", auc)
         ids.append(run.id)
     return ids

@@ -15,8 +15,10 @@ def two_runs(store):
     now = time.time()
     a = store.runs.create("churn", params={"lr": 0.1, "depth": 3})
     b = store.runs.create("churn", params={"lr": 0.2, "depth": 3})
-    store.metrics.write([(a, "loss", i, 1.0 / (i + 1), now + i) for i in range(50)]
-                        + [(b, "loss", i, 2.0 / (i + 1), now + i) for i in range(50)])
+    store.metrics.write(
+        [(a, "loss", i, 1.0 / (i + 1), now + i) for i in range(50)]
+        + [(b, "loss", i, 2.0 / (i + 1), now + i) for i in range(50)]
+    )
     return a, b
 
 
@@ -65,8 +67,11 @@ def test_run_detail_gathers_what_the_run_page_shows(store, two_runs):
 
 
 def test_opening_a_store_imports_none_of_the_views(tmp_path):
-    code = ("import sys; from nbops.store import open_store; s = open_store(sys.argv[1]); "
-            "print(sorted(m for m in sys.modules if m in ('nbops.store.series', 'nbops.store.compare', 'nbops.store.changes', 'nbops.store.lineage')))")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / ".nbops")], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; from nbops.store import open_store; s = open_store(sys.argv[1]); "
+        "print(sorted(m for m in sys.modules if m in ('nbops.store.series', 'nbops.store.compare', 'nbops.store.changes', 'nbops.store.lineage')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / ".nbops")], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -9,7 +9,12 @@ def make_runs(store):
 
     ids = {}
     for name, model, auc in [("a", "rf", 0.71), ("b", "rf", 0.93), ("c", "gb", 0.85), ("d", "gb", None)]:
-        run_id = store.runs.create("churn", name=name, params={"model": model, "depth": len(name) * 3}, tags={"team": "x" if name < "c" else "y"})
+        run_id = store.runs.create(
+            "churn",
+            name=name,
+            params={"model": model, "depth": len(name) * 3},
+            tags={"team": "x" if name < "c" else "y"},
+        )
         if auc is not None:
             store.metrics.write([(run_id, "auc", 0, auc, time.time())])
         ids[name] = run_id
@@ -27,7 +32,7 @@ def names(page):
         ("metrics.auc > 0.8", {"b", "c"}),
         ("metrics.auc > 0.8 and params.model = 'rf'", {"b"}),
         ("params.model = 'gb' or metrics.auc < 0.75", {"a", "c", "d"}),
-        ("(params.model = \"rf\") and not_a_keyword_free = 1", None),
+        ('(params.model = "rf") and not_a_keyword_free = 1', None),
         ("tags.team = 'y'", {"c", "d"}),
         ("status = 'finished'", {"a"}),
         ("params.model in ('rf', 'gb') and metrics.auc >= 0.85", {"b", "c"}),
@@ -95,12 +100,15 @@ def test_sort_and_limit_and_cursor_errors_are_clear(store):
         store.runs.search(cursor="garbage!")
 
 
-@pytest.mark.parametrize("order_by", ["-metrics.auc", "metrics.auc", "params.depth", "-params.depth", "tags.team", "-name"])
+@pytest.mark.parametrize(
+    "order_by", ["-metrics.auc", "metrics.auc", "params.depth", "-params.depth", "tags.team", "-name"]
+)
 def test_pages_walk_ties_and_missing_values_in_one_total_order(store, order_by):
     # auc ties, is NaN (stored as NULL) or absent; depth and team are absent on some runs
     for i in range(17):
         run_id = store.runs.create(
-            "order", name=f"r{i:02d}",
+            "order",
+            name=f"r{i:02d}",
             params={"depth": i % 4} if i % 5 else {},
             tags={"team": "abc"[i % 3]} if i % 4 else {},
         )

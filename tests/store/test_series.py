@@ -79,7 +79,11 @@ def test_keys_parse_and_are_limited():
 def test_buckets_are_read_through_the_primary_key_never_a_table_scan(store):
     from nbops.store.series import _BUCKETS
 
-    plan = [r[-1] for r in store.db.connection().execute(
-        "EXPLAIN QUERY PLAN " + _BUCKETS, {"run": "r", "key": "k", "low": 0, "width": 1})]
+    plan = [
+        r[-1]
+        for r in store.db.connection().execute(
+            "EXPLAIN QUERY PLAN " + _BUCKETS, {"run": "r", "key": "k", "low": 0, "width": 1}
+        )
+    ]
     assert "SEARCH metrics USING PRIMARY KEY (run_id=? AND key=?)" in plan
     assert not [step for step in plan if step.startswith("SCAN") and step != "SCAN b"], plan

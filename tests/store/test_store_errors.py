@@ -41,7 +41,7 @@ def test_a_damaged_page_inside_a_store_is_a_store_error_on_read(tmp_path):
     data = bytearray(_db(tmp_path).read_bytes())
     page = 4096
     for offset in range(2 * page, len(data), page):  # every page but the header's: the b-trees
-        data[offset:offset + 64] = b"\xff" * 64
+        data[offset : offset + 64] = b"\xff" * 64
     _db(tmp_path).write_bytes(bytes(data))
     with pytest.raises(StoreError) as caught:
         Store(tmp_path / ".nbops").runs.search(limit=1000)
@@ -125,8 +125,13 @@ def _read_only(tmp_path, python_env):
     for path in [tmp_path, tmp_path / ".nbops", *(tmp_path / ".nbops").iterdir()]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     nobody = pwd.getpwnam("nobody")
-    out = subprocess.run([sys.executable, "-c", READ_ONLY, str(tmp_path / ".nbops"), str(nobody.pw_gid),
-                          str(nobody.pw_uid)], env=python_env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", READ_ONLY, str(tmp_path / ".nbops"), str(nobody.pw_gid), str(nobody.pw_uid)],
+        env=python_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert str(_db(tmp_path)) in out.stdout, out.stdout
     assert "readonly" in out.stdout or "unable to open" in out.stdout, out.stdout
@@ -169,6 +174,7 @@ print('ok')
 
 
 def test_the_store_works_without_fcntl_or_fork(project, python_env):
-    out = subprocess.run([sys.executable, "-c", FCNTL_FREE], env=python_env, cwd=project, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FCNTL_FREE], env=python_env, cwd=project, capture_output=True, text=True, timeout=120
+    )
     assert out.stdout.strip() == "ok", out.stderr[-3000:]

@@ -6,11 +6,14 @@ from nbops.store.changes import Changes
 from nbops.store.sync import clean_target
 
 
-@pytest.mark.parametrize("uri, target", [
-    ("http://alice:s3cret@mlflow.example:5000/", "http://mlflow.example:5000"),
-    ("https://token@mlflow.example/base/?x=1#y", "https://mlflow.example/base"),
-    (" http://127.0.0.1:5000 ", "http://127.0.0.1:5000"),
-])
+@pytest.mark.parametrize(
+    "uri, target",
+    [
+        ("http://alice:s3cret@mlflow.example:5000/", "http://mlflow.example:5000"),
+        ("https://token@mlflow.example/base/?x=1#y", "https://mlflow.example/base"),
+        (" http://127.0.0.1:5000 ", "http://127.0.0.1:5000"),
+    ],
+)
 def test_a_target_is_the_uri_without_credentials(uri, target):
     assert clean_target(uri) == target
 
@@ -29,4 +32,9 @@ def test_marks_advance_per_kind_and_key_and_a_state_change_reaches_the_change_fe
     assert store.sync.local_id("http://m", "abc") == run_id
     store.sync.record("http://m", run_id, "failed", error="boom")  # keeps the known remote id
     assert store.sync.states([run_id])[run_id] | {"updated_at": 0} == {
-        "state": "failed", "target": "http://m", "error": "boom", "updated_at": 0, "remote_id": "abc"}
+        "state": "failed",
+        "target": "http://m",
+        "error": "boom",
+        "updated_at": 0,
+        "remote_id": "abc",
+    }

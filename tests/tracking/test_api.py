@@ -114,7 +114,10 @@ def test_datasets_are_described_not_copied(project):
             nbops.log_dataset("a string", "bad")
     datasets = {d["id"]: d for d in nbops.store().datasets.of_run(run.id)}
     assert datasets[dataset_id]["rows"] == 3 and datasets[dataset_id]["columns"] == 2
-    assert datasets[dataset_id]["schema"] == [{"name": "age", "dtype": "int64"}, {"name": "plan", "dtype": datasets[dataset_id]["schema"][1]["dtype"]}]
+    assert datasets[dataset_id]["schema"] == [
+        {"name": "age", "dtype": "int64"},
+        {"name": "plan", "dtype": datasets[dataset_id]["schema"][1]["dtype"]},
+    ]
     assert datasets[dataset_id]["digest"] == datasets[same]["digest"] != datasets[changed]["digest"]
     assert datasets[array_id]["rows"] == 4 and datasets[array_id]["columns"] == 2
     assert datasets[records_id]["columns"] == 2

@@ -74,8 +74,11 @@ def test_regressor_metrics_use_mlflow_names(autologging):
     assert run["metrics"]["training_root_mean_squared_error"] == pytest.approx(math.sqrt(mse))
     assert run["metrics"]["training_r2_score"] == pytest.approx(model.score(X, y))
     assert set(run["metrics"]) == {
-        "training_mean_squared_error", "training_root_mean_squared_error", "training_mean_absolute_error",
-        "training_r2_score", "training_score",
+        "training_mean_squared_error",
+        "training_root_mean_squared_error",
+        "training_mean_absolute_error",
+        "training_r2_score",
+        "training_score",
     }
 
 
@@ -96,7 +99,9 @@ def test_grid_search_logs_candidates_as_children_and_the_best_on_the_parent(auto
     from sklearn.model_selection import GridSearchCV
 
     X, y = classification
-    search = GridSearchCV(LogisticRegression(max_iter=300), {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}, cv=3)
+    search = GridSearchCV(
+        LogisticRegression(max_iter=300), {"C": [0.01, 0.1, 1.0], "fit_intercept": [True, False]}, cv=3
+    )
     search.fit(X, y)
     runs = _runs()
     [parent] = [r for r in runs if r["parent_id"] is None]
@@ -110,8 +115,11 @@ def test_grid_search_logs_candidates_as_children_and_the_best_on_the_parent(auto
     assert len(children) == 5  # max_tuning_runs: the five best of six
     results = search.cv_results_
     for child in children:
-        index = next(i for i, p in enumerate(results["params"])
-                     if str(p["C"]) == child["params"]["C"] and str(p["fit_intercept"]) == child["params"]["fit_intercept"])
+        index = next(
+            i
+            for i, p in enumerate(results["params"])
+            if str(p["C"]) == child["params"]["C"] and str(p["fit_intercept"]) == child["params"]["fit_intercept"]
+        )
         assert child["metrics"]["mean_test_score"] == pytest.approx(results["mean_test_score"][index])
         assert child["metrics"]["rank_test_score"] == results["rank_test_score"][index]
         assert child["params"]["max_iter"] == "300"  # the seed estimator's params, completed
@@ -128,8 +136,15 @@ def test_xgboost_logs_each_iteration_params_and_best_iteration(autologging, clas
     train, valid = xgboost.DMatrix(X[:200], label=y[:200]), xgboost.DMatrix(X[200:], label=y[200:])
     history: dict = {}
     params = {"objective": "binary:logistic", "max_depth": 2, "eta": 0.3, "eval_metric": "logloss"}
-    booster = xgboost.train(params, train, num_boost_round=200, evals=[(train, "train"), (valid, "eval")],
-                            early_stopping_rounds=5, evals_result=history, verbose_eval=False)
+    booster = xgboost.train(
+        params,
+        train,
+        num_boost_round=200,
+        evals=[(train, "train"), (valid, "eval")],
+        early_stopping_rounds=5,
+        evals_result=history,
+        verbose_eval=False,
+    )
     [run] = _runs()
     info = nbops.get_run(run["id"])
     assert info["params"]["max_depth"] == "2" and info["params"]["eta"] == "0.3"
@@ -162,8 +177,14 @@ def test_lightgbm_logs_each_iteration_params_and_best_iteration(autologging, cla
     valid = lightgbm.Dataset(X[200:], label=y[200:], reference=train)
     record: dict = {}
     params = {"objective": "binary", "num_leaves": 7, "learning_rate": 0.2, "verbose": -1}
-    booster = lightgbm.train(params, train, num_boost_round=300, valid_sets=[valid], valid_names=["valid"],
-                             callbacks=[lightgbm.early_stopping(5, verbose=False), lightgbm.record_evaluation(record)])
+    booster = lightgbm.train(
+        params,
+        train,
+        num_boost_round=300,
+        valid_sets=[valid],
+        valid_names=["valid"],
+        callbacks=[lightgbm.early_stopping(5, verbose=False), lightgbm.record_evaluation(record)],
+    )
     [run] = _runs()
     info = nbops.get_run(run["id"])
     assert info["params"]["num_leaves"] == "7" and info["params"]["num_boost_round"] == "300"

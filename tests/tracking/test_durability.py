@@ -64,8 +64,13 @@ def test_eight_processes_and_four_threads_each_lose_and_misplace_nothing_while_t
         reads.start()
         started = time.monotonic()
         writers = [
-            subprocess.Popen([sys.executable, "-c", WRITER, str(POINTS), f"w{i}", str(THREADS), str(THREAD_POINTS)],
-                             env=python_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(POINTS), f"w{i}", str(THREADS), str(THREAD_POINTS)],
+                env=python_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for i in range(PROCESSES)
         ]
         results = [w.communicate(timeout=800) for w in writers]
@@ -79,15 +84,20 @@ def test_eight_processes_and_four_threads_each_lose_and_misplace_nothing_while_t
     conn = sqlite3.connect(project / ".nbops" / "nbops.db")
     for out, _ in results:
         ids = json.loads(out)
-        main = conn.execute("SELECT COUNT(*), SUM(value != step * 0.5), COUNT(DISTINCT key) FROM metrics "
-                            "WHERE run_id = ?", (ids["main"],)).fetchone()
+        main = conn.execute(
+            "SELECT COUNT(*), SUM(value != step * 0.5), COUNT(DISTINCT key) FROM metrics WHERE run_id = ?",
+            (ids["main"],),
+        ).fetchone()
         assert main == (POINTS, 0, 4)  # nothing lost, nothing from a thread's run
         for index, run_id in enumerate(ids["threads"]):
-            thread = conn.execute("SELECT COUNT(*), SUM(value != ?), SUM(key != 'who') FROM metrics WHERE run_id = ?",
-                                  (float(index), run_id)).fetchone()
+            thread = conn.execute(
+                "SELECT COUNT(*), SUM(value != ?), SUM(key != 'who') FROM metrics WHERE run_id = ?",
+                (float(index), run_id),
+            ).fetchone()
             assert thread == (THREAD_POINTS, 0, 0)
-        statuses = conn.execute(f"SELECT status FROM runs WHERE id IN ({', '.join('?' * (THREADS + 1))})",
-                                [ids["main"], *ids["threads"]]).fetchall()
+        statuses = conn.execute(
+            f"SELECT status FROM runs WHERE id IN ({', '.join('?' * (THREADS + 1))})", [ids["main"], *ids["threads"]]
+        ).fetchall()
         assert statuses == [("finished",)] * (THREADS + 1)
     total = PROCESSES * (POINTS + THREADS * THREAD_POINTS)
     assert conn.execute("SELECT COUNT(*) FROM metrics").fetchone()[0] == total  # nothing anywhere else

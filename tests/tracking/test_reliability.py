@@ -14,7 +14,9 @@ from nbops.errors import ConflictError, InvalidValueError
 
 def points_of(project, run_id):
     conn = sqlite3.connect(project / ".nbops" / "nbops.db")
-    rows = conn.execute("SELECT key, step, value FROM metrics WHERE run_id = ? ORDER BY key, step", (run_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT key, step, value FROM metrics WHERE run_id = ? ORDER BY key, step", (run_id,)
+    ).fetchall()
     conn.close()
     return rows
 
@@ -224,8 +226,10 @@ def test_a_live_pid_that_started_after_a_silent_run_is_not_its_process(project):
     stranger = subprocess.Popen(["sleep", "30"])
     try:
         with store.transaction() as conn:  # the run's pid now belongs to a newer process
-            conn.execute("UPDATE runs SET pid = ?, start_time = ?, heartbeat = ? WHERE id = ?",
-                         (stranger.pid, time.time() - 3600, time.time() - 3000, run_id))
+            conn.execute(
+                "UPDATE runs SET pid = ?, start_time = ?, heartbeat = ? WHERE id = ?",
+                (stranger.pid, time.time() - 3600, time.time() - 3000, run_id),
+            )
         assert store.runs.mark_crashed() == [run_id]
     finally:
         stranger.kill()
@@ -293,8 +297,9 @@ def test_a_forked_child_neither_writes_nor_ends_its_parents_run(project, python_
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", FORKING_SCRIPT, when], env=python_env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", FORKING_SCRIPT, when], env=python_env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "Error" not in done.stderr and "Warning" not in done.stderr, done.stderr
     lines = dict(line.split(": ", 1) for line in done.stdout.splitlines())
@@ -326,8 +331,13 @@ def test_two_thousand_short_runs_record_provenance_with_256_file_descriptors(pro
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", SWEEP_SCRIPT, "2000"],
-                          env=python_env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", SWEEP_SCRIPT, "2000"],
+        env=python_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no warning, e.g. "cannot open the nbops store"
     conn = sqlite3.connect(project / ".nbops" / "nbops.db")
@@ -351,7 +361,9 @@ def test_the_package_list_is_read_once_per_environment(project, python_env):
     assert nbops.store().provenance.get(first.stdout.strip())["packages"] == packages
     cached.write_text(json.dumps([{"name": "from-the-cache", "version": "1"}]))
     second = subprocess.run([sys.executable, "-c", script], env=python_env, capture_output=True, text=True, check=True)
-    assert nbops.store().provenance.get(second.stdout.strip())["packages"] == [{"name": "from-the-cache", "version": "1"}]
+    assert nbops.store().provenance.get(second.stdout.strip())["packages"] == [
+        {"name": "from-the-cache", "version": "1"}
+    ]
 
 
 PAUSED_WRITER = """
@@ -372,8 +384,9 @@ def test_a_process_stopped_and_continued_takes_its_run_back_from_crashed(project
 
     from nbops.tracking.buffer import HEARTBEAT_INTERVAL
 
-    writer = subprocess.Popen([sys.executable, "-c", PAUSED_WRITER], env=python_env, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", PAUSED_WRITER], env=python_env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     run_id = writer.stdout.readline().strip()
     store = nbops.store()
     deadline = time.monotonic() + 30

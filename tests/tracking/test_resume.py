@@ -16,8 +16,13 @@ from nbops.tracking import release_run, resume_run
 
 def task(python_env, code: str, status: int = 0) -> str:
     """Run ``code`` in a fresh process (``t`` is nbops.tracking), as an orchestrator runs a task."""
-    done = subprocess.run([sys.executable, "-c", "import nbops, nbops.tracking as t\n" + code], env=python_env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", "import nbops, nbops.tracking as t\n" + code],
+        env=python_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == status, done.stderr[-2000:]
     return done.stdout.strip()
 

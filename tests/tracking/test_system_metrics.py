@@ -12,12 +12,20 @@ import nbops
 from nbops.tracking import system_metrics
 
 KEYS = {
-    "system/cpu_utilization_percentage", "system/system_memory_usage_megabytes",
-    "system/system_memory_usage_percentage", "system/process_cpu_percentage",
-    "system/process_memory_rss_megabytes", "system/process_memory_percentage", "system/process_threads",
-    "system/disk_usage_percentage", "system/disk_usage_megabytes", "system/disk_available_megabytes",
-    "system/network_receive_megabytes", "system/network_transmit_megabytes",
-    "system/disk_read_megabytes", "system/disk_write_megabytes",
+    "system/cpu_utilization_percentage",
+    "system/system_memory_usage_megabytes",
+    "system/system_memory_usage_percentage",
+    "system/process_cpu_percentage",
+    "system/process_memory_rss_megabytes",
+    "system/process_memory_percentage",
+    "system/process_threads",
+    "system/disk_usage_percentage",
+    "system/disk_usage_megabytes",
+    "system/disk_available_megabytes",
+    "system/network_receive_megabytes",
+    "system/network_transmit_megabytes",
+    "system/disk_read_megabytes",
+    "system/disk_write_megabytes",
 }
 
 

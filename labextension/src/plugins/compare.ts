@@ -2,11 +2,7 @@
  * The Compare panel plugin: `nbops:open-compare` opens a main-area panel
  * comparing runs, restored on reload with the same run ids.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   ICommandPalette,
   IThemeManager,
@@ -63,10 +59,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    const open = (
-      runIds: string[],
-      view: ICompareView = {}
-    ): MainAreaWidget<ComparePanel> => {
+    const open = (runIds: string[], view: ICompareView = {}): MainAreaWidget<ComparePanel> => {
       const existing = tracker.find(widget => sameRuns(widget.content.model.runIds, runIds));
       if (existing) {
         app.shell.activateById(existing.id);
@@ -107,18 +100,15 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         if (recent) {
           return open(recent.content.model.runIds);
         }
-        Notification.info(
-          'Select runs in the Experiments sidebar, then choose Compare.',
-          {
-            autoClose: 6000,
-            actions: [
-              {
-                label: 'Open Experiments',
-                callback: () => void app.commands.execute(CommandIDs.openExperiments)
-              }
-            ]
-          }
-        );
+        Notification.info('Select runs in the Experiments sidebar, then choose Compare.', {
+          autoClose: 6000,
+          actions: [
+            {
+              label: 'Open Experiments',
+              callback: () => void app.commands.execute(CommandIDs.openExperiments)
+            }
+          ]
+        });
         return undefined;
       }
     });

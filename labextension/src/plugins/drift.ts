@@ -2,11 +2,7 @@
  * The Drift plugin: the Drift monitor panel, the alert watcher with its
  * notifications, the status-bar count and the IDriftAlerts token.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   ICommandPalette,
   IThemeManager,
@@ -50,7 +46,8 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
     const setTitle = (widget: MainAreaWidget<DriftMonitor>) => {
       const n = alerts.unseen;
       widget.title.label = n > 0 ? `${TITLE} (${n})` : TITLE;
-      widget.title.caption = n > 0 ? `${TITLE}: ${n} unseen drift ${n === 1 ? 'alert' : 'alerts'}` : TITLE;
+      widget.title.caption =
+        n > 0 ? `${TITLE}: ${n} unseen drift ${n === 1 ? 'alert' : 'alerts'}` : TITLE;
     };
 
     const open = async (subject?: string | null): Promise<MainAreaWidget<DriftMonitor>> => {
@@ -135,7 +132,9 @@ export const driftPlugin: JupyterFrontEndPlugin<IDriftAlerts> = {
           apply();
           settings.changed.connect(apply);
         })
-        .catch(reason => console.warn('nbops: cannot load drift settings, using defaults.', reason));
+        .catch(reason =>
+          console.warn('nbops: cannot load drift settings, using defaults.', reason)
+        );
     }
     return alerts;
   }

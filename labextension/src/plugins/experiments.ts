@@ -1,11 +1,7 @@
 /**
  * The Experiments sidebar plugin: the runs list, its commands and settings.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
@@ -32,12 +28,12 @@ const PLUGIN_ID = 'nbops:plugin';
 const SIDEBAR_RANK = 450;
 
 /** Commands after which a tracked run may have started or ended. */
-const RUN_COMMAND = /^(notebook|runmenu|console):run|^notebook:restart-run-all|^kernelmenu:restart-and-run-all/;
+const RUN_COMMAND =
+  /^(notebook|runmenu|console):run|^notebook:restart-run-all|^kernelmenu:restart-and-run-all/;
 
 export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
   id: PLUGIN_ID,
-  description:
-    'The Experiments sidebar: runs tracked by nbops, refreshed while it is visible.',
+  description: 'The Experiments sidebar: runs tracked by nbops, refreshed while it is visible.',
   autoStart: true,
   provides: IRunsModel,
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, ITranslator, IDriftAlerts],
@@ -54,8 +50,7 @@ export const experimentsPlugin: JupyterFrontEndPlugin<IRunsModel> = {
       model,
       commands: app.commands,
       translator: translator ?? undefined,
-      openNotebook: path =>
-        void app.commands.execute('docmanager:open', { path })
+      openNotebook: path => void app.commands.execute('docmanager:open', { path })
     });
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);

@@ -2,11 +2,7 @@
  * Productionize in Lab: cell role commands (cell toolbar, context menu, palette), role
  * badges on cells, the Pipeline sidebar, and the Productionize notebook toolbar button.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   Dialog,
   ICommandPalette,
@@ -102,7 +98,8 @@ function roleMenu(commands: JupyterFrontEnd['commands']): Menu {
   menu.title.icon = cellRoleIcon;
   for (const role of ROLES) {
     menu.addItem({
-      command: role === 'step' ? ProductionizeCommandIDs.tagStep : ProductionizeCommandIDs.tagRole(role)
+      command:
+        role === 'step' ? ProductionizeCommandIDs.tagStep : ProductionizeCommandIDs.tagRole(role)
     });
   }
   menu.addItem({ type: 'separator' });
@@ -352,7 +349,11 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
       const reanalyse = () => isCurrent() && model.scheduleAnalysis();
       badges.set(
         notebookPanel,
-        new NotebookBadges(notebookPanel, () => model.cellErrors(notebookPanel.context.path), reanalyse)
+        new NotebookBadges(
+          notebookPanel,
+          () => model.cellErrors(notebookPanel.context.path),
+          reanalyse
+        )
       );
       notebookPanel.context.saveState.connect((_, state) => state === 'completed' && reanalyse());
       void notebookPanel.context.ready.then(reanalyse);
@@ -379,7 +380,8 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIDs.productionize, {
       label: 'Productionize',
-      caption: 'Turn the tagged cells into a tested pipeline package, proven to reproduce the notebook',
+      caption:
+        'Turn the tagged cells into a tested pipeline package, proven to reproduce the notebook',
       icon: pipelineIcon,
       isEnabled: () =>
         tracker.currentWidget !== null && !model.isRunning(tracker.currentWidget.context.path),
@@ -414,7 +416,11 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
         try {
           await model.start(outDir, options.force ?? false);
         } catch (error) {
-          if (!(error instanceof NbopsAPIError && error.status === 409 && /already exists/.test(error.message))) {
+          if (!(
+            error instanceof NbopsAPIError &&
+            error.status === 409 &&
+            /already exists/.test(error.message)
+          )) {
             await showErrorMessage('Productionize', (error as Error).message);
             return;
           }
@@ -424,9 +430,9 @@ export const productionizePlugin: JupyterFrontEndPlugin<void> = {
             buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })]
           });
           if (overwrite.button.accept) {
-            await model.start(outDir, true).catch(reason =>
-              showErrorMessage('Productionize', (reason as Error).message)
-            );
+            await model
+              .start(outDir, true)
+              .catch(reason => showErrorMessage('Productionize', (reason as Error).message));
           }
         }
       }

@@ -2,11 +2,7 @@
  * The Run detail plugin: `nbops:open-run` opens one main-area panel per run
  * (reopening focuses it), restored on reload.
  */
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   ICommandPalette,
   InputDialog,
@@ -26,10 +22,7 @@ import { RunDetailView, runTitle } from '../widgets/run/RunDetailView';
 const TRACKER_NAMESPACE = 'nbops-run';
 
 /** Code-cell sources of a notebook, read through the contents API. */
-async function notebookSources(
-  app: JupyterFrontEnd,
-  path: string
-): Promise<string[] | null> {
+async function notebookSources(app: JupyterFrontEnd, path: string): Promise<string[] | null> {
   try {
     const model = await app.serviceManager.contents.get(path, {
       content: true,
@@ -57,9 +50,7 @@ async function renderMarkdown(
     return () => undefined;
   }
   const renderer = rendermime.createRenderer('text/markdown');
-  await renderer.renderModel(
-    new MimeModel({ data: { 'text/markdown': source }, trusted: false })
-  );
+  await renderer.renderModel(new MimeModel({ data: { 'text/markdown': source }, trusted: false }));
   host.replaceChildren(renderer.node);
   return () => renderer.dispose();
 }

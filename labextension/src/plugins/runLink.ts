@@ -2,17 +2,11 @@
  * Renders the `%%track` summary with a link to the run's detail panel. The
  * magic also sends HTML, which nbconvert, papermill and other viewers show.
  */
-import {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { CommandIDs } from '../commands';
-import {
-  RUN_MIME_TYPE,
-  RunSummaryRenderer
-} from '../widgets/run/RunSummaryRenderer';
+import { RUN_MIME_TYPE, RunSummaryRenderer } from '../widgets/run/RunSummaryRenderer';
 
 /** Before text/html (50), so Lab prefers the linked summary. */
 const RANK = 0;
@@ -30,9 +24,7 @@ export const runLinkPlugin: JupyterFrontEndPlugin<void> = {
         mimeTypes: [RUN_MIME_TYPE],
         defaultRank: RANK,
         createRenderer: () =>
-          new RunSummaryRenderer(run =>
-            void app.commands.execute(CommandIDs.openRun, { run })
-          )
+          new RunSummaryRenderer(run => void app.commands.execute(CommandIDs.openRun, { run }))
       },
       RANK
     );

@@ -4,12 +4,7 @@
  */
 import { ReactWidget } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import {
-  HTMLSelect,
-  SidePanel,
-  ToolbarButton,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { HTMLSelect, SidePanel, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
@@ -233,11 +228,7 @@ class RunsView extends ReactWidget {
             {model.warning}
           </div>
         )}
-        <FilterBox
-          applied={model.query.filter}
-          error={model.queryError}
-          onApply={this._onFilter}
-        />
+        <FilterBox applied={model.query.filter} error={model.queryError} onApply={this._onFilter} />
         <SelectionBar
           count={this._selection.size}
           canCompare={this._commands.hasCommand(CommandIDs.openCompare)}
@@ -250,10 +241,7 @@ class RunsView extends ReactWidget {
           </div>
         )}
         <div
-          className={
-            'jp-nbops-RunsView-body' +
-            (model.pendingQuery ? ' jp-mod-loading' : '')
-          }
+          className={'jp-nbops-RunsView-body' + (model.pendingQuery ? ' jp-mod-loading' : '')}
           aria-busy={model.pendingQuery !== null}
         >
           {this._renderBody(query.sort)}
@@ -266,9 +254,7 @@ class RunsView extends ReactWidget {
   private _renderBody(sort: string): JSX.Element {
     const model = this._model;
     if (model.state === 'error' && model.runs.length === 0) {
-      return (
-        <ErrorState message={model.error ?? ''} onRetry={() => void model.refresh()} />
-      );
+      return <ErrorState message={model.error ?? ''} onRetry={() => void model.refresh()} />;
     }
     if (model.state === 'loading' && model.runs.length === 0) {
       return (
@@ -281,7 +267,7 @@ class RunsView extends ReactWidget {
     if (model.runs.length === 0) {
       return model.query.filter ? (
         <NoMatch
-          filter={model.queryError ? model.refusedFilter ?? '' : model.query.filter}
+          filter={model.queryError ? (model.refusedFilter ?? '') : model.query.filter}
           refused={model.queryError !== null}
           notice={model.queryError ? null : model.notice}
         />
@@ -433,11 +419,7 @@ function EmptyState(props: { experiment: string | null }): JSX.Element {
 function InlineCode(props: { text: string }): JSX.Element {
   const parts = props.text.split(/`([^`]+)`/);
   return (
-    <>
-      {parts.map((part, index) =>
-        index % 2 === 1 ? <code key={index}>{part}</code> : part
-      )}
-    </>
+    <>{parts.map((part, index) => (index % 2 === 1 ? <code key={index}>{part}</code> : part))}</>
   );
 }
 
@@ -481,10 +463,7 @@ function Footer(props: { model: RunsModel }): JSX.Element {
     <div className="jp-nbops-Footer">
       <span>{parts.join(' · ')}</span>
       {updated && (
-        <span
-          className="jp-nbops-Footer-updated"
-          title={`Updated ${updated.toLocaleString()}`}
-        >
+        <span className="jp-nbops-Footer-updated" title={`Updated ${updated.toLocaleString()}`}>
           updated {updated.toLocaleTimeString()}
         </span>
       )}

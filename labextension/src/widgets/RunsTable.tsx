@@ -180,11 +180,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
         <thead>
           <tr aria-rowindex={1}>
             <th scope="col" className="jp-nbops-col-select">
-              <SelectAll
-                checked={checked}
-                total={runs.length}
-                onChange={props.onToggleAll}
-              />
+              <SelectAll checked={checked} total={runs.length} onChange={props.onToggleAll} />
             </th>
             <SortHeader
               className="jp-nbops-col-status"
@@ -317,10 +313,7 @@ function SortArrow(props: { descending: boolean }): JSX.Element {
       aria-hidden="true"
       focusable="false"
     >
-      <path
-        fill="currentColor"
-        d={props.descending ? 'M0 2h8L4 7z' : 'M0 6h8L4 1z'}
-      />
+      <path fill="currentColor" d={props.descending ? 'M0 2h8L4 7z' : 'M0 6h8L4 1z'} />
     </svg>
   );
 }
@@ -436,16 +429,16 @@ function DataCell(props: {
         </td>
       );
     case 'duration':
-      return (
-        <td className="jp-nbops-col-duration">{formatDuration(elapsed(run, now))}</td>
-      );
+      return <td className="jp-nbops-col-duration">{formatDuration(elapsed(run, now))}</td>;
     case 'metric': {
       const value = run.metrics[column.key];
       return (
         <td
           className={'jp-nbops-col-metric' + (value === null ? ' jp-nbops-mod-nan' : '')}
           data-metric={column.key}
-          title={value === undefined ? `No ${column.key}` : `${column.key} = ${formatMetric(value)}`}
+          title={
+            value === undefined ? `No ${column.key}` : `${column.key} = ${formatMetric(value)}`
+          }
         >
           {props.format(value)}
         </td>
@@ -483,9 +476,7 @@ function RunName(props: { run: IRun; showExperiment: boolean; repeated: boolean 
       {run.name && props.repeated && (
         <span className="jp-nbops-RunName-suffix"> · {run.id.slice(-4)}</span>
       )}
-      {showExperiment && (
-        <span className="jp-nbops-RunName-experiment"> · {run.experiment}</span>
-      )}
+      {showExperiment && <span className="jp-nbops-RunName-experiment"> · {run.experiment}</span>}
     </>
   );
 }
@@ -540,9 +531,7 @@ function runTooltip(
   }
   const metrics = Object.entries(run.metrics);
   if (metrics.length > 0) {
-    lines.push(
-      'Metrics: ' + metrics.map(([k, v]) => `${k}=${formatMetric(v)}`).join(', ')
-    );
+    lines.push('Metrics: ' + metrics.map(([k, v]) => `${k}=${formatMetric(v)}`).join(', '));
   }
   if (openable) {
     lines.push('Click to open the run');

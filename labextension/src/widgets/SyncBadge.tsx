@@ -49,7 +49,13 @@ export function SyncBadge(props: {
       data-sync-state={state}
     >
       <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
-        <path d={CLOUD} fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinejoin="round" />
+        <path
+          d={CLOUD}
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="1.3"
+          strokeLinejoin="round"
+        />
         {sync && (
           <path
             d={MARKS[sync.state]}

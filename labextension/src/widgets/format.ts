@@ -42,10 +42,7 @@ export function elapsed(
   return Math.max(0, now / 1000 - run.start_time);
 }
 
-const MONTHS = [
-  'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun',
-  'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'
-];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Short age of an epoch-seconds time: `now`, `5m`, `3h`, `2d`, `Nov 21`. */
 export function formatAge(epochSeconds: number, now: number): string {
@@ -122,5 +119,7 @@ export function columnFormat(
     return formatMetric;
   }
   return value =>
-    typeof value === 'number' && Number.isFinite(value) ? value.toFixed(decimals) : formatMetric(value);
+    typeof value === 'number' && Number.isFinite(value)
+      ? value.toFixed(decimals)
+      : formatMetric(value);
 }

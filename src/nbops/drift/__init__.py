@@ -12,19 +12,44 @@ is at most alpha AND it has at least ``min_n`` values (``decision``, ``policy``)
 from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, evaluate_rules
 from nbops.drift.api import compare
 from nbops.drift.decision import bh_adjust
-from nbops.drift.overlay import overlay
-from nbops.drift.policy import DEFAULT, EVIDENTLY, EvidentlyPolicy, Policy, Rule, get_policy
 from nbops.drift.multivariate import check_multivariate, multivariate_drift
+from nbops.drift.overlay import overlay
 from nbops.drift.performance import estimate_performance
+from nbops.drift.policy import DEFAULT, EVIDENTLY, EvidentlyPolicy, Policy, Rule, get_policy
 from nbops.drift.reference import Reference, Sketch, fit_reference
 from nbops.drift.report import DriftReport
-from nbops.drift.text import text_drift
 from nbops.drift.serialization import sketch_from_bytes, sketch_from_dict, sketch_to_bytes, sketch_to_dict
+from nbops.drift.text import text_drift
 
 __all__ = [
-    "AlertRule", "alert_message", "DEFAULT", "DriftReport", "EVIDENTLY", "EvidentlyPolicy", "Policy", "Reference", "Rule",
-    "Sketch", "bh_adjust", "check_drift", "check_multivariate", "check_performance", "compare", "estimate_performance", "evaluate_rule", "evaluate_rules", "fit_reference",
-    "get_policy", "log_labels", "multivariate_drift", "overlay", "sketch_from_bytes", "sketch_from_dict", "sketch_to_bytes", "sketch_to_dict", "text_drift",
+    "AlertRule",
+    "alert_message",
+    "DEFAULT",
+    "DriftReport",
+    "EVIDENTLY",
+    "EvidentlyPolicy",
+    "Policy",
+    "Reference",
+    "Rule",
+    "Sketch",
+    "bh_adjust",
+    "check_drift",
+    "check_multivariate",
+    "check_performance",
+    "compare",
+    "estimate_performance",
+    "evaluate_rule",
+    "evaluate_rules",
+    "fit_reference",
+    "get_policy",
+    "log_labels",
+    "multivariate_drift",
+    "overlay",
+    "sketch_from_bytes",
+    "sketch_from_dict",
+    "sketch_to_bytes",
+    "sketch_to_dict",
+    "text_drift",
 ]
 
 

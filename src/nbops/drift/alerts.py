@@ -7,8 +7,8 @@ fired for that feature in the ``cooldown`` windows before the new one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nbops.drift.decision import TIER_RANK
@@ -17,11 +17,25 @@ from nbops.errors import InvalidValueError
 if TYPE_CHECKING:
     from nbops.drift.actions import RetrainAction
 
-RULE_STATISTICS = ("tier", "effect", "ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
-                   "missing_rate_change", "out_of_range_share", "unseen_share",
-                   # on estimated performance (nbops.drift.estimates): reference minus estimate,
-                   # or the error's relative rise
-                   "accuracy_drop", "f1_drop", "roc_auc_drop", "mae_increase", "rmse_increase")
+RULE_STATISTICS = (
+    "tier",
+    "effect",
+    "ks",
+    "wasserstein",
+    "psi",
+    "jensen_shannon",
+    "chi_square",
+    "missing_rate_change",
+    "out_of_range_share",
+    "unseen_share",
+    # on estimated performance (nbops.drift.estimates): reference minus estimate,
+    # or the error's relative rise
+    "accuracy_drop",
+    "f1_drop",
+    "roc_auc_drop",
+    "mae_increase",
+    "rmse_increase",
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +47,7 @@ class AlertRule:
     features: tuple[str, ...] | None = None  # None: every feature
     name: str = ""
     webhook: str | None = None  # a webhook name from the server's configuration
-    retrain: "RetrainAction | None" = None  # run the productionized pipeline on the drifted window
+    retrain: RetrainAction | None = None  # run the productionized pipeline on the drifted window
 
     def __post_init__(self):
         if self.statistic not in RULE_STATISTICS:
@@ -63,8 +77,12 @@ def rule_values(features: Sequence[Mapping[str, Any]], statistic: str) -> dict[s
     return out
 
 
-def evaluate_rule(rule: AlertRule, history: Sequence[Mapping[str, float]], current: Mapping[str, float],
-                  fired: Sequence[set[str] | frozenset[str]] = ()) -> list[str]:
+def evaluate_rule(
+    rule: AlertRule,
+    history: Sequence[Mapping[str, float]],
+    current: Mapping[str, float],
+    fired: Sequence[set[str] | frozenset[str]] = (),
+) -> list[str]:
     """Features for which ``rule`` fires on the new window ``current``.
 
     ``history``: earlier windows' values (feature -> value), oldest first.
@@ -72,10 +90,10 @@ def evaluate_rule(rule: AlertRule, history: Sequence[Mapping[str, float]], curre
     ``history`` (may be shorter: missing entries mean nothing fired).
     """
     windows = list(history) + [current]
-    recent = windows[-rule.consecutive:]
+    recent = windows[-rule.consecutive :]
     if len(recent) < rule.consecutive:
         return []
-    quiet = list(fired)[-rule.cooldown:] if rule.cooldown else []
+    quiet = list(fired)[-rule.cooldown :] if rule.cooldown else []
     silenced = set().union(*quiet) if quiet else set()
     out = []
     for feature, _value in current.items():
@@ -88,9 +106,12 @@ def evaluate_rule(rule: AlertRule, history: Sequence[Mapping[str, float]], curre
     return sorted(out)
 
 
-def evaluate_rules(rules: Sequence[AlertRule], history: Sequence[Mapping[str, Any]],
-                   current: Sequence[Mapping[str, Any]],
-                   fired: Mapping[str, Sequence[set[str]]] | None = None) -> dict[str, list[str]]:
+def evaluate_rules(
+    rules: Sequence[AlertRule],
+    history: Sequence[Mapping[str, Any]],
+    current: Sequence[Mapping[str, Any]],
+    fired: Mapping[str, Sequence[set[str]]] | None = None,
+) -> dict[str, list[str]]:
     """rule label -> firing features, from report feature rows (history: one list per window)."""
     fired = fired or {}
     out = {}
@@ -103,14 +124,14 @@ def evaluate_rules(rules: Sequence[AlertRule], history: Sequence[Mapping[str, An
     return out
 
 
-def alert_message(features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str,
-                  window: str | None = None) -> str:
+def alert_message(
+    features: Sequence[Mapping[str, Any]], firing: Sequence[str], subject: str, window: str | None = None
+) -> str:
     """'4 features drifted in churn v3, window 2024-W19: num_04 W=1.00, …' (largest effect first)."""
     short = {"wasserstein": "W", "jensen_shannon": "JS", "psi": "PSI", "ks": "D"}
     rows = [r for r in features if r["feature"] in set(firing)]
     rows.sort(key=lambda r: -(r["effect"] or 0.0))
-    parts = [f"{r['feature']} {short.get(r['statistic'], r['statistic'])}={(r['effect'] or 0.0):.2f}"
-             for r in rows[:5]]
+    parts = [f"{r['feature']} {short.get(r['statistic'], r['statistic'])}={(r['effect'] or 0.0):.2f}" for r in rows[:5]]
     more = ", …" if len(rows) > 5 else ""
     noun = "feature" if len(rows) == 1 else "features"
     where = f"{subject}, window {window}" if window else subject

@@ -10,8 +10,15 @@ from nbops.drift.report import DriftReport
 from nbops.drift.scoring import score
 
 
-def compare(reference: Any, current: Any, *, policy: str | Policy = "default",
-            bins: int = 100, top_k: int = 200, window: str | None = None) -> DriftReport:
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    policy: str | Policy = "default",
+    bins: int = 100,
+    top_k: int = 200,
+    window: str | None = None,
+) -> DriftReport:
     """Score drift of ``current`` against ``reference`` without storing anything.
 
     Either argument may be raw data (pandas/pyarrow/numpy/mapping) or a ``Sketch``:

@@ -9,8 +9,8 @@ unseen one and is counted as ``other`` (the sketch keeps no list of rare values)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,8 +53,9 @@ class CategoricalSketch:
         return self._index
 
     def empty(self) -> CategoricalSketch:
-        return CategoricalSketch(self.kind, self.keys, np.zeros(len(self.keys), np.int64),
-                                 closed=self.closed, _index=self._index)
+        return CategoricalSketch(
+            self.kind, self.keys, np.zeros(len(self.keys), np.int64), closed=self.closed, _index=self._index
+        )
 
     def sketch_counts(self, counts: Mapping[str, int], missing: int) -> CategoricalSketch:
         """Sketch a window given as value -> count (text keys)."""
@@ -67,8 +68,13 @@ class CategoricalSketch:
                 rest += c
             else:
                 per_key[i] += c
-        return replace(self.empty(), counts=per_key, missing=missing,
-                       unseen=rest if self.closed else 0, other=0 if self.closed else rest)
+        return replace(
+            self.empty(),
+            counts=per_key,
+            missing=missing,
+            unseen=rest if self.closed else 0,
+            other=0 if self.closed else rest,
+        )
 
     def sketch_values(self, values: np.ndarray) -> CategoricalSketch:
         """Sketch a window of numbers (float64, NaN missing) on numeric keys."""
@@ -83,18 +89,33 @@ class CategoricalSketch:
         per_key = np.zeros(len(keys), np.int64)
         np.add.at(per_key, order[pos_c[hit]], cnt[hit])
         rest = int(cnt[~hit].sum())
-        return replace(self.empty(), counts=per_key, missing=missing,
-                       unseen=rest if self.closed else 0, other=0 if self.closed else rest)
+        return replace(
+            self.empty(),
+            counts=per_key,
+            missing=missing,
+            unseen=rest if self.closed else 0,
+            other=0 if self.closed else rest,
+        )
 
     def merge(self, other: CategoricalSketch) -> CategoricalSketch:
         _same_keys(self, other)
-        return replace(self, counts=self.counts + other.counts, other=self.other + other.other,
-                       unseen=self.unseen + other.unseen, missing=self.missing + other.missing)
+        return replace(
+            self,
+            counts=self.counts + other.counts,
+            other=self.other + other.other,
+            unseen=self.unseen + other.unseen,
+            missing=self.missing + other.missing,
+        )
 
     def subtract(self, other: CategoricalSketch) -> CategoricalSketch:
         _same_keys(self, other)
-        out = replace(self, counts=self.counts - other.counts, other=self.other - other.other,
-                      unseen=self.unseen - other.unseen, missing=self.missing - other.missing)
+        out = replace(
+            self,
+            counts=self.counts - other.counts,
+            other=self.other - other.other,
+            unseen=self.unseen - other.unseen,
+            missing=self.missing - other.missing,
+        )
         if (out.counts < 0).any() or min(out.other, out.unseen, out.missing) < 0:
             raise InvalidValueError(
                 "cannot subtract a window that is not part of this sketch: some counts "
@@ -108,8 +129,12 @@ def fit_text(counts: Mapping[str, int], missing: int, top_k: int) -> Categorical
     top = ranked[:top_k]
     other = int(sum(c for _, c in ranked[top_k:]))
     return CategoricalSketch(
-        "categorical", tuple(k for k, _ in top), np.array([c for _, c in top], np.int64),
-        other=other, missing=missing, closed=other == 0,
+        "categorical",
+        tuple(k for k, _ in top),
+        np.array([c for _, c in top], np.int64),
+        other=other,
+        missing=missing,
+        closed=other == 0,
     )
 
 
@@ -117,8 +142,7 @@ def fit_numbers(values: np.ndarray, kind: str) -> CategoricalSketch:
     """Discrete numbers or booleans: every distinct value is a key (callers bound how many)."""
     missing_mask = np.isnan(values)
     uniq, cnt = np.unique(values[~missing_mask], return_counts=True)
-    return CategoricalSketch(kind, tuple(float(u) for u in uniq), cnt.astype(np.int64),
-                             missing=int(missing_mask.sum()))
+    return CategoricalSketch(kind, tuple(float(u) for u in uniq), cnt.astype(np.int64), missing=int(missing_mask.sum()))
 
 
 def _label(key, kind: str) -> str:

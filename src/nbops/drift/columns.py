@@ -7,9 +7,9 @@ name and converted through their own methods, so both stay optional.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Mapping
 
 import numpy as np
 
@@ -45,10 +45,7 @@ def columns_of(data: Any) -> dict[str, ColumnData]:
     """Typed columns of ``data``, in the data's column order."""
     named = _named_arrays(data)
     if not named:
-        raise InvalidValueError(
-            "the data has no columns: pass a table with at least one column of "
-            f"{VALID_TYPES}"
-        )
+        raise InvalidValueError(f"the data has no columns: pass a table with at least one column of {VALID_TYPES}")
     out: dict[str, ColumnData] = {}
     for name, values in named:
         for column in _adapt(str(name), values):
@@ -85,9 +82,7 @@ def _adapt(name: str, values: Any) -> list[ColumnData]:
         values = _from_arrow(values)
     arr = np.asarray(values)
     if arr.ndim != 1:
-        raise InvalidValueError(
-            f"column {name!r} has shape {arr.shape}: each column must be one-dimensional"
-        )
+        raise InvalidValueError(f"column {name!r} has shape {arr.shape}: each column must be one-dimensional")
     return _from_numpy(name, arr)
 
 

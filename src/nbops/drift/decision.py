@@ -30,8 +30,9 @@ def bh_adjust(pvalues) -> np.ndarray:
     return out
 
 
-def tiers(effect, p_adjusted, n, *, warn, drift, alpha: float, min_n: int,
-          use_p: bool = True, use_effect: bool = True) -> np.ndarray:
+def tiers(
+    effect, p_adjusted, n, *, warn, drift, alpha: float, min_n: int, use_p: bool = True, use_effect: bool = True
+) -> np.ndarray:
     """Tier per feature.
 
     drift: effect >= drift threshold AND adjusted p <= alpha AND n >= min_n;

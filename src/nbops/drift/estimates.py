@@ -17,8 +17,12 @@ import time
 from typing import Any
 
 from nbops.drift.alerts import AlertRule
-from nbops.drift.performance import (CLASSIFICATION_METRICS, REGRESSION_METRICS, estimate_performance,
-                                     realized_performance)
+from nbops.drift.performance import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    estimate_performance,
+    realized_performance,
+)
 from nbops.errors import InvalidValueError, NotFoundError
 
 # Alert-rule statistic -> (metric, how it is computed from an estimate and the reference value)
@@ -28,8 +32,17 @@ PERFORMANCE_STATISTICS = {
 }
 
 
-def check_performance(name: str, model: Any, reference_X: Any, reference_y: Any, current_X: Any, *,
-                      window: str, store=None, confidence: float = 0.95) -> dict[str, dict[str, float]]:
+def check_performance(
+    name: str,
+    model: Any,
+    reference_X: Any,
+    reference_y: Any,
+    current_X: Any,
+    *,
+    window: str,
+    store=None,
+    confidence: float = 0.95,
+) -> dict[str, dict[str, float]]:
     """Estimate ``model``'s performance on ``current_X`` and store it for window ``window`` of ``name``."""
     from nbops.drift.persistence import check_drift, resolve
 
@@ -50,8 +63,10 @@ def check_performance(name: str, model: Any, reference_X: Any, reference_y: Any,
         conn.executemany(
             "INSERT OR REPLACE INTO drift_performance (subject, window, metric, method, estimate, lower, upper, "
             "reference, realized, created_at, labelled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
-            [(target["subject"], window, m, method, v["estimate"], v["lower"], v["upper"], reference.get(m), now)
-             for m, v in result.items()],
+            [
+                (target["subject"], window, m, method, v["estimate"], v["lower"], v["upper"], reference.get(m), now)
+                for m, v in result.items()
+            ],
         )
         fired = _fire(conn, target, window, result, reference, now)
     return {m: dict(v, reference=reference.get(m)) for m, v in result.items()} | ({"alerts": fired} if fired else {})
@@ -61,11 +76,14 @@ def log_labels(name: str, window: str, y_true: Any, y_pred: Any, y_score: Any = 
     """Record the realized performance of a window whose labels arrived; returns the metrics."""
     store = _store(store)
     conn = store.reader()
-    rows = conn.execute("SELECT metric, method FROM drift_performance WHERE subject = ? AND window = ?",
-                        (name, window)).fetchall()
+    rows = conn.execute(
+        "SELECT metric, method FROM drift_performance WHERE subject = ? AND window = ?", (name, window)
+    ).fetchall()
     if not rows:
-        raise NotFoundError(f"{name!r} has no estimated performance for window {window!r}: "
-                            "run nbops.drift.check_performance for it first")
+        raise NotFoundError(
+            f"{name!r} has no estimated performance for window {window!r}: "
+            "run nbops.drift.check_performance for it first"
+        )
     kind = "classification" if rows[0]["method"] == "cbpe" else "regression"
     realized = realized_performance(kind, y_true, y_pred, y_score)
     with store.transaction() as conn:
@@ -84,8 +102,9 @@ def performance_series(conn, subject: str, labels: list[str]) -> dict[str, dict[
         j = index.get(r["window"])
         if j is None:
             continue
-        series = out.setdefault(r["metric"], {k: [None] * len(labels) for k in
-                                              ("estimate", "lower", "upper", "realized", "reference")})
+        series = out.setdefault(
+            r["metric"], {k: [None] * len(labels) for k in ("estimate", "lower", "upper", "realized", "reference")}
+        )
         for key in series:
             series[key][j] = r[key]
     return out
@@ -93,8 +112,11 @@ def performance_series(conn, subject: str, labels: list[str]) -> dict[str, dict[
 
 def performance_rules(conn, subject: str) -> list[AlertRule]:
     rows = conn.execute("SELECT * FROM drift_alert_rules WHERE subject IN (?, '*') ORDER BY id", (subject,))
-    return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], name=r["name"])
-            for r in rows if r["statistic"] in PERFORMANCE_STATISTICS]
+    return [
+        AlertRule(statistic=r["statistic"], threshold=r["threshold"], name=r["name"])
+        for r in rows
+        if r["statistic"] in PERFORMANCE_STATISTICS
+    ]
 
 
 def _fire(conn, target, window: str, result, reference, now: float) -> list[dict]:
@@ -109,11 +131,14 @@ def _fire(conn, target, window: str, result, reference, now: float) -> list[dict
         if change < rule.threshold:
             continue
         how = f"{change:.3f} below" if rule.statistic.endswith("_drop") else f"{change:.0%} above"
-        message = (f"estimated {metric} {estimate:.3f} [{result[metric]['lower']:.3f}, {result[metric]['upper']:.3f}]"
-                   f" in {target['label']}, window {window}: {how} the reference {ref:.3f}")
+        message = (
+            f"estimated {metric} {estimate:.3f} [{result[metric]['lower']:.3f}, {result[metric]['upper']:.3f}]"
+            f" in {target['label']}, window {window}: {how} the reference {ref:.3f}"
+        )
         conn.execute(
             "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (window_id, rule.label, target["subject"], json.dumps([metric]), message, now),
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (window_id, rule.label, target["subject"], json.dumps([metric]), message, now),
         )
         fired.append({"rule": rule.label, "features": [metric], "message": message})
     return fired
@@ -121,8 +146,9 @@ def _fire(conn, target, window: str, result, reference, now: float) -> list[dict
 
 def _window_id(store_or_conn, subject: str, window: str) -> int | None:
     conn = store_or_conn.reader() if hasattr(store_or_conn, "reader") else store_or_conn
-    row = conn.execute("SELECT id FROM drift_windows WHERE subject = ? AND window = ? AND superseded_at IS NULL",
-                       (subject, window)).fetchone()
+    row = conn.execute(
+        "SELECT id FROM drift_windows WHERE subject = ? AND window = ? AND superseded_at IS NULL", (subject, window)
+    ).fetchone()
     return row[0] if row else None
 
 

@@ -9,9 +9,9 @@ when installed, else pandas' ``chunksize``.
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 
 from nbops.drift.reference import Sketch
 from nbops.errors import InvalidValueError
@@ -23,7 +23,8 @@ SUFFIXES = (".csv", ".parquet", ".pq")
 def expand(path_or_glob: str) -> list[Path]:
     """The files a path or glob names, sorted; an error naming the pattern when there are none."""
     paths = sorted(Path(p) for p in glob.glob(path_or_glob, recursive=True)) or (
-        [Path(path_or_glob)] if Path(path_or_glob).is_file() else [])
+        [Path(path_or_glob)] if Path(path_or_glob).is_file() else []
+    )
     if not paths:
         raise InvalidValueError(f"--current {path_or_glob!r} matches no file: give a CSV or parquet path or a glob")
     wrong = [str(p) for p in paths if p.suffix.lower() not in SUFFIXES]

@@ -54,9 +54,17 @@ class Moments:
         return self.scatter / max(self.n - 1, 1)
 
 
-def multivariate_drift(reference: Any, current: Any, *, variance: float = 0.9, alpha: float = 0.001,
-                       min_auc: float = 0.55, max_rows: int = 50_000, error_ratio: float = 1.2,
-                       seed: int = 0) -> dict[str, Any]:
+def multivariate_drift(
+    reference: Any,
+    current: Any,
+    *,
+    variance: float = 0.9,
+    alpha: float = 0.001,
+    min_auc: float = 0.55,
+    max_rows: int = 50_000,
+    error_ratio: float = 1.2,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Domain-classifier AUC and PCA reconstruction error of ``current`` against ``reference``."""
     columns, ref, cur = _numeric(reference, current)
     centre, scale = np.nanmean(ref, axis=0), np.nanstd(ref, axis=0)
@@ -67,9 +75,15 @@ def multivariate_drift(reference: Any, current: Any, *, variance: float = 0.9, a
     ratio = pca["current"] / pca["reference"] if pca["reference"] > 0 else float("inf")
     return {
         "drifted": bool(auc >= threshold or ratio >= error_ratio),
-        "domain_auc": auc, "auc_threshold": threshold, "domain_drifted": bool(auc >= threshold),
-        "reconstruction_error": pca["current"], "reference_error": pca["reference"], "error_ratio": ratio,
-        "components": pca["components"], "features": columns, "rows": [len(ref), len(cur)],
+        "domain_auc": auc,
+        "auc_threshold": threshold,
+        "domain_drifted": bool(auc >= threshold),
+        "reconstruction_error": pca["current"],
+        "reference_error": pca["reference"],
+        "error_ratio": ratio,
+        "components": pca["components"],
+        "features": columns,
+        "rows": [len(ref), len(cur)],
     }
 
 
@@ -87,12 +101,22 @@ def reconstruction_error(reference: Moments, current: Moments, variance: float =
     residual = np.eye(len(values)) - vectors[:, :k] @ vectors[:, :k].T
     offset = current.mean - reference.mean
     second = current.covariance + np.outer(offset, offset)
-    return {"reference": float(np.trace(residual @ reference.covariance)),
-            "current": float(np.trace(residual @ second)), "components": k}
+    return {
+        "reference": float(np.trace(residual @ reference.covariance)),
+        "current": float(np.trace(residual @ second)),
+        "components": k,
+    }
 
 
-def domain_classifier_auc(ref: np.ndarray, cur: np.ndarray, *, alpha: float = 0.001, min_auc: float = 0.55,
-                          max_rows: int = 50_000, seed: int = 0) -> tuple[float, float]:
+def domain_classifier_auc(
+    ref: np.ndarray,
+    cur: np.ndarray,
+    *,
+    alpha: float = 0.001,
+    min_auc: float = 0.55,
+    max_rows: int = 50_000,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Out-of-fold AUC of a classifier telling ``cur`` rows from ``ref`` rows, and its threshold."""
     from scipy.stats import norm
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -107,8 +131,9 @@ def domain_classifier_auc(ref: np.ndarray, cur: np.ndarray, *, alpha: float = 0.
     y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
     model = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, random_state=seed)
     with threadpool_limits(limits=1, user_api="openmp"):  # see performance.dle: spinning threads
-        score = cross_val_predict(model, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=seed),
-                                  method="predict_proba")[:, 1]
+        score = cross_val_predict(
+            model, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=seed), method="predict_proba"
+        )[:, 1]
     auc = float(roc_auc_score(y, score))
     n0, n1 = len(ref), len(cur)
     sd = np.sqrt((n0 + n1 + 1) / (12 * n0 * n1))
@@ -119,22 +144,27 @@ def _numeric(reference, current) -> tuple[list[str], np.ndarray, np.ndarray]:
     if hasattr(reference, "columns") and hasattr(current, "columns"):
         columns = [c for c in reference.columns if reference[c].dtype.kind in "biuf" and c in current.columns]
         if len(columns) < 2:
-            raise InvalidValueError(f"multivariate drift needs at least 2 numeric columns; the reference has "
-                                    f"{columns}")
-        return ([str(c) for c in columns], reference[columns].to_numpy(np.float64),
-                current[columns].to_numpy(np.float64))
+            raise InvalidValueError(f"multivariate drift needs at least 2 numeric columns; the reference has {columns}")
+        return (
+            [str(c) for c in columns],
+            reference[columns].to_numpy(np.float64),
+            current[columns].to_numpy(np.float64),
+        )
     ref, cur = np.asarray(reference, dtype=np.float64), np.asarray(current, dtype=np.float64)
     if ref.ndim != 2 or cur.ndim != 2 or ref.shape[1] != cur.shape[1] or ref.shape[1] < 2:
-        raise InvalidValueError(f"multivariate drift needs two tables with the same >= 2 numeric columns, got "
-                                f"shapes {ref.shape} and {cur.shape}")
+        raise InvalidValueError(
+            f"multivariate drift needs two tables with the same >= 2 numeric columns, got "
+            f"shapes {ref.shape} and {cur.shape}"
+        )
     return [f"x{i}" for i in range(ref.shape[1])], ref, cur
 
 
 MULTIVARIATE_FEATURE = "(multivariate)"
 
 
-def check_multivariate(name: str, reference: Any, current: Any, *, window: str, store=None,
-                       **options) -> dict[str, Any]:
+def check_multivariate(
+    name: str, reference: Any, current: Any, *, window: str, store=None, **options
+) -> dict[str, Any]:
     """``multivariate_drift`` for window ``window`` of ``name``, stored as the window's
     ``(multivariate)`` row: tier, effect = domain AUC, threshold, and the PCA error ratio."""
     from nbops.drift.estimates import _store, _window_id
@@ -153,13 +183,23 @@ def check_multivariate(name: str, reference: Any, current: Any, *, window: str, 
             "INSERT OR REPLACE INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, "
             "p_value, p_adjusted, n_reference, n_current, note) VALUES (?, ?, 'multivariate', ?, 'domain_auc', ?, ?, "
             "NULL, NULL, ?, ?, ?)",
-            (window_id, MULTIVARIATE_FEATURE, tier, result["domain_auc"], result["auc_threshold"],
-             result["rows"][0], result["rows"][1], note),
+            (
+                window_id,
+                MULTIVARIATE_FEATURE,
+                tier,
+                result["domain_auc"],
+                result["auc_threshold"],
+                result["rows"][0],
+                result["rows"][1],
+                note,
+            ),
         )
         conn.executemany(
             "INSERT OR REPLACE INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
             "VALUES (?, ?, ?, ?, NULL, NULL)",
-            [(window_id, MULTIVARIATE_FEATURE, "domain_auc", result["domain_auc"]),
-             (window_id, MULTIVARIATE_FEATURE, "pca_error_ratio", result["error_ratio"])],
+            [
+                (window_id, MULTIVARIATE_FEATURE, "domain_auc", result["domain_auc"]),
+                (window_id, MULTIVARIATE_FEATURE, "pca_error_ratio", result["error_ratio"]),
+            ],
         )
     return dict(result, window_id=window_id)

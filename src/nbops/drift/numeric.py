@@ -188,9 +188,20 @@ def sketch_numeric(grid: NumericSketch, values: np.ndarray) -> NumericSketch:
     above = n_finite - int(np.searchsorted(xs, grid.hi, side="right"))
     counts, sums, mean, m2 = _bin_moments(xs, cuts)
     return NumericSketch(
-        grid.edges, grid.lo, grid.hi, counts, sums,
-        missing=missing, posinf=posinf, neginf=neginf, below=below, above=above,
-        min=lo_val, max=hi_val, mean=mean, m2=m2,
+        grid.edges,
+        grid.lo,
+        grid.hi,
+        counts,
+        sums,
+        missing=missing,
+        posinf=posinf,
+        neginf=neginf,
+        below=below,
+        above=above,
+        min=lo_val,
+        max=hi_val,
+        mean=mean,
+        m2=m2,
     )
 
 

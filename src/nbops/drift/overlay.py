@@ -40,8 +40,10 @@ def _numeric(feature: str, ref: NumericSketch, cur: NumericSketch) -> dict[str, 
         "current": q.tolist(),
         "ecdf_reference": np.cumsum(p).tolist(),
         "ecdf_current": np.cumsum(q).tolist(),
-        "ks_gap": {"x": float(ref.edges[at]) if ref.edges.size else None,
-                   "gap": float(abs(gap[at])) if gap.size else 0.0},
+        "ks_gap": {
+            "x": float(ref.edges[at]) if ref.edges.size else None,
+            "gap": float(abs(gap[at])) if gap.size else 0.0,
+        },
     }
 
 

@@ -34,8 +34,9 @@ _SIMULATED_ROWS = 20_000
 _AUC_BINS = 1 << 16
 
 
-def estimate_performance(model: Any, reference_X: Any, reference_y: Any, current_X: Any, *,
-                         confidence: float = 0.95, seed: int = 0) -> dict[str, dict[str, float]]:
+def estimate_performance(
+    model: Any, reference_X: Any, reference_y: Any, current_X: Any, *, confidence: float = 0.95, seed: int = 0
+) -> dict[str, dict[str, float]]:
     """Estimated performance of ``model`` on ``current_X`` (no labels), with a confidence band.
 
     A model with ``predict_proba`` is a binary classifier (CBPE: accuracy, f1, roc_auc);
@@ -49,11 +50,14 @@ def estimate_performance(model: Any, reference_X: Any, reference_y: Any, current
         raise InvalidValueError(f"model {type(model).__name__} has no predict(): pass a fitted estimator")
     y = _labels(reference_y)
     if len(y) != _rows(reference_X):
-        raise InvalidValueError(f"reference_X has {_rows(reference_X)} rows but reference_y has {len(y)}: "
-                                "they must be the same rows")
+        raise InvalidValueError(
+            f"reference_X has {_rows(reference_X)} rows but reference_y has {len(y)}: they must be the same rows"
+        )
     if len(y) < 20 or _rows(current_X) < 1:
-        raise InvalidValueError(f"estimate_performance needs at least 20 labelled reference rows and 1 current "
-                                f"row, got {len(y)} and {_rows(current_X)}")
+        raise InvalidValueError(
+            f"estimate_performance needs at least 20 labelled reference rows and 1 current "
+            f"row, got {len(y)} and {_rows(current_X)}"
+        )
     z = _z(confidence)
     rng = np.random.default_rng(seed)
     if hasattr(model, "predict_proba"):
@@ -62,6 +66,7 @@ def estimate_performance(model: Any, reference_X: Any, reference_y: Any, current
 
 
 # ---------- CBPE ----------
+
 
 def cbpe(model, reference_X, y, current_X, z: float, rng) -> dict[str, dict[str, float]]:
     from sklearn.isotonic import IsotonicRegression
@@ -76,8 +81,11 @@ def cbpe(model, reference_X, y, current_X, z: float, rng) -> dict[str, dict[str,
     score = _positive_score(model, current_X)
     p = calibrator.predict(score)
     predicted = (np.asarray(model.predict(current_X)) == positive).astype(np.float64)
-    estimates = {"accuracy": _expected_accuracy(p, predicted), "f1": _expected_f1(p, predicted),
-                 "roc_auc": _expected_auc(p, score)}
+    estimates = {
+        "accuracy": _expected_accuracy(p, predicted),
+        "f1": _expected_f1(p, predicted),
+        "roc_auc": _expected_auc(p, score),
+    }
     spread = _simulated_spread(p, predicted, score, rng)
     # The calibrator's own error: how far its estimate misses on the reference, per row of it.
     ref_p = calibrator.predict(ref_score)
@@ -139,8 +147,11 @@ def _simulated_spread(p, predicted, score, rng) -> dict[str, float]:
         negatives = m - positives
         auc = (ranks @ labels - positives * (positives + 1) / 2) / (positives * negatives)
     scale = np.sqrt(m / n)
-    return {"accuracy": float(np.std(correct.mean(axis=0))) * scale,
-            "f1": float(np.nanstd(f1)) * scale, "roc_auc": float(np.nanstd(auc)) * scale}
+    return {
+        "accuracy": float(np.std(correct.mean(axis=0))) * scale,
+        "f1": float(np.nanstd(f1)) * scale,
+        "roc_auc": float(np.nanstd(auc)) * scale,
+    }
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:
@@ -150,6 +161,7 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 # ---------- DLE ----------
+
 
 def dle(model, reference_X, y, current_X, z: float, seed: int) -> dict[str, dict[str, float]]:
     from threadpoolctl import threadpool_limits
@@ -222,6 +234,7 @@ class _Features:
 
 # ---------- shared ----------
 
+
 def _band(estimate: float, sd: float, z: float, low: float | None, high: float | None) -> dict[str, float]:
     lower, upper = estimate - z * sd, estimate + z * sd
     if low is not None:
@@ -262,5 +275,5 @@ def realized_performance(kind: str, y_true, y_pred, y_score=None) -> dict[str, f
         return out
     if kind == "regression":
         err = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
-        return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2)))}
+        return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err**2)))}
     raise InvalidValueError(f"kind={kind!r} is not valid: use 'classification' or 'regression'")

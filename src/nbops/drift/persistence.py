@@ -16,12 +16,12 @@ from typing import Any
 from nbops.drift.actions import retrain_from_stored
 from nbops.drift.alerts import AlertRule, alert_message, evaluate_rule, rule_values
 from nbops.drift.api import compare
+from nbops.drift.overlay import overlay
 from nbops.drift.policy import Policy
 from nbops.drift.reference import Sketch
 from nbops.drift.report import DriftReport
-from nbops.drift.overlay import overlay
-from nbops.drift.windows import current_windows
 from nbops.drift.serialization import FORMAT, _column_from_dict, _column_to_dict, sketch_from_bytes, sketch_to_bytes
+from nbops.drift.windows import current_windows
 from nbops.errors import InvalidValueError, NotFoundError
 
 DEFAULT_RULE = AlertRule(statistic="tier", threshold=2.0, name="drift")
@@ -42,8 +42,14 @@ def save_reference(store, dataset_id: int, reference: Sketch) -> None:
             "INSERT INTO drift_reference_columns (dataset_id, feature, position, kind, source, sketch) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (dataset_id, name, i, sk.kind, reference.sources.get(name),
-                 json.dumps(_column_to_dict(sk), separators=(",", ":")))
+                (
+                    dataset_id,
+                    name,
+                    i,
+                    sk.kind,
+                    reference.sources.get(name),
+                    json.dumps(_column_to_dict(sk), separators=(",", ":")),
+                )
                 for i, (name, sk) in enumerate(reference.columns.items())
             ],
         )
@@ -112,12 +118,23 @@ def _version_target(conn, name: str, subject: str, version: dict) -> dict[str, A
             f"model {name!r} v{version['version']} has no training dataset: log one with "
             "nbops.log_dataset(df, name, role='train') in the run that registered it"
         )
-    return {"dataset_id": dataset_id, "model_version_id": version["id"],
-            "subject": subject, "label": f"{name} v{version['version']}"}
+    return {
+        "dataset_id": dataset_id,
+        "model_version_id": version["id"],
+        "subject": subject,
+        "label": f"{name} v{version['version']}",
+    }
 
 
-def check_drift(reference_or_model_name, current: Any, *, window: str | None = None, store=None,
-                policy: str | Policy = "default", retrain_data: Any = None) -> DriftReport:
+def check_drift(
+    reference_or_model_name,
+    current: Any,
+    *,
+    window: str | None = None,
+    store=None,
+    policy: str | Policy = "default",
+    retrain_data: Any = None,
+) -> DriftReport:
     """Score ``current`` against a stored reference, store the results, and evaluate alerts.
 
     ``reference_or_model_name``: a model name (the dataset its production, else latest,
@@ -149,8 +166,14 @@ def check_drift(reference_or_model_name, current: Any, *, window: str | None = N
 
         data = retrain_data if retrain_data is not None else (None if isinstance(current, Sketch) else current)
         retrains = retrain_on_alerts(store, fired, data)
-    report.summary.update(window_id=window_id, subject=target["subject"], reference=target["label"],
-                          dataset_id=target["dataset_id"], alerts=[_public(a) for a in fired], retrains=retrains)
+    report.summary.update(
+        window_id=window_id,
+        subject=target["subject"],
+        reference=target["label"],
+        dataset_id=target["dataset_id"],
+        alerts=[_public(a) for a in fired],
+        retrains=retrains,
+    )
     return report
 
 
@@ -174,23 +197,51 @@ def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int
         window_id = conn.execute(
             "INSERT INTO drift_windows (subject, dataset_id, model_version_id, window, policy, rows, features, "
             "drifted, share_drifted, dataset_drift, sketch, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (target["subject"], target["dataset_id"], target.get("model_version_id"), s["window"], s["policy"],
-             s["rows_current"], s["features"], s["n_drifted"], s["share_drifted"], int(s["dataset_drift"]),
-             sketch_to_bytes(report.window), now),
+            (
+                target["subject"],
+                target["dataset_id"],
+                target.get("model_version_id"),
+                s["window"],
+                s["policy"],
+                s["rows_current"],
+                s["features"],
+                s["n_drifted"],
+                s["share_drifted"],
+                int(s["dataset_drift"]),
+                sketch_to_bytes(report.window),
+                now,
+            ),
         ).lastrowid
         if earlier is not None:
             conn.execute("UPDATE drift_windows SET superseded_by = ? WHERE id = ?", (window_id, earlier[0]))
         conn.executemany(
             "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
             "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(window_id, f["feature"], f["kind"], f["tier"], f["statistic"], f["effect"], f["threshold"],
-              f["p_value"], f["p_adjusted"], f["n_reference"], f["n_current"], f["note"]) for f in report.features],
+            [
+                (
+                    window_id,
+                    f["feature"],
+                    f["kind"],
+                    f["tier"],
+                    f["statistic"],
+                    f["effect"],
+                    f["threshold"],
+                    f["p_value"],
+                    f["p_adjusted"],
+                    f["n_reference"],
+                    f["n_current"],
+                    f["note"],
+                )
+                for f in report.features
+            ],
         )
         conn.executemany(
             "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
-             for r in report.statistics],
+            [
+                (window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
+                for r in report.statistics
+            ],
         )
         fired = _fire_alerts(conn, target, window_id, report, now)
     return window_id, fired
@@ -204,24 +255,40 @@ def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
         return conn.execute(
             "INSERT INTO drift_alert_rules (subject, name, statistic, threshold, consecutive, cooldown, features, "
             "webhook, retrain, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (subject, name, rule.statistic, rule.threshold, rule.consecutive, rule.cooldown,
-             json.dumps(list(rule.features)) if rule.features is not None else None, rule.webhook,
-             rule.retrain.to_json() if rule.retrain is not None else None, time.time()),
+            (
+                subject,
+                name,
+                rule.statistic,
+                rule.threshold,
+                rule.consecutive,
+                rule.cooldown,
+                json.dumps(list(rule.features)) if rule.features is not None else None,
+                rule.webhook,
+                rule.retrain.to_json() if rule.retrain is not None else None,
+                time.time(),
+            ),
         ).lastrowid
 
 
 def alert_rules(store_or_conn, subject: str) -> list[AlertRule]:
     """Rules for ``subject`` (its own and '*'); the default 'drift' rule when there are none."""
     conn = store_or_conn.reader() if hasattr(store_or_conn, "reader") else store_or_conn
-    rows = conn.execute(
-        "SELECT * FROM drift_alert_rules WHERE subject IN (?, '*') ORDER BY id", (subject,)
-    ).fetchall()
+    rows = conn.execute("SELECT * FROM drift_alert_rules WHERE subject IN (?, '*') ORDER BY id", (subject,)).fetchall()
     if not rows:
         return [DEFAULT_RULE]
-    return [AlertRule(statistic=r["statistic"], threshold=r["threshold"], consecutive=r["consecutive"],
-                      cooldown=r["cooldown"], name=r["name"], webhook=r["webhook"],
-                      retrain=retrain_from_stored(r["retrain"]),
-                      features=tuple(json.loads(r["features"])) if r["features"] else None) for r in rows]
+    return [
+        AlertRule(
+            statistic=r["statistic"],
+            threshold=r["threshold"],
+            consecutive=r["consecutive"],
+            cooldown=r["cooldown"],
+            name=r["name"],
+            webhook=r["webhook"],
+            retrain=retrain_from_stored(r["retrain"]),
+            features=tuple(json.loads(r["features"])) if r["features"] else None,
+        )
+        for r in rows
+    ]
 
 
 def alert_events(store, *, unseen_only: bool = False, limit: int = 100) -> list[dict[str, Any]]:
@@ -251,13 +318,15 @@ def history(store, subject: str, statistic: str | None = None, limit: int = 200)
             "SELECT w.id AS window_id, w.window, w.created_at, r.feature, f.tier, r.statistic, r.value, "
             "r.p_adjusted FROM drift_results r JOIN drift_windows w ON w.id = r.window_id "
             "JOIN drift_features f ON f.window_id = r.window_id AND f.feature = r.feature "
-            f"WHERE w.id IN ({ids}) AND r.statistic = ? ORDER BY r.feature", (statistic,),
+            f"WHERE w.id IN ({ids}) AND r.statistic = ? ORDER BY r.feature",
+            (statistic,),
         ).fetchall()
     return sorted((dict(r) for r in rows), key=lambda r: order[r["window_id"]])
 
 
-def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: float,
-                 only_new: bool = False) -> list[dict]:
+def _fire_alerts(
+    conn, target: dict, window_id: int, report: DriftReport, now: float, only_new: bool = False
+) -> list[dict]:
     """Insert an event per rule that fires; ``only_new``: not for features it already fired on
     in this window (a live window is re-scored as it grows)."""
     fired = []
@@ -278,8 +347,17 @@ def _fire_alerts(conn, target: dict, window_id: int, report: DriftReport, now: f
             "VALUES (?, ?, ?, ?, ?, ?)",
             (window_id, rule.label, target["subject"], json.dumps(hits), message, now),
         ).lastrowid
-        fired.append({"rule": rule.label, "features": hits, "message": message, "event_id": event_id,
-                      "subject": target["subject"], "window": report.summary["window"], "retrain": rule.retrain})
+        fired.append(
+            {
+                "rule": rule.label,
+                "features": hits,
+                "message": message,
+                "event_id": event_id,
+                "subject": target["subject"],
+                "window": report.summary["window"],
+                "retrain": rule.retrain,
+            }
+        )
     return fired
 
 
@@ -289,7 +367,7 @@ def _preceding(conn, subject: str, window_id: int, depth: int) -> list[int]:
         return []
     ids = [w["id"] for w in current_windows(conn, subject)]
     at = ids.index(window_id)
-    return ids[max(0, at - depth):at]
+    return ids[max(0, at - depth) : at]
 
 
 def _feature_rows(conn, window_id: int) -> list[dict]:
@@ -341,8 +419,9 @@ def mark_alerts_seen(store, event_ids) -> int:
         ).rowcount
 
 
-def grow_window(store, target: dict[str, Any], reference: Sketch, delta: Sketch, label: str,
-                policy: "str | Policy" = "default") -> tuple[int, list[dict]]:
+def grow_window(
+    store, target: dict[str, Any], reference: Sketch, delta: Sketch, label: str, policy: str | Policy = "default"
+) -> tuple[int, list[dict]]:
     """Add ``delta`` (rows sketched on ``reference``) to the live window ``label`` of a subject.
 
     The window is re-scored and updated in place (no history row per batch: it is one window
@@ -351,13 +430,23 @@ def grow_window(store, target: dict[str, Any], reference: Sketch, delta: Sketch,
     """
     now = time.time()
     with store.transaction() as conn:  # read, merge and write under the one write lock
-        row = conn.execute("SELECT id, sketch FROM drift_windows WHERE subject = ? AND window = ? "
-                           "AND superseded_at IS NULL", (target["subject"], label)).fetchone()
+        row = conn.execute(
+            "SELECT id, sketch FROM drift_windows WHERE subject = ? AND window = ? AND superseded_at IS NULL",
+            (target["subject"], label),
+        ).fetchone()
         merged = delta if row is None or row["sketch"] is None else sketch_from_bytes(row["sketch"]) + delta
         report = compare(reference, merged, policy=policy, window=label)
         s = report.summary
-        values = (s["policy"], s["rows_current"], s["features"], s["n_drifted"], s["share_drifted"],
-                  int(s["dataset_drift"]), sketch_to_bytes(merged), now)
+        values = (
+            s["policy"],
+            s["rows_current"],
+            s["features"],
+            s["n_drifted"],
+            s["share_drifted"],
+            int(s["dataset_drift"]),
+            sketch_to_bytes(merged),
+            now,
+        )
         if row is None:
             window_id = conn.execute(
                 "INSERT INTO drift_windows (subject, dataset_id, model_version_id, window, policy, rows, features, "
@@ -366,21 +455,41 @@ def grow_window(store, target: dict[str, Any], reference: Sketch, delta: Sketch,
             ).lastrowid
         else:
             window_id = row["id"]
-            conn.execute("UPDATE drift_windows SET policy = ?, rows = ?, features = ?, drifted = ?, share_drifted = ?, "
-                         "dataset_drift = ?, sketch = ?, created_at = ? WHERE id = ?", (*values, window_id))
+            conn.execute(
+                "UPDATE drift_windows SET policy = ?, rows = ?, features = ?, drifted = ?, share_drifted = ?, "
+                "dataset_drift = ?, sketch = ?, created_at = ? WHERE id = ?",
+                (*values, window_id),
+            )
             conn.execute("DELETE FROM drift_features WHERE window_id = ?", (window_id,))
             conn.execute("DELETE FROM drift_results WHERE window_id = ?", (window_id,))
         conn.executemany(
             "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
             "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(window_id, f["feature"], f["kind"], f["tier"], f["statistic"], f["effect"], f["threshold"],
-              f["p_value"], f["p_adjusted"], f["n_reference"], f["n_current"], f["note"]) for f in report.features],
+            [
+                (
+                    window_id,
+                    f["feature"],
+                    f["kind"],
+                    f["tier"],
+                    f["statistic"],
+                    f["effect"],
+                    f["threshold"],
+                    f["p_value"],
+                    f["p_adjusted"],
+                    f["n_reference"],
+                    f["n_current"],
+                    f["note"],
+                )
+                for f in report.features
+            ],
         )
         conn.executemany(
             "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
-             for r in report.statistics],
+            [
+                (window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
+                for r in report.statistics
+            ],
         )
         fired = _fire_alerts(conn, target, window_id, report, now, only_new=True)
     return window_id, fired

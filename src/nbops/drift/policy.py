@@ -84,6 +84,5 @@ def get_policy(policy: str | Policy | None) -> Policy:
         return POLICIES[policy]
     except (KeyError, TypeError):
         raise InvalidValueError(
-            f"unknown drift policy {policy!r}: valid policies are {sorted(POLICIES)} "
-            "or a nbops.drift.Policy"
+            f"unknown drift policy {policy!r}: valid policies are {sorted(POLICIES)} or a nbops.drift.Policy"
         ) from None

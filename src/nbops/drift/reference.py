@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -27,9 +27,15 @@ class Sketch:
     Windows of the same reference merge exactly (``a + b``) and subtract (``a - b``).
     """
 
-    def __init__(self, columns: Mapping[str, ColumnSketch], *, rows: int,
-                 sources: Mapping[str, str] | None = None, bins: int = DEFAULT_BINS,
-                 top_k: int = DEFAULT_TOP_K):
+    def __init__(
+        self,
+        columns: Mapping[str, ColumnSketch],
+        *,
+        rows: int,
+        sources: Mapping[str, str] | None = None,
+        bins: int = DEFAULT_BINS,
+        top_k: int = DEFAULT_TOP_K,
+    ):
         self.columns = dict(columns)
         self.rows = int(rows)
         self.sources = dict(sources or {})  # derived column -> original datetime column
@@ -55,8 +61,13 @@ class Sketch:
         return Sketch(out, rows=rows, sources=self.sources, bins=self.bins, top_k=self.top_k)
 
     def empty(self) -> Sketch:
-        return Sketch({n: sk.empty() for n, sk in self.columns.items()}, rows=0,
-                      sources=self.sources, bins=self.bins, top_k=self.top_k)
+        return Sketch(
+            {n: sk.empty() for n, sk in self.columns.items()},
+            rows=0,
+            sources=self.sources,
+            bins=self.bins,
+            top_k=self.top_k,
+        )
 
     def merge(self, other: Sketch) -> Sketch:
         self._check_same(other)
@@ -74,8 +85,7 @@ class Sketch:
     def _check_same(self, other: Sketch) -> None:
         if list(other.columns) != list(self.columns):
             raise InvalidValueError(
-                f"cannot combine sketches with different columns: {sorted(self.columns)} "
-                f"and {sorted(other.columns)}"
+                f"cannot combine sketches with different columns: {sorted(self.columns)} and {sorted(other.columns)}"
             )
 
     def _check_columns(self, cols: Mapping[str, ColumnData]) -> None:
@@ -89,8 +99,9 @@ class Sketch:
             )
 
 
-def fit_reference(data: Any, *, bins: int = DEFAULT_BINS, top_k: int = DEFAULT_TOP_K,
-                  columns: Iterable[str] | None = None) -> Sketch:
+def fit_reference(
+    data: Any, *, bins: int = DEFAULT_BINS, top_k: int = DEFAULT_TOP_K, columns: Iterable[str] | None = None
+) -> Sketch:
     """Fit a drift reference on ``data``: one sketch per column, never the raw rows.
 
     ``columns`` limits the reference to those columns (default: all).
@@ -105,8 +116,7 @@ def fit_reference(data: Any, *, bins: int = DEFAULT_BINS, top_k: int = DEFAULT_T
     rows = next(iter(cols.values())).rows
     if rows == 0:
         raise InvalidValueError(
-            f"the reference is empty (0 rows in columns {list(cols)}): fit the reference "
-            "on at least one row"
+            f"the reference is empty (0 rows in columns {list(cols)}): fit the reference on at least one row"
         )
     sketches = {name: _fit_column(c, bins, top_k) for name, c in cols.items()}
     sources = {c.name: c.source for c in cols.values() if c.source}

@@ -32,8 +32,10 @@ class DriftReport:
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<DriftReport {s['n_drifted']}/{s['features']} features drifted"
-                f"{' (dataset drift)' if s['dataset_drift'] else ''}, policy={s['policy']}>")
+        return (
+            f"<DriftReport {s['n_drifted']}/{s['features']} features drifted"
+            f"{' (dataset drift)' if s['dataset_drift'] else ''}, policy={s['policy']}>"
+        )
 
     def __getitem__(self, feature: str) -> dict[str, Any]:
         for row in self.features:
@@ -62,21 +64,32 @@ class DriftReport:
         """Tidy rows: feature, statistic, value, p_value, p_adjusted, tier."""
         out = []
         for row in self.features:
-            for stat in ("ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
-                         "missing_rate_change", "out_of_range_share", "unseen_share"):
+            for stat in (
+                "ks",
+                "wasserstein",
+                "psi",
+                "jensen_shannon",
+                "chi_square",
+                "missing_rate_change",
+                "out_of_range_share",
+                "unseen_share",
+            ):
                 if row[stat] is None:
                     continue
                 p_key = P_VALUES.get(stat)
                 decisive = stat == row["test"]
-                out.append({
-                    "feature": row["feature"],
-                    "statistic": stat,
-                    "value": row[stat],
-                    "p_value": row[p_key] if p_key else None,
-                    "p_adjusted": row["p_adjusted"] if decisive else (
-                        row["missing_rate_p_adjusted"] if stat == "missing_rate_change" else None),
-                    "tier": row["tier"],
-                })
+                out.append(
+                    {
+                        "feature": row["feature"],
+                        "statistic": stat,
+                        "value": row[stat],
+                        "p_value": row[p_key] if p_key else None,
+                        "p_adjusted": row["p_adjusted"]
+                        if decisive
+                        else (row["missing_rate_p_adjusted"] if stat == "missing_rate_change" else None),
+                        "tier": row["tier"],
+                    }
+                )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,10 +103,12 @@ class DriftReport:
             for r in self.features
         )
         s = self.summary
-        return (f"<p><b>{s['n_drifted']} of {s['features']} features drifted</b> "
-                f"(share {s['share_drifted']:.2f}; dataset drift: {s['dataset_drift']})</p>"
-                "<table><tr><th>feature</th><th>tier</th><th>statistic</th><th>effect</th>"
-                f"<th>p adj.</th><th>note</th></tr>{rows}</table>")
+        return (
+            f"<p><b>{s['n_drifted']} of {s['features']} features drifted</b> "
+            f"(share {s['share_drifted']:.2f}; dataset drift: {s['dataset_drift']})</p>"
+            "<table><tr><th>feature</th><th>tier</th><th>statistic</th><th>effect</th>"
+            f"<th>p adj.</th><th>note</th></tr>{rows}</table>"
+        )
 
     def figure(self, feature: str | None = None):
         """Plotly figure: effect per feature by tier, or one feature's reference vs current."""
@@ -101,12 +116,15 @@ class DriftReport:
 
         if feature is None:
             rows = sorted(self.features, key=lambda r: -(r["effect"] or 0.0))
-            fig = go.Figure(go.Bar(
-                x=[r["feature"] for r in rows], y=[r["effect"] or 0.0 for r in rows],
-                marker_color=[TIER_COLOURS[r["tier"]] for r in rows],
-                customdata=[[r["statistic"], r["tier"]] for r in rows],
-                hovertemplate="%{x}: %{customdata[0]}=%{y:.3f} (%{customdata[1]})<extra></extra>",
-            ))
+            fig = go.Figure(
+                go.Bar(
+                    x=[r["feature"] for r in rows],
+                    y=[r["effect"] or 0.0 for r in rows],
+                    marker_color=[TIER_COLOURS[r["tier"]] for r in rows],
+                    customdata=[[r["statistic"], r["tier"]] for r in rows],
+                    hovertemplate="%{x}: %{customdata[0]}=%{y:.3f} (%{customdata[1]})<extra></extra>",
+                )
+            )
             fig.update_layout(title="Drift per feature", yaxis_title="effect size")
             return _theme_neutral(fig)
         row = self[feature]
@@ -123,8 +141,13 @@ def _theme_neutral(fig):
     """Transparent backgrounds, mid-grey text and faint grid lines: the figure reads on Lab's
     light and dark themes alike (plotly's default template paints a white card)."""
     grey, grid = "#8a8a8a", "rgba(128,128,128,0.25)"
-    fig.update_layout(template="none", paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      font_color=grey, legend_bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(
+        template="none",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font_color=grey,
+        legend_bgcolor="rgba(0,0,0,0)",
+    )
     fig.update_xaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
     fig.update_yaxes(gridcolor=grid, zerolinecolor=grid, linecolor=grid)
     return fig
@@ -137,11 +160,11 @@ def _numeric_figure(go, data: dict, title: str):
     fig = go.Figure()
     for side in ("reference", "current"):
         density = np.nan_to_num(np.asarray(data[side]) / width)
-        fig.add_trace(go.Scatter(x=np.stack([left, right], 1).ravel(), y=np.repeat(density, 2),
-                                 mode="lines", name=side))
+        fig.add_trace(
+            go.Scatter(x=np.stack([left, right], 1).ravel(), y=np.repeat(density, 2), mode="lines", name=side)
+        )
     if data["ks_gap"]["x"] is not None:
-        fig.add_vline(x=data["ks_gap"]["x"], line_dash="dot",
-                      annotation_text=f"KS gap {data['ks_gap']['gap']:.3f}")
+        fig.add_vline(x=data["ks_gap"]["x"], line_dash="dot", annotation_text=f"KS gap {data['ks_gap']['gap']:.3f}")
     fig.update_layout(title=title, xaxis_title=data["feature"], yaxis_title="density")
     return fig
 

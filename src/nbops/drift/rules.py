@@ -31,8 +31,12 @@ def rule_from_json(body: Mapping[str, Any], base: Path | None = None) -> AlertRu
         raise InvalidValueError(f"statistic {_short(statistic)} is not valid: use one of {list(RULE_STATISTICS)}")
     threshold = body.get("threshold")
     # Every rule statistic is 0 or more, so a threshold of 0 or less would fire on every window.
-    if (isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold)
-            or threshold <= 0):
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not math.isfinite(threshold)
+        or threshold <= 0
+    ):
         raise InvalidValueError(
             f"threshold {_short(threshold)} is not valid: use a finite number above 0 "
             "(for statistic 'tier': 1 = warn, 2 = drift)"
@@ -40,8 +44,11 @@ def rule_from_json(body: Mapping[str, Any], base: Path | None = None) -> AlertRu
     consecutive = _whole(body, "consecutive", 1, lowest=1)
     cooldown = _whole(body, "cooldown", 0, lowest=0)
     features = body.get("features")
-    if features is not None and (not isinstance(features, list) or not features
-                                 or not all(isinstance(f, str) and f and _encodable(f) for f in features)):
+    if features is not None and (
+        not isinstance(features, list)
+        or not features
+        or not all(isinstance(f, str) and f and _encodable(f) for f in features)
+    ):
         raise InvalidValueError(
             f"features {_short(features)} is not valid: use a non-empty list of feature names, or null for every feature"
         )
@@ -51,15 +58,24 @@ def rule_from_json(body: Mapping[str, Any], base: Path | None = None) -> AlertRu
     if not isinstance(name, str) or len(name) > MAX_NAME or not _encodable(name):
         raise InvalidValueError(f"name {_short(name)} is not valid: use text of at most {MAX_NAME} characters")
     webhook = body.get("webhook")
-    if webhook is not None and (not isinstance(webhook, str) or not webhook.strip() or len(webhook) > MAX_NAME
-                                or not _encodable(webhook)):
-        raise InvalidValueError(f"webhook {_short(webhook)} is not valid: use the name of a webhook configured "
-                                "in the server (c.NbopsApp.webhooks), or null")
+    if webhook is not None and (
+        not isinstance(webhook, str) or not webhook.strip() or len(webhook) > MAX_NAME or not _encodable(webhook)
+    ):
+        raise InvalidValueError(
+            f"webhook {_short(webhook)} is not valid: use the name of a webhook configured "
+            "in the server (c.NbopsApp.webhooks), or null"
+        )
     retrain = body.get("retrain")
-    return AlertRule(statistic=statistic, threshold=float(threshold), consecutive=consecutive, cooldown=cooldown,
-                     features=tuple(features) if features is not None else None, name=name.strip(),
-                     webhook=webhook.strip() if webhook else None,
-                     retrain=retrain_from_json(retrain, base) if retrain is not None else None)
+    return AlertRule(
+        statistic=statistic,
+        threshold=float(threshold),
+        consecutive=consecutive,
+        cooldown=cooldown,
+        features=tuple(features) if features is not None else None,
+        name=name.strip(),
+        webhook=webhook.strip() if webhook else None,
+        retrain=retrain_from_json(retrain, base) if retrain is not None else None,
+    )
 
 
 def _whole(body: Mapping[str, Any], field: str, default: int, *, lowest: int) -> int:

@@ -11,16 +11,32 @@ from nbops.drift.numeric import NumericSketch
 from nbops.drift.policy import Policy, Rule
 from nbops.drift.reference import Sketch
 
-STATISTICS = ("ks", "wasserstein", "psi", "jensen_shannon", "chi_square",
-              "missing_rate_change", "out_of_range_share", "unseen_share")
+STATISTICS = (
+    "ks",
+    "wasserstein",
+    "psi",
+    "jensen_shannon",
+    "chi_square",
+    "missing_rate_change",
+    "out_of_range_share",
+    "unseen_share",
+)
 
 
 def score(reference: Sketch, window: Sketch, policy: Policy) -> dict:
     """Per-feature statistics and decisions; see ``DriftReport`` for the shape."""
     names = list(reference.columns)
     values: dict[str, np.ndarray] = {s: np.full(len(names), np.nan) for s in STATISTICS}
-    for extra in ("ks_p", "chi_square_p", "chi_square_fit_p", "z_test_p", "jensen_shannon_e",
-                  "missing_rate_p", "missing_rate_reference", "missing_rate_current"):
+    for extra in (
+        "ks_p",
+        "chi_square_p",
+        "chi_square_fit_p",
+        "z_test_p",
+        "jensen_shannon_e",
+        "missing_rate_p",
+        "missing_rate_reference",
+        "missing_rate_current",
+    ):
         values[extra] = np.full(len(names), np.nan)
     n_ref = np.array([_n(reference.columns[c]) for c in names])
     n_cur = np.array([_n(window.columns[c]) for c in names])
@@ -29,12 +45,12 @@ def score(reference: Sketch, window: Sketch, policy: Policy) -> dict:
     cont = [i for i, c in enumerate(names) if isinstance(reference.columns[c], NumericSketch)]
     cat = [i for i, c in enumerate(names) if isinstance(reference.columns[c], CategoricalSketch)]
     if cont:
-        _continuous(values, cont, [reference.columns[names[i]] for i in cont],
-                    [window.columns[names[i]] for i in cont])
+        _continuous(values, cont, [reference.columns[names[i]] for i in cont], [window.columns[names[i]] for i in cont])
         n_unique[cont] = reference.bins  # many: only "more than 5" matters
     if cat:
-        n_unique[cat] = _categorical(values, cat, [reference.columns[names[i]] for i in cat],
-                                     [window.columns[names[i]] for i in cat])
+        n_unique[cat] = _categorical(
+            values, cat, [reference.columns[names[i]] for i in cat], [window.columns[names[i]] for i in cat]
+        )
     _missing(values, names, reference, window)
 
     kinds = [reference.columns[c].kind for c in names]
@@ -46,17 +62,31 @@ def score(reference: Sketch, window: Sketch, policy: Policy) -> dict:
     tier = np.empty(len(names), dtype=object)
     for rule in set(rules):
         idx = np.array([i for i, r in enumerate(rules) if r == rule])
-        tier[idx] = tiers(effect[idx], p_adj[idx], n_min[idx], warn=rule.warn, drift=rule.drift,
-                          alpha=policy.alpha, min_n=policy.min_n,
-                          use_p=rule.test is not None, use_effect=rule.use_effect)
+        tier[idx] = tiers(
+            effect[idx],
+            p_adj[idx],
+            n_min[idx],
+            warn=rule.warn,
+            drift=rule.drift,
+            alpha=policy.alpha,
+            min_n=policy.min_n,
+            use_p=rule.test is not None,
+            use_effect=rule.use_effect,
+        )
     missing_p_adj = np.full(len(names), np.nan)
     if policy.missing is not None and names:
         m = policy.missing
         missing_p_adj = bh_adjust(values["missing_rate_p"]) if policy.adjust else values["missing_rate_p"]
         rows_min = np.minimum(reference.rows, window.rows)
-        missing_tier = tiers(np.abs(values["missing_rate_change"]), missing_p_adj,
-                             np.full(len(names), rows_min), warn=m.warn, drift=m.drift,
-                             alpha=policy.alpha, min_n=policy.min_n)
+        missing_tier = tiers(
+            np.abs(values["missing_rate_change"]),
+            missing_p_adj,
+            np.full(len(names), rows_min),
+            warn=m.warn,
+            drift=m.drift,
+            alpha=policy.alpha,
+            min_n=policy.min_n,
+        )
         tier = worst(tier, missing_tier)
 
     features = []
@@ -153,14 +183,21 @@ def _continuous(values: dict, idx: list[int], refs: list[NumericSketch], curs: l
     nonmissing = np.array([c.n + c.posinf + c.neginf for c in curs], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         oor = outside / nonmissing
-    for key, arr in (("ks", d), ("ks_p", p), ("wasserstein", w), ("psi", psi),
-                     ("jensen_shannon", js), ("out_of_range_share", oor)):
+    for key, arr in (
+        ("ks", d),
+        ("ks_p", p),
+        ("wasserstein", w),
+        ("psi", psi),
+        ("jensen_shannon", js),
+        ("out_of_range_share", oor),
+    ):
         values[key][idx] = arr
     values["jensen_shannon_e"][idx] = js * np.sqrt(np.log(2))
 
 
-def _categorical(values: dict, idx: list[int], refs: list[CategoricalSketch],
-                 curs: list[CategoricalSketch]) -> np.ndarray:
+def _categorical(
+    values: dict, idx: list[int], refs: list[CategoricalSketch], curs: list[CategoricalSketch]
+) -> np.ndarray:
     width = max(len(r.keys) for r in refs) + 2
     rb, cb = np.zeros((len(refs), width)), np.zeros((len(refs), width))
     for j, (r, c) in enumerate(zip(refs, curs)):
@@ -174,10 +211,16 @@ def _categorical(values: dict, idx: list[int], refs: list[CategoricalSketch],
     with np.errstate(invalid="ignore", divide="ignore"):
         unseen = cb[:, -1] / n_cur
     _, z_p = st.proportion_change(rb[:, 0], rb.sum(1), cb[:, 0], n_cur)
-    for key, arr in (("chi_square", stat), ("chi_square_p", p), ("jensen_shannon", js),
-                     ("jensen_shannon_e", js * np.sqrt(np.log(2))), ("psi", psi),
-                     ("unseen_share", unseen), ("chi_square_fit_p", st.chi_square_fit(rb, cb)),
-                     ("z_test_p", z_p)):
+    for key, arr in (
+        ("chi_square", stat),
+        ("chi_square_p", p),
+        ("jensen_shannon", js),
+        ("jensen_shannon_e", js * np.sqrt(np.log(2))),
+        ("psi", psi),
+        ("unseen_share", unseen),
+        ("chi_square_fit_p", st.chi_square_fit(rb, cb)),
+        ("z_test_p", z_p),
+    ):
         values[key][idx] = arr
     return ((rb + cb) > 0).sum(axis=1)
 
@@ -203,8 +246,9 @@ def _note(row: dict, policy: Policy) -> str:
             return "every value is missing in the current data"
         return "no comparable values in the current data"
     if min(row["n_reference"], row["n_current"]) < policy.min_n:
-        return (f"only {min(row['n_reference'], row['n_current'])} values "
-                f"(< min_n={policy.min_n}): distribution not tested")
+        return (
+            f"only {min(row['n_reference'], row['n_current'])} values (< min_n={policy.min_n}): distribution not tested"
+        )
     if row["unseen_share"] and row["unseen_share"] >= 0.999999:
         return "only categories the reference never had"
     return ""

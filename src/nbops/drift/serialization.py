@@ -55,18 +55,28 @@ def _column_to_dict(sk) -> dict[str, Any]:
         return {
             "kind": sk.kind,
             "edges": [_num(x) for x in sk.edges.tolist()],
-            "lo": _num(sk.lo), "hi": _num(sk.hi),
+            "lo": _num(sk.lo),
+            "hi": _num(sk.hi),
             "counts": sk.counts.tolist(),
             "sums": [_num(x) for x in sk.sums.tolist()],
-            "missing": sk.missing, "posinf": sk.posinf, "neginf": sk.neginf,
-            "below": sk.below, "above": sk.above,
-            "min": _num(sk.min), "max": _num(sk.max), "mean": _num(sk.mean), "m2": _num(sk.m2),
+            "missing": sk.missing,
+            "posinf": sk.posinf,
+            "neginf": sk.neginf,
+            "below": sk.below,
+            "above": sk.above,
+            "min": _num(sk.min),
+            "max": _num(sk.max),
+            "mean": _num(sk.mean),
+            "m2": _num(sk.m2),
         }
     return {
         "kind": sk.kind,
         "keys": list(sk.keys) if sk.kind == "categorical" else [_num(k) for k in sk.keys],
         "counts": sk.counts.tolist(),
-        "other": sk.other, "unseen": sk.unseen, "missing": sk.missing, "closed": sk.closed,
+        "other": sk.other,
+        "unseen": sk.unseen,
+        "missing": sk.missing,
+        "closed": sk.closed,
     }
 
 
@@ -74,15 +84,32 @@ def _column_from_dict(name: str, d: dict[str, Any]):
     kind = d.get("kind")
     if kind == "continuous":
         return NumericSketch(
-            np.array([_unnum(x) for x in d["edges"]], dtype=np.float64), _unnum(d["lo"]), _unnum(d["hi"]),
-            np.array(d["counts"], dtype=np.int64), np.array([_unnum(x) for x in d["sums"]], dtype=np.float64),
-            missing=d["missing"], posinf=d["posinf"], neginf=d["neginf"], below=d["below"], above=d["above"],
-            min=_unnum(d["min"]), max=_unnum(d["max"]), mean=_unnum(d["mean"]), m2=_unnum(d["m2"]),
+            np.array([_unnum(x) for x in d["edges"]], dtype=np.float64),
+            _unnum(d["lo"]),
+            _unnum(d["hi"]),
+            np.array(d["counts"], dtype=np.int64),
+            np.array([_unnum(x) for x in d["sums"]], dtype=np.float64),
+            missing=d["missing"],
+            posinf=d["posinf"],
+            neginf=d["neginf"],
+            below=d["below"],
+            above=d["above"],
+            min=_unnum(d["min"]),
+            max=_unnum(d["max"]),
+            mean=_unnum(d["mean"]),
+            m2=_unnum(d["m2"]),
         )
     if kind in ("categorical", "discrete", "boolean"):
         keys = tuple(d["keys"]) if kind == "categorical" else tuple(_unnum(k) for k in d["keys"])
-        return CategoricalSketch(kind, keys, np.array(d["counts"], dtype=np.int64), other=d["other"],
-                                 unseen=d["unseen"], missing=d["missing"], closed=d["closed"])
+        return CategoricalSketch(
+            kind,
+            keys,
+            np.array(d["counts"], dtype=np.int64),
+            other=d["other"],
+            unseen=d["unseen"],
+            missing=d["missing"],
+            closed=d["closed"],
+        )
     raise InvalidValueError(
         f"column {name!r} has sketch kind {kind!r}: valid kinds are continuous, categorical, discrete, boolean"
     )

@@ -45,8 +45,9 @@ def ks(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return d, pval
 
 
-def wasserstein(edges: np.ndarray, ref: np.ndarray, ref_sums: np.ndarray, cur: np.ndarray,
-                cur_sums: np.ndarray, centre: np.ndarray) -> np.ndarray:
+def wasserstein(
+    edges: np.ndarray, ref: np.ndarray, ref_sums: np.ndarray, cur: np.ndarray, cur_sums: np.ndarray, centre: np.ndarray
+) -> np.ndarray:
     """W1 between the two samples from counts and per-bin sums.
 
     Over a bin [a, b) the integral of an empirical CDF is ``b F(b) - a F(a) - sum/n``,
@@ -158,8 +159,9 @@ def chi_square_fit(ref: np.ndarray, cur: np.ndarray) -> np.ndarray:
     return pval
 
 
-def proportion_change(ref_hits: np.ndarray, ref_n: np.ndarray, cur_hits: np.ndarray,
-                      cur_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def proportion_change(
+    ref_hits: np.ndarray, ref_n: np.ndarray, cur_hits: np.ndarray, cur_n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Change of a rate (e.g. missing) and the two-proportion z-test p-value."""
     ref_hits, ref_n, cur_hits, cur_n = (np.asarray(a, dtype=float) for a in (ref_hits, ref_n, cur_hits, cur_n))
     with np.errstate(invalid="ignore", divide="ignore"):

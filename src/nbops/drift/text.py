@@ -24,8 +24,16 @@ MAX_ROWS = 20_000
 TOP_TERMS = 10
 
 
-def text_drift(reference: Any, current: Any, *, alpha: float = 0.001, min_auc: float = 0.55,
-               embeddings: bool = False, max_rows: int = MAX_ROWS, seed: int = 0) -> dict[str, Any]:
+def text_drift(
+    reference: Any,
+    current: Any,
+    *,
+    alpha: float = 0.001,
+    min_auc: float = 0.55,
+    embeddings: bool = False,
+    max_rows: int = MAX_ROWS,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Domain-classifier drift of a text (or embedding) column, with the top distinguishing terms."""
     from scipy import sparse
     from scipy.stats import norm
@@ -48,13 +56,19 @@ def text_drift(reference: Any, current: Any, *, alpha: float = 0.001, min_auc: f
             X = sparse.csr_matrix((len(y), 1))
         vocabulary = vectorizer.get_feature_names_out() if X.shape[1] > 1 else None
     model = LogisticRegression(C=1.0, max_iter=1000)
-    score = cross_val_predict(model, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=seed),
-                              method="predict_proba")[:, 1]
+    score = cross_val_predict(
+        model, X, y, cv=StratifiedKFold(2, shuffle=True, random_state=seed), method="predict_proba"
+    )[:, 1]
     auc = float(roc_auc_score(y, score))
     n0, n1 = len(ref), len(cur)
     threshold = float(max(0.5 + norm.isf(alpha) * np.sqrt((n0 + n1 + 1) / (12 * n0 * n1)), min_auc))
-    out = {"drifted": auc >= threshold, "domain_auc": auc, "auc_threshold": threshold, "rows": [n0, n1],
-           "top_terms": []}
+    out = {
+        "drifted": auc >= threshold,
+        "domain_auc": auc,
+        "auc_threshold": threshold,
+        "rows": [n0, n1],
+        "top_terms": [],
+    }
     if vocabulary is not None:
         out["top_terms"] = _top_terms(model.fit(X, y), X, y, vocabulary)
     return out
@@ -67,14 +81,24 @@ def _top_terms(model, X, y, vocabulary) -> list[dict[str, Any]]:
     ref_share = np.asarray(present[y == 0].mean(axis=0)).ravel()
     cur_share = np.asarray(present[y == 1].mean(axis=0)).ravel()
     order = np.argsort(-np.abs(coef))[:TOP_TERMS]
-    return [{"term": str(vocabulary[i]), "weight": float(coef[i]), "reference_share": float(ref_share[i]),
-             "current_share": float(cur_share[i])} for i in order]
+    return [
+        {
+            "term": str(vocabulary[i]),
+            "weight": float(coef[i]),
+            "reference_share": float(ref_share[i]),
+            "current_share": float(cur_share[i]),
+        }
+        for i in order
+    ]
 
 
 def _sample(values: Any, max_rows: int, rng, embeddings: bool):
     if embeddings:
-        data = np.asarray([np.asarray(v, dtype=np.float64) for v in values]) if not hasattr(values, "ndim") \
+        data = (
+            np.asarray([np.asarray(v, dtype=np.float64) for v in values])
+            if not hasattr(values, "ndim")
             else np.asarray(values, dtype=np.float64)
+        )
         if data.ndim != 2:
             raise InvalidValueError(f"embeddings must be one vector per row (a 2-D array), got shape {data.shape}")
     else:

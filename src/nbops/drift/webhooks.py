@@ -22,9 +22,9 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from collections.abc import Callable, Mapping
 
 from nbops.errors import InvalidValueError
 
@@ -47,8 +47,11 @@ def webhooks_from_config(config: Mapping[str, Any]) -> dict[str, Webhook]:
     """``{name: Webhook}`` from the server's ``c.NbopsApp.webhooks``; errors name the bad entry."""
     out = {}
     for name, entry in (config or {}).items():
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("url"), str) \
-                or not entry["url"].startswith(("http://", "https://")):
+        if (
+            not isinstance(entry, Mapping)
+            or not isinstance(entry.get("url"), str)
+            or not entry["url"].startswith(("http://", "https://"))
+        ):
             raise InvalidValueError(f"webhook {name!r} needs a 'url' starting with http:// or https://")
         fmt = entry.get("format", "json")
         if fmt not in FORMATS:
@@ -71,18 +74,30 @@ def signature(secret: str, body: bytes) -> str:
 def pending(store) -> list[tuple[str, dict[str, Any]]]:
     """(webhook name, event) pairs to deliver: events of rules naming a webhook, raised after the
     rule was saved, with no delivery yet and no final failure."""
-    rows = store.reader().execute(
-        "SELECT r.webhook, e.*, w.window FROM drift_alert_events e "
-        "JOIN drift_alert_rules r ON r.name = e.rule AND r.subject IN (e.subject, '*') AND r.webhook IS NOT NULL "
-        "JOIN drift_windows w ON w.id = e.window_id "
-        "WHERE e.created_at >= r.created_at AND NOT EXISTS (SELECT 1 FROM drift_webhook_deliveries d "
-        "WHERE d.event_id = e.id AND d.webhook = r.webhook AND d.final = 1) ORDER BY e.id"
-    ).fetchall()
+    rows = (
+        store.reader()
+        .execute(
+            "SELECT r.webhook, e.*, w.window FROM drift_alert_events e "
+            "JOIN drift_alert_rules r ON r.name = e.rule AND r.subject IN (e.subject, '*') AND r.webhook IS NOT NULL "
+            "JOIN drift_windows w ON w.id = e.window_id "
+            "WHERE e.created_at >= r.created_at AND NOT EXISTS (SELECT 1 FROM drift_webhook_deliveries d "
+            "WHERE d.event_id = e.id AND d.webhook = r.webhook AND d.final = 1) ORDER BY e.id"
+        )
+        .fetchall()
+    )
     return [(r["webhook"], dict(r, features=json.loads(r["features"]))) for r in rows]
 
 
-def deliver(store, webhook: Webhook, event: Mapping[str, Any], *, attempts: int = 4, backoff: float = 1.0,
-            timeout: float = 10.0, sleep: Callable[[float], None] = time.sleep) -> bool:
+def deliver(
+    store,
+    webhook: Webhook,
+    event: Mapping[str, Any],
+    *,
+    attempts: int = 4,
+    backoff: float = 1.0,
+    timeout: float = 10.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
     """Post ``event`` to ``webhook``, retrying after backoff, 2·backoff, 4·backoff...; True when delivered."""
     body = body_of(webhook, event)
     headers = {"Content-Type": "application/json", "User-Agent": "nbops-drift"}
@@ -115,8 +130,12 @@ def deliver_pending(store, webhooks: Mapping[str, Webhook], **options) -> int:
                 conn.execute(
                     "INSERT INTO drift_webhook_deliveries (event_id, webhook, attempt, status, error, delivered, "
                     "final, created_at) VALUES (?, ?, 1, NULL, ?, 0, 1, ?)",
-                    (event["id"], name, f"no webhook {name!r} in the server's c.NbopsApp.webhooks "
-                                        f"(configured: {sorted(webhooks)})", time.time()),
+                    (
+                        event["id"],
+                        name,
+                        f"no webhook {name!r} in the server's c.NbopsApp.webhooks (configured: {sorted(webhooks)})",
+                        time.time(),
+                    ),
                 )
             continue
         sent += deliver(store, webhook, event, **options)
@@ -125,11 +144,16 @@ def deliver_pending(store, webhooks: Mapping[str, Webhook], **options) -> int:
 
 def deliveries(store, limit: int = 100) -> list[dict[str, Any]]:
     """The delivery log, newest first (webhook names only: URLs and secrets stay in the config)."""
-    rows = store.reader().execute(
-        "SELECT d.id, d.event_id, d.webhook, d.attempt, d.status, d.error, d.delivered, d.created_at, e.subject, "
-        "e.message FROM drift_webhook_deliveries d JOIN drift_alert_events e ON e.id = d.event_id "
-        "ORDER BY d.id DESC LIMIT ?", (limit,),
-    ).fetchall()
+    rows = (
+        store.reader()
+        .execute(
+            "SELECT d.id, d.event_id, d.webhook, d.attempt, d.status, d.error, d.delivered, d.created_at, e.subject, "
+            "e.message FROM drift_webhook_deliveries d JOIN drift_alert_events e ON e.id = d.event_id "
+            "ORDER BY d.id DESC LIMIT ?",
+            (limit,),
+        )
+        .fetchall()
+    )
     return [dict(r, delivered=bool(r["delivered"])) for r in rows]
 
 

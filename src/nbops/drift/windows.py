@@ -9,9 +9,9 @@ result stays in the store as history (``drift_windows.superseded_by``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime, timezone
 from typing import Any
-from collections.abc import Iterable
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})(?:-?(\d))?$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")

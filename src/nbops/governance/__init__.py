@@ -7,5 +7,14 @@ from .evaluation import Evaluation, evaluate_models, latest_evaluation, promote_
 from .explain import explain, latest_explanation
 from .gate import GateDecision, GatePolicy
 
-__all__ = ["Evaluation", "GateDecision", "GatePolicy", "evaluate_models", "explain", "latest_evaluation",
-           "latest_explanation", "promote_evaluation", "read_evaluation"]
+__all__ = [
+    "Evaluation",
+    "GateDecision",
+    "GatePolicy",
+    "evaluate_models",
+    "explain",
+    "latest_evaluation",
+    "latest_explanation",
+    "promote_evaluation",
+    "read_evaluation",
+]

@@ -36,15 +36,33 @@ class Evaluation:
     policy: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"model": self.model, "run_id": self.run_id, "metric": self.metric, "versions": self.versions,
-                "decision": self.decision.to_dict(), "promoted": self.promoted, "alias": self.alias,
-                "slice_column": self.slice_column, "policy": self.policy}
+        return {
+            "model": self.model,
+            "run_id": self.run_id,
+            "metric": self.metric,
+            "versions": self.versions,
+            "decision": self.decision.to_dict(),
+            "promoted": self.promoted,
+            "alias": self.alias,
+            "slice_column": self.slice_column,
+            "policy": self.policy,
+        }
 
 
-def evaluate_models(name: str, versions: list | str = ("production", "candidate"), data: Any = None,
-                    target: str | None = None, metric: str | None = None, slice_column: str | None = None,
-                    min_improvement: float = 0.0, max_slice_drop: float | None = None, promote: bool = False,
-                    alias: str = "production", store: Store | None = None, actor: str | None = None) -> Evaluation:
+def evaluate_models(
+    name: str,
+    versions: list | str = ("production", "candidate"),
+    data: Any = None,
+    target: str | None = None,
+    metric: str | None = None,
+    slice_column: str | None = None,
+    min_improvement: float = 0.0,
+    max_slice_drop: float | None = None,
+    promote: bool = False,
+    alias: str = "production",
+    store: Store | None = None,
+    actor: str | None = None,
+) -> Evaluation:
     """Evaluate ``versions`` of model ``name`` (the champion first: aliases or numbers) on
     ``data`` (a DataFrame, or a CSV/parquet path) labelled by column ``target``."""
     if store is None:
@@ -61,9 +79,13 @@ def evaluate_models(name: str, versions: list | str = ("production", "candidate"
     numbers = [row["version"] for row in rows]
     if len(set(numbers)) != len(numbers):
         same = ", ".join(f"{label} = v{n}" for label, n in zip(labels, numbers))
-        raise InvalidValueError(f"versions {','.join(labels)} name the same version twice ({same}): compare different versions")
+        raise InvalidValueError(
+            f"versions {','.join(labels)} name the same version twice ({same}): compare different versions"
+        )
     models = [_load_model(store, name, row) for row in rows]
-    task = "classification" if any(hasattr(m, "classes_") or hasattr(m, "predict_proba") for m in models) else "regression"
+    task = (
+        "classification" if any(hasattr(m, "classes_") or hasattr(m, "predict_proba") for m in models) else "regression"
+    )
     metric = metric or ("accuracy" if task == "classification" else "rmse")
     known = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
     if metric not in known:
@@ -81,10 +103,21 @@ def evaluate_models(name: str, versions: list | str = ("production", "candidate"
                 f"model {name!r} version {row['version']} cannot score this data: {type(exc).__name__}: {exc}"
             ) from None
         results.append({"label": label, "version": row["version"], "metrics": scores, "slices": slices})
-    decision = decide(policy, results[0], results[1]) if len(results) > 1 else GateDecision(
-        False, "gate not applied: evaluate a champion and at least one challenger", 0.0)
-    evaluation = Evaluation(name, "", metric, results, decision, alias=alias, slice_column=slice_column,
-                            policy={"metric": metric, "min_improvement": min_improvement, "max_slice_drop": max_slice_drop})
+    decision = (
+        decide(policy, results[0], results[1])
+        if len(results) > 1
+        else GateDecision(False, "gate not applied: evaluate a champion and at least one challenger", 0.0)
+    )
+    evaluation = Evaluation(
+        name,
+        "",
+        metric,
+        results,
+        decision,
+        alias=alias,
+        slice_column=slice_column,
+        policy={"metric": metric, "min_improvement": min_improvement, "max_slice_drop": max_slice_drop},
+    )
     evaluation.run_id = _log_run(store, evaluation, data, target)
     if promote:
         promote_evaluation(store, name, evaluation.run_id, alias=alias, actor=actor)
@@ -92,8 +125,9 @@ def evaluate_models(name: str, versions: list | str = ("production", "candidate"
     return evaluation
 
 
-def promote_evaluation(store: Store, name: str, run_id: str, alias: str = "production", actor: str | None = None,
-                       reason: str | None = None) -> dict:
+def promote_evaluation(
+    store: Store, name: str, run_id: str, alias: str = "production", actor: str | None = None, reason: str | None = None
+) -> dict:
     """Move ``alias`` to the challenger of evaluation run ``run_id`` if its gate passed and
     the champion it was compared with still holds the alias; otherwise ConflictError says why."""
     evaluation = read_evaluation(store, run_id)
@@ -111,9 +145,16 @@ def promote_evaluation(store: Store, name: str, run_id: str, alias: str = "produ
                 f"not promoted: {alias} is now version {holder}, not version {champion['version']} that evaluation "
                 f"{run_id} compared against; evaluate again"
             )
-        store.models.set_alias(name, alias, challenger["version"], actor=actor, kind="promoted",
-                               evaluation_run_id=run_id, reason=reason or decision["reason"],
-                               detail={"metric": evaluation["metric"], "improvement": decision["improvement"]})
+        store.models.set_alias(
+            name,
+            alias,
+            challenger["version"],
+            actor=actor,
+            kind="promoted",
+            evaluation_run_id=run_id,
+            reason=reason or decision["reason"],
+            detail={"metric": evaluation["metric"], "improvement": decision["improvement"]},
+        )
     return store.models.version(name, challenger["version"])
 
 
@@ -125,19 +166,28 @@ def read_evaluation(store: Store, run_id: str) -> dict:
 
 def latest_evaluation(store: Store, name: str) -> dict | None:
     """The newest evaluation logged for ``name`` (the Models view shows it), or None."""
-    row = store.db.connection().execute(
-        """SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN artifacts a ON a.run_id = r.id
+    row = (
+        store.db.connection()
+        .execute(
+            """SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id JOIN artifacts a ON a.run_id = r.id
            WHERE e.name = ? AND a.path = ? AND r.deleted_at IS NULL ORDER BY r.start_time DESC LIMIT 1""",
-        (f"evaluate/{name}", EVALUATION_ARTIFACT),
-    ).fetchone()
+            (f"evaluate/{name}", EVALUATION_ARTIFACT),
+        )
+        .fetchone()
+    )
     return read_evaluation(store, row[0]) if row else None
 
 
 def _log_run(store: Store, evaluation: Evaluation, data: Any, target: str) -> str:
     from ..tracking import start_run
 
-    params = {"model": evaluation.model, "versions": ",".join(str(v["version"]) for v in evaluation.versions),
-              "target": target, "alias": evaluation.alias, **{k: v for k, v in evaluation.policy.items() if v is not None}}
+    params = {
+        "model": evaluation.model,
+        "versions": ",".join(str(v["version"]) for v in evaluation.versions),
+        "target": target,
+        "alias": evaluation.alias,
+        **{k: v for k, v in evaluation.policy.items() if v is not None},
+    }
     if evaluation.slice_column:
         params["slice"] = evaluation.slice_column
     if isinstance(data, (str, Path)):
@@ -149,8 +199,9 @@ def _log_run(store: Store, evaluation: Evaluation, data: Any, target: str) -> st
             for group, scores in item["slices"].items():
                 for key, value in scores.items():
                     run.log_metric(f"v{item['version']}.{evaluation.slice_column}={group}.{key}", value)
-        run.set_tags({"gate": "passed" if evaluation.decision.passed else "failed",
-                      "gate.reason": evaluation.decision.reason})
+        run.set_tags(
+            {"gate": "passed" if evaluation.decision.passed else "failed", "gate.reason": evaluation.decision.reason}
+        )
         evaluation.run_id = run.id
         run.log_artifact(json.dumps(evaluation.to_dict(), indent=1).encode(), EVALUATION_ARTIFACT)
     return run.id
@@ -221,11 +272,22 @@ def _score(model, frame, target: str, task: str) -> dict[str, float]:
     features, truth = _features(model, frame, target), frame[target]
     predicted = model.predict(features)
     if task == "regression":
-        return {"rmse": float(m.mean_squared_error(truth, predicted) ** 0.5),
-                "mae": float(m.mean_absolute_error(truth, predicted)), "r2": float(m.r2_score(truth, predicted))}
-    scores = {"accuracy": float(m.accuracy_score(truth, predicted)),
-              "f1": float(m.f1_score(truth, predicted, average="binary" if truth.nunique() == 2 else "macro",
-                                     pos_label=sorted(truth.unique())[-1] if truth.nunique() == 2 else 1))}
+        return {
+            "rmse": float(m.mean_squared_error(truth, predicted) ** 0.5),
+            "mae": float(m.mean_absolute_error(truth, predicted)),
+            "r2": float(m.r2_score(truth, predicted)),
+        }
+    scores = {
+        "accuracy": float(m.accuracy_score(truth, predicted)),
+        "f1": float(
+            m.f1_score(
+                truth,
+                predicted,
+                average="binary" if truth.nunique() == 2 else "macro",
+                pos_label=sorted(truth.unique())[-1] if truth.nunique() == 2 else 1,
+            )
+        ),
+    }
     if hasattr(model, "predict_proba") and truth.nunique() == 2:
         scores["roc_auc"] = float(m.roc_auc_score(truth, model.predict_proba(features)[:, 1]))
     return scores
@@ -236,7 +298,9 @@ def _slices(model, frame, target: str, task: str, column: str | None) -> dict[st
         return {}
     groups = list(frame.groupby(column, dropna=False, observed=True))
     if len(groups) > MAX_SLICES:
-        raise InvalidValueError(f"slice column {column!r} has {len(groups)} values: use a column with at most {MAX_SLICES}")
+        raise InvalidValueError(
+            f"slice column {column!r} has {len(groups)} values: use a column with at most {MAX_SLICES}"
+        )
     out = {}
     for value, part in groups:
         if task == "classification" and part[target].nunique() < 2:

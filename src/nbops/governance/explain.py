@@ -23,14 +23,24 @@ SHAP_ROWS = 200  # rows explained by SHAP (model-agnostic SHAP costs ~features x
 SHAP_BACKGROUND = 100
 
 
-def explain(model: Any, X: Any, y: Any = None, name: str | None = None, version: int | str | None = None,
-            n_repeats: int = 5, random_state: int = 0, store: Store | None = None) -> dict:
+def explain(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    name: str | None = None,
+    version: int | str | None = None,
+    n_repeats: int = 5,
+    random_state: int = 0,
+    store: Store | None = None,
+) -> dict:
     """Compute and store the explanation of version ``version`` (number, alias, or None for the
     latest) of model ``name``; ``model`` None loads that version from the registry. Returns the
     stored record: ``features`` sorted by importance, ``target``, ``scoring``, ``notes``."""
     if not isinstance(name, str) or not name:
-        raise InvalidValueError(f"name {name!r} is not valid: explanations are kept per model version, so pass "
-                                "name= (a registered model), e.g. nbops.explain(model, X, name='churn')")
+        raise InvalidValueError(
+            f"name {name!r} is not valid: explanations are kept per model version, so pass "
+            "name= (a registered model), e.g. nbops.explain(model, X, name='churn')"
+        )
     if not isinstance(n_repeats, int) or isinstance(n_repeats, bool) or not 1 <= n_repeats <= 100:
         raise InvalidValueError(f"n_repeats {n_repeats!r} is not valid: use a whole number from 1 to 100")
     if store is None:
@@ -52,9 +62,16 @@ def explain(model: Any, X: Any, y: Any = None, name: str | None = None, version:
         notes.append(shap_note)
     for item in features:
         item["shap"] = shap_values.get(item["feature"]) if shap_values else None
-    detail = {"features": features, "scoring": scoring, "n_repeats": n_repeats,
-              "methods": ["permutation"] + (["shap"] if shap_values else []), "notes": notes}
-    return store.explanations.add(name, row["version"], len(frame), "labels" if y is not None else "predictions", detail)
+    detail = {
+        "features": features,
+        "scoring": scoring,
+        "n_repeats": n_repeats,
+        "methods": ["permutation"] + (["shap"] if shap_values else []),
+        "notes": notes,
+    }
+    return store.explanations.add(
+        name, row["version"], len(frame), "labels" if y is not None else "predictions", detail
+    )
 
 
 def _frame(X: Any, model: Any):
@@ -65,12 +82,16 @@ def _frame(X: Any, model: Any):
         frame = X
     elif isinstance(X, np.ndarray) and X.ndim == 2:
         names = getattr(model, "feature_names_in_", None)
-        columns = [str(n) for n in names] if names is not None and len(names) == X.shape[1] else [
-            f"x{i}" for i in range(X.shape[1])]
+        columns = (
+            [str(n) for n in names]
+            if names is not None and len(names) == X.shape[1]
+            else [f"x{i}" for i in range(X.shape[1])]
+        )
         frame = pd.DataFrame(X, columns=columns)
     else:
-        raise InvalidValueError(f"X {type(X).__name__} is not valid: pass a pandas DataFrame or a 2-D numpy array "
-                                "of the model's features")
+        raise InvalidValueError(
+            f"X {type(X).__name__} is not valid: pass a pandas DataFrame or a 2-D numpy array of the model's features"
+        )
     if len(frame) < 2:
         raise InvalidValueError(f"X has {len(frame)} row(s): permutation importance needs at least 2")
     return frame
@@ -83,8 +104,10 @@ def _target(model, frame, y, random_state: int):
     if len(frame) > MAX_ROWS:
         notes.append(f"computed on a random sample of {MAX_ROWS} of the {len(frame)} rows")
     if y is None:
-        notes.append("no labels given: the target is the model's own predictions, so the importances show what "
-                     "the model relies on, not what predicts the truth")
+        notes.append(
+            "no labels given: the target is the model's own predictions, so the importances show what "
+            "the model relies on, not what predicts the truth"
+        )
         return None, notes
     target = np.asarray(y)
     if target.ndim != 1 or len(target) != len(frame):
@@ -113,8 +136,10 @@ def _permutation(model, frame, target, n_repeats: int, random_state: int) -> tup
     except Exception as exc:  # the model's own complaint about X (columns, dtypes, labels)
         raise InvalidValueError(f"the model cannot score X: {type(exc).__name__}: {exc}") from None
     scoring = "accuracy" if is_classifier(model) else ("r2" if hasattr(model, "score") else "score")
-    features = [{"feature": str(name), "importance": float(mean), "std": float(std)}
-                for name, mean, std in zip(frame.columns, result.importances_mean, result.importances_std)]
+    features = [
+        {"feature": str(name), "importance": float(mean), "std": float(std)}
+        for name, mean, std in zip(frame.columns, result.importances_mean, result.importances_std)
+    ]
     features.sort(key=lambda item: -item["importance"])
     return features, scoring
 

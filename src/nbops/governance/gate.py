@@ -48,13 +48,20 @@ def decide(policy: GatePolicy, champion: dict, challenger: dict) -> GateDecision
     where = f"{metric} {new:.4g} ({_named(challenger)}) vs {old:.4g} ({_named(champion)})"
     worst, worst_drop = _worst_slice(policy, champion.get("slices") or {}, challenger.get("slices") or {})
     if not gain > 0 or gain < policy.min_improvement:
-        need = f"needs an improvement of at least {policy.min_improvement:g}" if policy.min_improvement else "needs to be better"
+        need = (
+            f"needs an improvement of at least {policy.min_improvement:g}"
+            if policy.min_improvement
+            else "needs to be better"
+        )
         return GateDecision(False, f"gate failed: {where}: improvement {gain:+.4g}, {need}", gain, worst, worst_drop)
     if policy.max_slice_drop is not None and worst is not None and worst_drop > policy.max_slice_drop:
         return GateDecision(
             False,
             f"gate failed: slice {worst} gets worse by {worst_drop:.4g} in {metric}, more than the allowed "
-            f"{policy.max_slice_drop:g}", gain, worst, worst_drop,
+            f"{policy.max_slice_drop:g}",
+            gain,
+            worst,
+            worst_drop,
         )
     return GateDecision(True, f"gate passed: {where}: improvement {gain:+.4g}", gain, worst, worst_drop)
 

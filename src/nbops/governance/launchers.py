@@ -56,8 +56,9 @@ def local(action: RetrainAction, params: dict[str, str], *, store_root: Path, re
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder / "src"), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", package, "run"] + [f"--param={k}={v}" for k, v in params.items()]
     try:
-        done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
-                              timeout=action.timeout_minutes * 60)
+        done = subprocess.run(
+            command, cwd=folder, env=env, capture_output=True, text=True, timeout=action.timeout_minutes * 60
+        )
     except subprocess.TimeoutExpired:
         return Launch(f"python -m {package} run took longer than {action.timeout_minutes:g} min and was stopped")
     except OSError as exc:
@@ -72,13 +73,18 @@ def airflow(action: RetrainAction, params: dict[str, str]) -> Launch:
     """Trigger the DAG through Airflow 3's REST API (``POST /api/v2/dags/{dag_id}/dagRuns``)."""
     url = os.environ.get("NBOPS_AIRFLOW_URL", "").rstrip("/")
     if not url:
-        return Launch("retrain target airflow needs NBOPS_AIRFLOW_URL (e.g. http://airflow:8080) in the "
-                      "environment of the process that checks drift")
+        return Launch(
+            "retrain target airflow needs NBOPS_AIRFLOW_URL (e.g. http://airflow:8080) in the "
+            "environment of the process that checks drift"
+        )
     dag_id = action.dag_id or action.package_name
     try:
         token = os.environ.get("NBOPS_AIRFLOW_TOKEN") or _airflow_token(url)
-        answer = _post_json(f"{url}/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": params},
-                            {"Authorization": f"Bearer {token}"})
+        answer = _post_json(
+            f"{url}/api/v2/dags/{dag_id}/dagRuns",
+            {"logical_date": None, "conf": params},
+            {"Authorization": f"Bearer {token}"},
+        )
     except _Refused as exc:
         return Launch(f"Airflow at {url} refused the DAG run of {dag_id!r}: {exc}")
     return Launch(remote_id=str(answer.get("dag_run_id")))
@@ -89,15 +95,18 @@ def kfp(action: RetrainAction, params: dict[str, str]) -> Launch:
     package = action.package_name
     pipeline = Path(action.package) / "src" / package / "kfp_pipeline.yaml"
     if not pipeline.is_file():
-        return Launch(f"retrain target kfp needs the compiled {pipeline.name}: run "
-                      f"python -m {package}.kfp_pipeline compile in the package first")
+        return Launch(
+            f"retrain target kfp needs the compiled {pipeline.name}: run "
+            f"python -m {package}.kfp_pipeline compile in the package first"
+        )
     try:
         import kfp
     except ImportError:
         return Launch("retrain target kfp needs the kfp package: pip install 'kfp>=2.17'")
     try:
         run = kfp.Client(host=os.environ.get("NBOPS_KFP_HOST") or None).create_run_from_pipeline_package(
-            str(pipeline), arguments=params, run_name=f"{package} retrain")
+            str(pipeline), arguments=params, run_name=f"{package} retrain"
+        )
     except Exception as exc:  # the cluster's answer, whatever its type, is the retrain's failure
         return Launch(f"KFP refused the run of {pipeline.name}: {type(exc).__name__}: {exc}")
     return Launch(remote_id=str(getattr(run, "run_id", "")))
@@ -115,8 +124,9 @@ def _airflow_token(url: str) -> str:
 
 
 def _post_json(url: str, body: dict, headers: dict) -> dict:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return json.loads(answer.read() or b"{}")

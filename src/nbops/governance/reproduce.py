@@ -67,10 +67,17 @@ class Reproduction:
         return not self.differences
 
     def to_dict(self) -> dict:
-        return {"run_id": self.run_id, "new_run_id": self.new_run_id, "folder": str(self.folder), "via": self.via,
-                "matches": self.matches, "rel_tol": self.rel_tol, "abs_tol": self.abs_tol,
-                "metrics": {k: {"original": a, "reproduced": b} for k, (a, b) in self.metrics.items()},
-                "differences": sorted(self.differences)}
+        return {
+            "run_id": self.run_id,
+            "new_run_id": self.new_run_id,
+            "folder": str(self.folder),
+            "via": self.via,
+            "matches": self.matches,
+            "rel_tol": self.rel_tol,
+            "abs_tol": self.abs_tol,
+            "metrics": {k: {"original": a, "reproduced": b} for k, (a, b) in self.metrics.items()},
+            "differences": sorted(self.differences),
+        }
 
 
 def _same(a: float | None, b: float | None, rel_tol: float, abs_tol: float) -> bool:
@@ -81,8 +88,16 @@ def _same(a: float | None, b: float | None, rel_tol: float, abs_tol: float) -> b
     return math.isclose(a, b, rel_tol=rel_tol, abs_tol=abs_tol)
 
 
-def reproduce(run_id: str, out_dir: str | Path | None = None, via: str | None = None, *, store=None,
-              force: bool = False, rel_tol: float = 1e-6, abs_tol: float = 1e-9) -> Reproduction:
+def reproduce(
+    run_id: str,
+    out_dir: str | Path | None = None,
+    via: str | None = None,
+    *,
+    store=None,
+    force: bool = False,
+    rel_tol: float = 1e-6,
+    abs_tol: float = 1e-9,
+) -> Reproduction:
     """Re-create run ``run_id`` in ``out_dir`` (default ``reproduce-<id>``), run it, compare metrics."""
     from ..store import open_store
 
@@ -129,8 +144,10 @@ def _choose_via(run: dict, via: str | None) -> str:
     if via not in VIAS:
         raise InvalidValueError(f"--via {via!r} is not valid: use one of {', '.join(VIAS)}")
     if via == "package" and not package:
-        raise InvalidValueError(f"run {run['id']} did not come from a pipeline package (no tag pipeline.package): "
-                                "reproduce it with --via papermill")
+        raise InvalidValueError(
+            f"run {run['id']} did not come from a pipeline package (no tag pipeline.package): "
+            "reproduce it with --via papermill"
+        )
     return via
 
 
@@ -163,18 +180,24 @@ def _materialize_code(store, run: dict, staging: Path, via: str) -> Path:
         if via == "package":
             return _package_folder(staging, run)
         if notebook is None or not notebook.resolve().is_relative_to(repo):
-            raise InvalidValueError(f"run {run['id']} names no notebook inside repository {repo} "
-                                    f"(notebook_path {run.get('notebook_path')!r}): nbops cannot tell what to run")
+            raise InvalidValueError(
+                f"run {run['id']} names no notebook inside repository {repo} "
+                f"(notebook_path {run.get('notebook_path')!r}): nbops cannot tell what to run"
+            )
         entry = notebook.resolve().relative_to(repo)
         if not (staging / entry).is_file():
-            raise InvalidValueError(f"notebook {entry} is not in commit {commit[:12]} of {repo} (nor in the run's "
-                                    "recorded diff): commit it, then track a new run")
+            raise InvalidValueError(
+                f"notebook {entry} is not in commit {commit[:12]} of {repo} (nor in the run's "
+                "recorded diff): commit it, then track a new run"
+            )
         return entry
     cells = store.provenance.get(run["id"]).get("cells")
     if via == "papermill" and cells:
         return _notebook_from_cells(cells, staging, notebook)
-    raise InvalidValueError(f"run {run['id']} has no git commit and no recorded cells: nbops cannot re-create its "
-                            "code; track runs inside a git repository (or with %%track, which records the cells)")
+    raise InvalidValueError(
+        f"run {run['id']} has no git commit and no recorded cells: nbops cannot re-create its "
+        "code; track runs inside a git repository (or with %%track, which records the cells)"
+    )
 
 
 def _package_commit(run: dict) -> str | None:
@@ -211,17 +234,21 @@ def _repository(starts: list[Path], commit: str) -> Path:
         if known.returncode == 0:
             return repo
         searched.append(str(repo))
-    where = (f"repositories {', '.join(dict.fromkeys(searched))} do not have it" if searched
-             else "no git repository holds it")
+    where = (
+        f"repositories {', '.join(dict.fromkeys(searched))} do not have it"
+        if searched
+        else "no git repository holds it"
+    )
     looked = ", ".join(dict.fromkeys(map(str, starts)))
-    raise NotFoundError(f"the run's code was at git commit {commit}, but {where} (looked around {looked}): "
-                        "run nbops reproduce inside the repository, after a git fetch")
+    raise NotFoundError(
+        f"the run's code was at git commit {commit}, but {where} (looked around {looked}): "
+        "run nbops reproduce inside the repository, after a git fetch"
+    )
 
 
 def _archive(repo: Path, commit: str, staging: Path) -> None:
     with tempfile.TemporaryFile() as tar:
-        done = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo, stdout=tar,
-                              stderr=subprocess.PIPE)
+        done = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo, stdout=tar, stderr=subprocess.PIPE)
         if done.returncode != 0:
             raise ReproductionError(f"git archive of {commit[:12]} failed: {done.stderr.decode(errors='replace')}")
         tar.seek(0)
@@ -231,8 +258,10 @@ def _archive(repo: Path, commit: str, staging: Path) -> None:
 
 def _apply(diff: str, staging: Path, run_id: str) -> None:
     if TRUNCATED in diff:
-        raise InvalidValueError(f"run {run_id}'s diff of uncommitted changes was too large and was truncated "
-                                "when it was recorded: nbops cannot re-create its code exactly")
+        raise InvalidValueError(
+            f"run {run_id}'s diff of uncommitted changes was too large and was truncated "
+            "when it was recorded: nbops cannot re-create its code exactly"
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".patch", delete=False) as patch:
         patch.write(diff)
     try:
@@ -258,8 +287,10 @@ def _package_folder(staging: Path, run: dict) -> Path:
     package = run["tags"]["pipeline.package"]
     found = sorted(p.parents[2] for p in staging.glob(f"**/src/{package}/pipeline.py"))
     if not found:
-        raise InvalidValueError(f"package {package!r} (tag pipeline.package of run {run['id']}) is not in the run's "
-                                "commit: commit the generated package folder, or reproduce with --via papermill")
+        raise InvalidValueError(
+            f"package {package!r} (tag pipeline.package of run {run['id']}) is not in the run's "
+            "commit: commit the generated package folder, or reproduce with --via papermill"
+        )
     return found[0].relative_to(staging)
 
 
@@ -278,17 +309,25 @@ def _materialize_data(store, run_id: str, folder: Path) -> dict[str, int]:
 
 
 def _write_manifest(folder: Path, run_id: str) -> None:
-    files = [p.relative_to(folder).as_posix() for p in folder.rglob("*")
-             if p.is_file() and not output_folder.CACHES & set(p.relative_to(folder).parts)]
+    files = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not output_folder.CACHES & set(p.relative_to(folder).parts)
+    ]
     (folder / output_folder.MANIFEST).write_text(
-        output_folder.manifest(files, package="", notebook=f"reproduction of run {run_id}"))
+        output_folder.manifest(files, package="", notebook=f"reproduction of run {run_id}")
+    )
 
 
 # -- running -------------------------------------------------------------------------------------
 def _environment(store, pins: dict[str, int], folder: Path) -> dict[str, str]:
-    return {**os.environ, "NBOPS_HOME": str(store.root), DATASET_VERSIONS_VARIABLE: json.dumps(pins),
-            # the new run must not record the git state of a repository around the folder
-            "GIT_CEILING_DIRECTORIES": str(folder.parent)}
+    return {
+        **os.environ,
+        "NBOPS_HOME": str(store.root),
+        DATASET_VERSIONS_VARIABLE: json.dumps(pins),
+        # the new run must not record the git state of a repository around the folder
+        "GIT_CEILING_DIRECTORIES": str(folder.parent),
+    }
 
 
 def _run_papermill(store, run: dict, notebook: Path, pins: dict[str, int]) -> None:
@@ -302,8 +341,19 @@ def _run_papermill(store, run: dict, notebook: Path, pins: dict[str, int]) -> No
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(params, file)
     try:
-        command = [sys.executable, "-m", "papermill", str(notebook), str(output), "-f", file.name,
-                   "--cwd", str(notebook.parent), "--log-level", "WARNING"]
+        command = [
+            sys.executable,
+            "-m",
+            "papermill",
+            str(notebook),
+            str(output),
+            "-f",
+            file.name,
+            "--cwd",
+            str(notebook.parent),
+            "--log-level",
+            "WARNING",
+        ]
         _execute(command, notebook.parent, _environment(store, pins, notebook.parent), f"notebook {notebook.name}")
     finally:
         os.unlink(file.name)
@@ -344,8 +394,13 @@ def _execute(command: list[str], cwd: Path, env: dict, what: str) -> None:
 def _new_run(store, run: dict, started: float) -> str | None:
     """The run the reproduction logged: same experiment and name, nested alike, started since."""
     nested = run["parent_id"] is not None
-    rows = store.db.connection().execute(
-        "SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ? AND r.id != ? "
-        "AND r.start_time >= ? AND r.name IS ? AND (r.parent_id IS NOT NULL) = ? ORDER BY r.start_time, r.id",
-        (run["experiment"], run["id"], started, run["name"], nested)).fetchall()
+    rows = (
+        store.db.connection()
+        .execute(
+            "SELECT r.id FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE e.name = ? AND r.id != ? "
+            "AND r.start_time >= ? AND r.name IS ? AND (r.parent_id IS NOT NULL) = ? ORDER BY r.start_time, r.id",
+            (run["experiment"], run["id"], started, run["name"], nested),
+        )
+        .fetchall()
+    )
     return rows[0][0] if rows else None

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from nbops.drift.actions import RetrainAction
 from nbops.governance import launchers
@@ -48,14 +49,21 @@ def retrain(store, alert: dict, action: RetrainAction, data: Any) -> dict:
     run_id = _run_of(store, retrain_id, action.package_name, started)
     version = _version_of(store, run_id)
     with store.transaction() as conn:
-        conn.execute("UPDATE drift_retrains SET status = 'succeeded', run_id = ?, model = ?, model_version = ?, "
-                     "ended_at = ? WHERE id = ?",
-                     (run_id, version and version["model"], version and version["version"], time.time(), retrain_id))
+        conn.execute(
+            "UPDATE drift_retrains SET status = 'succeeded', run_id = ?, model = ?, model_version = ?, "
+            "ended_at = ? WHERE id = ?",
+            (run_id, version and version["model"], version and version["version"], time.time(), retrain_id),
+        )
         if version is not None:
-            store.models.events.add(conn, version["model"], "retrained", version["version"],
-                                    reason=f"drift alert {alert['event_id']}: {alert['message']}"[:2000],
-                                    alert_event_id=alert["event_id"],
-                                    detail={"run_id": run_id, "retrain_id": retrain_id, "package": action.package})
+            store.models.events.add(
+                conn,
+                version["model"],
+                "retrained",
+                version["version"],
+                reason=f"drift alert {alert['event_id']}: {alert['message']}"[:2000],
+                alert_event_id=alert["event_id"],
+                detail={"run_id": run_id, "retrain_id": retrain_id, "package": action.package},
+            )
     return outcome(store, retrain_id)
 
 
@@ -69,19 +77,39 @@ def retrains_of_events(store, event_ids: Sequence[int]) -> dict[int, dict]:
     ids = [int(i) for i in event_ids]
     if not ids:
         return {}
-    rows = store.reader().execute(
-        f"SELECT * FROM drift_retrains WHERE event_id IN ({','.join('?' * len(ids))}) ORDER BY id", ids
-    ).fetchall()
-    return {r["event_id"]: {k: r[k] for k in ("id", "status", "target", "reason", "run_id", "model",
-                                              "model_version", "remote_id", "failure_event_id",
-                                              "started_at", "ended_at")} for r in rows}
+    rows = (
+        store.reader()
+        .execute(f"SELECT * FROM drift_retrains WHERE event_id IN ({','.join('?' * len(ids))}) ORDER BY id", ids)
+        .fetchall()
+    )
+    return {
+        r["event_id"]: {
+            k: r[k]
+            for k in (
+                "id",
+                "status",
+                "target",
+                "reason",
+                "run_id",
+                "model",
+                "model_version",
+                "remote_id",
+                "failure_event_id",
+                "started_at",
+                "ended_at",
+            )
+        }
+        for r in rows
+    }
 
 
 def write_window(folder: Path, retrain_id: int, window: str, data: Any, fmt: str) -> Path:
     """The window's rows in one file nbops owns: a table as is, or CSV/parquet files streamed chunk by chunk."""
     if data is None:
-        raise ValueError("no rows were given to the check (a sketch alone holds none): pass the window's table "
-                         "to check_drift, or its files to nbops drift check")
+        raise ValueError(
+            "no rows were given to the check (a sketch alone holds none): pass the window's table "
+            "to check_drift, or its files to nbops drift check"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", window)[:60]
     path = folder / f"{retrain_id}-{slug}.{fmt}"
@@ -126,18 +154,30 @@ def _claim(store, alert: dict, action: RetrainAction) -> tuple[int, str | None]:
     with store.transaction() as conn:
         last = conn.execute(
             "SELECT id, started_at FROM drift_retrains WHERE subject = ? AND rule = ? AND status != 'suppressed' "
-            "ORDER BY started_at DESC LIMIT 1", (alert["subject"], alert["rule"]),
+            "ORDER BY started_at DESC LIMIT 1",
+            (alert["subject"], alert["rule"]),
         ).fetchone()
         reason = None
         if last is not None and now - last["started_at"] < action.every_minutes * 60:
             ago = (now - last["started_at"]) / 60
-            reason = (f"rule {alert['rule']!r} retrained {ago:.1f} min ago (retrain {last['id']}); it retrains at "
-                      f"most once every {action.every_minutes:g} min")
+            reason = (
+                f"rule {alert['rule']!r} retrained {ago:.1f} min ago (retrain {last['id']}); it retrains at "
+                f"most once every {action.every_minutes:g} min"
+            )
         retrain_id = conn.execute(
             "INSERT INTO drift_retrains (event_id, subject, rule, target, package, status, reason, started_at, "
             "ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (alert["event_id"], alert["subject"], alert["rule"], action.target, package,
-             "suppressed" if reason else "running", reason, now, now if reason else None),
+            (
+                alert["event_id"],
+                alert["subject"],
+                alert["rule"],
+                action.target,
+                package,
+                "suppressed" if reason else "running",
+                reason,
+                now,
+                now if reason else None,
+            ),
         ).lastrowid
     return retrain_id, reason
 
@@ -146,15 +186,18 @@ def _fail(store, retrain_id: int, alert: dict, reason: str) -> dict:
     """Mark the retrain failed and raise an alert event for it on the same window."""
     message = f"retrain after alert {alert['event_id']} ({alert['rule']}) failed: {reason}"[:4000]
     with store.transaction() as conn:
-        window_id = conn.execute("SELECT window_id FROM drift_alert_events WHERE id = ?",
-                                 (alert["event_id"],)).fetchone()[0]
+        window_id = conn.execute(
+            "SELECT window_id FROM drift_alert_events WHERE id = ?", (alert["event_id"],)
+        ).fetchone()[0]
         event_id = conn.execute(
             "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (window_id, f"{alert['rule']}: retrain failed", alert["subject"], json.dumps([]), message, time.time()),
         ).lastrowid
-        conn.execute("UPDATE drift_retrains SET status = 'failed', reason = ?, failure_event_id = ?, ended_at = ? "
-                     "WHERE id = ?", (reason, event_id, time.time(), retrain_id))
+        conn.execute(
+            "UPDATE drift_retrains SET status = 'failed', reason = ?, failure_event_id = ?, ended_at = ? WHERE id = ?",
+            (reason, event_id, time.time(), retrain_id),
+        )
     return outcome(store, retrain_id)
 
 
@@ -168,12 +211,14 @@ def _run_of(store, retrain_id: int, package: str, started: float) -> str | None:
     """The nbops run the pipeline logged: tagged with this retrain's id by the package's tracking.py,
     else (a package generated before that tag) its newest run since the launch."""
     conn = store.reader()
-    row = conn.execute("SELECT run_id FROM tags WHERE key = 'nbops.retrain' AND value = ?",
-                       (str(retrain_id),)).fetchone()
+    row = conn.execute(
+        "SELECT run_id FROM tags WHERE key = 'nbops.retrain' AND value = ?", (str(retrain_id),)
+    ).fetchone()
     if row is None:
         row = conn.execute(
             "SELECT r.id AS run_id FROM runs r JOIN tags t ON t.run_id = r.id AND t.key = 'pipeline.package' "
-            "AND t.value = ? WHERE r.start_time >= ? ORDER BY r.start_time DESC LIMIT 1", (package, started),
+            "AND t.value = ? WHERE r.start_time >= ? ORDER BY r.start_time DESC LIMIT 1",
+            (package, started),
         ).fetchone()
     return row["run_id"] if row else None
 
@@ -181,8 +226,13 @@ def _run_of(store, retrain_id: int, package: str, started: float) -> str | None:
 def _version_of(store, run_id: str | None) -> dict | None:
     if run_id is None:
         return None
-    row = store.reader().execute(
-        "SELECT m.name AS model, v.version FROM model_versions v JOIN models m ON m.id = v.model_id "
-        "WHERE v.run_id = ? ORDER BY v.created_at DESC, v.id DESC LIMIT 1", (run_id,),
-    ).fetchone()
+    row = (
+        store.reader()
+        .execute(
+            "SELECT m.name AS model, v.version FROM model_versions v JOIN models m ON m.id = v.model_id "
+            "WHERE v.run_id = ? ORDER BY v.created_at DESC, v.id DESC LIMIT 1",
+            (run_id,),
+        )
+        .fetchone()
+    )
     return dict(row) if row else None

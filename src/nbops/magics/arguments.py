@@ -66,6 +66,12 @@ def parse(line: str, cell: bool) -> TrackArgs:
     if end and (ns.experiment or ns.autolog):
         raise UsageError("%track --end takes no experiment name and no --autolog")
     return TrackArgs(
-        experiment=ns.experiment, name=ns.name, tags=dict(ns.tag), params=getattr(ns, "params", None),
-        metrics=getattr(ns, "metrics", []), end=end, status=getattr(ns, "status", "finished"), autolog=ns.autolog,
+        experiment=ns.experiment,
+        name=ns.name,
+        tags=dict(ns.tag),
+        params=getattr(ns, "params", None),
+        metrics=getattr(ns, "metrics", []),
+        end=end,
+        status=getattr(ns, "status", "finished"),
+        autolog=ns.autolog,
     )

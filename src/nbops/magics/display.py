@@ -50,7 +50,11 @@ class LiveChart:
             self._widget = ipywidgets.Output(layout={"width": "100%"})
             self._display(self._widget)
         self._widget.outputs = (
-            {"output_type": "display_data", "data": {PLOTLY_MIME: self.figure(), "text/plain": self.text()}, "metadata": {}},
+            {
+                "output_type": "display_data",
+                "data": {PLOTLY_MIME: self.figure(), "text/plain": self.text()},
+                "metadata": {},
+            },
         )
 
     def figure(self) -> dict:
@@ -69,23 +73,40 @@ class LiveChart:
             "margin": {"l": 56, "r": 16, "t": 36 if singles else 12, "b": 36},
             "xaxis": {**axis, "title": {"text": "step"}, "anchor": f"y{len(panels) if len(panels) > 1 else ''}"},
             "legend": {"orientation": "h", "y": -0.12 / max(len(panels), 1), "yanchor": "top"},
-            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
             "font": {"color": "#888"},
         }
         if singles:
-            layout["title"] = {"text": "   ".join(f"{k} <b>{_number(v)}</b>" for k, v in singles.items()),
-                               "x": 0.01, "xanchor": "left", "font": {"size": 13}}
+            layout["title"] = {
+                "text": "   ".join(f"{k} <b>{_number(v)}</b>" for k, v in singles.items()),
+                "x": 0.01,
+                "xanchor": "left",
+                "font": {"size": 13},
+            }
         traces = []
         for i, (title, keys) in enumerate(panels):
             name = "" if i == 0 else str(i + 1)
             top = 1 - i * (height + gap)
-            layout[f"yaxis{name}"] = {**axis, "domain": [max(top - height, 0), top],
-                                      "title": {"text": title, "font": {"size": 11}}}
+            layout[f"yaxis{name}"] = {
+                **axis,
+                "domain": [max(top - height, 0), top],
+                "title": {"text": title, "font": {"size": 11}},
+            }
             for key in keys:
                 steps, values = curves[key]
                 stride = max(1, len(steps) // MAX_POINTS_PER_CURVE)
-                traces.append({"type": "scatter", "mode": "lines", "name": key, "x": steps[::stride],
-                               "y": values[::stride], "xaxis": "x", "yaxis": f"y{name}"})
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": key,
+                        "x": steps[::stride],
+                        "y": values[::stride],
+                        "xaxis": "x",
+                        "yaxis": f"y{name}",
+                    }
+                )
         return {"data": traces, "layout": layout}
 
     def text(self) -> str:
@@ -101,7 +122,7 @@ def _kind(key: str) -> str:
     name = key.rsplit("/", 1)[-1]
     for prefix in _SPLIT_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 
@@ -112,8 +133,8 @@ def _panels(keys: list[str]) -> list[tuple[str, list[str]]]:
         groups.setdefault(_kind(key), []).append(key)
     panels = list(groups.items())
     if len(panels) > MAX_PANELS:
-        rest = [key for _, group in panels[MAX_PANELS - 1:] for key in group]
-        panels = panels[:MAX_PANELS - 1] + [("other", rest)]
+        rest = [key for _, group in panels[MAX_PANELS - 1 :] for key in group]
+        panels = panels[: MAX_PANELS - 1] + [("other", rest)]
     return panels
 
 
@@ -145,7 +166,10 @@ def summary_html(run: dict) -> str:
         f" · {_duration(run.get('duration'))}"
     ]
     if run["params"]:
-        rows.append("params: " + ", ".join(f"{html.escape(k)}=<code>{html.escape(str(v))}</code>" for k, v in run["params"].items()))
+        rows.append(
+            "params: "
+            + ", ".join(f"{html.escape(k)}=<code>{html.escape(str(v))}</code>" for k, v in run["params"].items())
+        )
     if run["metrics"]:
         rows.append("metrics: " + ", ".join(f"{html.escape(k)}=<b>{_number(v)}</b>" for k, v in run["metrics"].items()))
     body = "<br>".join(rows)

@@ -7,7 +7,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-
 PAPERMILL_HEADER = "# Parameters"
 
 
@@ -48,7 +47,9 @@ def assigned_names(source: str) -> list[str]:
         return []
     names: list[str] = []
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
         for target in targets:
             for leaf in ast.walk(target):
                 if isinstance(leaf, ast.Name) and leaf.id not in names:

@@ -58,7 +58,9 @@ class TrackMagics(Magics):
     # -- %%track ----------------------------------------------------------------------
     def _track_cell(self, args: arguments.TrackArgs, cell: str):
         user_ns = self.shell.user_ns
-        names = args.params if args.params is not None else parameter_names(capture.notebook_path(), user_ns.get("In", []))
+        names = (
+            args.params if args.params is not None else parameter_names(capture.notebook_path(), user_ns.get("In", []))
+        )
         missing = [n for n in names if n not in user_ns]
         if args.params is not None and missing:
             raise UsageError(f"--params names {', '.join(missing)}, not defined in the notebook yet")

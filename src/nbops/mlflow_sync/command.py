@@ -25,23 +25,31 @@ def parse_since(text: str, now: float | None = None) -> float:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise InvalidValueError(f"--since {text!r} is not valid: use an ISO date or time (2026-12-01, "
-                                "2026-12-01T09:30) or an age such as 90m, 12h, 7d") from None
+        raise InvalidValueError(
+            f"--since {text!r} is not valid: use an ISO date or time (2026-12-01, "
+            "2026-12-01T09:30) or an age such as 90m, 12h, 7d"
+        ) from None
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    push = actions.add_parser("push", help="copy local runs to an MLflow tracking server (idempotent, incremental)",
-                              description="Copy local runs to an MLflow tracking server. Credentials come from "
-                                          "MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN.")
+    push = actions.add_parser(
+        "push",
+        help="copy local runs to an MLflow tracking server (idempotent, incremental)",
+        description="Copy local runs to an MLflow tracking server. Credentials come from "
+        "MLFLOW_TRACKING_USERNAME/PASSWORD or MLFLOW_TRACKING_TOKEN.",
+    )
     push.add_argument("uri", help="the tracking server, e.g. http://mlflow.example:5000")
     push.add_argument("--experiment", action="append", metavar="NAME", help="only this experiment (repeatable)")
     push.add_argument("--since", metavar="TIME", help="only runs started since TIME (ISO date/time, or 90m, 12h, 7d)")
     push.add_argument("--dry-run", action="store_true", help="say what would be sent; contact no server")
     push.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
-    pull = actions.add_parser("pull", help="bring runs from an MLflow tracking server into the local store",
-                              description="Bring runs, metric histories, artifacts and models from an MLflow "
-                                          "tracking server into the local store.")
+    pull = actions.add_parser(
+        "pull",
+        help="bring runs from an MLflow tracking server into the local store",
+        description="Bring runs, metric histories, artifacts and models from an MLflow "
+        "tracking server into the local store.",
+    )
     pull.add_argument("uri", help="the tracking server, e.g. http://mlflow.example:5000")
     pull.add_argument("--experiment", action="append", metavar="NAME", help="only this experiment (repeatable)")
     pull.add_argument("--no-artifacts", action="store_true", help="leave artifact files on the server")
@@ -54,8 +62,9 @@ def run(args: argparse.Namespace) -> int:
     store = open_store()
     if args.action == "push":
         since = parse_since(args.since) if args.since else None
-        report = push(store, args.uri, experiments=args.experiment, since=since, dry_run=args.dry_run,
-                      workers=args.workers)
+        report = push(
+            store, args.uri, experiments=args.experiment, since=since, dry_run=args.dry_run, workers=args.workers
+        )
         for line in report.lines():
             print(line)
         for outcome in report.failed:

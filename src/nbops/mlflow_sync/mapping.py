@@ -29,18 +29,45 @@ MODELS_DIR = "nbops/models"
 INTERNAL_DIR = "nbops"
 PLOTLY_MEDIA_TYPE = "application/vnd.plotly.v1+json"
 
-_TO_MLFLOW_STATUS = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED", "crashed": "FAILED",
-                     "killed": "KILLED"}
-_FROM_MLFLOW_STATUS = {"RUNNING": "running", "SCHEDULED": "running", "FINISHED": "finished", "FAILED": "failed",
-                       "KILLED": "killed"}
-_TO_CONTEXT = {"train": "training", "validation": "validation", "test": "testing", "reference": "reference",
-               "current": "current", "other": "other"}
+_TO_MLFLOW_STATUS = {
+    "running": "RUNNING",
+    "finished": "FINISHED",
+    "failed": "FAILED",
+    "crashed": "FAILED",
+    "killed": "KILLED",
+}
+_FROM_MLFLOW_STATUS = {
+    "RUNNING": "running",
+    "SCHEDULED": "running",
+    "FINISHED": "finished",
+    "FAILED": "failed",
+    "KILLED": "killed",
+}
+_TO_CONTEXT = {
+    "train": "training",
+    "validation": "validation",
+    "test": "testing",
+    "reference": "reference",
+    "current": "current",
+    "other": "other",
+}
 _FROM_CONTEXT = {v: k for k, v in _TO_CONTEXT.items()} | {"train": "train", "eval": "validation", "test": "test"}
 
 # Tags nbops writes from its own run columns: they are not user tags when pulled back.
-SYSTEM_TAGS = ("mlflow.user", "mlflow.source.name", "mlflow.source.type", "mlflow.source.git.commit",
-               "mlflow.source.git.branch", "mlflow.parentRunId", "mlflow.runName", NOTE_TAG, RUN_ID_TAG,
-               STATUS_TAG, HOST_TAG, DIRTY_TAG)
+SYSTEM_TAGS = (
+    "mlflow.user",
+    "mlflow.source.name",
+    "mlflow.source.type",
+    "mlflow.source.git.commit",
+    "mlflow.source.git.branch",
+    "mlflow.parentRunId",
+    "mlflow.runName",
+    NOTE_TAG,
+    RUN_ID_TAG,
+    STATUS_TAG,
+    HOST_TAG,
+    DIRTY_TAG,
+)
 
 
 def param_limit() -> int:
@@ -123,11 +150,19 @@ def dataset_fields(dataset: dict) -> dict:
     keeps at most 36 characters of a digest, so the full one travels in the profile."""
     schema = dataset.get("schema") or []
     colspec = [{"name": c.get("name"), "type": _mlflow_type(c.get("dtype", ""))} for c in schema]
-    profile = {"num_rows": dataset.get("rows"), "num_elements": (dataset.get("rows") or 0) * (dataset.get("columns") or 0),
-               "nbops": {"digest": dataset["digest"], "columns": dataset.get("columns"), "schema": schema}}
-    return {"name": dataset["name"], "digest": dataset["digest"][:36], "source_type": "nbops",
-            "source": json.dumps({"nbops_dataset_id": dataset["id"]}),
-            "schema": json.dumps({"mlflow_colspec": colspec}), "profile": json.dumps(profile)}
+    profile = {
+        "num_rows": dataset.get("rows"),
+        "num_elements": (dataset.get("rows") or 0) * (dataset.get("columns") or 0),
+        "nbops": {"digest": dataset["digest"], "columns": dataset.get("columns"), "schema": schema},
+    }
+    return {
+        "name": dataset["name"],
+        "digest": dataset["digest"][:36],
+        "source_type": "nbops",
+        "source": json.dumps({"nbops_dataset_id": dataset["id"]}),
+        "schema": json.dumps({"mlflow_colspec": colspec}),
+        "profile": json.dumps(profile),
+    }
 
 
 def dataset_context(role: str) -> str:
@@ -142,9 +177,14 @@ def dataset_from_mlflow(dataset, context: str | None) -> dict:
     if schema is None:
         colspec = (_json(dataset.schema) or {}).get("mlflow_colspec") or []
         schema = [{"name": c.get("name"), "dtype": c.get("type")} for c in colspec]
-    return {"name": dataset.name, "role": _FROM_CONTEXT.get(context or "", "other"),
-            "digest": mine.get("digest") or dataset.digest, "rows": profile.get("num_rows"),
-            "columns": mine.get("columns", len(schema)), "schema": schema}
+    return {
+        "name": dataset.name,
+        "role": _FROM_CONTEXT.get(context or "", "other"),
+        "digest": mine.get("digest") or dataset.digest,
+        "rows": profile.get("num_rows"),
+        "columns": mine.get("columns", len(schema)),
+        "schema": schema,
+    }
 
 
 def media_type(path: str) -> str:

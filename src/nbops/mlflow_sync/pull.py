@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ..errors import SyncError
 from ..store import Store
@@ -38,9 +38,11 @@ class PullReport:
     seconds: float
 
     def lines(self) -> list[str]:
-        return [f"pulled from {self.target}: {len(self.created)} new run(s), {len(self.updated)} updated, "
-                f"{len(self.skipped)} already local; {self.points} points, {self.artifacts} artifacts, "
-                f"{self.model_versions} model versions in {self.requests} requests, {self.seconds:.1f} s"]
+        return [
+            f"pulled from {self.target}: {len(self.created)} new run(s), {len(self.updated)} updated, "
+            f"{len(self.skipped)} already local; {self.points} points, {self.artifacts} artifacts, "
+            f"{self.model_versions} model versions in {self.requests} requests, {self.seconds:.1f} s"
+        ]
 
 
 def pull(store: Store, uri: str, experiments: Iterable[str] | None = None, artifacts: bool = True) -> PullReport:
@@ -76,8 +78,13 @@ class _Puller:
         for experiment in found:
             token = None
             while True:
-                page = self.server.call("search_runs", [experiment.experiment_id], max_results=PAGE,
-                                        order_by=["attributes.start_time ASC"], page_token=token)
+                page = self.server.call(
+                    "search_runs",
+                    [experiment.experiment_id],
+                    max_results=PAGE,
+                    order_by=["attributes.start_time ASC"],
+                    page_token=token,
+                )
                 runs.extend((experiment.name, run) for run in page)
                 token = page.token
                 if not token:
@@ -117,8 +124,13 @@ class _Puller:
             run_id = known
             self.report.updated.append(run_id)
             with self.store.transaction() as conn:
-                update_run(conn, run_id, mapping.nbops_status(run.info.status, tags),
-                           mapping.seconds(run.info.end_time), tags.get(mapping.NOTE_TAG))
+                update_run(
+                    conn,
+                    run_id,
+                    mapping.nbops_status(run.info.status, tags),
+                    mapping.seconds(run.info.end_time),
+                    tags.get(mapping.NOTE_TAG),
+                )
         marks = self.store.sync.marks(self.target, run_id)
         self._pull_metrics(run, run_id, marks.get("metric", {}))
         if self.fetch_artifacts:
@@ -141,15 +153,20 @@ class _Puller:
                 params[key] = self._download_text(info.run_id, mapping.param_artifact(key))
         dirty = tags.get(mapping.DIRTY_TAG)
         row = {
-            "id": run_id, "experiment_id": self.store.runs.experiment_id(experiment),
+            "id": run_id,
+            "experiment_id": self.store.runs.experiment_id(experiment),
             "name": tags.get("mlflow.runName") or info.run_name,
             "status": mapping.nbops_status(info.status, tags),
-            "start_time": mapping.seconds(info.start_time) or time.time(), "end_time": mapping.seconds(info.end_time),
-            "host": tags.get(mapping.HOST_TAG), "user": tags.get("mlflow.user") or info.user_id,
-            "notebook_path": tags.get("mlflow.source.name"), "git_commit": tags.get("mlflow.source.git.commit"),
+            "start_time": mapping.seconds(info.start_time) or time.time(),
+            "end_time": mapping.seconds(info.end_time),
+            "host": tags.get(mapping.HOST_TAG),
+            "user": tags.get("mlflow.user") or info.user_id,
+            "notebook_path": tags.get("mlflow.source.name"),
+            "git_commit": tags.get("mlflow.source.git.commit"),
             "git_branch": tags.get("mlflow.source.git.branch"),
             "git_dirty": None if dirty is None else int(dirty == "true"),
-            "parent_id": local.get(tags.get("mlflow.parentRunId", "")), "note": tags.get(mapping.NOTE_TAG),
+            "parent_id": local.get(tags.get("mlflow.parentRunId", "")),
+            "note": tags.get(mapping.NOTE_TAG),
         }
         with self.store.transaction() as conn:
             insert_run(conn, row, params, user_tags)
@@ -171,8 +188,11 @@ class _Puller:
         points, new_marks = [], {}
         for key, metrics in histories:
             mark = marks.get(key)
-            rows = [(run_id, key, m.step, m.value, mapping.seconds(m.timestamp)) for m in metrics
-                    if mark is None or m.step > mark]
+            rows = [
+                (run_id, key, m.step, m.value, mapping.seconds(m.timestamp))
+                for m in metrics
+                if mark is None or m.step > mark
+            ]
             points.extend(rows)
             if rows:
                 new_marks[key] = max(r[2] for r in rows)
@@ -210,7 +230,7 @@ class _Puller:
     def _pull_datasets(self, run, run_id: str, marks: dict) -> None:
         inputs = getattr(run, "inputs", None)
         new = {}
-        for item in (inputs.dataset_inputs if inputs else []):
+        for item in inputs.dataset_inputs if inputs else []:
             context = next((t.value for t in item.tags if t.key == "mlflow.data.context"), None)
             fields = mapping.dataset_from_mlflow(item.dataset, context)
             key = f"{fields['name']}:{fields['digest']}:{fields['role']}"
@@ -224,7 +244,9 @@ class _Puller:
     def pull_models(self, local: dict[str, str]) -> None:
         """Versions of registered models made from the pulled runs, and their aliases."""
         for model in self.server.call("search_registered_models", max_results=PAGE):
-            versions = self.server.call("search_model_versions", f"name = '{model.name.replace(chr(39), chr(92) + chr(39))}'")
+            versions = self.server.call(
+                "search_model_versions", f"name = '{model.name.replace(chr(39), chr(92) + chr(39))}'"
+            )
             mapped: dict[int, int] = {}
             for version in sorted(versions, key=lambda v: int(v.version)):
                 run_id = local.get(version.run_id or "")
@@ -244,22 +266,24 @@ class _Puller:
         source = version.source or ""
         with tempfile.TemporaryDirectory(prefix="nbops-pull-") as tmp:
             if source.startswith("runs:/"):
-                remote_run, _, path = source[len("runs:/"):].partition("/")
+                remote_run, _, path = source[len("runs:/") :].partition("/")
                 local = self.server.call("download_artifacts", remote_run, path, tmp)
             else:
                 from mlflow.artifacts import download_artifacts
 
                 with self.server.translated("download_artifacts"):
-                    local = download_artifacts(artifact_uri=source, dst_path=tmp,
-                                               tracking_uri=self.server.uri)
+                    local = download_artifacts(artifact_uri=source, dst_path=tmp, tracking_uri=self.server.uri)
             if os.path.isdir(local):
-                raise SyncError(f"model {name!r} version {version.version} at {self.target} is a folder "
-                                f"({source}); nbops keeps one file per model version")
+                raise SyncError(
+                    f"model {name!r} version {version.version} at {self.target} is a folder "
+                    f"({source}); nbops keeps one file per model version"
+                )
             sha, _ = self.store.blobs.put_file(local)
         flavor = (version.tags or {}).get(mapping.FLAVOR_TAG) or "mlflow"
         dataset = [d for d in self.store.datasets.of_run(run_id) if d["role"] == "train"]
-        created = self.store.models.add_version(name, sha, run_id=run_id, dataset_id=dataset[-1]["id"] if dataset else None,
-                                                flavor=flavor)
+        created = self.store.models.add_version(
+            name, sha, run_id=run_id, dataset_id=dataset[-1]["id"] if dataset else None, flavor=flavor
+        )
         self.store.sync.advance(self.target, run_id, "model_version", {key: created["version"]})
         self.report.model_versions += 1
         return created["version"]

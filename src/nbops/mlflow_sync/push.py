@@ -15,9 +15,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable, Iterable
 
 from ..errors import SyncError
 from ..store import Store
@@ -67,24 +67,42 @@ class PushReport:
         for r in self.runs:
             if r.action == "unchanged" or r.action == "pulled":
                 continue
-            sent = ", ".join(f"{n} {w}" for n, w in ((r.points, "points"), (r.params, "params"), (r.tags, "tags"),
-                                                      (r.artifacts, "artifacts"), (r.datasets, "datasets"),
-                                                      (r.model_versions, "model versions")) if n)
+            sent = ", ".join(
+                f"{n} {w}"
+                for n, w in (
+                    (r.points, "points"),
+                    (r.params, "params"),
+                    (r.tags, "tags"),
+                    (r.artifacts, "artifacts"),
+                    (r.datasets, "datasets"),
+                    (r.model_versions, "model versions"),
+                )
+                if n
+            )
             out.append(f"{r.id} {r.action}" + (f" ({sent})" if sent else "") + (f": {r.error}" if r.error else ""))
             out.extend(f"{r.id} warning: {w}" for w in r.warnings)
         counts: dict[str, int] = {}
         for r in self.runs:
             counts[r.action] = counts.get(r.action, 0) + 1
         verb = "would push" if self.dry_run else "pushed"
-        out.append(f"{verb} {len(self.runs)} run(s) to {self.target}: "
-                   + ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
-                   + f"; {self.points} points in {self.requests} requests, {self.seconds:.1f} s")
+        out.append(
+            f"{verb} {len(self.runs)} run(s) to {self.target}: "
+            + ", ".join(f"{n} {a}" for a, n in sorted(counts.items()))
+            + f"; {self.points} points in {self.requests} requests, {self.seconds:.1f} s"
+        )
         return out
 
 
-def push(store: Store, uri: str, experiments: Iterable[str] | None = None, since: float | None = None,
-         run_ids: Iterable[str] | None = None, dry_run: bool = False, workers: int = DEFAULT_WORKERS,
-         after_batch: Callable[[str, int], None] | None = None) -> PushReport:
+def push(
+    store: Store,
+    uri: str,
+    experiments: Iterable[str] | None = None,
+    since: float | None = None,
+    run_ids: Iterable[str] | None = None,
+    dry_run: bool = False,
+    workers: int = DEFAULT_WORKERS,
+    after_batch: Callable[[str, int], None] | None = None,
+) -> PushReport:
     """Copy runs (all, or of ``experiments``, started at or after ``since``, or ``run_ids``)
     to the MLflow server at ``uri``. Raises :class:`SyncError`, with the store untouched, when
     the server cannot be used at all; a run that fails midway is reported and resumes next time.
@@ -108,7 +126,7 @@ def _select(store: Store, experiments, since, run_ids) -> list[dict]:
     """Runs to push, parents before children (a child needs its parent's remote id)."""
     wanted = set(run_ids) if run_ids is not None else None
     runs: dict[str, dict] = {}
-    for experiment in (list(experiments) if experiments else [None]):
+    for experiment in list(experiments) if experiments else [None]:
         cursor = None
         while True:
             page = store.runs.search(experiment=experiment, order_by="start_time", limit=1000, cursor=cursor)
@@ -171,8 +189,10 @@ class _Pusher:
             self.new_experiments.add(created)
             return created
         if found.lifecycle_stage == "deleted":
-            raise SyncError(f"experiment {name!r} is deleted on the MLflow server at {self.server.target}; "
-                            "restore it there (mlflow experiments restore) or push another experiment")
+            raise SyncError(
+                f"experiment {name!r} is deleted on the MLflow server at {self.server.target}; "
+                "restore it there (mlflow experiments restore) or push another experiment"
+            )
         return found.experiment_id
 
     def _push_one(self, run: dict) -> RunOutcome:
@@ -184,10 +204,18 @@ class _Pusher:
             if remote_parent is None:
                 known = self.store.sync.remote(self.server.target, parent)
                 remote_parent = known["remote_id"] if known else None
-        chain = _Chain(self.store, self.server, self.server.target, run,
-                       {"experiment_id": self.experiment_ids[run["experiment"]], "remote_parent": remote_parent,
-                        "new_experiment": self.experiment_ids[run["experiment"]] in self.new_experiments},
-                       self.after_batch)
+        chain = _Chain(
+            self.store,
+            self.server,
+            self.server.target,
+            run,
+            {
+                "experiment_id": self.experiment_ids[run["experiment"]],
+                "remote_parent": remote_parent,
+                "new_experiment": self.experiment_ids[run["experiment"]] in self.new_experiments,
+            },
+            self.after_batch,
+        )
         try:
             outcome = chain.push()
         except SyncError as exc:
@@ -228,9 +256,16 @@ class _Pusher:
             if self.server.call("search_registered_models", filter_string=f"name = '{_quote(name)}'") == []:
                 self.server.call("create_registered_model", name)
             created = self.server.call(
-                "create_model_version", name, f"runs:/{remote_run}/{path}", run_id=remote_run,
-                tags={mapping.FLAVOR_TAG: version.get("flavor") or "", mapping.SHA_TAG: version["artifact_sha256"],
-                      mapping.VERSION_TAG: str(version["version"])})
+                "create_model_version",
+                name,
+                f"runs:/{remote_run}/{path}",
+                run_id=remote_run,
+                tags={
+                    mapping.FLAVOR_TAG: version.get("flavor") or "",
+                    mapping.SHA_TAG: version["artifact_sha256"],
+                    mapping.VERSION_TAG: str(version["version"]),
+                },
+            )
             remote_version = int(created.version)
             self.store.sync.advance(target, run_id, "model_version", {key: remote_version})
             outcome.model_versions += 1
@@ -247,7 +282,9 @@ def _quote(text: str) -> str:
     return text.replace("'", "\\'")
 
 
-def _upload(server: TrackingServer, remote_run: str, path: str, content: bytes, artifact_uri: str | None = None) -> None:
+def _upload(
+    server: TrackingServer, remote_run: str, path: str, content: bytes, artifact_uri: str | None = None
+) -> None:
     """Send bytes as the artifact at ``path`` of a remote run, through the server's proxy.
     With the run's ``artifact_uri`` known, MLflow's client need not look the run up first."""
     folder, _, name = path.rpartition("/")
@@ -268,8 +305,7 @@ def _upload(server: TrackingServer, remote_run: str, path: str, content: bytes, 
 class _Chain:
     """The requests of one run, sent one after another, marks advancing after each."""
 
-    def __init__(self, store: Store, server: TrackingServer | None, target: str, run: dict, where: dict,
-                 after_batch):
+    def __init__(self, store: Store, server: TrackingServer | None, target: str, run: dict, where: dict, after_batch):
         self.store, self.server, self.target, self.run, self.where = store, server, target, run, where
         self.after_batch = after_batch
         self.outcome = RunOutcome(run["id"], "unchanged")
@@ -304,8 +340,10 @@ class _Chain:
             mark = mapping.digest(value)
             if key in sent:
                 if sent[key] != mark:
-                    warnings.append(f"param {key!r} changed after it was pushed; MLflow params cannot change, "
-                                    "so the server keeps the first value")
+                    warnings.append(
+                        f"param {key!r} changed after it was pushed; MLflow params cannot change, "
+                        "so the server keeps the first value"
+                    )
                 continue
             params[key] = short
             if full is not None:
@@ -361,8 +399,11 @@ class _Chain:
         points = self._points_to_send()
         artifacts, datasets = self._artifacts_to_send(), self._datasets_to_send()
         tags_pending = self._tags_to_send()
-        if known and known["state"] == "pushed" and not (params or points or artifacts or datasets or tags_pending
-                                                         or self._status_changed()):
+        if (
+            known
+            and known["state"] == "pushed"
+            and not (params or points or artifacts or datasets or tags_pending or self._status_changed())
+        ):
             o.remote_id = known["remote_id"]
             return o  # nothing new: not a single request
         remote = self._remote_run(known)
@@ -380,8 +421,12 @@ class _Chain:
         self._send_artifacts(remote, artifacts)
         self._send_datasets(remote, datasets)
         if self._status_changed():
-            self.server.call("set_terminated", remote, status=mapping.mlflow_status(run["status"]),
-                             end_time=mapping.ms(run.get("end_time")))
+            self.server.call(
+                "set_terminated",
+                remote,
+                status=mapping.mlflow_status(run["status"]),
+                end_time=mapping.ms(run.get("end_time")),
+            )
             self.store.sync.advance(self.target, run["id"], "run", {"status": self._status_mark()})
             if o.action == "unchanged":
                 o.action = "updated"
@@ -398,9 +443,17 @@ class _Chain:
         if remote_id is None:
             # A run this store never recorded may still be there (a copy of the store, a crash
             # right after the run was created): look for its id tag, unless the experiment is new.
-            found = [] if self.where.get("new_experiment") else self.server.call(
-                "search_runs", [self.where["experiment_id"]],
-                filter_string=f"tags.`{mapping.RUN_ID_TAG}` = '{run['id']}'", run_view_type=_ALL_RUNS, max_results=5)
+            found = (
+                []
+                if self.where.get("new_experiment")
+                else self.server.call(
+                    "search_runs",
+                    [self.where["experiment_id"]],
+                    filter_string=f"tags.`{mapping.RUN_ID_TAG}` = '{run['id']}'",
+                    run_view_type=_ALL_RUNS,
+                    max_results=5,
+                )
+            )
             if found:
                 remote_id, self.artifact_uri = found[0].info.run_id, found[0].info.artifact_uri
                 if found[0].info.lifecycle_stage == "deleted":
@@ -408,8 +461,12 @@ class _Chain:
                 self.store.sync.record(self.target, run["id"], "failed", remote_id=remote_id, error=INTERRUPTED)
                 return remote_id
             created = self.server.call(
-                "create_run", self.where["experiment_id"], start_time=mapping.ms(run["start_time"]),
-                tags={mapping.RUN_ID_TAG: run["id"]}, run_name=run.get("name"))
+                "create_run",
+                self.where["experiment_id"],
+                start_time=mapping.ms(run["start_time"]),
+                tags={mapping.RUN_ID_TAG: run["id"]},
+                run_name=run.get("name"),
+            )
             # remembered before anything else is sent, so an interruption never makes a second copy
             self.store.sync.record(self.target, run["id"], "failed", remote_id=created.info.run_id, error=INTERRUPTED)
             o.action, self.artifact_uri = "created", created.info.artifact_uri
@@ -437,8 +494,10 @@ class _Chain:
     def _deleted(self, remote_id: str) -> None:
         o = self.outcome
         o.action, o.remote_id = "deleted_on_server", remote_id
-        o.error = (f"MLflow run {remote_id} was deleted on the server at {self.target}; nbops does not recreate it "
-                   "(restore it there with `mlflow runs restore`, then push again)")
+        o.error = (
+            f"MLflow run {remote_id} was deleted on the server at {self.target}; nbops does not recreate it "
+            "(restore it there with `mlflow runs restore`, then push again)"
+        )
         self.store.sync.record(self.target, self.run["id"], "failed", remote_id=remote_id, error=o.error)
         return None
 
@@ -473,9 +532,14 @@ class _Chain:
             room = min(MAX_METRICS_PER_BATCH, MAX_ENTITIES_PER_BATCH - len(batch_params) - len(batch_tags))
             batch_points, flat = flat[:room], flat[room:]
             self.server.call_again(
-                "log_batch", remote,
-                metrics=[Metric(k, float("nan") if v is None else v, mapping.ms(ts), s) for k, s, v, ts in batch_points],
-                params=[Param(k, v) for k, v in batch_params], tags=[RunTag(k, v) for k, v in batch_tags])
+                "log_batch",
+                remote,
+                metrics=[
+                    Metric(k, float("nan") if v is None else v, mapping.ms(ts), s) for k, s, v, ts in batch_points
+                ],
+                params=[Param(k, v) for k, v in batch_params],
+                tags=[RunTag(k, v) for k, v in batch_tags],
+            )
             steps: dict[str, int] = {}
             for key, step, _, _ in batch_points:
                 steps[key] = step  # points are in step order per key: the last is the highest
@@ -483,11 +547,16 @@ class _Chain:
             with self.store.transaction() as conn:
                 sync = self.store.sync
                 sync.advance(self.target, self.run["id"], "metric", steps, conn=conn)
-                sync.advance(self.target, self.run["id"], "param",
-                             {k: mapping.digest("" if full.get(k) is None else str(full[k])) for k, _ in batch_params},
-                             conn=conn)
-                sync.advance(self.target, self.run["id"], "tag", {k: mapping.digest(v) for k, v in batch_tags},
-                             conn=conn)
+                sync.advance(
+                    self.target,
+                    self.run["id"],
+                    "param",
+                    {k: mapping.digest("" if full.get(k) is None else str(full[k])) for k, _ in batch_params},
+                    conn=conn,
+                )
+                sync.advance(
+                    self.target, self.run["id"], "tag", {k: mapping.digest(v) for k, v in batch_tags}, conn=conn
+                )
             o = self.outcome
             o.points += len(batch_points)
             o.params += len(batch_params)
@@ -507,10 +576,13 @@ class _Chain:
             return
         from mlflow.entities import Dataset, DatasetInput, InputTag
 
-        inputs = [DatasetInput(Dataset(**mapping.dataset_fields(d)),
-                               tags=[InputTag("mlflow.data.context", mapping.dataset_context(d["role"]))])
-                  for d in datasets]
+        inputs = [
+            DatasetInput(
+                Dataset(**mapping.dataset_fields(d)),
+                tags=[InputTag("mlflow.data.context", mapping.dataset_context(d["role"]))],
+            )
+            for d in datasets
+        ]
         self.server.call("log_inputs", remote, datasets=inputs)
         self.store.sync.advance(self.target, self.run["id"], "dataset", {str(d["id"]): d["digest"] for d in datasets})
         self.outcome.datasets += len(datasets)
-

@@ -21,8 +21,11 @@ from ..store.sync import clean_target
 # MLflow's client retries a failed request 7 times with exponential back-off (minutes in
 # all). A push has its own resume and the Lab pusher its own back-off, so unless the user
 # chose otherwise, fail within seconds and say why.
-_CLIENT_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-                    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+_CLIENT_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
 # Waits before repeating a request an overloaded server refused (its database connection
 # pool ran dry, a proxy timed out): a busy server is no reason to stop a push.
 RETRY_WAITS = (1.0, 3.0, 9.0)
@@ -30,9 +33,11 @@ _OVERLOAD_WORDS = ("QueuePool limit", "timed out", "deadlock detected", "too man
 # where MLflow's and requests' messages put the status: a plain-text error answer, or the
 # retries of a transient one (500, 502, 503, 504, 429) running out
 _STATUS = re.compile(r"failed with error code (\d{3})|too many (\d{3}) error responses")
-_STATUS_WORDS = {401: "authentication failed: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD "
-                      "(or MLFLOW_TRACKING_TOKEN)",
-                 403: "permission denied for these credentials", 404: "not found: is this an MLflow tracking server?"}
+_STATUS_WORDS = {
+    401: "authentication failed: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)",
+    403: "permission denied for these credentials",
+    404: "not found: is this an MLflow tracking server?",
+}
 
 
 class TrackingServer:
@@ -40,8 +45,10 @@ class TrackingServer:
 
     def __init__(self, uri: str):
         if not isinstance(uri, str) or not re.match(r"^https?://[^/\s]+", uri.strip()):
-            raise InvalidValueError(f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address, "
-                            "e.g. http://127.0.0.1:5000")
+            raise InvalidValueError(
+                f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address, "
+                "e.g. http://127.0.0.1:5000"
+            )
         for name, value in _CLIENT_DEFAULTS.items():
             os.environ.setdefault(name, value)
         from mlflow.tracking import MlflowClient
@@ -97,10 +104,21 @@ class TrackingServer:
         if status is not None:
             reason = _STATUS_WORDS.get(status) or _reason(text, status)
             return SyncError(f"the MLflow server at {self.target} answered HTTP {status} to {what}: {reason}", status)
-        if any(word in text for word in ("Connection refused", "Max retries", "Failed to establish", "NameResolution",
-                                         "timed out", "RemoteDisconnected", "Connection aborted")):
-            return SyncError(f"cannot reach the MLflow server at {self.target} ({what}): no HTTP answer "
-                             f"({_connection_reason(text)})")
+        if any(
+            word in text
+            for word in (
+                "Connection refused",
+                "Max retries",
+                "Failed to establish",
+                "NameResolution",
+                "timed out",
+                "RemoteDisconnected",
+                "Connection aborted",
+            )
+        ):
+            return SyncError(
+                f"cannot reach the MLflow server at {self.target} ({what}): no HTTP answer ({_connection_reason(text)})"
+            )
         return SyncError(f"the MLflow server at {self.target} refused {what}: {_first_line(text)}")
 
     def _scrub(self, text: str) -> str:
@@ -137,8 +155,13 @@ def _first_line(text: str) -> str:
 
 
 def _connection_reason(text: str) -> str:
-    for phrase in ("Connection refused", "Name or service not known", "timed out", "RemoteDisconnected",
-                   "Connection aborted"):
+    for phrase in (
+        "Connection refused",
+        "Name or service not known",
+        "timed out",
+        "RemoteDisconnected",
+        "Connection aborted",
+    ):
         if phrase in text:
             return phrase.lower()
     return "the connection failed"

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidValueError
-from ..productionize.output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
+from ..productionize.output_folder import (
+    MANIFEST,
+    check_target,
+    check_writable,
+    manifest,
+    protected_stores,
+    replace_folder,
+)
 from ..store import Store
 from .manifests import kserve_manifest, mlserver_settings
 from .reference import VersionRef, load_model, training_schema, version_row
@@ -42,12 +49,24 @@ class Export:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "version": self.version, "format": self.format, "path": self.path,
-                "files": self.files, "notes": self.notes}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "format": self.format,
+            "path": self.path,
+            "files": self.files,
+            "notes": self.notes,
+        }
 
 
-def export_model(model: str, output: str | Path, format: str = "mlflow", force: bool = False,
-                 storage_uri: str | None = None, store: Store | None = None) -> Export:
+def export_model(
+    model: str,
+    output: str | Path,
+    format: str = "mlflow",
+    force: bool = False,
+    storage_uri: str | None = None,
+    store: Store | None = None,
+) -> Export:
     """Write version ``model`` (``NAME``, ``NAME@ALIAS`` or ``NAME:VERSION``) to folder ``output``."""
     if format not in FORMATS:
         raise InvalidValueError(f"export format {format!r} is not valid: use one of {', '.join(FORMATS)}")

@@ -19,18 +19,33 @@ from ..errors import InvalidValueError, ProductionizeError
 RUNTIME_PACKAGES = ("scikit-learn", "numpy", "scipy", "pandas", "cloudpickle")
 
 # pandas dtype names -> MLflow column types
-_COLUMN_TYPES = {"bool": "boolean", "boolean": "boolean", "int8": "integer", "int16": "integer", "int32": "integer",
-                 "int64": "long", "uint8": "integer", "uint16": "integer", "uint32": "long", "float16": "float",
-                 "float32": "float", "float64": "double", "object": "string", "string": "string", "str": "string",
-                 "category": "string"}
+_COLUMN_TYPES = {
+    "bool": "boolean",
+    "boolean": "boolean",
+    "int8": "integer",
+    "int16": "integer",
+    "int32": "integer",
+    "int64": "long",
+    "uint8": "integer",
+    "uint16": "integer",
+    "uint32": "long",
+    "float16": "float",
+    "float32": "float",
+    "float64": "double",
+    "object": "string",
+    "string": "string",
+    "str": "string",
+    "category": "string",
+}
 
 
 def require_mlflow():
     try:
         import mlflow.sklearn
     except ImportError:
-        raise ProductionizeError("exporting a model needs mlflow, which is not installed: "
-                                 "pip install 'nbops[mlflow]'") from None
+        raise ProductionizeError(
+            "exporting a model needs mlflow, which is not installed: pip install 'nbops[mlflow]'"
+        ) from None
     return mlflow
 
 
@@ -47,13 +62,21 @@ def save_mlflow_model(model: Any, path: Path, schema: list[dict] | None) -> list
     notes = []
     if not schema:
         schema = _assumed_schema(model)
-        notes.append("no training dataset was logged with this version: the signature assumes float64 features "
-                     "(log_dataset(df, 'train') in the run that registers the model records their types)"
-                     if schema else "no signature: no training dataset was logged with this version and the model "
-                     "does not say how many features it takes; MLServer needs a signature")
+        notes.append(
+            "no training dataset was logged with this version: the signature assumes float64 features "
+            "(log_dataset(df, 'train') in the run that registers the model records their types)"
+            if schema
+            else "no signature: no training dataset was logged with this version and the model "
+            "does not say how many features it takes; MLServer needs a signature"
+        )
     signature = _signature(model, schema)
-    mlflow.sklearn.save_model(model, str(path), signature=signature, pip_requirements=_requirements(),
-                              serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE)
+    mlflow.sklearn.save_model(
+        model,
+        str(path),
+        signature=signature,
+        pip_requirements=_requirements(),
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+    )
     return notes
 
 
@@ -97,10 +120,13 @@ def _signature(model: Any, schema: list[dict] | None):
     by_name = {column["name"]: column["dtype"] for column in schema}
     missing = [str(n) for n in names if str(n) not in by_name]
     if missing:
-        raise InvalidValueError(f"the training dataset's schema lacks the model's feature columns {missing[:10]}: "
-                                "log the dataset the model was fitted on")
-    return ModelSignature(inputs=Schema([ColSpec(_column_type(by_name[str(n)]), str(n)) for n in names]),
-                          outputs=outputs)
+        raise InvalidValueError(
+            f"the training dataset's schema lacks the model's feature columns {missing[:10]}: "
+            "log the dataset the model was fitted on"
+        )
+    return ModelSignature(
+        inputs=Schema([ColSpec(_column_type(by_name[str(n)]), str(n)) for n in names]), outputs=outputs
+    )
 
 
 def _outputs(model: Any):

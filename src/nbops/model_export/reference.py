@@ -17,16 +17,20 @@ class VersionRef:
     label: int | str | None  # a version number, an alias, or None for the latest
 
     @classmethod
-    def parse(cls, text: str) -> "VersionRef":
+    def parse(cls, text: str) -> VersionRef:
         """``NAME``, ``NAME@ALIAS``, ``NAME:VERSION`` (``NAME:ALIAS`` too, as ``nbops models card`` takes)."""
         if not isinstance(text, str) or not text.strip():
-            raise InvalidValueError(f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, e.g. churn@production")
+            raise InvalidValueError(
+                f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, e.g. churn@production"
+            )
         for mark in ("@", ":"):
             name, found, label = text.partition(mark)
             if found:
                 if not name or not label:
-                    raise InvalidValueError(f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, "
-                                            "e.g. churn@production or churn:3")
+                    raise InvalidValueError(
+                        f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, "
+                        "e.g. churn@production or churn:3"
+                    )
                 return cls(name, int(label) if label.isdigit() else label)
         return cls(text, None)
 

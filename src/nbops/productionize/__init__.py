@@ -13,8 +13,14 @@ import importlib
 
 __all__ = ["productionize", "analyse_notebook", "Result", "Diagnostic", "CODES", "STAGES"]
 
-_HOME = {"productionize": ".convert", "analyse_notebook": ".convert", "Result": ".convert", "STAGES": ".convert",
-         "Diagnostic": ".diagnostics", "CODES": ".diagnostics"}
+_HOME = {
+    "productionize": ".convert",
+    "analyse_notebook": ".convert",
+    "Result": ".convert",
+    "STAGES": ".convert",
+    "Diagnostic": ".diagnostics",
+    "CODES": ".diagnostics",
+}
 
 
 def __getattr__(name: str):

@@ -16,12 +16,37 @@ __all__ = ["CellFacts", "analyse", "BUILTINS"]
 # get_ipython calls that survive normalization already have a coded diagnostic of their own
 BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "get_ipython"}
 
-MUTATING_METHODS = frozenset({
-    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
-    "setdefault", "popitem", "add", "discard", "difference_update", "intersection_update",
-    "symmetric_difference_update", "fit", "partial_fit", "fit_transform", "fit_predict",
-    "set_params", "resize", "fill", "put", "itemset", "setflags", "__setitem__",
-})
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "clear",
+        "sort",
+        "reverse",
+        "update",
+        "setdefault",
+        "popitem",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "fit",
+        "partial_fit",
+        "fit_transform",
+        "fit_predict",
+        "set_params",
+        "resize",
+        "fill",
+        "put",
+        "itemset",
+        "setflags",
+        "__setitem__",
+    }
+)
 MUTATING_FUNCTIONS = frozenset({"shuffle"})  # mutate their first argument
 
 
@@ -44,8 +69,11 @@ class CellFacts:
     def outputs(self) -> list[str]:
         """Names worth handing to later steps: data the cell binds or changes."""
         names = list(self.defs) + [n for n in self.mutations if n not in self.defs]
-        return [n for n in names if n not in self.imports and n not in self.functions
-                and n not in self.loop_only and not n.startswith("_")]
+        return [
+            n
+            for n in names
+            if n not in self.imports and n not in self.functions and n not in self.loop_only and not n.startswith("_")
+        ]
 
 
 def analyse(tree: ast.Module | None, aliases: dict[str, list[str]] | None = None) -> CellFacts:
@@ -76,20 +104,45 @@ def analyse(tree: ast.Module | None, aliases: dict[str, list[str]] | None = None
         facts.imports.update(scan.imports)
         facts.functions.update(scan.functions)
         facts.star_imports += scan.star_imports
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and statement.value is not None \
-                and any(_is_clock(n) for n in ast.walk(statement.value)):
+        if (
+            isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+            and statement.value is not None
+            and any(_is_clock(n) for n in ast.walk(statement.value))
+        ):
             facts.clock |= set(scan.stores)
         facts.global_writes += scan.global_writes
-        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
-                                      ast.ImportFrom, ast.Assign, ast.AnnAssign)) and not _is_docstring(statement):
+        if not isinstance(
+            statement,
+            (
+                ast.FunctionDef,
+                ast.AsyncFunctionDef,
+                ast.ClassDef,
+                ast.Import,
+                ast.ImportFrom,
+                ast.Assign,
+                ast.AnnAssign,
+            ),
+        ) and not _is_docstring(statement):
             facts.other_statements.append(statement.lineno)
     facts.loop_only -= bound_other
     facts.aliases = {k: list(v) for k, v in aliases.items()}
     return facts
 
 
-CLOCKS = frozenset({"time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "process_time", "now",
-                    "utcnow", "today", "default_timer"})
+CLOCKS = frozenset(
+    {
+        "time",
+        "time_ns",
+        "perf_counter",
+        "perf_counter_ns",
+        "monotonic",
+        "process_time",
+        "now",
+        "utcnow",
+        "today",
+        "default_timer",
+    }
+)
 
 
 def _is_clock(node: ast.AST) -> bool:
@@ -97,7 +150,9 @@ def _is_clock(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
     func = node.func
-    return (isinstance(func, ast.Attribute) and func.attr in CLOCKS) or (isinstance(func, ast.Name) and func.id in CLOCKS)
+    return (isinstance(func, ast.Attribute) and func.attr in CLOCKS) or (
+        isinstance(func, ast.Name) and func.id in CLOCKS
+    )
 
 
 def _is_docstring(node: ast.stmt) -> bool:
@@ -222,8 +277,10 @@ class _Scan(ast.NodeVisitor):
         self.generic_visit(node)
         func = node.func
         if isinstance(func, ast.Attribute):
-            inplace = any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
-                          for k in node.keywords)
+            inplace = any(
+                k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in node.keywords
+            )
             if func.attr in MUTATING_METHODS or inplace:
                 self.mutate(func.value, node.lineno)
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)

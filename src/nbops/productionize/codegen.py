@@ -26,8 +26,9 @@ def indent(source: str, prefix: str = "    ") -> str:
     except (tokenize.TokenError, IndentationError):
         pass
     lines = source.splitlines()
-    return "\n".join(line if (number in keep or not line.strip()) else prefix + line
-                     for number, line in enumerate(lines, 1))
+    return "\n".join(
+        line if (number in keep or not line.strip()) else prefix + line for number, line in enumerate(lines, 1)
+    )
 
 
 def marker(code, role: str) -> str:
@@ -41,8 +42,25 @@ def annotation(fp: dict | None, imports: set[str], local_names: set[str]) -> str
         return "Any"
     path = fp["type"]
     if "." not in path:
-        return path if path in {"int", "float", "str", "bool", "bytes", "list", "dict", "tuple", "set",
-                                "frozenset", "complex", "NoneType"} else "Any"
+        return (
+            path
+            if path
+            in {
+                "int",
+                "float",
+                "str",
+                "bool",
+                "bytes",
+                "list",
+                "dict",
+                "tuple",
+                "set",
+                "frozenset",
+                "complex",
+                "NoneType",
+            }
+            else "Any"
+        )
     module, _, name = path.rpartition(".")
     if module in {"__main__", "builtins"} or module.startswith("_"):
         return name if name in local_names else "Any"
@@ -53,8 +71,11 @@ def annotation(fp: dict | None, imports: set[str], local_names: set[str]) -> str
 
 
 def params_module(plan, notebook: str) -> str:
-    lines = [HEADER.format(doc="Pipeline parameters: the notebook's `parameters` cell as a typed, frozen dataclass.",
-                           notebook=notebook)]
+    lines = [
+        HEADER.format(
+            doc="Pipeline parameters: the notebook's `parameters` cell as a typed, frozen dataclass.", notebook=notebook
+        )
+    ]
     lines.append(_PARAMS_RUNTIME.replace("__ENV_PREFIX__", plan.package.upper() + "_"))
     lines.append("_SPECS = {" + ", ".join(f"{p.name!r}: ({p.type!r}, {p.optional!r})" for p in plan.params) + "}\n\n")
     lines.append("@dataclass(frozen=True)\nclass Params:\n")
@@ -67,7 +88,7 @@ def params_module(plan, notebook: str) -> str:
     return "".join(lines)
 
 
-_PARAMS_RUNTIME = '''from __future__ import annotations
+_PARAMS_RUNTIME = """from __future__ import annotations
 
 import json
 import os
@@ -116,7 +137,7 @@ def _cast(name: str, value: Any) -> Any:
     except (TypeError, ValueError):
         raise ValueError(f"parameter {name!r}: {value!r} is not a valid {kind}") from None
 
-'''
+"""
 
 _PARAMS_METHODS = '''
     def __post_init__(self):
@@ -167,16 +188,20 @@ _PARAMS_METHODS = '''
 
 
 def common_module(plan, notebook: str) -> str:
-    parts = [HEADER.format(doc="Setup: imports, constants and configuration from the notebook's `setup` cells.",
-                           notebook=notebook)]
+    parts = [
+        HEADER.format(
+            doc="Setup: imports, constants and configuration from the notebook's `setup` cells.", notebook=notebook
+        )
+    ]
     for code in plan.setup:
         parts.append(marker(code, "setup") + "\n" + code.generated.rstrip() + "\n\n")
     return "".join(parts).rstrip() + "\n"
 
 
 def lib_module(plan, notebook: str) -> str:
-    parts = [HEADER.format(doc="Library: functions and classes from the notebook's `library` cells.",
-                           notebook=notebook)]
+    parts = [
+        HEADER.format(doc="Library: functions and classes from the notebook's `library` cells.", notebook=notebook)
+    ]
     if plan.library_needs:
         parts.append(f"from .common import {', '.join(plan.library_needs)}  # noqa: F401\n\n")
     for code in plan.library:
@@ -201,9 +226,12 @@ def steps_module(plan, recording, notebook: str) -> str:
         setup_used |= set(step.setup_names) - set(rebound)
         lib_used |= set(step.library_names) - set(rebound)
         bodies.append(_step_function(step, record, param_types, rebound, imports, local_types, plan))
-    head = [HEADER.format(doc="Steps: one pure function per `step:NAME` of the notebook.", notebook=notebook),
-            "from __future__ import annotations\n\n", "import copy  # noqa: F401\n",
-            "from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: F401\n\n"]
+    head = [
+        HEADER.format(doc="Steps: one pure function per `step:NAME` of the notebook.", notebook=notebook),
+        "from __future__ import annotations\n\n",
+        "import copy  # noqa: F401\n",
+        "from typing import TYPE_CHECKING, Any, NamedTuple  # noqa: F401\n\n",
+    ]
     if any(line for line in bodies if "_common." in line or "_lib." in line):
         head.append("from . import common as _common, lib as _lib  # noqa: F401\n")
     if setup_used:
@@ -222,7 +250,12 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
     outputs = [n for n in step.outputs if not keyword.iskeyword(n)]
     tuple_name = _camel(step.function) + "Outputs"
     fields = "".join(f"    {n}: {annotation(outputs_fp.get(n), imports, local_types)}\n" for n in outputs)
-    lines = [f"class {tuple_name}(NamedTuple):\n", f'    """Outputs of step ``{step.name}``."""\n\n', fields or "    pass\n", "\n\n"]
+    lines = [
+        f"class {tuple_name}(NamedTuple):\n",
+        f'    """Outputs of step ``{step.name}``."""\n\n',
+        fields or "    pass\n",
+        "\n\n",
+    ]
     args = [f"{n}: {annotation(inputs_fp.get(n), imports, local_types)}" for n in step.inputs]
     keywords = [f"{p}: {param_types[p]}" for p in step.params]
     keywords += [f"{n}=_{'common' if n in plan.setup_defs else 'lib'}.{n}" for n in rebound]
@@ -234,7 +267,9 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
     if step.mutated_inputs:  # one deepcopy call, so a list holding two of them still holds the copies
         names = ", ".join(step.mutated_inputs)
         copied = f"({names})" if len(step.mutated_inputs) > 1 else names
-        lines.append(f"    {names} = copy.deepcopy({copied})  # the step changes it in place; keep the caller's value\n")
+        lines.append(
+            f"    {names} = copy.deepcopy({copied})  # the step changes it in place; keep the caller's value\n"
+        )
     for code in step.cells:
         lines.append(indent(marker(code, "step")) + "\n")
         body = indent(code.generated.rstrip())

@@ -19,8 +19,14 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 from .diagnostics import Diagnostic, has_errors
-from .equivalence import (EquivalenceEntry, TestOutcome, cache_diagnostics, check_equivalence, run_package_tests,
-                          static_check)
+from .equivalence import (
+    EquivalenceEntry,
+    TestOutcome,
+    cache_diagnostics,
+    check_equivalence,
+    run_package_tests,
+    static_check,
+)
 from .golden import golden_run
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
@@ -57,13 +63,23 @@ class Result:
 
     def to_dict(self) -> dict:
         return {
-            "ok": self.ok, "notebook": self.notebook, "package": self.package, "package_dir": self.package_dir,
-            "diagnostics": [d.to_dict() for d in self.diagnostics], "dag": self.dag, "params": self.params,
-            "equivalence": {"ok": bool(self.equivalence) and all(e.status in {"match", "nondeterministic"}
-                                                                 for e in self.equivalence),
-                            "entries": [vars(e) for e in self.equivalence]},
-            "tests": self.tests.to_dict() if self.tests else None, "metrics": self.metrics,
-            "requirements": self.requirements, "timings": self.timings, "targets": self.targets,
+            "ok": self.ok,
+            "notebook": self.notebook,
+            "package": self.package,
+            "package_dir": self.package_dir,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "dag": self.dag,
+            "params": self.params,
+            "equivalence": {
+                "ok": bool(self.equivalence)
+                and all(e.status in {"match", "nondeterministic"} for e in self.equivalence),
+                "entries": [vars(e) for e in self.equivalence],
+            },
+            "tests": self.tests.to_dict() if self.tests else None,
+            "metrics": self.metrics,
+            "requirements": self.requirements,
+            "timings": self.timings,
+            "targets": self.targets,
         }
 
     def to_json(self) -> str:
@@ -91,9 +107,20 @@ def analyse_notebook(notebook, name: str | None = None) -> Plan:
     return build_plan(nb, name or package_name(filename))
 
 
-def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = True,
-                  progress: Progress | None = None, name: str | None = None, kernel_name: str | None = None,
-                  workdir=None, timeout: int = 600, notebook_name: str | None = None, targets=()) -> Result:
+def productionize(
+    notebook,
+    out_dir,
+    *,
+    force: bool = False,
+    run_tests: bool = True,
+    progress: Progress | None = None,
+    name: str | None = None,
+    kernel_name: str | None = None,
+    workdir=None,
+    timeout: int = 600,
+    notebook_name: str | None = None,
+    targets=(),
+) -> Result:
     """Turn the tagged cells of ``notebook`` (path or NotebookNode) into a package in ``out_dir``.
 
     The package is written only when the analysis and the clean run succeed; it is moved into
@@ -129,8 +156,16 @@ def productionize(notebook, out_dir, *, force: bool = False, run_tests: bool = T
     stage("analyse", f"analysing {filename}")
     plan = build_plan(nb, name or package_name(filename))
     timed("analyse")
-    result = Result(False, filename, plan.package, None, list(plan.diagnostics), plan.dag(),
-                    [p.to_dict() for p in plan.params], timings=timings)
+    result = Result(
+        False,
+        filename,
+        plan.package,
+        None,
+        list(plan.diagnostics),
+        plan.dag(),
+        [p.to_dict() for p in plan.params],
+        timings=timings,
+    )
     if has_errors(plan.diagnostics):
         return result
     kernel = kernel_name or nb.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
@@ -176,24 +211,40 @@ def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout):
     timed("equivalence")
     result.equivalence = entries
     if failure:
-        result.diagnostics.append(Diagnostic("NB405", "the generated package raised: " + failure.strip().splitlines()[-1],
-                                             suggestion="see the traceback: " + failure.strip()[-600:]))
+        result.diagnostics.append(
+            Diagnostic(
+                "NB405",
+                "the generated package raised: " + failure.strip().splitlines()[-1],
+                suggestion="see the traceback: " + failure.strip()[-600:],
+            )
+        )
     for entry in entries:
         if entry.status in {"mismatch", "missing"}:
             step = plan.steps.get(entry.step)
             cell = step.cells[-1].cell if step else None
-            result.diagnostics.append(Diagnostic(
-                "NB404", f"step {entry.step!r} output {entry.variable!r} differs from the notebook: {entry.detail}",
-                cell.index if cell else None, cell.id if cell else None, None,
-                "check the step for hidden state (globals, files, randomness) the package cannot see"))
+            result.diagnostics.append(
+                Diagnostic(
+                    "NB404",
+                    f"step {entry.step!r} output {entry.variable!r} differs from the notebook: {entry.detail}",
+                    cell.index if cell else None,
+                    cell.id if cell else None,
+                    None,
+                    "check the step for hidden state (globals, files, randomness) the package cannot see",
+                )
+            )
     if run_tests:
         stage("tests", "running the generated tests")
         result.tests = run_package_tests(staging, python=python, timeout=timeout)
         timed("tests")
         if not result.tests.ok:
-            result.diagnostics.append(Diagnostic(
-                "NB406", f"{result.tests.failed} failed, {result.tests.errors} errors in the generated tests: "
-                + ", ".join(result.tests.failures[:5]), suggestion="run pytest in the package directory to see why"))
+            result.diagnostics.append(
+                Diagnostic(
+                    "NB406",
+                    f"{result.tests.failed} failed, {result.tests.errors} errors in the generated tests: "
+                    + ", ".join(result.tests.failures[:5]),
+                    suggestion="run pytest in the package directory to see why",
+                )
+            )
 
 
 def _requirements(pyproject: str) -> list[str]:

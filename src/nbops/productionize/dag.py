@@ -31,8 +31,16 @@ def order_steps(steps) -> tuple[list[str], list[Edge], list[Diagnostic]]:
         for target, cell in step.after:
             if target not in steps:
                 valid = ", ".join(sorted(steps)) or "none"
-                diags.append(Diagnostic("NB105", f"step {step.name!r} is tagged after:{target} but there is no step {target!r}",
-                                        cell.index, cell.id, None, f"use one of the steps: {valid}"))
+                diags.append(
+                    Diagnostic(
+                        "NB105",
+                        f"step {step.name!r} is tagged after:{target} but there is no step {target!r}",
+                        cell.index,
+                        cell.id,
+                        None,
+                        f"use one of the steps: {valid}",
+                    )
+                )
             elif target != step.name:
                 edges.setdefault((target, step.name, "after"), Edge(target, step.name, "after"))
     position = {name: index for index, name in enumerate(steps)}
@@ -53,7 +61,15 @@ def order_steps(steps) -> tuple[list[str], list[Edge], list[Diagnostic]]:
     if len(order) < len(steps):
         stuck = [n for n in steps if n not in order]
         first = steps[stuck[0]].cells[0].cell
-        diags.append(Diagnostic("NB106", "steps " + " -> ".join(stuck) + " depend on each other in a cycle",
-                                first.index, first.id, None, "remove an after: tag or move the shared code into one step"))
+        diags.append(
+            Diagnostic(
+                "NB106",
+                "steps " + " -> ".join(stuck) + " depend on each other in a cycle",
+                first.index,
+                first.id,
+                None,
+                "remove an after: tag or move the shared code into one step",
+            )
+        )
         order += stuck
     return order, list(edges.values()), diags

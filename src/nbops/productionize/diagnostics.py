@@ -128,9 +128,17 @@ def fold_consequences(diagnostics: list[Diagnostic], sources: dict[int, str]) ->
     kept = []
     for diag in diagnostics:
         name = diag.message.split("'")[1] if diag.code == "NB303" and "'" in diag.message else None
-        root = next((r for r in roots if name and diag.cell_index is not None and r.cell_index <= diag.cell_index
-                     and (r.code == "NB304" or re.search(rf"\b{re.escape(name)}\b", sources.get(r.cell_index, "")))),
-                    None)
+        root = next(
+            (
+                r
+                for r in roots
+                if name
+                and diag.cell_index is not None
+                and r.cell_index <= diag.cell_index
+                and (r.code == "NB304" or re.search(rf"\b{re.escape(name)}\b", sources.get(r.cell_index, "")))
+            ),
+            None,
+        )
         if root is None:
             kept.append(diag)
         else:
@@ -142,7 +150,11 @@ def fold_consequences(diagnostics: list[Diagnostic], sources: dict[int, str]) ->
             unique = list(dict.fromkeys(names))
             shown = ", ".join(unique[:5]) + (", ..." if len(unique) > 5 else "")
             plural = "s are" if len(names) != 1 else " is"
-            diag = dataclasses.replace(diag, hides=len(names), message=f"{diag.message}; {len(names)} knock-on "
-                                       f"'not defined' error{plural} counted here instead ({shown})")
+            diag = dataclasses.replace(
+                diag,
+                hides=len(names),
+                message=f"{diag.message}; {len(names)} knock-on "
+                f"'not defined' error{plural} counted here instead ({shown})",
+            )
         folded.append(diag)
     return folded

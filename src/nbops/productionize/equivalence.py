@@ -16,8 +16,17 @@ from pathlib import Path
 from .diagnostics import Diagnostic
 from .fingerprint import difference
 
-__all__ = ["EquivalenceEntry", "check_equivalence", "run_package_tests", "TestOutcome", "nondeterminism",
-           "kind_diagnostic", "rerun_diagnostic", "cache_diagnostics", "static_check"]
+__all__ = [
+    "EquivalenceEntry",
+    "check_equivalence",
+    "run_package_tests",
+    "TestOutcome",
+    "nondeterminism",
+    "kind_diagnostic",
+    "rerun_diagnostic",
+    "cache_diagnostics",
+    "static_check",
+]
 
 _CHECK = r'''
 import importlib, json, sys, traceback
@@ -97,14 +106,20 @@ def _env(package_dir: Path, scratch: str, plugins: bool = True) -> dict[str, str
     return env
 
 
-def check_equivalence(package_dir: Path, package: str, *, python: str | None = None,
-                      timeout: int = 600) -> tuple[list[EquivalenceEntry], str | None]:
+def check_equivalence(
+    package_dir: Path, package: str, *, python: str | None = None, timeout: int = 600
+) -> tuple[list[EquivalenceEntry], str | None]:
     """Entries per step output, and the package's traceback if it failed to run."""
     with tempfile.TemporaryDirectory(prefix="nbops-equivalence-") as tmp:
         report = Path(tmp) / "report.json"
-        done = subprocess.run([python or sys.executable, "-c", _CHECK, str(package_dir), package, str(report)],
-                              cwd=package_dir, env=_env(package_dir, tmp), capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [python or sys.executable, "-c", _CHECK, str(package_dir), package, str(report)],
+            cwd=package_dir,
+            env=_env(package_dir, tmp),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if not report.exists():
             return [], (done.stderr or done.stdout)[-4000:] or f"exit status {done.returncode}"
         data = json.loads(report.read_text())
@@ -117,11 +132,27 @@ def run_package_tests(package_dir: Path, *, python: str | None = None, timeout: 
     """Run the package's own pytest suite in a subprocess and count the outcomes."""
     with tempfile.TemporaryDirectory(prefix="nbops-pytest-") as tmp:
         junit = Path(tmp) / "junit.xml"
-        done = subprocess.run([python or sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                               "--rootdir", str(package_dir), "-c", str(package_dir / "pyproject.toml"),
-                               f"--junitxml={junit}", str(package_dir / "tests")],
-                              cwd=package_dir, env=_env(package_dir, tmp, plugins=False),
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [
+                python or sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--rootdir",
+                str(package_dir),
+                "-c",
+                str(package_dir / "pyproject.toml"),
+                f"--junitxml={junit}",
+                str(package_dir / "tests"),
+            ],
+            cwd=package_dir,
+            env=_env(package_dir, tmp, plugins=False),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         outcome = TestOutcome(output=(done.stdout + done.stderr)[-4000:])
         if not junit.exists():
             outcome.errors = 1
@@ -133,7 +164,9 @@ def run_package_tests(package_dir: Path, *, python: str | None = None, timeout: 
         outcome.failed += int(suite.get("failures", 0))
         outcome.errors += int(suite.get("errors", 0))
         outcome.skipped += int(suite.get("skipped", 0))
-        outcome.passed += total - int(suite.get("failures", 0)) - int(suite.get("errors", 0)) - int(suite.get("skipped", 0))
+        outcome.passed += (
+            total - int(suite.get("failures", 0)) - int(suite.get("errors", 0)) - int(suite.get("skipped", 0))
+        )
         for case in suite.iter("testcase"):
             if case.find("failure") is not None or case.find("error") is not None:
                 outcome.failures.append(f"{case.get('classname')}::{case.get('name')}")
@@ -152,8 +185,11 @@ def rerun_diagnostic(plan, step: str, name: str, first: dict, second: dict) -> D
 def nondeterminism(first: dict, second: dict, clock: bool = False) -> str | None:
     """Mark ``first`` (one output's fingerprint in the first clean run) by how the second run's
     differs: None, "timing" or "random"; float differences within tolerance are no difference."""
-    if first.get("kind") == "model" and first.get("predictions") is not None \
-            and first.get("predictions") == second.get("predictions"):
+    if (
+        first.get("kind") == "model"
+        and first.get("predictions") is not None
+        and first.get("predictions") == second.get("predictions")
+    ):
         return None
     kind = difference(first, second, clock)
     if kind == "timing":
@@ -166,11 +202,19 @@ def nondeterminism(first: dict, second: dict, clock: bool = False) -> str | None
 def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnostic:
     where = (cell.index if cell else None, cell.id if cell else None, None)
     if kind == "timing":
-        return Diagnostic("NB409", f"{step}.{name} differs between two clean runs only in timing or progress text; "
-                          "tests compare it with its numbers masked", *where,
-                          "leave timings and progress bars out of the values a step returns")
-    return Diagnostic("NB403", f"{step}.{name} differs between two clean runs; tests check its type and shape only",
-                      *where, "seed the random generator (e.g. random_state=seed) to make it reproducible")
+        return Diagnostic(
+            "NB409",
+            f"{step}.{name} differs between two clean runs only in timing or progress text; "
+            "tests compare it with its numbers masked",
+            *where,
+            "leave timings and progress bars out of the values a step returns",
+        )
+    return Diagnostic(
+        "NB403",
+        f"{step}.{name} differs between two clean runs; tests check its type and shape only",
+        *where,
+        "seed the random generator (e.g. random_state=seed) to make it reproducible",
+    )
 
 
 def cache_diagnostics(plan, recording) -> list[Diagnostic]:
@@ -182,18 +226,32 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
         for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
             if fp.get("picklable") is False:
                 cell = step.cells[-1].cell
-                found.append(Diagnostic(
-                    "NB408", f"step {name!r} returns {variable!r} ({fp.get('type')}), which cannot be pickled, "
-                    "so --cache and run-step cannot pass it on", cell.index, cell.id, None,
-                    f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
-                    "a path instead of an open file), or use it only inside this step"))
+                found.append(
+                    Diagnostic(
+                        "NB408",
+                        f"step {name!r} returns {variable!r} ({fp.get('type')}), which cannot be pickled, "
+                        "so --cache and run-step cannot pass it on",
+                        cell.index,
+                        cell.id,
+                        None,
+                        f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
+                        "a path instead of an open file), or use it only inside this step",
+                    )
+                )
             elif fp.get("format") == "pickle" and fp.get("picklable") is not False:
                 cell = step.cells[-1].cell
-                found.append(Diagnostic(
-                    "NB410", f"step {name!r} output {variable!r} ({fp.get('type')}) has no portable format, so "
-                    "--cache and the orchestrator targets pass it on as a pickle, readable only with the same "
-                    "library versions", cell.index, cell.id, None,
-                    "return a DataFrame, an array, an estimator or JSON-like data if the value crosses machines"))
+                found.append(
+                    Diagnostic(
+                        "NB410",
+                        f"step {name!r} output {variable!r} ({fp.get('type')}) has no portable format, so "
+                        "--cache and the orchestrator targets pass it on as a pickle, readable only with the same "
+                        "library versions",
+                        cell.index,
+                        cell.id,
+                        None,
+                        "return a DataFrame, an array, an estimator or JSON-like data if the value crosses machines",
+                    )
+                )
     return found
 
 
@@ -212,8 +270,14 @@ def static_check(files: dict) -> list[Diagnostic]:
         lines = text.splitlines()
         for name, line in unresolved_names(text, BUILTINS - {"get_ipython"}):
             cell = next((m for m in (_MARKER.search(t) for t in reversed(lines[:line])) if m), None)
-            found.append(Diagnostic(
-                "NB407", f"{path.rsplit('/', 1)[-1]} line {line} reads {name!r}, which it neither defines nor imports",
-                int(cell.group(1)) if cell else None, (cell.group(2) if cell and cell.group(2) != "-" else None), None,
-                f"import {name} in a setup cell, or define it in a library cell"))
+            found.append(
+                Diagnostic(
+                    "NB407",
+                    f"{path.rsplit('/', 1)[-1]} line {line} reads {name!r}, which it neither defines nor imports",
+                    int(cell.group(1)) if cell else None,
+                    (cell.group(2) if cell and cell.group(2) != "-" else None),
+                    None,
+                    f"import {name} in a setup cell, or define it in a library cell",
+                )
+            )
     return found

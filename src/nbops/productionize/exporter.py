@@ -45,8 +45,15 @@ class PipelineExporter(Exporter):
         workdir = metadata.get("path") or None
         with tempfile.TemporaryDirectory(prefix="nbops-export-") as tmp:
             target = Path(self.package_dir) if self.package_dir else Path(tmp) / package_name(filename)
-            result = productionize(nb_copy, target, force=self.force, run_tests=self.run_tests, workdir=workdir,
-                                   kernel_name=self.kernel_name or None, notebook_name=filename)
+            result = productionize(
+                nb_copy,
+                target,
+                force=self.force,
+                run_tests=self.run_tests,
+                workdir=workdir,
+                kernel_name=self.kernel_name or None,
+                notebook_name=filename,
+            )
             if not result.ok:
                 lines = "\n".join(d.format() for d in result.errors)
                 raise ProductionizeError(f"{filename} cannot be turned into a pipeline:\n{lines}", result.diagnostics)

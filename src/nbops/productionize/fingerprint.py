@@ -157,11 +157,13 @@ def _stats(array) -> dict:
         return {}
     data = array.astype(float)
     finite = data[np.isfinite(data)]
-    return {"mean": float(finite.mean()) if finite.size else None,
-            "std": float(finite.std()) if finite.size else None,
-            "min": float(finite.min()) if finite.size else None,
-            "max": float(finite.max()) if finite.size else None,
-            "nan": int(np.isnan(data).sum())}
+    return {
+        "mean": float(finite.mean()) if finite.size else None,
+        "std": float(finite.std()) if finite.size else None,
+        "min": float(finite.min()) if finite.size else None,
+        "max": float(finite.max()) if finite.size else None,
+        "nan": int(np.isnan(data).sum()),
+    }
 
 
 def _array_fp(array) -> dict:
@@ -169,8 +171,12 @@ def _array_fp(array) -> dict:
 
     contiguous = np.ascontiguousarray(array)
     data = contiguous.tobytes() if array.dtype != object else pickle.dumps(array.tolist())
-    return {"shape": list(array.shape), "dtype": str(array.dtype),
-            "hash": _sha(data + str(array.dtype).encode() + str(array.shape).encode()), "stats": _stats(array)}
+    return {
+        "shape": list(array.shape),
+        "dtype": str(array.dtype),
+        "hash": _sha(data + str(array.dtype).encode() + str(array.shape).encode()),
+        "stats": _stats(array),
+    }
 
 
 def _frame_fp(frame) -> dict:
@@ -187,8 +193,13 @@ def _frame_fp(frame) -> dict:
     else:
         dtypes, columns = {str(frame.name): str(frame.dtype)}, [str(frame.name)]
         stats = {str(frame.name): _stats(frame.to_numpy())} if frame.dtype.kind in "biuf" else {}
-    return {"shape": list(frame.shape), "dtypes": dtypes, "columns": columns,
-            "hash": _sha(hashed + json.dumps(dtypes).encode()), "stats": stats}
+    return {
+        "shape": list(frame.shape),
+        "dtypes": dtypes,
+        "columns": columns,
+        "hash": _sha(hashed + json.dumps(dtypes).encode()),
+        "stats": stats,
+    }
 
 
 def _model_fp(model, probe) -> dict:
@@ -282,8 +293,11 @@ def compare(expected: dict, actual: dict) -> str | None:
         if key in expected and expected.get(key) != actual.get(key):
             return f"{key} {actual.get(key)} != recorded {expected.get(key)}"
     if expected.get("timing"):
-        return None if _masked(expected.get("value")) == _masked(actual.get("value")) else (
-            f"value {actual.get('value')!r} != recorded {expected.get('value')!r} (numbers masked)")
+        return (
+            None
+            if _masked(expected.get("value")) == _masked(actual.get("value"))
+            else (f"value {actual.get('value')!r} != recorded {expected.get('value')!r} (numbers masked)")
+        )
     if expected.get("nondeterministic"):
         return None
     kind = expected["kind"]
@@ -348,8 +362,14 @@ def assert_reproduces(expected: dict, value, golden_dir: Path | None = None) -> 
     if expected.get("probe_file") and golden_dir is not None:
         probe = load_value(Path(golden_dir) / expected["probe_file"])
     problem = compare(expected, fingerprint(value, probe))
-    if (problem is None and expected.get("value_file") and golden_dir is not None
-            and not expected.get("nondeterministic") and not expected.get("timing") and expected["kind"] in {"frame", "array", "scalar"}):
+    if (
+        problem is None
+        and expected.get("value_file")
+        and golden_dir is not None
+        and not expected.get("nondeterministic")
+        and not expected.get("timing")
+        and expected["kind"] in {"frame", "array", "scalar"}
+    ):
         problem = _compare_values(load_value(Path(golden_dir) / expected["value_file"]), value)
     assert problem is None, problem
 

@@ -23,7 +23,7 @@ _FINGERPRINT_SOURCE = Path(__file__).with_name("fingerprint.py")
 _RUNLOG_SOURCE = Path(__file__).with_name("runlog.py")
 _SERIALIZATION_SOURCE = Path(__file__).with_name("serialization.py")
 
-_PRELUDE = '''\
+_PRELUDE = """\
 import os as _nbops_os
 _nbops_os.environ["NBOPS_HOME"] = {scratch_store!r}  # never the user's store
 import json as _nbops_json, types as _nbops_types, pathlib as _nbops_pathlib
@@ -66,9 +66,9 @@ def _nbops_record(step, group, names, save):
                 fp["probe_file"] = f"values/{{step}}__{{name}}.probe.pkl"
         entry[group][name] = fp
     _nbops_save()
-'''
+"""
 
-_EPILOGUE = '''\
+_EPILOGUE = """\
 import importlib.metadata as _nbops_md, sys as _nbops_sys, numbers as _nbops_numbers
 for _nbops_name in {metrics!r}:
     _nbops_value = globals().get(_nbops_name)
@@ -89,7 +89,7 @@ _nbops_pipeline_run.__exit__(None, None, None)
 _nbops_recording["python"] = _nbops_sys.executable
 _nbops_recording["python_version"] = "%d.%d" % _nbops_sys.version_info[:2]
 _nbops_save()
-'''
+"""
 
 
 @dataclass
@@ -103,8 +103,12 @@ class Recording:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def save(self):
-        data = {"steps": self.steps, "metrics": self.metrics, "environment": self.environment,
-                "python_version": self.python_version}
+        data = {
+            "steps": self.steps,
+            "metrics": self.metrics,
+            "environment": self.environment,
+            "python_version": self.python_version,
+        }
         (self.directory / "fingerprints.json").write_text(json.dumps(data, indent=1, default=str))
 
 
@@ -123,11 +127,19 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
         cells.append(new_code_cell(source))
         origin.append(cell)
 
-    add(_PRELUDE.format(source=_FINGERPRINT_SOURCE.read_text(), serialization=_SERIALIZATION_SOURCE.read_text(), record_dir=str(record_dir),
-                        scratch_store=str(scratch_store), runlog=_RUNLOG_SOURCE.read_text(),
-                        runlog_file=str(scratch_store / "tracking.py"),
-                        experiment=plan.experiment or plan.package, package=plan.package,
-                        params={p.name: p.default for p in plan.params}))
+    add(
+        _PRELUDE.format(
+            source=_FINGERPRINT_SOURCE.read_text(),
+            serialization=_SERIALIZATION_SOURCE.read_text(),
+            record_dir=str(record_dir),
+            scratch_store=str(scratch_store),
+            runlog=_RUNLOG_SOURCE.read_text(),
+            runlog_file=str(scratch_store / "tracking.py"),
+            experiment=plan.experiment or plan.package,
+            package=plan.package,
+            params={p.name: p.default for p in plan.params},
+        )
+    )
     for code in [c for c in plan.setup + plan.library]:
         add(code.source, code.cell)
     params = "\n".join(f"{p.name} = {p.default!r}" for p in plan.params)
@@ -141,20 +153,25 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
         add(f"_nbops_record({name!r}, 'outputs', {step.outputs!r}, {save_values!r})")
     for test in plan.tests:
         add(test.code.source, test.code.cell)
-    add(_EPILOGUE.format(metrics=plan.metric_names, modules=sorted(plan.imports),
-                         requirements=_requirement_names(plan.requirements)))
+    add(
+        _EPILOGUE.format(
+            metrics=plan.metric_names, modules=sorted(plan.imports), requirements=_requirement_names(plan.requirements)
+        )
+    )
     return new_notebook(cells=cells), origin
 
 
-async def _execute(plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int,
-                   scratch_store: Path):
+async def _execute(
+    plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int, scratch_store: Path
+):
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb, origin = _build(plan, record_dir, save_values, scratch_store)
-    client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb, kernel_name=kernel_name, timeout=timeout, resources={"metadata": {"path": str(workdir)}}
+    )
     try:
         # the kernel's environment names the scratch store too, so nothing reaches the user's
         await client.async_execute(env={**os.environ, "NBOPS_HOME": str(scratch_store)})
@@ -194,13 +211,30 @@ def _failure(nb, origin, exc) -> list[Diagnostic]:
                     line = int(found[-1])
             if source is None:
                 return [Diagnostic("NB402", f"the clean run failed in generated glue code: {message}")]
-            return [Diagnostic("NB402", f"cell raised {message} in a clean kernel", source.index, source.id, line,
-                               "run the notebook top to bottom after a kernel restart and fix the first failing cell")]
-    return [Diagnostic("NB402", f"the clean run failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")]
+            return [
+                Diagnostic(
+                    "NB402",
+                    f"cell raised {message} in a clean kernel",
+                    source.index,
+                    source.id,
+                    line,
+                    "run the notebook top to bottom after a kernel restart and fix the first failing cell",
+                )
+            ]
+    return [
+        Diagnostic("NB402", f"the clean run failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")
+    ]
 
 
-def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir: Path | None = None,
-               timeout: int = 600, repeats: int = 2) -> Recording:
+def golden_run(
+    plan,
+    record_dir: Path,
+    *,
+    kernel_name: str = "python3",
+    workdir: Path | None = None,
+    timeout: int = 600,
+    repeats: int = 2,
+) -> Recording:
     """Run the plan in ``repeats`` fresh kernels at once; the first run's recording, with the
     outputs that differed in any other run marked nondeterministic."""
     record_dir = Path(record_dir)
@@ -212,8 +246,7 @@ def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir:
             other.mkdir()
         stores = [Path(scratch) / f"store-{i}" for i in range(repeats)]
         jobs = [(plan, record_dir, True, kernel_name, workdir, timeout, stores[0])]
-        jobs += [(plan, other, False, kernel_name, workdir, timeout, store)
-                 for other, store in zip(others, stores[1:])]
+        jobs += [(plan, other, False, kernel_name, workdir, timeout, store) for other, store in zip(others, stores[1:])]
         outcomes = _run_all(jobs)
         recording = _load(record_dir)
         recording.diagnostics += outcomes[0] or next((o for o in outcomes if o), [])
@@ -228,8 +261,14 @@ def golden_run(plan, record_dir: Path, *, kernel_name: str = "python3", workdir:
 def _load(record_dir: Path) -> Recording:
     path = record_dir / "fingerprints.json"
     data = json.loads(path.read_text()) if path.exists() else {}
-    return Recording(record_dir, data.get("steps", {}), data.get("metrics", {}), data.get("environment", {}),
-                     data.get("python"), data.get("python_version"))
+    return Recording(
+        record_dir,
+        data.get("steps", {}),
+        data.get("metrics", {}),
+        data.get("environment", {}),
+        data.get("python"),
+        data.get("python_version"),
+    )
 
 
 def _mark_nondeterministic(first: Recording, second: Recording, plan):

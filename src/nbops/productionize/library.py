@@ -14,8 +14,14 @@ import symtable
 import tokenize
 from dataclasses import dataclass, field
 
-__all__ = ["FunctionGlobals", "free_globals", "add_keyword_parameters", "add_call_keywords", "direct_calls_only",
-           "unresolved_names"]
+__all__ = [
+    "FunctionGlobals",
+    "free_globals",
+    "add_keyword_parameters",
+    "add_call_keywords",
+    "direct_calls_only",
+    "unresolved_names",
+]
 
 
 @dataclass
@@ -36,8 +42,9 @@ def free_globals(source: str, cell_index: int) -> list[FunctionGlobals]:
         names: set[str] = set()
         _collect(child, names)
         lines = _first_lines(tree, child.get_name())
-        found.append(FunctionGlobals(child.get_name(), cell_index,
-                                     {n: lines.get(n, child.get_lineno()) for n in sorted(names)}))
+        found.append(
+            FunctionGlobals(child.get_name(), cell_index, {n: lines.get(n, child.get_lineno()) for n in sorted(names)})
+        )
     return found
 
 
@@ -64,8 +71,11 @@ def direct_calls_only(tree: ast.Module | None, function: str) -> bool:
     if tree is None:
         return True
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    return all(id(node) in called for node in ast.walk(tree)
-               if isinstance(node, ast.Name) and node.id == function and isinstance(node.ctx, ast.Load))
+    return all(
+        id(node) in called
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == function and isinstance(node.ctx, ast.Load)
+    )
 
 
 def _offset(lines: list[str], line: int, col_bytes: int) -> int:
@@ -80,8 +90,9 @@ def add_keyword_parameters(source: str, function: str, keywords: dict[str, str |
     Returns None when the signature has ``**kwargs`` (no safe place to add them).
     """
     tree = ast.parse(source)
-    node = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and n.name == function), None)
+    node = next(
+        (n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function), None
+    )
     if node is None or node.args.kwarg is not None:
         return None
     lines = source.splitlines(keepends=True)
@@ -119,8 +130,9 @@ def _closing_paren(source: str, start: int) -> int:
 def add_call_keywords(source: str, function: str, names: list[str]) -> str:
     """Rewrite every ``function(...)`` call in ``source`` to also pass ``name=name``."""
     tree = ast.parse(source)
-    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id == function]
+    calls = [
+        n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == function
+    ]
     lines = source.splitlines(keepends=True)
     for call in sorted(calls, key=lambda c: (c.end_lineno, c.end_col_offset), reverse=True):
         close = _offset(lines, call.end_lineno, call.end_col_offset) - 1  # the ")"

@@ -18,8 +18,16 @@ from pathlib import Path
 
 from ..errors import InvalidValueError
 
-__all__ = ["MANIFEST", "manifest", "refuse_unsafe", "check_target", "check_writable", "replace_folder",
-           "protected_stores", "foreign_files"]
+__all__ = [
+    "MANIFEST",
+    "manifest",
+    "refuse_unsafe",
+    "check_target",
+    "check_writable",
+    "replace_folder",
+    "protected_stores",
+    "foreign_files",
+]
 
 MANIFEST = ".nbops-package.json"
 #: What running or testing a package creates inside it; safe to delete with it.
@@ -31,8 +39,19 @@ def manifest(files, package: str, notebook: str) -> str:
     """The manifest's JSON: which files nbops wrote, so a later ``force`` knows what it may replace."""
     from .. import __version__
 
-    return json.dumps({"generator": "nbops", "nbops_version": __version__, "package": package,
-                       "notebook": notebook, "files": sorted({*files, MANIFEST})}, indent=1) + "\n"
+    return (
+        json.dumps(
+            {
+                "generator": "nbops",
+                "nbops_version": __version__,
+                "package": package,
+                "notebook": notebook,
+                "files": sorted({*files, MANIFEST}),
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def protected_stores(*starts: Path) -> list[Path]:
@@ -61,28 +80,36 @@ def refuse_unsafe(out_dir: Path, *, notebook: Path | None = None, stores=(), sho
     if out_dir.exists() and not out_dir.is_dir():
         raise InvalidValueError(f"output folder {name!r} is a file; choose a folder")
     if notebook is not None and notebook.exists() and notebook.resolve().is_relative_to(out_dir):
-        raise InvalidValueError(f"output folder {name!r} contains the notebook {notebook.name}; nbops never "
-                                f"replaces a folder holding the notebook: {hint}")
+        raise InvalidValueError(
+            f"output folder {name!r} contains the notebook {notebook.name}; nbops never "
+            f"replaces a folder holding the notebook: {hint}"
+        )
     for store in stores:
         if store.is_relative_to(out_dir) or out_dir.is_relative_to(store):
             where = "is inside" if out_dir.is_relative_to(store) and out_dir != store else "holds"
-            raise InvalidValueError(f"output folder {name!r} {where} the nbops store {store}; nbops never writes "
-                                    f"a package there: {hint}")
+            raise InvalidValueError(
+                f"output folder {name!r} {where} the nbops store {store}; nbops never writes a package there: {hint}"
+            )
     foreign = foreign_files(out_dir)
     if foreign:
         listed = ", ".join(foreign[:SHOWN]) + (f" and {len(foreign) - SHOWN} more" if len(foreign) > SHOWN else "")
-        raise InvalidValueError(f"output folder {name!r} holds files nbops did not write ({listed}); nbops replaces "
-                                f"only a package folder it wrote itself (marked by {MANIFEST}): {hint}, or move "
-                                "those files out")
+        raise InvalidValueError(
+            f"output folder {name!r} holds files nbops did not write ({listed}); nbops replaces "
+            f"only a package folder it wrote itself (marked by {MANIFEST}): {hint}, or move "
+            "those files out"
+        )
 
 
-def check_target(out_dir: Path, force: bool, *, notebook: Path | None = None, stores=(),
-                 shown: str | None = None) -> None:
+def check_target(
+    out_dir: Path, force: bool, *, notebook: Path | None = None, stores=(), shown: str | None = None
+) -> None:
     """:func:`refuse_unsafe`, then refuse an existing folder unless ``force``."""
     refuse_unsafe(out_dir, notebook=notebook, stores=stores, shown=shown)
     if out_dir.exists() and not force:
-        raise InvalidValueError(f"output directory {shown or out_dir} already exists; choose another or pass "
-                                "force=True (--force) to replace the package nbops wrote there")
+        raise InvalidValueError(
+            f"output directory {shown or out_dir} already exists; choose another or pass "
+            "force=True (--force) to replace the package nbops wrote there"
+        )
 
 
 def foreign_files(out_dir: Path) -> list[str]:
@@ -126,13 +153,16 @@ def check_writable(out_dir: Path, shown: str | None = None) -> None:
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
-        raise InvalidValueError(f"output folder {name!r} cannot be created: {ancestor} is a file, not a folder; "
-                                "choose a folder under a directory")
+        raise InvalidValueError(
+            f"output folder {name!r} cannot be created: {ancestor} is a file, not a folder; "
+            "choose a folder under a directory"
+        )
     try:
         Path(tempfile.mkdtemp(prefix=".nbops-probe-", dir=ancestor)).rmdir()
     except OSError as exc:
-        raise InvalidValueError(f"output folder {name!r} cannot be written: {exc.strerror} in {ancestor}; "
-                                "choose a folder you can write") from None
+        raise InvalidValueError(
+            f"output folder {name!r} cannot be written: {exc.strerror} in {ancestor}; choose a folder you can write"
+        ) from None
 
 
 def replace_folder(staging: Path, out_dir: Path, force: bool, *, notebook: Path | None = None, stores=()) -> None:

@@ -33,9 +33,17 @@ def read_parameters(cells) -> tuple[list[Param], list[Diagnostic]]:
         for statement in tree.body if tree else []:
             param, problem = _read_statement(statement, cell.index)
             if problem:
-                diags.append(Diagnostic("NB109", problem, cell.index, cell.id, statement.lineno,
-                                        "keep only `name = literal` lines here (optionally `name: type = literal`); "
-                                        "compute derived values in a step"))
+                diags.append(
+                    Diagnostic(
+                        "NB109",
+                        problem,
+                        cell.index,
+                        cell.id,
+                        statement.lineno,
+                        "keep only `name = literal` lines here (optionally `name: type = literal`); "
+                        "compute derived values in a step",
+                    )
+                )
             elif param:
                 params[param.name] = param
     return list(params.values()), diags
@@ -64,7 +72,10 @@ def _read_statement(node: ast.stmt, cell_index: int):
         elif isinstance(default, tuple):
             type_name, default = "list", list(default)
         else:
-            return None, f"{target.id} has a value of type {type(default).__name__}; use bool, int, float, str, list or dict"
+            return (
+                None,
+                f"{target.id} has a value of type {type(default).__name__}; use bool, int, float, str, list or dict",
+            )
     if default is None:
         optional = True
     return Param(target.id, type_name, default, optional, cell_index), None
@@ -75,7 +86,7 @@ def _annotation_type(node: ast.expr) -> tuple[str | None, bool]:
     optional = False
     for wrapper in ("Optional[", "typing.Optional["):
         if text.startswith(wrapper) and text.endswith("]"):
-            text, optional = text[len(wrapper):-1], True
+            text, optional = text[len(wrapper) : -1], True
     if text.endswith("|None"):
         text, optional = text[: -len("|None")], True
     base = text.split("[")[0]

@@ -55,10 +55,14 @@ class StepPlan:
     clock_names: set[str] = field(default_factory=set)  # outputs computed from a clock: timings, not randomness
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "function": self.function,
-                "cells": [{"index": c.cell.index, "id": c.cell.id} for c in self.cells],
-                "inputs": [{"name": n, "from": s} for n, s in self.inputs.items()],
-                "params": self.params, "outputs": self.outputs}
+        return {
+            "name": self.name,
+            "function": self.function,
+            "cells": [{"index": c.cell.index, "id": c.cell.id} for c in self.cells],
+            "inputs": [{"name": n, "from": s} for n, s in self.inputs.items()],
+            "params": self.params,
+            "outputs": self.outputs,
+        }
 
 
 @dataclass
@@ -97,14 +101,24 @@ class Plan:
         return {p.name for p in self.params}
 
     def dag(self) -> dict:
-        return {"order": self.order, "steps": [self.steps[n].to_dict() for n in self.order],
-                "edges": [e.to_dict() for e in self.edges], "metrics": self.metric_names}
+        return {
+            "order": self.order,
+            "steps": [self.steps[n].to_dict() for n in self.order],
+            "edges": [e.to_dict() for e in self.edges],
+            "metrics": self.metric_names,
+        }
 
     def to_dict(self) -> dict:
         """The analysis as JSON: what the Lab's Pipeline panel draws, before anything runs."""
-        return {"package": self.package, "params": [p.to_dict() for p in self.params], "dag": self.dag(),
-                "cells": [_cell_view(c) for c in self.cells], "untagged": self.untagged_needed(),
-                "requirements": self.requirements, "diagnostics": [d.to_dict() for d in self.diagnostics]}
+        return {
+            "package": self.package,
+            "params": [p.to_dict() for p in self.params],
+            "dag": self.dag(),
+            "cells": [_cell_view(c) for c in self.cells],
+            "untagged": self.untagged_needed(),
+            "requirements": self.requirements,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
 
     def untagged_needed(self) -> list[dict]:
         """Untagged code cells defining names that converted cells read: left out, but they matter."""
@@ -120,8 +134,14 @@ class Plan:
             later = {n: [i for i in reads.get(n, []) if i > code.cell.index] for n in code.facts.defs}
             names = [n for n, readers in later.items() if readers]
             if names:
-                found.append({"index": code.cell.index, "id": code.cell.id, "names": names,
-                              "read_by": sorted({i for n in names for i in later[n]})})
+                found.append(
+                    {
+                        "index": code.cell.index,
+                        "id": code.cell.id,
+                        "names": names,
+                        "read_by": sorted({i for n in names for i in later[n]}),
+                    }
+                )
         return found
 
 
@@ -161,8 +181,9 @@ class _Builder:
 
     def diag(self, code, message, cell_code=None, line=None, suggestion=None):
         cell = cell_code.cell if cell_code else None
-        self.plan.diagnostics.append(Diagnostic(code, message, cell.index if cell else None,
-                                                cell.id if cell else None, line, suggestion))
+        self.plan.diagnostics.append(
+            Diagnostic(code, message, cell.index if cell else None, cell.id if cell else None, line, suggestion)
+        )
 
     def build(self):
         plan = self.plan
@@ -182,8 +203,11 @@ class _Builder:
         self.resolve_steps()
         self.resolve_tests()
         if not plan.steps:
-            self.diag("NB108", "no cell is tagged step:NAME, so there is nothing to run",
-                      suggestion="tag the cells that load, transform and train as step:load, step:train, ...")
+            self.diag(
+                "NB108",
+                "no cell is tagged step:NAME, so there is nothing to run",
+                suggestion="tag the cells that load, transform and train as step:load, step:train, ...",
+            )
         self.prune_outputs()
         plan.order, plan.edges, diags = order_steps(plan.steps)
         plan.diagnostics += diags
@@ -210,9 +234,13 @@ class _Builder:
             if count is None:
                 continue
             if last is not None and count < last[0]:
-                self.diag("NB401", f"cell {code.cell.index} ran (count {count}) before cell {last[1].cell.index} "
-                          f"(count {last[0]}); the clean run executes top to bottom and is what the package reproduces",
-                          code, suggestion="restart the kernel and run all cells to check the notebook still works in order")
+                self.diag(
+                    "NB401",
+                    f"cell {code.cell.index} ran (count {count}) before cell {last[1].cell.index} "
+                    f"(count {last[0]}); the clean run executes top to bottom and is what the package reproduces",
+                    code,
+                    suggestion="restart the kernel and run all cells to check the notebook still works in order",
+                )
                 return
             last = (count, code)
 
@@ -220,44 +248,75 @@ class _Builder:
         seen: dict[str, CellCode] = {}
         for code in self.converted:
             for module, line in code.facts.star_imports:
-                self.diag("NB304", f"'from {module} import *' hides which names the cell uses", code, line,
-                          f"import the names explicitly: from {module} import name1, name2")
+                self.diag(
+                    "NB304",
+                    f"'from {module} import *' hides which names the cell uses",
+                    code,
+                    line,
+                    f"import the names explicitly: from {module} import name1, name2",
+                )
             for function, name, line in code.facts.global_writes:
-                self.diag("NB305", f"function {function}() assigns the global {name!r}", code, line,
-                          f"return {name} from {function}() and assign the result where it is called")
+                self.diag(
+                    "NB305",
+                    f"function {function}() assigns the global {name!r}",
+                    code,
+                    line,
+                    f"return {name} from {function}() and assign the result where it is called",
+                )
             for name, line in code.facts.functions.items():
                 if name in seen and seen[name] is not code:
-                    self.diag("NB306", f"{name} is defined again (first in cell {seen[name].cell.index}); "
-                              "the pipeline uses the definition that runs last", code, line,
-                              "give one of the definitions another name")
+                    self.diag(
+                        "NB306",
+                        f"{name} is defined again (first in cell {seen[name].cell.index}); "
+                        "the pipeline uses the definition that runs last",
+                        code,
+                        line,
+                        "give one of the definitions another name",
+                    )
                 seen[name] = code
 
     def check_setup_and_library(self):
         plan = self.plan
-        for role, codes, known in (("setup", plan.setup, plan.setup_defs),
-                                   ("library", plan.library, plan.setup_defs | plan.library_defs)):
+        for role, codes, known in (
+            ("setup", plan.setup, plan.setup_defs),
+            ("library", plan.library, plan.setup_defs | plan.library_defs),
+        ):
             for code in codes:
                 for name, line in code.facts.refs.items():
                     if name in known or name in BUILTINS or name in code.facts.deferred:
                         continue
                     if name in plan.param_names or self.defining_cells(name):
-                        self.diag("NB309", f"{role} cell uses {name!r} at module level, but {name!r} is "
-                                  "a parameter or step data", code, line,
-                                  f"move the code that uses {name!r} into a step")
+                        self.diag(
+                            "NB309",
+                            f"{role} cell uses {name!r} at module level, but {name!r} is a parameter or step data",
+                            code,
+                            line,
+                            f"move the code that uses {name!r} into a step",
+                        )
                     else:
                         self.undefined(name, code, line)
             for code in plan.library:
                 if code.facts.other_statements:
-                    self.diag("NB311", "library cell runs statements besides def, class, import and assignments; "
-                              "they run when lib.py is imported", code, code.facts.other_statements[0],
-                              "move those statements into a step")
+                    self.diag(
+                        "NB311",
+                        "library cell runs statements besides def, class, import and assignments; "
+                        "they run when lib.py is imported",
+                        code,
+                        code.facts.other_statements[0],
+                        "move those statements into a step",
+                    )
 
     def defining_cells(self, name: str) -> list[CellCode]:
         return [c for c in self.codes if name in c.facts.defs or name in c.facts.mutations]
 
     def undefined(self, name, code, line):
-        self.diag("NB303", f"{name!r} is not defined in any cell", code, line,
-                  f"define {name!r} in a setup or step cell, or import it")
+        self.diag(
+            "NB303",
+            f"{name!r} is not defined in any cell",
+            code,
+            line,
+            f"define {name!r} in a setup or step cell, or import it",
+        )
 
     def fix_library_globals(self):
         plan = self.plan
@@ -289,27 +348,44 @@ class _Builder:
     def add_keywords(self, code: CellCode, found, keywords):
         callers = [c for c in self.converted if c.cell.role in {"step", "test"}]
         safe = all(lib.direct_calls_only(c.tree, found.function) for c in callers) and not any(
-            found.function in c.facts.refs for c in self.plan.library if c is not code)
+            found.function in c.facts.refs for c in self.plan.library if c is not code
+        )
         data = [n for n, default in keywords.items() if default is None]
         new_source = lib.add_keyword_parameters(code.source, found.function, keywords) if safe else None
         if new_source is None:
             for name in data or list(keywords):
-                self.diag("NB308", f"{found.function}() reads the notebook global {name!r}", code, found.names[name],
-                          f"add {name} as a parameter: def {found.function}(..., {name}) and pass it where it is called")
+                self.diag(
+                    "NB308",
+                    f"{found.function}() reads the notebook global {name!r}",
+                    code,
+                    found.names[name],
+                    f"add {name} as a parameter: def {found.function}(..., {name}) and pass it where it is called",
+                )
             return
         code.reparse(new_source)
         for caller in callers:
-            if caller.tree is not None and any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == found.function
-                                               for n in ast.walk(caller.tree)):
+            if caller.tree is not None and any(
+                isinstance(n, ast.Call) and getattr(n.func, "id", None) == found.function for n in ast.walk(caller.tree)
+            ):
                 caller.reparse(lib.add_call_keywords(caller.source, found.function, list(keywords)))
         for name in keywords:
             if name in data:
-                self.diag("NB313", f"{found.function}() reads the notebook global {name!r}; it is now a keyword "
-                          "argument passed at every call", code, found.names[name],
-                          f"consider def {found.function}(..., {name}) in the notebook too")
+                self.diag(
+                    "NB313",
+                    f"{found.function}() reads the notebook global {name!r}; it is now a keyword "
+                    "argument passed at every call",
+                    code,
+                    found.names[name],
+                    f"consider def {found.function}(..., {name}) in the notebook too",
+                )
             else:
-                self.diag("NB307", f"{found.function}() reads the parameter {name!r}; it is now a keyword "
-                          "argument defaulting to the parameter's value", code, found.names[name])
+                self.diag(
+                    "NB307",
+                    f"{found.function}() reads the parameter {name!r}; it is now a keyword "
+                    "argument defaulting to the parameter's value",
+                    code,
+                    found.names[name],
+                )
 
     def classify(self, name, line, code, producer, local, target):
         """Record where ``name`` read by a step/test comes from; False if it is not available."""
@@ -319,8 +395,11 @@ class _Builder:
         if name in producer:
             target.inputs.setdefault(name, producer[name])
             return True
-        for names, group in ((plan.param_names, target.params), (plan.setup_defs, target.setup_names),
-                             (plan.library_defs, target.library_names)):
+        for names, group in (
+            (plan.param_names, target.params),
+            (plan.setup_defs, target.setup_names),
+            (plan.library_defs, target.library_names),
+        ):
             if name in names:
                 if name not in group:
                     group.append(name)
@@ -394,21 +473,34 @@ class _Builder:
     def missing(self, name, line, code, who, step, code_for=None):
         sources = [c for c in self.defining_cells(name) if c is not code]  # never "move cell N before cell N"
         if not sources and name in code.facts.defs:
-            return self.diag("NB303", f"{name!r} is read on line {line} before this cell defines it "
-                             f"(line {code.facts.defs[name]})", code, line,
-                             f"define {name!r} before line {line}, or in an earlier cell")
+            return self.diag(
+                "NB303",
+                f"{name!r} is read on line {line} before this cell defines it (line {code.facts.defs[name]})",
+                code,
+                line,
+                f"define {name!r} before line {line}, or in an earlier cell",
+            )
         if not sources:
             return self.undefined(name, code, line)
         earlier = [c for c in sources if c.cell.index < code.cell.index]
         defining = earlier[-1] if earlier else sources[0]  # the nearest earlier one, else the first later one
         source = defining.cell
         if code_for == "NB310":
-            return self.diag("NB310", f"test cell uses {name!r}, which no step produces", code, line,
-                             f"tag cell {source.index} as a step, or compute {name!r} in the test cell")
+            return self.diag(
+                "NB310",
+                f"test cell uses {name!r}, which no step produces",
+                code,
+                line,
+                f"tag cell {source.index} as a step, or compute {name!r} in the test cell",
+            )
         if source.role == "step":
-            return self.diag("NB312", f"{who} uses {name!r}, which only the later step {source.step!r} "
-                             f"(cell {source.index}) defines", code, line,
-                             f"move cell {source.index} before cell {code.cell.index}, or define {name!r} earlier")
+            return self.diag(
+                "NB312",
+                f"{who} uses {name!r}, which only the later step {source.step!r} (cell {source.index}) defines",
+                code,
+                line,
+                f"move cell {source.index} before cell {code.cell.index}, or define {name!r} earlier",
+            )
         role = _suggest_role(defining)
         where = "skip" if source.role == "skip" else "untagged"
         suggestion = f"tag cell {source.index} as {role or f'step:{step}'}"
@@ -417,22 +509,35 @@ class _Builder:
             suggestion = f"move {statement!r} from cell {source.index} into a setup cell"
         if source.role == "skip":
             suggestion = f"remove the skip tag of cell {source.index} and tag it as {role or f'step:{step}'}"
-        self.diag("NB302" if source.role == "skip" else "NB301",
-                  f"{who} uses {name!r}, which only cell {source.index} ({where}) defines", code, line, suggestion)
+        self.diag(
+            "NB302" if source.role == "skip" else "NB301",
+            f"{who} uses {name!r}, which only cell {source.index} ({where}) defines",
+            code,
+            line,
+            suggestion,
+        )
 
 
 def _import_statement(code: CellCode, name: str) -> str | None:
     for node in code.tree.body if code.tree else []:
         if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (a.asname or a.name.split(".")[0]) == name for a in node.names):
+            (a.asname or a.name.split(".")[0]) == name for a in node.names
+        ):
             return ast.get_source_segment(code.source, node)
     return None
 
 
 def _cell_view(code: CellCode) -> dict:
     cell = code.cell
-    return {"index": cell.index, "id": cell.id, "role": cell.role, "step": cell.step, "after": cell.after,
-            "metrics": cell.metrics, "tags": cell.tags}
+    return {
+        "index": cell.index,
+        "id": cell.id,
+        "role": cell.role,
+        "step": cell.step,
+        "after": cell.after,
+        "metrics": cell.metrics,
+        "tags": cell.tags,
+    }
 
 
 def _suggest_role(code: CellCode) -> str | None:

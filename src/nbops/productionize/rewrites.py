@@ -40,9 +40,15 @@ def hoist_step_imports(plan, converted) -> None:
     for code in converted:
         if code.cell.role != "step" or code.tree is None:
             continue
-        nodes = [n for n in code.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
-                 and not (isinstance(n, ast.ImportFrom) and (n.level or n.module == "__future__"
-                                                             or any(a.name == "*" for a in n.names)))]
+        nodes = [
+            n
+            for n in code.tree.body
+            if isinstance(n, (ast.Import, ast.ImportFrom))
+            and not (
+                isinstance(n, ast.ImportFrom)
+                and (n.level or n.module == "__future__" or any(a.name == "*" for a in n.names))
+            )
+        ]
         if not nodes:
             continue
         source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
@@ -64,12 +70,18 @@ def ship_written_files(plan, converted) -> None:
         imports = "import pathlib\n\n" if code.cell.role == "setup" else ""  # a step's went to common.py
         code.package_source = (
             f"{imports}pathlib.Path({target!r}).write_text(  # %%writefile {target}: shipped as files/{name}\n"
-            f"    pathlib.Path(__file__).with_name('files').joinpath({name!r}).read_text())\n")
+            f"    pathlib.Path(__file__).with_name('files').joinpath({name!r}).read_text())\n"
+        )
         plan.diagnostics = [
-            dataclasses.replace(d, message=f"%%writefile {target}: the text ships as files/{name} in the package "
-                                "and is written there when the step runs")
-            if d.code == "NB213" and d.cell_index == code.cell.index and "writefile" in d.message else d
-            for d in plan.diagnostics]
+            dataclasses.replace(
+                d,
+                message=f"%%writefile {target}: the text ships as files/{name} in the package "
+                "and is written there when the step runs",
+            )
+            if d.code == "NB213" and d.cell_index == code.cell.index and "writefile" in d.message
+            else d
+            for d in plan.diagnostics
+        ]
 
 
 def drop_dead_expressions(converted) -> None:
@@ -88,15 +100,36 @@ def _written_file(code) -> str | None:
     if not first or first[0] != "%%writefile" or "-a" in first or "--append" in first or code.tree is None:
         return None
     call = code.tree.body[-1].value if code.tree.body and isinstance(code.tree.body[-1], ast.Expr) else None
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "write_text"
-            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.func.value, ast.Call)
-            and call.func.value.args and isinstance(call.func.value.args[0], ast.Constant)):
+    if not (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "write_text"
+        and call.args
+        and isinstance(call.args[0], ast.Constant)
+        and isinstance(call.func.value, ast.Call)
+        and call.func.value.args
+        and isinstance(call.func.value.args[0], ast.Constant)
+    ):
         return None
     return call.func.value.args[0].value
 
 
-_DISPLAY_METHODS = frozenset({"head", "tail", "describe", "info", "value_counts", "nunique", "unique", "corr",
-                              "isna", "isnull", "count", "memory_usage"})
+_DISPLAY_METHODS = frozenset(
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "value_counts",
+        "nunique",
+        "unique",
+        "corr",
+        "isna",
+        "isnull",
+        "count",
+        "memory_usage",
+    }
+)
 
 
 def _pure(node: ast.AST) -> bool:
@@ -112,9 +145,13 @@ def _pure(node: ast.AST) -> bool:
     if isinstance(node, ast.Slice):
         return all(_pure(p) for p in (node.lower, node.upper, node.step) if p is not None)
     if isinstance(node, ast.Call):
-        return (isinstance(node.func, ast.Attribute) and node.func.attr in _DISPLAY_METHODS
-                and _pure(node.func.value) and all(_pure(a) for a in node.args)
-                and all(_pure(k.value) for k in node.keywords))
+        return (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in _DISPLAY_METHODS
+            and _pure(node.func.value)
+            and all(_pure(a) for a in node.args)
+            and all(_pure(k.value) for k in node.keywords)
+        )
     return False
 
 

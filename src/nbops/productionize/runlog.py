@@ -28,8 +28,21 @@ import warnings
 from pathlib import Path
 
 # The calls a notebook makes that a pipeline must survive (off, each returns None).
-API = ("start_run", "end_run", "active_run", "log_metric", "log_metrics", "log_param", "log_params",
-       "set_tags", "log_artifact", "log_figure", "log_dataset", "register_model", "check_drift")
+API = (
+    "start_run",
+    "end_run",
+    "active_run",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "set_tags",
+    "log_artifact",
+    "log_figure",
+    "log_dataset",
+    "register_model",
+    "check_drift",
+)
 SHIM_FLAG = "__nbops_shim__"
 _warned = False
 
@@ -54,8 +67,11 @@ def _warn_once(reason: str) -> None:
     global _warned
     if not _warned:
         _warned = True
-        warnings.warn(f"nbops {reason}: this run is not tracked and the steps' nbops calls do nothing",
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"nbops {reason}: this run is not tracked and the steps' nbops calls do nothing",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _noop(name: str, reason: str | None):
@@ -119,6 +135,7 @@ def _quietly(call, *args):
 
 def git_state(folder: Path) -> dict[str, str]:
     """Commit and dirtiness of the repository holding ``folder`` ("none" outside one)."""
+
     def git(*args):
         try:
             done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=5)
@@ -135,8 +152,12 @@ def git_state(folder: Path) -> dict[str, str]:
 
 def lineage(package: str, version: str, notebook: str) -> dict[str, str]:
     state = git_state(Path(__file__).resolve().parent)
-    tags = {"pipeline.package": package, "pipeline.version": version, "pipeline.notebook": notebook,
-            **{f"pipeline.{key}": value for key, value in state.items()}}
+    tags = {
+        "pipeline.package": package,
+        "pipeline.version": version,
+        "pipeline.notebook": notebook,
+        **{f"pipeline.{key}": value for key, value in state.items()},
+    }
     if os.environ.get("NBOPS_RETRAIN_ID"):  # started by a drift alert's retrain: nbops links the run to it
         tags["nbops.retrain"] = os.environ["NBOPS_RETRAIN_ID"]
     return tags
@@ -241,8 +262,16 @@ def _logging_into(nbops, pipeline_run, hand_on: bool):
 
 
 @contextlib.contextmanager
-def track_run(experiment: str, params: dict, *, enabled: bool = True, package: str = "pipeline",
-              version: str = "0", notebook: str = "", provenance: bool = True):
+def track_run(
+    experiment: str,
+    params: dict,
+    *,
+    enabled: bool = True,
+    package: str = "pipeline",
+    version: str = "0",
+    notebook: str = "",
+    provenance: bool = True,
+):
     """Yield ``log(metrics: dict)``; while inside, the steps' nbops calls go to one run (or nowhere)."""
     nbops = _tracked(enabled)
     if nbops is None:
@@ -250,8 +279,13 @@ def track_run(experiment: str, params: dict, *, enabled: bool = True, package: s
             yield log
         return
     try:
-        pipeline_run = nbops.start_run(experiment, name=package, params=params, capture_provenance=provenance,
-                                       tags=lineage(package, version, notebook) if provenance else None)
+        pipeline_run = nbops.start_run(
+            experiment,
+            name=package,
+            params=params,
+            capture_provenance=provenance,
+            tags=lineage(package, version, notebook) if provenance else None,
+        )
     except Exception as exc:
         warnings.warn(f"nbops tracking is off for this run: {exc}", RuntimeWarning, stacklevel=3)
         with _untracked() as log:
@@ -269,8 +303,12 @@ def begin_run(experiment: str, params: dict, *, package: str, version: str, note
     if nbops is None:
         return ""
     try:
-        run = nbops.start_run(experiment, name=package, params=params,
-                              tags={**lineage(package, version, notebook), "pipeline.runner": runner})
+        run = nbops.start_run(
+            experiment,
+            name=package,
+            params=params,
+            tags={**lineage(package, version, notebook), "pipeline.runner": runner},
+        )
         nbops.tracking.release_run(run)
         return run.id
     except Exception as exc:

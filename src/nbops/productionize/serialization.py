@@ -41,8 +41,11 @@ def format_of(value) -> str:
     name = type(value).__name__
     if module == "pandas" and name in {"DataFrame", "Series"} and _parquet_ready(value):
         return "parquet"
-    if module == "numpy" and (name == "ndarray" or hasattr(value, "dtype") and getattr(value, "shape", None) == ()) \
-            and value.dtype.kind in "biufcmM":
+    if (
+        module == "numpy"
+        and (name == "ndarray" or hasattr(value, "dtype") and getattr(value, "shape", None) == ())
+        and value.dtype.kind in "biufcmM"
+    ):
         return "npy"  # arrays, and numpy scalars as 0-d arrays
     if hasattr(value, "get_params") and (hasattr(value, "predict") or hasattr(value, "transform")):
         return "joblib"
@@ -58,8 +61,9 @@ def _parquet_ready(value) -> bool:
     frame = value.to_frame(name="0") if type(value).__name__ == "Series" else value
     if not (all(isinstance(c, str) for c in frame.columns) and frame.columns.is_unique):
         return False
-    return all(infer_dtype(frame[c], skipna=True) in {"string", "empty"}
-               for c in frame.columns if frame[c].dtype == object)
+    return all(
+        infer_dtype(frame[c], skipna=True) in {"string", "empty"} for c in frame.columns if frame[c].dtype == object
+    )
 
 
 def problem(value) -> str | None:
@@ -108,7 +112,7 @@ def _read_parquet(path):
 
     frame = pd.read_parquet(path, engine="pyarrow")
     if len(frame.columns) == 1 and str(frame.columns[0]).startswith(_SERIES_PREFIX):
-        return frame.iloc[:, 0].rename(json.loads(frame.columns[0][len(_SERIES_PREFIX):]))
+        return frame.iloc[:, 0].rename(json.loads(frame.columns[0][len(_SERIES_PREFIX) :]))
     return frame
 
 
@@ -155,7 +159,17 @@ def _read_pickle(path):
         return pickle.load(handle)
 
 
-_WRITERS = {"parquet": _write_parquet, "npy": _write_npy, "joblib": _write_joblib, "json": _write_json,
-            "pickle": _write_pickle}
-_READERS = {"parquet": _read_parquet, "npy": _read_npy, "joblib": _read_joblib, "json": _read_json,
-            "pickle": _read_pickle}
+_WRITERS = {
+    "parquet": _write_parquet,
+    "npy": _write_npy,
+    "joblib": _write_joblib,
+    "json": _write_json,
+    "pickle": _write_pickle,
+}
+_READERS = {
+    "parquet": _read_parquet,
+    "npy": _read_npy,
+    "joblib": _read_joblib,
+    "json": _read_json,
+    "pickle": _read_pickle,
+}

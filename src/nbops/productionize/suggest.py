@@ -34,11 +34,38 @@ __all__ = ["Suggestion", "suggest_tags", "apply_suggestions", "heading_slug"]
 DEFAULT_STEP = "main"
 PLOT_ROOTS = frozenset({"plt", "pyplot", "matplotlib", "sns", "seaborn", "px", "go", "alt", "plotly"})
 DISPLAY_CALLS = frozenset({"print", "display", "repr", "len", "type", "sorted", "sum", "min", "max", "round"})
-DISPLAY_METHODS = frozenset({
-    "head", "tail", "describe", "info", "sample", "plot", "show", "hist", "value_counts", "nunique",
-    "isna", "isnull", "corr", "summary", "imshow", "scatter", "bar", "barh", "boxplot", "heatmap",
-    "legend", "set_title", "set_xlabel", "set_ylabel", "title", "xlabel", "ylabel", "tight_layout",
-})
+DISPLAY_METHODS = frozenset(
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "sample",
+        "plot",
+        "show",
+        "hist",
+        "value_counts",
+        "nunique",
+        "isna",
+        "isnull",
+        "corr",
+        "summary",
+        "imshow",
+        "scatter",
+        "bar",
+        "barh",
+        "boxplot",
+        "heatmap",
+        "legend",
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "title",
+        "xlabel",
+        "ylabel",
+        "tight_layout",
+    }
+)
 _CONSTANT = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _PARAM_TYPES = (bool, int, float, str, list, dict, tuple, type(None))
@@ -58,8 +85,14 @@ class Suggestion:
         return f"step:{self.step}" if self.role == "step" else self.role
 
     def to_dict(self) -> dict:
-        return {"index": self.index, "id": self.id, "role": self.role, "step": self.step, "tag": self.tag,
-                "reason": self.reason}
+        return {
+            "index": self.index,
+            "id": self.id,
+            "role": self.role,
+            "step": self.step,
+            "tag": self.tag,
+            "reason": self.reason,
+        }
 
 
 def heading_slug(text: str) -> str | None:
@@ -167,13 +200,15 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
     if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
         return "parameters", "literal assignments before the first step (papermill's parameters cell)"
-    if (imports or constants) and len(imports) + len(constants) + len(configs) == len(body) \
-            and set(facts.refs) <= known:
+    if (
+        (imports or constants)
+        and len(imports) + len(constants) + len(configs) == len(body)
+        and set(facts.refs) <= known
+    ):
         return "setup", "imports" + (" and constants" if constants else "") + (" and configuration" if configs else "")
     if body and all(isinstance(s, ast.Assert) for s in body):
         return "test", "only assert statements"
-    if body and not facts.mutations and not (set(facts.defs) & read_later) \
-            and all(_displays(s) for s in body):
+    if body and not facts.mutations and not (set(facts.defs) & read_later) and all(_displays(s) for s in body):
         return "skip", "only displays values; nothing below reads what it binds"
     return "step", f"code under {state.step!r}"
 
@@ -227,8 +262,12 @@ def _root(node) -> str | None:
 
 def _call_on(node, names) -> bool:
     """``warnings.filterwarnings(...)``, ``np.random.seed(0)``: a call on an imported module."""
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
-        and isinstance(node.value.func, ast.Attribute) and _root(node.value.func) in names
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and _root(node.value.func) in names
+    )
 
 
 def _displays(node) -> bool:

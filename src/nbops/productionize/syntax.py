@@ -17,10 +17,38 @@ from .diagnostics import Diagnostic
 __all__ = ["NormalizedCell", "normalize"]
 
 DROP_LINE = {
-    "matplotlib", "config", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport",
-    "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource", "pfile", "who", "whos", "who_ls",
-    "lsmagic", "magic", "precision", "pprint", "xmode", "history", "timeit", "colors",
-    "autosave", "notebook", "qtconsole", "page", "doctest_mode", "debug", "pdb",
+    "matplotlib",
+    "config",
+    "load_ext",
+    "reload_ext",
+    "unload_ext",
+    "autoreload",
+    "aimport",
+    "pinfo",
+    "pinfo2",
+    "psearch",
+    "pdoc",
+    "pdef",
+    "psource",
+    "pfile",
+    "who",
+    "whos",
+    "who_ls",
+    "lsmagic",
+    "magic",
+    "precision",
+    "pprint",
+    "xmode",
+    "history",
+    "timeit",
+    "colors",
+    "autosave",
+    "notebook",
+    "qtconsole",
+    "page",
+    "doctest_mode",
+    "debug",
+    "pdb",
 }
 DROP_CELL = {"html", "markdown", "latex", "svg", "javascript", "js", "timeit"}
 UNWRAP_CELL = {"time", "capture", "prun"}
@@ -99,16 +127,18 @@ class _Policy:
         for number, text in enumerate(lines, 1):
             if _PY2_PRINT.match(text):
                 line, bad = number, text
-                body = text.strip()[len("print"):].strip()
+                body = text.strip()[len("print") :].strip()
                 suggestion = f"print({body})  # Python 3 print is a function"
                 break
             if _PY2_EXCEPT.match(text):
                 line, bad = number, text
-                name, _, var = text.strip()[len("except"):].rstrip(":").partition(",")
+                name, _, var = text.strip()[len("except") :].rstrip(":").partition(",")
                 suggestion = f"except {name.strip()} as {var.strip()}:"
                 break
         what = "Python 2 syntax" if suggestion else f"invalid syntax ({exc.msg})"
-        self.diag("NB201", f"{what}: {bad.strip()!r}", line, suggestion or "fix the syntax so the cell runs in Python 3")
+        self.diag(
+            "NB201", f"{what}: {bad.strip()!r}", line, suggestion or "fix the syntax so the cell runs in Python 3"
+        )
 
     def rewrite(self, source: str, line_offset: int) -> str | None:
         """Plain Python for ``source`` or None when it does not parse."""
@@ -141,7 +171,7 @@ class _Policy:
                 body = "".join(indent + r + "\n" for r in replacement) if replacement else _blank(indent)
                 edits.append((statement.lineno, statement.end_lineno, body))
         for first, last, body in sorted(edits, reverse=True):
-            lines[first - 1:last] = [body]
+            lines[first - 1 : last] = [body]
         return "".join(lines)
 
     def cell_magic(self, args, line_offset) -> str | None:
@@ -161,11 +191,19 @@ class _Policy:
             self.diag("NB213", f"%%writefile translated to pathlib.Path({target!r}).write_text(...)", where)
             return f"import pathlib\npathlib.Path({target!r}).write_text({body!r})\n"
         if name in SHELL_CELL:
-            self.diag("NB202", f"%%{name} cell runs a shell script", where,
-                      "run the commands with subprocess.run([...], check=True) in a step, or move them out of the notebook")
+            self.diag(
+                "NB202",
+                f"%%{name} cell runs a shell script",
+                where,
+                "run the commands with subprocess.run([...], check=True) in a step, or move them out of the notebook",
+            )
             return ""
-        self.diag("NB205", f"%%{name} cell magic has no Python equivalent", where,
-                  "rewrite the cell in plain Python or tag it skip")
+        self.diag(
+            "NB205",
+            f"%%{name} cell magic has no Python equivalent",
+            where,
+            "rewrite the cell in plain Python or tag it skip",
+        )
         return ""
 
     def track_cell(self, line: str, body: str, line_offset: int) -> str | None:
@@ -173,8 +211,12 @@ class _Policy:
         to the pipeline's run (one run per pipeline run, see the generated ``tracking.py``)."""
         experiment, metrics, tags = _track_arguments(line)
         self.experiment = self.experiment or experiment
-        self.diag("NB214", f"%%track unwrapped: its body runs as plain code and logs to the pipeline's run"
-                  f"{' of ' + repr(experiment) if experiment else ''}", line_offset + 1)
+        self.diag(
+            "NB214",
+            f"%%track unwrapped: its body runs as plain code and logs to the pipeline's run"
+            f"{' of ' + repr(experiment) if experiment else ''}",
+            line_offset + 1,
+        )
         text = self.rewrite(body, line_offset + 1)
         if text is None or not (metrics or tags):
             return text
@@ -187,12 +229,20 @@ class _Policy:
         if method == "system":
             return self.shell(args[0] or "", whole, line)
         if method == "getoutput":
-            self.diag("NB202", f"shell output capture '!{args[0]}'", line,
-                      f"subprocess.run({_argv(args[0] or '')!r}, capture_output=True, text=True, check=True).stdout.splitlines()")
+            self.diag(
+                "NB202",
+                f"shell output capture '!{args[0]}'",
+                line,
+                f"subprocess.run({_argv(args[0] or '')!r}, capture_output=True, text=True, check=True).stdout.splitlines()",
+            )
             return None
         if method != "run_line_magic":
-            self.diag("NB205", f"get_ipython().{method}(...) has no Python equivalent", line,
-                      "rewrite it in plain Python or tag the cell skip")
+            self.diag(
+                "NB205",
+                f"get_ipython().{method}(...) has no Python equivalent",
+                line,
+                "rewrite it in plain Python or tag the cell skip",
+            )
             return None
         name, rest = (args + [None, None])[:2]
         rest = rest or ""
@@ -201,8 +251,11 @@ class _Policy:
         if name == "track" and whole:
             experiment = _track_arguments(rest)[0]
             self.experiment = self.experiment or experiment
-            what = (f"the pipeline logs one run of {experiment!r} per pipeline run" if experiment
-                    else "the pipeline ends its run itself")
+            what = (
+                f"the pipeline logs one run of {experiment!r} per pipeline run"
+                if experiment
+                else "the pipeline ends its run itself"
+            )
             self.diag("NB214", f"%track {rest.strip()} dropped: {what}", line)
             return []
         if name in DROP_LINE:
@@ -224,14 +277,24 @@ class _Policy:
             self.diag("NB213", "%mkdir translated to os.makedirs(..., exist_ok=True)", line)
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
         if name == "cd":
-            self.diag("NB203", f"%cd {rest} changes the working directory", line,
-                      "make the directory a parameter and build paths from it: pathlib.Path(data_dir) / 'file.csv'")
+            self.diag(
+                "NB203",
+                f"%cd {rest} changes the working directory",
+                line,
+                "make the directory a parameter and build paths from it: pathlib.Path(data_dir) / 'file.csv'",
+            )
             return None
         if name == "run":
-            self.diag("NB204", f"%run {rest} executes another file", line,
-                      "move that code into a library cell, or import it as a module")
+            self.diag(
+                "NB204",
+                f"%run {rest} executes another file",
+                line,
+                "move that code into a library cell, or import it as a module",
+            )
             return None
-        self.diag("NB205", f"%{name} has no Python equivalent", line, "rewrite the line in plain Python or tag the cell skip")
+        self.diag(
+            "NB205", f"%{name} has no Python equivalent", line, "rewrite the line in plain Python or tag the cell skip"
+        )
         return None
 
     def install(self, tool, rest, whole, line) -> list[str] | None:
@@ -241,8 +304,12 @@ class _Policy:
             return None
         reqs = [w for w in words[1:] if not w.startswith("-")]
         if any(w in {"-r", "--requirement", "-e", "--editable"} for w in words):
-            self.diag("NB205", f"%{tool} {rest}: requirement files and editable installs cannot be harvested", line,
-                      "list the packages explicitly: %pip install pandas scikit-learn")
+            self.diag(
+                "NB205",
+                f"%{tool} {rest}: requirement files and editable installs cannot be harvested",
+                line,
+                "list the packages explicitly: %pip install pandas scikit-learn",
+            )
             return None
         self.requirements += reqs
         self.diag("NB212", f"{' '.join(reqs)} added to the package dependencies", line)
@@ -295,8 +362,12 @@ def _start_run_experiment(tree: ast.Module) -> str | None:
 
 
 def _is_display(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name) and node.value.func.id == "display")
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id == "display"
+    )
 
 
 def _blank(indent: str) -> str:
@@ -325,6 +396,9 @@ def _shell_suggestion(words: list[str]) -> str:
 
 def _enclosing_statement(tree: ast.Module, target: ast.AST) -> ast.stmt | None:
     """The innermost statement that contains ``target``."""
-    containing = [node for node in ast.walk(tree)
-                  if isinstance(node, ast.stmt) and any(child is target for child in ast.walk(node))]
+    containing = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.stmt) and any(child is target for child in ast.walk(node))
+    ]
     return min(containing, key=lambda node: sum(1 for _ in ast.walk(node)), default=None)

@@ -101,23 +101,44 @@ def _assign_role(cell: Cell) -> list[Diagnostic]:
             prefix, _, name = lowered.partition(":")
             ident = step_identifier(name)
             if ident is None:
-                diags.append(_diag(cell, "NB102", f"tag {tag!r} needs a step name that can be a Python identifier",
-                                   f"use e.g. '{prefix}:train'"))
+                diags.append(
+                    _diag(
+                        cell,
+                        "NB102",
+                        f"tag {tag!r} needs a step name that can be a Python identifier",
+                        f"use e.g. '{prefix}:train'",
+                    )
+                )
             elif lowered.startswith(STEP_PREFIXES):
                 steps.append(ident)
             else:
                 cell.after.append(ident)
         elif lowered.startswith(OUR_PREFIXES):
-            diags.append(_diag(cell, "NB101", f"unknown tag {tag!r}",
-                               "valid tags: " + ", ".join(_KNOWN_PLAIN) + ", step:NAME, after:NAME"))
+            diags.append(
+                _diag(
+                    cell,
+                    "NB101",
+                    f"unknown tag {tag!r}",
+                    "valid tags: " + ", ".join(_KNOWN_PLAIN) + ", step:NAME, after:NAME",
+                )
+            )
         else:
             close = difflib.get_close_matches(lowered, _KNOWN_PLAIN + ["step:", "after:"], n=1, cutoff=0.8)
             if close and ":" not in lowered:
-                diags.append(_diag(cell, "NB103", f"tag {tag!r} is not an nbops tag and is ignored",
-                                   f"did you mean {close[0]!r}?"))
+                diags.append(
+                    _diag(
+                        cell, "NB103", f"tag {tag!r} is not an nbops tag and is ignored", f"did you mean {close[0]!r}?"
+                    )
+                )
     if len(set(steps)) > 1:
-        diags.append(_diag(cell, "NB104", f"cell is tagged with steps {sorted(set(steps))}; a cell belongs to one step",
-                           "split the cell, one step per cell"))
+        diags.append(
+            _diag(
+                cell,
+                "NB104",
+                f"cell is tagged with steps {sorted(set(steps))}; a cell belongs to one step",
+                "split the cell, one step per cell",
+            )
+        )
     if steps:
         roles.append("step")
         cell.step = steps[0]
@@ -126,7 +147,13 @@ def _assign_role(cell: Cell) -> list[Diagnostic]:
         cell.step = METRICS_STEP
     distinct = sorted(set(roles))
     if len(distinct) > 1:
-        diags.append(_diag(cell, "NB107", f"cell has roles {distinct}; keep one of them",
-                           "split the cell so each part has one role"))
+        diags.append(
+            _diag(
+                cell,
+                "NB107",
+                f"cell has roles {distinct}; keep one of them",
+                "split the cell so each part has one role",
+            )
+        )
     cell.role = "skip" if "skip" in distinct else (distinct[0] if distinct else None)
     return diags

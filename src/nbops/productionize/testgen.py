@@ -56,63 +56,84 @@ def result(golden):
 
 
 def test_modules(plan, recording, notebook: str) -> dict[str, str]:
-    files = {"tests/conftest.py": CONFTEST.replace("__PKG__", plan.package),
-             "tests/test_steps.py": _steps_tests(plan, recording, notebook),
-             "tests/test_params.py": _params_tests(plan, notebook)}
+    files = {
+        "tests/conftest.py": CONFTEST.replace("__PKG__", plan.package),
+        "tests/test_steps.py": _steps_tests(plan, recording, notebook),
+        "tests/test_params.py": _params_tests(plan, notebook),
+    }
     if plan.tests:
         files["tests/test_cells.py"] = _cell_tests(plan, notebook)
     return files
 
 
 def _steps_tests(plan, recording, notebook: str) -> str:
-    out = [HEADER.format(doc="Each step must reproduce the values recorded from a clean run of the notebook.",
-                         notebook=notebook),
-           "import pytest\n\n"]
+    out = [
+        HEADER.format(
+            doc="Each step must reproduce the values recorded from a clean run of the notebook.", notebook=notebook
+        ),
+        "import pytest\n\n",
+    ]
     for name in plan.order:
         recorded = list(recording.steps.get(name, {}).get("outputs", {}))
         if not recorded:
             continue
         function = plan.steps[name].function
-        out.append(f"\n@pytest.mark.parametrize(\"name\", {recorded!r})\n"
-                   f"def test_{function}_reproduces_the_notebook(result, name):\n"
-                   f"    problem = result.boundary[{name!r}][name]\n"
-                   f"    assert problem is None, f\"step {name}, output {{name}}: {{problem}}\"\n\n")
-    unstable = {n for entry in recording.steps.values() for n, fp in entry.get("outputs", {}).items()
-                if fp.get("nondeterministic") or fp.get("timing")}
+        out.append(
+            f'\n@pytest.mark.parametrize("name", {recorded!r})\n'
+            f"def test_{function}_reproduces_the_notebook(result, name):\n"
+            f"    problem = result.boundary[{name!r}][name]\n"
+            f'    assert problem is None, f"step {name}, output {{name}}: {{problem}}"\n\n'
+        )
+    unstable = {
+        n
+        for entry in recording.steps.values()
+        for n, fp in entry.get("outputs", {}).items()
+        if fp.get("nondeterministic") or fp.get("timing")
+    }
     stable = [n for n in recording.metrics if n not in unstable]  # a timing or unseeded metric differs per run
     if stable:
-        out.append("\ndef test_metrics_match_the_notebook(result, golden):\n"
-                   f"    names = {stable!r}\n"
-                   "    assert {n: result.metrics[n] for n in names} == pytest.approx(\n"
-                   "        {n: golden[\"metrics\"][n] for n in names}, rel=1e-7)\n")
+        out.append(
+            "\ndef test_metrics_match_the_notebook(result, golden):\n"
+            f"    names = {stable!r}\n"
+            "    assert {n: result.metrics[n] for n in names} == pytest.approx(\n"
+            '        {n: golden["metrics"][n] for n in names}, rel=1e-7)\n'
+        )
     return "".join(out)
 
 
 def _params_tests(plan, notebook: str) -> str:
     defaults = {p.name: p.default for p in plan.params}
-    out = [HEADER.format(doc="Parameters keep the notebook's defaults, cast values and reject unknown names.",
-                         notebook=notebook),
-           f"import pytest\n\nfrom {plan.package} import Params\n\n\n",
-           "def test_defaults_are_the_notebook_values():\n",
-           f"    assert Params().to_dict() == {defaults!r}\n\n\n",
-           "def test_unknown_parameter_is_rejected():\n",
-           "    with pytest.raises(ValueError, match=\"unknown parameter\"):\n",
-           "        Params.from_mapping({\"no_such_parameter\": 1})\n"]
+    out = [
+        HEADER.format(
+            doc="Parameters keep the notebook's defaults, cast values and reject unknown names.", notebook=notebook
+        ),
+        f"import pytest\n\nfrom {plan.package} import Params\n\n\n",
+        "def test_defaults_are_the_notebook_values():\n",
+        f"    assert Params().to_dict() == {defaults!r}\n\n\n",
+        "def test_unknown_parameter_is_rejected():\n",
+        '    with pytest.raises(ValueError, match="unknown parameter"):\n',
+        '        Params.from_mapping({"no_such_parameter": 1})\n',
+    ]
     castable = next((p for p in plan.params if p.type in {"int", "float"}), None)
     if castable:
-        out.append(f"\n\ndef test_strings_are_cast_to_the_parameter_type():\n"
-                   f"    params = Params.from_mapping({{{castable.name!r}: \"3\"}})\n"
-                   f"    assert params.{castable.name} == {castable.type}(3)\n"
-                   f"    assert isinstance(params.{castable.name}, {castable.type})\n")
+        out.append(
+            f"\n\ndef test_strings_are_cast_to_the_parameter_type():\n"
+            f'    params = Params.from_mapping({{{castable.name!r}: "3"}})\n'
+            f"    assert params.{castable.name} == {castable.type}(3)\n"
+            f"    assert isinstance(params.{castable.name}, {castable.type})\n"
+        )
     return "".join(out)
 
 
 def _cell_tests(plan, notebook: str) -> str:
     setup = sorted({n for t in plan.tests for n in t.setup_names})
     library = sorted({n for t in plan.tests for n in t.library_names})
-    out = [HEADER.format(doc="Tests from the notebook's `test` cells, run against the pipeline's outputs.",
-                         notebook=notebook),
-           f"from {plan.package} import Params  # noqa: F401\n"]
+    out = [
+        HEADER.format(
+            doc="Tests from the notebook's `test` cells, run against the pipeline's outputs.", notebook=notebook
+        ),
+        f"from {plan.package} import Params  # noqa: F401\n",
+    ]
     if setup:
         out.append(f"from {plan.package}.common import {', '.join(setup)}  # noqa: F401\n")
     if library:

@@ -24,8 +24,9 @@ def resolve(explicit, *, default: str | None, root: Path, env_var: str) -> Path 
     if chosen:
         folder = Path(chosen).expanduser().resolve()
         if not folder.is_dir():
-            raise ValueError(f"working folder {str(folder)!r} does not exist; pass an existing directory "
-                             f"(--workdir or {env_var})")
+            raise ValueError(
+                f"working folder {str(folder)!r} does not exist; pass an existing directory (--workdir or {env_var})"
+            )
         return folder
     if default is None:
         return None

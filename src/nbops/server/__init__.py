@@ -15,7 +15,8 @@ from ..store import HOME_VARIABLE, find_store_dir, open_store
 from .artifacts_handlers import ROUTES as ARTIFACT_ROUTES
 from .base import STORE_DIR_SETTING, STORE_SETTING
 from .changes_handlers import ROUTES as CHANGE_ROUTES
-from .drift_handlers import ROUTES as DRIFT_ROUTES, start_webhook_delivery
+from .drift_handlers import ROUTES as DRIFT_ROUTES
+from .drift_handlers import start_webhook_delivery
 from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
@@ -31,8 +32,15 @@ SWEEP_SECONDS = 15.0
 def routes() -> list[tuple[str, type]]:
     """Every (pattern, handler) the extension serves, relative to the API prefix."""
     return [
-        *RUN_ROUTES, *METRIC_ROUTES, *ARTIFACT_ROUTES, *MODEL_ROUTES, *CHANGE_ROUTES,
-        *DRIFT_ROUTES, *PRODUCTIONIZE_ROUTES, *OPENAPI_ROUTES, *SYNC_ROUTES,
+        *RUN_ROUTES,
+        *METRIC_ROUTES,
+        *ARTIFACT_ROUTES,
+        *MODEL_ROUTES,
+        *CHANGE_ROUTES,
+        *DRIFT_ROUTES,
+        *PRODUCTIONIZE_ROUTES,
+        *OPENAPI_ROUTES,
+        *SYNC_ROUTES,
     ]
 
 
@@ -89,7 +97,8 @@ def _start_mlflow_pusher(serverapp, store) -> None:
     settings = NbopsApp(parent=serverapp)
     if not settings.mlflow_uri:
         return
-    pusher = MlflowPusher(store, settings.mlflow_uri, settings.mlflow_push_interval, settings.mlflow_max_backoff,
-                          serverapp.log).start()
+    pusher = MlflowPusher(
+        store, settings.mlflow_uri, settings.mlflow_push_interval, settings.mlflow_max_backoff, serverapp.log
+    ).start()
     serverapp.web_app.settings[PUSHER_SETTING] = pusher
     serverapp.log.info("nbops: pushing ended runs to the MLflow server at %s", pusher.target)

@@ -44,7 +44,9 @@ class ArtifactFileHandler(NbopsHandler):
             name = found.path.rsplit("/", 1)[-1]
             fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
             disposition = "attachment" if download else "inline"
-            self.set_header("Content-Disposition", f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}")
+            self.set_header(
+                "Content-Disposition", f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+            )
             self.set_header("Content-Type", found.media_type)
             self.set_header("Content-Length", str(found.size))
             remaining = found.size

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import orjson
 from jupyter_server.base.handlers import APIHandler
@@ -81,7 +81,7 @@ class NbopsHandler(APIHandler):
             raise InvalidValueError(f"the request body is not valid JSON text: {str(exc)[:200]}") from None
         if not isinstance(body, dict):
             raise InvalidValueError("the request body must be a JSON object")
-        check_body(self.request.path[len(url_path_join(self.base_url, API_ROOT)):], self.request.method, body)
+        check_body(self.request.path[len(url_path_join(self.base_url, API_ROOT)) :], self.request.method, body)
         return body
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -118,14 +118,17 @@ def _no_constant(name: str):
 
 
 def _is_store_fault(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, (sqlite3.IntegrityError,
-                                                                           sqlite3.ProgrammingError))
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+        exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)
+    )
 
 
 def dumps(value: Any) -> bytes:
     """JSON (orjson, ~20× faster than json.dumps). JSON has no NaN or infinity: NaN goes out
     as null, ±inf as the strings "Infinity"/"-Infinity" so a diverged loss shows as ∞."""
-    return orjson.dumps(_infinities(value), default=_scalar, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(
+        _infinities(value), default=_scalar, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+    )
 
 
 def _infinities(value: Any) -> Any:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -69,12 +69,23 @@ def _either(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-_TYPE_NAMES = {"string": "a string", "number": "a number", "integer": "a whole number", "boolean": "true or false",
-               "null": "null", "array": "a list", "object": "an object"}
+_TYPE_NAMES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+    "array": "a list",
+    "object": "an object",
+}
 _LIMITS = {
-    "minimum": "use a number ≥ {}", "maximum": "use a number ≤ {}", "exclusiveMinimum": "use a number > {}",
-    "exclusiveMaximum": "use a number < {}", "minLength": "use at least {} character(s)",
-    "maxLength": "use at most {:,} characters", "minItems": "use at least {} item(s)",
+    "minimum": "use a number ≥ {}",
+    "maximum": "use a number ≤ {}",
+    "exclusiveMinimum": "use a number > {}",
+    "exclusiveMaximum": "use a number < {}",
+    "minLength": "use at least {} character(s)",
+    "maxLength": "use at most {:,} characters",
+    "minItems": "use at least {} item(s)",
     "maxItems": "use at most {:,} items",
 }
 
@@ -85,7 +96,7 @@ def _best_error(validator, body: Any):
     return best_match(validator.iter_errors(body))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _body_validator(template: str | None, method: str):
     if template is None:
         return None
@@ -130,8 +141,8 @@ def _templates() -> list[tuple[str, re.Pattern]]:
     def pattern(template: str) -> re.Pattern:
         parts = re.split(r"(\{[^}]+\})", template)
         # {path} is an artifact path and may hold slashes; every other parameter is one segment
-        return re.compile("".join(
-            (".+" if p == "{path}" else "[^/]+") if p.startswith("{") else re.escape(p) for p in parts
-        ))
+        return re.compile(
+            "".join((".+" if p == "{path}" else "[^/]+") if p.startswith("{") else re.escape(p) for p in parts)
+        )
 
     return [(t, pattern(t)) for t in document()["paths"]]

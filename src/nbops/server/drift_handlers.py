@@ -40,8 +40,9 @@ class DriftAlertsHandler(NbopsHandler):
         after = self.integer_argument("after", 0)
         limit = self.integer_argument("limit", 100)
         subject = self.get_argument("subject", None)
-        await self.respond(lambda: monitor.alert_feed(self.store, unseen_only=unseen, after=after, limit=limit,
-                                                      subject=subject))
+        await self.respond(
+            lambda: monitor.alert_feed(self.store, unseen_only=unseen, after=after, limit=limit, subject=subject)
+        )
 
 
 class DriftAlertsSeenHandler(NbopsHandler):

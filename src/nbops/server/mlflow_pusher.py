@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 
-
 from ..errors import NbopsError
 from ..store import Store
 from ..store.sync import clean_target
@@ -49,8 +48,14 @@ class MlflowPusher:
         return len(self.pending())
 
     def status(self) -> dict:
-        return {"target": self.target, "enabled": True, "pending": len(self.pending()), "last_error": self.last_error,
-                "last_push": self.last_push, "retry_in": self._delay() if self.failures else None}
+        return {
+            "target": self.target,
+            "enabled": True,
+            "pending": len(self.pending()),
+            "last_error": self.last_error,
+            "last_push": self.last_push,
+            "retry_in": self._delay() if self.failures else None,
+        }
 
     def pending(self) -> list[str]:
         """Ended runs that never reached the server, changed since, or failed last time."""
@@ -64,7 +69,7 @@ class MlflowPusher:
         return [r[0] for r in rows]
 
     def _delay(self) -> float:
-        return min(self.max_backoff, self.interval * 2 ** self.failures) if self.failures else self.interval
+        return min(self.max_backoff, self.interval * 2**self.failures) if self.failures else self.interval
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -95,8 +100,13 @@ class MlflowPusher:
             self._failed(report.failed[0].error or "a run failed to push")
         else:
             self.failures, self.last_error = 0, None
-        self.log.info("nbops: pushed %d run(s) to %s (%d points, %d failed)", len(report.runs), self.target,
-                      report.points, len(report.failed))
+        self.log.info(
+            "nbops: pushed %d run(s) to %s (%d points, %d failed)",
+            len(report.runs),
+            self.target,
+            report.points,
+            len(report.failed),
+        )
 
     def _failed(self, message: str) -> None:
         self.failures += 1

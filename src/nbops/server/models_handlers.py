@@ -58,6 +58,8 @@ class ModelAliasesHandler(NbopsHandler):
 def _whole(value):
     """JSON Schema counts 3.0 as an integer, so the API takes it as 3."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class ModelEventsHandler(NbopsHandler):
     @web.authenticated
     async def get(self, name: str):
@@ -93,12 +95,17 @@ class ModelPromoteHandler(NbopsHandler):
 
         def work():
             try:
-                version = promote_evaluation(self.store, name, run_id, alias=alias, actor=_actor(self),
-                                             reason=body.get("reason"))
+                version = promote_evaluation(
+                    self.store, name, run_id, alias=alias, actor=_actor(self), reason=body.get("reason")
+                )
             except NotFoundError as exc:
                 raise NotFoundError(f"evaluation run {run_id!r} of model {name!r} not found: {exc.message}") from None
-            return {"name": name, "alias": alias, "version": version["version"],
-                    "aliases": self.store.lineage.aliases(name)}
+            return {
+                "name": name,
+                "alias": alias,
+                "version": version["version"],
+                "aliases": self.store.lineage.aliases(name),
+            }
 
         await self.respond(work)
 
@@ -120,8 +127,9 @@ class ModelExplanationHandler(NbopsHandler):
         from ..governance.explain import latest_explanation
 
         label = int(version) if version.isdigit() else version
-        await self.respond(lambda: {"name": name, "version": version,
-                                    "explanation": latest_explanation(self.store, name, label)})
+        await self.respond(
+            lambda: {"name": name, "version": version, "explanation": latest_explanation(self.store, name, label)}
+        )
 
 
 def _actor(handler: NbopsHandler) -> str | None:

@@ -46,12 +46,18 @@ class ProductionizeHandler(NbopsHandler):
     def inside_root(self, value, field: str) -> Path:
         """``value`` (a root-relative path) as an absolute path, refusing anything outside the root."""
         if isinstance(value, str) and value.startswith("/"):
-            raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
+            raise InvalidValueError(
+                f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}"
+            )
         if not isinstance(value, str) or not re.match(RELATIVE_PATH_PATTERN, value):
-            raise InvalidValueError(f"{field} {value!r} is not valid: give a path relative to the server root without "
-                                    f"'.' or '..' parts or control characters, {EXAMPLE}")
+            raise InvalidValueError(
+                f"{field} {value!r} is not valid: give a path relative to the server root without "
+                f"'.' or '..' parts or control characters, {EXAMPLE}"
+            )
         if PurePosixPath(value).is_absolute() or Path(value).is_absolute():
-            raise InvalidValueError(f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}")
+            raise InvalidValueError(
+                f"{field} {value!r} is absolute: give a path relative to the server root, {EXAMPLE}"
+            )
         path = (self.root / value).resolve()
         if not path.is_relative_to(self.root):
             raise InvalidValueError(f"{field} {value!r} is outside the server root: give a path inside it, {EXAMPLE}")
@@ -90,8 +96,11 @@ class AnalysisHandler(ProductionizeHandler):
         content = _notebook_content(body["content"]) if body.get("content") is not None else None
 
         def work():
-            return {"notebook": notebook, "default_out_dir": default_out_dir(notebook),
-                    **analyse_notebook(path if content is None else content, package_name(path.name)).to_dict()}
+            return {
+                "notebook": notebook,
+                "default_out_dir": default_out_dir(notebook),
+                **analyse_notebook(path if content is None else content, package_name(path.name)).to_dict(),
+            }
 
         await self.respond(work)
 
@@ -121,8 +130,10 @@ class StartHandler(ProductionizeHandler):
         force, targets = body.get("force", False), body.get("targets", [])
         out_dir = body.get("out_dir") or default_out_dir(notebook)
         if out_dir in (".", "./"):  # the root: say why, not just "a '.' part"
-            raise InvalidValueError(f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
-                                    f"e.g. {default_out_dir(notebook)!r}")
+            raise InvalidValueError(
+                f"out_dir {out_dir!r} contains the notebook {path.name}; choose a new directory, "
+                f"e.g. {default_out_dir(notebook)!r}"
+            )
         out_path = self.inside_root(out_dir, "out_dir")
         # The notebook, the store and files nbops did not write are never replaced, force or not (400).
         refuse_unsafe(out_path, notebook=path, stores=protected_stores(path.parent, self.root), shown=out_dir)

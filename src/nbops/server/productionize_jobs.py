@@ -40,15 +40,26 @@ class Job:
         now = time.time()
         if self.stages:
             self.stages[-1]["seconds"] = round(now - self.stages[-1]["started"], 3)
-        self.stages.append({"stage": event["stage"], "message": event.get("message", ""), "started": now,
-                            "seconds": None})
+        self.stages.append(
+            {"stage": event["stage"], "message": event.get("message", ""), "started": now, "seconds": None}
+        )
 
     def to_dict(self) -> dict:
         end = self.finished or time.time()
         current = self.stages[-1]["stage"] if self.stages and self.state == "running" else None
-        return {"job_id": self.id, "notebook": self.notebook, "out_dir": self.out_dir, "state": self.state,
-                "stage": current, "all_stages": list(STAGES), "stages": [dict(s) for s in self.stages], "created": self.created,
-                "elapsed": round(end - self.created, 3), "result": self.result, "error": self.error}
+        return {
+            "job_id": self.id,
+            "notebook": self.notebook,
+            "out_dir": self.out_dir,
+            "state": self.state,
+            "stage": current,
+            "all_stages": list(STAGES),
+            "stages": [dict(s) for s in self.stages],
+            "created": self.created,
+            "elapsed": round(end - self.created, 3),
+            "result": self.result,
+            "error": self.error,
+        }
 
 
 class Jobs:
@@ -59,13 +70,13 @@ class Jobs:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
 
-    def start(self, notebook: str, notebook_file: Path, out_dir: str, out_path: Path, force: bool,
-              targets=()) -> Job:
+    def start(self, notebook: str, notebook_file: Path, out_dir: str, out_path: Path, force: bool, targets=()) -> Job:
         with self._lock:
             for job in self._jobs.values():
                 if job.notebook == notebook and job.state in ACTIVE:
-                    raise ConflictError(f"notebook {notebook!r} is already being productionized by job {job.id}; "
-                                        "wait for it to finish")
+                    raise ConflictError(
+                        f"notebook {notebook!r} is already being productionized by job {job.id}; wait for it to finish"
+                    )
             job = Job(uuid.uuid4().hex[:16], notebook, out_dir)
             self._jobs[job.id] = job
             self._forget_old()

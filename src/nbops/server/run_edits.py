@@ -16,8 +16,9 @@ class RunEdit(NamedTuple):
     @classmethod
     def from_body(cls, body: dict) -> RunEdit:
         """``body`` has passed the OpenAPI schema of ``PATCH runs/{id}`` (see server.contract)."""
-        return cls(body.get("tags", {}), body.get("delete_tags", []), body.get("note", _UNSET),
-                   _name(body.get("name", _UNSET)))
+        return cls(
+            body.get("tags", {}), body.get("delete_tags", []), body.get("note", _UNSET), _name(body.get("name", _UNSET))
+        )
 
     def apply(self, runs, run_id: str) -> None:
         """Call inside one transaction: the edit lands whole or not at all. Deletions come

@@ -33,8 +33,14 @@ class RunsHandler(NbopsHandler):
         include_deleted = self.boolean_argument("include_deleted")
 
         def work():
-            page = self.store.runs.search(experiment=experiment, filter=query, order_by=sort, limit=limit, cursor=cursor,
-                                          include_deleted=include_deleted)
+            page = self.store.runs.search(
+                experiment=experiment,
+                filter=query,
+                order_by=sort,
+                limit=limit,
+                cursor=cursor,
+                include_deleted=include_deleted,
+            )
             answer = {"runs": self.store.sync.attach(page.runs), "next_cursor": page.next_cursor}
             if not page.runs and cursor is None:
                 from ..store.filter_keys import unknown_key_notice

@@ -8,8 +8,10 @@ from ..errors import ConflictError
 from .base import NbopsHandler
 from .mlflow_pusher import PUSHER_SETTING
 
-NOT_CONFIGURED = ("no MLflow tracking server is configured: set c.NbopsApp.mlflow_uri in the Jupyter server "
-                  "config (e.g. jupyter lab --NbopsApp.mlflow_uri=http://mlflow:5000) and restart Lab")
+NOT_CONFIGURED = (
+    "no MLflow tracking server is configured: set c.NbopsApp.mlflow_uri in the Jupyter server "
+    "config (e.g. jupyter lab --NbopsApp.mlflow_uri=http://mlflow:5000) and restart Lab"
+)
 
 
 class SyncHandler(NbopsHandler):
@@ -17,8 +19,16 @@ class SyncHandler(NbopsHandler):
     async def get(self):
         pusher = self.settings.get(PUSHER_SETTING)
         if pusher is None:
-            await self.respond(lambda: {"enabled": False, "target": None, "pending": 0, "last_error": None,
-                                        "last_push": None, "retry_in": None})
+            await self.respond(
+                lambda: {
+                    "enabled": False,
+                    "target": None,
+                    "pending": 0,
+                    "last_error": None,
+                    "last_push": None,
+                    "retry_in": None,
+                }
+            )
             return
         await self.respond(pusher.status)
 

@@ -37,9 +37,13 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app):
-        ledger.start_session(store, config.session_id, config.model.name,
-                             {k: v for k, v in service.describe().items() if k != "session_id"}
-                             | {"host": config.host, "port": config.port, "workers": config.workers})
+        ledger.start_session(
+            store,
+            config.session_id,
+            config.model.name,
+            {k: v for k, v in service.describe().items() if k != "session_id"}
+            | {"host": config.host, "port": config.port, "workers": config.workers},
+        )
         if service.monitor is not None:
             service.monitor.start()
         yield
@@ -63,23 +67,33 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         except Exception as exc:  # noqa: BLE001  (a model failure: logged, answered in the same shape)
             log.exception("nbops serve: scoring failed")
             service.observe(route.answer, request_id, at, started)
-            return JSONResponse({"error_code": "INTERNAL_ERROR", "message": f"the model failed: {exc}"},
-                                status_code=500, headers=headers)
+            return JSONResponse(
+                {"error_code": "INTERNAL_ERROR", "message": f"the model failed: {exc}"},
+                status_code=500,
+                headers=headers,
+            )
         service.observe(route.answer, request_id, at, started, parsed, labels)
         task = BackgroundTask(service.shadow, body, parsed, request_id, at) if route.shadow else None
         return JSONResponse({"predictions": predictions}, headers=headers, background=task)
 
     async def feedback(request: Request):
         if service.monitor is None:
-            return _error(InvalidValueError("monitoring is off (--no-monitoring): no requests were logged to "
-                                            "label"), {})
+            return _error(
+                InvalidValueError("monitoring is off (--no-monitoring): no requests were logged to label"), {}
+            )
         try:
-            document = payload.json_object(await _body(request, config.max_body_bytes),
-                                           'send {"request_ids": [...], "labels": [...]}')
+            document = payload.json_object(
+                await _body(request, config.max_body_bytes), 'send {"request_ids": [...], "labels": [...]}'
+            )
             await run_in_threadpool(service.monitor.flush)  # the requests being labelled are in the store
             classifiers = {v.version_id: v.classes is not None for v in service.versions.values()}
-            result = await run_in_threadpool(ledger.add_feedback, store, document.get("request_ids"),
-                                             document.get("labels"), lambda vid: classifiers.get(vid, True))
+            result = await run_in_threadpool(
+                ledger.add_feedback,
+                store,
+                document.get("request_ids"),
+                document.get("labels"),
+                lambda vid: classifiers.get(vid, True),
+            )
         except InvalidValueError as exc:
             return _error(exc, {})
         versions = {v.version_id: v.version for v in service.versions.values()}
@@ -91,29 +105,38 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         if service.monitor is not None:
             await run_in_threadpool(service.monitor.flush)
         versions = await run_in_threadpool(ledger.session_stats, store, config.session_id)
-        return JSONResponse(service.describe() | {"uptime_seconds": round(time.time() - service.started_at, 3),
-                                                  "stats": versions})
+        return JSONResponse(
+            service.describe() | {"uptime_seconds": round(time.time() - service.started_at, 3), "stats": versions}
+        )
 
     async def ping(request: Request):
         return PlainTextResponse("\n")
 
     async def health(request: Request):
-        return JSONResponse({"status": "ok", "model": config.model.name,
-                             "versions": {r: v.version for r, v in service.versions.items()}})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "model": config.model.name,
+                "versions": {r: v.version for r, v in service.versions.items()},
+            }
+        )
 
     async def version(request: Request):
         from nbops import __version__
 
         return JSONResponse({"nbops": __version__, **service.describe()})
 
-    app = Starlette(routes=[
-        Route("/invocations", invocations, methods=["POST"]),
-        Route("/feedback", feedback, methods=["POST"]),
-        Route("/stats", stats, methods=["GET"]),
-        Route("/ping", ping, methods=["GET"]),
-        Route("/health", health, methods=["GET"]),
-        Route("/version", version, methods=["GET"]),
-    ], lifespan=lifespan)
+    app = Starlette(
+        routes=[
+            Route("/invocations", invocations, methods=["POST"]),
+            Route("/feedback", feedback, methods=["POST"]),
+            Route("/stats", stats, methods=["GET"]),
+            Route("/ping", ping, methods=["GET"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/version", version, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
     if config.token:
         app.add_middleware(_TokenMiddleware, token=config.token)
     return app
@@ -127,14 +150,17 @@ def app_from_environment() -> Starlette:
 async def _body(request: Request, limit: int) -> bytes:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
-        raise PayloadTooLargeError(f"the body has {int(length):,} bytes: the limit is {limit:,} "
-                                   "(--max-body-bytes); send fewer rows per request")
+        raise PayloadTooLargeError(
+            f"the body has {int(length):,} bytes: the limit is {limit:,} "
+            "(--max-body-bytes); send fewer rows per request"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLargeError(f"the body is over the limit of {limit:,} bytes (--max-body-bytes); "
-                                       "send fewer rows per request")
+            raise PayloadTooLargeError(
+                f"the body is over the limit of {limit:,} bytes (--max-body-bytes); send fewer rows per request"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -157,7 +183,12 @@ class _TokenMiddleware:
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         if hmac.compare_digest(given, self.expected):
             return await self.app(scope, receive, send)
-        response = JSONResponse({"error_code": "UNAUTHENTICATED",
-                                 "message": "this server needs 'Authorization: Bearer <token>' (nbops serve --token)"},
-                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        response = JSONResponse(
+            {
+                "error_code": "UNAUTHENTICATED",
+                "message": "this server needs 'Authorization: Bearer <token>' (nbops serve --token)",
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
         await response(scope, receive, send)

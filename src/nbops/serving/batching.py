@@ -13,7 +13,8 @@ alone so that only the bad one gets the error.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Batcher:
@@ -74,7 +75,7 @@ class Batcher:
             return [_alone(self._score, r, method) for r in requests]
         out, start = [], 0
         for r in requests:
-            out.append(results[start:start + r.rows])
+            out.append(results[start : start + r.rows])
             start += r.rows
         return out
 

@@ -49,7 +49,7 @@ class ServeConfig:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "ServeConfig":
+    def from_json(cls, text: str) -> ServeConfig:
         data = json.loads(text)
         for key in ("model", "canary", "shadow"):
             if data[key] is not None:
@@ -57,7 +57,7 @@ class ServeConfig:
         return cls(**data)
 
     @classmethod
-    def from_environment(cls) -> "ServeConfig":
+    def from_environment(cls) -> ServeConfig:
         text = os.environ.get(ENVIRONMENT)
         if not text:
             raise InvalidValueError(f"{ENVIRONMENT} is not set: start the server with `nbops serve MODEL`")
@@ -68,12 +68,15 @@ def parse_model(text: str) -> VersionRef:
     """``churn``, ``churn@production`` or ``churn:3``."""
     match = _SPEC.match(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise InvalidValueError(f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, "
-                                "e.g. churn@production or churn:3")
+        raise InvalidValueError(
+            f"model {text!r} is not valid: use NAME, NAME@ALIAS or NAME:VERSION, e.g. churn@production or churn:3"
+        )
     if match["version"] is not None:
         if not match["version"].isdigit():
-            raise InvalidValueError(f"version {match['version']!r} in {text!r} is not valid: use a whole number "
-                                    f"(NAME:3) or an alias (NAME@candidate)")
+            raise InvalidValueError(
+                f"version {match['version']!r} in {text!r} is not valid: use a whole number "
+                f"(NAME:3) or an alias (NAME@candidate)"
+            )
         return VersionRef(match["name"], int(match["version"]))
     return VersionRef(match["name"], match["alias"])
 
@@ -83,8 +86,9 @@ def parse_challenger(model: VersionRef, text: str) -> VersionRef:
     if "@" in text or ":" in text:
         ref = parse_model(text)
         if ref.name != model.name:
-            raise InvalidValueError(f"{text!r} names model {ref.name!r}: canary and shadow serve two versions "
-                                    f"of {model.name!r}")
+            raise InvalidValueError(
+                f"{text!r} names model {ref.name!r}: canary and shadow serve two versions of {model.name!r}"
+            )
         return ref
     return VersionRef(model.name, int(text) if text.isdigit() else text)
 
@@ -97,6 +101,8 @@ def parse_canary(model: VersionRef, text: str) -> tuple[VersionRef, float]:
     except ValueError:
         value = float("nan")
     if not sep or not version or not 0 < value < 100:
-        raise InvalidValueError(f"--canary {text!r} is not valid: use ALIAS_OR_VERSION=PERCENT with a percent "
-                                "between 0 and 100, e.g. candidate=10")
+        raise InvalidValueError(
+            f"--canary {text!r} is not valid: use ALIAS_OR_VERSION=PERCENT with a percent "
+            "between 0 and 100, e.g. candidate=10"
+        )
     return parse_challenger(model, version), value

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-_LOW = 1e-5         # 10 µs: everything below falls in bin 0
-_PER_DECADE = 40    # bin width 10**(1/40): about 6 %
+_LOW = 1e-5  # 10 µs: everything below falls in bin 0
+_PER_DECADE = 40  # bin width 10**(1/40): about 6 %
 BINS = 7 * _PER_DECADE + 1  # up to 100 s; slower requests fall in the last bin
 
 
@@ -30,7 +30,7 @@ class Histogram:
         self.counts[index] = self.counts.get(index, 0) + 1
         self.total += seconds
 
-    def merge(self, other: "Histogram") -> "Histogram":
+    def merge(self, other: Histogram) -> Histogram:
         counts = dict(self.counts)
         for k, v in other.counts.items():
             counts[k] = counts.get(k, 0) + v
@@ -56,13 +56,17 @@ class Histogram:
         return {"counts": {str(k): v for k, v in self.counts.items()}, "total": self.total}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Histogram":
+    def from_dict(cls, data: dict) -> Histogram:
         return cls({int(k): v for k, v in data.get("counts", {}).items()}, data.get("total", 0.0))
 
     def summary_ms(self) -> dict:
         n = self.n
-        return {"p50": _ms(self.quantile(0.5)), "p90": _ms(self.quantile(0.9)), "p99": _ms(self.quantile(0.99)),
-                "mean": _ms(self.total / n) if n else None}
+        return {
+            "p50": _ms(self.quantile(0.5)),
+            "p90": _ms(self.quantile(0.9)),
+            "p99": _ms(self.quantile(0.99)),
+            "mean": _ms(self.total / n) if n else None,
+        }
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -15,28 +15,46 @@ MAX_FEEDBACK = 10_000  # request ids per POST /feedback
 
 def start_session(store, session_id: str, model: str, config: dict) -> None:
     with store.transaction() as conn:
-        conn.execute("INSERT OR IGNORE INTO serving_sessions (id, model, config, started_at) VALUES (?, ?, ?, ?)",
-                     (session_id, model, json.dumps(config), time.time()))
+        conn.execute(
+            "INSERT OR IGNORE INTO serving_sessions (id, model, config, started_at) VALUES (?, ?, ?, ?)",
+            (session_id, model, json.dumps(config), time.time()),
+        )
 
 
 def stop_session(store, session_id: str) -> None:
     with store.transaction() as conn:
-        conn.execute("UPDATE serving_sessions SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
-                     (time.time(), session_id))
+        conn.execute(
+            "UPDATE serving_sessions SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL", (time.time(), session_id)
+        )
 
 
 def add_requests(conn, rows: list[tuple]) -> None:
     """Rows of (id, version_id, session_id, role, window, predictions JSON, inputs JSON or None, created_at)."""
     conn.executemany(
         "INSERT OR REPLACE INTO serving_requests (id, version_id, session_id, role, window, predictions, inputs, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
-def add_stats(conn, session_id: str, version_id: int, window: str, role: str, *, requests: int, rows: int,
-              errors: int, latency: Histogram, predictions: dict) -> None:
+def add_stats(
+    conn,
+    session_id: str,
+    version_id: int,
+    window: str,
+    role: str,
+    *,
+    requests: int,
+    rows: int,
+    errors: int,
+    latency: Histogram,
+    predictions: dict,
+) -> None:
     """Add a batch's counts to the window's row (several workers add to the same row)."""
-    old = conn.execute("SELECT * FROM serving_stats WHERE session_id = ? AND version_id = ? AND window = ?",
-                       (session_id, version_id, window)).fetchone()
+    old = conn.execute(
+        "SELECT * FROM serving_stats WHERE session_id = ? AND version_id = ? AND window = ?",
+        (session_id, version_id, window),
+    ).fetchone()
     if old is not None:
         requests += old["requests"]
         rows += old["rows"]
@@ -46,8 +64,19 @@ def add_stats(conn, session_id: str, version_id: int, window: str, role: str, *,
     conn.execute(
         "INSERT OR REPLACE INTO serving_stats (session_id, version_id, window, role, requests, rows, errors, latency, "
         "predictions, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (session_id, version_id, window, role, requests, rows, errors, json.dumps(latency.to_dict()),
-         json.dumps(predictions), time.time()))
+        (
+            session_id,
+            version_id,
+            window,
+            role,
+            requests,
+            rows,
+            errors,
+            json.dumps(latency.to_dict()),
+            json.dumps(predictions),
+            time.time(),
+        ),
+    )
 
 
 def prediction_summary(values: list, classifier: bool) -> dict:
@@ -60,8 +89,13 @@ def prediction_summary(values: list, classifier: bool) -> dict:
     numbers = [float(v) for v in values]
     if not numbers:
         return {"n": 0}
-    return {"n": len(numbers), "sum": sum(numbers), "sumsq": sum(x * x for x in numbers),
-            "min": min(numbers), "max": max(numbers)}
+    return {
+        "n": len(numbers),
+        "sum": sum(numbers),
+        "sumsq": sum(x * x for x in numbers),
+        "min": min(numbers),
+        "max": max(numbers),
+    }
 
 
 def merge_predictions(a: dict, b: dict) -> dict:
@@ -74,8 +108,13 @@ def merge_predictions(a: dict, b: dict) -> dict:
         return b
     if not b.get("n"):
         return a
-    return {"n": a["n"] + b["n"], "sum": a["sum"] + b["sum"], "sumsq": a["sumsq"] + b["sumsq"],
-            "min": min(a["min"], b["min"]), "max": max(a["max"], b["max"])}
+    return {
+        "n": a["n"] + b["n"],
+        "sum": a["sum"] + b["sum"],
+        "sumsq": a["sumsq"] + b["sumsq"],
+        "min": min(a["min"], b["min"]),
+        "max": max(a["max"], b["max"]),
+    }
 
 
 def add_feedback(store, request_ids: Any, labels: Any, classifier_of) -> dict[str, Any]:
@@ -85,7 +124,7 @@ def add_feedback(store, request_ids: Any, labels: Any, classifier_of) -> dict[st
     takes a list of n labels, a one-row request a single label too.
     """
     if not isinstance(request_ids, list) or not isinstance(labels, list) or len(request_ids) != len(labels):
-        raise InvalidValueError("feedback needs {\"request_ids\": [...], \"labels\": [...]} of the same length")
+        raise InvalidValueError('feedback needs {"request_ids": [...], "labels": [...]} of the same length')
     if not 0 < len(request_ids) <= MAX_FEEDBACK:
         raise InvalidValueError(f"feedback has {len(request_ids)} request ids: send 1 to {MAX_FEEDBACK} at a time")
     if not all(isinstance(i, str) for i in request_ids):
@@ -96,27 +135,33 @@ def add_feedback(store, request_ids: Any, labels: Any, classifier_of) -> dict[st
         found: dict[str, list] = {}
         for chunk in _chunks(sorted(set(request_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT id, version_id, window, predictions FROM serving_requests "
-                                  f"WHERE id IN ({marks})", chunk):
+            for r in conn.execute(
+                f"SELECT id, version_id, window, predictions FROM serving_requests WHERE id IN ({marks})", chunk
+            ):
                 found.setdefault(r["id"], []).append(r)
         unknown = [i for i in request_ids if i not in found]
         if unknown:
-            raise InvalidValueError(f"unknown request id(s) {unknown[:10]}: use the X-Request-Id of answers "
-                                    "this model's server gave")
+            raise InvalidValueError(
+                f"unknown request id(s) {unknown[:10]}: use the X-Request-Id of answers this model's server gave"
+            )
         updates = []
         for request_id, label in zip(request_ids, labels):
             for r in found[request_id]:
                 n = len(json.loads(r["predictions"]))
                 values = label if isinstance(label, list) else [label]
                 if len(values) != n:
-                    raise InvalidValueError(f"request {request_id!r} answered {n} row(s) but got {len(values)} "
-                                            "label(s): send one label per row (a list for several rows)")
+                    raise InvalidValueError(
+                        f"request {request_id!r} answered {n} row(s) but got {len(values)} "
+                        "label(s): send one label per row (a list for several rows)"
+                    )
                 updates.append((json.dumps(values), now, request_id, r["version_id"]))
                 touched.add((r["version_id"], r["window"]))
-        conn.executemany("UPDATE serving_requests SET labels = ?, labelled_at = ? WHERE id = ? AND version_id = ?",
-                         updates)
-        performance = [_realize(conn, version_id, window, classifier_of(version_id), now)
-                       for version_id, window in sorted(touched)]
+        conn.executemany(
+            "UPDATE serving_requests SET labels = ?, labelled_at = ? WHERE id = ? AND version_id = ?", updates
+        )
+        performance = [
+            _realize(conn, version_id, window, classifier_of(version_id), now) for version_id, window in sorted(touched)
+        ]
     return {"labelled": len(request_ids), "performance": performance}
 
 
@@ -138,17 +183,21 @@ def _realize(conn, version_id: int, window: str, classifier: bool, now: float) -
         else:
             metrics = realized_performance("classification" if classifier else "regression", truth, predicted)
     except (TypeError, ValueError) as exc:
-        raise InvalidValueError(f"the labels cannot be compared with the predictions ({exc}): send labels of the "
-                                f"model's classes, e.g. {predicted[:3]}") from None
+        raise InvalidValueError(
+            f"the labels cannot be compared with the predictions ({exc}): send labels of the "
+            f"model's classes, e.g. {predicted[:3]}"
+        ) from None
     conn.executemany(
         "INSERT OR REPLACE INTO serving_performance (version_id, window, metric, value, labelled_rows, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)", [(version_id, window, m, v, len(truth), now) for m, v in metrics.items()])
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(version_id, window, m, v, len(truth), now) for m, v in metrics.items()],
+    )
     return {"version_id": version_id, "window": window, "labelled_rows": len(truth), **metrics}
 
 
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def session_stats(store, session_id: str) -> list[dict[str, Any]]:
@@ -156,20 +205,44 @@ def session_stats(store, session_id: str) -> list[dict[str, Any]]:
     conn = store.reader()
     rows = conn.execute(
         "SELECT s.*, v.version FROM serving_stats s JOIN model_versions v ON v.id = s.version_id "
-        "WHERE s.session_id = ? ORDER BY s.version_id, s.window", (session_id,)).fetchall()
+        "WHERE s.session_id = ? ORDER BY s.version_id, s.window",
+        (session_id,),
+    ).fetchall()
     by_version: dict[int, dict[str, Any]] = {}
     for r in rows:
-        item = by_version.setdefault(r["version_id"], {"version": r["version"], "role": r["role"], "windows": [],
-                                                       "_latency": Histogram(), "_predictions": {},
-                                                       "requests": 0, "rows": 0, "errors": 0})
+        item = by_version.setdefault(
+            r["version_id"],
+            {
+                "version": r["version"],
+                "role": r["role"],
+                "windows": [],
+                "_latency": Histogram(),
+                "_predictions": {},
+                "requests": 0,
+                "rows": 0,
+                "errors": 0,
+            },
+        )
         latency = Histogram.from_dict(json.loads(r["latency"]))
         predictions = json.loads(r["predictions"])
-        performance = {m: {"value": v, "labelled_rows": n} for m, v, n in conn.execute(
-            "SELECT metric, value, labelled_rows FROM serving_performance WHERE version_id = ? AND window = ?",
-            (r["version_id"], r["window"]))}
-        item["windows"].append({"window": r["window"], "requests": r["requests"], "rows": r["rows"],
-                                "errors": r["errors"], "latency_ms": latency.summary_ms(),
-                                "predictions": predictions, "performance": performance})
+        performance = {
+            m: {"value": v, "labelled_rows": n}
+            for m, v, n in conn.execute(
+                "SELECT metric, value, labelled_rows FROM serving_performance WHERE version_id = ? AND window = ?",
+                (r["version_id"], r["window"]),
+            )
+        }
+        item["windows"].append(
+            {
+                "window": r["window"],
+                "requests": r["requests"],
+                "rows": r["rows"],
+                "errors": r["errors"],
+                "latency_ms": latency.summary_ms(),
+                "predictions": predictions,
+                "performance": performance,
+            }
+        )
         item["requests"] += r["requests"]
         item["rows"] += r["rows"]
         item["errors"] += r["errors"]

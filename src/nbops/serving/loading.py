@@ -24,10 +24,10 @@ class ServedVersion:
     version_id: int
     model: Any
     features: list[tuple[str, str]] | None  # (column, dtype) in the model's order; None: no schema known
-    label: str | None                       # the training column predictions are sketched into
+    label: str | None  # the training column predictions are sketched into
     dataset_id: int | None
-    reference: Any | None                   # drift Sketch restricted to features (+ label), or None
-    classes: list | None                    # a classifier's classes, for prediction counts
+    reference: Any | None  # drift Sketch restricted to features (+ label), or None
+    classes: list | None  # a classifier's classes, for prediction counts
 
     @property
     def subject(self) -> str:
@@ -39,29 +39,44 @@ class ServedVersion:
         return hasattr(self.model, "predict_proba")
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "subject": self.subject,
-                "features": [{"name": n, "dtype": t} for n, t in self.features or []],
-                "methods": ["predict"] + (["predict_proba"] if self.has_proba else []),
-                "monitored": self.reference is not None}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "subject": self.subject,
+            "features": [{"name": n, "dtype": t} for n, t in self.features or []],
+            "methods": ["predict"] + (["predict_proba"] if self.has_proba else []),
+            "monitored": self.reference is not None,
+        }
 
 
 def load_version(store, ref: VersionRef) -> ServedVersion:
     row = store.models.version(ref.name, ref.version)
     if row["flavor"] == "file":
-        raise InvalidValueError(f"model {ref.name!r} version {row['version']} was registered as a file, not a "
-                                "model object: nbops serve needs register_model(name, model_object)")
+        raise InvalidValueError(
+            f"model {ref.name!r} version {row['version']} was registered as a file, not a "
+            "model object: nbops serve needs register_model(name, model_object)"
+        )
     with store.blobs.open(row["artifact_sha256"]) as handle:
         model = pickle.load(handle)  # the project's own registry: the same trust as its notebooks
     if not hasattr(model, "predict"):
-        raise InvalidValueError(f"model {ref.name!r} version {row['version']} ({type(model).__name__}) "
-                                "has no predict()")
+        raise InvalidValueError(
+            f"model {ref.name!r} version {row['version']} ({type(model).__name__}) has no predict()"
+        )
     dataset = _training_dataset(store, row)
     features, label = _schema(model, dataset)
     reference = _reference(store, dataset, features, label)
     classes = getattr(model, "classes_", None)
-    return ServedVersion(ref.name, row["version"], row["id"], model, features, label,
-                         dataset["id"] if dataset else None, reference,
-                         [c.item() if hasattr(c, "item") else c for c in classes] if classes is not None else None)
+    return ServedVersion(
+        ref.name,
+        row["version"],
+        row["id"],
+        model,
+        features,
+        label,
+        dataset["id"] if dataset else None,
+        reference,
+        [c.item() if hasattr(c, "item") else c for c in classes] if classes is not None else None,
+    )
 
 
 def _training_dataset(store, row: dict) -> dict | None:

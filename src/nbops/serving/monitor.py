@@ -31,11 +31,11 @@ log = logging.getLogger("nbops.serving")
 class Observation:
     """One version's part in one request, as the event loop saw it."""
 
-    served: Any            # ServedVersion
-    role: str              # 'primary', 'canary' or 'shadow'
+    served: Any  # ServedVersion
+    role: str  # 'primary', 'canary' or 'shadow'
     request_id: str
-    at: float              # Unix time the request arrived
-    latency: float         # seconds, parse to answer
+    at: float  # Unix time the request arrived
+    latency: float  # seconds, parse to answer
     ok: bool
     columns: dict | None = None  # the validated inputs, column by column, when ok
     rows: int = 0
@@ -49,9 +49,18 @@ def window_label(at: float, seconds: int) -> str:
 
 
 class Monitor:
-    def __init__(self, store, session_id: str, *, window_seconds: int = 3600, log_inputs: bool = False,
-                 drift: bool = True, interval: float = 1.0, drift_interval: float = 10.0,
-                 batch_rows: int = 5000):
+    def __init__(
+        self,
+        store,
+        session_id: str,
+        *,
+        window_seconds: int = 3600,
+        log_inputs: bool = False,
+        drift: bool = True,
+        interval: float = 1.0,
+        drift_interval: float = 10.0,
+        batch_rows: int = 5000,
+    ):
         self.store = store
         self.session_id = session_id
         self.window_seconds = window_seconds
@@ -65,8 +74,8 @@ class Monitor:
         self._drift_written = time.monotonic()
         self._queue: list[Observation] = []
         self._rows = 0
-        self._lock = threading.Lock()       # guards the queue
-        self._writing = threading.Lock()    # one write at a time (the thread, or a flush() caller)
+        self._lock = threading.Lock()  # guards the queue
+        self._writing = threading.Lock()  # one write at a time (the thread, or a flush() caller)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="nbops-serve-monitor", daemon=True)
@@ -116,7 +125,7 @@ class Monitor:
         for o in batch:
             groups.setdefault((o.served.version_id, o.role, window_label(o.at, self.window_seconds)), []).append(o)
         with self.store.transaction() as conn:
-            for (version_id, role, label), items in groups.items():
+            for (_, role, label), items in groups.items():
                 self._write_stats(conn, items[0].served, role, label, items)
                 ledger.add_requests(conn, [self._request_row(o, label) for o in items if o.ok])
         if not self.drift:
@@ -141,8 +150,12 @@ class Monitor:
         if served.label is not None:  # predictions are compared with the training labels
             rows[served.label] = [p for o in items for p in o.predictions]
         delta = served.reference.sketch(rows)
-        target = {"subject": served.subject, "dataset_id": served.dataset_id, "model_version_id": served.version_id,
-                  "label": f"{served.name} v{served.version} (served)"}
+        target = {
+            "subject": served.subject,
+            "dataset_id": served.dataset_id,
+            "model_version_id": served.version_id,
+            "label": f"{served.name} v{served.version} (served)",
+        }
         _, fired = grow_window(self.store, target, served.reference, delta, label)
         for alert in fired:
             log.warning("nbops serve: %s", alert["message"])
@@ -154,15 +167,35 @@ class Monitor:
             latency.add(o.latency)
             if o.ok:
                 predicted += _plain(o.predictions)
-        ledger.add_stats(conn, self.session_id, served.version_id, label, role, requests=len(items),
-                         rows=len(predicted), errors=sum(not o.ok for o in items), latency=latency,
-                         predictions=ledger.prediction_summary(predicted, served.classes is not None))
+        ledger.add_stats(
+            conn,
+            self.session_id,
+            served.version_id,
+            label,
+            role,
+            requests=len(items),
+            rows=len(predicted),
+            errors=sum(not o.ok for o in items),
+            latency=latency,
+            predictions=ledger.prediction_summary(predicted, served.classes is not None),
+        )
 
     def _request_row(self, o: Observation, label: str) -> tuple:
-        inputs = json.dumps([dict(zip(o.columns, row)) for row in zip(*o.columns.values())], default=str) \
-            if self.log_inputs else None
-        return (o.request_id, o.served.version_id, self.session_id, o.role, label,
-                json.dumps(_plain(o.predictions)), inputs, o.at)
+        inputs = (
+            json.dumps([dict(zip(o.columns, row)) for row in zip(*o.columns.values())], default=str)
+            if self.log_inputs
+            else None
+        )
+        return (
+            o.request_id,
+            o.served.version_id,
+            self.session_id,
+            o.role,
+            label,
+            json.dumps(_plain(o.predictions)),
+            inputs,
+            o.at,
+        )
 
 
 def _plain(values) -> list:

@@ -39,8 +39,9 @@ def parse(body: bytes, features: list[tuple[str, str]] | None) -> Request:
     given = [k for k in FORMATS if k in document]
     unknown = [k for k in document if k not in FORMATS and k != "params"]
     if len(given) != 1 or unknown:
-        raise InvalidValueError(f"the body has keys {sorted(document)}: use exactly one of {list(FORMATS)}, "
-                                "plus an optional 'params'")
+        raise InvalidValueError(
+            f"the body has keys {sorted(document)}: use exactly one of {list(FORMATS)}, plus an optional 'params'"
+        )
     method = _method(document.get("params"))
     columns = _columns(given[0], document[given[0]], [n for n, _ in features] if features else None)
     rows = len(next(iter(columns.values()))) if columns else 0
@@ -63,7 +64,7 @@ def _method(params: Any) -> str:
     if params is None:
         return "predict"
     if not isinstance(params, dict):
-        raise InvalidValueError(f"'params' is {params!r}: use an object such as {{\"method\": \"predict_proba\"}}")
+        raise InvalidValueError(f'\'params\' is {params!r}: use an object such as {{"method": "predict_proba"}}')
     method = params.get("method", "predict")
     if method not in METHODS:
         raise InvalidValueError(f"params.method {method!r} is not valid: use one of {list(METHODS)}")
@@ -73,7 +74,7 @@ def _method(params: Any) -> str:
 def _columns(key: str, value: Any, names: list[str] | None) -> dict[str, list]:
     if key == "dataframe_split":
         if not isinstance(value, dict) or not isinstance(value.get("data"), list):
-            raise InvalidValueError("dataframe_split must be {\"columns\": [...], \"data\": [[...], ...]}")
+            raise InvalidValueError('dataframe_split must be {"columns": [...], "data": [[...], ...]}')
         columns = value.get("columns", names)
         if not isinstance(columns, list) or not all(isinstance(c, (str, int)) for c in columns):
             raise InvalidValueError(f"dataframe_split.columns is {_show(columns)}: give the list of column names")
@@ -81,8 +82,9 @@ def _columns(key: str, value: Any, names: list[str] | None) -> dict[str, list]:
     if key == "inputs" and isinstance(value, dict):
         lengths = {k: len(v) if isinstance(v, list) else None for k, v in value.items()}
         if not value or any(n is None for n in lengths.values()) or len(set(lengths.values())) > 1:
-            raise InvalidValueError(f"inputs as columns must map each column to a list of the same length; "
-                                    f"got lengths {lengths}")
+            raise InvalidValueError(
+                f"inputs as columns must map each column to a list of the same length; got lengths {lengths}"
+            )
         return value
     if not isinstance(value, list):
         raise InvalidValueError(f"{key} must be a list of rows, got a JSON {type(value).__name__}")
@@ -91,10 +93,12 @@ def _columns(key: str, value: Any, names: list[str] | None) -> dict[str, list]:
     if all(isinstance(r, dict) for r in value):
         return _records(value)
     if key == "dataframe_records":
-        raise InvalidValueError("dataframe_records must be a list of objects, e.g. [{\"age\": 41, \"plan\": \"pro\"}]")
+        raise InvalidValueError('dataframe_records must be a list of objects, e.g. [{"age": 41, "plan": "pro"}]')
     if names is None:
-        raise InvalidValueError(f"{key} rows need column names: this model's schema is unknown, so send "
-                                "dataframe_split with 'columns' or dataframe_records")
+        raise InvalidValueError(
+            f"{key} rows need column names: this model's schema is unknown, so send "
+            "dataframe_split with 'columns' or dataframe_records"
+        )
     return _rows(key, value, names)
 
 
@@ -109,8 +113,7 @@ def _rows(key: str, rows: list, names: list[str]) -> dict[str, list]:
         if not isinstance(row, list):
             raise InvalidValueError(f"{key} row {i} is {_show(row)}: give each row as a list of values")
         if len(row) != len(names):
-            raise InvalidValueError(f"{key} row {i} has {len(row)} values but there are {len(names)} columns "
-                                    f"{names}")
+            raise InvalidValueError(f"{key} row {i} has {len(row)} values but there are {len(names)} columns {names}")
     if len(set(names)) != len(names):
         raise InvalidValueError(f"the columns {names} repeat a name: name each column once")
     return {name: list(values) for name, values in zip(names, zip(*rows))} if rows else {n: [] for n in names}
@@ -125,7 +128,8 @@ def validate(columns: dict[str, list], features: list[tuple[str, str]] | None) -
     extra = [c for c in columns if c not in names]
     if missing or extra:
         problems = ([f"missing column(s) {missing}"] if missing else []) + (
-            [f"unknown column(s) {extra}"] if extra else [])
+            [f"unknown column(s) {extra}"] if extra else []
+        )
         raise InvalidValueError(f"{' and '.join(problems)}: the model expects the columns {names}")
     out = {}
     for name, dtype in features:
@@ -150,8 +154,10 @@ def _check(values: list, name: str, dtype: str) -> None:
         ok, expected = (lambda v: not isinstance(v, (list, dict))), "a plain value"
     for i, value in enumerate(values):
         if not ok(value):
-            raise InvalidValueError(f"column {name!r} needs {expected} ({dtype} in the training data), got "
-                                    f"{_show(value)} ({type(value).__name__}) in row {i}")
+            raise InvalidValueError(
+                f"column {name!r} needs {expected} ({dtype} in the training data), got "
+                f"{_show(value)} ({type(value).__name__}) in row {i}"
+            )
 
 
 def _is_time(text: str) -> bool:

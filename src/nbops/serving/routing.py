@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 @dataclass
 class Route:
-    answer: str          # 'primary' or 'canary': the version whose predictions are returned
-    shadow: bool         # the challenger also scores the rows, unseen by the client
+    answer: str  # 'primary' or 'canary': the version whose predictions are returned
+    shadow: bool  # the challenger also scores the rows, unseen by the client
 
 
 class Router:

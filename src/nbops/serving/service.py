@@ -27,15 +27,22 @@ class Service:
         mode = "canary" if config.canary else "shadow" if config.shadow else None
         self.router = Router(mode, config.canary_percent, config.seed)
         self.batchers = {role: Batcher(_scorer(v)) for role, v in self.versions.items()}
-        self.monitor = Monitor(store, config.session_id, window_seconds=config.window_seconds,
-                               log_inputs=config.log_inputs) if config.monitoring else None
+        self.monitor = (
+            Monitor(store, config.session_id, window_seconds=config.window_seconds, log_inputs=config.log_inputs)
+            if config.monitoring
+            else None
+        )
         self.started_at = time.time()
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.config.model.name, "session_id": self.config.session_id,
-                "versions": {role: v.describe() for role, v in self.versions.items()},
-                "split": self._split(), "window_seconds": self.config.window_seconds,
-                "monitoring": self.monitor is not None}
+        return {
+            "model": self.config.model.name,
+            "session_id": self.config.session_id,
+            "versions": {role: v.describe() for role, v in self.versions.items()},
+            "split": self._split(),
+            "window_seconds": self.config.window_seconds,
+            "monitoring": self.monitor is not None,
+        }
 
     def _split(self) -> dict[str, Any]:
         if self.config.canary:
@@ -46,24 +53,40 @@ class Service:
         """The answer's predictions and the rows' labels (for monitoring), scored in a batch."""
         served = self.versions[role]
         if request.method == "predict_proba" and not served.has_proba:
-            raise InvalidValueError(f"{served.name} v{served.version} ({type(served.model).__name__}) has no "
-                                    "predict_proba: use params.method 'predict'")
+            raise InvalidValueError(
+                f"{served.name} v{served.version} ({type(served.model).__name__}) has no "
+                "predict_proba: use params.method 'predict'"
+            )
         results = await self.batchers[role].submit(request)
         return [answer for answer, _ in results], [label for _, label in results]
 
-    def observe(self, role: str, request_id: str, at: float, started: float,
-                request: payload.Request | None = None, labels=None) -> None:
+    def observe(
+        self, role: str, request_id: str, at: float, started: float, request: payload.Request | None = None, labels=None
+    ) -> None:
         if self.monitor is not None:
-            self.monitor.record(Observation(self.versions[role], role, request_id, at, time.perf_counter() - started,
-                                            request is not None, request.columns if request else None,
-                                            request.rows if request else 0, labels))
+            self.monitor.record(
+                Observation(
+                    self.versions[role],
+                    role,
+                    request_id,
+                    at,
+                    time.perf_counter() - started,
+                    request is not None,
+                    request.columns if request else None,
+                    request.rows if request else 0,
+                    labels,
+                )
+            )
 
     async def shadow(self, body: bytes, primary: payload.Request, request_id: str, at: float) -> None:
         """Score the challenger after the answer was sent; only its monitoring sees the result."""
         served, started = self.versions["shadow"], time.perf_counter()
         try:
-            request = primary if served.features == self.versions["primary"].features else \
-                payload.parse(body, served.features)
+            request = (
+                primary
+                if served.features == self.versions["primary"].features
+                else payload.parse(body, served.features)
+            )
             _, labels = await self.score("shadow", request)
         except Exception:  # noqa: BLE001  (counted as the shadow's error; the client has its answer)
             self.observe("shadow", request_id, at, started)
@@ -73,6 +96,7 @@ class Service:
 
 def _scorer(served: ServedVersion):
     """Score the rows of several requests in one call: (answer, label) per row."""
+
     def score(parts: list[dict], method: str) -> list[tuple]:
         frame = payload.frame(parts, served.features)
         try:
@@ -85,4 +109,5 @@ def _scorer(served: ServedVersion):
             raise InvalidValueError(f"the model could not score this input: {exc}") from None
         values = predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
         return list(zip(values, values))
+
     return score

@@ -16,7 +16,9 @@ def clean_artifact_path(path: str) -> str:
         raise InvalidValueError(f"artifact path {path!r} is not valid: use a relative path such as 'plots/loss.png'")
     cleaned = normpath(path.replace("\\", "/"))
     if cleaned.startswith(("/", "../")) or cleaned in ("..", ".") or "\x00" in cleaned:
-        raise InvalidValueError(f"artifact path {path!r} is not valid: it must stay inside the run (no '..' or leading '/')")
+        raise InvalidValueError(
+            f"artifact path {path!r} is not valid: it must stay inside the run (no '..' or leading '/')"
+        )
     return cleaned
 
 
@@ -46,9 +48,13 @@ class Artifacts:
 
     def get(self, run_id: str, path: str) -> dict:
         path = clean_artifact_path(path)
-        row = self.db.connection().execute(
-            "SELECT path, sha256, size, media_type FROM artifacts WHERE run_id = ? AND path = ?", (run_id, path)
-        ).fetchone()
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT path, sha256, size, media_type FROM artifacts WHERE run_id = ? AND path = ?", (run_id, path)
+            )
+            .fetchone()
+        )
         if row is None:
             raise NotFoundError(f"run {run_id!r} has no artifact {path!r}")
         return dict(row)

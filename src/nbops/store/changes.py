@@ -32,7 +32,9 @@ class Changes:
         if seq is None:
             return {"runs": [], "seq": self.current(), "more": False, "reset": False}
         if isinstance(seq, bool) or not isinstance(seq, int) or seq < 0:
-            raise InvalidValueError(f"since {seq!r} is not valid: use the seq of a previous answer (a whole number ≥ 0)")
+            raise InvalidValueError(
+                f"since {seq!r} is not valid: use the seq of a previous answer (a whole number ≥ 0)"
+            )
         with _snapshot(conn):
             current = conn.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
             if seq > current:

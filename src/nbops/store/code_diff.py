@@ -46,8 +46,10 @@ def _cell_diff(old: list[str], new: list[str], a: str, b: str) -> list[dict]:
         if op == "equal":
             cells += [_cell("same", old[i], new[j], a, b) for i, j in zip(range(i1, i2), range(j1, j2))]
         else:
-            cells += [_cell(status, old[i] if i is not None else None, new[j] if j is not None else None, a, b)
-                      for status, i, j in _pair(old, new, range(i1, i2), range(j1, j2))]
+            cells += [
+                _cell(status, old[i] if i is not None else None, new[j] if j is not None else None, a, b)
+                for status, i, j in _pair(old, new, range(i1, i2), range(j1, j2))
+            ]
     return cells
 
 
@@ -57,10 +59,12 @@ def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[tupl
     A block too large to compare pairwise is paired by position."""
     if len(olds) * len(news) > MAX_PAIRS:
         pairs = min(len(olds), len(news))
-        return ([("changed", olds[k], news[k]) for k in range(pairs)] + [("removed", i, None) for i in olds[pairs:]]
-                + [("added", None, j) for j in news[pairs:]])
-    similar = {(i, j): difflib.SequenceMatcher(a=old[i], b=new[j], autojunk=False).ratio()
-               for i in olds for j in news}
+        return (
+            [("changed", olds[k], news[k]) for k in range(pairs)]
+            + [("removed", i, None) for i in olds[pairs:]]
+            + [("added", None, j) for j in news[pairs:]]
+        )
+    similar = {(i, j): difflib.SequenceMatcher(a=old[i], b=new[j], autojunk=False).ratio() for i in olds for j in news}
     m, n = len(olds), len(news)
     best = [[0.0] * (n + 1) for _ in range(m + 1)]
     for x in range(1, m + 1):
@@ -84,8 +88,13 @@ def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[tupl
 
 
 def _cell(status: str, old: str | None, new: str | None, a: str, b: str) -> dict:
-    diff = "" if status == "same" else "".join(difflib.unified_diff(
-        _lines(old), _lines(new), fromfile=f"run {a}", tofile=f"run {b}", n=CONTEXT_LINES))
+    diff = (
+        ""
+        if status == "same"
+        else "".join(
+            difflib.unified_diff(_lines(old), _lines(new), fromfile=f"run {a}", tofile=f"run {b}", n=CONTEXT_LINES)
+        )
+    )
     return {"status": status, "a": old, "b": new, "diff": diff}
 
 

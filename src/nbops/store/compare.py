@@ -43,8 +43,7 @@ class Comparison:
         plain.row_factory = None
         marks = ",".join("?" * len(run_ids))
         cursor = plain.execute(
-            f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id "
-            f"WHERE r.id IN ({marks})",
+            f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id IN ({marks})",
             run_ids,
         )
         names = [d[0] for d in cursor.description]
@@ -52,7 +51,9 @@ class Comparison:
         unknown = [run_id for run_id in run_ids if run_id not in found]
         if unknown and missing == "error":
             listed = ", ".join(repr(u) for u in unknown)
-            raise NotFoundError(f"run{'s' if len(unknown) > 1 else ''} {listed} do{'' if len(unknown) > 1 else 'es'} not exist")
+            raise NotFoundError(
+                f"run{'s' if len(unknown) > 1 else ''} {listed} do{'' if len(unknown) > 1 else 'es'} not exist"
+            )
         run_ids = [run_id for run_id in run_ids if run_id in found]
         marks = ",".join("?" * len(run_ids))
         params = _table(plain, "params", run_ids, marks)
@@ -62,15 +63,22 @@ class Comparison:
             f"SELECT run_id, key, value, step, min, max, count FROM latest_metrics WHERE run_id IN ({marks})", run_ids
         ):
             metrics.setdefault(key, {})[run_id] = {
-                "last": read_float(value), "step": step, "min": low, "max": high, "count": count,
+                "last": read_float(value),
+                "step": step,
+                "min": low,
+                "max": high,
+                "count": count,
             }
         return {
             "runs": [found[run_id] for run_id in run_ids],
             "params": _rows(params, run_ids),
             "tags": _rows(tags, run_ids),
             "metrics": [
-                {"key": key, "values": {r: per_run.get(r) for r in run_ids},
-                 "differs": _differs([(per_run.get(r) or {}).get("last") for r in run_ids])}
+                {
+                    "key": key,
+                    "values": {r: per_run.get(r) for r in run_ids},
+                    "differs": _differs([(per_run.get(r) or {}).get("last") for r in run_ids]),
+                }
                 for key, per_run in sorted(metrics.items())
             ],
             "missing_runs": unknown,
@@ -79,7 +87,9 @@ class Comparison:
 
 def _table(plain, table: str, run_ids: list[str], marks: str) -> dict[str, dict]:
     values: dict[str, dict] = {}
-    for run_id, key, value in plain.execute(f"SELECT run_id, key, value FROM {table} WHERE run_id IN ({marks})", run_ids):
+    for run_id, key, value in plain.execute(
+        f"SELECT run_id, key, value FROM {table} WHERE run_id IN ({marks})", run_ids
+    ):
         values.setdefault(key, {})[run_id] = value
     return values
 
@@ -87,7 +97,11 @@ def _table(plain, table: str, run_ids: list[str], marks: str) -> dict[str, dict]
 def _rows(values: dict[str, dict], run_ids: list[str]) -> list[dict]:
     """A missing value counts as different from any present one."""
     return [
-        {"key": key, "values": {r: per_run.get(r) for r in run_ids}, "differs": _differs([per_run.get(r) for r in run_ids])}
+        {
+            "key": key,
+            "values": {r: per_run.get(r) for r in run_ids},
+            "differs": _differs([per_run.get(r) for r in run_ids]),
+        }
         for key, per_run in sorted(values.items())
     ]
 

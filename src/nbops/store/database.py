@@ -18,9 +18,9 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 
 from ..errors import InvalidValueError, NbopsError, StoreError
 from .schema_version import SCHEMA_VERSION
@@ -43,13 +43,21 @@ APPLICATION_ID = 0x6E626F70
 
 # What a user can do about each failure of the file, found by a fragment of SQLite's message.
 _ADVICE = (
-    ("not a database", "it is not an SQLite database, or its header is damaged: move it away, or set "
-                       "NBOPS_HOME to another folder"),
+    (
+        "not a database",
+        "it is not an SQLite database, or its header is damaged: move it away, or set NBOPS_HOME to another folder",
+    ),
     ("malformed", "the file is damaged: restore it from a backup, or move it away to start a new store"),
-    ("readonly", "it is read-only: give this user write permission on the file and its folder, or set "
-                 "NBOPS_HOME to a writable folder"),
-    ("read-only", "it is read-only: give this user write permission on the file and its folder, or set "
-                  "NBOPS_HOME to a writable folder"),
+    (
+        "readonly",
+        "it is read-only: give this user write permission on the file and its folder, or set "
+        "NBOPS_HOME to a writable folder",
+    ),
+    (
+        "read-only",
+        "it is read-only: give this user write permission on the file and its folder, or set "
+        "NBOPS_HOME to a writable folder",
+    ),
     ("disk is full", "the disk is full: free space on it, then try again"),
     ("unable to open", "check that its folder exists and that this user may write there"),
     ("disk I/O error", "the disk failed to read or write it: check the disk and its free space"),
@@ -61,8 +69,10 @@ def store_error(path: Path, exc: sqlite3.Error) -> NbopsError:
     """The nbops error for SQLite's ``exc`` on the store at ``path``."""
     message = str(exc)
     if isinstance(exc, sqlite3.DataError):  # "string or blob too big": a user's value
-        return InvalidValueError(f"a value is too big for the nbops store ({message}): log large data as an "
-                                 "artifact instead of a param, tag or note")
+        return InvalidValueError(
+            f"a value is too big for the nbops store ({message}): log large data as an "
+            "artifact instead of a param, tag or note"
+        )
     advice = next((what for fragment, what in _ADVICE if fragment in message), "see the server or kernel log")
     return StoreError(f"the nbops store {str(path)!r} failed: {message}; {advice}")
 
@@ -229,8 +239,13 @@ class Database:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=BUSY_TIMEOUT_MS / 1000, factory=Connection)
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                factory=Connection,
+            )
         except sqlite3.Error as exc:
             raise store_error(self.path, exc) from exc
         conn.store_path = self.path
@@ -260,16 +275,20 @@ class Database:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise store_error(self.path, exc) from exc
                 if time.monotonic() > deadline:
-                    raise StoreError(f"the nbops store {str(self.path)!r} stayed locked for {LOCK_RETRY_SECONDS:.0f} s; "
-                                     "another process holds it: let it finish, then try again") from exc
+                    raise StoreError(
+                        f"the nbops store {str(self.path)!r} stayed locked for {LOCK_RETRY_SECONDS:.0f} s; "
+                        "another process holds it: let it finish, then try again"
+                    ) from exc
                 time.sleep(random.uniform(0.005, 0.05))
 
     def _ensure_schema(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the folder of the nbops store {str(self.path.parent)!r}: "
-                             f"{exc.strerror}; set NBOPS_HOME to a writable folder") from exc
+            raise StoreError(
+                f"cannot create the folder of the nbops store {str(self.path.parent)!r}: "
+                f"{exc.strerror}; set NBOPS_HOME to a writable folder"
+            ) from exc
         conn = self.connection()
         if _header(conn) == (SCHEMA_VERSION, APPLICATION_ID):  # the fast path: one up-to-date store
             return
@@ -284,9 +303,11 @@ class Database:
         tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
         if application == APPLICATION_ID or (application == 0 and version == 0 and not tables):
             return
-        if application == 0 and "_sqlite_migrations" in tables and conn.execute(
-            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'nbops' LIMIT 1"
-        ).fetchone():
+        if (
+            application == 0
+            and "_sqlite_migrations" in tables
+            and conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'nbops' LIMIT 1").fetchone()
+        ):
             return  # written by an nbops from before APPLICATION_ID
         listed = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "") or "none"
         raise StoreError(

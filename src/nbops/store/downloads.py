@@ -54,7 +54,9 @@ def open_download(artifacts: Artifacts, blobs: Blobs, run_id: str, path: str) ->
     try:
         fd = os.open(blob, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:  # missing, or a symlink (ELOOP)
-        raise NotFoundError(f"the content of artifact {path!r} (blob {row['sha256'][:12]}…) is missing from the store") from None
+        raise NotFoundError(
+            f"the content of artifact {path!r} (blob {row['sha256'][:12]}…) is missing from the store"
+        ) from None
     handle = os.fdopen(fd, "rb")
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):

@@ -27,23 +27,46 @@ class ModelEvents:
     def __init__(self, db: Database):
         self.db = db
 
-    def add(self, conn, model: str, kind: str, version: int | None = None, alias: str | None = None,
-            previous_version: int | None = None, actor: str | None = None, reason: str | None = None,
-            evaluation_run_id: str | None = None, alert_event_id: int | None = None,
-            detail: dict | None = None) -> int:
+    def add(
+        self,
+        conn,
+        model: str,
+        kind: str,
+        version: int | None = None,
+        alias: str | None = None,
+        previous_version: int | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+        evaluation_run_id: str | None = None,
+        alert_event_id: int | None = None,
+        detail: dict | None = None,
+    ) -> int:
         """Append one event inside the caller's transaction (the change and its event commit together)."""
         if kind not in KINDS:
             raise InvalidValueError(f"model event kind {kind!r} is not valid: use one of {', '.join(KINDS)}")
         if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-            raise InvalidValueError(f"reason must be a text of at most {MAX_REASON} characters, got {str(reason)[:60]!r}")
+            raise InvalidValueError(
+                f"reason must be a text of at most {MAX_REASON} characters, got {str(reason)[:60]!r}"
+            )
         import json
 
         return conn.execute(
             """INSERT INTO model_events (model, version, kind, alias, previous_version, actor, reason,
                                          evaluation_run_id, alert_event_id, detail, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (model, version, kind, alias, previous_version, actor if actor is not None else current_actor(),
-             reason, evaluation_run_id, alert_event_id, json.dumps(detail) if detail else None, time.time()),
+            (
+                model,
+                version,
+                kind,
+                alias,
+                previous_version,
+                actor if actor is not None else current_actor(),
+                reason,
+                evaluation_run_id,
+                alert_event_id,
+                json.dumps(detail) if detail else None,
+                time.time(),
+            ),
         ).lastrowid
 
     def of_model(self, name: str, version: int | None = None) -> list[dict]:

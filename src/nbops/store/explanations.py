@@ -18,8 +18,10 @@ class Explanations:
 
         with self.db.transaction() as conn:
             version_id = self._version_id(conn, name, version)
-            conn.execute("INSERT INTO model_explanations (version_id, rows, target, detail, created_at) "
-                         "VALUES (?, ?, ?, ?, ?)", (version_id, rows, target, json.dumps(detail), time.time()))
+            conn.execute(
+                "INSERT INTO model_explanations (version_id, rows, target, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+                (version_id, rows, target, json.dumps(detail), time.time()),
+            )
         return self.latest(name, version)
 
     def latest(self, name: str, version: int | str | None) -> dict | None:
@@ -30,17 +32,28 @@ class Explanations:
         conn = self.db.connection()
         row = conn.execute(
             """SELECT e.id, e.rows, e.target, e.detail, e.created_at FROM model_explanations e
-               WHERE e.version_id = ? ORDER BY e.id DESC LIMIT 1""", (self._version_id(conn, name, number),)
+               WHERE e.version_id = ? ORDER BY e.id DESC LIMIT 1""",
+            (self._version_id(conn, name, number),),
         ).fetchone()
         if row is None:
             return None
-        return {"id": row["id"], "name": name, "version": number, "rows": row["rows"], "target": row["target"],
-                "created_at": row["created_at"], **json.loads(row["detail"])}
+        return {
+            "id": row["id"],
+            "name": name,
+            "version": number,
+            "rows": row["rows"],
+            "target": row["target"],
+            "created_at": row["created_at"],
+            **json.loads(row["detail"]),
+        }
 
     @staticmethod
     def _version_id(conn, name: str, version: int) -> int:
-        row = conn.execute("""SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id
-                              WHERE m.name = ? AND v.version = ?""", (name, version)).fetchone()
+        row = conn.execute(
+            """SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id
+                              WHERE m.name = ? AND v.version = ?""",
+            (name, version),
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"model {name!r} has no version {version!r}")
         return row[0]

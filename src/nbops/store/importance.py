@@ -33,12 +33,15 @@ class ParamImportance:
         answer = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
         if not targets and not self._logged(run_ids, metric):
             logged = self._logged(run_ids)
-            answer["notice"] = (f"No selected run logged {metric!r}: pick one of "
-                                f"{', '.join(logged) if logged else '(no metric logged)'}")
+            answer["notice"] = (
+                f"No selected run logged {metric!r}: pick one of "
+                f"{', '.join(logged) if logged else '(no metric logged)'}"
+            )
             return answer
         if len(targets) < MIN_RUNS:
-            answer["notice"] = (f"{len(targets)} of the selected runs have a finite {metric!r}: "
-                                f"importance needs at least {MIN_RUNS}")
+            answer["notice"] = (
+                f"{len(targets)} of the selected runs have a finite {metric!r}: importance needs at least {MIN_RUNS}"
+            )
             return answer
         run_order = list(targets)
         features = _features(params, run_order)
@@ -54,11 +57,15 @@ class ParamImportance:
         if importances is None:
             answer["notice"] = "Install scikit-learn for random-forest importance; correlations are shown"
         for index, feature in enumerate(features):
-            answer["params"].append({
-                "key": feature["key"], "param": feature["param"], "value": feature["value"],
-                "importance": None if importances is None else round(float(importances[index]), 6),
-                "correlation": _pearson(feature["column"], y),
-            })
+            answer["params"].append(
+                {
+                    "key": feature["key"],
+                    "param": feature["param"],
+                    "value": feature["value"],
+                    "importance": None if importances is None else round(float(importances[index]), 6),
+                    "correlation": _pearson(feature["column"], y),
+                }
+            )
         answer["params"].sort(key=lambda row: (-(row["importance"] or 0), -abs(row["correlation"] or 0), row["key"]))
         return answer
 
@@ -68,7 +75,8 @@ class ParamImportance:
         only = " AND key = ?" if metric is not None else ""
         rows = self.db.connection().execute(
             f"SELECT DISTINCT key FROM latest_metrics WHERE run_id IN ({marks}){only} ORDER BY key LIMIT 20",
-            [*run_ids, *([metric] if metric is not None else [])])
+            [*run_ids, *([metric] if metric is not None else [])],
+        )
         return [row[0] for row in rows]
 
     def _read(self, run_ids: list[str], metric: str) -> tuple[dict[str, float], dict[str, dict]]:

@@ -3,15 +3,29 @@ their own id, status, times and author, not those of this process."""
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Mapping
+from typing import Any
 
 from ..errors import InvalidValueError
 from .runs import STATUSES, _param_rows, _tag_rows
 from .summaries import store_summary
 
-_COLUMNS = ("id", "experiment_id", "name", "status", "start_time", "end_time", "host", "user", "notebook_path",
-            "git_commit", "git_branch", "git_dirty", "parent_id", "note")
+_COLUMNS = (
+    "id",
+    "experiment_id",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "host",
+    "user",
+    "notebook_path",
+    "git_commit",
+    "git_branch",
+    "git_dirty",
+    "parent_id",
+    "note",
+)
 
 
 def insert_run(conn, run: Mapping[str, Any], params: Mapping[str, Any], tags: Mapping[str, Any]) -> None:
@@ -21,8 +35,10 @@ def insert_run(conn, run: Mapping[str, Any], params: Mapping[str, Any], tags: Ma
         raise InvalidValueError(f"run status {run.get('status')!r} is not valid: use one of {', '.join(STATUSES)}")
     values = [run.get(name) for name in _COLUMNS]
     conn.execute(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", values)
-    conn.executemany("INSERT OR REPLACE INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)",
-                     _param_rows(run["id"], params))
+    conn.executemany(
+        "INSERT OR REPLACE INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)",
+        _param_rows(run["id"], params),
+    )
     conn.executemany("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", _tag_rows(run["id"], tags))
 
 
@@ -37,6 +53,8 @@ def update_run(conn, run_id: str, status: str, end_time: float | None, note: str
     """Bring an imported run's status, end and note up to date (e.g. it was running when first pulled)."""
     if status not in STATUSES:
         raise InvalidValueError(f"run status {status!r} is not valid: use one of {', '.join(STATUSES)}")
-    conn.execute("UPDATE runs SET status = ?, end_time = ?, note = ? WHERE id = ? "
-                 "AND (status IS NOT ? OR end_time IS NOT ? OR note IS NOT ?)",
-                 (status, end_time, note, run_id, status, end_time, note))
+    conn.execute(
+        "UPDATE runs SET status = ?, end_time = ?, note = ? WHERE id = ? "
+        "AND (status IS NOT ? OR end_time IS NOT ? OR note IS NOT ?)",
+        (status, end_time, note, run_id, status, end_time, note),
+    )

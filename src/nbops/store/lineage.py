@@ -19,7 +19,12 @@ class Lineage:
         models = self.models.list()
         conn = self.db.connection()
         latest = {
-            r["name"]: {"version": r["version"], "run_id": r["run_id"], "created_at": r["created_at"], "flavor": r["flavor"]}
+            r["name"]: {
+                "version": r["version"],
+                "run_id": r["run_id"],
+                "created_at": r["created_at"],
+                "flavor": r["flavor"],
+            }
             for r in conn.execute(
                 """SELECT m.name, v.version, v.run_id, v.created_at, v.flavor FROM models m
                    JOIN model_versions v ON v.model_id = m.id

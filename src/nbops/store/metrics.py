@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 from .database import Database
 from .values import read_float, sql_float
@@ -42,9 +42,7 @@ class Metrics:
             _write(conn, rows, summaries)
 
     def keys(self, run_id: str) -> list[str]:
-        rows = self.db.connection().execute(
-            "SELECT key FROM latest_metrics WHERE run_id = ? ORDER BY key", (run_id,)
-        )
+        rows = self.db.connection().execute("SELECT key FROM latest_metrics WHERE run_id = ? ORDER BY key", (run_id,))
         return [r[0] for r in rows]
 
     def summary(self, run_id: str) -> dict[str, dict]:
@@ -53,8 +51,14 @@ class Metrics:
             (run_id,),
         )
         return {
-            r["key"]: {"value": read_float(r["value"]), "step": r["step"], "timestamp": r["timestamp"],
-                       "min": r["min"], "max": r["max"], "count": r["count"]}
+            r["key"]: {
+                "value": read_float(r["value"]),
+                "step": r["step"],
+                "timestamp": r["timestamp"],
+                "min": r["min"],
+                "max": r["max"],
+                "count": r["count"],
+            }
             for r in rows
         }
 

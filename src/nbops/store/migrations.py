@@ -147,7 +147,7 @@ def m0001_tracking(db: Database) -> None:
             version_id INTEGER NOT NULL REFERENCES model_versions(id),
             PRIMARY KEY (model_id, alias)
         );
-        """
+        """,
     )
 
 
@@ -244,7 +244,6 @@ def m0002_drift(db: Database) -> None:
     )
 
 
-
 # (trigger name, event, the run it stamps)
 _CHANGE_TRIGGERS = (
     ("runs_changed_on_insert", "AFTER INSERT ON runs", "NEW.id"),
@@ -313,7 +312,6 @@ def m0004_run_summaries(db: Database) -> None:
     store_all_summaries(db.conn)
 
 
-
 @migrations(name="0005_listed_summaries")
 def m0005_listed_summaries(db: Database) -> None:
     # Summaries now hold listed values: a param or tag value over MAX_LISTED_VALUE characters
@@ -321,6 +319,8 @@ def m0005_listed_summaries(db: Database) -> None:
     from .summaries import MAX_LISTED_VALUE, store_all_summaries
 
     store_all_summaries(db.conn, where=f"length(r.summary) > {MAX_LISTED_VALUE}")
+
+
 @migrations(name="0006_model_governance")
 def m0006_model_governance(db: Database) -> None:
     # Data versioning: a dataset row may point at a parquet snapshot (a blob) or at the file
@@ -359,6 +359,8 @@ def m0006_model_governance(db: Database) -> None:
         END
         """,
     )
+
+
 @migrations(name="0007_sync")
 def m0007_sync(db: Database) -> None:
     # What each run sent to (or came from) a remote tracking server, e.g. MLflow: one row per
@@ -390,8 +392,10 @@ def m0007_sync(db: Database) -> None:
         """,
     )
     # A sync state change stamps the run, so the change feed brings the new state to the panels.
-    for name, event in (("runs_changed_on_sync", "AFTER INSERT ON sync_runs"),
-                        ("runs_changed_on_sync_update", "AFTER UPDATE ON sync_runs")):
+    for name, event in (
+        ("runs_changed_on_sync", "AFTER INSERT ON sync_runs"),
+        ("runs_changed_on_sync_update", "AFTER UPDATE ON sync_runs"),
+    ):
         db.execute(
             f"""CREATE TRIGGER {name} {event}
                 WHEN (SELECT change_seq FROM runs WHERE id = NEW.run_id) < (SELECT seq FROM change_counter WHERE id = 1)

@@ -18,9 +18,17 @@ class Models:
         self.db = db
         self.events = ModelEvents(db)
 
-    def add_version(self, name: str, artifact_sha256: str, run_id: str | None = None,
-                    dataset_id: int | None = None, flavor: str | None = None, actor: str | None = None,
-                    reason: str | None = None, alert_event_id: int | None = None) -> dict:
+    def add_version(
+        self,
+        name: str,
+        artifact_sha256: str,
+        run_id: str | None = None,
+        dataset_id: int | None = None,
+        flavor: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+        alert_event_id: int | None = None,
+    ) -> dict:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(f"model name {name!r} is not valid: use a non-empty string")
         now = time.time()
@@ -35,13 +43,29 @@ class Models:
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
                 (model_id, version, run_id, dataset_id, artifact_sha256, flavor, now),
             )
-            self.events.add(conn, name, "retrained" if alert_event_id is not None else "registered", version,
-                            actor=actor, reason=reason, alert_event_id=alert_event_id,
-                            detail={"run_id": run_id} if run_id else None)
+            self.events.add(
+                conn,
+                name,
+                "retrained" if alert_event_id is not None else "registered",
+                version,
+                actor=actor,
+                reason=reason,
+                alert_event_id=alert_event_id,
+                detail={"run_id": run_id} if run_id else None,
+            )
         return self.version(name, version)
 
-    def set_alias(self, name: str, alias: str, version: int, actor: str | None = None, reason: str | None = None,
-                  evaluation_run_id: str | None = None, kind: str = "alias_set", detail: dict | None = None) -> None:
+    def set_alias(
+        self,
+        name: str,
+        alias: str,
+        version: int,
+        actor: str | None = None,
+        reason: str | None = None,
+        evaluation_run_id: str | None = None,
+        kind: str = "alias_set",
+        detail: dict | None = None,
+    ) -> None:
         if not isinstance(alias, str) or not _ALIAS.match(alias):
             raise InvalidValueError(
                 f"alias {alias!r} is not valid: use a letter then letters, digits, '_' or '-' (e.g. 'production')"
@@ -58,8 +82,18 @@ class Models:
                 "INSERT OR REPLACE INTO model_aliases (model_id, alias, version_id) VALUES (?, ?, ?)",
                 (model_id, alias, row[0]),
             )
-            self.events.add(conn, name, kind, version, alias=alias, previous_version=previous, actor=actor,
-                            reason=reason, evaluation_run_id=evaluation_run_id, detail=detail)
+            self.events.add(
+                conn,
+                name,
+                kind,
+                version,
+                alias=alias,
+                previous_version=previous,
+                actor=actor,
+                reason=reason,
+                evaluation_run_id=evaluation_run_id,
+                detail=detail,
+            )
 
     def delete_alias(self, name: str, alias: str, actor: str | None = None, reason: str | None = None) -> None:
         with self.db.transaction() as conn:
@@ -68,8 +102,9 @@ class Models:
             if previous is None:
                 return  # nothing moved: no event
             conn.execute("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?", (model_id, alias))
-            self.events.add(conn, name, "alias_removed", None, alias=alias, previous_version=previous,
-                            actor=actor, reason=reason)
+            self.events.add(
+                conn, name, "alias_removed", None, alias=alias, previous_version=previous, actor=actor, reason=reason
+            )
 
     def set_intended_use(self, name: str, version: int, text: str, actor: str | None = None) -> dict:
         """The model card's "intended use", written by a person; each edit is an audit event."""
@@ -78,7 +113,8 @@ class Models:
         with self.db.transaction() as conn:
             model_id = self._model_id(conn, name)
             cursor = conn.execute(
-                "UPDATE model_versions SET intended_use = ? WHERE model_id = ? AND version = ?", (text, model_id, version)
+                "UPDATE model_versions SET intended_use = ? WHERE model_id = ? AND version = ?",
+                (text, model_id, version),
             )
             if cursor.rowcount == 0:
                 raise NotFoundError(f"model {name!r} has no version {version!r}")
@@ -86,12 +122,16 @@ class Models:
         return self.version(name, version)
 
     def list(self) -> list[dict]:
-        rows = self.db.connection().execute(
-            """SELECT m.name, m.created_at, m.description, COUNT(v.id) AS version_count,
+        rows = (
+            self.db.connection()
+            .execute(
+                """SELECT m.name, m.created_at, m.description, COUNT(v.id) AS version_count,
                       MAX(v.version) AS latest_version
                FROM models m LEFT JOIN model_versions v ON v.model_id = m.id
                GROUP BY m.id ORDER BY m.name"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         models = [dict(r) for r in rows]
         aliases = self._aliases()
         for model in models:
@@ -139,7 +179,8 @@ class Models:
 def _alias_version(conn, model_id: int, alias: str) -> int | None:
     row = conn.execute(
         """SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
-           WHERE a.model_id = ? AND a.alias = ?""", (model_id, alias)
+           WHERE a.model_id = ? AND a.alias = ?""",
+        (model_id, alias),
     ).fetchone()
     return row[0] if row else None
 

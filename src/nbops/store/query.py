@@ -45,15 +45,13 @@ MAX_IN_VALUES = 1_000
 MAX_SORT_LENGTH = 300  # one field: a key is at most 250 characters
 OPERATORS = {"=": "=", "==": "=", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "like": "LIKE"}
 
-_TOKEN_PATTERN = (
-    r"""\s*(?:
+_TOKEN_PATTERN = r"""\s*(?:
       (?P<number>-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
     | (?P<string>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
     | (?P<op><=|>=|!=|<>|==|=|<|>)
     | (?P<punct>[(),])
     | (?P<field>(?:metrics|params|tags)\.(?:`[^`]+`|[\w\-./]+)|[A-Za-z_]\w*)
     )"""
-)
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +82,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         match = _token_regex().match(text, pos)
         if not match or match.end() == pos:
             raise FilterSyntaxError(
-                f"filter {_excerpt(text)}: cannot read {text[pos:pos + 20].strip()!r} at character {pos + 1}; "
+                f"filter {_excerpt(text)}: cannot read {text[pos : pos + 20].strip()!r} at character {pos + 1}; "
                 "write e.g. metrics.auc > 0.8 and params.model = 'rf'"
             )
         kind = match.lastgroup
@@ -214,7 +212,9 @@ class _Parser:
         table = {"metrics": "latest_metrics", "params": "params", "tags": "tags"}[family]
         self.params.append(key)
         self.params.extend(values)
-        return f"EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = ? AND f.{column} {op} {placeholders})"
+        return (
+            f"EXISTS (SELECT 1 FROM {table} f WHERE f.run_id = r.id AND f.key = ? AND f.{column} {op} {placeholders})"
+        )
 
     def _error(self, what: str) -> FilterSyntaxError:
         return FilterSyntaxError(f"filter {_excerpt(self.text)}: {what}")
@@ -231,8 +231,10 @@ def compile_filter(text: str | None) -> Compiled:
     try:
         text.encode()
     except UnicodeEncodeError as exc:
-        raise FilterSyntaxError(f"filter {_excerpt(text)} holds {exc.object[exc.start]!r} at character {exc.start + 1}, "
-                                "which is not valid text (a lone surrogate); remove it") from None
+        raise FilterSyntaxError(
+            f"filter {_excerpt(text)} holds {exc.object[exc.start]!r} at character {exc.start + 1}, "
+            "which is not valid text (a lone surrogate); remove it"
+        ) from None
     if len(text) > MAX_FILTER_LENGTH:
         raise FilterSyntaxError(
             f"filter {_excerpt(text, 60)} is longer than {MAX_FILTER_LENGTH:,} characters; write a shorter one"
@@ -242,8 +244,9 @@ def compile_filter(text: str | None) -> Compiled:
     return Compiled(where, tuple(parser.params))
 
 
-_FIELD = ("(?:(?:metrics|params|tags)\\.(?:`[^`]+`|[^\\s`]\\S*)|"
-          + "|".join(sorted(ATTRIBUTES, key=len, reverse=True)) + ")")
+_FIELD = (
+    "(?:(?:metrics|params|tags)\\.(?:`[^`]+`|[^\\s`]\\S*)|" + "|".join(sorted(ATTRIBUTES, key=len, reverse=True)) + ")"
+)
 # The sort language, exactly: '-' then a field, or a field then asc/desc (blank: newest first). The OpenAPI document
 # gives the same pattern (a test compares them), so what it calls valid is what the server takes.
 SORT_PATTERN = f"^\\s*(?:-\\s*({_FIELD})|({_FIELD})(?:\\s+([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?)?\\s*$"
@@ -263,8 +266,10 @@ def parse_sort(text: str | None) -> SortKey:
     match = _sort_regex().match(text)
     if match is None:
         valid = ", ".join([f"{f}.KEY" for f in FAMILIES] + sorted(ATTRIBUTES))
-        raise InvalidValueError(f"sort {text.strip()!r} is not valid: write a field, with '-' before it or ' desc' "
-                                f"after it for descending, e.g. -metrics.auc; valid fields are {valid}")
+        raise InvalidValueError(
+            f"sort {text.strip()!r} is not valid: write a field, with '-' before it or ' desc' "
+            f"after it for descending, e.g. -metrics.auc; valid fields are {valid}"
+        )
     prefixed, field, direction = match.groups()
     family, key = parse_field(prefixed or field)
     return SortKey(family, key, bool(prefixed) or (direction or "").lower() == "desc")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, NamedTuple
 from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .liveness import HOST, process_started
 from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
-from .summaries import MAX_LISTED_VALUE, attach_children, cut as _cut, store_summary
+from .summaries import MAX_LISTED_VALUE, attach_children, store_summary
+from .summaries import cut as _cut
 from .values import check_key, param_number, param_text
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
@@ -21,8 +22,26 @@ FINAL_STATUSES = STATUSES[1:]
 STALE_AFTER_SECONDS = 60.0
 MAX_PAGE = 1000
 
-RUN_NAMES = ("id", "experiment", "name", "status", "start_time", "end_time", "heartbeat", "pid", "host",
-             "user", "notebook_path", "git_commit", "git_branch", "git_dirty", "parent_id", "note", "deleted_at")
+RUN_NAMES = (
+    "id",
+    "experiment",
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "heartbeat",
+    "pid",
+    "host",
+    "user",
+    "notebook_path",
+    "git_commit",
+    "git_branch",
+    "git_dirty",
+    "parent_id",
+    "note",
+    "deleted_at",
+)
+
 
 def _column(name: str, listed: bool = False) -> str:
     if name == "experiment":
@@ -98,19 +117,41 @@ class Runs:
         experiment_id = self.experiment_id(experiment)
         run_id = new_run_id()
         context = dict(context or {})
-        return NewRun(run_id, experiment_id, name, time.time(), os.getpid(), context.get("user"),
-                      context.get("notebook_path"), parent_id, _param_rows(run_id, params or {}),
-                      _tag_rows(run_id, tags or {}))
+        return NewRun(
+            run_id,
+            experiment_id,
+            name,
+            time.time(),
+            os.getpid(),
+            context.get("user"),
+            context.get("notebook_path"),
+            parent_id,
+            _param_rows(run_id, params or {}),
+            _tag_rows(run_id, tags or {}),
+        )
 
     def insert(self, conn, run: NewRun) -> None:
         """Write a prepared run as running, inside the caller's transaction."""
-        if run.parent_id is not None and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run.parent_id,)).fetchone():
+        if (
+            run.parent_id is not None
+            and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run.parent_id,)).fetchone()
+        ):
             raise NotFoundError(f"parent run {run.parent_id!r} does not exist")
         conn.execute(
             """INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, pid, host,
                user, notebook_path, parent_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)""",
-            (run.id, run.experiment_id, run.name, run.start_time, run.start_time, run.pid, HOST,
-             run.user, run.notebook_path, run.parent_id),
+            (
+                run.id,
+                run.experiment_id,
+                run.name,
+                run.start_time,
+                run.start_time,
+                run.pid,
+                HOST,
+                run.user,
+                run.notebook_path,
+                run.parent_id,
+            ),
         )
         conn.executemany(_WRITE_PARAMS, run.params)
         conn.executemany(_WRITE_TAGS, run.tags)
@@ -178,7 +219,8 @@ class Runs:
             changed = conn.execute(
                 "UPDATE runs SET pid = ?, host = ?, heartbeat = ?, status = 'running', end_time = NULL "
                 "WHERE id = ? AND status IN ('running', 'crashed') AND deleted_at IS NULL",
-                (pid, HOST, time.time(), run_id)).rowcount
+                (pid, HOST, time.time(), run_id),
+            ).rowcount
             if not changed:
                 self._require(conn, run_id)
                 status = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
@@ -194,7 +236,9 @@ class Runs:
         target = conn or self.db.connection()
         target.executemany("UPDATE runs SET heartbeat = ? WHERE id = ? AND status = 'running'", [(now, i) for i in ids])
         marks = ", ".join("?" * len(ids))
-        crashed = [r[0] for r in target.execute(f"SELECT id FROM runs WHERE status = 'crashed' AND id IN ({marks})", ids)]
+        crashed = [
+            r[0] for r in target.execute(f"SELECT id FROM runs WHERE status = 'crashed' AND id IN ({marks})", ids)
+        ]
         if crashed:  # a transaction, so the change feed shows the revival
             with self.db.transaction() as conn:
                 conn.executemany(
@@ -257,11 +301,15 @@ class Runs:
         return [dict(r) for r in rows]
 
     def experiments(self) -> list[dict]:
-        rows = self.db.connection().execute(
-            """SELECT e.name, e.created_at, COUNT(r.id) AS run_count, MAX(r.start_time) AS last_start_time
+        rows = (
+            self.db.connection()
+            .execute(
+                """SELECT e.name, e.created_at, COUNT(r.id) AS run_count, MAX(r.start_time) AS last_start_time
                FROM experiments e LEFT JOIN runs r ON r.experiment_id = e.id AND r.deleted_at IS NULL
                GROUP BY e.id ORDER BY COALESCE(MAX(r.start_time), e.created_at) DESC"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         return [dict(r) for r in rows]
 
     def search(
@@ -341,8 +389,9 @@ def _run_dict(run: dict) -> dict:
     return run
 
 
-def _is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float,
-             start_time: float | None = None) -> bool:
+def _is_dead(
+    pid: int | None, host: str | None, heartbeat: float | None, now: float, start_time: float | None = None
+) -> bool:
     """On this host the pid decides: a process paused for minutes is alive. Elsewhere a
     silent run is taken for dead; if it was only paused, its next heartbeat revives it."""
     if host != HOST or not pid:
@@ -385,7 +434,9 @@ class _SortPlan(NamedTuple):
             return cls(runs, runs, ATTRIBUTES[sort.key], "r.id", [], sort.descending)
         table, value = _FAMILY_SORTS[sort.family]
         # CROSS JOIN keeps the sort table outermost, so its index gives the order
-        valued = f"{table} s CROSS JOIN runs r ON r.id = s.run_id AND s.key = ? JOIN experiments e ON e.id = r.experiment_id"
+        valued = (
+            f"{table} s CROSS JOIN runs r ON r.id = s.run_id AND s.key = ? JOIN experiments e ON e.id = r.experiment_id"
+        )
         valueless = f"{runs} LEFT JOIN {table} s ON s.run_id = r.id AND s.key = ?"
         return cls(valued, valueless, value, "s.run_id", [sort.key], sort.descending)
 
@@ -409,8 +460,11 @@ class _SortPlan(NamedTuple):
 
     def value_of(self, conn, run_id: str):
         """The sort value of ``run_id`` (None if it has none, or is gone)."""
-        row = _plain(conn).execute(f"SELECT {self.value} FROM {self.valued_from} WHERE r.id = ?",
-                                   [*self.key_params, run_id]).fetchone()
+        row = (
+            _plain(conn)
+            .execute(f"SELECT {self.value} FROM {self.valued_from} WHERE r.id = ?", [*self.key_params, run_id])
+            .fetchone()
+        )
         return None if row is None else row[0]
 
     @property
@@ -418,8 +472,10 @@ class _SortPlan(NamedTuple):
         return "DESC" if self.descending else "ASC"
 
     def _select(self, conn, source: str, where: list[str], params: list, order: str, limit: int) -> list:
-        sql = (f"SELECT {LISTED_COLUMNS}, r.summary, {self.value} FROM {source} "
-               f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?")
+        sql = (
+            f"SELECT {LISTED_COLUMNS}, r.summary, {self.value} FROM {source} "
+            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        )
         return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
 
 
@@ -449,8 +505,13 @@ def _decode_cursor(cursor: str) -> tuple[Any, str]:
         decoded = None
     if isinstance(decoded, list) and len(decoded) == 2 and _cursor_value(decoded[0]) and _text(decoded[1]):
         return decoded[0], decoded[1]
-    if isinstance(decoded, list) and len(decoded) == 3 and decoded[0] is None and _text(decoded[1]) \
-            and decoded[2] == "reread":
+    if (
+        isinstance(decoded, list)
+        and len(decoded) == 3
+        and decoded[0] is None
+        and _text(decoded[1])
+        and decoded[2] == "reread"
+    ):
         return _REREAD, decoded[1]
     raise InvalidValueError(f"cursor {cursor[:40]!r} is not valid: pass back the next_cursor of a previous page")
 

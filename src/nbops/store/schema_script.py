@@ -41,13 +41,17 @@ def generate() -> str:
 
     conn = sqlite3.connect(":memory:", isolation_level=None)
     migrations.apply(Database(conn))
-    lines = [f"-- Generated from nbops/store/migrations.py by `python -m nbops.store.schema_script`: do not edit.\n"]
+    lines = ["-- Generated from nbops/store/migrations.py by `python -m nbops.store.schema_script`: do not edit.\n"]
     for kind in _KINDS:
-        for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL "
-                                   "AND name NOT LIKE 'sqlite_%' ORDER BY rowid", (kind,)):
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+            (kind,),
+        ):
             lines.append(sql + ";\n")  # unchanged, so the two stores match byte for byte
-    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                                 "ORDER BY rowid"):
+    for (table,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+    ):
         lines.extend(_rows(conn, table))
     return "".join(lines)
 
@@ -60,8 +64,10 @@ def _rows(conn: sqlite3.Connection, table: str) -> list[str]:
     columns = [d[0] for d in cursor.description]
     statements = []
     for row in cursor:
-        values = [_APPLIED_AT if table == "_sqlite_migrations" and column == "applied_at" else _literal(value)
-                  for column, value in zip(columns, row)]
+        values = [
+            _APPLIED_AT if table == "_sqlite_migrations" and column == "applied_at" else _literal(value)
+            for column, value in zip(columns, row)
+        ]
         statements.append(f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join(values)});\n')
     return statements
 

@@ -26,14 +26,19 @@ MAX_LISTED_VALUE = 1_000
 def cut(column: str) -> str:
     """SQL of text ``column`` as listed: at most MAX_LISTED_VALUE characters, then "…"."""
     # One 100 MB param once made every page of runs and every change-feed answer 100 MB.
-    return (f"CASE WHEN length({column}) > {MAX_LISTED_VALUE} "
-            f"THEN substr({column}, 1, {MAX_LISTED_VALUE}) || '…' ELSE {column} END")
+    return (
+        f"CASE WHEN length({column}) > {MAX_LISTED_VALUE} "
+        f"THEN substr({column}, 1, {MAX_LISTED_VALUE}) || '…' ELSE {column} END"
+    )
 
 
 def was_cut(run: dict) -> bool:
     """Whether a listed run lost the end of a param or tag value (read it by id for them all)."""
-    return any(isinstance(value, str) and len(value) == MAX_LISTED_VALUE + 1 and value.endswith("…")
-               for field in ("params", "tags") for value in (run.get(field) or {}).values())
+    return any(
+        isinstance(value, str) and len(value) == MAX_LISTED_VALUE + 1 and value.endswith("…")
+        for field in ("params", "tags")
+        for value in (run.get(field) or {}).values()
+    )
 
 
 _LISTED_TEXT = cut("value")
@@ -44,9 +49,15 @@ _CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHE
 
 def _children(text: str) -> str:
     """SQL of ``[params, metrics, tags]`` of run ``r``; ``text`` is the SQL of a param or tag value."""
-    return ("json_array(" + _CHILD.format(value=text, table="params") + ", "
-            + _CHILD.format(value=_METRIC, table="latest_metrics") + ", "
-            + _CHILD.format(value=text, table="tags") + ")")
+    return (
+        "json_array("
+        + _CHILD.format(value=text, table="params")
+        + ", "
+        + _CHILD.format(value=_METRIC, table="latest_metrics")
+        + ", "
+        + _CHILD.format(value=text, table="tags")
+        + ")"
+    )
 
 
 _NON_FINITE = (
@@ -55,8 +66,9 @@ _NON_FINITE = (
 )
 _STORE_SQL = f"UPDATE runs AS r SET summary = CASE WHEN {_NON_FINITE} THEN NULL ELSE {_children(_LISTED_TEXT)} END"
 _ASSEMBLE_SQL = {  # listed (values cut) or not -> the query
-    listed: "SELECT json_group_array(json_array(r.id, " + _children(_LISTED_TEXT if listed else "value")
-            + ")) FROM runs r WHERE r.id IN ({marks})"
+    listed: "SELECT json_group_array(json_array(r.id, "
+    + _children(_LISTED_TEXT if listed else "value")
+    + ")) FROM runs r WHERE r.id IN ({marks})"
     for listed in (True, False)
 }
 

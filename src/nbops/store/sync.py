@@ -10,8 +10,8 @@ sent...). Marks move only after the server accepted what they cover.
 from __future__ import annotations
 
 import time
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 from .database import Database
 
@@ -35,20 +35,34 @@ class SyncState:
 
     # -- runs ----------------------------------------------------------------------
     def remote(self, target: str, run_id: str) -> dict | None:
-        row = self.db.connection().execute(
-            "SELECT remote_id, origin, state, error, updated_at FROM sync_runs WHERE run_id = ? AND target = ?",
-            (run_id, target),
-        ).fetchone()
+        row = (
+            self.db.connection()
+            .execute(
+                "SELECT remote_id, origin, state, error, updated_at FROM sync_runs WHERE run_id = ? AND target = ?",
+                (run_id, target),
+            )
+            .fetchone()
+        )
         return dict(row) if row else None
 
     def local_id(self, target: str, remote_id: str) -> str | None:
-        row = self.db.connection().execute(
-            "SELECT run_id FROM sync_runs WHERE target = ? AND remote_id = ?", (target, remote_id)
-        ).fetchone()
+        row = (
+            self.db.connection()
+            .execute("SELECT run_id FROM sync_runs WHERE target = ? AND remote_id = ?", (target, remote_id))
+            .fetchone()
+        )
         return row[0] if row else None
 
-    def record(self, target: str, run_id: str, state: str, remote_id: str | None = None,
-               error: str | None = None, origin: bool | None = None, conn=None) -> None:
+    def record(
+        self,
+        target: str,
+        run_id: str,
+        state: str,
+        remote_id: str | None = None,
+        error: str | None = None,
+        origin: bool | None = None,
+        conn=None,
+    ) -> None:
         """Set a run's outcome for ``target``; a None ``remote_id``/``origin`` keeps the known one."""
         if state not in STATES:
             raise ValueError(f"sync state {state!r}: use one of {', '.join(STATES)}")
@@ -83,11 +97,19 @@ class SyncState:
             return {}
         rows = self.db.connection().execute(
             f"""SELECT run_id, target, state, error, updated_at, remote_id FROM sync_runs
-                WHERE run_id IN ({','.join('?' * len(ids))}) ORDER BY updated_at""",
+                WHERE run_id IN ({",".join("?" * len(ids))}) ORDER BY updated_at""",
             ids,
         )
-        return {r["run_id"]: {"state": r["state"], "target": r["target"], "error": r["error"],
-                              "updated_at": r["updated_at"], "remote_id": r["remote_id"]} for r in rows}
+        return {
+            r["run_id"]: {
+                "state": r["state"],
+                "target": r["target"],
+                "error": r["error"],
+                "updated_at": r["updated_at"],
+                "remote_id": r["remote_id"],
+            }
+            for r in rows
+        }
 
     def attach(self, runs: list[dict]) -> list[dict]:
         """Set ``sync`` on each run: its latest outcome, or None when it never left this store."""

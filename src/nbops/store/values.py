@@ -69,8 +69,7 @@ def metric_value(key: str, value: Any) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise InvalidMetricError(
-            f"metric {key!r} got {type(value).__name__}: metrics are real numbers "
-            "(int, float, numpy scalar, 0-d array)"
+            f"metric {key!r} got {type(value).__name__}: metrics are real numbers (int, float, numpy scalar, 0-d array)"
         ) from None
     except OverflowError:  # an int beyond the largest float (10**400)
         raise InvalidValueError(
@@ -98,13 +97,15 @@ def param_text(value: Any, kind: str = "value") -> str:
             except TypeError:  # keys of mixed types cannot be sorted: sort them as the text they become
                 return json.dumps(_text_keys(value), default=str, sort_keys=True)
         except (ValueError, RecursionError) as exc:  # a container that holds itself, or nests too deep
-            raise InvalidValueError(f"a param or tag value cannot be written as JSON ({exc}): "
-                                    "log plain values, lists and dicts") from None
+            raise InvalidValueError(
+                f"a param or tag value cannot be written as JSON ({exc}): log plain values, lists and dicts"
+            ) from None
     try:
         text = str(value)
     except ValueError:  # Python turns no int of over 4,300 digits into text
-        raise InvalidValueError("a param or tag value is an integer of over 4,300 digits: log it as an "
-                                "artifact instead") from None
+        raise InvalidValueError(
+            "a param or tag value is an integer of over 4,300 digits: log it as an artifact instead"
+        ) from None
     return check_text(kind, text)
 
 

@@ -16,8 +16,8 @@ import importlib.abc
 import sys
 import threading
 import warnings
-from typing import Any
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from . import session
 
@@ -29,9 +29,7 @@ _patched: dict[tuple[Any, str], Callable] = {}  # (owner, attribute) -> original
 _inside = threading.local()  # the outermost patched call logs; the fits it makes do not
 
 
-def autolog(
-    experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tuning_runs: int | None = 5
-) -> None:
+def autolog(experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tuning_runs: int | None = 5) -> None:
     """Log every ``fit`` of scikit-learn, XGBoost and LightGBM from now on.
 
     A fit outside a run starts a run in ``experiment`` and ends it; a fit inside a run logs
@@ -107,16 +105,26 @@ def guarded(what: str, function: Callable, *args, **kwargs) -> Any:
     try:
         return function(*args, **kwargs)
     except Exception as exc:
-        warnings.warn(f"nbops autolog could not {what} {getattr(function, '__qualname__', function)}: "
-                      f"{type(exc).__name__}: {exc}", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"nbops autolog could not {what} {getattr(function, '__qualname__', function)}: "
+            f"{type(exc).__name__}: {exc}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
         return None
 
 
 class Logging:
     """One autologged call: the run it logs into, and the (possibly amended) call arguments."""
 
-    def __init__(self, name: str, args: tuple, kwargs: dict, tags: Mapping[str, str] | None = None,
-                 params: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        tags: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ):
         self.args, self.kwargs = args, kwargs
         params = {str(k): param_value(v) for k, v in (params or {}).items()}
         active = session.active_run()

@@ -34,15 +34,31 @@ def _xgboost_before(params, dtrain, *args, **kwargs):
     import xgboost
 
     rounds = args[0] if args else kwargs.get("num_boost_round", 10)
-    state = Logging("xgboost", (params, dtrain, *args), dict(kwargs), params={
-        **(params or {}), "num_boost_round": rounds, **_given(kwargs, "early_stopping_rounds", "maximize", "verbose_eval")})
+    state = Logging(
+        "xgboost",
+        (params, dtrain, *args),
+        dict(kwargs),
+        params={
+            **(params or {}),
+            "num_boost_round": rounds,
+            **_given(kwargs, "early_stopping_rounds", "maximize", "verbose_eval"),
+        },
+    )
     state.history = []
 
     class _Record(xgboost.callback.TrainingCallback):
         def after_iteration(self, model, epoch, evals_log):
-            autolog.guarded("log iteration metrics with", _log_iteration, state, epoch, {
-                f"{data}-{metric}": values[-1] for data, metrics in evals_log.items() for metric, values in metrics.items()
-            })
+            autolog.guarded(
+                "log iteration metrics with",
+                _log_iteration,
+                state,
+                epoch,
+                {
+                    f"{data}-{metric}": values[-1]
+                    for data, metrics in evals_log.items()
+                    for metric, values in metrics.items()
+                },
+            )
             return False
 
     state.kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), _Record()]
@@ -58,13 +74,19 @@ def _xgboost_after(state: Logging, booster) -> None:
 # -- LightGBM: train(params, train_set, num_boost_round=100, valid_sets=None, ..., callbacks=None)
 def _lightgbm_before(params, train_set, *args, **kwargs):
     rounds = args[0] if args else kwargs.get("num_boost_round", 100)
-    state = Logging("lightgbm", (params, train_set, *args), dict(kwargs), params={**(params or {}), "num_boost_round": rounds})
+    state = Logging(
+        "lightgbm", (params, train_set, *args), dict(kwargs), params={**(params or {}), "num_boost_round": rounds}
+    )
     state.history = []
 
     def record(env) -> None:
-        autolog.guarded("log iteration metrics with", _log_iteration, state, env.iteration - env.begin_iteration, {
-            f"{data}-{metric}": value for data, metric, value, *_ in env.evaluation_result_list or []
-        })
+        autolog.guarded(
+            "log iteration metrics with",
+            _log_iteration,
+            state,
+            env.iteration - env.begin_iteration,
+            {f"{data}-{metric}": value for data, metric, value, *_ in env.evaluation_result_list or []},
+        )
 
     record.order = 25  # after record_evaluation (20), before early stopping (30) ends the loop
     state.kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), record]

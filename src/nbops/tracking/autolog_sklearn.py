@@ -40,8 +40,13 @@ def _wrap_fit(original):
     signature = inspect.signature(original)
 
     def before(estimator, *args, **kwargs):
-        state = Logging(type(estimator).__name__, (estimator, *args), kwargs, tags=_estimator_tags(estimator),
-                        params=estimator.get_params(deep=not _is_search(estimator)))
+        state = Logging(
+            type(estimator).__name__,
+            (estimator, *args),
+            kwargs,
+            tags=_estimator_tags(estimator),
+            params=estimator.get_params(deep=not _is_search(estimator)),
+        )
         state.signature = signature
         return state
 
@@ -80,23 +85,32 @@ def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) 
     found: dict[str, float] = {}
     if base.is_classifier(estimator):
         predicted = estimator.predict(X)
-        found.update(autolog.guarded("compute classification metrics with", classification_metrics, y, predicted,
-                                     sample_weight) or {})
+        found.update(
+            autolog.guarded("compute classification metrics with", classification_metrics, y, predicted, sample_weight)
+            or {}
+        )
         if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
             proba = estimator.predict_proba(X)
-            found.update(autolog.guarded("compute probability metrics with", probability_metrics, y, proba,
-                                         estimator.classes_, sample_weight) or {})
+            found.update(
+                autolog.guarded(
+                    "compute probability metrics with", probability_metrics, y, proba, estimator.classes_, sample_weight
+                )
+                or {}
+            )
         if _inherits_score(estimator, base.ClassifierMixin) and TRAINING + "accuracy_score" in found:
             found[TRAINING + "score"] = found[TRAINING + "accuracy_score"]
     elif base.is_regressor(estimator):
         predicted = estimator.predict(X)
-        found.update(autolog.guarded("compute regression metrics with", regression_metrics, y, predicted,
-                                     sample_weight) or {})
+        found.update(
+            autolog.guarded("compute regression metrics with", regression_metrics, y, predicted, sample_weight) or {}
+        )
         if _inherits_score(estimator, base.RegressorMixin) and TRAINING + "r2_score" in found:
             found[TRAINING + "score"] = found[TRAINING + "r2_score"]
     if TRAINING + "score" not in found and hasattr(estimator, "score"):
         weighted = sample_weight is not None and "sample_weight" in inspect.signature(estimator.score).parameters
-        score = autolog.guarded("compute training_score with", estimator.score, X, y, *((sample_weight,) if weighted else ()))
+        score = autolog.guarded(
+            "compute training_score with", estimator.score, X, y, *((sample_weight,) if weighted else ())
+        )
         if score is not None:
             found[TRAINING + "score"] = float(score)
     return found
@@ -157,8 +171,9 @@ def probability_metrics(y: Any, proba: Any, classes: Any, sample_weight: Any = N
         from sklearn.metrics import roc_auc_score
 
         score = proba[:, 1] if len(classes) == 2 else proba
-        found[TRAINING + "roc_auc"] = float(roc_auc_score(y, score, average="weighted", sample_weight=sample_weight,
-                                                          multi_class="ovo"))
+        found[TRAINING + "roc_auc"] = float(
+            roc_auc_score(y, score, average="weighted", sample_weight=sample_weight, multi_class="ovo")
+        )
     return found
 
 
@@ -175,8 +190,11 @@ def regression_metrics(y: Any, predicted: Any, sample_weight: Any = None) -> dic
     residual = (weights[:, None] if weights is not None else 1.0) * error**2
     centred = y - np.average(y, axis=0, weights=weights)
     total = ((weights[:, None] if weights is not None else 1.0) * centred**2).sum(axis=0)
-    r2 = np.where(total > 0, 1 - residual.sum(axis=0) / np.where(total > 0, total, 1),
-                  np.where(residual.sum(axis=0) > 0, 0.0, 1.0))
+    r2 = np.where(
+        total > 0,
+        1 - residual.sum(axis=0) / np.where(total > 0, total, 1),
+        np.where(residual.sum(axis=0) > 0, 0.0, 1.0),
+    )
     return {
         TRAINING + "mean_squared_error": float(mse.mean()),
         TRAINING + "root_mean_squared_error": float(math.sqrt(mse.mean())),
@@ -198,8 +216,11 @@ def _log_candidates(state: Logging, search: Any) -> None:
     from . import session
 
     results = search.cv_results_
-    rank_key = "rank_test_score" if "rank_test_score" in results else next(
-        (k for k in results if k.startswith("rank_test_")), None)
+    rank_key = (
+        "rank_test_score"
+        if "rank_test_score" in results
+        else next((k for k in results if k.startswith("rank_test_")), None)
+    )
     order = sorted(range(len(results["params"])), key=lambda i: results[rank_key][i] if rank_key else i)
     limit = autolog.max_tuning_runs()
     seed = search.estimator
@@ -208,13 +229,17 @@ def _log_candidates(state: Logging, search: Any) -> None:
         candidate = results["params"][index]
         params = {str(k): autolog.param_value(v) for k, v in {**base_params, **candidate}.items()}
         name = ", ".join(f"{k}={autolog.param_value(v)}" for k, v in candidate.items())[:80] or type(seed).__name__
-        child = session.start_run(state.run.experiment, name=name, params=params, tags=_estimator_tags(seed),
-                                  capture_provenance=False)
+        child = session.start_run(
+            state.run.experiment, name=name, params=params, tags=_estimator_tags(seed), capture_provenance=False
+        )
         try:
-            child.log_metrics({
-                key: values[index] for key, values in results.items()
-                if not key.startswith(("param", "split")) and _is_number(values[index])
-            })
+            child.log_metrics(
+                {
+                    key: values[index]
+                    for key, values in results.items()
+                    if not key.startswith(("param", "split")) and _is_number(values[index])
+                }
+            )
         finally:
             session.end_run("finished", run=child)
 
@@ -225,7 +250,9 @@ def _estimator_tags(estimator: Any) -> dict[str, str]:
 
 
 def _is_search(estimator: Any) -> bool:
-    return any(kind.__name__ in _SEARCHES and kind.__module__.startswith("sklearn.") for kind in type(estimator).__mro__)
+    return any(
+        kind.__name__ in _SEARCHES and kind.__module__.startswith("sklearn.") for kind in type(estimator).__mro__
+    )
 
 
 def _is_number(value: Any) -> bool:

@@ -130,16 +130,24 @@ class MetricBuffer:
         for point, exc in self._write_halves([p for p in batch if p[0] not in self.refused_runs]):
             refused.append(f"point {point[:3]}: {exc}")
         if refused:
-            warnings.warn("nbops set aside what it could not write: " + "; ".join(refused[:5])
-                          + (f"; and {len(refused) - 5} more" if len(refused) > 5 else ""), RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                "nbops set aside what it could not write: "
+                + "; ".join(refused[:5])
+                + (f"; and {len(refused) - 5} more" if len(refused) > 5 else ""),
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
     def _without_refused(self, batch: list[tuple]) -> list[tuple]:
         """Points of runs the store refused cannot be written: set them aside at once."""
         kept = [p for p in batch if p[0] not in self.refused_runs]
         if len(kept) < len(batch):
             lost = len(batch) - len(kept)
-            warnings.warn(f"nbops set aside {lost} point{'s' * (lost != 1)} of runs it could not write",
-                          RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                f"nbops set aside {lost} point{'s' * (lost != 1)} of runs it could not write",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         return kept
 
     def _write_halves(self, points: list[tuple]) -> list[tuple[tuple, Exception]]:

@@ -182,10 +182,28 @@ def notebook_path() -> str | None:
 
 # papermill options that take values (the input notebook is the first other word)
 _PAPERMILL_PAIRS = {"-p", "--parameters", "-r", "--parameters_raw"}
-_PAPERMILL_VALUES = {"-f", "--parameters_file", "-y", "--parameters_yaml", "-b", "--parameters_base64",
-                     "-k", "--kernel", "-l", "--language", "--cwd", "--engine", "--start-timeout",
-                     "--start_timeout", "--execution-timeout", "--execution_timeout", "--stdout-file",
-                     "--stderr-file", "--log-level", "--version"}
+_PAPERMILL_VALUES = {
+    "-f",
+    "--parameters_file",
+    "-y",
+    "--parameters_yaml",
+    "-b",
+    "--parameters_base64",
+    "-k",
+    "--kernel",
+    "-l",
+    "--language",
+    "--cwd",
+    "--engine",
+    "--start-timeout",
+    "--start_timeout",
+    "--execution-timeout",
+    "--execution_timeout",
+    "--stdout-file",
+    "--stderr-file",
+    "--log-level",
+    "--version",
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,7 +219,7 @@ def papermill_input_path() -> str | None:
             return None
         start = next((i for i, w in enumerate(words[:3]) if os.path.basename(w).startswith("papermill")), None)
         if start is not None:
-            notebook = _first_positional(words[start + 1:])
+            notebook = _first_positional(words[start + 1 :])
             return os.path.normpath(os.path.join(cwd, notebook)) if notebook else None
         pid = int(stat.rsplit(")", 1)[1].split()[1])
         if pid <= 1:

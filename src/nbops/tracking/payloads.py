@@ -29,9 +29,7 @@ def figure_bytes(figure: Any) -> tuple[bytes, str, str]:
         buffer = io.BytesIO()
         savefig(buffer, format="png", bbox_inches="tight", dpi=110)
         return buffer.getvalue(), "image/png", ".png"
-    raise InvalidValueError(
-        f"log_figure got {type(figure).__name__}: pass a plotly Figure or a matplotlib Figure/Axes"
-    )
+    raise InvalidValueError(f"log_figure got {type(figure).__name__}: pass a plotly Figure or a matplotlib Figure/Axes")
 
 
 def describe_dataset(data: Any) -> dict:
@@ -59,12 +57,14 @@ def _describe_frame(frame) -> dict:
 
 
 def _describe_array(array) -> dict:
-    import numpy as np
-
     import pickle
 
+    import numpy as np
+
     contiguous = np.ascontiguousarray(array)
-    digest = hashlib.sha256(contiguous.view(np.uint8).reshape(-1) if contiguous.dtype != object else pickle.dumps(contiguous))
+    digest = hashlib.sha256(
+        contiguous.view(np.uint8).reshape(-1) if contiguous.dtype != object else pickle.dumps(contiguous)
+    )
     digest.update(f"{array.dtype}{array.shape}".encode())
     columns = int(array.shape[1]) if array.ndim > 1 else 1
     schema = [{"name": str(i), "dtype": str(array.dtype)} for i in range(columns)]
@@ -79,7 +79,12 @@ def _describe_records(records: list[dict]) -> dict:
         for key, value in row.items():
             names.setdefault(str(key), type(value).__name__)
     schema = [{"name": n, "dtype": t} for n, t in names.items()]
-    return {"digest": hashlib.sha256(encoded).hexdigest(), "rows": len(records), "columns": len(schema), "schema": schema}
+    return {
+        "digest": hashlib.sha256(encoded).hexdigest(),
+        "rows": len(records),
+        "columns": len(schema),
+        "schema": schema,
+    }
 
 
 def model_bytes(model: Any) -> tuple[bytes, str]:

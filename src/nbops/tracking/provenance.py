@@ -58,8 +58,9 @@ class ProvenanceQueue:
             try:
                 _record(batch)
             except Exception as exc:  # the thread must live on for the runs behind these
-                warnings.warn(f"nbops could not record provenance of {len(batch)} runs: {exc}", RuntimeWarning,
-                              stacklevel=1)
+                warnings.warn(
+                    f"nbops could not record provenance of {len(batch)} runs: {exc}", RuntimeWarning, stacklevel=1
+                )
             finally:
                 with self._done:
                     self._pending -= len(batch)
@@ -101,5 +102,8 @@ if hasattr(os, "register_at_fork"):  # POSIX only; Windows has no fork
 def wait_at_exit() -> None:
     started = time.monotonic()
     if not recorder.wait(EXIT_WAIT_SECONDS):
-        warnings.warn(f"nbops gave up recording provenance after {time.monotonic() - started:.0f} s at exit",
-                      RuntimeWarning, stacklevel=1)
+        warnings.warn(
+            f"nbops gave up recording provenance after {time.monotonic() - started:.0f} s at exit",
+            RuntimeWarning,
+            stacklevel=1,
+        )

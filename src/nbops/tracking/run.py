@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable, Mapping
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
@@ -85,7 +85,9 @@ class Run:
         """Store a file (or bytes, which need ``name``) as a content-addressed artifact."""
         if isinstance(source, (bytes, bytearray)):
             if not name:
-                raise InvalidValueError("log_artifact got bytes without name=: say what to call the artifact, e.g. name='model.bin'")
+                raise InvalidValueError(
+                    "log_artifact got bytes without name=: say what to call the artifact, e.g. name='model.bin'"
+                )
             sha, size = self.store.blobs.put_bytes(bytes(source))
         elif isinstance(source, (str, Path)):
             sha, size = self.store.blobs.put_file(source)
@@ -133,8 +135,10 @@ class Run:
         """Write captured provenance of a run already written (joins the caller's transaction)."""
         self.store.runs.set_git(self.id, git.commit, git.branch, git.dirty)
         self.store.provenance.update(
-            self.id, python=capture.python_version(), packages=capture.installed_packages(self.store.root / "cache"),
-            git_diff=git.diff
+            self.id,
+            python=capture.python_version(),
+            packages=capture.installed_packages(self.store.root / "cache"),
+            git_diff=git.diff,
         )
 
     def info(self) -> dict:
@@ -152,8 +156,10 @@ class Run:
                 f"run {self.id} belongs to the process this one was forked from; start a new run in this process"
             )
         if self.status == "released":
-            raise ConflictError(f"run {self.id} was handed to another process (release_run); "
-                                "resume it with nbops.tracking.resume_run to log more")
+            raise ConflictError(
+                f"run {self.id} was handed to another process (release_run); "
+                "resume it with nbops.tracking.resume_run to log more"
+            )
         if self.status != "running":
             raise ConflictError(f"run {self.id} has ended ({self.status}); start a new run to log more")
 
@@ -234,4 +240,3 @@ def _mapping(kind: str, value: Any) -> Mapping:
     if not isinstance(value, Mapping):
         raise InvalidValueError(f"{kind} must be a dict of name to value, got {type(value).__name__}")
     return value
-

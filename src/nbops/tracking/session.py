@@ -17,10 +17,10 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
-from collections.abc import Mapping
 
 from ..errors import ConflictError
 from ..store import Store, open_store
@@ -74,8 +74,10 @@ def start_run(
     for kind, text in (("experiment name", experiment), ("run name", name)):
         if isinstance(text, str):
             check_text(kind, text)  # a run name is written later, with the points: refuse it now
-    context = {"user": _storable(capture.user_name()),
-               "notebook_path": _storable(_project_relative(capture.notebook_path(), target))}
+    context = {
+        "user": _storable(capture.user_name()),
+        "notebook_path": _storable(_project_relative(capture.notebook_path(), target)),
+    }
     new = target.runs.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
     buffer = _buffer_for(target)
     buffer.track(new)  # written with the next batch of points: within a flush interval
@@ -123,7 +125,7 @@ def release_run(run: Run | None = None) -> None:
     target._buffer.untrack(target.id)
     target.status = "released"
     if target in stack:
-        _set_stack(stack[:stack.index(target)])
+        _set_stack(stack[: stack.index(target)])
     with _lock:
         _open.pop(target.id, None)
 
@@ -203,14 +205,14 @@ def end_run(status: str = "finished", run: Run | None = None) -> None:
     """End ``run`` (default: the active one) and any runs nested inside it."""
     target = run or _current()
     stack = _active_stack()
-    inner = stack[stack.index(target) + 1:] if target in stack else ()
+    inner = stack[stack.index(target) + 1 :] if target in stack else ()
     try:
         for nested in reversed(inner):  # nested runs share the fate of the run they are nested in
             nested.end(status)
         target.end(status)
     finally:
         if target in stack:
-            _set_stack(stack[:stack.index(target)])
+            _set_stack(stack[: stack.index(target)])
         with _lock:
             for ended in (*inner, target):
                 _open.pop(ended.id, None)

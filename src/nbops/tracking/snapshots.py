@@ -99,8 +99,10 @@ def _pinned(name: str) -> int | None:
     try:
         pinned = json.loads(text).get(name)
     except (ValueError, AttributeError):
-        raise InvalidValueError(f"NBOPS_DATASET_VERSIONS={text!r} is not valid: use a JSON object of "
-                                "dataset name to dataset id, e.g. {\"train\": 3}") from None
+        raise InvalidValueError(
+            f"NBOPS_DATASET_VERSIONS={text!r} is not valid: use a JSON object of "
+            'dataset name to dataset id, e.g. {"train": 3}'
+        ) from None
     return pinned if isinstance(pinned, int) and not isinstance(pinned, bool) else None
 
 

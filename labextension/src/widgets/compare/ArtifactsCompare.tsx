@@ -49,7 +49,12 @@ export function ArtifactsCompare(props: { runs: ICompareRun[]; theme: IPlotTheme
   return (
     <div className="jp-nbops-ArtifactsCompare">
       {rows.map(([path, byRun]) => (
-        <section key={path} className="jp-nbops-ArtifactsCompare-row" data-artifact={path} aria-label={path}>
+        <section
+          key={path}
+          className="jp-nbops-ArtifactsCompare-row"
+          data-artifact={path}
+          aria-label={path}
+        >
           <h4 className="jp-nbops-ArtifactsCompare-path">
             <code>{path}</code>
           </h4>
@@ -77,7 +82,9 @@ export function ArtifactsCompare(props: { runs: ICompareRun[]; theme: IPlotTheme
 }
 
 /** Paths of previewable artifacts logged by at least two runs, in path order. */
-function sharedPreviews(lists: Map<string, IArtifact[]> | null): [string, Map<string, IArtifact>][] {
+function sharedPreviews(
+  lists: Map<string, IArtifact[]> | null
+): [string, Map<string, IArtifact>][] {
   const byPath = new Map<string, Map<string, IArtifact>>();
   for (const [runId, artifacts] of lists ?? []) {
     for (const artifact of artifacts) {
@@ -88,5 +95,7 @@ function sharedPreviews(lists: Map<string, IArtifact[]> | null): [string, Map<st
       }
     }
   }
-  return [...byPath.entries()].filter(([, row]) => row.size > 1).sort(([x], [y]) => (x < y ? -1 : 1));
+  return [...byPath.entries()]
+    .filter(([, row]) => row.size > 1)
+    .sort(([x], [y]) => (x < y ? -1 : 1));
 }

@@ -63,7 +63,13 @@ export function BarView(props: {
           No finite {row?.key} for {missing.map(runLabel).join(', ')}.
         </p>
       )}
-      <PlotlyChart data={data} layout={layout} label={`${row?.key} by run`} dataId="compare-bars" height={300} />
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        label={`${row?.key} by run`}
+        dataId="compare-bars"
+        height={300}
+      />
     </div>
   );
 }

@@ -49,11 +49,27 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
   return (
     <div className="jp-nbops-CodeDiff">
       <div className="jp-nbops-Compare-controls">
-        <ControlSelect label="A" ariaLabel="Code diff run A" value={a} options={options} onChange={setA} />
-        <ControlSelect label="B" ariaLabel="Code diff run B" value={b} options={options} onChange={setB} />
+        <ControlSelect
+          label="A"
+          ariaLabel="Code diff run A"
+          value={a}
+          options={options}
+          onChange={setA}
+        />
+        <ControlSelect
+          label="B"
+          ariaLabel="Code diff run B"
+          value={b}
+          options={options}
+          onChange={setB}
+        />
         {same > 0 && (
           <label className="jp-nbops-Compare-control">
-            <input type="checkbox" checked={showSame} onChange={event => setShowSame(event.target.checked)} />
+            <input
+              type="checkbox"
+              checked={showSame}
+              onChange={event => setShowSame(event.target.checked)}
+            />
             Show {same} unchanged cell{same === 1 ? '' : 's'}
           </label>
         )}
@@ -68,14 +84,18 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
         <>
           <h4 className="jp-nbops-CodeDiff-heading">Executed cells</h4>
           {!current.has_cells[a] && !current.has_cells[b] ? (
-            <p className="jp-nbops-Compare-hint">Neither run recorded its executed cells (runs started outside a notebook do not).</p>
+            <p className="jp-nbops-Compare-hint">
+              Neither run recorded its executed cells (runs started outside a notebook do not).
+            </p>
           ) : shown.length === 0 ? (
             <p className="jp-nbops-Compare-hint">Both runs executed the same {same} cells.</p>
           ) : (
             <ol className="jp-nbops-CodeDiff-cells" aria-label="Cell diff">
               {shown.map((cell, index) => (
                 <li key={index} className="jp-nbops-CodeDiff-cell" data-status={cell.status}>
-                  <span className={`jp-nbops-CodeDiff-status jp-mod-${cell.status}`}>{STATUS_LABEL[cell.status]}</span>
+                  <span className={`jp-nbops-CodeDiff-status jp-mod-${cell.status}`}>
+                    {STATUS_LABEL[cell.status]}
+                  </span>
                   <DiffText cell={cell} />
                 </li>
               ))}
@@ -84,7 +104,11 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
           <h4 className="jp-nbops-CodeDiff-heading">Git diffs</h4>
           <div className="jp-nbops-CodeDiff-git">
             {[a, b].map((id, i) => (
-              <figure key={id} className="jp-nbops-CodeDiff-side" aria-label={`Git diff of ${label(id)}`}>
+              <figure
+                key={id}
+                className="jp-nbops-CodeDiff-side"
+                aria-label={`Git diff of ${label(id)}`}
+              >
                 <figcaption>
                   {i === 0 ? 'A' : 'B'} · {label(id)}
                 </figcaption>

@@ -54,13 +54,17 @@ function Notices(props: { model: CompareModel }): JSX.Element | null {
   const { model } = props;
   const notices: string[] = [];
   for (const run of model.deletedRuns) {
-    notices.push(`Run ${runLabel(run)} (${run.id.slice(0, 8)}) was deleted and is left out; restore it to compare it again.`);
+    notices.push(
+      `Run ${runLabel(run)} (${run.id.slice(0, 8)}) was deleted and is left out; restore it to compare it again.`
+    );
   }
   for (const id of model.missingRuns) {
     notices.push(`Run ${id} no longer exists and is left out.`);
   }
   if (model.runs.length === 1) {
-    notices.push('Only one run to show: select more runs in the Experiments sidebar to compare them.');
+    notices.push(
+      'Only one run to show: select more runs in the Experiments sidebar to compare them.'
+    );
   }
   if (notices.length === 0) {
     return null;
@@ -165,7 +169,11 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
     () =>
       grouping.kind === 'none'
         ? null
-        : groupRuns(runs.map(run => run.id), params, grouping),
+        : groupRuns(
+            runs.map(run => run.id),
+            params,
+            grouping
+          ),
     [runs, comparison, grouping]
   );
   // Columns follow the groups so a group's runs sit side by side.
@@ -202,7 +210,10 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
     return (
       <div className="jp-nbops-Compare-state">
         <Notices model={model} />
-        <p>None of these runs can be shown. Select runs in the Experiments sidebar and choose Compare.</p>
+        <p>
+          None of these runs can be shown. Select runs in the Experiments sidebar and choose
+          Compare.
+        </p>
       </div>
     );
   }
@@ -230,7 +241,13 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
           className="jp-mod-styled jp-nbops-Compare-reload"
           onClick={() =>
             comparison &&
-            downloadText(comparisonCsv(comparison, orderedRuns.map(run => run.id)), 'nbops-compare.csv')
+            downloadText(
+              comparisonCsv(
+                comparison,
+                orderedRuns.map(run => run.id)
+              ),
+              'nbops-compare.csv'
+            )
           }
           title="Download the runs' params and last metric values as CSV"
         >

@@ -28,7 +28,8 @@ export function ControlSelect(props: IControlSelectProps): JSX.Element {
         disabled={props.disabled}
       >
         {props.options.map(option => {
-          const { value, label } = typeof option === 'string' ? { value: option, label: option } : option;
+          const { value, label } =
+            typeof option === 'string' ? { value: option, label: option } : option;
           return (
             <option key={value} value={value}>
               {label}

@@ -47,7 +47,9 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
 
   const persist = props.persist ?? true;
   const [metric, setMetric] = useState(() =>
-    persist && view.metric && metricKeys.includes(view.metric) ? view.metric : defaultMetric(metricKeys)
+    persist && view.metric && metricKeys.includes(view.metric)
+      ? view.metric
+      : defaultMetric(metricKeys)
   );
   useEffect(() => {
     if (persist) {
@@ -125,9 +127,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
   }
 
   const lacking = series ? runs.filter(run => !series.get(run.id)) : [];
-  const downsampled = series
-    ? [...series.values()].some(s => s?.downsampled)
-    : false;
+  const downsampled = series ? [...series.values()].some(s => s?.downsampled) : false;
   const loading = !error && (!loaded || loaded.key !== metric);
 
   return (
@@ -151,14 +151,12 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
             value={smoothing}
             onChange={event => setSmoothing(Number(event.target.value))}
           />
-          <span className="jp-nbops-Compare-hint jp-nbops-Compare-value">{smoothing.toFixed(2)}</span>
+          <span className="jp-nbops-Compare-hint jp-nbops-Compare-value">
+            {smoothing.toFixed(2)}
+          </span>
         </label>
         <label className="jp-nbops-Compare-control">
-          <input
-            type="checkbox"
-            checked={logY}
-            onChange={event => setLogY(event.target.checked)}
-          />
+          <input type="checkbox" checked={logY} onChange={event => setLogY(event.target.checked)} />
           Log scale
         </label>
         {loading && <span className="jp-nbops-Compare-hint">Loading {metric}…</span>}
@@ -169,17 +167,23 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
           {metric} was not logged by {lacking.map(runLabel).join(', ')}.
         </p>
       )}
-      <PlotlyChart data={data} layout={layout} label={`Curves of ${metric}`} dataId={props.dataId ?? 'compare-curves'} height={340} />
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        label={`Curves of ${metric}`}
+        dataId={props.dataId ?? 'compare-curves'}
+        height={340}
+      />
       {groups ? (
         <p className="jp-nbops-Compare-hint">
-          Lines are group means, bands ±1 standard deviation across the group's runs,
-          aligned on common steps{smoothing > 0 ? ' after smoothing each run' : ''}.
+          Lines are group means, bands ±1 standard deviation across the group's runs, aligned on
+          common steps{smoothing > 0 ? ' after smoothing each run' : ''}.
         </p>
       ) : (
         downsampled && (
           <p className="jp-nbops-Compare-hint">
-            Long runs are downsampled to {MAX_POINTS} points; the shaded envelope keeps
-            each bucket's min and max, so spikes stay visible.
+            Long runs are downsampled to {MAX_POINTS} points; the shaded envelope keeps each
+            bucket's min and max, so spikes stay visible.
           </p>
         )
       )}

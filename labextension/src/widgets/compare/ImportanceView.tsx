@@ -40,12 +40,18 @@ export function ImportanceView(props: {
       cancelled = true;
     };
   }, [runs, metric]);
-  const rows = useMemo(() => sortRows(answer?.params ?? [], sort.key, sort.descending), [answer, sort]);
+  const rows = useMemo(
+    () => sortRows(answer?.params ?? [], sort.key, sort.descending),
+    [answer, sort]
+  );
   if (props.metricKeys.length === 0) {
     return <p className="jp-nbops-Compare-empty">These runs logged no metrics.</p>;
   }
   const onSort = (key: SortKey) =>
-    setSort(current => ({ key, descending: current.key === key ? !current.descending : key !== 'key' }));
+    setSort(current => ({
+      key,
+      descending: current.key === key ? !current.descending : key !== 'key'
+    }));
   return (
     <div className="jp-nbops-Importance">
       <div className="jp-nbops-Compare-controls">
@@ -73,16 +79,28 @@ export function ImportanceView(props: {
         </p>
       )}
       {rows.length > 0 && !error && (
-        <table className="jp-nbops-ImportanceTable" aria-label={`Param importance for ${answer?.metric}`}>
+        <table
+          className="jp-nbops-ImportanceTable"
+          aria-label={`Param importance for ${answer?.metric}`}
+        >
           <thead>
             <tr>
               {COLUMNS.map(column => (
                 <th
                   key={column.key}
                   scope="col"
-                  aria-sort={sort.key === column.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+                  aria-sort={
+                    sort.key === column.key
+                      ? sort.descending
+                        ? 'descending'
+                        : 'ascending'
+                      : 'none'
+                  }
                 >
-                  <button className="jp-nbops-ImportanceTable-sort" onClick={() => onSort(column.key)}>
+                  <button
+                    className="jp-nbops-ImportanceTable-sort"
+                    onClick={() => onSort(column.key)}
+                  >
                     {column.label}
                     <span aria-hidden="true">
                       {sort.key === column.key ? (sort.descending ? ' ▾' : ' ▴') : ''}
@@ -124,16 +142,18 @@ export function ImportanceView(props: {
 function Bar(props: { value: number | null; signed: boolean }): JSX.Element {
   const { value, signed } = props;
   if (value === null) {
-    return <span className="jp-nbops-Muted" title="Undefined: no variation">–</span>;
+    return (
+      <span className="jp-nbops-Muted" title="Undefined: no variation">
+        –
+      </span>
+    );
   }
   const width = `${Math.min(1, Math.abs(value)) * (signed ? 50 : 100)}%`;
   const left = signed && value < 0 ? `${50 - Math.min(1, -value) * 50}%` : signed ? '50%' : '0';
   return (
     <span className="jp-nbops-ImportanceBar">
       <span
-        className={
-          'jp-nbops-ImportanceBar-fill' + (signed && value < 0 ? ' jp-mod-negative' : '')
-        }
+        className={'jp-nbops-ImportanceBar-fill' + (signed && value < 0 ? ' jp-mod-negative' : '')}
         style={{ width, left }}
         aria-hidden="true"
       />
@@ -144,7 +164,11 @@ function Bar(props: { value: number | null; signed: boolean }): JSX.Element {
 
 function sortRows(rows: IImportanceRow[], key: SortKey, descending: boolean): IImportanceRow[] {
   const value = (row: IImportanceRow): number | string =>
-    key === 'key' ? row.key : key === 'correlation' ? Math.abs(row.correlation ?? -1) : row.importance ?? -1;
+    key === 'key'
+      ? row.key
+      : key === 'correlation'
+        ? Math.abs(row.correlation ?? -1)
+        : (row.importance ?? -1);
   const sign = descending ? -1 : 1;
   return [...rows].sort((a, b) => {
     const x = value(a);

@@ -101,7 +101,13 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
           Not shown (no {metricRow?.key} value): {excluded.map(runLabel).join(', ')}.
         </p>
       )}
-      <PlotlyChart data={data} layout={layout} label="Parallel coordinates" dataId="compare-parallel" height={320} />
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        label="Parallel coordinates"
+        dataId="compare-parallel"
+        height={320}
+      />
     </div>
   );
 }

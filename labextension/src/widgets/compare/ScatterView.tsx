@@ -48,7 +48,11 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
           y: [y[i]],
           name: label,
           showlegend: false,
-          marker: { color: colors.get(run.id), size: 11, line: { width: 1, color: theme.lineColor } },
+          marker: {
+            color: colors.get(run.id),
+            size: 11,
+            line: { width: 1, color: theme.lineColor }
+          },
           hovertemplate: `${label}<br>${paramRow.key}=%{x}<br>${metricRow.key}=%{y:.4g}<extra></extra>`
         }
       ];
@@ -75,9 +79,7 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
 
   if (params.length === 0 || metrics.length === 0) {
     return (
-      <p className="jp-nbops-Compare-empty">
-        A scatter needs at least one param and one metric.
-      </p>
+      <p className="jp-nbops-Compare-empty">A scatter needs at least one param and one metric.</p>
     );
   }
   return (
@@ -98,7 +100,13 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
           onChange={setMetric}
         />
       </div>
-      <PlotlyChart data={data} layout={layout} label={`Scatter of ${paramRow?.key} against ${metricRow?.key}`} dataId="compare-scatter" height={320} />
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        label={`Scatter of ${paramRow?.key} against ${metricRow?.key}`}
+        dataId="compare-scatter"
+        height={320}
+      />
     </div>
   );
 }

@@ -32,7 +32,7 @@ export function comparisonCsv(comparison: IComparison, runIds: ReadonlyArray<str
       ...comparison.params.map(row => row.values[run.id]),
       ...comparison.metrics.map(row => {
         const summary = row.values[run.id];
-        return summary ? summary.last ?? NaN : null;
+        return summary ? (summary.last ?? NaN) : null;
       })
     ]
       .map(field)

@@ -7,9 +7,7 @@
 import { ICompareRow } from '../../tokens';
 
 export type Grouping =
-  | { kind: 'none' }
-  | { kind: 'by'; param: string }
-  | { kind: 'except'; param: string };
+  { kind: 'none' } | { kind: 'by'; param: string } | { kind: 'except'; param: string };
 
 export interface IRunGroup {
   /** Stable key of the group (its defining values). */

@@ -16,7 +16,9 @@ const UNSET = '(unset)';
 
 export function paramAxis(row: ICompareRow, runs: ICompareRun[]): IParamAxis {
   const raw = runs.map(run => row.values[run.id]);
-  const numbers = raw.map(value => (value === null || value === undefined || value.trim() === '' ? NaN : Number(value)));
+  const numbers = raw.map(value =>
+    value === null || value === undefined || value.trim() === '' ? NaN : Number(value)
+  );
   if (numbers.every(Number.isFinite)) {
     return { key: row.key, numeric: true, values: numbers, categories: [] };
   }
@@ -39,7 +41,10 @@ export function plottedParams(params: ICompareRow[]): ICompareRow[] {
 }
 
 /** Each run's last value of `metric`, `null` when it lacks it or it is NaN. */
-export function lastValues(row: ICompareMetricRow | undefined, runs: ICompareRun[]): (number | null)[] {
+export function lastValues(
+  row: ICompareMetricRow | undefined,
+  runs: ICompareRun[]
+): (number | null)[] {
   return runs.map(run => {
     const value = row?.values[run.id]?.last;
     return value === null || value === undefined || !Number.isFinite(value) ? null : value;
@@ -59,7 +64,11 @@ export function wantsLogAxis(values: number[]): boolean {
 }
 
 /** Log10 positions with ticks at the powers of ten, for axes without a log type (parcoords). */
-export function logDimension(values: number[]): { values: number[]; tickvals: number[]; ticktext: string[] } {
+export function logDimension(values: number[]): {
+  values: number[];
+  tickvals: number[];
+  ticktext: string[];
+} {
   const logs = values.map(Math.log10);
   const low = Math.floor(Math.min(...logs));
   const high = Math.ceil(Math.max(...logs));

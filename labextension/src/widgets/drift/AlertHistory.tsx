@@ -50,7 +50,7 @@ export function AlertHistory(props: { model: AlertHistoryModel }): JSX.Element {
 
 function DeliveryRow(props: { delivery: IDriftWebhookDelivery }): JSX.Element {
   const d = props.delivery;
-  const outcome = d.delivered ? `delivered (HTTP ${d.status})` : d.error ?? `HTTP ${d.status}`;
+  const outcome = d.delivered ? `delivered (HTTP ${d.status})` : (d.error ?? `HTTP ${d.status}`);
   return (
     <li
       className={`jp-nbops-DriftAlertHistory-item${d.delivered ? '' : ' jp-mod-failed'}`}

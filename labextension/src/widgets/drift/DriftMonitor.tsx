@@ -142,7 +142,7 @@ function DriftView(props: IDriftViewProps): JSX.Element {
 
 function Toolbar(props: IDriftViewProps & { subject: IDriftSubject | null }): JSX.Element {
   const { model, alerts, subject } = props;
-  const unseen = subject ? alerts.unseenBySubject.get(subject.name) ?? 0 : 0;
+  const unseen = subject ? (alerts.unseenBySubject.get(subject.name) ?? 0) : 0;
   return (
     <div className="jp-nbops-DriftMonitor-toolbar">
       <label className="jp-nbops-DriftMonitor-subject">

@@ -49,7 +49,12 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
         onMouseLeave={() => setHover(null)}
       >
         {data.features.map(series => (
-          <div role="row" className="jp-nbops-DriftHeatmap-row" key={series.feature} data-feature={series.feature}>
+          <div
+            role="row"
+            className="jp-nbops-DriftHeatmap-row"
+            key={series.feature}
+            data-feature={series.feature}
+          >
             <div
               role="rowheader"
               className={
@@ -86,7 +91,9 @@ export function Heatmap(props: IHeatmapProps): JSX.Element {
           </div>
         ))}
         <div
-          className={'jp-nbops-DriftHeatmap-axis' + (n > HORIZONTAL_LABELS ? ' jp-mod-vertical' : '')}
+          className={
+            'jp-nbops-DriftHeatmap-axis' + (n > HORIZONTAL_LABELS ? ' jp-mod-vertical' : '')
+          }
           role="presentation"
         >
           <div />

@@ -150,7 +150,10 @@ export function ecdfFigure(
   });
   const ref = numbers(overlay.ecdf_reference);
   const cur = numbers(overlay.ecdf_current);
-  const data: Data[] = [line('Reference', ref, colors.faintColor), line('Current', cur, colors.palette[0])];
+  const data: Data[] = [
+    line('Reference', ref, colors.faintColor),
+    line('Current', cur, colors.palette[0])
+  ];
   const gapX = overlay.ks_gap?.x ?? null;
   const at = gapX === null ? -1 : edges.findIndex(e => e === gapX) - 1;
   if (at >= 0 && at < ref.length) {
@@ -227,7 +230,13 @@ export function categoricalFigure(
   }
   // Unseen values get their own trace (same bar slot) so the legend names them.
   const isUnseen = labels.map(label => label === '(unseen)');
-  const bars = (name: string, group: string, shares: number[], keep: (i: number) => boolean, color: string): Data => ({
+  const bars = (
+    name: string,
+    group: string,
+    shares: number[],
+    keep: (i: number) => boolean,
+    color: string
+  ): Data => ({
     type: 'bar',
     name,
     offsetgroup: group,
@@ -251,7 +260,13 @@ export function categoricalFigure(
       barmode: 'group',
       bargap: 0.25,
       yaxis: { ...base.yaxis, tickformat: '.0%', title: axisTitle(colors, 'share', 11) },
-      xaxis: { ...base.xaxis, type: 'category', automargin: true, categoryorder: 'array', categoryarray: labels }
+      xaxis: {
+        ...base.xaxis,
+        type: 'category',
+        automargin: true,
+        categoryorder: 'array',
+        categoryarray: labels
+      }
     }
   };
 }

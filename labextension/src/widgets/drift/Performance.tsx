@@ -43,7 +43,10 @@ export function PerformanceCard(props: {
   const estimate = series.estimate[j];
   const realized = series.realized[j];
   return (
-    <section className="jp-nbops-DriftCard jp-nbops-DriftPerformance" aria-label="Estimated performance">
+    <section
+      className="jp-nbops-DriftCard jp-nbops-DriftPerformance"
+      aria-label="Estimated performance"
+    >
       <header>
         <h3>
           Estimated performance{' '}
@@ -130,7 +133,12 @@ export function performanceFigure(
       y: series.realized.map(nan),
       text: labels,
       hovertemplate: '%{text}: realized %{y:.4f}<extra></extra>',
-      marker: { size: 9, symbol: 'diamond', color: colors.fontColor, line: { width: 1, color: colors.background } }
+      marker: {
+        size: 9,
+        symbol: 'diamond',
+        color: colors.fontColor,
+        line: { width: 1, color: colors.background }
+      }
     }
   ];
   return {

@@ -166,13 +166,16 @@ interface IRuleFormProps {
 /** The inline form; validation is the server's, so the browser's own is off (noValidate). */
 function RuleForm(props: IRuleFormProps): JSX.Element {
   const { model, draft, statistics, onChange } = props;
-  const set = (field: keyof IRuleDraft) => (
-    event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>
-  ) => {
-    const target = event.currentTarget;
-    const value = target instanceof HTMLInputElement && target.type === 'checkbox' ? target.checked : target.value;
-    onChange({ ...draft, [field]: value });
-  };
+  const set =
+    (field: keyof IRuleDraft) =>
+    (event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => {
+      const target = event.currentTarget;
+      const value =
+        target instanceof HTMLInputElement && target.type === 'checkbox'
+          ? target.checked
+          : target.value;
+      onChange({ ...draft, [field]: value });
+    };
   const errorId = React.useId();
   const submit = React.useRef<HTMLButtonElement>(null);
   const form = React.useRef<HTMLFormElement>(null);
@@ -181,7 +184,12 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
     // The disabled submit lost focus while posting: give it back after a 400
     // (once re-rendered enabled), so the keyboard stays in the form.
     const node = form.current;
-    if (wasSubmitting.current && !model.submitting && node && !node.contains(document.activeElement)) {
+    if (
+      wasSubmitting.current &&
+      !model.submitting &&
+      node &&
+      !node.contains(document.activeElement)
+    ) {
       submit.current?.focus();
     }
     wasSubmitting.current = model.submitting;
@@ -225,11 +233,21 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         </label>
         <label>
           <span>Consecutive windows</span>
-          <NumberInput mode="numeric" placeholder="1" value={draft.consecutive} onChange={set('consecutive')} />
+          <NumberInput
+            mode="numeric"
+            placeholder="1"
+            value={draft.consecutive}
+            onChange={set('consecutive')}
+          />
         </label>
         <label>
           <span>Cooldown windows</span>
-          <NumberInput mode="numeric" placeholder="0" value={draft.cooldown} onChange={set('cooldown')} />
+          <NumberInput
+            mode="numeric"
+            placeholder="0"
+            value={draft.cooldown}
+            onChange={set('cooldown')}
+          />
         </label>
         <label className="jp-nbops-DriftRules-wide">
           <span>Features</span>
@@ -242,7 +260,12 @@ function RuleForm(props: IRuleFormProps): JSX.Element {
         </label>
         <label className="jp-nbops-DriftRules-wide">
           <span>Name</span>
-          <input type="text" placeholder="optional, e.g. psi>=0.2" value={draft.name} onChange={set('name')} />
+          <input
+            type="text"
+            placeholder="optional, e.g. psi>=0.2"
+            value={draft.name}
+            onChange={set('name')}
+          />
         </label>
         <label className="jp-nbops-DriftRules-wide">
           <span>Webhook</span>

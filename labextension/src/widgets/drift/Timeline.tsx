@@ -39,8 +39,8 @@ export function Timeline(props: ITimelineProps): JSX.Element {
 /** Which statistic's thresholds shade the band: the decision's own for `effect`. */
 function bandsFor(data: IDriftWindowsResponse, feature: string, statistic: string, at: number) {
   const series = data.features.find(f => f.feature === feature);
-  const name = statistic === 'effect' ? series?.statistic[at] ?? null : statistic;
-  return name ? data.thresholds[name] ?? null : null;
+  const name = statistic === 'effect' ? (series?.statistic[at] ?? null) : statistic;
+  return name ? (data.thresholds[name] ?? null) : null;
 }
 
 export function timelineFigure(

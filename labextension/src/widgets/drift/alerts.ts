@@ -106,9 +106,7 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
     const bySubject = new Map(Object.entries(page.unseen_by_subject ?? {}));
     const fresh = page.alerts.slice().reverse();
     const changed =
-      page.unseen !== this._unseen ||
-      fresh.length > 0 ||
-      !sameCounts(bySubject, this._bySubject);
+      page.unseen !== this._unseen || fresh.length > 0 || !sameCounts(bySubject, this._bySubject);
     this._lastId = Math.max(this._lastId ?? 0, page.latest_id);
     this._unseen = page.unseen;
     this._bySubject = bySubject;

@@ -75,7 +75,11 @@ export class AlertAnnouncer {
       label: 'Open Drift Monitor',
       caption: `Open the Drift Monitor on ${latest.subject} and mark these alerts seen`,
       displayType: 'accent',
-      callback: () => this._open(latest.subject, alerts.map(a => a.id))
+      callback: () =>
+        this._open(
+          latest.subject,
+          alerts.map(a => a.id)
+        )
     };
   }
 
@@ -109,7 +113,9 @@ export function summarize(alerts: IDriftAlert[]): string {
     const rules = checks[0];
     const head = rules.reduce((a, b) => (b.features.length > a.features.length ? b : a));
     const others = rules.length - 1;
-    return others > 0 ? `${head.message} (+${others} more ${others === 1 ? 'rule' : 'rules'})` : head.message;
+    return others > 0
+      ? `${head.message} (+${others} more ${others === 1 ? 'rule' : 'rules'})`
+      : head.message;
   }
   const subjects = [...new Set(alerts.map(a => a.subject))];
   const names = [...new Set(alerts.flatMap(a => a.features))];

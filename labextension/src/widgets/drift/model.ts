@@ -8,12 +8,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { driftAPI } from '../../api';
-import {
-  IDriftOverlay,
-  IDriftSubject,
-  IDriftWindowsResponse,
-  LoadState
-} from '../../tokens';
+import { IDriftOverlay, IDriftSubject, IDriftWindowsResponse, LoadState } from '../../tokens';
 
 const REFRESH_INTERVAL = 15_000;
 const MAX_BACKOFF_INTERVAL = 5 * 60 * 1000;
@@ -193,8 +188,11 @@ export class DriftMonitorModel implements IDisposable {
   /** Take new data, keeping the selection when its feature still exists. */
   private _adopt(data: IDriftWindowsResponse): void {
     const previous = this._data;
-    const grew = previous !== null && data.windows.length > 0 &&
-      previous.windows[previous.windows.length - 1]?.id !== data.windows[data.windows.length - 1].id;
+    const grew =
+      previous !== null &&
+      data.windows.length > 0 &&
+      previous.windows[previous.windows.length - 1]?.id !==
+        data.windows[data.windows.length - 1].id;
     this._data = data;
     if (!data.statistics.includes(this._statistic)) {
       this._statistic = 'effect';

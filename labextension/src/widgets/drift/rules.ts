@@ -32,7 +32,7 @@ export interface IRuleDraft {
 /** A fresh form: PSI when the server offers it, one window, no cooldown. */
 export function emptyDraft(statistics: ReadonlyArray<string>): IRuleDraft {
   return {
-    statistic: statistics.includes('psi') ? 'psi' : statistics[0] ?? '',
+    statistic: statistics.includes('psi') ? 'psi' : (statistics[0] ?? ''),
     threshold: '',
     consecutive: '1',
     cooldown: '0',

@@ -85,7 +85,8 @@ export function ExplanationPanel(props: {
           )}
           {!compared.loading && !compared.error && compared.explanation === null && (
             <p className="jp-nbops-Muted" role="status">
-              v{other} has no explanation yet: run <code>nbops.explain(…, version={other})</code> to compare.
+              v{other} has no explanation yet: run <code>nbops.explain(…, version={other})</code> to
+              compare.
             </p>
           )}
           {compared.explanation && (
@@ -115,7 +116,8 @@ function useExplanation(
     setState({ explanation: null, loading: true, error: null });
     modelsAPI.explanation(name, version).then(
       ({ explanation }) => live && setState({ explanation, loading: false, error: null }),
-      reason => live && setState({ explanation: null, loading: false, error: (reason as Error).message })
+      reason =>
+        live && setState({ explanation: null, loading: false, error: (reason as Error).message })
     );
     return () => {
       live = false;
@@ -191,7 +193,10 @@ function axisLayout(theme: IPlotTheme, features: number, title: string): Record<
 }
 
 /** One version: importance bars (error bars: std over repeats), mean |SHAP| beside them. */
-function SingleExplanation(props: { explanation: IModelExplanation; theme: IPlotTheme }): JSX.Element {
+function SingleExplanation(props: {
+  explanation: IModelExplanation;
+  theme: IPlotTheme;
+}): JSX.Element {
   const { explanation, theme } = props;
   const features = explanation.features;
   const shap = explanation.methods.includes('shap');
@@ -202,7 +207,12 @@ function SingleExplanation(props: { explanation: IModelExplanation; theme: IPlot
       name: 'permutation importance',
       y: features.map(f => f.feature),
       x: features.map(f => f.importance),
-      error_x: { type: 'data', array: features.map(f => f.std), color: theme.mutedColor, thickness: 1 },
+      error_x: {
+        type: 'data',
+        array: features.map(f => f.std),
+        color: theme.mutedColor,
+        thickness: 1
+      },
       marker: { color: seriesColor(theme, 0) },
       hovertemplate: '%{y}: %{x:.4f}<extra>permutation</extra>'
     };
@@ -231,7 +241,12 @@ function SingleExplanation(props: { explanation: IModelExplanation; theme: IPlot
     return {
       ...base,
       xaxis: { ...x, domain: [0, 0.48] },
-      xaxis2: { ...x, domain: [0.52, 1], anchor: 'y', title: { ...(x.title as object), text: 'mean |SHAP value|' } }
+      xaxis2: {
+        ...x,
+        domain: [0.52, 1],
+        anchor: 'y',
+        title: { ...(x.title as object), text: 'mean |SHAP value|' }
+      }
     };
   }, [theme, features, shap, explanation.scoring]);
   return (
@@ -281,7 +296,14 @@ function ComparedExplanations(props: {
       barmode: 'group',
       showlegend: true,
       margin: { l: 10, r: 16, t: 28, b: 40 },
-      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1, yanchor: 'bottom', font: { color: theme.fontColor } }
+      legend: {
+        orientation: 'h',
+        x: 1,
+        xanchor: 'right',
+        y: 1,
+        yanchor: 'bottom',
+        font: { color: theme.fontColor }
+      }
     }),
     [theme, features]
   );
@@ -295,7 +317,10 @@ function ComparedExplanations(props: {
         label={`Feature importance of v${a.version} and v${b.version}`}
         dataId="explanation-compare-chart"
       />
-      <table className="jp-nbops-EvaluationTable jp-nbops-ExplanationTable" aria-label="Importance by version">
+      <table
+        className="jp-nbops-EvaluationTable jp-nbops-ExplanationTable"
+        aria-label="Importance by version"
+      >
         <thead>
           <tr>
             <th scope="col">Feature</th>
@@ -314,7 +339,9 @@ function ComparedExplanations(props: {
                 <td>{x === undefined ? '—' : x.toFixed(4)}</td>
                 <td>{y === undefined ? '—' : y.toFixed(4)}</td>
                 <td className="jp-nbops-Muted">
-                  {x === undefined || y === undefined ? '—' : `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(4)}`}
+                  {x === undefined || y === undefined
+                    ? '—'
+                    : `${y - x >= 0 ? '+' : ''}${(y - x).toFixed(4)}`}
                 </td>
               </tr>
             );

@@ -21,9 +21,9 @@ export function EvaluationPanel(props: {
   const [champion, challenger] = evaluation.versions;
   const [busy, setBusy] = React.useState(false);
   const { decision } = evaluation;
-  const alreadyThere = registry.entries
-    .find(e => e.model.name === name)
-    ?.model.aliases[evaluation.alias] === challenger.version;
+  const alreadyThere =
+    registry.entries.find(e => e.model.name === name)?.model.aliases[evaluation.alias] ===
+    challenger.version;
   const promote = async () => {
     const result = await showDialog({
       title: `Promote v${challenger.version} to ${evaluation.alias}?`,
@@ -40,19 +40,28 @@ export function EvaluationPanel(props: {
   const metrics = Object.keys(champion.metrics);
   const slices = Object.keys(champion.slices ?? {});
   const row = (label: string, key: string, a?: number, b?: number) => {
-    const better = a !== undefined && b !== undefined && (key === evaluation.metric ? b !== a : false);
+    const better =
+      a !== undefined && b !== undefined && (key === evaluation.metric ? b !== a : false);
     return (
       <tr key={label} className={key === evaluation.metric ? 'jp-nbops-mod-gateMetric' : undefined}>
         <th scope="row">{label}</th>
         <td>{a === undefined ? '—' : formatMetric(a)}</td>
-        <td className={better ? (decision.passed ? 'jp-nbops-mod-better' : 'jp-nbops-mod-worse') : undefined}>
+        <td
+          className={
+            better ? (decision.passed ? 'jp-nbops-mod-better' : 'jp-nbops-mod-worse') : undefined
+          }
+        >
           {b === undefined ? '—' : formatMetric(b)}
         </td>
       </tr>
     );
   };
   return (
-    <section className="jp-nbops-Evaluation" aria-label={`Latest evaluation of ${name}`} data-id="evaluation">
+    <section
+      className="jp-nbops-Evaluation"
+      aria-label={`Latest evaluation of ${name}`}
+      data-id="evaluation"
+    >
       <header className="jp-nbops-Evaluation-header">
         <h4>Challenger vs champion</h4>
         <span className="jp-nbops-Muted">
@@ -65,11 +74,15 @@ export function EvaluationPanel(props: {
             <th scope="col">Metric</th>
             <th scope="col">
               Champion v{champion.version}
-              {!/^\d+$/.test(champion.label) && <span className="jp-nbops-Muted"> ({champion.label})</span>}
+              {!/^\d+$/.test(champion.label) && (
+                <span className="jp-nbops-Muted"> ({champion.label})</span>
+              )}
             </th>
             <th scope="col">
               Challenger v{challenger.version}
-              {!/^\d+$/.test(challenger.label) && <span className="jp-nbops-Muted"> ({challenger.label})</span>}
+              {!/^\d+$/.test(challenger.label) && (
+                <span className="jp-nbops-Muted"> ({challenger.label})</span>
+              )}
             </th>
           </tr>
         </thead>
@@ -93,12 +106,18 @@ export function EvaluationPanel(props: {
           {decision.reason}
         </p>
         {alreadyThere ? (
-          <span className="jp-nbops-Muted">v{challenger.version} is {evaluation.alias}</span>
+          <span className="jp-nbops-Muted">
+            v{challenger.version} is {evaluation.alias}
+          </span>
         ) : (
           <button
             className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
             disabled={busy || !decision.passed}
-            title={decision.passed ? `Move ${evaluation.alias} to v${challenger.version}` : decision.reason}
+            title={
+              decision.passed
+                ? `Move ${evaluation.alias} to v${challenger.version}`
+                : decision.reason
+            }
             onClick={() => void promote()}
           >
             Promote v{challenger.version} to {evaluation.alias}
@@ -138,11 +157,15 @@ export function AuditTrail(props: { name: string; events: IModelEvent[] }): JSX.
         <tbody>
           {events.map(event => (
             <tr key={event.id} data-kind={event.kind}>
-              <td className="jp-nbops-Muted jp-nbops-AuditTable-when">{formatDateTime(event.created_at)}</td>
+              <td className="jp-nbops-Muted jp-nbops-AuditTable-when">
+                {formatDateTime(event.created_at)}
+              </td>
               <td>{event.actor ?? '—'}</td>
               <td className="jp-nbops-AuditTable-what">
                 {KIND_LABELS[event.kind]}
-                {event.alias && <span className="jp-nbops-Alias jp-nbops-mod-static">{event.alias}</span>}
+                {event.alias && (
+                  <span className="jp-nbops-Alias jp-nbops-mod-static">{event.alias}</span>
+                )}
                 {event.previous_version !== null && ` v${event.previous_version} →`}
                 {event.version !== null && ` v${event.version}`}
               </td>
@@ -196,7 +219,11 @@ export function ModelCardView(props: {
     };
   }, [props.name, props.version]);
   return (
-    <section className="jp-nbops-ModelCardDoc" aria-label={`Model card of ${props.name} v${props.version}`} data-id="model-card">
+    <section
+      className="jp-nbops-ModelCardDoc"
+      aria-label={`Model card of ${props.name} v${props.version}`}
+      data-id="model-card"
+    >
       <header className="jp-nbops-Evaluation-header">
         <h4>Model card · v{props.version}</h4>
         <span className="jp-nbops-RunDetail-spacer" />

@@ -19,15 +19,16 @@ export interface IModelsActions {
 }
 
 export class ModelsView extends ReactWidget {
-  constructor(readonly model: RegistryModel, private _actions: IModelsActions) {
+  constructor(
+    readonly model: RegistryModel,
+    private _actions: IModelsActions
+  ) {
     super();
     this.addClass('jp-nbops-ModelsView');
   }
 
   protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>{() => this._renderModel()}</UseSignal>
-    );
+    return <UseSignal signal={this.model.changed}>{() => this._renderModel()}</UseSignal>;
   }
 
   private _renderModel(): JSX.Element {
@@ -103,7 +104,9 @@ function ModelCard(props: {
         <span className="jp-nbops-Section-badge">
           {model.version_count} version{model.version_count === 1 ? '' : 's'}
         </span>
-        {model.description && <span className="jp-nbops-ModelCard-description">{model.description}</span>}
+        {model.description && (
+          <span className="jp-nbops-ModelCard-description">{model.description}</span>
+        )}
         {entry.driftVersion && (
           <span
             className="jp-nbops-ModelCard-drift"
@@ -261,7 +264,10 @@ function VersionRow(props: {
           <span className="jp-nbops-Muted">—</span>
         )}
       </td>
-      <td className="jp-nbops-Muted jp-nbops-VersionsTable-created" title={formatDateTime(version.created_at)}>
+      <td
+        className="jp-nbops-Muted jp-nbops-VersionsTable-created"
+        title={formatDateTime(version.created_at)}
+      >
         {formatAge(version.created_at, Date.now())}
       </td>
       <td className="jp-nbops-VersionsTable-actions">

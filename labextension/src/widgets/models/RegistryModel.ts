@@ -52,9 +52,7 @@ export class RegistryModel {
     }
     try {
       const { models } = await modelsAPI.models();
-      const entries = await Promise.all(
-        models.map(model => this._fetchEntry(model))
-      );
+      const entries = await Promise.all(models.map(model => this._fetchEntry(model)));
       this._entries = entries;
       this._state = 'ready';
       this._error = null;
@@ -129,7 +127,14 @@ export class RegistryModel {
         modelsAPI.events(model.name),
         modelsAPI.evaluation(model.name)
       ]);
-      return { model, versions, driftVersion: drift_version ?? null, events, evaluation, error: null };
+      return {
+        model,
+        versions,
+        driftVersion: drift_version ?? null,
+        events,
+        evaluation,
+        error: null
+      };
     } catch (error) {
       return {
         model,

@@ -89,13 +89,12 @@ export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
     }
     let alive = true;
     // Without a height, plotly sizes the plot to its box (the className's CSS).
-    const figure = height === undefined ? { ...layout, autosize: true } : { ...layout, height, autosize: true };
-    plotly
-      .react(element, data as any, figure as any, { ...CONFIG, ...config } as any)
-      .then(
-        () => alive && setDrawError(null),
-        reason => alive && setDrawError(`Cannot draw the chart: ${(reason as Error).message}`)
-      );
+    const figure =
+      height === undefined ? { ...layout, autosize: true } : { ...layout, height, autosize: true };
+    plotly.react(element, data as any, figure as any, { ...CONFIG, ...config } as any).then(
+      () => alive && setDrawError(null),
+      reason => alive && setDrawError(`Cannot draw the chart: ${(reason as Error).message}`)
+    );
     return () => {
       alive = false;
     };

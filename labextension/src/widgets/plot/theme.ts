@@ -40,8 +40,7 @@ export interface IPlotTheme {
 /** Read the current theme from the computed CSS variables of `element`. */
 export function readPlotTheme(element: Element = document.body): IPlotTheme {
   const style = getComputedStyle(element);
-  const read = (name: string, fallback: string) =>
-    style.getPropertyValue(name).trim() || fallback;
+  const read = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
   return {
     font: read('--jp-ui-font-family', 'sans-serif'),
     fontSize: parseFloat(read('--jp-ui-font-size1', '13px')) || 13,
@@ -79,8 +78,7 @@ export function seriesColor(theme: IPlotTheme, index: number): string {
 export function withAlpha(color: string, alpha: number): string {
   const hex = color.match(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i);
   if (hex) {
-    const digits =
-      hex[1].length === 3 ? hex[1].replace(/./g, c => c + c) : hex[1];
+    const digits = hex[1].length === 3 ? hex[1].replace(/./g, c => c + c) : hex[1];
     const [r, g, b] = [0, 2, 4].map(i => parseInt(digits.slice(i, i + 2), 16));
     return `rgba(${r}, ${g}, ${b}, ${alpha})`;
   }
@@ -121,7 +119,10 @@ export function axisStyle(theme: IPlotTheme, options: ILayoutOptions = {}): Reco
 
 /** An axis title in the theme's muted colour. */
 export function axisTitle(theme: IPlotTheme, text: string, size?: number): Record<string, any> {
-  return { text, font: size === undefined ? { color: theme.mutedColor } : { color: theme.mutedColor, size } };
+  return {
+    text,
+    font: size === undefined ? { color: theme.mutedColor } : { color: theme.mutedColor, size }
+  };
 }
 
 /** A transparent plotly layout in the theme's font and colours. */
@@ -129,7 +130,11 @@ export function baseLayout(theme: IPlotTheme, options: ILayoutOptions = {}): Rec
   return {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
-    font: { family: theme.font, size: options.fontSize ?? theme.fontSize - 1, color: theme.fontColor },
+    font: {
+      family: theme.font,
+      size: options.fontSize ?? theme.fontSize - 1,
+      color: theme.fontColor
+    },
     colorway: theme.palette,
     hoverlabel: {
       bgcolor: theme.background,

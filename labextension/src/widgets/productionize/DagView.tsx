@@ -5,14 +5,7 @@
 import * as React from 'react';
 
 import { IPipelineDag } from '../../tokens';
-import {
-  BOX_PADDING,
-  boxLines,
-  IBox,
-  IRoute,
-  layoutDag,
-  LINE_HEIGHT
-} from './layout';
+import { BOX_PADDING, boxLines, IBox, IRoute, layoutDag, LINE_HEIGHT } from './layout';
 
 const CHAR_WIDTH = 6.2; // of the 11px UI font, to truncate and to size label backgrounds
 const SKIP_BEND = 34;
@@ -138,34 +131,37 @@ export function DagView(props: {
   const width = layout.width + (bends ? SKIP_BEND + 40 : 0);
   return (
     <div className="jp-nbops-Dag-scroller" ref={scroller}>
-    <svg
-      className="jp-nbops-Dag"
-      role="img"
-      aria-label={`Pipeline DAG: ${props.dag.order.join(', ')}`}
-      viewBox={`0 0 ${width} ${layout.height}`}
-      width={width}
-      height={layout.height}
-    >
-      <defs>
-        <marker
-          id="jp-nbops-dag-arrow"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto-start-reverse"
-        >
-          <path d="M0,0 L10,5 L0,10 z" className="jp-nbops-DagArrow" />
-        </marker>
-      </defs>
-      {layout.routes.map(route => (
-        <Route key={`${route.from.step.name}-${route.to.step.name}-${route.kind}`} route={route} />
-      ))}
-      {layout.boxes.map(box => (
-        <Box key={box.step.name} box={box} onSelect={props.onSelectCell} />
-      ))}
-    </svg>
+      <svg
+        className="jp-nbops-Dag"
+        role="img"
+        aria-label={`Pipeline DAG: ${props.dag.order.join(', ')}`}
+        viewBox={`0 0 ${width} ${layout.height}`}
+        width={width}
+        height={layout.height}
+      >
+        <defs>
+          <marker
+            id="jp-nbops-dag-arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto-start-reverse"
+          >
+            <path d="M0,0 L10,5 L0,10 z" className="jp-nbops-DagArrow" />
+          </marker>
+        </defs>
+        {layout.routes.map(route => (
+          <Route
+            key={`${route.from.step.name}-${route.to.step.name}-${route.kind}`}
+            route={route}
+          />
+        ))}
+        {layout.boxes.map(box => (
+          <Box key={box.step.name} box={box} onSelect={props.onSelectCell} />
+        ))}
+      </svg>
     </div>
   );
 }

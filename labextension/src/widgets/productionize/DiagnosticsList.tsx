@@ -49,9 +49,7 @@ export function DiagnosticsList(props: {
               )}
             </div>
             <div className="jp-nbops-Diagnostic-message">{d.message}</div>
-            {d.suggestion && (
-              <div className="jp-nbops-Diagnostic-fix">fix: {d.suggestion}</div>
-            )}
+            {d.suggestion && <div className="jp-nbops-Diagnostic-fix">fix: {d.suggestion}</div>}
           </li>
         ))}
       </ul>

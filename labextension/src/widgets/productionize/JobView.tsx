@@ -4,12 +4,7 @@
  */
 import * as React from 'react';
 
-import {
-  IDeployTarget,
-  IEquivalenceEntry,
-  IPipelineTests,
-  IProductionizeJob
-} from '../../tokens';
+import { IDeployTarget, IEquivalenceEntry, IPipelineTests, IProductionizeJob } from '../../tokens';
 import { DiagnosticsList } from './DiagnosticsList';
 
 const STAGE_LABELS: Record<string, string> = {

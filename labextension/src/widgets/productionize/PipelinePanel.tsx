@@ -65,10 +65,7 @@ function UntaggedList(props: {
               {cell.read_by.length > 1 ? 's' : ''} {cell.read_by.join(', ')}
             </span>
             {cell.id && (
-              <button
-                className="jp-nbops-LinkButton"
-                onClick={() => props.onSelectCell(cell.id!)}
-              >
+              <button className="jp-nbops-LinkButton" onClick={() => props.onSelectCell(cell.id!)}>
                 Go to cell
               </button>
             )}
@@ -103,9 +100,7 @@ function Analysis(
   const hasSteps = analysis.dag.steps.length > 0;
   return (
     <>
-      <h3 className="jp-nbops-PipelinePanel-subheading">
-        Steps ({analysis.dag.steps.length})
-      </h3>
+      <h3 className="jp-nbops-PipelinePanel-subheading">Steps ({analysis.dag.steps.length})</h3>
       {hasSteps ? (
         <>
           <Params analysis={analysis} />
@@ -114,9 +109,9 @@ function Analysis(
       ) : (
         <div className="jp-nbops-PipelinePanel-empty">
           No steps yet. {props.suggested ? 'Accept the suggested tags above, or select' : 'Select'}{' '}
-          a code cell and use the <strong>Productionize role</strong>{' '}
-          button of its toolbar (or right-click it) to tag it <code>step: NAME</code>,{' '}
-          <code>parameters</code>, <code>setup</code>…
+          a code cell and use the <strong>Productionize role</strong> button of its toolbar (or
+          right-click it) to tag it <code>step: NAME</code>, <code>parameters</code>,{' '}
+          <code>setup</code>…
         </div>
       )}
       {analysis.diagnostics.length > 0 && (

@@ -16,9 +16,7 @@ export function SuggestionList(props: {
   return (
     <div className="jp-nbops-Suggestions" data-id="nbops-tag-suggestions">
       <div className="jp-nbops-Suggestions-head">
-        <h3 className="jp-nbops-PipelinePanel-subheading">
-          Suggested tags ({suggestions.length})
-        </h3>
+        <h3 className="jp-nbops-PipelinePanel-subheading">Suggested tags ({suggestions.length})</h3>
         <button
           className="jp-nbops-SecondaryButton"
           onClick={() => props.onAccept(suggestions)}

@@ -6,14 +6,7 @@
  */
 
 /** Roles a cell can be given from the toolbar; a step also carries a name. */
-export type CellRole =
-  | 'parameters'
-  | 'setup'
-  | 'library'
-  | 'step'
-  | 'metrics'
-  | 'test'
-  | 'skip';
+export type CellRole = 'parameters' | 'setup' | 'library' | 'step' | 'metrics' | 'test' | 'skip';
 
 export const ROLES: CellRole[] = [
   'parameters',

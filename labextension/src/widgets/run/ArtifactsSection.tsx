@@ -52,8 +52,8 @@ export function ArtifactsSection(props: {
     <Section id="artifacts" title="Artifacts" badge={props.artifacts.length}>
       {props.artifacts.length === 0 ? (
         <Empty>
-          No artifacts. Log files with <code>nbops.log_artifact(path)</code> or
-          figures with <code>nbops.log_figure(fig)</code>.
+          No artifacts. Log files with <code>nbops.log_artifact(path)</code> or figures with{' '}
+          <code>nbops.log_figure(fig)</code>.
         </Empty>
       ) : (
         <>
@@ -68,11 +68,7 @@ export function ArtifactsSection(props: {
                   {artifactKind(artifact) === 'image' ? (
                     <ArtifactImage runId={props.runId} artifact={artifact} />
                   ) : (
-                    <ArtifactFigure
-                      runId={props.runId}
-                      artifact={artifact}
-                      theme={props.theme}
-                    />
+                    <ArtifactFigure runId={props.runId} artifact={artifact} theme={props.theme} />
                   )}
                   <figcaption>{artifact.path}</figcaption>
                 </figure>
@@ -112,10 +108,7 @@ export function ArtifactsSection(props: {
 }
 
 /** An object URL for the artifact's content, revoked when the view goes. */
-function useArtifactURL(
-  runId: string,
-  path: string
-): { url: string | null; error: string | null } {
+function useArtifactURL(runId: string, path: string): { url: string | null; error: string | null } {
   const [state, setState] = React.useState<{ url: string | null; error: string | null }>({
     url: null,
     error: null
@@ -158,7 +151,10 @@ export function ArtifactFigure(props: {
   artifact: IArtifact;
   theme: IPlotTheme;
 }): JSX.Element {
-  const [figure, setFigure] = React.useState<{ data: unknown[]; layout: Record<string, unknown> } | null>(null);
+  const [figure, setFigure] = React.useState<{
+    data: unknown[];
+    layout: Record<string, unknown>;
+  } | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   React.useEffect(() => {
     let cancelled = false;
@@ -177,7 +173,10 @@ export function ArtifactFigure(props: {
           });
         }
       })
-      .catch(reason => !cancelled && setError(`Cannot show ${props.artifact.path}: ${(reason as Error).message}`));
+      .catch(
+        reason =>
+          !cancelled && setError(`Cannot show ${props.artifact.path}: ${(reason as Error).message}`)
+      );
     return () => {
       cancelled = true;
     };

@@ -73,7 +73,10 @@ export function MetricsSection(props: {
         <Empty>No metrics were logged.</Empty>
       ) : (
         <>
-          <table className="jp-nbops-MetricsTable" aria-label={system ? 'System metrics' : 'Metrics'}>
+          <table
+            className="jp-nbops-MetricsTable"
+            aria-label={system ? 'System metrics' : 'Metrics'}
+          >
             <thead>
               <tr>
                 <th scope="col">Metric</th>
@@ -96,20 +99,13 @@ export function MetricsSection(props: {
             </tbody>
           </table>
           {error && <p className="jp-nbops-InlineError">{error}</p>}
-          {series === null && !error && (
-            <p className="jp-nbops-Loading">Loading charts…</p>
-          )}
+          {series === null && !error && <p className="jp-nbops-Loading">Loading charts…</p>}
           {series && (
             <div className="jp-nbops-ChartGrid">
               {keys
                 .filter(key => (series[key]?.step.length ?? 0) > 1)
                 .map(key => (
-                  <MetricChart
-                    key={key}
-                    name={key}
-                    series={series[key]}
-                    theme={props.theme}
-                  />
+                  <MetricChart key={key} name={key} series={series[key]} theme={props.theme} />
                 ))}
             </div>
           )}
@@ -130,8 +126,24 @@ function MetricChart(props: {
     if (series.downsampled) {
       // The min/max envelope keeps spikes that the bucket mean would hide.
       traces.push(
-        { x: series.step, y: series.max, mode: 'lines', line: { width: 0, color: ENVELOPE }, hoverinfo: 'skip', showlegend: false },
-        { x: series.step, y: series.min, mode: 'lines', line: { width: 0, color: ENVELOPE }, fill: 'tonexty', fillcolor: ENVELOPE, hoverinfo: 'skip', showlegend: false }
+        {
+          x: series.step,
+          y: series.max,
+          mode: 'lines',
+          line: { width: 0, color: ENVELOPE },
+          hoverinfo: 'skip',
+          showlegend: false
+        },
+        {
+          x: series.step,
+          y: series.min,
+          mode: 'lines',
+          line: { width: 0, color: ENVELOPE },
+          fill: 'tonexty',
+          fillcolor: ENVELOPE,
+          hoverinfo: 'skip',
+          showlegend: false
+        }
       );
     }
     traces.push({
@@ -163,7 +175,12 @@ function MetricChart(props: {
   );
   return (
     <figure className="jp-nbops-MetricChart" data-metric={props.name}>
-      <PlotlyChart data={data} layout={layout} config={FULL_MODE_BAR} label={`${props.name} by step`} />
+      <PlotlyChart
+        data={data}
+        layout={layout}
+        config={FULL_MODE_BAR}
+        label={`${props.name} by step`}
+      />
     </figure>
   );
 }

@@ -8,11 +8,7 @@ import { SyncBadge } from '../SyncBadge';
 import { IRunActions } from './actions';
 import { Section } from './Section';
 
-function RunLink(props: {
-  id: string;
-  label?: string | null;
-  actions: IRunActions;
-}): JSX.Element {
+function RunLink(props: { id: string; label?: string | null; actions: IRunActions }): JSX.Element {
   return (
     <button
       className="jp-nbops-LinkButton"
@@ -25,10 +21,7 @@ function RunLink(props: {
   );
 }
 
-export function OverviewSection(props: {
-  run: IRunRecord;
-  actions: IRunActions;
-}): JSX.Element {
+export function OverviewSection(props: { run: IRunRecord; actions: IRunActions }): JSX.Element {
   const { run, actions } = props;
   const children = run.child_runs ?? [];
   const rows: [string, React.ReactNode][] = [

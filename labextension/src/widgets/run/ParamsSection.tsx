@@ -3,12 +3,8 @@ import * as React from 'react';
 
 import { Empty, Section } from './Section';
 
-export function ParamsSection(props: {
-  params: Record<string, string>;
-}): JSX.Element {
-  const entries = Object.entries(props.params).sort(([a], [b]) =>
-    a.localeCompare(b)
-  );
+export function ParamsSection(props: { params: Record<string, string> }): JSX.Element {
+  const entries = Object.entries(props.params).sort(([a], [b]) => a.localeCompare(b));
   return (
     <Section id="params" title="Parameters" badge={entries.length}>
       {entries.length === 0 ? (

@@ -9,17 +9,25 @@ import { IRunActions } from './actions';
 import { checkCellOrder, ICellOrderReport } from './cellOrder';
 import { Empty, Section } from './Section';
 
-export function ProvenanceSection(props: {
-  run: IRunRecord;
-  actions: IRunActions;
-}): JSX.Element {
+export function ProvenanceSection(props: { run: IRunRecord; actions: IRunActions }): JSX.Element {
   const { run } = props;
-  const provenance = run.provenance ?? { python: null, packages: null, git_diff: null, cells: null };
+  const provenance = run.provenance ?? {
+    python: null,
+    packages: null,
+    git_diff: null,
+    cells: null
+  };
   return (
     <Section id="provenance" title="Provenance">
       <dl className="jp-nbops-Facts">
         <dt>Git commit</dt>
-        <dd>{run.git_commit ? <code>{run.git_commit}</code> : 'not recorded (not in a git repository)'}</dd>
+        <dd>
+          {run.git_commit ? (
+            <code>{run.git_commit}</code>
+          ) : (
+            'not recorded (not in a git repository)'
+          )}
+        </dd>
         {run.git_branch && (
           <>
             <dt>Branch</dt>
@@ -109,7 +117,9 @@ function Packages(props: { packages: { name: string; version: string }[] }): JSX
                 <code>{p.version}</code>
               </li>
             ))}
-            {shown.length === 0 && <li className="jp-nbops-Empty">No package matches “{filter}”.</li>}
+            {shown.length === 0 && (
+              <li className="jp-nbops-Empty">No package matches “{filter}”.</li>
+            )}
           </ul>
         </>
       )}
@@ -188,14 +198,14 @@ function OrderWarning(props: { report: ICellOrderReport }): JSX.Element | null {
   }
   return (
     <div className="jp-nbops-Warning" role="alert" aria-label="Cells ran out of order">
-      <strong>Cells ran out of order</strong> — re-running the notebook top to
-      bottom may not reproduce this run.
+      <strong>Cells ran out of order</strong> — re-running the notebook top to bottom may not
+      reproduce this run.
       <ul>
         {outOfOrder.map(({ cell, after }, index) => (
           <li key={`o${index}`}>
             Notebook cell {cell.notebookIndex! + 1} (<code>[{cell.execution_count}]</code>{' '}
-            <code>{firstLine(cell.source)}</code>) ran after cell {after.notebookIndex! + 1}{' '}
-            (<code>[{after.execution_count}]</code>) below it.
+            <code>{firstLine(cell.source)}</code>) ran after cell {after.notebookIndex! + 1} (
+            <code>[{after.execution_count}]</code>) below it.
           </li>
         ))}
         {repeated.map(({ source, counts }, index) => (

@@ -26,7 +26,10 @@ export function runTitle(run: IRunRecord | null, runId: string): string {
 }
 
 export class RunDetailView extends ReactWidget {
-  constructor(readonly model: RunDetailModel, private _actions: IRunActions) {
+  constructor(
+    readonly model: RunDetailModel,
+    private _actions: IRunActions
+  ) {
     super();
     this.addClass('jp-nbops-RunDetail');
     this.node.dataset.run = model.runId;
@@ -68,11 +71,7 @@ export class RunDetailView extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => this._renderModel()}
-      </UseSignal>
-    );
+    return <UseSignal signal={this.model.changed}>{() => this._renderModel()}</UseSignal>;
   }
 
   private _renderModel(): JSX.Element {

@@ -37,7 +37,11 @@ export function RunName(props: { model: RunDetailModel; run: IRunRecord }): JSX.
   if (draft === null) {
     return (
       <>
-        <h2 className="jp-nbops-RunDetail-title" onDoubleClick={() => setDraft(run.name ?? '')} title={title}>
+        <h2
+          className="jp-nbops-RunDetail-title"
+          onDoubleClick={() => setDraft(run.name ?? '')}
+          title={title}
+        >
           {title}
         </h2>
         <button
@@ -75,7 +79,10 @@ export function RunName(props: { model: RunDetailModel; run: IRunRecord }): JSX.
           }
         }}
       />
-      <button className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton" onClick={() => void save()}>
+      <button
+        className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+        onClick={() => void save()}
+      >
         Save
       </button>
       <button

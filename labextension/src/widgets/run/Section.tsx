@@ -13,18 +13,12 @@ export interface ISectionProps {
 export function Section(props: ISectionProps): JSX.Element {
   const headingId = `jp-nbops-section-${props.id}`;
   return (
-    <details
-      className="jp-nbops-Section"
-      data-section={props.id}
-      open={props.open ?? true}
-    >
+    <details className="jp-nbops-Section" data-section={props.id} open={props.open ?? true}>
       <summary className="jp-nbops-Section-summary">
         <h3 id={headingId} className="jp-nbops-Section-title">
           {props.title}
         </h3>
-        {props.badge !== undefined && (
-          <span className="jp-nbops-Section-badge">{props.badge}</span>
-        )}
+        {props.badge !== undefined && <span className="jp-nbops-Section-badge">{props.badge}</span>}
       </summary>
       <section className="jp-nbops-Section-body" aria-labelledby={headingId}>
         {props.children}

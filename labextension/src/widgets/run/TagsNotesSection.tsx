@@ -43,11 +43,7 @@ export function TagsNotesSection(props: {
   );
 }
 
-function TagChip(props: {
-  name: string;
-  value: string;
-  model: RunDetailModel;
-}): JSX.Element {
+function TagChip(props: { name: string; value: string; model: RunDetailModel }): JSX.Element {
   const [editing, setEditing] = React.useState(false);
   const [draft, setDraft] = React.useState(props.value);
   const save = () => {
@@ -91,9 +87,7 @@ function TagChip(props: {
         }}
       >
         <span className="jp-nbops-Tag-key">{props.name}</span>
-        {props.value !== '' && (
-          <span className="jp-nbops-Tag-value">{props.value}</span>
-        )}
+        {props.value !== '' && <span className="jp-nbops-Tag-value">{props.value}</span>}
       </button>
       <button
         className="jp-nbops-Tag-remove"
@@ -136,11 +130,7 @@ function TagForm(props: { model: RunDetailModel }): JSX.Element {
         value={value}
         onChange={event => setValue(event.target.value)}
       />
-      <button
-        type="submit"
-        className="jp-mod-styled jp-nbops-SmallButton"
-        disabled={!key.trim()}
-      >
+      <button type="submit" className="jp-mod-styled jp-nbops-SmallButton" disabled={!key.trim()}>
         Add tag
       </button>
     </form>
@@ -241,10 +231,6 @@ function MarkdownNote(props: { text: string; actions: IRunActions }): JSX.Elemen
     };
   }, [props.text]);
   return (
-    <div
-      ref={host}
-      className="jp-nbops-Note-text jp-RenderedHTMLCommon"
-      data-testid="run-note"
-    />
+    <div ref={host} className="jp-nbops-Note-text jp-RenderedHTMLCommon" data-testid="run-note" />
   );
 }

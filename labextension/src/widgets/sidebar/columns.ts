@@ -91,10 +91,7 @@ export function pickParamColumns(
 }
 
 /** The params among `keys` whose loaded values are all numbers. */
-export function numericParams(
-  runs: ReadonlyArray<IRun>,
-  keys: ReadonlyArray<string>
-): Set<string> {
+export function numericParams(runs: ReadonlyArray<IRun>, keys: ReadonlyArray<string>): Set<string> {
   const numeric = new Set(keys);
   for (const run of runs) {
     for (const key of numeric) {
@@ -239,10 +236,7 @@ export function fitColumns(
 
 /** Checkbox and status columns. */
 export function fixedWidth(tableWidth: number): number {
-  return (
-    WIDTHS.checkbox +
-    (tableWidth >= WIDE_TABLE ? WIDTHS.statusWord : WIDTHS.statusIcon)
-  );
+  return WIDTHS.checkbox + (tableWidth >= WIDE_TABLE ? WIDTHS.statusWord : WIDTHS.statusIcon);
 }
 
 /** Parse a sort string of the server: `-metrics.auc` → field and direction. */

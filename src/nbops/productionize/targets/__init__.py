@@ -17,13 +17,23 @@ def compile_targets(staging, package: str, targets, files: dict) -> list:
     found = []
     if "kfp" in targets:
         relative = f"src/{package}/kfp_pipeline.yaml"
-        done = subprocess.run([sys.executable, "-m", f"{package}.kfp_pipeline", "compile", "-o", relative],
-                              cwd=staging, env=_env(staging), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-m", f"{package}.kfp_pipeline", "compile", "-o", relative],
+            cwd=staging,
+            env=_env(staging),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode:
-            found.append(Diagnostic("NB411", "kfp_pipeline.py did not compile: " + (done.stderr.strip().splitlines()
-                                                                                     or ["no output"])[-1],
-                                    suggestion="install the kfp extra (pip install 'nbops[kfp]'); traceback: "
-                                    + done.stderr.strip()[-600:]))
+            found.append(
+                Diagnostic(
+                    "NB411",
+                    "kfp_pipeline.py did not compile: " + (done.stderr.strip().splitlines() or ["no output"])[-1],
+                    suggestion="install the kfp extra (pip install 'nbops[kfp]'); traceback: "
+                    + done.stderr.strip()[-600:],
+                )
+            )
         else:
             files[relative] = (Path(staging) / relative).read_text()
     if files.get(MANIFEST):
@@ -42,13 +52,28 @@ def _env(staging) -> dict:
 
 def describe(package: str, targets) -> list[dict]:
     """What was generated for each target and how to submit it (shown in Lab's Productionize result)."""
-    found = [{"name": "container", "files": ["Containerfile", "requirements.lock"],
-              "submit": f"podman build -t {package.replace('_', '-')}:0.1.0 -f Containerfile ."}]
+    found = [
+        {
+            "name": "container",
+            "files": ["Containerfile", "requirements.lock"],
+            "submit": f"podman build -t {package.replace('_', '-')}:0.1.0 -f Containerfile .",
+        }
+    ]
     if "kfp" in targets:
-        found.append({"name": "kfp", "files": [f"src/{package}/kfp_pipeline.py", f"src/{package}/kfp_pipeline.yaml"],
-                      "submit": f"upload src/{package}/kfp_pipeline.yaml in the KFP UI, or "
-                                f"kfp.Client(host).create_run_from_pipeline_package('src/{package}/kfp_pipeline.yaml')"})
+        found.append(
+            {
+                "name": "kfp",
+                "files": [f"src/{package}/kfp_pipeline.py", f"src/{package}/kfp_pipeline.yaml"],
+                "submit": f"upload src/{package}/kfp_pipeline.yaml in the KFP UI, or "
+                f"kfp.Client(host).create_run_from_pipeline_package('src/{package}/kfp_pipeline.yaml')",
+            }
+        )
     if "airflow" in targets:
-        found.append({"name": "airflow", "files": ["airflow_dag.py"],
-                      "submit": f"copy airflow_dag.py into the DAGs folder, then: airflow dags trigger {package}"})
+        found.append(
+            {
+                "name": "airflow",
+                "files": ["airflow_dag.py"],
+                "submit": f"copy airflow_dag.py into the DAGs folder, then: airflow dags trigger {package}",
+            }
+        )
     return found
