@@ -214,37 +214,42 @@ def save_window(store, target: dict[str, Any], report: DriftReport) -> tuple[int
         ).lastrowid
         if earlier is not None:
             conn.execute("UPDATE drift_windows SET superseded_by = ? WHERE id = ?", (window_id, earlier[0]))
-        conn.executemany(
-            "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
-            "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    window_id,
-                    f["feature"],
-                    f["kind"],
-                    f["tier"],
-                    f["statistic"],
-                    f["effect"],
-                    f["threshold"],
-                    f["p_value"],
-                    f["p_adjusted"],
-                    f["n_reference"],
-                    f["n_current"],
-                    f["note"],
-                )
-                for f in report.features
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
-                for r in report.statistics
-            ],
-        )
+        _write_results(conn, window_id, report)
         fired = _fire_alerts(conn, target, window_id, report, now)
     return window_id, fired
+
+
+def _write_results(conn, window_id: int, report: DriftReport) -> None:
+    """A window's per-feature verdicts and per-statistic values."""
+    conn.executemany(
+        "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
+        "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                window_id,
+                f["feature"],
+                f["kind"],
+                f["tier"],
+                f["statistic"],
+                f["effect"],
+                f["threshold"],
+                f["p_value"],
+                f["p_adjusted"],
+                f["n_reference"],
+                f["n_current"],
+                f["note"],
+            )
+            for f in report.features
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
+            for r in report.statistics
+        ],
+    )
 
 
 def add_alert_rule(store, subject: str, rule: AlertRule) -> int:
@@ -462,34 +467,6 @@ def grow_window(
             )
             conn.execute("DELETE FROM drift_features WHERE window_id = ?", (window_id,))
             conn.execute("DELETE FROM drift_results WHERE window_id = ?", (window_id,))
-        conn.executemany(
-            "INSERT INTO drift_features (window_id, feature, kind, tier, statistic, effect, threshold, p_value, "
-            "p_adjusted, n_reference, n_current, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    window_id,
-                    f["feature"],
-                    f["kind"],
-                    f["tier"],
-                    f["statistic"],
-                    f["effect"],
-                    f["threshold"],
-                    f["p_value"],
-                    f["p_adjusted"],
-                    f["n_reference"],
-                    f["n_current"],
-                    f["note"],
-                )
-                for f in report.features
-            ],
-        )
-        conn.executemany(
-            "INSERT INTO drift_results (window_id, feature, statistic, value, p_value, p_adjusted) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (window_id, r["feature"], r["statistic"], r["value"], r["p_value"], r["p_adjusted"])
-                for r in report.statistics
-            ],
-        )
+        _write_results(conn, window_id, report)
         fired = _fire_alerts(conn, target, window_id, report, now, only_new=True)
     return window_id, fired
