@@ -56,7 +56,7 @@ def test_models_view_shows_versions_and_moves_an_alias(lab, lab_server, runs):
     v1.get_by_role("button", name="Set alias on version 1").click()
     v1.get_by_role("textbox", name="Alias for version 1").fill("2026 candidate")
     v1.get_by_role("button", name="Set", exact=True).click()
-    expect(view.get_by_role("alert")).to_contain_text("alias '2026 candidate' is not valid")
+    expect(view.get_by_role("alert")).to_contain_text('alias="2026 candidate" is not valid')
     expect(aliases_of(versions, 1).get_by_role("listitem")).to_have_count(0)
     lab.screenshot("models-error-light", view.locator('[data-model="churn-model"]'))
     v1.get_by_role("textbox", name="Alias for version 1").fill("staging")

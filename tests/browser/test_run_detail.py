@@ -146,7 +146,7 @@ def test_tags_and_note_edits_are_saved_and_refusals_reverted(lab, lab_server, ru
     # the server refuses a 300-character tag name: the chip goes away again and the reason shows
     tags.get_by_role("textbox", name="New tag name").fill("x" * 300)
     tags.get_by_role("button", name="Add tag").click()
-    expect(tags.get_by_role("alert")).to_contain_text("at most 250 printable characters")
+    expect(tags.get_by_role("alert")).to_contain_text("in tags is not valid: use at most 250 characters")
     expect(tag_list.get_by_role("listitem")).to_have_count(2)
     lab.screenshot("run-detail-tags-error-light", section(panel, "tags"))
 

@@ -46,6 +46,8 @@ def describe(error, where: str) -> str:
         return f"{where} got no fields: send one or more of {', '.join(sorted(schema.get('properties', {})))}"
     shown = json.dumps(error.instance, ensure_ascii=False, default=str)
     shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    if "propertyNames" in error.absolute_schema_path:  # a key of the object is bad, not the object
+        return f"the name {shown} in {field or 'the request body'} is not valid: {_what_is_valid(schema, kind, error)}"
     return f"{field or 'the request body'}={shown} is not valid: {_what_is_valid(schema, kind, error)}"
 
 
