@@ -68,6 +68,7 @@ async def test_serve_predict_read_stats_and_stop(jp_fetch, churn, store):
         stats = item["stats"]
         assert (stats["requests"], stats["errors"]) == (6, 1)
         assert stats["requests_per_second"] > 0
+        assert [f["name"] for f in stats["features"]] == ROWS["columns"]
         assert 0 < stats["latency_ms"]["p50"] <= stats["latency_ms"]["p99"]
     finally:
         code, stopped = await call(jp_fetch, "models", "serving", endpoint["id"], method="DELETE")
@@ -113,11 +114,11 @@ async def test_a_process_that_died_is_listed_stopped_with_its_exit_code(jp_fetch
     [
         ({"version": 7}, 404, "7"),
         ({"version": "staging"}, 404, "'staging'"),
-        ({"version": "bad@alias"}, 400, "'bad@alias'"),
+        ({"version": "bad@alias"}, 400, "bad@alias"),
         ({"version": 0}, 400, "version=0"),
         ({"version": True}, 400, "version=true"),
         ({"version": 1, "canary": {"version": "nope", "percent": 10}}, 404, "'nope'"),
-        ({"version": 1, "canary": {"version": 1, "percent": 10}}, 400, "version 1, the one served"),
+        ({"version": 1, "canary": {"version": 1, "percent": 10}}, 409, "version 1, the one served"),
         ({"version": 1, "canary": {"version": 2, "percent": 100}}, 400, "percent"),
         ({"version": 1, "port": 80}, 400, "port"),
         ({}, 400, "version"),
@@ -135,7 +136,7 @@ async def test_unknown_models_and_file_versions_are_refused(jp_fetch, store, tmp
     sha, _ = store.blobs.put_bytes(b"not a model")
     store.models.add_version("weights", sha, flavor="file")
     code, message = await refused(jp_fetch, "models", "weights", "serve", method="POST", body={"version": 1})
-    assert code == 400 and "holds a file" in message
+    assert code == 409 and "holds a file" in message
 
 
 async def test_a_busy_port_is_a_conflict(jp_fetch, churn):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConflictError, InvalidValueError, NotFoundError, ServeStartError
+from ..errors import ConflictError, NotFoundError, ServeStartError
 from ..serving.config import VersionRef, parse_model
 
 __all__ = ["Endpoint", "Endpoints"]
@@ -84,15 +84,15 @@ class Endpoints:
 
     def start(self, name: str, version, port: int | None = None, canary: dict | None = None) -> dict:
         """Start ``nbops serve`` for ``name`` at ``version`` and wait until it answers /ping."""
-        ref = _reference(name, version)
-        row = self._servable(ref)
+        row = self._servable(name, version)
+        ref = _reference(name, row, version)
         command = [sys.executable, "-m", "nbops", "serve", ref.text, "--host", HOST]
         canary_record = None
         if canary is not None:
-            other = _reference(name, canary["version"])
-            other_row = self._servable(other)
+            other_row = self._servable(name, canary["version"])
+            other = _reference(name, other_row, canary["version"])
             if other_row["version"] == row["version"]:
-                raise InvalidValueError(
+                raise ConflictError(
                     f"canary version {canary['version']!r} is version {row['version']}, the one served: "
                     "choose another version or alias"
                 )
@@ -137,31 +137,24 @@ class Endpoints:
         for endpoint in endpoints:
             _stop(endpoint)
 
-    def _servable(self, ref: VersionRef) -> dict:
-        """The registry row of ``ref``: 404 when unknown, 400 when it holds no model object."""
-        row = self._store.models.version(ref.name, ref.version)
+    def _servable(self, name: str, version) -> dict:
+        """The registry row of ``version`` (a number or an alias): 404 when unknown, 409 when it
+        holds a file rather than a model object."""
+        label = int(version) if isinstance(version, str) and version.isdigit() else version
+        row = self._store.models.version(name, label)
         if row["flavor"] in (None, "file"):
-            raise InvalidValueError(
-                f"model {ref.name!r} version {row['version']} holds a file, not a model object: "
+            raise ConflictError(
+                f"model {name!r} version {row['version']} holds a file, not a model object: "
                 "nbops serve needs a version registered with register_model(name, model_object)"
             )
         return row
 
 
-def _reference(name: str, version) -> VersionRef:
-    """``3`` / ``"3"`` -> NAME:3; ``"production"`` -> NAME@production; checked like the CLI's."""
-    if isinstance(version, bool) or not isinstance(version, (int, str)) or version == "":
-        raise InvalidValueError(f"version {version!r} is not valid: give a version number (3) or an alias (production)")
-    if isinstance(version, int) or version.isdigit():
-        if int(version) < 1:
-            raise InvalidValueError(f"version {version!r} is not valid: version numbers start at 1")
-        return parse_model(f"{name}:{int(version)}")
-    try:
+def _reference(name: str, row: dict, version) -> VersionRef:
+    """NAME:3 for a number, NAME@production for an alias, checked like the CLI's argument."""
+    if isinstance(version, str) and not version.isdigit():
         return parse_model(f"{name}@{version}")
-    except InvalidValueError:
-        raise InvalidValueError(
-            f"version {version!r} is not valid: give a version number (3) or an alias without '@' or ':' (production)"
-        ) from None
+    return parse_model(f"{name}:{row['version']}")
 
 
 def _free_port() -> int:
@@ -230,6 +223,8 @@ def _live_stats(endpoint: Endpoint) -> dict[str, Any] | None:
         "uptime_seconds": stats.get("uptime_seconds"),
         "latency_ms": next((v["latency_ms"] for v in versions if v["role"] == "primary"), None),
         "versions": versions,
+        # the primary version's input columns (training schema), for a ready-to-send example
+        "features": stats.get("versions", {}).get("primary", {}).get("features", []),
     }
 
 

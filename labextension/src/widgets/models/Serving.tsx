@@ -1,0 +1,110 @@
+/**
+ * A served version's endpoint in the Models view: its URL with a copyable `curl`
+ * example, live request count and rate, latency p50/p99, errors, and the canary split.
+ */
+import { Clipboard } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { IServingEndpointLive } from '../../tokens';
+
+type Feature = { name: string; dtype: string };
+
+/** A `curl` call of `URL/invocations` with one row of the training columns (or a generic row). */
+export function curlExample(url: string, features: Feature[]): string {
+  const columns = features.length ? features.map(f => f.name) : ['feature_1', 'feature_2'];
+  const row = features.length ? features.map(f => exampleValue(f.dtype)) : [0.5, 1];
+  const body = JSON.stringify({ dataframe_split: { columns, data: [row] } });
+  // the body sits in single quotes for the shell: a quote inside a column name is closed, escaped, reopened
+  return (
+    `curl -X POST ${url}/invocations -H 'Content-Type: application/json' ` +
+    `-d '${body.replace(/'/g, "'\\''")}'`
+  );
+}
+
+function exampleValue(dtype: string): number | string | boolean {
+  if (/^(u?int|float)/.test(dtype)) {
+    return 0;
+  }
+  return dtype === 'bool' ? false : 'a';
+}
+
+function formatMs(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+}
+
+export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.Element {
+  const { endpoint } = props;
+  const stats = endpoint.stats;
+  const [copied, setCopied] = React.useState(false);
+  const copy = () => {
+    Clipboard.copyToSystem(curlExample(endpoint.url, stats?.features ?? []));
+    setCopied(true);
+    window.setTimeout(() => setCopied(false), 1500);
+  };
+  const running = endpoint.state === 'running';
+  return (
+    <div
+      className="jp-nbops-Endpoint"
+      data-id="serving-endpoint"
+      aria-label={`Endpoint of ${endpoint.model} version ${endpoint.version}`}
+    >
+      <div className="jp-nbops-Endpoint-line">
+        <span
+          className={`jp-nbops-Endpoint-state jp-nbops-mod-${endpoint.state}`}
+          data-id="serving-state"
+        >
+          {running ? 'Serving' : `Stopped (exit code ${endpoint.exit_code})`}
+        </span>
+        <code className="jp-nbops-Endpoint-url" data-id="serving-url">
+          {endpoint.url}/invocations
+        </code>
+        <button
+          className="jp-mod-styled jp-nbops-SmallButton"
+          title="Copy a curl call of this endpoint with one example row"
+          onClick={copy}
+        >
+          {copied ? 'Copied' : 'Copy curl'}
+        </button>
+      </div>
+      {running && (
+        <dl className="jp-nbops-Endpoint-stats">
+          <Stat
+            label="Requests"
+            id="serving-requests"
+            value={stats ? String(stats.requests) : '—'}
+          />
+          <Stat
+            label="Rate"
+            id="serving-rate"
+            value={stats ? `${stats.requests_per_second.toFixed(1)}/s` : '—'}
+          />
+          <Stat label="p50" id="serving-p50" value={formatMs(stats?.latency_ms?.p50)} />
+          <Stat label="p99" id="serving-p99" value={formatMs(stats?.latency_ms?.p99)} />
+          <Stat
+            label="Errors"
+            id="serving-errors"
+            value={stats ? String(stats.errors) : '—'}
+            alert={!!stats?.errors}
+          />
+        </dl>
+      )}
+      {endpoint.canary && (
+        <div className="jp-nbops-Endpoint-canary" data-id="serving-canary">
+          Canary split: v{endpoint.version} answers {100 - endpoint.canary.percent} %, v
+          {endpoint.canary.version} answers {endpoint.canary.percent} %
+          {stats &&
+            ` (so far ${stats.versions.map(v => `v${v.version} ${v.requests}`).join(' · ')})`}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Stat(props: { label: string; id: string; value: string; alert?: boolean }): JSX.Element {
+  return (
+    <div className={`jp-nbops-Endpoint-stat${props.alert ? ' jp-nbops-mod-alert' : ''}`}>
+      <dt>{props.label}</dt>
+      <dd data-id={props.id}>{props.value}</dd>
+    </div>
+  );
+}
