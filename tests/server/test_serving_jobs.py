@@ -168,3 +168,24 @@ def _model(store, version: int):
     from nbops.serving.loading import load_version
 
     return load_version(store, VersionRef("churn", version)).model
+
+
+def test_endpoints_stop_with_the_server(tmp_path):
+    """A Jupyter server in its own process, ended as a user ends it (SIGTERM): its endpoints end too."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from server.live_server import live_server
+
+    env = dict(os.environ, NBOPS_HOME=str(tmp_path / ".nbops"))
+    registry = os.path.join(os.path.dirname(__file__), "..", "serving", "registry.py")
+    subprocess.run([sys.executable, registry], env=env, cwd=tmp_path, check=True, timeout=120)
+    with live_server(tmp_path) as server:
+        request = urllib.request.Request(
+            server.api + "/models/churn/serve", data=b'{"version": 1}', headers=server.headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=90) as response:
+            endpoint = json.loads(response.read())
+        assert alive(endpoint["pid"])
+    assert not alive(endpoint["pid"])
