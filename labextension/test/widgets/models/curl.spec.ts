@@ -24,6 +24,6 @@ describe('curlExample', () => {
 
   it("escapes a single quote in a column name for the shell's single quotes", () => {
     const call = curlExample('http://h:1', [{ name: "o'brien", dtype: 'int64' }]);
-    expect(call).toContain(`"columns":["o'\\''brien"]`);
+    expect(call).toContain('"columns":["o\'\\\'\'brien"]');
   });
 });
