@@ -11,7 +11,7 @@ import { StatusBadge } from '../StatusBadge';
 import { ExplanationPanel } from './Explanation';
 import { AuditTrail, EvaluationPanel, MarkdownRenderer, ModelCardView } from './Governance';
 import { IModelEntry, RegistryModel } from './RegistryModel';
-import { EndpointPanel } from './Serving';
+import { EndpointRow, ServeButton } from './Serving';
 import { ServingModel } from './ServingModel';
 
 export interface IModelsActions {
@@ -159,15 +159,17 @@ function ModelCard(props: {
           </thead>
           <tbody>
             {entry.versions.map(version => (
-              <VersionRow
-                key={version.version}
-                version={version}
-                registry={registry}
-                serving={props.serving}
-                actions={props.actions}
-                onCard={() => setCard(version.version)}
-                onExplanation={() => setExplained(version.version)}
-              />
+              <React.Fragment key={version.version}>
+                <VersionRow
+                  version={version}
+                  registry={registry}
+                  serving={props.serving}
+                  actions={props.actions}
+                  onCard={() => setCard(version.version)}
+                  onExplanation={() => setExplained(version.version)}
+                />
+                <EndpointRow serving={props.serving} version={version} />
+              </React.Fragment>
             ))}
           </tbody>
         </table>
@@ -221,155 +223,124 @@ function VersionRow(props: {
   };
   const run = version.run;
   const dataset = version.dataset;
-  const { serving } = props;
-  const endpoint = serving.endpointOf(version.name, version.version);
-  const servingBusy = serving.isBusy(version.name, version.version);
   return (
-    <>
-      <tr data-version={version.version}>
-        <td className="jp-nbops-VersionsTable-version">v{version.version}</td>
-        <td>
-          <ul className="jp-nbops-Aliases" aria-label={`Aliases of version ${version.version}`}>
-            {version.aliases.map(name => (
-              <li key={name} className="jp-nbops-Alias" data-alias={name}>
-                <span>{name}</span>
-                <button
-                  className="jp-nbops-Alias-remove"
-                  aria-label={`Remove alias ${name}`}
-                  title={`Remove alias ${name}`}
-                  onClick={() => void registry.setAlias(version.name, name, null)}
-                >
-                  ×
-                </button>
-              </li>
-            ))}
-          </ul>
-        </td>
-        <td>
-          {run ? (
-            <div className="jp-nbops-VersionsTable-run">
-              <div className="jp-nbops-VersionsTable-line">
-                <StatusBadge status={run.status} />
-                <button
-                  className="jp-nbops-LinkButton"
-                  title={`Open run ${run.id}`}
-                  onClick={() => props.actions.openRun(run.id)}
-                >
-                  {run.name || run.id.slice(0, 8)}
-                </button>
-              </div>
-              <div className="jp-nbops-Muted">
-                {[
-                  run.experiment,
-                  ...Object.entries(run.metrics)
-                    .slice(0, 2)
-                    .map(([key, value]) => `${key} ${formatMetric(value)}`)
-                ].join(' · ')}
-              </div>
+    <tr data-version={version.version}>
+      <td className="jp-nbops-VersionsTable-version">v{version.version}</td>
+      <td>
+        <ul className="jp-nbops-Aliases" aria-label={`Aliases of version ${version.version}`}>
+          {version.aliases.map(name => (
+            <li key={name} className="jp-nbops-Alias" data-alias={name}>
+              <span>{name}</span>
+              <button
+                className="jp-nbops-Alias-remove"
+                aria-label={`Remove alias ${name}`}
+                title={`Remove alias ${name}`}
+                onClick={() => void registry.setAlias(version.name, name, null)}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td>
+        {run ? (
+          <div className="jp-nbops-VersionsTable-run">
+            <div className="jp-nbops-VersionsTable-line">
+              <StatusBadge status={run.status} />
+              <button
+                className="jp-nbops-LinkButton"
+                title={`Open run ${run.id}`}
+                onClick={() => props.actions.openRun(run.id)}
+              >
+                {run.name || run.id.slice(0, 8)}
+              </button>
             </div>
-          ) : (
-            <span className="jp-nbops-Muted">{version.run_id ? version.run_id : 'no run'}</span>
-          )}
-        </td>
-        <td>
-          {dataset ? (
-            <div title={`digest ${dataset.digest}`}>
-              <div>{dataset.name}</div>
-              <div className="jp-nbops-Muted">
-                {dataset.role}
-                {dataset.rows !== null ? ` · ${dataset.rows.toLocaleString()} rows` : ''}
-              </div>
+            <div className="jp-nbops-Muted">
+              {[
+                run.experiment,
+                ...Object.entries(run.metrics)
+                  .slice(0, 2)
+                  .map(([key, value]) => `${key} ${formatMetric(value)}`)
+              ].join(' · ')}
             </div>
-          ) : (
-            <span className="jp-nbops-Muted">—</span>
-          )}
-        </td>
-        <td
-          className="jp-nbops-Muted jp-nbops-VersionsTable-created"
-          title={formatDateTime(version.created_at)}
-        >
-          {formatAge(version.created_at, Date.now())}
-        </td>
-        <td className="jp-nbops-VersionsTable-actions">
-          {editing ? (
-            <form className="jp-nbops-AliasForm" onSubmit={event => void submit(event)}>
-              <input
-                className="jp-mod-styled"
-                aria-label={`Alias for version ${version.version}`}
-                value={alias}
-                autoFocus
-                onChange={event => setAlias(event.target.value)}
-                onKeyDown={event => event.key === 'Escape' && setEditing(false)}
-              />
-              <button
-                type="submit"
-                className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
-                disabled={busy || !alias.trim()}
-              >
-                Set
-              </button>
-              <button
-                type="button"
-                className="jp-mod-styled jp-nbops-SmallButton"
-                onClick={() => setEditing(false)}
-              >
-                Cancel
-              </button>
-            </form>
-          ) : (
-            <>
-              <button
-                className="jp-mod-styled jp-nbops-SmallButton"
-                aria-label={`Model card of version ${version.version}`}
-                onClick={props.onCard}
-              >
-                Card
-              </button>
-              <button
-                className="jp-mod-styled jp-nbops-SmallButton"
-                aria-label={`Explanation of version ${version.version}`}
-                onClick={props.onExplanation}
-              >
-                Explanation
-              </button>
-              <button
-                className="jp-mod-styled jp-nbops-SmallButton"
-                aria-label={`Set alias on version ${version.version}`}
-                onClick={() => setEditing(true)}
-              >
-                Set alias…
-              </button>
-              {endpoint ? (
-                <button
-                  className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
-                  aria-label={`Stop serving version ${version.version}`}
-                  disabled={servingBusy}
-                  onClick={() => void serving.stop(version.name, version.version)}
-                >
-                  {servingBusy ? 'Stopping…' : 'Stop'}
-                </button>
-              ) : (
-                <button
-                  className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
-                  aria-label={`Serve version ${version.version}`}
-                  title="Serve this version over HTTP on this machine (nbops serve)"
-                  disabled={servingBusy || version.flavor === 'file'}
-                  onClick={() => void serving.serve(version.name, version.version)}
-                >
-                  {servingBusy ? 'Starting…' : 'Serve'}
-                </button>
-              )}
-            </>
-          )}
-        </td>
-      </tr>
-      {endpoint && (
-        <tr className="jp-nbops-VersionsTable-endpoint" data-endpoint-of={version.version}>
-          <td colSpan={6}>
-            <EndpointPanel endpoint={endpoint} />
-          </td>
-        </tr>
-      )}
-    </>
+          </div>
+        ) : (
+          <span className="jp-nbops-Muted">{version.run_id ? version.run_id : 'no run'}</span>
+        )}
+      </td>
+      <td>
+        {dataset ? (
+          <div title={`digest ${dataset.digest}`}>
+            <div>{dataset.name}</div>
+            <div className="jp-nbops-Muted">
+              {dataset.role}
+              {dataset.rows !== null ? ` · ${dataset.rows.toLocaleString()} rows` : ''}
+            </div>
+          </div>
+        ) : (
+          <span className="jp-nbops-Muted">—</span>
+        )}
+      </td>
+      <td
+        className="jp-nbops-Muted jp-nbops-VersionsTable-created"
+        title={formatDateTime(version.created_at)}
+      >
+        {formatAge(version.created_at, Date.now())}
+      </td>
+      <td className="jp-nbops-VersionsTable-actions">
+        {editing ? (
+          <form className="jp-nbops-AliasForm" onSubmit={event => void submit(event)}>
+            <input
+              className="jp-mod-styled"
+              aria-label={`Alias for version ${version.version}`}
+              value={alias}
+              autoFocus
+              onChange={event => setAlias(event.target.value)}
+              onKeyDown={event => event.key === 'Escape' && setEditing(false)}
+            />
+            <button
+              type="submit"
+              className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+              disabled={busy || !alias.trim()}
+            >
+              Set
+            </button>
+            <button
+              type="button"
+              className="jp-mod-styled jp-nbops-SmallButton"
+              onClick={() => setEditing(false)}
+            >
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Model card of version ${version.version}`}
+              onClick={props.onCard}
+            >
+              Card
+            </button>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Explanation of version ${version.version}`}
+              onClick={props.onExplanation}
+            >
+              Explanation
+            </button>
+            <button
+              className="jp-mod-styled jp-nbops-SmallButton"
+              aria-label={`Set alias on version ${version.version}`}
+              onClick={() => setEditing(true)}
+            >
+              Set alias…
+            </button>
+            <ServeButton serving={props.serving} version={version} />
+          </>
+        )}
+      </td>
+    </tr>
   );
 }

@@ -5,8 +5,54 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IServingEndpointLive } from '../../tokens';
+import { IModelVersion, IServingEndpointLive } from '../../tokens';
 import { curlExample } from './curl';
+import { ServingModel } from './ServingModel';
+
+/** **Serve** a version, or **Stop** its endpoint. */
+export function ServeButton(props: { serving: ServingModel; version: IModelVersion }): JSX.Element {
+  const { serving, version } = props;
+  const endpoint = serving.endpointOf(version.name, version.version);
+  const busy = serving.isBusy(version.name, version.version);
+  return endpoint ? (
+    <button
+      className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
+      aria-label={`Stop serving version ${version.version}`}
+      disabled={busy}
+      onClick={() => void serving.stop(version.name, version.version)}
+    >
+      {busy ? 'Stopping…' : 'Stop'}
+    </button>
+  ) : (
+    <button
+      className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+      aria-label={`Serve version ${version.version}`}
+      title="Serve this version over HTTP on this machine (nbops serve)"
+      disabled={busy || version.flavor === 'file'}
+      onClick={() => void serving.serve(version.name, version.version)}
+    >
+      {busy ? 'Starting…' : 'Serve'}
+    </button>
+  );
+}
+
+/** The endpoint of a served version, in a table row under the version's. */
+export function EndpointRow(props: {
+  serving: ServingModel;
+  version: IModelVersion;
+}): JSX.Element | null {
+  const endpoint = props.serving.endpointOf(props.version.name, props.version.version);
+  if (!endpoint) {
+    return null;
+  }
+  return (
+    <tr className="jp-nbops-VersionsTable-endpoint" data-endpoint-of={props.version.version}>
+      <td colSpan={6}>
+        <EndpointPanel endpoint={endpoint} />
+      </td>
+    </tr>
+  );
+}
 
 function formatMs(value: number | null | undefined): string {
   return value === null || value === undefined ? '—' : `${value.toFixed(value < 10 ? 2 : 1)} ms`;
