@@ -33,6 +33,8 @@ import {
   IRunRecord,
   IRunsPage,
   IRunsSearch,
+  IServingEndpoint,
+  IServingEndpointLive,
   ITagSuggestions,
   ISyncStatus,
   IVersionResponse
@@ -299,6 +301,25 @@ export const modelsAPI = {
     return requestAPI(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`
     );
+  },
+
+  /** Start `nbops serve` for a version; resolves once the endpoint answers. */
+  serve(name: string, version: number): Promise<IServingEndpoint> {
+    return requestAPI<IServingEndpoint>(`models/${encodeURIComponent(name)}/serve`, {
+      method: 'POST',
+      body: JSON.stringify({ version })
+    });
+  },
+
+  /** The endpoints this server started, with live request count, rate, latency and errors. */
+  endpoints(): Promise<{ endpoints: IServingEndpointLive[] }> {
+    return requestAPI('models/serving');
+  },
+
+  stop(endpointId: string): Promise<IServingEndpoint> {
+    return requestAPI<IServingEndpoint>(`models/serving/${encodeURIComponent(endpointId)}`, {
+      method: 'DELETE'
+    });
   }
 };
 

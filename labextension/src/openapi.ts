@@ -585,6 +585,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/models/{name}/serve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start `nbops serve` for a version as a child process of this server; answers once it answers /ping */
+        post: operations["serveModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/serving": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model endpoints this server started, newest first, with live request count, rate, latency and errors */
+        get: operations["listServingEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/models/serving/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Stop an endpoint this server started (SIGTERM, then SIGKILL after 5 s) */
+        delete: operations["stopServingEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -728,6 +779,59 @@ export interface components {
                 remote_id?: string | null;
             } | null;
         };
+        ServingEndpoint: {
+            id: string;
+            model: string;
+            /** @description the version number served (an alias resolved when it started) */
+            version: number;
+            /** @description as served: NAME:3 or NAME@production */
+            reference: string;
+            /** @description http://127.0.0.1:PORT; POST URL/invocations scores rows */
+            url: string;
+            pid: number;
+            /** @description epoch seconds */
+            started_at: number;
+            canary: {
+                version: number;
+                reference: string;
+                percent: number;
+            } | null;
+            /** @enum {unknown} */
+            state: "running" | "stopped";
+            /** @description once stopped: the process's exit code */
+            exit_code: number | null;
+        };
+        ServingEndpointWithStats: {
+            /** @description live numbers from the endpoint's GET /stats; null once stopped or while it does not answer */
+            stats: {
+                requests: number;
+                errors: number;
+                /** @description over the last minute */
+                requests_per_second: number;
+                uptime_seconds: number | null;
+                latency_ms: {
+                    p50: number | null;
+                    p99: number | null;
+                } | null;
+                /** @description per served version: primary, and canary when split */
+                versions: {
+                    version: number;
+                    role: string;
+                    requests: number;
+                    errors: number;
+                    /** @description milliseconds; null before the first request */
+                    latency_ms: {
+                        p50: number | null;
+                        p99: number | null;
+                    };
+                }[];
+                /** @description the served version's input columns and dtypes (its training schema); empty when unknown */
+                features: {
+                    name: string;
+                    dtype: string;
+                }[];
+            } | null;
+        } & components["schemas"]["ServingEndpoint"];
     };
     responses: never;
     parameters: never;
@@ -3240,6 +3344,197 @@ export interface operations {
             };
             /** @description No MLflow server is configured (c.NbopsApp.mlflow_uri) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the store cannot be used (not a database, damaged, foreign, read-only, disk full); the message names its path and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    serveModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a registered model's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description a version number (3, or "3") or an alias (production) */
+                    version: number | string;
+                    /** @description default: a free port */
+                    port?: number;
+                    canary?: {
+                        /** @description a version number (3, or "3") or an alias (production) */
+                        version: number | string;
+                        /** @description share of requests the canary answers */
+                        percent: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, answering */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServingEndpoint"];
+                };
+            };
+            /** @description Bad input (the message names the bad part) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or wrong token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such model, version or alias */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The version holds a file, not a model object; the canary is the served version; or the port is in use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The serve process ended before answering; the message ends with its log */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the store cannot be used (not a database, damaged, foreign, read-only, disk full); the message names its path and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The serve process did not answer /ping in time (it was stopped); the message ends with its log */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listServingEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoints: components["schemas"]["ServingEndpointWithStats"][];
+                    };
+                };
+            };
+            /** @description No or wrong token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the store cannot be used (not a database, damaged, foreign, read-only, disk full); the message names its path and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    stopServingEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the id POST models/{name}/serve returned */
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint, stopped */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServingEndpoint"];
+                };
+            };
+            /** @description No or wrong token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No endpoint with this id was started by this server */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -208,6 +208,11 @@ export interface IRegisteredModel {
   aliases: Record<string, number>;
 }
 
+/** A model endpoint this server started (`POST models/{name}/serve`). */
+export type IServingEndpoint = Answer<'serveModel'>;
+/** An endpoint as `GET models/serving` lists it, with live stats while it runs. */
+export type IServingEndpointLive = Schema<'ServingEndpointWithStats'> & IServingEndpoint;
+
 export interface IModelsResponse {
   models: IRegisteredModel[];
 }

@@ -19,6 +19,7 @@ from .errors import (
     PayloadTooLargeError,
     ProductionizeError,
     ReproductionError,
+    ServeStartError,
     StoreError,
     SyncError,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "SyncError",
     "ReproductionError",
     "PayloadTooLargeError",
+    "ServeStartError",
     "__version__",
 ]
 

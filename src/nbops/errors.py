@@ -109,3 +109,16 @@ class ReproductionError(NbopsError):
 
     http_status = 500
     reason = "reproduction_failed"
+
+
+class ServeStartError(NbopsError):
+    """A model endpoint started from JupyterLab did not answer ``/ping``: its process ended
+    (502) or did not answer in time (504); the message ends with the serve log's last lines."""
+
+    http_status = 502
+    reason = "serve_failed"
+
+    def __init__(self, message: str, timed_out: bool = False):
+        super().__init__(message)
+        if timed_out:
+            self.http_status = 504

@@ -22,6 +22,7 @@ from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
 from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
 from .runs_handlers import ROUTES as RUN_ROUTES
+from .serving_handlers import ROUTES as SERVING_ROUTES
 from .sync_handlers import ROUTES as SYNC_ROUTES
 
 API_PREFIX = "nbops/api"
@@ -41,6 +42,7 @@ def routes() -> list[tuple[str, type]]:
         *PRODUCTIONIZE_ROUTES,
         *OPENAPI_ROUTES,
         *SYNC_ROUTES,
+        *SERVING_ROUTES,
     ]
 
 

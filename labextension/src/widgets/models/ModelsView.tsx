@@ -11,6 +11,8 @@ import { StatusBadge } from '../StatusBadge';
 import { ExplanationPanel } from './Explanation';
 import { AuditTrail, EvaluationPanel, MarkdownRenderer, ModelCardView } from './Governance';
 import { IModelEntry, RegistryModel } from './RegistryModel';
+import { EndpointRow, ServeButton } from './Serving';
+import { ServingModel } from './ServingModel';
 
 export interface IModelsActions {
   openRun(id: string): void;
@@ -25,6 +27,16 @@ export class ModelsView extends ReactWidget {
   ) {
     super();
     this.addClass('jp-nbops-ModelsView');
+    this.serving.changed.connect(() => this.update());
+    void this.serving.load();
+  }
+
+  /** Endpoints of this server's Serve buttons, with their live numbers. */
+  readonly serving = new ServingModel();
+
+  dispose(): void {
+    this.serving.dispose();
+    super.dispose();
   }
 
   protected render(): JSX.Element {
@@ -66,6 +78,7 @@ export class ModelsView extends ReactWidget {
               key={entry.model.name}
               entry={entry}
               registry={model}
+              serving={this.serving}
               actions={this._actions}
             />
           ))}
@@ -90,6 +103,7 @@ export class ModelsView extends ReactWidget {
 function ModelCard(props: {
   entry: IModelEntry;
   registry: RegistryModel;
+  serving: ServingModel;
   actions: IModelsActions;
 }): JSX.Element {
   const { entry, registry } = props;
@@ -145,14 +159,17 @@ function ModelCard(props: {
           </thead>
           <tbody>
             {entry.versions.map(version => (
-              <VersionRow
-                key={version.version}
-                version={version}
-                registry={registry}
-                actions={props.actions}
-                onCard={() => setCard(version.version)}
-                onExplanation={() => setExplained(version.version)}
-              />
+              <React.Fragment key={version.version}>
+                <VersionRow
+                  version={version}
+                  registry={registry}
+                  serving={props.serving}
+                  actions={props.actions}
+                  onCard={() => setCard(version.version)}
+                  onExplanation={() => setExplained(version.version)}
+                />
+                <EndpointRow serving={props.serving} version={version} />
+              </React.Fragment>
             ))}
           </tbody>
         </table>
@@ -186,6 +203,7 @@ function ModelCard(props: {
 function VersionRow(props: {
   version: IModelVersion;
   registry: RegistryModel;
+  serving: ServingModel;
   actions: IModelsActions;
   onCard: () => void;
   onExplanation: () => void;
@@ -319,6 +337,7 @@ function VersionRow(props: {
             >
               Set alias…
             </button>
+            <ServeButton serving={props.serving} version={version} />
           </>
         )}
       </td>

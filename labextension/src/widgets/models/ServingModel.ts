@@ -1,0 +1,81 @@
+/**
+ * Model endpoints this Jupyter server started: Serve, Stop, and their live numbers,
+ * polled every 2 s only while one is running.
+ */
+import { showErrorMessage } from '@jupyterlab/apputils';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { modelsAPI } from '../../api';
+import { IServingEndpointLive } from '../../tokens';
+
+const POLL_MS = 2000;
+
+export class ServingModel {
+  get changed(): ISignal<ServingModel, void> {
+    return this._changed;
+  }
+
+  /** The running (or died, not yet stopped) endpoint of a version, if any. */
+  endpointOf(name: string, version: number): IServingEndpointLive | undefined {
+    return this._endpoints.find(e => e.model === name && e.version === version);
+  }
+
+  /** Whether Serve or Stop is in flight for a version. */
+  isBusy(name: string, version: number): boolean {
+    return this._busy.has(`${name}:${version}`);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this._endpoints = (await modelsAPI.endpoints()).endpoints;
+    } catch {
+      // a failed poll keeps the last numbers; the next one tries again
+    }
+    this._changed.emit();
+    this._schedule();
+  }
+
+  async serve(name: string, version: number): Promise<void> {
+    await this._act(name, version, 'Cannot serve', () => modelsAPI.serve(name, version));
+  }
+
+  async stop(name: string, version: number): Promise<void> {
+    const endpoint = this.endpointOf(name, version);
+    if (endpoint) {
+      await this._act(name, version, 'Cannot stop', () => modelsAPI.stop(endpoint.id));
+    }
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    window.clearTimeout(this._timer);
+  }
+
+  private async _act(name: string, version: number, title: string, call: () => Promise<unknown>) {
+    const key = `${name}:${version}`;
+    this._busy.add(key);
+    this._changed.emit();
+    try {
+      await call();
+    } catch (error) {
+      // one dialog per failed action (no toasts): it carries the server's message and log tail
+      void showErrorMessage(`${title} ${name} v${version}`, (error as Error).message);
+    } finally {
+      this._busy.delete(key);
+    }
+    await this.load();
+  }
+
+  private _schedule(): void {
+    window.clearTimeout(this._timer);
+    if (!this._disposed && this._endpoints.some(e => e.state === 'running')) {
+      this._timer = window.setTimeout(() => void this.load(), POLL_MS);
+    }
+  }
+
+  private _endpoints: IServingEndpointLive[] = [];
+  private _busy = new Set<string>();
+  private _timer = 0;
+  private _disposed = false;
+  private _changed = new Signal<ServingModel, void>(this);
+}
