@@ -37,6 +37,9 @@ MMAP_BYTES = 256 * 2**20
 LOCK_RETRY_SECONDS = 120.0
 # How long a writing process, at exit, waits for readers to let it empty the WAL.
 TRUNCATE_WAIT_MS = 200
+# How long it tries again while the checkpoint answers busy (a long checkpoint of its own
+# flusher, or readers that keep the WAL in use): a bound on the delay it adds to exit.
+TRUNCATE_TRIES_SECONDS = 2.0
 # SQLite's header field for "which application's file is this" ("nbop" in ASCII): a file
 # without it and without nbops's migration records is someone else's database.
 APPLICATION_ID = 0x6E626F70
@@ -210,16 +213,20 @@ class Database:
 
     def truncate_wal(self) -> None:
         """Copy the WAL into the database and empty it, so a finished writer leaves no large
-        ``-wal`` file behind. It waits at most ``TRUNCATE_WAIT_MS`` for readers (a Lab panel
-        may be reading): then the WAL is left as it is, still consistent, and the next
-        checkpoint empties it."""
+        ``-wal`` file behind. It tries for at most ``TRUNCATE_TRIES_SECONDS`` while readers
+        (a Lab panel) or another checkpoint keep the WAL busy: then the WAL is left as it is,
+        still consistent, and the next checkpoint empties it."""
         if not self.wrote:
             return
         try:
             conn = self.connection()
             conn.execute(f"PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}")
             try:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                deadline = time.monotonic() + TRUNCATE_TRIES_SECONDS
+                # SQLite answers busy=1 rather than raising: another checkpoint (a flusher
+                # thread's, a reader's process) may be copying the WAL; try again after it.
+                while conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] and time.monotonic() < deadline:
+                    time.sleep(0.05)
             finally:
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except (sqlite3.Error, NbopsError):  # the store may be gone, or busy: the WAL stays valid

@@ -28,6 +28,8 @@ from ..store.runs import NewRun
 FLUSH_SIZE = 2_000
 FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
+# How long closing waits for the flusher thread to end the write or checkpoint it is doing.
+CLOSE_WAIT_SECONDS = 10.0
 
 
 class MetricBuffer:
@@ -176,6 +178,11 @@ class MetricBuffer:
     def close(self) -> None:
         self._stopped = True
         self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            # Its flush or checkpoint may be under way: one racing with ours (or with the WAL
+            # truncation at exit) makes that one give up and leaves the WAL full.
+            thread.join(CLOSE_WAIT_SECONDS)
         self.flush()
         self.store.db.checkpoint()
 
