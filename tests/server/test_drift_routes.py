@@ -257,9 +257,10 @@ async def test_a_rule_with_a_retrain_action_links_its_alert_to_the_new_version(j
         body={"statistic": "wasserstein", "threshold": 0.3, "name": "retrain", "retrain": action},
     )
     assert code == 201 and added["rules"][0]["retrain"]["package"] == str(folder)
-    # Checked in this process, which hosts the server: its retrain job starts at once.
+    # Checked in this process, which hosts the server: its retrain job wakes at once, and may
+    # have claimed the retrain before the check reads it back.
     (queued,) = nbops.check_drift("churn", frame(800, 1.0), window="W4").summary["retrains"]
-    assert queued["status"] == "queued"
+    assert queued["status"] in ("queued", "running") and queued["run_id"] is None
     deadline = time.monotonic() + 60
     while True:
         (alert,) = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] == "W4"]
