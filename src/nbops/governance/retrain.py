@@ -51,7 +51,7 @@ def retrain(store, alert: dict, action: RetrainAction, data: Any) -> dict:
     result = launchers.launch(
         action, {**action.params, action.param: str(path)}, store_root=store.root, retrain_id=retrain_id
     )
-    if not result.ok:
+    if result.error is not None:
         return fail(store, retrain_id, runner, result.error)
     # the orchestrator runs it; its run id is the link
     _update(store, retrain_id, status="triggered", remote_id=result.remote_id, ended_at=time.time(), runner=None)

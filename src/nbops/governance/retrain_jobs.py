@@ -9,11 +9,12 @@ queued again; a runner that stops on purpose releases its retrain the same way.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Callable
 
-from nbops.drift.actions import retrain_from_stored
+from nbops.drift.actions import RetrainAction, retrain_from_stored
 from nbops.governance import launchers
 from nbops.governance.retrain import fail, outcome, runner_id, succeed
 
@@ -54,13 +55,13 @@ def run(store, job: dict, runner: str, on_start: Callable[[subprocess.Popen], No
             "its window's data file was never recorded: the process that checked drift ended before queuing it",
         )
     try:
-        action = retrain_from_stored(job["action"])
+        action = RetrainAction(**json.loads(job["action"]))
         package = action.package_name
     except Exception as exc:  # the package folder moved or was deleted since the alert
         return fail(store, job["id"], runner, f"the package cannot be run: {exc}")
     params = {**action.params, action.param: job["data_path"]}
     result = launchers.local(action, params, store_root=store.root, retrain_id=job["id"], on_start=on_start)
-    if not result.ok:
+    if result.error is not None:
         return fail(store, job["id"], runner, result.error)
     return succeed(store, job["id"], runner, package, job["claimed_at"])
 

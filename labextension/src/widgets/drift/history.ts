@@ -78,7 +78,9 @@ export class AlertHistoryModel implements IDisposable {
 
   private _pollRetrains(): void {
     window.clearTimeout(this._retrainTimer);
-    const pending = this._alerts.some(a => a.retrain?.status === 'queued' || a.retrain?.status === 'running');
+    const pending = this._alerts.some(
+      a => a.retrain?.status === 'queued' || a.retrain?.status === 'running'
+    );
     if (pending && !this._disposed) {
       this._retrainTimer = window.setTimeout(() => void this.reload(), RETRAIN_POLL_MS);
     }
