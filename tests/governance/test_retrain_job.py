@@ -212,3 +212,42 @@ def test_a_stopping_server_releases_its_retrain_and_ends_the_pipeline(package, s
     assert child.poll() is not None  # the pipeline ended with the server
     row = retrain_jobs.outcome(store, queued["id"])
     assert (row["status"], row["runner"], row["failure_event_id"]) == ("queued", None, None)  # for the next runner
+
+
+def test_a_store_from_before_retrain_jobs_keeps_its_retrains(tmp_path):
+    import sqlite3
+
+    from sqlite_utils import Database as UtilsDatabase
+
+    from nbops.store import Store
+    from nbops.store.migrations import migrations
+
+    (tmp_path / ".nbops").mkdir()
+    conn = sqlite3.connect(tmp_path / ".nbops" / "nbops.db", isolation_level=None)
+    migrations.apply(UtilsDatabase(conn), stop_before="0012_retrain_jobs")
+    conn.execute("PRAGMA user_version = 11")
+    conn.execute("INSERT INTO datasets (id, name, role, digest, created_at) VALUES (1, 'churn', 'reference', 'd', 1.0)")
+    conn.execute(
+        "INSERT INTO drift_windows (id, subject, dataset_id, window, policy, rows, features, drifted, share_drifted, "
+        "dataset_drift, created_at) VALUES (1, 'churn', 1, 'W1', 'default', 10, 2, '[]', 0.5, 1, 1.0)"
+    )
+    conn.execute(
+        "INSERT INTO drift_alert_events (id, window_id, rule, subject, features, message, created_at) "
+        "VALUES (1, 1, 'r', 'churn', '[]', 'drifted', 1.0)"
+    )
+    columns = "(id, event_id, subject, rule, target, package, status, run_id, model_version, started_at, ended_at)"
+    conn.execute(
+        f"INSERT INTO drift_retrains {columns} VALUES (1, 1, 'churn', 'r', 'local', 'p', 'succeeded', NULL, 4, 10.0, 20.0)"
+    )
+    # left running by a synchronous retrain of an older nbops
+    conn.execute(
+        f"INSERT INTO drift_retrains {columns} VALUES (2, 1, 'churn', 'r', 'local', 'p', 'running', NULL, NULL, 30.0, NULL)"
+    )
+    conn.close()
+    store = Store(tmp_path / ".nbops")
+    kept = retrain_jobs.outcome(store, 1)
+    assert (kept["status"], kept["model_version"], kept["ended_at"], kept["runner"]) == ("succeeded", 4, 20.0, None)
+    # Older than any timeout and held by no known runner: queued again, for a runner to settle.
+    assert retrain_jobs.requeue_stale(store) == [2]
+    assert retrain_jobs.outcome(store, 2)["status"] == "queued"
+    store.close()
