@@ -77,18 +77,18 @@ export class AlertHistoryModel implements IDisposable {
   }
 
   private _pollRetrains(): void {
-    window.clearTimeout(this._retrainTimer);
+    clearTimeout(this._retrainTimer);
     const pending = this._alerts.some(
       a => a.retrain?.status === 'queued' || a.retrain?.status === 'running'
     );
     if (pending && !this._disposed) {
-      this._retrainTimer = window.setTimeout(() => void this.reload(), RETRAIN_POLL_MS);
+      this._retrainTimer = setTimeout(() => void this.reload(), RETRAIN_POLL_MS);
     }
   }
 
   dispose(): void {
     this._disposed = true;
-    window.clearTimeout(this._retrainTimer);
+    clearTimeout(this._retrainTimer);
     Signal.clearData(this);
   }
 
@@ -98,6 +98,6 @@ export class AlertHistoryModel implements IDisposable {
   private _deliveries: IDriftWebhookDelivery[] = [];
   private _error: string | null = null;
   private _disposed = false;
-  private _retrainTimer = 0;
+  private _retrainTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _changed = new Signal<this, void>(this);
 }
