@@ -68,3 +68,14 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     _fail_a_skip(outcome.get_result())
+
+
+@pytest.fixture
+def jp_serverapp(jp_serverapp):
+    """pytest-jupyter's server, whose nbops retrain job thread ends with the test."""
+    yield jp_serverapp
+    from nbops.server.retrain_jobs import RUNNER_SETTING
+
+    runner = jp_serverapp.web_app.settings.get(RUNNER_SETTING)
+    if runner is not None:
+        runner.stop()

@@ -2362,8 +2362,11 @@ export interface operations {
                             /** @description the retrain this alert's rule ran (its latest), linking the alert to the run and model version it produced; null when none */
                             retrain?: {
                                 id?: number;
-                                /** @enum {unknown} */
-                                status?: "running" | "succeeded" | "failed" | "triggered" | "suppressed";
+                                /**
+                                 * @description a local retrain is queued, then running in a Jupyter server's job (or nbops retrain pending), then succeeded or failed; an Airflow or KFP one is triggered
+                                 * @enum {unknown}
+                                 */
+                                status?: "queued" | "running" | "succeeded" | "failed" | "triggered" | "suppressed";
                                 /** @enum {unknown} */
                                 target?: "local" | "airflow" | "kfp";
                                 /** @description why it was suppressed (the rate limit) or failed */

@@ -549,10 +549,11 @@ export interface IDriftRetrainAction {
   timeout_minutes: number;
 }
 
-/** A retrain a drift alert started, and what it produced (`drift_retrains`). */
+/** A retrain a drift alert started, and what it produced (`drift_retrains`).
+ * A local one is `queued` until a Jupyter server's job runs it. */
 export interface IDriftRetrain {
   id: number;
-  status: 'running' | 'succeeded' | 'failed' | 'triggered' | 'suppressed';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'triggered' | 'suppressed';
   target: 'local' | 'airflow' | 'kfp';
   /** Why it was suppressed (the rule's rate limit) or failed. */
   reason: string | null;

@@ -399,6 +399,7 @@ def _run_drift(args: argparse.Namespace) -> int:
             + "".join(
                 f"; retrain {r['id']} {r['status']}"
                 + (f" -> {r['model']} v{r['model_version']}" if r["model_version"] else "")
+                + (" (a Jupyter server runs it, or nbops retrain pending)" if r["status"] == "queued" else "")
                 for r in s["retrains"]
             )
         )
@@ -444,6 +445,33 @@ def _run_reproduce(args: argparse.Namespace) -> int:
     return 1
 
 
+def _configure_retrain(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="retrain_command", required=True, metavar="SUBCOMMAND")
+    pending = sub.add_parser(
+        "pending", help="run the queued local retrains of drift alerts here, one after the other (for cron)"
+    )
+    pending.add_argument("--json", action="store_true", help="print each retrain's outcome as JSON")
+
+
+def _run_retrain(args: argparse.Namespace) -> int:
+    import json
+
+    from .governance.retrain_jobs import run_pending
+    from .store import open_store
+
+    done = run_pending(open_store())
+    if args.json:
+        print(json.dumps(done, default=str))
+    for r in [] if args.json else done:
+        made = f" -> {r['model']} v{r['model_version']}" if r["model_version"] else ""
+        print(f"retrain {r['id']} (alert {r['event_id']}, rule {r['rule']!r}) {r['status']}{made}")
+        if r["status"] == "failed":
+            print(f"  {r['reason']}", file=sys.stderr)
+    if not done and not args.json:
+        print("no queued retrain")
+    return 1 if any(r["status"] == "failed" for r in done) else 0
+
+
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
     from .serving.command import configure
 
@@ -487,6 +515,7 @@ COMMANDS: list[Command] = [
     Command(
         "serve", "serve a registered model over HTTP (MLflow's protocol), monitored live", _configure_serve, _run_serve
     ),
+    Command("retrain", "drift retrains: nbops retrain pending runs the queued ones", _configure_retrain, _run_retrain),
 ]
 
 

@@ -2,8 +2,10 @@
 
 A real notebook (it reads ``data_path``, logs its training data, registers ``churn``) is
 productionized once; each test trains v1 with the package's CLI, adds an alert rule with a
-``retrain`` action, and checks a shifted window. The package then runs as a subprocess on the
-window's data file, and its run and model version come back linked to the alert.
+``retrain`` action, and checks a shifted window: the retrain is queued. A runner (here
+``run_pending``, as ``nbops retrain pending`` does; a Jupyter server's job in
+test_retrain_job.py) then runs the package as a subprocess on the window's data file, and its
+run and model version come back linked to the alert.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from nbops.drift import AlertRule
 from nbops.drift.actions import retrain_from_json
 from nbops.drift.persistence import add_alert_rule
 from nbops.errors import InvalidValueError
+from nbops.governance.retrain_jobs import run_pending
 
 CELLS = [
     ("import pandas as pd\nimport nbops\nfrom sklearn.linear_model import LogisticRegression", "setup"),
@@ -97,7 +100,9 @@ def test_a_drift_alert_retrains_and_links_the_new_version_to_the_alert(trained, 
     shifted = frame(500, 2.0, 2)
     report = nbops.check_drift("churn", shifted, window="2024-W19", store=store)
     (alert,) = report.summary["alerts"]
-    (retrain,) = report.summary["retrains"]
+    (queued,) = report.summary["retrains"]
+    assert queued["status"] == "queued" and queued["run_id"] is None  # the check itself trains nothing
+    (retrain,) = run_pending(store)
     assert retrain["status"] == "succeeded", retrain["reason"]
     assert (retrain["model"], retrain["model_version"]) == ("churn", 2)
     event_id = retrain["event_id"]
@@ -123,7 +128,8 @@ def test_the_rate_limit_suppresses_a_second_retrain_and_says_why(trained, store)
     add_alert_rule(store, "churn", rule(trained, every_minutes=30))
     first = nbops.check_drift("churn", frame(500, 2.0, 3), window="W1", store=store).summary["retrains"]
     second = nbops.check_drift("churn", frame(500, 2.5, 4), window="W2", store=store).summary["retrains"]
-    assert first[0]["status"] == "succeeded"
+    assert first[0]["status"] == "queued"  # a queued retrain counts for the rate limit
+    assert [r["status"] for r in run_pending(store)] == ["succeeded"]
     assert second[0]["status"] == "suppressed" and second[0]["run_id"] is None
     assert f"(retrain {first[0]['id']})" in second[0]["reason"]
     assert "at most once every 30 min" in second[0]["reason"]
@@ -133,8 +139,8 @@ def test_the_rate_limit_suppresses_a_second_retrain_and_says_why(trained, store)
 def test_a_failing_retrain_is_an_alert_of_its_own(trained, store):
     # The package reads parquet; a CSV file makes its load step fail, as a broken pipeline would.
     add_alert_rule(store, "churn", rule(trained, format="csv"))
-    report = nbops.check_drift("churn", frame(500, 2.0, 5), window="W1", store=store)
-    (retrain,) = report.summary["retrains"]
+    nbops.check_drift("churn", frame(500, 2.0, 5), window="W1", store=store)
+    (retrain,) = run_pending(store)
     assert retrain["status"] == "failed" and "python -m churn_pipeline run exited with" in retrain["reason"]
     failure = (
         store.reader()
@@ -169,7 +175,16 @@ def test_nbops_drift_check_retrains_from_the_window_files(trained, store, projec
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    (retrain,) = json.loads(done.stdout)["retrains"]
+    (queued,) = json.loads(done.stdout)["retrains"]
+    assert queued["status"] == "queued"
+    pending = subprocess.run(
+        [str(Path(sys.executable).with_name("nbops")), "retrain", "pending", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert pending.returncode == 0, pending.stderr
+    (retrain,) = json.loads(pending.stdout)
     assert retrain["status"] == "succeeded" and retrain["model_version"] == 2
     # Both files, streamed into one parquet file of the window's rows.
     pd.testing.assert_frame_equal(

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,8 +48,16 @@ def launch(action: RetrainAction, params: dict[str, str], *, store_root: Path, r
     return local(action, params, store_root=store_root, retrain_id=retrain_id)
 
 
-def local(action: RetrainAction, params: dict[str, str], *, store_root: Path, retrain_id: int) -> Launch:
-    """``python -m PACKAGE run --param k=v ...`` in the package folder, logging into this store."""
+def local(
+    action: RetrainAction,
+    params: dict[str, str],
+    *,
+    store_root: Path,
+    retrain_id: int,
+    on_start: Callable[[subprocess.Popen], None] | None = None,
+) -> Launch:
+    """``python -m PACKAGE run --param k=v ...`` in the package folder, logging into this store.
+    ``on_start`` gets the child process, so a server that runs it can stop it when it stops."""
     folder = Path(action.package)
     package = action.package_name
     env = {**os.environ, "NBOPS_HOME": str(store_root), RETRAIN_VARIABLE: str(retrain_id)}
@@ -56,16 +65,28 @@ def local(action: RetrainAction, params: dict[str, str], *, store_root: Path, re
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(folder / "src"), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", package, "run"] + [f"--param={k}={v}" for k, v in params.items()]
     try:
-        done = subprocess.run(
-            command, cwd=folder, env=env, capture_output=True, text=True, timeout=action.timeout_minutes * 60
+        child = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-    except subprocess.TimeoutExpired:
-        return Launch(f"python -m {package} run took longer than {action.timeout_minutes:g} min and was stopped")
     except OSError as exc:
         return Launch(f"python -m {package} run could not start: {exc}")
-    if done.returncode != 0:
-        tail = done.stderr.strip()[-TAIL:] or done.stdout.strip()[-TAIL:]
-        return Launch(f"python -m {package} run exited with {done.returncode}: {tail}")
+    if on_start is not None:
+        on_start(child)
+    try:
+        stdout, stderr = child.communicate(timeout=action.timeout_minutes * 60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return Launch(f"python -m {package} run took longer than {action.timeout_minutes:g} min and was stopped")
+    if child.returncode != 0:
+        tail = stderr.strip()[-TAIL:] or stdout.strip()[-TAIL:]
+        return Launch(f"python -m {package} run exited with {child.returncode}: {tail}")
     return Launch()
 
 

@@ -3,17 +3,21 @@
 For each such alert: the rule's rate limit is checked (at most one retrain per rule in
 ``every_minutes``; a suppressed retrain is recorded with its reason), the drifted window's
 data is written to a file nbops owns (``.nbops/retrain/<id>-<window>.parquet``), and the
-package runs with that file as its data parameter (``launchers``). A local run's nbops run and
-the model version it registered are linked to the alert (``drift_retrains``) and audited
-(``model_events`` kind ``retrained``); a failure is an alert event of its own.
+package runs with that file as its data parameter (``launchers``): an Airflow DAG or KFP run is
+triggered at once; a local run is ``queued``, so the checking process (a kernel, ``nbops drift
+check``, ``nbops serve``) never blocks on training, and a runner (``retrain_jobs``: a Jupyter
+server's job, or ``nbops retrain pending``) runs it. A local run's nbops run and the model
+version it registered are linked to the alert (``drift_retrains``) and audited (``model_events``
+kind ``retrained``); a failure is an alert event of its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from nbops.drift.actions import RetrainAction
 from nbops.governance import launchers
 
 FOLDER = "retrain"  # under the store folder: the window data files nbops writes
+_listeners: list[Callable[[], None]] = []  # see on_queued
 
 
 def retrain_on_alerts(store, alerts: Sequence[dict], data: Any) -> list[dict]:
@@ -29,40 +34,80 @@ def retrain_on_alerts(store, alerts: Sequence[dict], data: Any) -> list[dict]:
 
 
 def retrain(store, alert: dict, action: RetrainAction, data: Any) -> dict:
-    """Retrain for one alert event (``event_id``, ``rule``, ``subject``, ``window``, ``message``)."""
-    retrain_id, reason = _claim(store, alert, action)
+    """Retrain for one alert event (``event_id``, ``rule``, ``subject``, ``window``, ``message``):
+    a local retrain is queued for a runner (``retrain_jobs``); an orchestrator is triggered now."""
+    runner = runner_id()
+    retrain_id, reason = _claim(store, alert, action, runner)
     if reason is not None:
         return outcome(store, retrain_id)
     try:
         path = write_window(store.root / FOLDER, retrain_id, alert["window"], data, action.format)
     except Exception as exc:  # unreadable data is this retrain's failure, not the drift check's
-        return _fail(store, retrain_id, alert, f"the window's data could not be written: {exc}")
-    params = {**action.params, action.param: str(path)}
-    _update(store, retrain_id, data_path=str(path))
-    started = time.time()
-    result = launchers.launch(action, params, store_root=store.root, retrain_id=retrain_id)
-    if not result.ok:
-        return _fail(store, retrain_id, alert, result.error)
-    if action.target != "local":  # the orchestrator runs it; its run id is the link
-        _update(store, retrain_id, status="triggered", remote_id=result.remote_id, ended_at=time.time())
+        return fail(store, retrain_id, runner, f"the window's data could not be written: {exc}")
+    if action.target == "local":  # the pipeline may train for an hour: never in the checking process
+        queue(store, retrain_id, path, action)
         return outcome(store, retrain_id)
-    run_id = _run_of(store, retrain_id, action.package_name, started)
+    _update(store, retrain_id, data_path=str(path))
+    result = launchers.launch(
+        action, {**action.params, action.param: str(path)}, store_root=store.root, retrain_id=retrain_id
+    )
+    if result.error is not None:
+        return fail(store, retrain_id, runner, result.error)
+    # the orchestrator runs it; its run id is the link
+    _update(store, retrain_id, status="triggered", remote_id=result.remote_id, ended_at=time.time(), runner=None)
+    return outcome(store, retrain_id)
+
+
+def queue(store, retrain_id: int, path: Path, action: RetrainAction) -> None:
+    """Hand the retrain to a runner: a Jupyter server's job, or ``nbops retrain pending``. The
+    action is kept as it is now, so editing the rule later does not change a queued retrain."""
+    _update(
+        store, retrain_id, status="queued", data_path=str(path), action=action.to_json(), runner=None, claimed_at=None
+    )
+    for wake in list(_listeners):  # a runner in this very process starts at once
+        wake()
+
+
+def on_queued(wake: Callable[[], None]) -> Callable[[], None]:
+    """Call ``wake`` (from the queuing thread) whenever this process queues a retrain; returns a
+    function that stops it."""
+    _listeners.append(wake)
+    return lambda: _listeners.remove(wake) if wake in _listeners else None
+
+
+def runner_id(pid: int | None = None) -> str:
+    """``host:pid:process start``: which process holds a retrain, robust to a reused pid."""
+    from nbops.store.liveness import HOST, process_started
+
+    pid = os.getpid() if pid is None else pid
+    return f"{HOST}:{pid}:{process_started(pid) or 0.0:.2f}"
+
+
+def succeed(store, retrain_id: int, runner: str, package: str, claimed_at: float) -> dict:
+    """Link the run the pipeline logged and the model version it registered to the alert, and
+    audit it. Only while ``runner`` still holds the retrain (a released one stays queued)."""
+    run_id = _run_of(store, retrain_id, package, claimed_at)
     version = _version_of(store, run_id)
     with store.transaction() as conn:
-        conn.execute(
+        row = conn.execute(
+            "SELECT r.event_id, r.package, e.message FROM drift_retrains r JOIN drift_alert_events e "
+            "ON e.id = r.event_id WHERE r.id = ?",
+            (retrain_id,),
+        ).fetchone()
+        held = conn.execute(
             "UPDATE drift_retrains SET status = 'succeeded', run_id = ?, model = ?, model_version = ?, "
-            "ended_at = ? WHERE id = ?",
-            (run_id, version and version["model"], version and version["version"], time.time(), retrain_id),
-        )
-        if version is not None:
+            "ended_at = ? WHERE id = ? AND status = 'running' AND runner = ?",
+            (run_id, version and version["model"], version and version["version"], time.time(), retrain_id, runner),
+        ).rowcount
+        if held and version is not None:
             store.models.events.add(
                 conn,
                 version["model"],
                 "retrained",
                 version["version"],
-                reason=f"drift alert {alert['event_id']}: {alert['message']}"[:2000],
-                alert_event_id=alert["event_id"],
-                detail={"run_id": run_id, "retrain_id": retrain_id, "package": action.package},
+                reason=f"drift alert {row['event_id']}: {row['message']}"[:2000],
+                alert_event_id=row["event_id"],
+                detail={"run_id": run_id, "retrain_id": retrain_id, "package": row["package"]},
             )
     return outcome(store, retrain_id)
 
@@ -146,9 +191,10 @@ def _write_chunks(path: Path, frames, fmt: str) -> None:
             writer.close()
 
 
-def _claim(store, alert: dict, action: RetrainAction) -> tuple[int, str | None]:
-    """Insert the retrain row: ``running``, or ``suppressed`` with the reason when the rule retrained
-    less than ``every_minutes`` ago. One transaction, so two checks at once cannot both retrain."""
+def _claim(store, alert: dict, action: RetrainAction, runner: str) -> tuple[int, str | None]:
+    """Insert the retrain row: ``running`` (held by ``runner`` while the window's file is written),
+    or ``suppressed`` with the reason when the rule retrained less than ``every_minutes`` ago. One
+    transaction, so two checks at once cannot both retrain."""
     now = time.time()
     package = (action.dag_id or action.package_name) if action.target == "airflow" else action.package
     with store.transaction() as conn:
@@ -166,7 +212,7 @@ def _claim(store, alert: dict, action: RetrainAction) -> tuple[int, str | None]:
             )
         retrain_id = conn.execute(
             "INSERT INTO drift_retrains (event_id, subject, rule, target, package, status, reason, started_at, "
-            "ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "ended_at, runner, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 alert["event_id"],
                 alert["subject"],
@@ -177,27 +223,37 @@ def _claim(store, alert: dict, action: RetrainAction) -> tuple[int, str | None]:
                 reason,
                 now,
                 now if reason else None,
+                None if reason else runner,
+                None if reason else now,
             ),
         ).lastrowid
     return retrain_id, reason
 
 
-def _fail(store, retrain_id: int, alert: dict, reason: str) -> dict:
-    """Mark the retrain failed and raise an alert event for it on the same window."""
-    message = f"retrain after alert {alert['event_id']} ({alert['rule']}) failed: {reason}"[:4000]
+def fail(store, retrain_id: int, runner: str, reason: str) -> dict:
+    """Mark the retrain failed and raise an alert event for it on the same window; only while
+    ``runner`` still holds it (a retrain released when its server stopped stays queued)."""
+    now = time.time()
     with store.transaction() as conn:
-        window_id = conn.execute(
-            "SELECT window_id FROM drift_alert_events WHERE id = ?", (alert["event_id"],)
-        ).fetchone()[0]
+        held = conn.execute(
+            "UPDATE drift_retrains SET status = 'failed', reason = ?, ended_at = ? "
+            "WHERE id = ? AND status = 'running' AND runner = ?",
+            (reason, now, retrain_id, runner),
+        ).rowcount
+        if not held:
+            return outcome(store, retrain_id)
+        alert = conn.execute(
+            "SELECT r.event_id, r.rule, r.subject, e.window_id FROM drift_retrains r "
+            "JOIN drift_alert_events e ON e.id = r.event_id WHERE r.id = ?",
+            (retrain_id,),
+        ).fetchone()
+        message = f"retrain after alert {alert['event_id']} ({alert['rule']}) failed: {reason}"[:4000]
         event_id = conn.execute(
             "INSERT INTO drift_alert_events (window_id, rule, subject, features, message, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (window_id, f"{alert['rule']}: retrain failed", alert["subject"], json.dumps([]), message, time.time()),
+            (alert["window_id"], f"{alert['rule']}: retrain failed", alert["subject"], json.dumps([]), message, now),
         ).lastrowid
-        conn.execute(
-            "UPDATE drift_retrains SET status = 'failed', reason = ?, failure_event_id = ?, ended_at = ? WHERE id = ?",
-            (reason, event_id, time.time(), retrain_id),
-        )
+        conn.execute("UPDATE drift_retrains SET failure_event_id = ? WHERE id = ?", (event_id, retrain_id))
     return outcome(store, retrain_id)
 
 

@@ -21,6 +21,7 @@ from .metrics_handlers import ROUTES as METRIC_ROUTES
 from .models_handlers import ROUTES as MODEL_ROUTES
 from .openapi_handler import ROUTES as OPENAPI_ROUTES
 from .productionize_handlers import ROUTES as PRODUCTIONIZE_ROUTES
+from .retrain_jobs import start_retrain_runner
 from .runs_handlers import ROUTES as RUN_ROUTES
 from .serving_handlers import ROUTES as SERVING_ROUTES
 from .sync_handlers import ROUTES as SYNC_ROUTES
@@ -70,6 +71,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
     if store is not None:  # nothing to push or post from a store that cannot be opened
         start_webhook_delivery(serverapp, store)
         _start_mlflow_pusher(serverapp, store)
+        start_retrain_runner(serverapp, store)
 
 
 def _sweep_periodically(settings: dict) -> None:

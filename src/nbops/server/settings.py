@@ -19,6 +19,11 @@ class NbopsApp(Configurable):
     )
     mlflow_push_interval = Float(30.0, config=True, help="Seconds between looks for newly ended runs.")
     mlflow_max_backoff = Float(600.0, config=True, help="Longest wait, in seconds, after failed pushes.")
+    retrain_poll_interval = Float(
+        5.0,
+        config=True,
+        help="Seconds between looks for queued drift retrains (a check in this server's process wakes it at once).",
+    )
     webhooks = Dict(
         config=True,
         help=(

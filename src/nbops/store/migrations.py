@@ -564,3 +564,47 @@ def m0011_explanations(db: Database) -> None:
         CREATE INDEX model_explanations_by_version ON model_explanations(version_id, id)
         """,
     )
+
+
+@migrations(name="0012_retrain_jobs")
+def m0012_retrain_jobs(db: Database) -> None:
+    # A local retrain is queued by the process that checked drift and run later by a Jupyter
+    # server (or `nbops retrain pending`): two new statuses, the action as it was when queued,
+    # and who claimed it when (host:pid:process start, so a dead runner's retrain is queued again).
+    # SQLite cannot change a CHECK constraint in place: the table is rebuilt, rows kept.
+    run_statements(
+        db,
+        """
+        CREATE TABLE drift_retrains_new (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL CHECK (target IN ('local','airflow','kfp')),
+            package TEXT NOT NULL,       -- the package folder (local, kfp) or the DAG id (airflow)
+            status TEXT NOT NULL CHECK (
+                status IN ('queued','running','succeeded','failed','triggered','suppressed')),
+            reason TEXT,                 -- why it was suppressed or failed
+            data_path TEXT,              -- the window's data, in a file nbops owns
+            run_id TEXT REFERENCES runs(id),
+            model TEXT,
+            model_version INTEGER,
+            remote_id TEXT,              -- the Airflow DAG run or KFP run it started
+            failure_event_id INTEGER REFERENCES drift_alert_events(id),
+            started_at REAL NOT NULL,    -- when the alert asked for it (queued, or launched at once)
+            ended_at REAL,
+            action TEXT,                 -- JSON: the rule's retrain action when it was queued
+            runner TEXT,                 -- host:pid:process-start of the process running it
+            claimed_at REAL              -- when that process claimed it
+        );
+        INSERT INTO drift_retrains_new (id, event_id, subject, rule, target, package, status, reason, data_path,
+            run_id, model, model_version, remote_id, failure_event_id, started_at, ended_at)
+            SELECT id, event_id, subject, rule, target, package, status, reason, data_path,
+            run_id, model, model_version, remote_id, failure_event_id, started_at, ended_at FROM drift_retrains;
+        DROP TABLE drift_retrains;
+        ALTER TABLE drift_retrains_new RENAME TO drift_retrains;
+        CREATE INDEX drift_retrains_by_rule ON drift_retrains(subject, rule, started_at);
+        CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id);
+        CREATE INDEX drift_retrains_pending ON drift_retrains(id) WHERE status IN ('queued', 'running')
+        """,
+    )

@@ -295,24 +295,6 @@ CREATE TABLE serving_performance (
             updated_at REAL NOT NULL,
             PRIMARY KEY (version_id, window, metric)
         ) WITHOUT ROWID;
-CREATE TABLE drift_retrains (
-            id INTEGER PRIMARY KEY,
-            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
-            subject TEXT NOT NULL,
-            rule TEXT NOT NULL,
-            target TEXT NOT NULL CHECK (target IN ('local','airflow','kfp')),
-            package TEXT NOT NULL,       -- the package folder (local, kfp) or the DAG id (airflow)
-            status TEXT NOT NULL CHECK (status IN ('running','succeeded','failed','triggered','suppressed')),
-            reason TEXT,                 -- why it was suppressed or failed
-            data_path TEXT,              -- the window's data, in a file nbops owns
-            run_id TEXT REFERENCES runs(id),
-            model TEXT,
-            model_version INTEGER,
-            remote_id TEXT,              -- the Airflow DAG run or KFP run it started
-            failure_event_id INTEGER REFERENCES drift_alert_events(id),
-            started_at REAL NOT NULL,
-            ended_at REAL
-        );
 CREATE TABLE model_explanations (
             id INTEGER PRIMARY KEY,
             version_id INTEGER NOT NULL REFERENCES model_versions(id),
@@ -320,6 +302,28 @@ CREATE TABLE model_explanations (
             target TEXT NOT NULL CHECK (target IN ('labels','predictions')),
             detail TEXT NOT NULL,       -- JSON: features [{feature, importance, std, shap}], scoring, notes
             created_at REAL NOT NULL
+        );
+CREATE TABLE "drift_retrains" (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER NOT NULL REFERENCES drift_alert_events(id) ON DELETE CASCADE,
+            subject TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            target TEXT NOT NULL CHECK (target IN ('local','airflow','kfp')),
+            package TEXT NOT NULL,       -- the package folder (local, kfp) or the DAG id (airflow)
+            status TEXT NOT NULL CHECK (
+                status IN ('queued','running','succeeded','failed','triggered','suppressed')),
+            reason TEXT,                 -- why it was suppressed or failed
+            data_path TEXT,              -- the window's data, in a file nbops owns
+            run_id TEXT REFERENCES runs(id),
+            model TEXT,
+            model_version INTEGER,
+            remote_id TEXT,              -- the Airflow DAG run or KFP run it started
+            failure_event_id INTEGER REFERENCES drift_alert_events(id),
+            started_at REAL NOT NULL,    -- when the alert asked for it (queued, or launched at once)
+            ended_at REAL,
+            action TEXT,                 -- JSON: the rule's retrain action when it was queued
+            runner TEXT,                 -- host:pid:process-start of the process running it
+            claimed_at REAL              -- when that process claimed it
         );
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
@@ -338,10 +342,11 @@ CREATE INDEX sync_runs_by_remote ON sync_runs(target, remote_id);
 CREATE UNIQUE INDEX drift_windows_current ON drift_windows(subject, window) WHERE superseded_at IS NULL;
 CREATE INDEX drift_webhook_deliveries_by_event ON drift_webhook_deliveries(event_id, webhook)
         ;
-CREATE INDEX drift_retrains_by_rule ON drift_retrains(subject, rule, started_at);
-CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id)
-        ;
 CREATE INDEX model_explanations_by_version ON model_explanations(version_id, id)
+        ;
+CREATE INDEX drift_retrains_by_rule ON drift_retrains(subject, rule, started_at);
+CREATE INDEX drift_retrains_by_event ON drift_retrains(event_id);
+CREATE INDEX drift_retrains_pending ON drift_retrains(id) WHERE status IN ('queued', 'running')
         ;
 CREATE TRIGGER runs_changed_on_insert AFTER INSERT ON runs
                 WHEN (SELECT change_seq FROM runs WHERE id = NEW.id) < (SELECT seq FROM change_counter WHERE id = 1)
@@ -417,4 +422,5 @@ INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (8
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (9, 'nbops', '0009_serving', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (10, 'nbops', '0010_retraining', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (11, 'nbops', '0011_explanations', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (12, 'nbops', '0012_retrain_jobs', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "change_counter" (id, seq) VALUES (1, 0);

@@ -92,6 +92,12 @@ function AlertRow(props: { alert: IDriftAlert }): JSX.Element {
   );
 }
 
+/** A failure's last line (a traceback's exception), without the launcher's "… exited with 1:" prefix. */
+function failureLine(reason: string): string {
+  const lines = reason.trim().split('\n');
+  return lines[lines.length - 1].replace(/^.*? exited with -?\d+: /, '');
+}
+
 /** The retrain's outcome in a word or two; the reason, run and target in its tooltip. */
 function RetrainChip(props: { retrain: IDriftRetrain | null }): JSX.Element {
   const r = props.retrain;
@@ -103,6 +109,9 @@ function RetrainChip(props: { retrain: IDriftRetrain | null }): JSX.Element {
     case 'succeeded':
       label = r.model_version !== null ? `retrained → v${r.model_version}` : 'retrained (no model)';
       break;
+    case 'queued':
+      label = 'retrain queued';
+      break;
     case 'running':
       label = 'retraining…';
       break;
@@ -113,7 +122,7 @@ function RetrainChip(props: { retrain: IDriftRetrain | null }): JSX.Element {
       label = 'retrain skipped';
       break;
     default:
-      label = 'retrain failed';
+      label = r.reason !== null ? `retrain failed: ${failureLine(r.reason)}` : 'retrain failed';
   }
   const detail = [
     r.model !== null && r.model_version !== null ? `${r.model} v${r.model_version}` : null,

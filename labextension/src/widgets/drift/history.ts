@@ -10,6 +10,8 @@ import { driftAPI } from '../../api';
 import { IDriftAlert, IDriftWebhookDelivery } from '../../tokens';
 
 const HISTORY_LIMIT = 50;
+// A queued or running retrain ends without a new alert (unless it fails): look again this often.
+const RETRAIN_POLL_MS = 3000;
 
 type API = Pick<typeof driftAPI, 'alerts' | 'webhookDeliveries'>;
 
@@ -71,10 +73,22 @@ export class AlertHistoryModel implements IDisposable {
       this._error = (error as Error).message;
     }
     this._changed.emit();
+    this._pollRetrains();
+  }
+
+  private _pollRetrains(): void {
+    clearTimeout(this._retrainTimer);
+    const pending = this._alerts.some(
+      a => a.retrain?.status === 'queued' || a.retrain?.status === 'running'
+    );
+    if (pending && !this._disposed) {
+      this._retrainTimer = setTimeout(() => void this.reload(), RETRAIN_POLL_MS);
+    }
   }
 
   dispose(): void {
     this._disposed = true;
+    clearTimeout(this._retrainTimer);
     Signal.clearData(this);
   }
 
@@ -84,5 +98,6 @@ export class AlertHistoryModel implements IDisposable {
   private _deliveries: IDriftWebhookDelivery[] = [];
   private _error: string | null = null;
   private _disposed = false;
+  private _retrainTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _changed = new Signal<this, void>(this);
 }
