@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from posixpath import normpath
+from typing import Any
 
 from ..errors import InvalidValueError, NotFoundError
 from .blobs import Blobs
@@ -26,7 +27,7 @@ class Artifacts:
     def __init__(self, db: Database, blobs: Blobs):
         self.db, self.blobs = db, blobs
 
-    def add(self, run_id: str, path: str, sha256: str, size: int, media_type: str | None = None) -> dict:
+    def add(self, run_id: str, path: str, sha256: str, size: int, media_type: str | None = None) -> dict[str, Any]:
         path = clean_artifact_path(path)
         import mimetypes  # here, not at the top: `import nbops` stays cheap
 
@@ -40,13 +41,13 @@ class Artifacts:
             )
         return {"path": path, "sha256": sha256, "size": size, "media_type": media_type}
 
-    def list(self, run_id: str) -> list[dict]:
+    def list(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.db.connection().execute(
             "SELECT path, sha256, size, media_type, created_at FROM artifacts WHERE run_id = ? ORDER BY path", (run_id,)
         )
         return [dict(r) for r in rows]
 
-    def get(self, run_id: str, path: str) -> dict:
+    def get(self, run_id: str, path: str) -> dict[str, Any]:
         path = clean_artifact_path(path)
         row = (
             self.db.connection()

@@ -7,10 +7,15 @@ keeps the ``seq`` of its last answer and asks for what changed since.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..errors import InvalidValueError
 from .database import Database
 from .runs import LISTED_COLUMNS, _run_dict
 from .summaries import attach_children
+
+if TYPE_CHECKING:
+    import sqlite3
 
 MAX_CHANGES = 1_000
 
@@ -20,9 +25,10 @@ class Changes:
         self.db = db
 
     def current(self) -> int:
-        return self.db.connection().execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+        seq: int = self.db.connection().execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+        return seq
 
-    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> dict:
+    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> dict[str, Any]:
         """``{"runs": [...], "seq": N, "more": bool, "reset": bool}``: run summaries (deleted
         ones too, with ``deleted_at`` and empty params, metrics and tags) stamped after ``seq``,
         oldest change first; long values cut as in listings (see ``summaries``). Pass ``seq``
@@ -65,16 +71,16 @@ class Changes:
 class _snapshot:
     """A read transaction, so the counter and the runs read come from one snapshot."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.owned = False
 
-    def __enter__(self):
+    def __enter__(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN")
             self.owned = True
         return self.conn
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.owned:
             self.conn.execute("COMMIT")

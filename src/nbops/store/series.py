@@ -10,10 +10,14 @@ A spike survives as the bucket's max even when the mean hides it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
 from .values import check_key
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DEFAULT_POINTS = 1_000
 MAX_POINTS = 10_000
@@ -59,7 +63,9 @@ class Series:
     def __init__(self, db: Database):
         self.db = db
 
-    def of_run(self, run_id: str, keys: Iterable[str] | None = None, max_points: int = DEFAULT_POINTS) -> dict:
+    def of_run(
+        self, run_id: str, keys: Iterable[str] | None = None, max_points: int = DEFAULT_POINTS
+    ) -> dict[str, Any]:
         """Per key, column arrays ``step``, ``wall_time``, ``relative_time``, ``value`` (bucket
         mean), ``last``, ``min``, ``max``, ``count``; keys the run never logged are listed
         in ``missing_keys``."""
@@ -81,12 +87,14 @@ class Series:
         }
 
     @staticmethod
-    def _series(conn, run_id: str, key: str, start: float, max_points: int) -> dict:
+    def _series(conn: sqlite3.Connection, run_id: str, key: str, start: float, max_points: int) -> dict[str, Any]:
         plain = conn.cursor()
         plain.row_factory = None
         args = {"run": run_id, "key": key}
         low, high = plain.execute(_RANGE, args).fetchone()
-        columns = {name: [] for name in ("step", "wall_time", "relative_time", "value", "last", "min", "max", "count")}
+        columns: dict[str, list[float | None]] = {
+            name: [] for name in ("step", "wall_time", "relative_time", "value", "last", "min", "max", "count")
+        }
         if low is None:
             return {**columns, "bucket_width": 1, "downsampled": False}
         width = max(1, -(-(high - low + 1) // max_points))  # ceil: at most max_points buckets
@@ -103,6 +111,6 @@ class Series:
         return {**columns, "bucket_width": width, "downsampled": width > 1}
 
 
-def _number(value) -> float | None:
+def _number(value: float | str | None) -> float | None:
     """NaN was stored as NULL and stays None (JSON null); everything else is a float."""
     return None if value is None else float(value)
