@@ -7,7 +7,7 @@ keeps the ``seq`` of its last answer and asks for what changed since.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import InvalidValueError
 from .database import Database
@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 MAX_CHANGES = 1_000
 
 
+class ChangeFeed(TypedDict):
+    """One answer of :meth:`Changes.since` (see there)."""
+
+    runs: list[dict[str, Any]]
+    seq: int
+    more: bool
+    reset: bool
+
+
 class Changes:
     def __init__(self, db: Database):
         self.db = db
@@ -28,7 +37,7 @@ class Changes:
         seq: int = self.db.connection().execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
         return seq
 
-    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> dict[str, Any]:
+    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> ChangeFeed:
         """``{"runs": [...], "seq": N, "more": bool, "reset": bool}``: run summaries (deleted
         ones too, with ``deleted_at`` and empty params, metrics and tags) stamped after ``seq``,
         oldest change first; long values cut as in listings (see ``summaries``). Pass ``seq``
@@ -42,7 +51,7 @@ class Changes:
                 f"since {seq!r} is not valid: use the seq of a previous answer (a whole number ≥ 0)"
             )
         with _snapshot(conn):
-            current = conn.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+            current: int = conn.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
             if seq > current:
                 return {"runs": [], "seq": current, "more": False, "reset": True}
             plain = conn.cursor()
@@ -64,7 +73,7 @@ class Changes:
             for run in runs:  # a deleted run says it left, without its payload
                 if run["deleted_at"] is not None:
                     run["params"], run["metrics"], run["tags"] = {}, {}, {}
-        newest = rows[-1]["change_seq"] if more else current
+        newest: int = rows[-1]["change_seq"] if more else current
         return {"runs": runs, "seq": newest, "more": more, "reset": False}
 
 

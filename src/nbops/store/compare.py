@@ -3,7 +3,7 @@ and each metric's last/min/max/count per run. One query per table for the whole 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
@@ -15,6 +15,24 @@ if TYPE_CHECKING:
 
 MAX_RUNS = 100
 MISSING_POLICIES = ("error", "omit")
+
+
+class ComparedKey(TypedDict):
+    """A param, tag or metric across the runs: its value per run id (None where a run has none)."""
+
+    key: str
+    values: dict[str, Any]
+    differs: bool
+
+
+class Compared(TypedDict):
+    """The answer of :meth:`Comparison.of`."""
+
+    runs: list[dict[str, Any]]
+    params: list[ComparedKey]
+    tags: list[ComparedKey]
+    metrics: list[ComparedKey]
+    missing_runs: list[str]
 
 
 def parse_run_ids(text: str | None) -> list[str]:
@@ -39,7 +57,7 @@ class Comparison:
     def __init__(self, db: Database):
         self.db = db
 
-    def of(self, run_ids: list[str], missing: str = "error") -> dict[str, Any]:
+    def of(self, run_ids: list[str], missing: str = "error") -> Compared:
         """Compare ``run_ids``. Unknown ids are a 404 unless ``missing="omit"``: a panel
         restored after its runs were purged still shows the others and names the gone ones
         in ``missing_runs``. Soft-deleted runs are returned with their ``deleted_at``."""
@@ -99,7 +117,7 @@ def _table(plain: sqlite3.Cursor, table: str, run_ids: list[str], marks: str) ->
     return values
 
 
-def _rows(values: dict[str, dict[str, Any]], run_ids: list[str]) -> list[dict[str, Any]]:
+def _rows(values: dict[str, dict[str, Any]], run_ids: list[str]) -> list[ComparedKey]:
     """A missing value counts as different from any present one."""
     return [
         {

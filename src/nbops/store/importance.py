@@ -9,7 +9,7 @@ value (``optimizer=adam``), so a categorical param reads as "this choice helps o
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from ..errors import InvalidValueError
 from .database import Database
@@ -32,11 +32,31 @@ class Feature(TypedDict):
     column: list[float]
 
 
+class ParamRow(TypedDict):
+    """A feature's importance for the metric, and its correlation with it."""
+
+    key: str
+    param: str
+    value: str | None
+    importance: float | None
+    correlation: float | None
+
+
+class Importance(TypedDict):
+    """The answer of :meth:`ParamImportance.of` (see there)."""
+
+    metric: str
+    runs: int
+    method: str | None
+    notice: str | None
+    params: list[ParamRow]
+
+
 class ParamImportance:
     def __init__(self, db: Database):
         self.db = db
 
-    def of(self, run_ids: list[str], metric: str | None) -> dict[str, Any]:
+    def of(self, run_ids: list[str], metric: str | None) -> Importance:
         """``{"metric", "runs", "method", "notice", "params": [{key, param, value,
         importance, correlation}]}``, most important first. Too few runs, a metric no run
         logged (the notice names the logged ones) or no param that varies is a ``notice``
@@ -44,7 +64,7 @@ class ParamImportance:
         if not isinstance(metric, str) or not metric.strip():
             raise InvalidValueError("metric is empty: pass the metric to explain, e.g. metric=test_auc")
         targets, params = self._read(run_ids, metric)
-        answer: dict[str, Any] = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
+        answer: Importance = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
         if not targets and not self._logged(run_ids, metric):
             logged = self._logged(run_ids)
             answer["notice"] = (

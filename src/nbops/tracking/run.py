@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
+from ..store.artifacts import Artifact
 from ..store.values import check_key, check_step, metric_value
 from . import capture
 from .buffer import MetricBuffer
@@ -84,7 +85,7 @@ class Run:
         self._write_row()
         self.store.runs.set_tags(self.id, _mapping("tags", tags))
 
-    def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> dict[str, Any]:
+    def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> Artifact:
         """Store a file (or bytes, which need ``name``) as a content-addressed artifact."""
         if isinstance(source, (bytes, bytearray)):
             if not name:
@@ -100,7 +101,7 @@ class Run:
         self._write_row()
         return self.store.artifacts.add(self.id, name, sha, size)
 
-    def log_figure(self, figure: Any, name: str = "figure") -> dict[str, Any]:
+    def log_figure(self, figure: Any, name: str = "figure") -> Artifact:
         from . import payloads
 
         content, media_type, suffix = payloads.figure_bytes(figure)

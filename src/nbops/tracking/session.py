@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError
 from ..store import Store, open_store
+from ..store.artifacts import Artifact
 from ..store.runs import STALE_AFTER_SECONDS
 from ..store.values import check_text
 from . import capture, system_metrics
@@ -250,11 +251,11 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     _current().set_tags(tags)
 
 
-def log_artifact(source: str | bytes | Path, name: str | None = None) -> dict[str, Any]:
+def log_artifact(source: str | bytes | Path, name: str | None = None) -> Artifact:
     return _current().log_artifact(source, name)
 
 
-def log_figure(figure: Any, name: str = "figure") -> dict[str, Any]:
+def log_figure(figure: Any, name: str = "figure") -> Artifact:
     return _current().log_figure(figure, name)
 
 
