@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from ..errors import SyncError
 from ..store import Store
+from ..store.artifacts import ListedArtifact
 from ..store.summaries import was_cut
 from . import mapping
 from .server import TrackingServer
@@ -373,7 +374,7 @@ class _Chain:
                 result[key] = [tuple(r) for r in rows]
         return result
 
-    def _artifacts_to_send(self) -> list[dict]:
+    def _artifacts_to_send(self) -> list[ListedArtifact]:
         sent = self.marks.get("artifact", {})
         return [a for a in self.store.artifacts.list(self.run["id"]) if sent.get(a["path"]) != a["sha256"]]
 

@@ -14,6 +14,7 @@ import os
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .artifacts import Artifacts
 from .blobs import Blobs
@@ -27,6 +28,15 @@ from .provenance import Provenance
 from .runs import Page, Runs
 from .sync import SyncState
 
+if TYPE_CHECKING:
+    import sqlite3
+    from contextlib import AbstractContextManager
+
+    from .changes import Changes
+    from .compare import Comparison
+    from .lineage import Lineage
+    from .series import Series
+
 __all__ = ["Store", "open_store", "find_store_dir", "Page", "HOME_VARIABLE", "STORE_DIRNAME"]
 
 DB_FILENAME = "nbops.db"
@@ -35,7 +45,7 @@ DB_FILENAME = "nbops.db"
 class Store:
     """A project's store at ``root`` (a ``.nbops`` folder)."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self.db = Database(self.root / DB_FILENAME)
         self.blobs = Blobs(self.root / "blobs")
@@ -50,37 +60,37 @@ class Store:
 
     # Read views over several tables; built on first use, so opening a store stays cheap.
     @cached_property
-    def series(self):
+    def series(self) -> Series:
         """Downsampled metric series: ``store.series.of_run(run_id, keys, max_points)``."""
         from .series import Series
 
         return Series(self.db)
 
     @cached_property
-    def compare(self):
+    def compare(self) -> Comparison:
         """Side-by-side runs: ``store.compare.of(run_ids, missing)``."""
         from .compare import Comparison
 
         return Comparison(self.db)
 
     @cached_property
-    def changes(self):
+    def changes(self) -> Changes:
         """The change feed: ``store.changes.since(seq)``."""
         from .changes import Changes
 
         return Changes(self.db)
 
     @cached_property
-    def lineage(self):
+    def lineage(self) -> Lineage:
         """Model versions with their run and dataset: ``store.lineage.versions(name)``."""
         from .lineage import Lineage
 
         return Lineage(self.db, self.models)
 
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return self.db.transaction()
 
-    def reader(self):
+    def reader(self) -> sqlite3.Connection:
         return self.db.connection()
 
     def close(self) -> None:
@@ -97,7 +107,7 @@ _opened_lock = threading.Lock()
 _found: dict[tuple[str | None, str], Path] = {}  # (NBOPS_HOME, cwd) -> the store folder found
 
 
-def open_store(root: str | os.PathLike | None = None) -> Store:
+def open_store(root: str | os.PathLike[str] | None = None) -> Store:
     """The store for ``root`` (a ``.nbops`` folder) or, by default, for the working directory."""
     path = Path(root).resolve() if root is not None else _default_store_dir()
     with _opened_lock:

@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import time
 from posixpath import normpath
+from typing import TYPE_CHECKING, TypedDict
 
 from ..errors import InvalidValueError, NotFoundError
 from .blobs import Blobs
 from .database import Database
+
+if TYPE_CHECKING:
+    import sqlite3
+
+
+class Artifact(TypedDict):
+    """A run's file: where it sits in the run, and the blob holding its content."""
+
+    path: str
+    sha256: str
+    size: int
+    media_type: str
+
+
+class ListedArtifact(Artifact):
+    created_at: float
 
 
 def clean_artifact_path(path: str) -> str:
@@ -26,7 +43,7 @@ class Artifacts:
     def __init__(self, db: Database, blobs: Blobs):
         self.db, self.blobs = db, blobs
 
-    def add(self, run_id: str, path: str, sha256: str, size: int, media_type: str | None = None) -> dict:
+    def add(self, run_id: str, path: str, sha256: str, size: int, media_type: str | None = None) -> Artifact:
         path = clean_artifact_path(path)
         import mimetypes  # here, not at the top: `import nbops` stays cheap
 
@@ -40,13 +57,13 @@ class Artifacts:
             )
         return {"path": path, "sha256": sha256, "size": size, "media_type": media_type}
 
-    def list(self, run_id: str) -> list[dict]:
+    def list(self, run_id: str) -> list[ListedArtifact]:
         rows = self.db.connection().execute(
             "SELECT path, sha256, size, media_type, created_at FROM artifacts WHERE run_id = ? ORDER BY path", (run_id,)
         )
-        return [dict(r) for r in rows]
+        return [ListedArtifact(**_artifact(r), created_at=r["created_at"]) for r in rows]
 
-    def get(self, run_id: str, path: str) -> dict:
+    def get(self, run_id: str, path: str) -> Artifact:
         path = clean_artifact_path(path)
         row = (
             self.db.connection()
@@ -57,4 +74,8 @@ class Artifacts:
         )
         if row is None:
             raise NotFoundError(f"run {run_id!r} has no artifact {path!r}")
-        return dict(row)
+        return _artifact(row)
+
+
+def _artifact(row: sqlite3.Row) -> Artifact:
+    return Artifact(path=row["path"], sha256=row["sha256"], size=row["size"], media_type=row["media_type"])

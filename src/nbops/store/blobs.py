@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import InvalidValueError, NotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CHUNK = 1 << 20
 
@@ -27,7 +30,7 @@ class Blobs:
     def put_bytes(self, data: bytes) -> tuple[str, int]:
         return self._put(lambda out: out.write(data))
 
-    def put_file(self, source: str | os.PathLike) -> tuple[str, int]:
+    def put_file(self, source: str | os.PathLike[str]) -> tuple[str, int]:
         source = Path(source)
         if not source.is_file():
             raise InvalidValueError(f"artifact path {str(source)!r} is not a readable file")
@@ -40,7 +43,7 @@ class Blobs:
             raise NotFoundError(f"blob {sha256} is missing from the store")
         return open(path, "rb")
 
-    def _put(self, write) -> tuple[str, int]:
+    def _put(self, write: Callable[[_HashingWriter], object]) -> tuple[str, int]:
         import tempfile
 
         self.root.mkdir(parents=True, exist_ok=True)
@@ -62,7 +65,7 @@ class Blobs:
 
 
 class _HashingWriter:
-    def __init__(self, raw):
+    def __init__(self, raw: BinaryIO) -> None:
         import hashlib  # here, not at the top: loading OpenSSL would slow `import nbops`
 
         self.raw, self.digest, self.size = raw, hashlib.sha256(), 0

@@ -7,12 +7,26 @@ keeps the ``seq`` of its last answer and asks for what changed since.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from ..errors import InvalidValueError
 from .database import Database
 from .runs import LISTED_COLUMNS, _run_dict
 from .summaries import attach_children
 
+if TYPE_CHECKING:
+    import sqlite3
+
 MAX_CHANGES = 1_000
+
+
+class ChangeFeed(TypedDict):
+    """One answer of :meth:`Changes.since` (see there)."""
+
+    runs: list[dict[str, Any]]
+    seq: int
+    more: bool
+    reset: bool
 
 
 class Changes:
@@ -20,9 +34,10 @@ class Changes:
         self.db = db
 
     def current(self) -> int:
-        return self.db.connection().execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+        seq: int = self.db.connection().execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+        return seq
 
-    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> dict:
+    def since(self, seq: int | None, limit: int = MAX_CHANGES) -> ChangeFeed:
         """``{"runs": [...], "seq": N, "more": bool, "reset": bool}``: run summaries (deleted
         ones too, with ``deleted_at`` and empty params, metrics and tags) stamped after ``seq``,
         oldest change first; long values cut as in listings (see ``summaries``). Pass ``seq``
@@ -36,7 +51,7 @@ class Changes:
                 f"since {seq!r} is not valid: use the seq of a previous answer (a whole number ≥ 0)"
             )
         with _snapshot(conn):
-            current = conn.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
+            current: int = conn.execute("SELECT seq FROM change_counter WHERE id = 1").fetchone()[0]
             if seq > current:
                 return {"runs": [], "seq": current, "more": False, "reset": True}
             plain = conn.cursor()
@@ -58,23 +73,23 @@ class Changes:
             for run in runs:  # a deleted run says it left, without its payload
                 if run["deleted_at"] is not None:
                     run["params"], run["metrics"], run["tags"] = {}, {}, {}
-        newest = rows[-1]["change_seq"] if more else current
+        newest: int = rows[-1]["change_seq"] if more else current
         return {"runs": runs, "seq": newest, "more": more, "reset": False}
 
 
 class _snapshot:
     """A read transaction, so the counter and the runs read come from one snapshot."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.owned = False
 
-    def __enter__(self):
+    def __enter__(self) -> sqlite3.Connection:
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN")
             self.owned = True
         return self.conn
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.owned:
             self.conn.execute("COMMIT")

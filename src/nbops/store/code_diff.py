@@ -4,8 +4,10 @@ and diffed cell by cell, and each run's git diff as it was when the run started.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from .provenance import Provenance
+from .runs import Runs
 
 CONTEXT_LINES = 3
 # Two cells at least this alike (difflib's ratio) are one cell edited, not one removed and one added.
@@ -14,11 +16,11 @@ MAX_PAIRS = 2_500
 
 
 class CodeDiff:
-    def __init__(self, provenance: Provenance, runs):
+    def __init__(self, provenance: Provenance, runs: Runs):
         self.provenance = provenance
         self.runs = runs
 
-    def between(self, a: str, b: str) -> dict:
+    def between(self, a: str, b: str) -> dict[str, Any]:
         """``{"runs": [a, b], "cells": [{status, a, b, diff}], "git_diff": {a: text, b: text}}``.
 
         Cells are aligned as lines are in a text diff (difflib), so a cell inserted in the
@@ -34,13 +36,13 @@ class CodeDiff:
         }
 
 
-def _sources(provenance: dict) -> list[str]:
+def _sources(provenance: dict[str, Any]) -> list[str]:
     """The executed cells in execution order (provenance keeps them so)."""
     return [cell.get("source") or "" for cell in provenance.get("cells") or []]
 
 
-def _cell_diff(old: list[str], new: list[str], a: str, b: str) -> list[dict]:
-    cells: list[dict] = []
+def _cell_diff(old: list[str], new: list[str], a: str, b: str) -> list[dict[str, Any]]:
+    cells: list[dict[str, Any]] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -53,17 +55,18 @@ def _cell_diff(old: list[str], new: list[str], a: str, b: str) -> list[dict]:
     return cells
 
 
-def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[tuple]:
+# (status, index of the old cell, index of the new cell); None where a side has no cell.
+Pair = tuple[str, int | None, int | None]
+
+
+def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[Pair]:
     """Inside a run of differing cells, pair each old cell with the most similar new one,
     in order (an alignment maximising total similarity); the rest were removed or added.
     A block too large to compare pairwise is paired by position."""
     if len(olds) * len(news) > MAX_PAIRS:
         pairs = min(len(olds), len(news))
-        return (
-            [("changed", olds[k], news[k]) for k in range(pairs)]
-            + [("removed", i, None) for i in olds[pairs:]]
-            + [("added", None, j) for j in news[pairs:]]
-        )
+        changed: list[Pair] = [("changed", olds[k], news[k]) for k in range(pairs)]
+        return changed + [("removed", i, None) for i in olds[pairs:]] + [("added", None, j) for j in news[pairs:]]
     similar = {(i, j): difflib.SequenceMatcher(a=old[i], b=new[j], autojunk=False).ratio() for i in olds for j in news}
     m, n = len(olds), len(news)
     best = [[0.0] * (n + 1) for _ in range(m + 1)]
@@ -72,7 +75,8 @@ def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[tupl
             score = similar[olds[x - 1], news[y - 1]]
             paired = best[x - 1][y - 1] + score if score >= SIMILAR else -1.0
             best[x][y] = max(best[x - 1][y], best[x][y - 1], paired)
-    steps, x, y = [], m, n
+    steps: list[Pair] = []
+    x, y = m, n
     while x or y:
         score = similar[olds[x - 1], news[y - 1]] if x and y else 0.0
         if x and y and score >= SIMILAR and best[x][y] == best[x - 1][y - 1] + score:
@@ -87,7 +91,7 @@ def _pair(old: list[str], new: list[str], olds: range, news: range) -> list[tupl
     return steps[::-1]
 
 
-def _cell(status: str, old: str | None, new: str | None, a: str, b: str) -> dict:
+def _cell(status: str, old: str | None, new: str | None, a: str, b: str) -> dict[str, Any]:
     diff = (
         ""
         if status == "same"

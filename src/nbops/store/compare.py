@@ -3,13 +3,36 @@ and each metric's last/min/max/count per run. One query per table for the whole 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
 from .runs import RUN_COLUMNS, _run_dict
 from .values import read_float
 
+if TYPE_CHECKING:
+    import sqlite3
+
 MAX_RUNS = 100
 MISSING_POLICIES = ("error", "omit")
+
+
+class ComparedKey(TypedDict):
+    """A param, tag or metric across the runs: its value per run id (None where a run has none)."""
+
+    key: str
+    values: dict[str, Any]
+    differs: bool
+
+
+class Compared(TypedDict):
+    """The answer of :meth:`Comparison.of`."""
+
+    runs: list[dict[str, Any]]
+    params: list[ComparedKey]
+    tags: list[ComparedKey]
+    metrics: list[ComparedKey]
+    missing_runs: list[str]
 
 
 def parse_run_ids(text: str | None) -> list[str]:
@@ -34,7 +57,7 @@ class Comparison:
     def __init__(self, db: Database):
         self.db = db
 
-    def of(self, run_ids: list[str], missing: str = "error") -> dict:
+    def of(self, run_ids: list[str], missing: str = "error") -> Compared:
         """Compare ``run_ids``. Unknown ids are a 404 unless ``missing="omit"``: a panel
         restored after its runs were purged still shows the others and names the gone ones
         in ``missing_runs``. Soft-deleted runs are returned with their ``deleted_at``."""
@@ -58,7 +81,7 @@ class Comparison:
         marks = ",".join("?" * len(run_ids))
         params = _table(plain, "params", run_ids, marks)
         tags = _table(plain, "tags", run_ids, marks)
-        metrics: dict[str, dict] = {}
+        metrics: dict[str, dict[str, Any]] = {}
         for run_id, key, value, step, low, high, count in plain.execute(
             f"SELECT run_id, key, value, step, min, max, count FROM latest_metrics WHERE run_id IN ({marks})", run_ids
         ):
@@ -85,8 +108,8 @@ class Comparison:
         }
 
 
-def _table(plain, table: str, run_ids: list[str], marks: str) -> dict[str, dict]:
-    values: dict[str, dict] = {}
+def _table(plain: sqlite3.Cursor, table: str, run_ids: list[str], marks: str) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {}
     for run_id, key, value in plain.execute(
         f"SELECT run_id, key, value FROM {table} WHERE run_id IN ({marks})", run_ids
     ):
@@ -94,7 +117,7 @@ def _table(plain, table: str, run_ids: list[str], marks: str) -> dict[str, dict]
     return values
 
 
-def _rows(values: dict[str, dict], run_ids: list[str]) -> list[dict]:
+def _rows(values: dict[str, dict[str, Any]], run_ids: list[str]) -> list[ComparedKey]:
     """A missing value counts as different from any present one."""
     return [
         {
@@ -106,6 +129,6 @@ def _rows(values: dict[str, dict], run_ids: list[str]) -> list[dict]:
     ]
 
 
-def _differs(values: list) -> bool:
+def _differs(values: list[object]) -> bool:
     # NaN != NaN: compare on repr so two NaN lasts count as equal
     return len({repr(v) for v in values}) > 1

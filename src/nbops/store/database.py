@@ -21,9 +21,16 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ..errors import InvalidValueError, NbopsError, StoreError
 from .schema_version import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from sqlite3 import _Parameters  # typeshed's name for what execute() binds
+
+_CursorT = TypeVar("_CursorT", bound=sqlite3.Cursor)
 
 BUSY_TIMEOUT_MS = 30_000
 # Checkpoints copy the WAL back into the database. Run by a commit, they stall whoever
@@ -80,6 +87,14 @@ def store_error(path: Path, exc: sqlite3.Error) -> NbopsError:
     return StoreError(f"the nbops store {str(path)!r} failed: {message}; {advice}")
 
 
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid that the INSERT just run on ``cursor`` wrote (typeshed allows None, which
+    only a cursor that ran no INSERT gives)."""
+    rowid = cursor.lastrowid
+    assert rowid is not None, "inserted_id() follows an INSERT"
+    return rowid
+
+
 def _raise_fault(path: Path, exc: sqlite3.DatabaseError) -> None:
     """Raise the nbops error for ``exc`` if it is a fault of the file or of a value. An
     IntegrityError or ProgrammingError is a bug of the caller and keeps its own type (the
@@ -91,28 +106,31 @@ def _raise_fault(path: Path, exc: sqlite3.DatabaseError) -> None:
 class Cursor(sqlite3.Cursor):
     """A cursor whose failures name the store (see :class:`Connection`)."""
 
-    def execute(self, sql, parameters=()):
+    connection: Connection
+
+    def execute(self, sql: str, parameters: _Parameters = (), /) -> Cursor:
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
             _raise_fault(self.connection.store_path, exc)
             raise
 
-    def executemany(self, sql, seq_of_parameters):
+    def executemany(self, sql: str, seq_of_parameters: Iterable[_Parameters], /) -> Cursor:
         try:
             return super().executemany(sql, seq_of_parameters)
         except sqlite3.DatabaseError as exc:
             _raise_fault(self.connection.store_path, exc)
             raise
 
-    def fetchone(self):
+    # A row is an sqlite3.Row (the store's row factory); typeshed types it Any.
+    def fetchone(self) -> Any:
         try:
             return super().fetchone()
         except sqlite3.DatabaseError as exc:
             _raise_fault(self.connection.store_path, exc)
             raise
 
-    def fetchall(self):
+    def fetchall(self) -> list[Any]:
         try:
             return super().fetchall()
         except sqlite3.DatabaseError as exc:
@@ -125,17 +143,21 @@ class Connection(sqlite3.Connection):
 
     store_path: Path
 
-    def cursor(self, factory=Cursor):
-        return super().cursor(factory)
+    @overload
+    def cursor(self, factory: None = None) -> Cursor: ...
+    @overload
+    def cursor(self, factory: Callable[[sqlite3.Connection], _CursorT]) -> _CursorT: ...
+    def cursor(self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] | None = None) -> sqlite3.Cursor:
+        return super().cursor(Cursor if factory is None else factory)
 
-    def execute(self, sql, parameters=()):
+    def execute(self, sql: str, parameters: _Parameters = (), /) -> sqlite3.Cursor:
         try:
             return super().execute(sql, parameters)
         except sqlite3.DatabaseError as exc:
             _raise_fault(self.store_path, exc)
             raise
 
-    def executemany(self, sql, parameters):
+    def executemany(self, sql: str, parameters: Iterable[_Parameters], /) -> sqlite3.Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.DatabaseError as exc:
@@ -149,7 +171,7 @@ class Database:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self._all: dict[sqlite3.Connection, weakref.finalize] = {}
+        self._all: dict[sqlite3.Connection, weakref.finalize[[sqlite3.Connection], _Holder]] = {}
         self._all_lock = threading.Lock()
         self.wrote = False  # whether this process committed a write: then it truncates the WAL at exit
         _databases.add(self)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError, NotFoundError
-from .database import Database
+from .database import Database, inserted_id
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ROLES = ("train", "validation", "test", "reference", "current", "other")
 
@@ -22,10 +26,10 @@ class Datasets:
         digest: str,
         rows: int | None,
         columns: int | None,
-        schema: list | dict | None,
-        conn=None,
+        schema: list[Any] | dict[str, Any] | None,
+        conn: sqlite3.Connection | None = None,
         snapshot_sha256: str | None = None,
-        source: dict | None = None,
+        source: dict[str, Any] | None = None,
     ) -> int:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(f"dataset name {name!r} is not valid: use a non-empty string")
@@ -50,17 +54,17 @@ class Datasets:
             "snapshot_sha256, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
         if conn is not None:
-            return conn.execute(sql, values).lastrowid
+            return inserted_id(conn.execute(sql, values))
         with self.db.transaction() as conn:
-            return conn.execute(sql, values).lastrowid
+            return inserted_id(conn.execute(sql, values))
 
-    def get(self, dataset_id: int) -> dict:
+    def get(self, dataset_id: int) -> dict[str, Any]:
         row = self.db.connection().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"dataset {dataset_id!r} does not exist")
         return _dataset(row)
 
-    def latest(self, name: str) -> dict:
+    def latest(self, name: str) -> dict[str, Any]:
         row = (
             self.db.connection()
             .execute("SELECT * FROM datasets WHERE name = ? ORDER BY created_at DESC, id DESC LIMIT 1", (name,))
@@ -82,7 +86,7 @@ class Datasets:
         )
         return row[0] if row else None
 
-    def versions(self, name: str) -> list[dict]:
+    def versions(self, name: str) -> list[dict[str, Any]]:
         """Every logged version of a dataset name, newest first."""
         rows = (
             self.db.connection()
@@ -91,12 +95,12 @@ class Datasets:
         )
         return [_dataset(r) for r in rows]
 
-    def of_run(self, run_id: str) -> list[dict]:
+    def of_run(self, run_id: str) -> list[dict[str, Any]]:
         rows = self.db.connection().execute("SELECT * FROM datasets WHERE run_id = ? ORDER BY id", (run_id,))
         return [_dataset(r) for r in rows]
 
 
-def _dataset(row) -> dict:
+def _dataset(row: sqlite3.Row) -> dict[str, Any]:
     import json
 
     item = dict(row)

@@ -5,9 +5,13 @@ behind it. Rows are only ever inserted; SQLite triggers refuse UPDATE and DELETE
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError
-from .database import Database
+from .database import Database, inserted_id
+
+if TYPE_CHECKING:
+    import sqlite3
 
 KINDS = ("registered", "alias_set", "alias_removed", "promoted", "retrained", "intended_use")
 MAX_REASON = 2000
@@ -29,7 +33,7 @@ class ModelEvents:
 
     def add(
         self,
-        conn,
+        conn: sqlite3.Connection,
         model: str,
         kind: str,
         version: int | None = None,
@@ -39,7 +43,7 @@ class ModelEvents:
         reason: str | None = None,
         evaluation_run_id: str | None = None,
         alert_event_id: int | None = None,
-        detail: dict | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> int:
         """Append one event inside the caller's transaction (the change and its event commit together)."""
         if kind not in KINDS:
@@ -50,30 +54,33 @@ class ModelEvents:
             )
         import json
 
-        return conn.execute(
-            """INSERT INTO model_events (model, version, kind, alias, previous_version, actor, reason,
+        return inserted_id(
+            conn.execute(
+                """INSERT INTO model_events (model, version, kind, alias, previous_version, actor, reason,
                                          evaluation_run_id, alert_event_id, detail, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                model,
-                version,
-                kind,
-                alias,
-                previous_version,
-                actor if actor is not None else current_actor(),
-                reason,
-                evaluation_run_id,
-                alert_event_id,
-                json.dumps(detail) if detail else None,
-                time.time(),
-            ),
-        ).lastrowid
+                (
+                    model,
+                    version,
+                    kind,
+                    alias,
+                    previous_version,
+                    actor if actor is not None else current_actor(),
+                    reason,
+                    evaluation_run_id,
+                    alert_event_id,
+                    json.dumps(detail) if detail else None,
+                    time.time(),
+                ),
+            )
+        )
 
-    def of_model(self, name: str, version: int | None = None) -> list[dict]:
+    def of_model(self, name: str, version: int | None = None) -> list[dict[str, Any]]:
         """Events of a model (of one version when given), oldest first."""
         import json
 
-        sql, values = "SELECT * FROM model_events WHERE model = ?", [name]
+        sql = "SELECT * FROM model_events WHERE model = ?"
+        values: list[str | int] = [name]
         if version is not None:
             sql += " AND version = ?"
             values.append(version)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
 from .database import Database
 from .models import Models
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 class Explanations:
     def __init__(self, db: Database, models: Models):
         self.db, self.models = db, models
 
-    def add(self, name: str, version: int, rows: int, target: str, detail: dict) -> dict:
+    def add(self, name: str, version: int, rows: int, target: str, detail: dict[str, Any]) -> dict[str, Any]:
         import json
 
         with self.db.transaction() as conn:
@@ -22,9 +26,11 @@ class Explanations:
                 "INSERT INTO model_explanations (version_id, rows, target, detail, created_at) VALUES (?, ?, ?, ?, ?)",
                 (version_id, rows, target, json.dumps(detail), time.time()),
             )
-        return self.latest(name, version)
+        explanation = self.latest(name, version)
+        assert explanation is not None  # written just above
+        return explanation
 
-    def latest(self, name: str, version: int | str | None) -> dict | None:
+    def latest(self, name: str, version: int | str | None) -> dict[str, Any] | None:
         """The newest explanation of a version (a number, an alias, None: the latest), or None."""
         import json
 
@@ -48,7 +54,7 @@ class Explanations:
         }
 
     @staticmethod
-    def _version_id(conn, name: str, version: int) -> int:
+    def _version_id(conn: sqlite3.Connection, name: str, version: int) -> int:
         row = conn.execute(
             """SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id
                               WHERE m.name = ? AND v.version = ?""",
@@ -56,4 +62,5 @@ class Explanations:
         ).fetchone()
         if row is None:
             raise NotFoundError(f"model {name!r} has no version {version!r}")
-        return row[0]
+        version_id: int = row[0]
+        return version_id

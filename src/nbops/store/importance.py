@@ -9,20 +9,54 @@ value (``optimizer=adam``), so a categorical param reads as "this choice helps o
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, TypedDict
 
 from ..errors import InvalidValueError
 from .database import Database
 from .values import read_float
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
 MIN_RUNS = 3
 TREES = 100
+
+
+class Feature(TypedDict):
+    """One column the forest sees: a numeric param, or one value of another param (0/1)."""
+
+    key: str
+    param: str
+    value: str | None
+    column: list[float]
+
+
+class ParamRow(TypedDict):
+    """A feature's importance for the metric, and its correlation with it."""
+
+    key: str
+    param: str
+    value: str | None
+    importance: float | None
+    correlation: float | None
+
+
+class Importance(TypedDict):
+    """The answer of :meth:`ParamImportance.of` (see there)."""
+
+    metric: str
+    runs: int
+    method: str | None
+    notice: str | None
+    params: list[ParamRow]
 
 
 class ParamImportance:
     def __init__(self, db: Database):
         self.db = db
 
-    def of(self, run_ids: list[str], metric: str | None) -> dict:
+    def of(self, run_ids: list[str], metric: str | None) -> Importance:
         """``{"metric", "runs", "method", "notice", "params": [{key, param, value,
         importance, correlation}]}``, most important first. Too few runs, a metric no run
         logged (the notice names the logged ones) or no param that varies is a ``notice``
@@ -30,7 +64,7 @@ class ParamImportance:
         if not isinstance(metric, str) or not metric.strip():
             raise InvalidValueError("metric is empty: pass the metric to explain, e.g. metric=test_auc")
         targets, params = self._read(run_ids, metric)
-        answer = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
+        answer: Importance = {"metric": metric, "runs": len(targets), "method": None, "notice": None, "params": []}
         if not targets and not self._logged(run_ids, metric):
             logged = self._logged(run_ids)
             answer["notice"] = (
@@ -79,7 +113,7 @@ class ParamImportance:
         )
         return [row[0] for row in rows]
 
-    def _read(self, run_ids: list[str], metric: str) -> tuple[dict[str, float], dict[str, dict]]:
+    def _read(self, run_ids: list[str], metric: str) -> tuple[dict[str, float], dict[str, dict[str, str]]]:
         """The metric's finite last value per run that logged it, and those runs' params."""
         conn = self.db.connection()
         marks = ",".join("?" * len(run_ids))
@@ -90,7 +124,7 @@ class ParamImportance:
             number = read_float(value)
             if number is not None and math.isfinite(number):
                 targets[run_id] = number
-        params: dict[str, dict] = {}
+        params: dict[str, dict[str, str]] = {}  # param -> run -> value (text)
         found = ",".join("?" * len(targets))
         for run_id, key, value in conn.execute(
             f"SELECT run_id, key, value FROM params WHERE run_id IN ({found})", list(targets)
@@ -99,24 +133,27 @@ class ParamImportance:
         return targets, params
 
 
-def _number(text) -> float | None:
+def _number(text: str | None) -> float | None:
+    if text is None:  # the run has no such param
+        return None
     try:
         number = float(text)
-    except (TypeError, ValueError):
+    except ValueError:
         return None
     return number if math.isfinite(number) else None
 
 
-def _features(params: dict[str, dict], run_order: list[str]) -> list[dict]:
+def _features(params: dict[str, dict[str, str]], run_order: list[str]) -> list[Feature]:
     """One column per numeric param (a run without it gets the others' mean) and one 0/1
     column per value of any other param; columns that never change are left out."""
-    features = []
+    features: list[Feature] = []
     for key in sorted(params):
         values = [params[key].get(r) for r in run_order]
         numbers = [_number(v) for v in values]
         present = [n for n, v in zip(numbers, values) if v is not None]
-        if present and all(n is not None for n in present):
-            mean = sum(present) / len(present)
+        finite = [n for n in present if n is not None]
+        if present and len(finite) == len(present):
+            mean = sum(finite) / len(finite)
             column = [mean if n is None else n for n in numbers]
             features.append({"key": key, "param": key, "value": None, "column": column})
             continue
@@ -126,7 +163,7 @@ def _features(params: dict[str, dict], run_order: list[str]) -> list[dict]:
     return [f for f in features if len(set(f["column"])) > 1]
 
 
-def _forest(features: list[dict], y: list[float]):
+def _forest(features: list[Feature], y: list[float]) -> NDArray[np.float64] | None:
     """Impurity importances summing to 1, or None without scikit-learn. Seeded: the same
     runs always rank the same way."""
     try:
@@ -138,7 +175,8 @@ def _forest(features: list[dict], y: list[float]):
     x = np.array([f["column"] for f in features], dtype=float).T
     forest = RandomForestRegressor(n_estimators=TREES, random_state=0, n_jobs=1)
     forest.fit(x, np.array(y, dtype=float))
-    return forest.feature_importances_
+    importances: NDArray[np.float64] = forest.feature_importances_
+    return importances
 
 
 def _pearson(column: list[float], y: list[float]) -> float | None:

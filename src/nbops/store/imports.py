@@ -4,11 +4,14 @@ their own id, status, times and author, not those of this process."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError
 from .runs import STATUSES, _param_rows, _tag_rows
 from .summaries import store_summary
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _COLUMNS = (
     "id",
@@ -28,7 +31,9 @@ _COLUMNS = (
 )
 
 
-def insert_run(conn, run: Mapping[str, Any], params: Mapping[str, Any], tags: Mapping[str, Any]) -> None:
+def insert_run(
+    conn: sqlite3.Connection, run: Mapping[str, Any], params: Mapping[str, Any], tags: Mapping[str, Any]
+) -> None:
     """Write a finished (or still running elsewhere) run with its params and tags, inside the
     caller's transaction. ``run`` holds the columns of ``_COLUMNS``; missing ones are NULL."""
     if run.get("status") not in STATUSES:
@@ -42,14 +47,14 @@ def insert_run(conn, run: Mapping[str, Any], params: Mapping[str, Any], tags: Ma
     conn.executemany("INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)", _tag_rows(run["id"], tags))
 
 
-def finish_import(conn, run_id: str) -> None:
+def finish_import(conn: sqlite3.Connection, run_id: str) -> None:
     """Cache the summary of an imported run once its metrics are in (listing reads it)."""
     row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
     if row is not None and row[0] != "running":
         store_summary(conn, run_id)
 
 
-def update_run(conn, run_id: str, status: str, end_time: float | None, note: str | None) -> None:
+def update_run(conn: sqlite3.Connection, run_id: str, status: str, end_time: float | None, note: str | None) -> None:
     """Bring an imported run's status, end and note up to date (e.g. it was running when first pulled)."""
     if status not in STATUSES:
         raise InvalidValueError(f"run status {status!r} is not valid: use one of {', '.join(STATUSES)}")

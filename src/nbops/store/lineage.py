@@ -4,6 +4,7 @@ the dataset it was trained on (name, role, digest, shape)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .database import Database
 from .models import Models
@@ -14,7 +15,7 @@ class Lineage:
     def __init__(self, db: Database, models: Models):
         self.db, self.models = db, models
 
-    def models_overview(self) -> list[dict]:
+    def models_overview(self) -> list[dict[str, Any]]:
         """Every model with its aliases and its latest version's row."""
         models = self.models.list()
         conn = self.db.connection()
@@ -39,7 +40,7 @@ class Lineage:
         """``{"production": 3, ...}`` of one model."""
         return next((m["aliases"] for m in self.models.list() if m["name"] == name), {})
 
-    def versions(self, name: str) -> list[dict]:
+    def versions(self, name: str) -> list[dict[str, Any]]:
         versions = self.models.versions(name)  # raises NotFoundError for an unknown model
         run_ids = sorted({v["run_id"] for v in versions if v["run_id"]})
         dataset_ids = sorted({v["dataset_id"] for v in versions if v["dataset_id"] is not None})
@@ -50,7 +51,7 @@ class Lineage:
             version["dataset"] = datasets.get(version["dataset_id"])
         return versions
 
-    def _runs(self, run_ids: list[str]) -> dict[str, dict]:
+    def _runs(self, run_ids: list[str]) -> dict[str, dict[str, Any]]:
         if not run_ids:
             return {}
         conn = self.db.connection()
@@ -69,7 +70,7 @@ class Lineage:
             runs[run_id]["metrics"][key] = read_float(value)
         return runs
 
-    def _datasets(self, dataset_ids: list[int]) -> dict[int, dict]:
+    def _datasets(self, dataset_ids: list[int]) -> dict[int, dict[str, Any]]:
         if not dataset_ids:
             return {}
         marks = ",".join("?" * len(dataset_ids))

@@ -21,7 +21,8 @@ def process_started(pid: int) -> float | None:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
             return None
-        return process.create_time()
+        started: float = process.create_time()  # psutil ships no types
+        return started
     except psutil.NoSuchProcess:
         return None
     except psutil.AccessDenied:  # alive, owned by someone else

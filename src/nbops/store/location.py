@@ -14,7 +14,7 @@ STORE_DIRNAME = ".nbops"
 HOME_VARIABLE = "NBOPS_HOME"
 
 
-def find_store_dir(start: str | os.PathLike | None = None) -> Path:
+def find_store_dir(start: str | os.PathLike[str] | None = None) -> Path:
     """The ``.nbops`` folder for ``start`` (default: the working directory)."""
     home = os.environ.get(HOME_VARIABLE)
     if home:

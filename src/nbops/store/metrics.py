@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from .database import Database
 from .values import read_float, sql_float
 
+if TYPE_CHECKING:
+    import sqlite3
+
 # (run_id, key, step, value, timestamp)
 Point = tuple[str, str, int, float, float]
+# What latest_metrics gets per (run, key): the top point's value, step and time, then min, max, count.
+Summary = tuple[str, str, float | None, int, float, float | None, float | None, int]
 
 _UPSERT_LATEST = """
 INSERT INTO latest_metrics (run_id, key, value, step, timestamp, min, max, count)
@@ -28,7 +34,7 @@ class Metrics:
     def __init__(self, db: Database):
         self.db = db
 
-    def write(self, points: Sequence[Point], conn=None) -> None:
+    def write(self, points: Sequence[Point], conn: sqlite3.Connection | None = None) -> None:
         """Store a batch of points and fold it into ``latest_metrics`` (one transaction)."""
         if not points:
             return
@@ -45,7 +51,7 @@ class Metrics:
         rows = self.db.connection().execute("SELECT key FROM latest_metrics WHERE run_id = ? ORDER BY key", (run_id,))
         return [r[0] for r in rows]
 
-    def summary(self, run_id: str) -> dict[str, dict]:
+    def summary(self, run_id: str) -> dict[str, dict[str, Any]]:
         rows = self.db.connection().execute(
             "SELECT key, value, step, timestamp, min, max, count FROM latest_metrics WHERE run_id = ? ORDER BY key",
             (run_id,),
@@ -71,7 +77,7 @@ class Metrics:
         return [(step, read_float(value), ts) for step, value, ts in rows]
 
 
-def _write(conn, rows: list, summaries: Iterable[tuple]) -> None:
+def _write(conn: sqlite3.Connection, rows: Sequence[Point], summaries: Iterable[Summary]) -> None:
     # An upsert, not INSERT OR REPLACE: REPLACE deletes first, which costs a foreign-key
     # check per point.
     conn.executemany(
@@ -82,7 +88,7 @@ def _write(conn, rows: list, summaries: Iterable[tuple]) -> None:
     conn.executemany(_UPSERT_LATEST, summaries)
 
 
-def _summarize(points: Sequence[Point]) -> list[tuple]:
+def _summarize(points: Sequence[Point]) -> list[Summary]:
     """Per (run, key): the point at the highest step (the last logged among equals), the
     finite min/max and the count. Grouping is the only per-point Python; the rest runs in
     builtins."""
@@ -93,7 +99,7 @@ def _summarize(points: Sequence[Point]) -> list[tuple]:
             groups[point[:2]] = [point]
         else:
             group.append(point)
-    summaries = []
+    summaries: list[Summary] = []
     for (run, key), group in groups.items():
         top = max(reversed(group), key=_step)  # reversed: the last of equal steps wins
         finite = [v for v in map(_value, group) if v - v == 0]  # drops NaN and ±inf

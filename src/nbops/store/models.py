@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
 from .events import ModelEvents
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ALIAS_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"  # also in the OpenAPI document
 _ALIAS = re.compile(ALIAS_PATTERN)
@@ -28,7 +33,7 @@ class Models:
         actor: str | None = None,
         reason: str | None = None,
         alert_event_id: int | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         if not isinstance(name, str) or not name.strip():
             raise InvalidValueError(f"model name {name!r} is not valid: use a non-empty string")
         now = time.time()
@@ -64,7 +69,7 @@ class Models:
         reason: str | None = None,
         evaluation_run_id: str | None = None,
         kind: str = "alias_set",
-        detail: dict | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(alias, str) or not _ALIAS.match(alias):
             raise InvalidValueError(
@@ -106,7 +111,7 @@ class Models:
                 conn, name, "alias_removed", None, alias=alias, previous_version=previous, actor=actor, reason=reason
             )
 
-    def set_intended_use(self, name: str, version: int, text: str, actor: str | None = None) -> dict:
+    def set_intended_use(self, name: str, version: int, text: str, actor: str | None = None) -> dict[str, Any]:
         """The model card's "intended use", written by a person; each edit is an audit event."""
         if not isinstance(text, str) or len(text) > 20_000:
             raise InvalidValueError("intended use must be a text of at most 20000 characters")
@@ -121,7 +126,7 @@ class Models:
             self.events.add(conn, name, "intended_use", version, actor=actor)
         return self.version(name, version)
 
-    def list(self) -> list[dict]:
+    def list(self) -> list[dict[str, Any]]:
         rows = (
             self.db.connection()
             .execute(
@@ -138,7 +143,7 @@ class Models:
             model["aliases"] = aliases.get(model["name"], {})
         return models
 
-    def versions(self, name: str) -> list[dict]:
+    def versions(self, name: str) -> builtins.list[dict[str, Any]]:  # `list` is a method here
         conn = self.db.connection()
         model_id = self._model_id(conn, name)
         rows = conn.execute(
@@ -147,7 +152,7 @@ class Models:
         aliases = self._aliases().get(name, {})
         return [_version(name, r, aliases) for r in rows]
 
-    def version(self, name: str, version: int | str | None = None) -> dict:
+    def version(self, name: str, version: int | str | None = None) -> dict[str, Any]:
         """A version by number, by alias, or the latest when ``version`` is None."""
         versions = self.versions(name)
         if not versions:
@@ -159,11 +164,12 @@ class Models:
                 return item
         raise NotFoundError(f"model {name!r} has no version or alias {version!r}")
 
-    def _model_id(self, conn, name: str) -> int:
+    def _model_id(self, conn: sqlite3.Connection, name: str) -> int:
         row = conn.execute("SELECT id FROM models WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise NotFoundError(f"no model named {name!r} is registered")
-        return row[0]
+        model_id: int = row[0]
+        return model_id
 
     def _aliases(self) -> dict[str, dict[str, int]]:
         rows = self.db.connection().execute(
@@ -176,7 +182,7 @@ class Models:
         return result
 
 
-def _alias_version(conn, model_id: int, alias: str) -> int | None:
+def _alias_version(conn: sqlite3.Connection, model_id: int, alias: str) -> int | None:
     row = conn.execute(
         """SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.version_id
            WHERE a.model_id = ? AND a.alias = ?""",
@@ -185,7 +191,7 @@ def _alias_version(conn, model_id: int, alias: str) -> int | None:
     return row[0] if row else None
 
 
-def _version(name: str, row, aliases: dict[str, int]) -> dict:
+def _version(name: str, row: sqlite3.Row, aliases: dict[str, int]) -> dict[str, Any]:
     item = dict(row)
     item.pop("model_id", None)
     item["name"] = name

@@ -31,7 +31,7 @@ class Provenance:
                 (run_id, *encoded.values()),
             )
 
-    def get(self, run_id: str) -> dict:
+    def get(self, run_id: str) -> dict[str, Any]:
         row = self.db.connection().execute("SELECT * FROM provenance WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
             return {field: None for field in FIELDS}

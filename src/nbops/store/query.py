@@ -55,16 +55,19 @@ _TOKEN_PATTERN = r"""\s*(?:
 
 
 @lru_cache(maxsize=1)
-def _token_regex() -> re.Pattern:
+def _token_regex() -> re.Pattern[str]:
     # Compiled on first use: most processes that import nbops never filter.
     return re.compile(_TOKEN_PATTERN, re.VERBOSE)
+
+
+Value = float | str  # a filter's literal: a number or a quoted string
 
 
 class Compiled(NamedTuple):
     """SQL pieces for the runs query: WHERE text and its parameters."""
 
     where: str = "1"
-    params: tuple = ()
+    params: tuple[Value, ...] = ()
 
 
 class SortKey(NamedTuple):
@@ -76,7 +79,8 @@ class SortKey(NamedTuple):
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, pos = [], 0
+    tokens: list[tuple[str, str]] = []
+    pos = 0
     text = text.rstrip()
     while pos < len(text):
         match = _token_regex().match(text, pos)
@@ -86,6 +90,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
                 "write e.g. metrics.auc > 0.8 and params.model = 'rf'"
             )
         kind = match.lastgroup
+        assert kind is not None  # every alternative of the pattern is a named group
         tokens.append((kind, match.group(kind)))
         pos = match.end()
     return tokens
@@ -110,7 +115,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.pos = 0
-        self.params: list = []
+        self.params: list[Value] = []
         self.depth = 0  # parentheses open around the current atom
         self.comparisons = 0
 
@@ -191,7 +196,7 @@ class _Parser:
                 raise self._error(f"an 'in' list holds more than {MAX_IN_VALUES:,} values")
         return self._comparison(family, key, "IN", values)
 
-    def _value(self):
+    def _value(self) -> Value:
         kind, text = self._take()
         if kind == "number":
             return float(text)
@@ -199,7 +204,7 @@ class _Parser:
             return re.sub(r"\\(.)", r"\1", text[1:-1])
         raise self._error(f"expected a number or a quoted string, got {text!r}")
 
-    def _comparison(self, family: str, key: str, op: str, values: list) -> str:
+    def _comparison(self, family: str, key: str, op: str, values: list[Value]) -> str:
         self.comparisons += 1
         if self.comparisons > MAX_COMPARISONS:
             raise self._error(f"it has more than {MAX_COMPARISONS} comparisons; use 'in (...)' for lists of values")
@@ -253,7 +258,7 @@ SORT_PATTERN = f"^\\s*(?:-\\s*({_FIELD})|({_FIELD})(?:\\s+([Aa][Ss][Cc]|[Dd][Ee]
 
 
 @lru_cache(maxsize=1)
-def _sort_regex() -> re.Pattern:
+def _sort_regex() -> re.Pattern[str]:
     return re.compile(SORT_PATTERN)
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .liveness import HOST, process_started
-from .query import ATTRIBUTES, SortKey, compile_filter, parse_sort
+from .query import ATTRIBUTES, SortKey, Value, compile_filter, parse_sort
 from .summaries import MAX_LISTED_VALUE, attach_children, store_summary
 from .summaries import cut as _cut
 from .values import check_key, param_number, param_text
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from . import Store
 
 STATUSES = ("running", "finished", "failed", "crashed", "killed")
 FINAL_STATUSES = STATUSES[1:]
@@ -55,8 +60,14 @@ LISTED_COLUMNS = ", ".join(_column(n, listed=True) for n in RUN_NAMES)
 
 
 class Page(NamedTuple):
-    runs: list[dict]
+    runs: list[dict[str, Any]]
     next_cursor: str | None
+
+
+ParamRow = tuple[str, str, str, float | None]  # run_id, key, value as text, value as a number
+TagRow = tuple[str, str, str]  # run_id, key, value
+# A row of a listing query, read through a plain cursor (see _plain): one value per column.
+ListedRow = tuple[Any, ...]
 
 
 class NewRun(NamedTuple):
@@ -70,8 +81,8 @@ class NewRun(NamedTuple):
     user: str | None
     notebook_path: str | None
     parent_id: str | None
-    params: list[tuple]
-    tags: list[tuple]
+    params: list[ParamRow]
+    tags: list[TagRow]
 
 
 def new_run_id() -> str:
@@ -85,7 +96,7 @@ def new_run_id() -> str:
 class Runs:
     """Rows of ``experiments``, ``runs``, ``params`` and ``tags``."""
 
-    def __init__(self, db: Database, details: Any = None):
+    def __init__(self, db: Database, details: Store | None = None):
         self.db = db
         self._details = details  # the Store, whose other parts make up a run's detail
         self._experiment_ids: dict[str, int] = {}  # experiments are never deleted
@@ -99,7 +110,7 @@ class Runs:
             return cached
         with self.db.transaction() as conn:
             conn.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (name, time.time()))
-            found = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
+            found: int = conn.execute("SELECT id FROM experiments WHERE name = ?", (name,)).fetchone()[0]
         self._experiment_ids[name] = found
         return found
 
@@ -130,7 +141,7 @@ class Runs:
             _tag_rows(run_id, tags or {}),
         )
 
-    def insert(self, conn, run: NewRun) -> None:
+    def insert(self, conn: sqlite3.Connection, run: NewRun) -> None:
         """Write a prepared run as running, inside the caller's transaction."""
         if (
             run.parent_id is not None
@@ -226,7 +237,7 @@ class Runs:
                 status = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
                 raise ConflictError(f"run {run_id} has ended ({status}); only a running run can be resumed")
 
-    def heartbeat(self, run_ids: Iterable[str], conn=None) -> None:
+    def heartbeat(self, run_ids: Iterable[str], conn: sqlite3.Connection | None = None) -> None:
         """Note that the runs' process is alive. A run marked crashed while its process was
         paused is running again: its process was only asleep."""
         ids = list(run_ids)
@@ -270,7 +281,7 @@ class Runs:
         return dead
 
     # -- reading -------------------------------------------------------------------
-    def get(self, run_id: str) -> dict:
+    def get(self, run_id: str) -> dict[str, Any]:
         conn = self.db.connection()
         row = conn.execute(
             f"SELECT {RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?",
@@ -281,10 +292,11 @@ class Runs:
         # from the tables, not the summary: one run by id carries its long values in full
         return attach_children(conn, [_run_dict(dict(row))], [None], listed=False)[0]
 
-    def detail(self, run_id: str) -> dict:
+    def detail(self, run_id: str) -> dict[str, Any]:
         """One run with everything its page shows: metric summary, artifacts, datasets,
         provenance, child runs and sync state."""
         run, parts = self.get(run_id), self._details
+        assert parts is not None, "a Runs made without its Store has no run details"
         run["metric_summary"] = parts.metrics.summary(run_id)
         run["artifacts"] = parts.artifacts.list(run_id)
         run["datasets"] = parts.datasets.of_run(run_id)
@@ -292,7 +304,7 @@ class Runs:
         run["child_runs"] = self.children(run_id)
         return parts.sync.attach([run])[0]
 
-    def children(self, run_id: str) -> list[dict]:
+    def children(self, run_id: str) -> list[dict[str, Any]]:
         """Id, name and status of the runs started inside ``run_id`` (not deleted), oldest first."""
         rows = self.db.connection().execute(
             "SELECT id, name, status FROM runs WHERE parent_id = ? AND deleted_at IS NULL ORDER BY start_time, id",
@@ -300,7 +312,7 @@ class Runs:
         )
         return [dict(r) for r in rows]
 
-    def experiments(self) -> list[dict]:
+    def experiments(self) -> list[dict[str, Any]]:
         rows = (
             self.db.connection()
             .execute(
@@ -337,7 +349,7 @@ class Runs:
         conn = self.db.connection()
         if after is not None and after[0] is _REREAD:
             after = (plan.value_of(conn, after[1]), after[1])
-        rows: list = []
+        rows: list[ListedRow] = []
         if after is None or after[0] is not None:  # not yet inside the block without values
             rows = plan.valued_rows(conn, where, params, after, limit + 1)
         if len(rows) <= limit:
@@ -351,7 +363,7 @@ class Runs:
         return Page(runs, next_cursor)
 
     # -- helpers -------------------------------------------------------------------
-    def _require(self, conn, run_id: str, include_deleted: bool = False) -> None:
+    def _require(self, conn: sqlite3.Connection, run_id: str, include_deleted: bool = False) -> None:
         row = conn.execute("SELECT deleted_at FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"run {run_id!r} does not exist")
@@ -363,26 +375,26 @@ _WRITE_PARAMS = "INSERT OR REPLACE INTO params (run_id, key, value, value_num) V
 _WRITE_TAGS = "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)"
 
 
-def _param_rows(run_id: str, params: Mapping[str, Any]) -> list[tuple]:
+def _param_rows(run_id: str, params: Mapping[str, Any]) -> list[ParamRow]:
     if not isinstance(params, Mapping):
         raise InvalidValueError(f"params must be a mapping of name to value, got {type(params).__name__}")
     return [(run_id, check_key("param", k), param_text(v), param_number(v)) for k, v in params.items()]
 
 
-def _tag_rows(run_id: str, tags: Mapping[str, Any]) -> list[tuple]:
+def _tag_rows(run_id: str, tags: Mapping[str, Any]) -> list[TagRow]:
     if not isinstance(tags, Mapping):
         raise InvalidValueError(f"tags must be a mapping of name to value, got {type(tags).__name__}")
     return [(run_id, check_key("tag", k), param_text(v)) for k, v in tags.items()]
 
 
-def _plain(conn):
+def _plain(conn: sqlite3.Connection) -> sqlite3.Cursor:
     """A cursor yielding plain tuples: much faster than sqlite3.Row for wide pages."""
     cursor = conn.cursor()
     cursor.row_factory = None
     return cursor
 
 
-def _run_dict(run: dict) -> dict:
+def _run_dict(run: dict[str, Any]) -> dict[str, Any]:
     end = run["end_time"] if run["end_time"] is not None else (run["heartbeat"] if run["status"] == "running" else None)
     run["duration"] = None if end is None else max(0.0, end - run["start_time"])
     run["git_dirty"] = None if run["git_dirty"] is None else bool(run["git_dirty"])
@@ -424,7 +436,7 @@ class _SortPlan(NamedTuple):
     valueless_from: str  # FROM clause of the runs that have none
     value: str  # SQL of the sort value
     tie: str  # SQL of the run id that breaks ties
-    key_params: list
+    key_params: list[str]
     descending: bool
 
     @classmethod
@@ -440,7 +452,9 @@ class _SortPlan(NamedTuple):
         valueless = f"{runs} LEFT JOIN {table} s ON s.run_id = r.id AND s.key = ?"
         return cls(valued, valueless, value, "s.run_id", [sort.key], sort.descending)
 
-    def valued_rows(self, conn, where: list[str], params: list, after, limit: int) -> list:
+    def valued_rows(
+        self, conn: sqlite3.Connection, where: list[str], params: list[Value], after: tuple[Any, str] | None, limit: int
+    ) -> list[ListedRow]:
         where = [*where, f"{self.value} IS NOT NULL"]
         params = list(params)
         if after is not None:
@@ -450,7 +464,9 @@ class _SortPlan(NamedTuple):
         order = f"{self.value} {self._direction}, {self.tie} {self._direction}"
         return self._select(conn, self.valued_from, where, params, order, limit)
 
-    def valueless_rows(self, conn, where: list[str], params: list, after_id: str | None, limit: int) -> list:
+    def valueless_rows(
+        self, conn: sqlite3.Connection, where: list[str], params: list[Value], after_id: str | None, limit: int
+    ) -> list[ListedRow]:
         where = [*where, f"{self.value} IS NULL"]
         params = list(params)
         if after_id is not None:
@@ -458,7 +474,7 @@ class _SortPlan(NamedTuple):
             params.append(after_id)
         return self._select(conn, self.valueless_from, where, params, f"r.id {self._direction}", limit)
 
-    def value_of(self, conn, run_id: str):
+    def value_of(self, conn: sqlite3.Connection, run_id: str) -> object:
         """The sort value of ``run_id`` (None if it has none, or is gone)."""
         row = (
             _plain(conn)
@@ -471,12 +487,15 @@ class _SortPlan(NamedTuple):
     def _direction(self) -> str:
         return "DESC" if self.descending else "ASC"
 
-    def _select(self, conn, source: str, where: list[str], params: list, order: str, limit: int) -> list:
+    def _select(
+        self, conn: sqlite3.Connection, source: str, where: list[str], params: list[Value], order: str, limit: int
+    ) -> list[ListedRow]:
         sql = (
             f"SELECT {LISTED_COLUMNS}, r.summary, {self.value} FROM {source} "
             f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
         )
-        return _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
+        rows: list[ListedRow] = _plain(conn).execute(sql, [*self.key_params, *params, limit]).fetchall()
+        return rows
 
 
 _REREAD = object()  # a cursor's sort value too long to carry: read it again from the run

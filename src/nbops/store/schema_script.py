@@ -72,7 +72,7 @@ def _rows(conn: sqlite3.Connection, table: str) -> list[str]:
     return statements
 
 
-def _literal(value) -> str:
+def _literal(value: object) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, (int, float)):

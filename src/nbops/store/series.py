@@ -10,10 +10,14 @@ A spike survives as the bucket's max even when the mean hides it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
 
 from ..errors import InvalidValueError, NotFoundError
 from .database import Database
 from .values import check_key
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DEFAULT_POINTS = 1_000
 MAX_POINTS = 10_000
@@ -32,6 +36,22 @@ JOIN metrics f ON f.run_id = :run AND f.key = :key AND f.step = b.first_step
 JOIN metrics l ON l.run_id = :run AND l.key = :key AND l.step = b.last_step
 ORDER BY b.first_step
 """
+
+
+class MetricSeries(TypedDict):
+    """One key's buckets as column arrays (one entry per bucket), and the bucket width in steps."""
+
+    step: list[int]
+    wall_time: list[float]
+    relative_time: list[float]
+    value: list[float | None]  # the bucket's mean
+    last: list[float | None]
+    min: list[float | None]
+    max: list[float | None]
+    count: list[int]
+    bucket_width: int
+    downsampled: bool
+
 
 _RANGE = """
 SELECT (SELECT step FROM metrics WHERE run_id = :run AND key = :key ORDER BY step LIMIT 1),
@@ -55,11 +75,20 @@ def check_points(max_points: int) -> int:
     return max_points
 
 
+class RunSeries(TypedDict):
+    """The answer of :meth:`Series.of_run` (see there)."""
+
+    run_id: str
+    max_points: int
+    metrics: dict[str, MetricSeries]
+    missing_keys: list[str]
+
+
 class Series:
     def __init__(self, db: Database):
         self.db = db
 
-    def of_run(self, run_id: str, keys: Iterable[str] | None = None, max_points: int = DEFAULT_POINTS) -> dict:
+    def of_run(self, run_id: str, keys: Iterable[str] | None = None, max_points: int = DEFAULT_POINTS) -> RunSeries:
         """Per key, column arrays ``step``, ``wall_time``, ``relative_time``, ``value`` (bucket
         mean), ``last``, ``min``, ``max``, ``count``; keys the run never logged are listed
         in ``missing_keys``."""
@@ -81,14 +110,25 @@ class Series:
         }
 
     @staticmethod
-    def _series(conn, run_id: str, key: str, start: float, max_points: int) -> dict:
+    def _series(conn: sqlite3.Connection, run_id: str, key: str, start: float, max_points: int) -> MetricSeries:
         plain = conn.cursor()
         plain.row_factory = None
         args = {"run": run_id, "key": key}
         low, high = plain.execute(_RANGE, args).fetchone()
-        columns = {name: [] for name in ("step", "wall_time", "relative_time", "value", "last", "min", "max", "count")}
+        columns = MetricSeries(
+            step=[],
+            wall_time=[],
+            relative_time=[],
+            value=[],
+            last=[],
+            min=[],
+            max=[],
+            count=[],
+            bucket_width=1,
+            downsampled=False,
+        )
         if low is None:
-            return {**columns, "bucket_width": 1, "downsampled": False}
+            return columns
         width = max(1, -(-(high - low + 1) // max_points))  # ceil: at most max_points buckets
         rows = plain.execute(_BUCKETS, {**args, "low": low, "width": width}).fetchall()
         for step, wall, mean, last, lo, hi, count in rows:
@@ -100,9 +140,10 @@ class Series:
             columns["min"].append(_number(lo))
             columns["max"].append(_number(hi))
             columns["count"].append(count)
-        return {**columns, "bucket_width": width, "downsampled": width > 1}
+        columns["bucket_width"], columns["downsampled"] = width, width > 1
+        return columns
 
 
-def _number(value) -> float | None:
+def _number(value: float | str | None) -> float | None:
     """NaN was stored as NULL and stays None (JSON null); everything else is a float."""
     return None if value is None else float(value)

@@ -18,7 +18,12 @@ value in full. Summaries hold the listed (cut) values.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .values import read_float
+
+if TYPE_CHECKING:
+    import sqlite3
 
 MAX_LISTED_VALUE = 1_000
 
@@ -32,7 +37,7 @@ def cut(column: str) -> str:
     )
 
 
-def was_cut(run: dict) -> bool:
+def was_cut(run: dict[str, Any]) -> bool:
     """Whether a listed run lost the end of a param or tag value (read it by id for them all)."""
     return any(
         isinstance(value, str) and len(value) == MAX_LISTED_VALUE + 1 and value.endswith("…")
@@ -73,18 +78,20 @@ _ASSEMBLE_SQL = {  # listed (values cut) or not -> the query
 }
 
 
-def store_summary(conn, run_id: str) -> None:
+def store_summary(conn: sqlite3.Connection, run_id: str) -> None:
     """Cache ``run_id``'s children; call it last in a transaction that wrote them."""
     conn.execute(_STORE_SQL + " WHERE r.id = ?", (run_id,))
 
 
-def store_all_summaries(conn, where: str = "1") -> None:
+def store_all_summaries(conn: sqlite3.Connection, where: str = "1") -> None:
     """Cache the children of every run that is no longer running and matches ``where``
     (used by migrations)."""
     conn.execute(_STORE_SQL + f" WHERE r.status != 'running' AND ({where})")
 
 
-def attach_children(conn, runs: list[dict], summaries: list[str | None], listed: bool = True) -> list[dict]:
+def attach_children(
+    conn: sqlite3.Connection, runs: list[dict[str, Any]], summaries: list[str | None], listed: bool = True
+) -> list[dict[str, Any]]:
     """Set ``params``, ``metrics`` and ``tags`` on each run from its cached summary, or
     from the tables when it has none. ``listed`` cuts long values (see the module's text);
     pass ``False`` with no summaries for a run's every value in full."""
@@ -98,7 +105,7 @@ def attach_children(conn, runs: list[dict], summaries: list[str | None], listed:
     return runs
 
 
-def _assemble(conn, runs: list[dict], listed: bool) -> None:
+def _assemble(conn: sqlite3.Connection, runs: list[dict[str, Any]], listed: bool) -> None:
     by_id = {run["id"]: run for run in runs}
     cursor = conn.cursor()
     cursor.row_factory = None
@@ -112,9 +119,10 @@ def _assemble(conn, runs: list[dict], listed: bool) -> None:
         run["metrics"] = metrics
 
 
-def _parse(text: str):
+def _parse(text: str) -> list[Any]:
     # orjson reads a page of summaries about 4× faster than json (the floats dominate);
     # imported here, not at the top, so that `import nbops` stays cheap.
     import orjson
 
-    return orjson.loads(text)
+    parsed: list[Any] = orjson.loads(text)  # a JSON array of [id, params, metrics, tags]
+    return parsed

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .database import Database
+
+if TYPE_CHECKING:
+    import sqlite3
 
 STATES = ("pushed", "failed", "pulled")
 
@@ -34,7 +37,7 @@ class SyncState:
         self.db = db
 
     # -- runs ----------------------------------------------------------------------
-    def remote(self, target: str, run_id: str) -> dict | None:
+    def remote(self, target: str, run_id: str) -> dict[str, Any] | None:
         row = (
             self.db.connection()
             .execute(
@@ -61,7 +64,7 @@ class SyncState:
         remote_id: str | None = None,
         error: str | None = None,
         origin: bool | None = None,
-        conn=None,
+        conn: sqlite3.Connection | None = None,
     ) -> None:
         """Set a run's outcome for ``target``; a None ``remote_id``/``origin`` keeps the known one."""
         if state not in STATES:
@@ -90,7 +93,7 @@ class SyncState:
                 if known is None or not known[0]:
                     self.record(target, run_id, "failed", error=error, conn=conn)
 
-    def states(self, run_ids: Iterable[str]) -> dict[str, dict]:
+    def states(self, run_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Per run, its most recent sync outcome across targets: state, target, error, time."""
         ids = list(run_ids)
         if not ids:
@@ -111,7 +114,7 @@ class SyncState:
             for r in rows
         }
 
-    def attach(self, runs: list[dict]) -> list[dict]:
+    def attach(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Set ``sync`` on each run: its latest outcome, or None when it never left this store."""
         states = self.states(run["id"] for run in runs)
         for run in runs:
@@ -129,7 +132,9 @@ class SyncState:
             result.setdefault(kind, {})[key] = mark
         return result
 
-    def advance(self, target: str, run_id: str, kind: str, marks: dict[str, Any], conn=None) -> None:
+    def advance(
+        self, target: str, run_id: str, kind: str, marks: dict[str, Any], conn: sqlite3.Connection | None = None
+    ) -> None:
         """Record that ``marks`` (key -> mark) of ``kind`` reached the server."""
         rows = [(run_id, target, kind, key, mark) for key, mark in marks.items()]
         sql = "INSERT OR REPLACE INTO sync_marks (run_id, target, kind, key, mark) VALUES (?, ?, ?, ?, ?)"

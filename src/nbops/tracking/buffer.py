@@ -21,8 +21,10 @@ import warnings
 import weakref
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from ..store import Store
+from ..store.metrics import Point
 from ..store.runs import NewRun
 
 FLUSH_SIZE = 2_000
@@ -30,6 +32,8 @@ FLUSH_INTERVAL = 1.0
 HEARTBEAT_INTERVAL = 5.0
 # How long closing waits for the flusher thread to end the write or checkpoint it is doing.
 CLOSE_WAIT_SECONDS = 10.0
+
+_T = TypeVar("_T")
 
 
 class MetricBuffer:
@@ -40,7 +44,7 @@ class MetricBuffer:
         self.store = store
         self.flush_size = flush_size
         self.flush_interval = flush_interval
-        self.points: deque[tuple] = deque()
+        self.points: deque[Point] = deque()
         self.new_runs: deque[NewRun] = deque()
         self.open_runs: set[str] = set()
         self.refused_runs: set[str] = set()  # new runs the store refused; their points are set aside
@@ -97,7 +101,9 @@ class MetricBuffer:
                 self._put_back(runs, batch)
                 raise
 
-    def _write(self, runs: list[NewRun], batch: list[tuple], then=None) -> None:
+    def _write(
+        self, runs: list[NewRun], batch: list[Point], then: Callable[[sqlite3.Connection], None] | None = None
+    ) -> None:
         with self.store.transaction() as conn:
             for run in runs:  # oldest first: a parent before its children
                 self.store.runs.insert(conn, run)
@@ -105,7 +111,7 @@ class MetricBuffer:
             if then is not None:
                 then(conn)
 
-    def _put_back(self, runs: list[NewRun], batch: list[tuple]) -> None:
+    def _put_back(self, runs: list[NewRun], batch: list[Point]) -> None:
         self.points.extendleft(reversed(batch))
         self.new_runs.extendleft(reversed(runs))
 
@@ -117,7 +123,7 @@ class MetricBuffer:
             return False
         return True
 
-    def _write_apart(self, runs: list[NewRun], batch: list[tuple]) -> None:
+    def _write_apart(self, runs: list[NewRun], batch: list[Point]) -> None:
         """Write a batch that failed as a whole: each new run on its own, then the points in
         halves down to single points, setting aside only what fails by itself."""
         refused: list[str] = []
@@ -129,8 +135,8 @@ class MetricBuffer:
                 refused.append(f"run {run.id}: {exc}")
         lost = [p for p in batch if p[0] in self.refused_runs]
         refused += [f"{len(lost)} points of runs that could not be written"] if lost else []
-        for point, exc in self._write_halves([p for p in batch if p[0] not in self.refused_runs]):
-            refused.append(f"point {point[:3]}: {exc}")
+        for point, error in self._write_halves([p for p in batch if p[0] not in self.refused_runs]):
+            refused.append(f"point {point[:3]}: {error}")
         if refused:
             warnings.warn(
                 "nbops set aside what it could not write: "
@@ -140,7 +146,7 @@ class MetricBuffer:
                 stacklevel=4,
             )
 
-    def _without_refused(self, batch: list[tuple]) -> list[tuple]:
+    def _without_refused(self, batch: list[Point]) -> list[Point]:
         """Points of runs the store refused cannot be written: set them aside at once."""
         kept = [p for p in batch if p[0] not in self.refused_runs]
         if len(kept) < len(batch):
@@ -152,7 +158,7 @@ class MetricBuffer:
             )
         return kept
 
-    def _write_halves(self, points: list[tuple]) -> list[tuple[tuple, Exception]]:
+    def _write_halves(self, points: list[Point]) -> list[tuple[Point, Exception]]:
         if not points:
             return []
         try:
@@ -228,7 +234,7 @@ class MetricBuffer:
                 return
 
 
-def _take(waiting: deque) -> list:
+def _take(waiting: deque[_T]) -> list[_T]:
     """Pop what ``waiting`` holds now; loggers may append meanwhile (deque ops are atomic)."""
     pop = waiting.popleft
     return [pop() for _ in range(len(waiting))]

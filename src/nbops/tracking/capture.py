@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 GIT_TIMEOUT = 5.0
 GIT_CACHE_SECONDS = 2.0
@@ -27,7 +27,7 @@ class GitState(NamedTuple):
 
 
 _git_cache: dict[str, tuple[float, GitState]] = {}
-_packages: list[dict] | None = None
+_packages: list[dict[str, Any]] | None = None
 _lock = threading.Lock()
 
 
@@ -81,7 +81,7 @@ def python_version() -> str:
     return sys.version.split()[0] + f" ({sys.implementation.name}, {sys.platform})"
 
 
-def installed_packages(cache_dir: Path | None = None) -> list[dict]:
+def installed_packages(cache_dir: Path | None = None) -> list[dict[str, Any]]:
     """Name and version of every installed distribution: read once per process, and once per
     environment when ``cache_dir`` is given. Reading them costs about a second of pure Python,
     which a logging loop in another thread would feel through the GIL."""
@@ -96,7 +96,7 @@ def installed_packages(cache_dir: Path | None = None) -> list[dict]:
     return _packages
 
 
-def _read_packages() -> list[dict]:
+def _read_packages() -> list[dict[str, Any]]:
     from importlib.metadata import distributions
 
     seen = {}
@@ -122,16 +122,17 @@ def _cache_file(cache_dir: Path) -> Path:
     return cache_dir / f"packages-{digest}.json"
 
 
-def _read_cache(path: Path) -> list[dict] | None:
+def _read_cache(path: Path) -> list[dict[str, Any]] | None:
     import json
 
     try:
-        return json.loads(path.read_text())
+        packages: list[dict[str, Any]] = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return packages
 
 
-def _write_cache(path: Path, packages: list[dict]) -> None:
+def _write_cache(path: Path, packages: list[dict[str, Any]]) -> None:
     import json
 
     try:
@@ -168,7 +169,7 @@ def current_cell() -> int | None:
     return len(inputs) - 1 if inputs else None
 
 
-def cells_since(first: int) -> list[dict]:
+def cells_since(first: int) -> list[dict[str, Any]]:
     """Source and execution count of each cell run from execution count ``first`` on."""
     inputs = _raw_inputs() or []
     return [{"execution_count": n, "source": inputs[n]} for n in range(max(first, 1), len(inputs))]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 PLOTLY_MEDIA_TYPE = "application/vnd.plotly.v1+json"
 
@@ -32,7 +36,7 @@ def figure_bytes(figure: Any) -> tuple[bytes, str, str]:
     raise InvalidValueError(f"log_figure got {type(figure).__name__}: pass a plotly Figure or a matplotlib Figure/Axes")
 
 
-def describe_dataset(data: Any) -> dict:
+def describe_dataset(data: Any) -> dict[str, Any]:
     """Digest, rows, columns and schema of a DataFrame, numpy array or list of dicts."""
     kind = type(data).__module__.split(".")[0]
     if kind == "pandas" and hasattr(data, "dtypes"):
@@ -46,7 +50,7 @@ def describe_dataset(data: Any) -> dict:
     )
 
 
-def _describe_frame(frame) -> dict:
+def _describe_frame(frame: pd.DataFrame) -> dict[str, Any]:
     import pandas as pd
 
     hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
@@ -56,14 +60,14 @@ def _describe_frame(frame) -> dict:
     return {"digest": digest.hexdigest(), "rows": int(len(frame)), "columns": len(schema), "schema": schema}
 
 
-def _describe_array(array) -> dict:
+def _describe_array(array: np.ndarray[Any, Any]) -> dict[str, Any]:
     import pickle
 
     import numpy as np
 
     contiguous = np.ascontiguousarray(array)
     digest = hashlib.sha256(
-        contiguous.view(np.uint8).reshape(-1) if contiguous.dtype != object else pickle.dumps(contiguous)
+        contiguous.view(np.uint8).reshape(-1).data if contiguous.dtype != object else pickle.dumps(contiguous)
     )
     digest.update(f"{array.dtype}{array.shape}".encode())
     columns = int(array.shape[1]) if array.ndim > 1 else 1
@@ -72,7 +76,7 @@ def _describe_array(array) -> dict:
     return {"digest": digest.hexdigest(), "rows": rows, "columns": columns, "schema": schema}
 
 
-def _describe_records(records: list[dict]) -> dict:
+def _describe_records(records: list[dict[str, Any]]) -> dict[str, Any]:
     encoded = json.dumps(records, sort_keys=True, default=str).encode()
     names: dict[str, str] = {}
     for row in records:

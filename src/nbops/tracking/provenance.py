@@ -25,7 +25,10 @@ EXIT_WAIT_SECONDS = 30.0
 
 class ProvenanceQueue:
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._reset()
+
+    def _reset(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[Run, str]] = queue.SimpleQueue()
         self._pending = 0
         self._done = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -45,7 +48,7 @@ class ProvenanceQueue:
 
     def forget_after_fork(self) -> None:
         """In a forked child: the parent's queue and thread are not the child's."""
-        self.__init__()
+        self._reset()
 
     def _loop(self) -> None:
         while True:

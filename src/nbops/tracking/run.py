@@ -6,13 +6,17 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError, InvalidValueError
 from ..store import Store
+from ..store.artifacts import Artifact
 from ..store.values import check_key, check_step, metric_value
 from . import capture
 from .buffer import MetricBuffer
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 MetricListener = Callable[[str, str, int, float], None]
 # The status a forked child sees on its parent's runs: they are the parent's to log to and end.
@@ -81,7 +85,7 @@ class Run:
         self._write_row()
         self.store.runs.set_tags(self.id, _mapping("tags", tags))
 
-    def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> dict:
+    def log_artifact(self, source: str | bytes | Path, name: str | None = None) -> Artifact:
         """Store a file (or bytes, which need ``name``) as a content-addressed artifact."""
         if isinstance(source, (bytes, bytearray)):
             if not name:
@@ -97,7 +101,7 @@ class Run:
         self._write_row()
         return self.store.artifacts.add(self.id, name, sha, size)
 
-    def log_figure(self, figure: Any, name: str = "figure") -> dict:
+    def log_figure(self, figure: Any, name: str = "figure") -> Artifact:
         from . import payloads
 
         content, media_type, suffix = payloads.figure_bytes(figure)
@@ -112,7 +116,7 @@ class Run:
         self._write_row()
         return add_dataset(self.store, self.id, data, name, role, snapshot)
 
-    def register_model(self, name: str, model: Any, alias: str | None = None) -> dict:
+    def register_model(self, name: str, model: Any, alias: str | None = None) -> dict[str, Any]:
         return register_model(self.store, name, model, run=self, alias=alias)
 
     def end(self, status: str = "finished") -> None:
@@ -141,7 +145,7 @@ class Run:
             git_diff=git.diff,
         )
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         self._write_row()
         return self.store.runs.get(self.id)
 
@@ -166,7 +170,9 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         from .session import end_run
 
         status = "finished" if exc_type is None else ("killed" if exc_type is KeyboardInterrupt else "failed")
@@ -176,7 +182,9 @@ class Run:
         return f"<nbops.Run {self.id} experiment={self.experiment!r} status={self.status}>"
 
 
-def register_model(store: Store, name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
+def register_model(
+    store: Store, name: str, model: Any, run: Run | str | None = None, alias: str | None = None
+) -> dict[str, Any]:
     """Version ``model`` (an object to pickle, or a path to a saved file) under ``name``."""
     if isinstance(run, Run):
         run._write_row()
@@ -236,7 +244,7 @@ def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:
     persistence.save_reference(store, dataset_id, reference)
 
 
-def _mapping(kind: str, value: Any) -> Mapping:
+def _mapping(kind: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise InvalidValueError(f"{kind} must be a dict of name to value, got {type(value).__name__}")
     return value

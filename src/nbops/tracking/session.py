@@ -20,10 +20,11 @@ import warnings
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConflictError
 from ..store import Store, open_store
+from ..store.artifacts import Artifact
 from ..store.runs import STALE_AFTER_SECONDS
 from ..store.values import check_text
 from . import capture, system_metrics
@@ -31,6 +32,14 @@ from .buffer import MetricBuffer
 from .provenance import recorder, wait_at_exit
 from .run import FORKED, Run
 from .run import register_model as _register_model
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import TracebackType
+
+    import pandas as pd
+
+    ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
 
 # This context's active runs, innermost last (a tuple: a task's start_run never changes
 # the stack of the task that created it). None until the context starts a run.
@@ -242,11 +251,11 @@ def set_tags(tags: Mapping[str, Any]) -> None:
     _current().set_tags(tags)
 
 
-def log_artifact(source, name: str | None = None) -> dict:
+def log_artifact(source: str | bytes | Path, name: str | None = None) -> Artifact:
     return _current().log_artifact(source, name)
 
 
-def log_figure(figure: Any, name: str = "figure") -> dict:
+def log_figure(figure: Any, name: str = "figure") -> Artifact:
     return _current().log_figure(figure, name)
 
 
@@ -266,7 +275,7 @@ def log_dataset(data: Any, name: str, role: str = "train", snapshot: bool = Fals
     return add_dataset(store(), None, data, name, role, snapshot)
 
 
-def load_dataset(name: str, version: int | str | None = None):
+def load_dataset(name: str, version: int | str | None = None) -> pd.DataFrame:
     """The DataFrame logged as ``name`` with ``snapshot=True``: the latest snapshot, or
     ``version`` (a dataset id, or a digest prefix)."""
     from .snapshots import load_dataset as _load
@@ -275,7 +284,7 @@ def load_dataset(name: str, version: int | str | None = None):
     return _load(store(), name, version)
 
 
-def register_model(name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict:
+def register_model(name: str, model: Any, run: Run | str | None = None, alias: str | None = None) -> dict[str, Any]:
     """Version a model object (pickled) or saved file under ``name``; link it to ``run``
     (default: the active run) and the dataset that run trained on."""
     if run is None:
@@ -284,7 +293,7 @@ def register_model(name: str, model: Any, run: Run | str | None = None, alias: s
     return _register_model(store(), name, model, run=run, alias=alias)
 
 
-def get_run(run_id: str) -> dict:
+def get_run(run_id: str) -> dict[str, Any]:
     _flush_all()
     return store().runs.get(run_id)
 
@@ -294,7 +303,7 @@ def search_runs(
     filter: str | None = None,
     order_by: str | None = None,
     limit: int = 100,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Runs matching a filter such as ``"metrics.auc > 0.8 and params.model = 'rf'"``,
     sorted by ``order_by`` (e.g. ``"-metrics.auc"``; newest first by default)."""
     _flush_all()
@@ -339,10 +348,10 @@ def _forget_after_fork() -> None:
 
 
 _died_of_exception = False
-_previous_excepthook = None  # the hook nbops wraps, once a run has started
+_previous_excepthook: ExceptHook | None = None  # the hook nbops wraps, once a run has started
 
 
-def _note_uncaught_exception(kind, value, tb):
+def _note_uncaught_exception(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     global _died_of_exception
     _died_of_exception = True
     (_previous_excepthook or sys.__excepthook__)(kind, value, tb)

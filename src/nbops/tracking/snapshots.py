@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidValueError, NotFoundError
 from ..store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def snapshot_frame(store: Store, frame: Any, digest: str) -> str:
@@ -41,7 +44,7 @@ def is_dvc_tracked(data: Any) -> bool:
     return isinstance(data, (str, Path)) and _dvc_file(Path(data)).is_file()
 
 
-def describe_dvc_file(path: str | Path) -> dict:
+def describe_dvc_file(path: str | Path) -> dict[str, Any]:
     """``Datasets.add`` fields of a DVC-tracked file: digest from its ``.dvc`` file, no rows."""
     import yaml  # PyYAML comes with jupyter_server (through jupyter_events)
 
@@ -62,7 +65,7 @@ def describe_dvc_file(path: str | Path) -> dict:
     return {"digest": f"md5:{md5}", "rows": None, "columns": None, "schema": None, "source": source}
 
 
-def load_dataset(store: Store, name: str, version: int | str | None = None):
+def load_dataset(store: Store, name: str, version: int | str | None = None) -> pd.DataFrame:
     """The DataFrame snapshotted as dataset ``name`` (its latest snapshot, or ``version``:
     a dataset id or a digest prefix). Inside ``nbops reproduce`` the latest is the version the
     reproduced run logged (``NBOPS_DATASET_VERSIONS``)."""
@@ -106,7 +109,7 @@ def _pinned(name: str) -> int | None:
     return pinned if isinstance(pinned, int) and not isinstance(pinned, bool) else None
 
 
-def _choose(name: str, versions: list[dict], version: int | str | None) -> dict | None:
+def _choose(name: str, versions: list[dict[str, Any]], version: int | str | None) -> dict[str, Any] | None:
     with_snapshot = [v for v in versions if v["snapshot_sha256"]]
     if version is None:
         return with_snapshot[0] if with_snapshot else None

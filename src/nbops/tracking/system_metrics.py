@@ -13,11 +13,21 @@ import os
 import threading
 import warnings
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from .run import Run
 
 DEFAULT_INTERVAL = 5.0
 _OFF = {"0", "false", "off", "no"}
-_settings: dict[str, Any] = {"enabled": None, "interval": None}  # None: read the environment
+
+
+class _Settings(TypedDict):
+    enabled: bool | None  # None: read the environment
+    interval: float | None
+
+
+_settings: _Settings = {"enabled": None, "interval": None}
 
 
 def configure(enabled: bool | None = None, interval: float | None = None) -> None:
@@ -49,7 +59,7 @@ def interval() -> float:
     return value if value > 0 else DEFAULT_INTERVAL
 
 
-def watch(run) -> None:
+def watch(run: Run) -> None:
     """Sample for ``run`` until it ends (called by ``start_run``)."""
     if not enabled():
         return
@@ -62,7 +72,7 @@ def watch(run) -> None:
 class Probe:
     """Reads the machine. Counters (network, disk I/O) are reported since the probe began."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         import psutil
 
         self._psutil = psutil
@@ -103,7 +113,7 @@ class Probe:
         return {f"system/{key}": round(float(value), 3) for key, value in values.items()}
 
 
-def _gpu_handles() -> list:
+def _gpu_handles() -> list[object]:
     try:
         import pynvml  # from the nvidia-ml-py package
 
@@ -113,12 +123,12 @@ def _gpu_handles() -> list:
         return []
 
 
-def _gpu_sample(handles: list) -> dict[str, float]:
+def _gpu_sample(handles: list[object]) -> dict[str, float]:
     if not handles:
         return {}
     import pynvml
 
-    values = {}
+    values: dict[str, float] = {}
     for i, handle in enumerate(handles):
         memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
         values[f"gpu_{i}_memory_usage_percentage"] = memory.used / memory.total * 100
@@ -130,14 +140,14 @@ def _gpu_sample(handles: list) -> dict[str, float]:
 class Sampler:
     """One daemon thread for the process; it retires when no watched run is open."""
 
-    def __init__(self):
-        self._runs: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # run -> next step
+    def __init__(self) -> None:
+        self._runs: weakref.WeakKeyDictionary[Run, int] = weakref.WeakKeyDictionary()  # run -> next step
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._probe: Probe | None = None
         self._wake = threading.Event()
 
-    def add(self, run) -> None:
+    def add(self, run: Run) -> None:
         with self._lock:
             if self._probe is None or not self._alive():
                 self._probe = Probe()  # fresh baselines after a fork or a pause
@@ -149,7 +159,7 @@ class Sampler:
     def _alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def _open_runs(self) -> list:
+    def _open_runs(self) -> list[Run]:
         with self._lock:
             for run in [r for r in self._runs if r.status != "running"]:
                 del self._runs[run]
@@ -157,7 +167,7 @@ class Sampler:
                 self._thread = None  # retire; the next add starts a new thread
             return list(self._runs)
 
-    def _log(self, run, values: dict[str, float]) -> None:
+    def _log(self, run: Run, values: dict[str, float]) -> None:
         from ..errors import ConflictError
 
         step = self._runs.get(run, 0)
@@ -174,6 +184,7 @@ class Sampler:
             if not runs:
                 return
             try:
+                assert self._probe is not None  # add() makes the probe before the thread
                 values = self._probe.sample()
                 for run in runs:
                     self._log(run, values)
