@@ -564,3 +564,28 @@ def m0011_explanations(db: Database) -> None:
         CREATE INDEX model_explanations_by_version ON model_explanations(version_id, id)
         """,
     )
+
+
+@migrations(name="0012_text_drift")
+def m0012_text_drift(db: Database) -> None:
+    # Free-text and embedding columns get sketches of their own (a bounded sample of rows,
+    # nbops.drift.documents): the kind CHECK widens, which SQLite does by rebuilding the table.
+    run_statements(
+        db,
+        """
+        CREATE TABLE drift_reference_columns_new (
+            dataset_id INTEGER NOT NULL REFERENCES drift_references(dataset_id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('continuous','categorical','discrete','boolean','text','embedding')),
+            source TEXT,            -- the datetime column a derived part (col.hour) came from
+            sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums, sampled documents... (drift.serialization)
+            PRIMARY KEY (dataset_id, feature)
+        ) WITHOUT ROWID;
+        INSERT INTO drift_reference_columns_new SELECT dataset_id, feature, position, kind, source, sketch
+            FROM drift_reference_columns;
+        DROP TABLE drift_reference_columns;
+        ALTER TABLE drift_reference_columns_new RENAME TO drift_reference_columns
+        """,
+    )

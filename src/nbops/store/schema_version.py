@@ -3,4 +3,4 @@
 Kept apart so that opening an up-to-date store needs only ``sqlite3``.
 """
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
