@@ -117,3 +117,10 @@ def test_an_embedding_column_is_checked_by_its_vectors_with_no_terms():
     assert drift.overlay(ref, window, "vec")["terms"] == []
     with pytest.raises(InvalidValueError, match="3 dimensions here but 8 in the reference"):
         ref.sketch({"vec": list(RNG.normal(0, 1, (50, 3))), "age": RNG.normal(0, 1, 50)})
+
+
+def test_a_window_of_blank_documents_gets_a_note_not_an_error():
+    ref = drift.fit_reference({"review": reviews(300)})
+    row = drift.compare(ref, {"review": [" "] * 60})["review"]
+    assert row["tier"] == "ok" and row["effect"] is None
+    assert "fewer than 10 non-empty documents on one side (300 and 60)" in row["note"]

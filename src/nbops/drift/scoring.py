@@ -228,21 +228,27 @@ def _categorical(
     return ((rb + cb) > 0).sum(axis=1)
 
 
-TEXT_WARN_AUC = 0.525  # half the 0.55 effect floor of a drift verdict
+TEXT_WARN_AUC = 0.525  # halfway from no effect (0.5) to the 0.55 floor of a drift verdict
 
 
 def _documents(row: dict, ref: DocumentSketch, cur: DocumentSketch, policy: Policy) -> None:
     """A text or embedding column's verdict: the domain classifier of ``text.text_drift`` on the
     two samples (effect = its out-of-fold AUC), kept with the missing-rate tier computed above."""
-    from nbops.drift.text import METHOD, auc_threshold, domain_verdict
+    from nbops.drift.text import METHOD, MIN_DOCUMENTS, auc_threshold, domain_verdict
+    from nbops.errors import InvalidValueError
 
     embeddings = ref.kind == EMBEDDING
     row.update(statistic="domain_auc", test=None, method=METHOD[embeddings], domain_auc=None)
     sizes = (len(ref.items), len(cur.items))
-    if row["note"] or min(sizes) < 10:
-        row["note"] = row["note"] or f"only {min(sizes)} documents on one side (< 10): not tested"
+    if row["note"]:
         return
-    result = domain_verdict(ref.items, cur.items, embeddings=embeddings)
+    try:
+        result = domain_verdict(ref.items, cur.items, embeddings=embeddings)
+    except InvalidValueError:  # fewer than MIN_DOCUMENTS non-empty documents on a side
+        row["note"] = (
+            f"fewer than {MIN_DOCUMENTS} non-empty documents on one side ({sizes[0]} and {sizes[1]}): not tested"
+        )
+        return
     auc = result["domain_auc"]
     n0, n1 = result["rows"]
     warn = auc_threshold(n0, n1, 0.001, TEXT_WARN_AUC)
