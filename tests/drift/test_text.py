@@ -124,3 +124,18 @@ def test_a_window_of_blank_documents_gets_a_note_not_an_error():
     row = drift.compare(ref, {"review": [" "] * 60})["review"]
     assert row["tier"] == "ok" and row["effect"] is None
     assert "fewer than 10 non-empty documents on one side (300 and 60)" in row["note"]
+
+
+def test_log_dataset_takes_the_overrides_and_refuses_bad_ones_before_storing(store):
+    import pandas as pd
+
+    import nbops
+    from nbops.drift.persistence import load_reference
+
+    data = pd.DataFrame(table(300))
+    dataset_id = nbops.log_dataset(data, "reviews", text_columns=["user_id"], categorical=["review"])
+    kinds = load_reference(store, dataset_id).kinds
+    assert kinds["user_id"] == "text" and kinds["review"] == "categorical"
+    with pytest.raises(InvalidValueError, match=r"categorical=\['nope'\] names no string column"):
+        nbops.log_dataset(data, "other", categorical=["nope"])
+    assert [d["name"] for d in store.reader().execute("SELECT name FROM datasets")] == ["reviews"]
