@@ -2567,7 +2567,7 @@ export interface operations {
                         edges?: (number | null)[];
                         /** @description categorical: sorted by change, largest first, incl. (unseen) */
                         labels?: string[];
-                        /** @description share per bin or label */
+                        /** @description share per bin, label or term */
                         reference: (number | null)[];
                         current: (number | null)[];
                         ecdf_reference?: (number | null)[];
@@ -2577,6 +2577,17 @@ export interface operations {
                             x?: number | null;
                             gap?: number | null;
                         };
+                        /** @description text: the terms that tell the window's documents from the reference's, largest |weight| first (weight > 0: typical of the window); empty for embeddings */
+                        terms?: {
+                            term: string;
+                            weight: number;
+                            /** @description share of reference documents containing the term */
+                            reference_share: number;
+                            /** @description share of current documents containing the term */
+                            current_share: number;
+                        }[];
+                        /** @description text and embedding: sampled documents (or vectors) compared, reference then current */
+                        documents?: number[];
                         window: Record<string, never>;
                         decision: Record<string, never>;
                         statistics?: {

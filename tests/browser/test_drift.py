@@ -197,3 +197,49 @@ def test_drift_monitor_heatmap_table_overlay_and_a_live_alert(lab, lab_server):
     page.reload()
     page.wait_for_function("() => window.jupyterapp !== undefined && window.jupyterapp.shell")
     expect(page.locator(f"#{PANEL_ID}").get_by_role("combobox", name="Subject")).to_have_value("churn", timeout=60_000)
+
+
+TICKETS = """
+import numpy as np, pandas as pd, nbops
+
+rng = np.random.default_rng(3)
+COMMON = "the app works well fast delivery good price support order item team".split()
+
+def tickets(n, new_share=0.0):
+    docs = []
+    for _ in range(n):
+        words = list(rng.choice(COMMON, 8))
+        if rng.random() < new_share:
+            words[:2] = rng.choice(["refund", "crash", "broken"], 2)
+        docs.append(" ".join(words))
+    return pd.DataFrame({"review": docs, "plan": rng.choice(["basic", "pro"], n)})
+
+nbops.log_dataset(tickets(2000), "tickets")
+nbops.check_drift("tickets", tickets(600), window="W1")
+nbops.check_drift("tickets", tickets(600, new_share=0.5), window="W2")
+"""
+
+
+def test_a_text_feature_overlay_shows_its_distinguishing_terms(lab, lab_server):
+    run_python(lab_server, TICKETS)
+    lab.open()
+    panel = open_monitor(lab, "tickets")
+    heatmap = panel.get_by_role("grid", name=re.compile("Drift heatmap"))
+    expect(heatmap.locator('[data-feature="review"] [data-window="W2"]')).to_have_attribute("data-tier", "drift")
+    expect(heatmap.locator('[data-feature="review"] [data-window="W1"]')).to_have_attribute("data-tier", "ok")
+    heatmap.locator('[data-feature="review"] [data-window="W2"]').click()
+    distribution = panel.get_by_role("region", name="Distribution")
+    expect(distribution.get_by_role("heading")).to_contain_text("review · W2")
+    terms = panel.get_by_role("img", name="Reference vs current terms of review")
+    expect(terms.locator(".main-svg").first).to_be_visible(timeout=30_000)
+    ticks = terms.locator(".ytick text")
+    expect(ticks.first).to_be_visible()
+    top = ticks.all_text_contents()[-3:]  # the strongest terms are drawn at the top
+    assert {"refund", "crash", "broken"} & set(top), top
+    expect(distribution.get_by_role("radio", name="ECDF")).to_have_count(0)  # no histogram toggle for text
+    lab.screenshot("drift-overlay-terms-light", distribution)
+    lab.set_theme("JupyterLab Dark")
+    expect(terms.locator(".main-svg").first).to_be_visible()
+    lab.page.wait_for_timeout(700)
+    lab.screenshot("drift-overlay-terms-dark", distribution)
+    assert not [e for e in lab.console_errors if "nbops" in e.lower()], lab.console_errors

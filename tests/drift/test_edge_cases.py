@@ -66,7 +66,10 @@ def test_unknown_column_type_names_the_column_and_valid_types():
     with pytest.raises(InvalidValueError, match=r"'z'.*valid column types are"):
         drift.fit_reference({"x": np.arange(10.0), "z": np.arange(10) * 1j})
     with pytest.raises(InvalidValueError, match=r"'obj'"):
-        drift.fit_reference({"obj": np.array([[1], [2]] + [None], dtype=object)})
+        drift.fit_reference({"obj": np.array([{"a": 1}, {"b": 2}, None], dtype=object)})
+    # lists are embedding vectors only when every row has the same length of numbers
+    with pytest.raises(InvalidValueError, match=r"'vec' holds lists that are not embedding vectors"):
+        drift.fit_reference({"vec": np.array([[1.0, 2.0], [3.0], None], dtype=object)})
 
 
 def test_mismatched_columns_name_the_missing_ones():

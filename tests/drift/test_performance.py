@@ -152,3 +152,40 @@ def test_estimates_are_stored_per_window_beside_drift_and_labels_logged_later_ar
     assert acc["estimate"][0] < acc["reference"][0] - 0.05
     with pytest.raises(NotFoundError, match="no estimated performance for window '2024-W09'"):
         log_labels("scores", "2024-W09", y_easy, y_easy, store=store)
+
+
+def test_the_calibration_map_is_sklearns_isotonic_regression_exactly():
+    from sklearn.isotonic import IsotonicRegression
+
+    from nbops.drift.performance import _isotonic
+
+    rng = np.random.default_rng(5)
+    score = np.round(rng.random(20_000), 3)  # many ties, as rounded probabilities have
+    y = (rng.random(20_000) < score**2).astype(float)
+    new = np.r_[rng.random(50_000) * 1.2 - 0.1, score]  # outside the reference's range too
+    expected = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(score, y).predict(new)
+    np.testing.assert_allclose(_isotonic(score, y)(new), expected, rtol=0, atol=1e-12)
+
+
+def test_the_closed_form_band_spread_is_what_simulating_labels_gives():
+    """The band's spread comes from the delta method; drawing the labels says the same."""
+    from scipy.stats import rankdata
+
+    from nbops.drift.performance import _levels, _spread
+
+    rng = np.random.default_rng(9)
+    score = rng.beta(2, 2, 5_000)
+    p, predicted = np.clip(score + rng.normal(0, 0.05, 5_000), 0.01, 0.99), (score >= 0.5).astype(float)
+    labels = rng.random((5_000, 4_000)) < p[:, None]
+    tp = (labels & (predicted[:, None] > 0)).sum(axis=0)
+    positives = labels.sum(axis=0)
+    simulated = {
+        "accuracy": np.std((labels == (predicted[:, None] > 0)).mean(axis=0)),
+        "f1": np.std(2 * tp / (predicted.sum() + positives)),  # 2TP / (2TP + FP + FN)
+        "roc_auc": np.std(
+            (rankdata(score) @ labels - positives * (positives + 1) / 2) / (positives * (5_000 - positives))
+        ),
+    }
+    closed = _spread(p, predicted, _levels(score))
+    for metric, sd in simulated.items():
+        assert closed[metric] == pytest.approx(sd, rel=0.05), metric  # Monte Carlo error of 4,000 draws: ~1%

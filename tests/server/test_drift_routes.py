@@ -272,3 +272,38 @@ async def test_a_rule_with_a_retrain_action_links_its_alert_to_the_new_version(j
     assert alert["retrain"]["run_id"] == nbops.store().models.version("churn-model", 1)["run_id"]
     earlier = [a for a in (await get(jp_fetch, "alerts"))["alerts"] if a["window"] != "W4"]
     assert earlier and all(a["retrain"] is None for a in earlier)  # raised before the rule existed
+
+
+def reviews(n, new_share=0.0):
+    common = ["the", "app", "works", "well", "fast", "delivery", "good", "price", "support", "order"]
+    docs = []
+    for _ in range(n):
+        words = list(RNG.choice(common, 8))
+        if RNG.random() < new_share:
+            words[:2] = RNG.choice(["refund", "crash", "broken"], 2)
+        docs.append(" ".join(words))
+    return docs
+
+
+async def test_a_text_column_drifts_with_its_new_terms_in_the_overlay(jp_fetch, project):
+    def table(n, new_share=0.0):
+        return pd.DataFrame({"review": reviews(n, new_share), "ticket": [f"T-{i:06d}" for i in RNG.permutation(n)]})
+
+    nbops.log_dataset(table(2000), "tickets")
+    calm = nbops.check_drift("tickets", table(800), window="W1").summary["window_id"]
+    moved = nbops.check_drift("tickets", table(800, new_share=0.5), window="W2").summary["window_id"]
+    body = await get(jp_fetch, "tickets", "windows")
+    review = {f["feature"]: f for f in body["features"]}["review"]
+    assert review["tier"] == ["ok", "drift"] and review["values"]["effect"][1] > 0.6
+    overlay = await get(jp_fetch, "windows", str(moved), "features", "review")
+    assert overlay["kind"] == "text" and overlay["decision"]["statistic"] == "domain_auc"
+    assert "tf-idf domain classifier" in overlay["decision"]["note"] and overlay["documents"] == [2000, 800]
+    top = {t["term"]: t for t in overlay["terms"][:4]}
+    assert {"refund", "crash", "broken"} & set(top), overlay["terms"]
+    new = next(t for t in overlay["terms"] if t["term"] in ("refund", "crash", "broken"))
+    assert new["weight"] > 0 and new["current_share"] > 0.2 > new["reference_share"]
+    assert overlay["current"][0] == overlay["terms"][0]["current_share"]
+    same = await get(jp_fetch, "windows", str(calm), "features", "review")
+    assert same["decision"]["tier"] == "ok" and not {"refund", "crash", "broken"} & {t["term"] for t in same["terms"]}
+    ticket = await get(jp_fetch, "windows", str(calm), "features", "ticket")
+    assert ticket["kind"] == "categorical" and "terms" not in ticket  # an ID column is no text

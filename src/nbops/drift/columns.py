@@ -19,8 +19,9 @@ NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 BOOLEAN = "boolean"
 DISCRETE = "discrete"  # numbers treated as categories (datetime parts)
+EMBEDDING = "embedding"  # one vector of numbers per row
 
-VALID_TYPES = "numbers, booleans, strings/categories or datetimes"
+VALID_TYPES = "numbers, booleans, strings/categories/text, datetimes or embedding vectors"
 DATETIME_PARTS = ("hour", "weekday")
 
 
@@ -81,8 +82,13 @@ def _adapt(name: str, values: Any) -> list[ColumnData]:
     if module == "pyarrow":
         values = _from_arrow(values)
     arr = np.asarray(values)
+    if arr.ndim == 2 and arr.dtype.kind in "biuf":  # one vector per row: an embedding column
+        return [_vectors(name, arr.astype(np.float64), missing=0)]
     if arr.ndim != 1:
-        raise InvalidValueError(f"column {name!r} has shape {arr.shape}: each column must be one-dimensional")
+        raise InvalidValueError(
+            f"column {name!r} has shape {arr.shape}: each column must be one-dimensional, "
+            "or one vector of numbers per row (an embedding column)"
+        )
     return _from_numpy(name, arr)
 
 
@@ -110,6 +116,8 @@ def _from_numpy(name: str, arr: np.ndarray) -> list[ColumnData]:
         counts = Counter(arr.tolist())
         return [ColumnData(name, CATEGORICAL, rows, counts=_text_keys(counts), missing=0)]
     if kind == "O":
+        if _is_vector(_first_value(arr.tolist())):
+            return [_embedding(name, arr)]
         return [_from_objects(name, arr)]
     raise _bad_type(name, str(arr.dtype))
 
@@ -168,6 +176,8 @@ def _from_pandas(name: str, s: Any) -> list[ColumnData]:
     if kind in "OUS" or "str" in dname:
         if dname == "object":
             sample = s.dropna().head(1000).tolist()
+            if sample and _is_vector(sample[0]):
+                return [_embedding(name, s.to_numpy(dtype=object))]
             if sample and all(isinstance(v, (bool, np.bool_)) for v in sample):
                 return [_from_objects(name, s.to_numpy(dtype=object))]
             for v in sample:
@@ -188,6 +198,37 @@ def _from_pandas(name: str, s: Any) -> list[ColumnData]:
             counts[t] = counts.get(t, 0) + int(c)
         return [ColumnData(name, CATEGORICAL, len(s), counts=counts, missing=missing)]
     raise _bad_type(name, dname)
+
+
+def _first_value(values: list) -> Any:
+    return next((v for v in values if v is not None and not (isinstance(v, float) and v != v)), None)
+
+
+def _is_vector(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
+def _embedding(name: str, arr: np.ndarray) -> ColumnData:
+    """A column of vectors: the present rows as a 2-D float array (missing rows left out)."""
+    present = [v for v in arr.tolist() if _is_vector(v)]
+    try:
+        vectors = np.asarray([np.asarray(v, dtype=np.float64) for v in present])
+    except (TypeError, ValueError):  # ragged, or not numbers
+        raise _not_vectors(name) from None
+    return _vectors(name, vectors if present else np.zeros((0, 0)), missing=int(arr.shape[0]) - len(present))
+
+
+def _vectors(name: str, vectors: np.ndarray, missing: int) -> ColumnData:
+    if vectors.ndim != 2 or not np.isfinite(vectors).all():
+        raise _not_vectors(name)
+    return ColumnData(name, EMBEDDING, len(vectors) + missing, values=vectors, missing=missing)
+
+
+def _not_vectors(name: str) -> InvalidValueError:
+    return InvalidValueError(
+        f"column {name!r} holds lists that are not embedding vectors: every row must be a vector "
+        "of finite numbers of the same length (or missing)"
+    )
 
 
 def _datetime_parts(name: str, arr: np.ndarray) -> list[ColumnData]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from nbops.drift.categorical import CategoricalSketch
+from nbops.drift.documents import TEXT, DocumentSketch
 from nbops.drift.numeric import NumericSketch
 from nbops.drift.reference import Sketch
 from nbops.errors import InvalidValueError
@@ -21,7 +22,27 @@ def overlay(reference: Sketch, window: Sketch, feature: str) -> dict[str, Any]:
     ref, cur = reference.columns[feature], window.columns[feature]
     if isinstance(ref, NumericSketch):
         return _numeric(feature, ref, cur)
+    if isinstance(ref, DocumentSketch):
+        return _documents(feature, ref, cur)
     return _categorical(feature, ref, cur)
+
+
+def _documents(feature: str, ref: DocumentSketch, cur: DocumentSketch) -> dict[str, Any]:
+    """The terms that tell the window's documents from the reference's (none for embeddings)."""
+    from nbops.drift.text import MIN_DOCUMENTS, distinguishing_terms
+
+    sizes = [len(ref.items), len(cur.items)]
+    enough = ref.kind == TEXT and min(sizes) >= MIN_DOCUMENTS
+    # term, weight (> 0: typical of the window), share of documents holding it on each side
+    terms = distinguishing_terms(ref.items, cur.items) if enough else []
+    return {
+        "feature": feature,
+        "kind": ref.kind,
+        "documents": sizes,  # sampled documents (or vectors) on each side
+        "terms": terms,
+        "reference": [t["reference_share"] for t in terms],
+        "current": [t["current_share"] for t in terms],
+    }
 
 
 def _numeric(feature: str, ref: NumericSketch, cur: NumericSketch) -> dict[str, Any]:

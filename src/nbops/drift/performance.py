@@ -28,9 +28,6 @@ from nbops.errors import InvalidValueError
 
 CLASSIFICATION_METRICS = ("accuracy", "f1", "roc_auc")
 REGRESSION_METRICS = ("mae", "rmse")
-# Labels drawn per simulation, and at most this many rows each (the spread is rescaled to n).
-_DRAWS = 200
-_SIMULATED_ROWS = 20_000
 _AUC_BINS = 1 << 16
 
 
@@ -59,39 +56,58 @@ def estimate_performance(
             f"row, got {len(y)} and {_rows(current_X)}"
         )
     z = _z(confidence)
-    rng = np.random.default_rng(seed)
     if hasattr(model, "predict_proba"):
-        return cbpe(model, reference_X, y, current_X, z, rng)
+        return cbpe(model, reference_X, y, current_X, z)
     return dle(model, reference_X, y, current_X, z, seed)
 
 
 # ---------- CBPE ----------
 
 
-def cbpe(model, reference_X, y, current_X, z: float, rng) -> dict[str, dict[str, float]]:
-    from sklearn.isotonic import IsotonicRegression
-
+def cbpe(model, reference_X, y, current_X, z: float) -> dict[str, dict[str, float]]:
     classes = list(getattr(model, "classes_", np.unique(y)))
     if len(classes) != 2:
         raise InvalidValueError(f"CBPE here supports binary classifiers; the model has classes {classes[:10]}")
     positive = classes[1]
     y01 = (y == positive).astype(np.float64)
     ref_score = _positive_score(model, reference_X)
-    calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(ref_score, y01)
+    calibrate = _isotonic(ref_score, y01)
     score = _positive_score(model, current_X)
-    p = calibrator.predict(score)
+    p = calibrate(score)
     predicted = (np.asarray(model.predict(current_X)) == positive).astype(np.float64)
+    level = _levels(score)
     estimates = {
         "accuracy": _expected_accuracy(p, predicted),
         "f1": _expected_f1(p, predicted),
-        "roc_auc": _expected_auc(p, score),
+        "roc_auc": _expected_auc(p, level),
     }
-    spread = _simulated_spread(p, predicted, score, rng)
+    spread = _spread(p, predicted, level)
     # The calibrator's own error: how far its estimate misses on the reference, per row of it.
-    ref_p = calibrator.predict(ref_score)
     ref_pred = (np.asarray(model.predict(reference_X)) == positive).astype(np.float64)
-    fitted = _simulated_spread(ref_p, ref_pred, ref_score, rng)
+    fitted = _spread(calibrate(ref_score), ref_pred, _levels(ref_score))
     return {m: _band(estimates[m], np.hypot(spread[m], fitted[m]), z, 0.0, 1.0) for m in CLASSIFICATION_METRICS}
+
+
+def _isotonic(score: np.ndarray, y01: np.ndarray):
+    """The isotonic calibration map of ``score`` to P(y = 1), as sklearn's
+    ``IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1)`` fits it: tied scores pooled
+    to their mean label, pool-adjacent-violators (scipy), linear between the fitted points and
+    flat beyond them. Only the points where the fitted step changes are kept (plus the ends),
+    so calibrating 1M scores is a binary search in a few hundred points, not 100k."""
+    from scipy.optimize import isotonic_regression
+
+    order = np.argsort(score, kind="stable")  # the one sort
+    ordered = score[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    x, counts = ordered[starts], np.diff(np.r_[starts, len(score)])
+    sums = np.add.reduceat(y01[order], starts)
+    fitted = np.clip(isotonic_regression(sums / counts, weights=counts).x, 0.0, 1.0)
+    # keep a point when the fit changes on either side of it: the rest lie on straight segments
+    keep = np.ones(len(x), dtype=bool)
+    if len(x) > 2:
+        keep[1:-1] = (fitted[1:-1] != fitted[:-2]) | (fitted[1:-1] != fitted[2:])
+    xs, ys = x[keep], fitted[keep]
+    return lambda values: np.interp(values, xs, ys)
 
 
 def _positive_score(model, X) -> np.ndarray:
@@ -110,16 +126,21 @@ def _expected_f1(p, predicted) -> float:
     return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn > 0 else float("nan")
 
 
-def _expected_auc(p, score) -> float:
-    """Area under the ROC curve expected when row i is positive with probability p[i].
+def _levels(score: np.ndarray) -> np.ndarray:
+    """Each score's level on a grid of ``_AUC_BINS`` between the lowest and highest score.
 
-    Rows are grouped on a grid of ``_AUC_BINS`` score levels instead of sorted: O(n), and a
-    group acts as one threshold, as tied scores do (the error is below 1e-4 on 1M rows).
-    """
+    Rows are grouped on the grid instead of sorted: O(n), and a group acts as one threshold,
+    as tied scores do (the AUC moves by less than 1e-4 on 1M rows)."""
     low, high = float(score.min()), float(score.max())
     if high == low:
+        return np.zeros(len(score), dtype=np.int64)
+    return np.minimum(((score - low) / (high - low) * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
+
+
+def _expected_auc(p, level) -> float:
+    """Area under the ROC curve expected when row i is positive with probability p[i]."""
+    if level.max() == 0:
         return 0.5
-    level = np.minimum(((score - low) / (high - low) * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
     # highest scores first: each level is the next threshold of the curve
     tp = np.cumsum(np.bincount(level, weights=p, minlength=_AUC_BINS)[::-1])
     fp = np.cumsum(np.bincount(level, weights=1 - p, minlength=_AUC_BINS)[::-1])
@@ -129,35 +150,44 @@ def _expected_auc(p, score) -> float:
     return float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
 
 
-def _simulated_spread(p, predicted, score, rng) -> dict[str, float]:
-    """Standard deviation of each metric over labels drawn from ``p`` (rescaled to len(p) rows)."""
+def _spread(p, predicted, level) -> dict[str, float]:
+    """Standard deviation of each realized metric when row i's label is an independent
+    Bernoulli(p[i]): the model CBPE assumes.
+
+    Accuracy is a mean of independent terms, so its variance is exact: sum p(1-p) / n^2.
+    F1 = 2A / (P + A + B) with A, B the positives among predicted-positive and -negative rows
+    (independent sums, P fixed) and the AUC = (U - L(L+1)/2) / (L(n-L)) with U the rank sum of
+    the positives and L their number are smooth functions of sums of independent terms, so
+    the delta method gives their variance to O(1/n) — the spread a simulation of labels
+    estimates, without its Monte Carlo error (5% in the sd with 200 draws) and in O(n).
+    """
     n = len(p)
-    idx = rng.choice(n, _SIMULATED_ROWS, replace=False) if n > _SIMULATED_ROWS else np.arange(n)
-    m = len(idx)
-    p, predicted, score = p[idx], predicted[idx].astype(bool), score[idx]
-    labels = rng.random((m, _DRAWS)) < p[:, None]
-    correct = labels == predicted[:, None]
-    tp = (labels & predicted[:, None]).sum(axis=0)
-    fp = predicted.sum() - tp
-    fn = labels.sum(axis=0) - tp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = 2 * tp / (2 * tp + fp + fn)
-        ranks = _ranks(score)
-        positives = labels.sum(axis=0)
-        negatives = m - positives
-        auc = (ranks @ labels - positives * (positives + 1) / 2) / (positives * negatives)
-    scale = np.sqrt(m / n)
-    return {
-        "accuracy": float(np.std(correct.mean(axis=0))) * scale,
-        "f1": float(np.nanstd(f1)) * scale,
-        "roc_auc": float(np.nanstd(auc)) * scale,
-    }
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    from scipy.stats import rankdata
-
-    return rankdata(values)
+    v = p * (1 - p)
+    accuracy = np.sqrt(v.sum()) / n
+    pos = predicted > 0
+    predicted_pos = float(pos.sum())
+    a, b = float(p[pos].sum()), float(p[~pos].sum())
+    var_a, var_b = float(v[pos].sum()), float(v[~pos].sum())
+    denominator = predicted_pos + a + b
+    f1 = (
+        np.sqrt((2 * (predicted_pos + b) / denominator**2) ** 2 * var_a + (2 * a / denominator**2) ** 2 * var_b)
+        if denominator > 0
+        else float("nan")
+    )
+    # average ranks of the grid's levels (tied levels share their mean rank)
+    per_level = np.bincount(level, minlength=_AUC_BINS).astype(np.float64)
+    rank = (np.cumsum(per_level) - (per_level - 1) / 2)[level]
+    positives = float(p.sum())
+    u = float(rank @ p)
+    var_u, var_l, cov = float((rank * rank) @ v), float(v.sum()), float(rank @ v)
+    m = positives * (n - positives)
+    if m > 0:
+        grad_u = 1 / m
+        grad_l = (-(positives + 0.5) * m - (u - positives * (positives + 1) / 2) * (n - 2 * positives)) / m**2
+        auc = np.sqrt(max(grad_u**2 * var_u + grad_l**2 * var_l + 2 * grad_u * grad_l * cov, 0.0))
+    else:
+        auc = float("nan")
+    return {"accuracy": float(accuracy), "f1": float(f1), "roc_auc": float(auc)}
 
 
 # ---------- DLE ----------
@@ -245,9 +275,9 @@ def _band(estimate: float, sd: float, z: float, low: float | None, high: float |
 
 
 def _z(confidence: float) -> float:
-    from scipy.stats import norm
+    from statistics import NormalDist  # scipy.stats would cost a second of import here
 
-    return float(norm.ppf(0.5 + confidence / 2))
+    return float(NormalDist().inv_cdf(0.5 + confidence / 2))
 
 
 def _labels(y) -> np.ndarray:

@@ -14,11 +14,12 @@ from nbops.drift.categorical import (
     fit_numbers,
     fit_text,
 )
-from nbops.drift.columns import BOOLEAN, CATEGORICAL, DISCRETE, ColumnData, columns_of
+from nbops.drift.columns import BOOLEAN, CATEGORICAL, DISCRETE, EMBEDDING, ColumnData, columns_of
+from nbops.drift.documents import TEXT, DocumentSketch, mostly_unique, sample_counts, sample_vectors, wordy
 from nbops.drift.numeric import DEFAULT_BINS, NumericSketch, fit_numeric, split_finite
 from nbops.errors import InvalidValueError
 
-ColumnSketch = NumericSketch | CategoricalSketch
+ColumnSketch = NumericSketch | CategoricalSketch | DocumentSketch
 
 
 class Sketch:
@@ -100,11 +101,21 @@ class Sketch:
 
 
 def fit_reference(
-    data: Any, *, bins: int = DEFAULT_BINS, top_k: int = DEFAULT_TOP_K, columns: Iterable[str] | None = None
+    data: Any,
+    *,
+    bins: int = DEFAULT_BINS,
+    top_k: int = DEFAULT_TOP_K,
+    columns: Iterable[str] | None = None,
+    text_columns: Iterable[str] | None = None,
+    categorical: Iterable[str] | None = None,
 ) -> Sketch:
-    """Fit a drift reference on ``data``: one sketch per column, never the raw rows.
+    """Fit a drift reference on ``data``: one sketch per column, never the raw rows
+    (free-text and embedding columns keep a bounded sample of their rows, see ``documents``).
 
-    ``columns`` limits the reference to those columns (default: all).
+    ``columns`` limits the reference to those columns (default: all). A string column is
+    free text when most of its values are unique and they have 3 or more words on average;
+    ``text_columns`` and ``categorical`` name columns to treat as text or as categories
+    whatever that rule says.
     """
     if bins < 2:
         raise InvalidValueError(f"bins must be at least 2, got {bins}")
@@ -118,7 +129,8 @@ def fit_reference(
         raise InvalidValueError(
             f"the reference is empty (0 rows in columns {list(cols)}): fit the reference on at least one row"
         )
-    sketches = {name: _fit_column(c, bins, top_k) for name, c in cols.items()}
+    as_text, as_category = _overrides(cols, text_columns, categorical)
+    sketches = {name: _fit_column(c, bins, top_k, as_text, as_category) for name, c in cols.items()}
     sources = {c.name: c.source for c in cols.values() if c.source}
     return Sketch(sketches, rows=rows, sources=sources, bins=bins, top_k=top_k)
 
@@ -136,9 +148,38 @@ def _select(cols: dict[str, ColumnData], wanted: list[str]) -> dict[str, ColumnD
     return out
 
 
-def _fit_column(col: ColumnData, bins: int, top_k: int) -> ColumnSketch:
+def _overrides(cols: dict[str, ColumnData], text_columns, categorical) -> tuple[set[str], set[str]]:
+    """The user's ``text_columns`` / ``categorical`` names, checked against the string columns."""
+    strings = [name for name, c in cols.items() if c.kind == CATEGORICAL]
+    chosen = []
+    for arg, names in (("text_columns", text_columns), ("categorical", categorical)):
+        if isinstance(names, str):
+            raise InvalidValueError(f"{arg}={names!r} is not valid: pass a list of column names, e.g. [{names!r}]")
+        names = set(names or ())
+        bad = sorted(n for n in names if n not in strings)
+        if bad:
+            raise InvalidValueError(
+                f"{arg}={bad} names no string column of the data: valid names are the string columns {strings}"
+            )
+        chosen.append(names)
+    both = sorted(chosen[0] & chosen[1])
+    if both:
+        raise InvalidValueError(f"column(s) {both} are in both text_columns and categorical: name each in one")
+    return chosen[0], chosen[1]
+
+
+def _fit_column(col: ColumnData, bins: int, top_k: int, as_text=frozenset(), as_category=frozenset()) -> ColumnSketch:
+    if col.kind == EMBEDDING:
+        return sample_vectors(col.values, col.missing)
     if col.kind == CATEGORICAL:
-        return fit_text(col.counts or {}, col.missing, top_k)
+        counts = col.counts or {}
+        if col.name in as_text:
+            return sample_counts(counts, col.missing)
+        if col.name not in as_category and mostly_unique(counts):
+            sample = sample_counts(counts, col.missing)
+            if wordy(sample.items):
+                return sample
+        return fit_text(counts, col.missing, top_k)
     if col.kind in (BOOLEAN, DISCRETE):
         return fit_numbers(col.values, "boolean" if col.kind == BOOLEAN else "discrete")
     finite, missing, posinf, neginf = split_finite(col.values)
@@ -150,6 +191,12 @@ def _fit_column(col: ColumnData, bins: int, top_k: int) -> ColumnSketch:
 
 
 def _sketch_column(ref: ColumnSketch, col: ColumnData) -> ColumnSketch:
+    if isinstance(ref, DocumentSketch):
+        if ref.kind == TEXT and col.counts is not None:
+            return ref.sketch_counts(col.counts, col.missing)
+        if ref.kind != TEXT and col.kind == EMBEDDING:
+            return ref.sketch_vectors(col.values, col.missing)
+        raise _kind_mismatch(col.name, ref.kind, col.kind)
     if isinstance(ref, NumericSketch):
         if col.values is None:
             raise _kind_mismatch(col.name, "numeric", col.kind)

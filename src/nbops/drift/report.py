@@ -73,8 +73,9 @@ class DriftReport:
                 "missing_rate_change",
                 "out_of_range_share",
                 "unseen_share",
+                "domain_auc",
             ):
-                if row[stat] is None:
+                if row.get(stat) is None:
                     continue
                 p_key = P_VALUES.get(stat)
                 decisive = stat == row["test"]
@@ -132,6 +133,18 @@ class DriftReport:
         title = f"{feature}: {row['statistic']}={_fmt(row['effect'])} ({row['tier']})"
         if "edges" in data:
             return _theme_neutral(_numeric_figure(go, data, title))
+        if "terms" in data:
+            terms = data["terms"][::-1]  # largest weight on top
+            fig = go.Figure(
+                [
+                    go.Bar(
+                        name=side, y=[t["term"] for t in terms], x=[t[f"{side}_share"] for t in terms], orientation="h"
+                    )
+                    for side in ("reference", "current")
+                ]
+            )
+            fig.update_layout(barmode="group", xaxis_title="share of documents", title=title)
+            return _theme_neutral(fig)
         fig = go.Figure([go.Bar(name=side, x=data["labels"], y=data[side]) for side in ("reference", "current")])
         fig.update_layout(barmode="group", yaxis_title="share", title=title)
         return _theme_neutral(fig)

@@ -6,7 +6,8 @@ import numpy as np
 
 from nbops.drift import statistics as st
 from nbops.drift.categorical import CategoricalSketch
-from nbops.drift.decision import DRIFT, bh_adjust, dataset_drift, tiers, worst
+from nbops.drift.decision import DRIFT, OK, WARN, bh_adjust, dataset_drift, tiers, worst
+from nbops.drift.documents import EMBEDDING, DocumentSketch
 from nbops.drift.numeric import NumericSketch
 from nbops.drift.policy import Policy, Rule
 from nbops.drift.reference import Sketch
@@ -113,6 +114,8 @@ def score(reference: Sketch, window: Sketch, policy: Policy) -> dict:
         row["missing_rate_p"] = _f(values["missing_rate_p"][i])
         row["missing_rate_p_adjusted"] = _f(missing_p_adj[i])
         row["note"] = _note(row, policy)
+        if isinstance(reference.columns[name], DocumentSketch):
+            _documents(row, reference.columns[name], window.columns[name], policy)
         features.append(row)
     is_drift, share = dataset_drift([f["tier"] for f in features], policy.dataset_drift_share)
     summary = {
@@ -223,6 +226,40 @@ def _categorical(
     ):
         values[key][idx] = arr
     return ((rb + cb) > 0).sum(axis=1)
+
+
+TEXT_WARN_AUC = 0.525  # halfway from no effect (0.5) to the 0.55 floor of a drift verdict
+
+
+def _documents(row: dict, ref: DocumentSketch, cur: DocumentSketch, policy: Policy) -> None:
+    """A text or embedding column's verdict: the domain classifier of ``text.text_drift`` on the
+    two samples (effect = its out-of-fold AUC), kept with the missing-rate tier computed above."""
+    from nbops.drift.text import METHOD, MIN_DOCUMENTS, auc_threshold, domain_verdict
+    from nbops.errors import InvalidValueError
+
+    embeddings = ref.kind == EMBEDDING
+    row.update(statistic="domain_auc", test=None, method=METHOD[embeddings], domain_auc=None)
+    sizes = (len(ref.items), len(cur.items))
+    if row["note"]:
+        return
+    try:
+        result = domain_verdict(ref.items, cur.items, embeddings=embeddings)
+    except InvalidValueError:  # fewer than MIN_DOCUMENTS non-empty documents on a side
+        row["note"] = (
+            f"fewer than {MIN_DOCUMENTS} non-empty documents on one side ({sizes[0]} and {sizes[1]}): not tested"
+        )
+        return
+    auc = result["domain_auc"]
+    n0, n1 = result["rows"]
+    warn = auc_threshold(n0, n1, 0.001, TEXT_WARN_AUC)
+    tier = DRIFT if result["drifted"] else WARN if auc >= warn else OK
+    row.update(
+        effect=auc,
+        domain_auc=auc,
+        threshold=result["auc_threshold"],
+        tier=str(worst([row["tier"]], [tier])[0]),
+        note=f"{METHOD[embeddings]} on {sizes[0]:,} + {sizes[1]:,} sampled rows",
+    )
 
 
 def _missing(values: dict, names: list[str], reference: Sketch, window: Sketch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import zlib
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from nbops.drift.categorical import CategoricalSketch
+from nbops.drift.documents import EMBEDDING, TEXT, DocumentSketch
 from nbops.drift.numeric import NumericSketch
 from nbops.drift.reference import Sketch
 from nbops.errors import InvalidValueError
@@ -51,6 +53,12 @@ def sketch_from_bytes(blob: bytes) -> Sketch:
 
 
 def _column_to_dict(sk) -> dict[str, Any]:
+    if isinstance(sk, DocumentSketch):
+        head = {"kind": sk.kind, "n": sk.n, "missing": sk.missing}
+        if sk.kind == TEXT:
+            return dict(head, documents=list(sk.items))
+        vectors = np.ascontiguousarray(sk.items, dtype="<f4")
+        return dict(head, dimensions=int(vectors.shape[1]), vectors=base64.b64encode(vectors.tobytes()).decode())
     if isinstance(sk, NumericSketch):
         return {
             "kind": sk.kind,
@@ -110,8 +118,15 @@ def _column_from_dict(name: str, d: dict[str, Any]):
             missing=d["missing"],
             closed=d["closed"],
         )
+    if kind == TEXT:
+        return DocumentSketch(TEXT, list(d["documents"]), d["n"], d["missing"])
+    if kind == EMBEDDING:
+        flat = np.frombuffer(base64.b64decode(d["vectors"]), dtype="<f4")
+        vectors = flat.reshape(-1, d["dimensions"]) if d["dimensions"] else np.zeros((0, 0), np.float32)
+        return DocumentSketch(EMBEDDING, vectors, d["n"], d["missing"])
     raise InvalidValueError(
-        f"column {name!r} has sketch kind {kind!r}: valid kinds are continuous, categorical, discrete, boolean"
+        f"column {name!r} has sketch kind {kind!r}: valid kinds are continuous, categorical, discrete, boolean, "
+        "text, embedding"
     )
 
 

@@ -8,7 +8,9 @@ column's reference grid, padded to a common width with zero-count, zero-width bi
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+
+# scipy is imported inside the functions that need it: `import nbops.drift` (e.g. for
+# estimate_performance) stays free of scipy.stats, a second of import on a cold start.
 
 PSI_SMOOTHING = 0.5  # pseudo-count added to every PSI bin on both sides (Jeffreys prior)
 PSI_BINS = 10
@@ -27,6 +29,8 @@ def ks(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     D on the grid is within one bin's mass of the exact D; p follows
     ``scipy.stats.ks_2samp(method="asymp")``.
     """
+    from scipy import stats
+
     p, n = _proportions(ref)
     q, m = _proportions(cur)
     d = np.abs(np.cumsum(p - q, axis=1)[:, :-1]).max(axis=1, initial=0.0)
@@ -112,6 +116,8 @@ def psi(ref: np.ndarray, cur: np.ndarray, present: np.ndarray | None = None) -> 
 
 def jensen_shannon(ref: np.ndarray, cur: np.ndarray, base: float = 2.0) -> np.ndarray:
     """Jensen–Shannon distance (square root of the divergence), as ``scipy.spatial.distance.jensenshannon``."""
+    from scipy import special
+
     p, n = _proportions(ref)
     q, m = _proportions(cur)
     mid = (p + q) / 2
@@ -128,6 +134,8 @@ def chi_square(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray
     Equals ``scipy.stats.chi2_contingency`` on the table without all-zero columns,
     including Yates' correction when there is one degree of freedom.
     """
+    from scipy import stats
+
     table = np.stack((ref, cur), axis=1).astype(np.float64)  # (rows, 2, k)
     keep = table.sum(axis=1) > 0
     dof = keep.sum(axis=1) - 1
@@ -149,6 +157,8 @@ def chi_square(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def chi_square_fit(ref: np.ndarray, cur: np.ndarray) -> np.ndarray:
     """p-value of ``scipy.stats.chisquare(cur, ref * n_cur / n_ref)`` per row (Evidently's chi-square)."""
+    from scipy import stats
+
     n, m = ref.sum(axis=1), cur.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = ref * (m / n)[:, None]
@@ -163,6 +173,8 @@ def proportion_change(
     ref_hits: np.ndarray, ref_n: np.ndarray, cur_hits: np.ndarray, cur_n: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Change of a rate (e.g. missing) and the two-proportion z-test p-value."""
+    from scipy import stats
+
     ref_hits, ref_n, cur_hits, cur_n = (np.asarray(a, dtype=float) for a in (ref_hits, ref_n, cur_hits, cur_n))
     with np.errstate(invalid="ignore", divide="ignore"):
         p1, p2 = ref_hits / ref_n, cur_hits / cur_n

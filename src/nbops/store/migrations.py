@@ -608,3 +608,28 @@ def m0012_retrain_jobs(db: Database) -> None:
         CREATE INDEX drift_retrains_pending ON drift_retrains(id) WHERE status IN ('queued', 'running')
         """,
     )
+
+
+@migrations(name="0013_text_drift")
+def m0013_text_drift(db: Database) -> None:
+    # Free-text and embedding columns get sketches of their own (a bounded sample of rows,
+    # nbops.drift.documents): the kind CHECK widens, which SQLite does by rebuilding the table.
+    run_statements(
+        db,
+        """
+        CREATE TABLE drift_reference_columns_new (
+            dataset_id INTEGER NOT NULL REFERENCES drift_references(dataset_id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('continuous','categorical','discrete','boolean','text','embedding')),
+            source TEXT,            -- the datetime column a derived part (col.hour) came from
+            sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums, sampled documents... (drift.serialization)
+            PRIMARY KEY (dataset_id, feature)
+        ) WITHOUT ROWID;
+        INSERT INTO drift_reference_columns_new SELECT dataset_id, feature, position, kind, source, sketch
+            FROM drift_reference_columns;
+        DROP TABLE drift_reference_columns;
+        ALTER TABLE drift_reference_columns_new RENAME TO drift_reference_columns
+        """,
+    )

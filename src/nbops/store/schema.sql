@@ -120,15 +120,6 @@ CREATE TABLE drift_references (
             format INTEGER NOT NULL,
             created_at REAL NOT NULL
         );
-CREATE TABLE drift_reference_columns (
-            dataset_id INTEGER NOT NULL REFERENCES drift_references(dataset_id) ON DELETE CASCADE,
-            feature TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('continuous','categorical','discrete','boolean')),
-            source TEXT,            -- the datetime column a derived part (col.hour) came from
-            sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums... (nbops.drift.serialization)
-            PRIMARY KEY (dataset_id, feature)
-        ) WITHOUT ROWID;
 CREATE TABLE drift_windows (
             id INTEGER PRIMARY KEY,
             subject TEXT NOT NULL,  -- the dataset or model name the check was asked for
@@ -325,6 +316,16 @@ CREATE TABLE "drift_retrains" (
             runner TEXT,                 -- host:pid:process-start of the process running it
             claimed_at REAL              -- when that process claimed it
         );
+CREATE TABLE "drift_reference_columns" (
+            dataset_id INTEGER NOT NULL REFERENCES drift_references(dataset_id) ON DELETE CASCADE,
+            feature TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('continuous','categorical','discrete','boolean','text','embedding')),
+            source TEXT,            -- the datetime column a derived part (col.hour) came from
+            sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums, sampled documents... (drift.serialization)
+            PRIMARY KEY (dataset_id, feature)
+        ) WITHOUT ROWID;
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time DESC);
@@ -423,4 +424,5 @@ INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (9
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (10, 'nbops', '0010_retraining', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (11, 'nbops', '0011_explanations', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (12, 'nbops', '0012_retrain_jobs', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (13, 'nbops', '0013_text_drift', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "change_counter" (id, seq) VALUES (1, 0);

@@ -110,11 +110,14 @@ class Run:
         self._write_row()
         return self.store.artifacts.add(self.id, path, sha, size, media_type)
 
-    def log_dataset(self, data: Any, name: str, role: str = "train", snapshot: bool = False) -> int:
+    def log_dataset(
+        self, data: Any, name: str, role: str = "train", snapshot: bool = False, **drift_options: Any
+    ) -> int:
         """Record digest, shape and schema and fit the drift reference; ``snapshot=True`` also
-        keeps a parquet copy that :func:`nbops.load_dataset` restores."""
+        keeps a parquet copy that :func:`nbops.load_dataset` restores. ``text_columns=[...]``
+        and ``categorical=[...]`` override which string columns the reference treats as free text."""
         self._write_row()
-        return add_dataset(self.store, self.id, data, name, role, snapshot)
+        return add_dataset(self.store, self.id, data, name, role, snapshot, **drift_options)
 
     def register_model(self, name: str, model: Any, alias: str | None = None) -> dict[str, Any]:
         return register_model(self.store, name, model, run=self, alias=alias)
@@ -209,7 +212,16 @@ def register_model(
     return version
 
 
-def add_dataset(store: Store, run_id: str | None, data: Any, name: str, role: str, snapshot: bool) -> int:
+def add_dataset(
+    store: Store,
+    run_id: str | None,
+    data: Any,
+    name: str,
+    role: str,
+    snapshot: bool,
+    text_columns: Any = None,
+    categorical: Any = None,
+) -> int:
     from . import payloads, snapshots
 
     if snapshots.is_dvc_tracked(data):  # recorded by its DVC hash and remote, never copied
@@ -220,28 +232,34 @@ def add_dataset(store: Store, run_id: str | None, data: Any, name: str, role: st
             "DataFrame, a numpy array or a list of dicts, or the path of a file DVC tracks"
         )
     description = payloads.describe_dataset(data)
+    reference = _fit_drift_reference(data, name, text_columns, categorical)
     if snapshot:
         description["snapshot_sha256"] = snapshots.snapshot_frame(store, data, description["digest"])
     dataset_id = store.datasets.add(run_id, name, role, **description)
-    _fit_drift_reference(store, dataset_id, data)
+    if reference is not None:
+        from ..drift import persistence
+
+        persistence.save_reference(store, dataset_id, reference)
     return dataset_id
 
 
-def _fit_drift_reference(store: Store, dataset_id: int, data: Any) -> None:
-    """Fit and keep the drift reference; data drift cannot score (e.g. nested objects) only warns,
-    because the dataset itself is already recorded."""
-    from ..drift import fit_reference, persistence
+def _fit_drift_reference(data: Any, name: str, text_columns: Any, categorical: Any):
+    """The drift reference, or None: data drift cannot score (e.g. nested objects) only warns,
+    because the dataset itself is still worth recording. Bad ``text_columns``/``categorical``
+    are the caller's mistake, so they raise before anything is stored."""
+    from ..drift import fit_reference
     from ..errors import InvalidValueError as _Invalid
 
     if isinstance(data, list):  # records -> columns
         names = list(dict.fromkeys(key for row in data for key in row))
         data = {name: [row.get(name) for row in data] for name in names}
     try:
-        reference = fit_reference(data)
+        return fit_reference(data, text_columns=text_columns, categorical=categorical)
     except _Invalid as exc:
-        warnings.warn(f"dataset {dataset_id} logged without a drift reference: {exc}", RuntimeWarning, stacklevel=3)
-        return
-    persistence.save_reference(store, dataset_id, reference)
+        if text_columns is not None or categorical is not None:
+            raise
+        warnings.warn(f"dataset {name!r} logged without a drift reference: {exc}", RuntimeWarning, stacklevel=4)
+        return None
 
 
 def _mapping(kind: str, value: Any) -> Mapping[str, Any]:

@@ -259,20 +259,31 @@ def log_figure(figure: Any, name: str = "figure") -> Artifact:
     return _current().log_figure(figure, name)
 
 
-def log_dataset(data: Any, name: str, role: str = "train", snapshot: bool = False) -> int:
+def log_dataset(
+    data: Any,
+    name: str,
+    role: str = "train",
+    snapshot: bool = False,
+    *,
+    text_columns: list[str] | None = None,
+    categorical: list[str] | None = None,
+) -> int:
     """Describe a dataset (digest, rows, schema) and fit its drift reference.
 
     Inside a run it is linked to the run; outside one it is stored on its own. With
     ``snapshot=True`` a DataFrame is also kept as a parquet snapshot (deduplicated by digest)
     that :func:`load_dataset` restores. A path to a file DVC tracks (a ``.dvc`` file beside
-    it) is recorded by its DVC md5 and remote, not copied.
+    it) is recorded by its DVC md5 and remote, not copied. A string column whose values are
+    mostly unique with 3+ words on average is free text for drift (a sample of its documents is
+    kept); ``text_columns`` and ``categorical`` name columns to treat as text or as categories.
     """
+    drift_options = {"text_columns": text_columns, "categorical": categorical}
     run = active_run()
     if run is not None:
-        return run.log_dataset(data, name, role, snapshot)
+        return run.log_dataset(data, name, role, snapshot, **drift_options)
     from .run import add_dataset
 
-    return add_dataset(store(), None, data, name, role, snapshot)
+    return add_dataset(store(), None, data, name, role, snapshot, **drift_options)
 
 
 def load_dataset(name: str, version: int | str | None = None) -> pd.DataFrame:

@@ -336,7 +336,7 @@ function OverlayCard(props: IDriftViewProps & { windowLabel: string }): JSX.Elem
   const { model, overlayMode, setOverlayMode, colors } = props;
   const overlay = model.overlay;
   const feature = model.selection?.feature ?? '—';
-  const numeric = overlay !== null && overlay.labels === undefined;
+  const numeric = overlay !== null && overlay.labels === undefined && !('terms' in overlay);
   return (
     <>
       <header>

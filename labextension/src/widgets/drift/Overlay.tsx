@@ -1,7 +1,8 @@
 /**
  * Reference vs current distribution of one feature in one window, drawn from
  * the stored sketches: a histogram (or ECDF) with the KS gap for numbers,
- * bars sorted by change with unseen values highlighted for categories.
+ * bars sorted by change with unseen values highlighted for categories, and the
+ * terms that tell the window's documents from the reference's for text.
  */
 import type { Data, Layout } from 'plotly.js-dist-min';
 import * as React from 'react';
@@ -14,8 +15,19 @@ import { DRIFT_CONFIG, driftLayout } from './layout';
 
 export type OverlayMode = 'histogram' | 'ecdf';
 
+/** A term of a text column's overlay (weight > 0: typical of the window). */
+export interface IDriftTerm {
+  term: string;
+  weight: number;
+  reference_share: number;
+  current_share: number;
+}
+
+/** Text and embedding columns add their distinguishing terms and sample sizes. */
+export type IOverlay = IDriftOverlay & { terms?: IDriftTerm[]; documents?: number[] };
+
 export interface IOverlayProps {
-  overlay: IDriftOverlay;
+  overlay: IOverlay;
   mode: OverlayMode;
   colors: IPlotTheme;
 }
@@ -27,14 +39,25 @@ export function Overlay(props: IOverlayProps): JSX.Element {
   const { overlay, mode, colors } = props;
   const figure = React.useMemo(
     () =>
-      overlay.labels
-        ? categoricalFigure(overlay, colors)
-        : mode === 'ecdf'
-          ? ecdfFigure(overlay, colors)
-          : histogramFigure(overlay, colors),
+      overlay.terms
+        ? termsFigure(overlay, colors)
+        : overlay.labels
+          ? categoricalFigure(overlay, colors)
+          : mode === 'ecdf'
+            ? ecdfFigure(overlay, colors)
+            : histogramFigure(overlay, colors),
     [overlay, mode, colors]
   );
-  const kind = overlay.labels ? 'bars' : mode;
+  if (overlay.terms && overlay.terms.length === 0) {
+    return (
+      <div className="jp-nbops-DriftMessage" data-id="drift-overlay-no-terms">
+        {overlay.kind === 'embedding'
+          ? 'An embedding column has no terms: its verdict is the domain classifier on the vectors.'
+          : 'Too few documents on one side to name distinguishing terms.'}
+      </div>
+    );
+  }
+  const kind = overlay.terms ? 'terms' : overlay.labels ? 'bars' : mode;
   return (
     <PlotlyChart
       data={figure.data}
@@ -262,6 +285,64 @@ export function categoricalFigure(
       yaxis: { ...base.yaxis, tickformat: '.0%', title: axisTitle(colors, 'share', 11) },
       xaxis: {
         ...base.xaxis,
+        type: 'category',
+        automargin: true,
+        categoryorder: 'array',
+        categoryarray: labels
+      }
+    }
+  };
+}
+
+/**
+ * The distinguishing terms of a text column, strongest on top: for each, the share of
+ * reference and of current documents containing it; the hover gives the weight and the side
+ * it is typical of.
+ */
+export function termsFigure(
+  overlay: IOverlay,
+  colors: IPlotTheme
+): { data: Data[]; layout: Partial<Layout> } {
+  const terms = [...(overlay.terms ?? [])].reverse(); // plotly draws the first category at the bottom
+  const labels = terms.map(t => t.term);
+  const typical = terms.map(t => (t.weight > 0 ? 'the current window' : 'the reference'));
+  const bars = (name: string, shares: number[], color: string): Data => ({
+    type: 'bar',
+    orientation: 'h',
+    name,
+    y: labels,
+    x: shares,
+    customdata: terms.map((t, i) => [formatValue(t.weight), typical[i]]),
+    marker: { color, line: { width: 0 } },
+    hovertemplate:
+      `${name}: %{x:.1%} of documents contain “%{y}”` +
+      '<br>weight %{customdata[0]}, typical of %{customdata[1]}<extra></extra>'
+  });
+  const base = driftLayout(colors);
+  return {
+    data: [
+      bars(
+        'Reference',
+        terms.map(t => t.reference_share),
+        colors.faintColor
+      ),
+      bars(
+        'Current',
+        terms.map(t => t.current_share),
+        colors.palette[0]
+      )
+    ],
+    layout: {
+      ...base,
+      barmode: 'group',
+      bargap: 0.3,
+      xaxis: {
+        ...base.xaxis,
+        tickformat: '.0%',
+        title: axisTitle(colors, 'share of documents containing the term', 11)
+      },
+      yaxis: {
+        ...base.yaxis,
         type: 'category',
         automargin: true,
         categoryorder: 'array',
