@@ -84,13 +84,18 @@ def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) 
 
     found: dict[str, float] = {}
     if base.is_classifier(estimator):
-        predicted = estimator.predict(X)
+        proba = None
+        if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
+            proba = estimator.predict_proba(X)
+        if proba is not None and predicts_argmax_of_proba(estimator):  # one pass over X, not two
+            predicted = estimator.classes_.take(proba.argmax(axis=1))
+        else:
+            predicted = estimator.predict(X)
         found.update(
             autolog.guarded("compute classification metrics with", classification_metrics, y, predicted, sample_weight)
             or {}
         )
-        if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
-            proba = estimator.predict_proba(X)
+        if proba is not None:
             found.update(
                 autolog.guarded(
                     "compute probability metrics with", probability_metrics, y, proba, estimator.classes_, sample_weight
@@ -114,6 +119,45 @@ def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) 
         if score is not None:
             found[TRAINING + "score"] = float(score)
     return found
+
+
+# (module, qualname) of predict -> of the predict_proba it pairs with, where predict is
+# ``classes_.take(argmax(predict_proba(X)))`` for one output: trees and forests take that argmax
+# themselves; logistic regression and histogram gradient boosting take the argmax of raw scores
+# of which their probabilities are a monotone map.
+_HGB = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting"
+_ARGMAX_PREDICTS = {
+    ("sklearn.ensemble._forest", "ForestClassifier.predict"): (
+        "sklearn.ensemble._forest",
+        "ForestClassifier.predict_proba",
+    ),
+    ("sklearn.tree._classes", "BaseDecisionTree.predict"): (
+        "sklearn.tree._classes",
+        "DecisionTreeClassifier.predict_proba",
+    ),
+    ("sklearn.linear_model._base", "LinearClassifierMixin.predict"): (
+        "sklearn.linear_model._logistic",
+        "LogisticRegression.predict_proba",
+    ),
+    (_HGB, "HistGradientBoostingClassifier.predict"): (_HGB, "HistGradientBoostingClassifier.predict_proba"),
+}
+
+
+def predicts_argmax_of_proba(estimator: Any) -> bool:
+    """Whether the labels ``predict`` gives can be read off ``predict_proba`` (a pipeline: its last step).
+
+    Known by the functions the class uses, so nothing is imported and a subclass that
+    overrides either method is not assumed to keep the property."""
+    kind = type(estimator)
+    if kind.__module__ == "sklearn.pipeline" and kind.__name__ == "Pipeline":
+        return predicts_argmax_of_proba(estimator.steps[-1][1])
+    if getattr(estimator, "n_outputs_", 1) != 1:
+        return False
+    predict, proba = getattr(kind, "predict", None), getattr(kind, "predict_proba", None)
+    key = (getattr(predict, "__module__", None), getattr(predict, "__qualname__", None))
+    if key not in _ARGMAX_PREDICTS:
+        return False
+    return (getattr(proba, "__module__", None), getattr(proba, "__qualname__", None)) == _ARGMAX_PREDICTS[key]
 
 
 def _inherits_score(estimator: Any, mixin: type) -> bool:
@@ -167,7 +211,7 @@ def probability_metrics(y: Any, proba: Any, classes: Any, sample_weight: Any = N
         pos, neg = positive.sum(), (~positive).sum()
         if pos and neg:
             found[TRAINING + "roc_auc"] = float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
-    elif len(classes) > 1:
+    elif len(classes) > 1 and (len(classes) == 2 or sample_weight is None):  # sklearn has no weighted one-vs-one
         from sklearn.metrics import roc_auc_score
 
         score = proba[:, 1] if len(classes) == 2 else proba
