@@ -46,7 +46,9 @@ def _before_train(trainer: Any, *args: Any, **kwargs: Any) -> _Train:
     name = getattr(trainer.args, "run_name", None) or type(trainer.model).__name__
     state = _Train(name, (trainer, *args), kwargs)
     state.callback = _callback_class(TrainerCallback)(state)
-    trainer.add_callback(state.callback)
+    # first in line, where transformers puts its MLflowCallback: the console printer that comes
+    # later pops total_flos out of the logs it is handed
+    trainer.callback_handler.callbacks.insert(0, state.callback)
     return state
 
 
