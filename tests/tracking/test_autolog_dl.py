@@ -124,8 +124,9 @@ def dl_python() -> Path:
 
 @pytest.fixture(scope="module")
 def trained(dl_python, tmp_path_factory) -> dict:
-    """Run the three scripts once, each into its own store: {framework: (store, what it printed)}."""
-    results = {}
+    """Run the three scripts once, side by side (torch's import dominates), each into its own
+    store: {framework: (store, what it printed)}."""
+    started = {}
     for name, script in (("lightning", LIGHTNING), ("keras", KERAS), ("hf", HF)):
         folder = tmp_path_factory.mktemp(name)
         env = dict(os.environ)
@@ -133,20 +134,20 @@ def trained(dl_python, tmp_path_factory) -> dict:
             NBOPS_HOME=str(folder / ".nbops"),
             PYTHONPATH=str(ROOT / "src"),
             KERAS_BACKEND="torch",
-            TOKENIZERS_PARALLELISM="false",
             HF_HUB_OFFLINE="1",  # nothing is downloaded: the model is built from a config
+            OMP_NUM_THREADS="1",  # three tiny trainings share the cores
             PYTHONWARNINGS="ignore::DeprecationWarning,ignore::UserWarning",
         )
-        done = subprocess.run(
-            [str(dl_python), "-c", script, str(folder / "out")],
-            env=env,
-            cwd=folder,
-            capture_output=True,
-            text=True,
-            timeout=240,
+        command = [str(dl_python), "-c", script, str(folder / "out")]
+        process = subprocess.Popen(
+            command, env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
-        assert done.returncode == 0, done.stderr[-3000:]
-        results[name] = (open_store(folder / ".nbops"), json.loads(done.stdout.strip().splitlines()[-1]))
+        started[name] = (folder, process)
+    results = {}
+    for name, (folder, process) in started.items():
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, f"{name}: {err[-3000:]}"
+        results[name] = (open_store(folder / ".nbops"), json.loads(out.strip().splitlines()[-1]))
     return results
 
 
