@@ -59,7 +59,14 @@ data = DataLoader(TensorDataset(X, y), batch_size=16)
 trainer = L.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
                     enable_model_summary=False, callbacks=[Witness()])
 trainer.fit(Net(), data, data)
-print(json.dumps(seen))
+
+# min_delta 0.5: no epoch improves that much, so training stops after patience + 1 epochs
+stopper = L.pytorch.callbacks.EarlyStopping(monitor="val_loss", patience=1, min_delta=0.5)
+late = L.Trainer(max_epochs=6, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                 enable_model_summary=False, callbacks=[stopper])
+late.fit(Net(), data, data)
+print(json.dumps({"seen": seen, "stopped_epoch": stopper.stopped_epoch, "wait_count": stopper.wait_count,
+                  "best_score": float(stopper.best_score), "callbacks": [type(c).__name__ for c in late.callbacks]}))
 """
 
 KERAS = r"""
@@ -160,8 +167,9 @@ def _history(store, run_id: str, key: str) -> list[tuple[int, float]]:
 
 
 def test_lightning_fit_logs_mlflow_params_and_epoch_metrics(trained):
-    store, seen = trained["lightning"]
-    [run] = _runs(store)
+    store, printed = trained["lightning"]
+    seen = printed["seen"]
+    run, _ = _runs(store)
     assert run["name"] == "Net" and run["status"] == "finished"
     params = run["params"]
     assert params["epochs"] == "2" and params["optimizer_name"] == "SGD"
@@ -171,6 +179,22 @@ def test_lightning_fit_logs_mlflow_params_and_epoch_metrics(trained):
     for key in ("train_loss", "val_loss"):
         assert _history(store, run["id"], key) == [(0, seen[0][key]), (1, seen[1][key])], key
     assert seen[1]["train_loss"] != seen[0]["train_loss"]  # two real epochs
+
+
+def test_lightning_early_stopping_logs_its_params_and_where_it_stopped(trained):
+    store, printed = trained["lightning"]
+    _, run = _runs(store)
+    params = run["params"]
+    assert params["monitor"] == "val_loss" and params["mode"] == "min" and params["patience"] == "1"
+    assert params["epochs"] == "6" and params["stopped_epoch"] == "0"  # as MLflow: the value before fit
+    stopped = printed["stopped_epoch"]
+    assert stopped > 0 and run["metrics"]["stopped_epoch"] == stopped
+    assert run["metrics"]["restored_epoch"] == stopped - 1
+    assert run["metrics"]["wait_count"] == printed["wait_count"]
+    assert _history(store, run["id"], "best_score") == [(0, printed["best_score"])]
+    assert len(_history(store, run["id"], "val_loss")) == stopped + 1
+    # nbops's callback is gone once fit returns: a later fit without autologging logs nothing
+    assert "EarlyStopping" in printed["callbacks"] and "NbopsAutolog" not in printed["callbacks"]
 
 
 def test_keras_fit_logs_fit_args_optimizer_config_and_epoch_metrics(trained):
