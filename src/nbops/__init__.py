@@ -121,7 +121,7 @@ def explain(*args, **kwargs):
 
 
 def autolog(*args, **kwargs):
-    """Log every fit of scikit-learn, XGBoost and LightGBM (see ``nbops.tracking.autolog``)."""
+    """Log every fit of scikit-learn, XGBoost, LightGBM, Lightning, Keras and HF Trainer (see ``nbops.tracking.autolog``)."""
     from .tracking.autolog import autolog as _autolog
 
     return _autolog(*args, **kwargs)

@@ -239,6 +239,8 @@ def test_a_framework_is_patched_only_once_imported(project, python_env):
         "import sys, nbops\n"
         "nbops.autolog(experiment='late')\n"
         "assert 'sklearn' not in sys.modules and 'xgboost' not in sys.modules\n"
+        "assert not [m for m in sys.modules if m.startswith(('torch', 'keras', 'lightning', 'transformers'))]\n"
+        "assert not [m for m in sys.modules if m.startswith('nbops.tracking.autolog_')]\n"
         "from sklearn.linear_model import LinearRegression\n"
         "assert getattr(LinearRegression.fit, '__nbops_autolog__', False)\n"
         "LinearRegression().fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])\n"
@@ -265,3 +267,78 @@ def test_autolog_off_means_no_runs(project, classification):
         warnings.simplefilter("error")
         LogisticRegression().fit(X, y)
     assert _runs() == []
+
+
+def test_an_inherited_method_is_patched_on_the_class_and_restored_by_deleting_it(project):
+    class Trainer:
+        def fit(self, x):
+            return x + 1
+
+    class Model(Trainer):  # keras.Model inherits fit from its backend's trainer, like this
+        pass
+
+    autolog_module.patch(Model, "fit", lambda original: lambda self, x: original(self, x) * 10)
+    try:
+        assert Model().fit(1) == 20 and Trainer().fit(1) == 2
+        assert "fit" in Model.__dict__ and Trainer.__dict__["fit"] is not Model.__dict__["fit"]
+    finally:
+        autolog_module._restore_all()
+    assert "fit" not in Model.__dict__ and Model().fit(1) == 2
+
+
+def _sklearn_metrics(model, X, y, sample_weight=None):
+    """MLflow's training metrics computed by sklearn.metrics from predict and predict_proba."""
+    from sklearn import metrics
+
+    predicted, proba = model.predict(X), model.predict_proba(X)
+    weighted = {"average": "weighted", "sample_weight": sample_weight}
+    expected = {
+        "training_accuracy_score": metrics.accuracy_score(y, predicted, sample_weight=sample_weight),
+        "training_precision_score": metrics.precision_score(y, predicted, zero_division=0, **weighted),
+        "training_recall_score": metrics.recall_score(y, predicted, zero_division=0, **weighted),
+        "training_f1_score": metrics.f1_score(y, predicted, zero_division=0, **weighted),
+        "training_log_loss": metrics.log_loss(y, proba, sample_weight=sample_weight),
+    }
+    if len(model.classes_) == 2:
+        expected["training_roc_auc"] = metrics.roc_auc_score(y, proba[:, 1], sample_weight=sample_weight)
+    elif sample_weight is None:  # sklearn refuses a weighted one-vs-one AUC: the metric is left out
+        expected["training_roc_auc"] = metrics.roc_auc_score(
+            y, proba, average="weighted", multi_class="ovo", sample_weight=sample_weight
+        )
+    return expected
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_training_metrics_from_one_predict_proba_equal_sklearn_metrics(classes, weighted):
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeClassifier
+
+    from nbops.tracking.autolog_sklearn import predicts_argmax_of_proba, training_metrics
+
+    X, y = make_classification(n_samples=400, n_features=8, n_informative=5, n_classes=classes, random_state=1)
+    weights = np.random.default_rng(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    models = {
+        LogisticRegression(max_iter=500): True,
+        make_pipeline(StandardScaler(), LogisticRegression(C=0.1)): True,
+        RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0): True,
+        DecisionTreeClassifier(max_depth=3, random_state=0): True,
+        HistGradientBoostingClassifier(max_iter=10, random_state=0): True,
+        KNeighborsClassifier(): False,  # not known to be argmax of proba: predict and predict_proba both run
+    }
+    for model, argmax in models.items():
+        model.fit(X, y)
+        name = type(model).__name__
+        assert predicts_argmax_of_proba(model) is argmax, name
+        if argmax:  # the labels read off the probabilities are predict's
+            assert (model.classes_.take(model.predict_proba(X).argmax(axis=1)) == model.predict(X)).all(), name
+        found = training_metrics(model, X, y, weights)
+        expected = _sklearn_metrics(model, X, y, weights)
+        assert set(found) - {"training_score"} == set(expected), name
+        for key, value in expected.items():
+            assert found[key] == pytest.approx(value, rel=0, abs=1e-12), (name, key)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import importlib.abc
+import inspect
 import sys
 import threading
 import warnings
@@ -22,15 +24,25 @@ from typing import Any
 from . import session
 
 DEFAULT_EXPERIMENT = "Default"  # MLflow's name for runs that name no experiment
-FRAMEWORKS = ("sklearn", "xgboost", "lightgbm")
+# top-level package -> the module (in this package) that patches it
+FRAMEWORKS = {
+    "sklearn": "autolog_sklearn",
+    "xgboost": "autolog_boosting",
+    "lightgbm": "autolog_boosting",
+    "lightning": "autolog_lightning",
+    "pytorch_lightning": "autolog_lightning",
+    "keras": "autolog_keras",
+    "transformers": "autolog_hf",
+}
 
 _config = {"enabled": False, "experiment": DEFAULT_EXPERIMENT, "max_tuning_runs": 5}
-_patched: dict[tuple[Any, str], Callable] = {}  # (owner, attribute) -> original
+_patched: dict[tuple[Any, str], tuple[Callable, bool]] = {}  # (owner, attribute) -> (original, owner defined it)
 _inside = threading.local()  # the outermost patched call logs; the fits it makes do not
 
 
 def autolog(experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tuning_runs: int | None = 5) -> None:
-    """Log every ``fit`` of scikit-learn, XGBoost and LightGBM from now on.
+    """Log every ``fit`` of scikit-learn, XGBoost, LightGBM, PyTorch Lightning and Keras, and every
+    Hugging Face ``Trainer.train``, from now on.
 
     A fit outside a run starts a run in ``experiment`` and ends it; a fit inside a run logs
     into that run. ``GridSearchCV``/``RandomizedSearchCV`` log their ``max_tuning_runs`` best
@@ -58,20 +70,29 @@ def is_enabled() -> bool:
 
 # -- patching ----------------------------------------------------------------------------
 def patch(owner: Any, attribute: str, make_wrapper: Callable[[Callable], Callable]) -> None:
-    """Replace ``owner.attribute`` by ``make_wrapper(original)``, once, remembering the original."""
+    """Replace ``owner.attribute`` by ``make_wrapper(original)``, once, remembering the original.
+
+    A class's method may be inherited (``keras.Model.fit`` comes from its backend's trainer):
+    the wrapper then goes on ``owner`` only, and disabling deletes it again."""
     if (owner, attribute) in _patched:
         return
-    original = owner.__dict__[attribute] if isinstance(owner, type) else getattr(owner, attribute)
+    if isinstance(owner, type):  # the plain function, not a bound method, wherever the MRO defines it
+        original, owned = inspect.getattr_static(owner, attribute), attribute in owner.__dict__
+    else:
+        original, owned = getattr(owner, attribute), True
     wrapper = make_wrapper(original)
     functools.update_wrapper(wrapper, original)
     wrapper.__nbops_autolog__ = True
-    _patched[(owner, attribute)] = original
+    _patched[(owner, attribute)] = (original, owned)
     setattr(owner, attribute, wrapper)
 
 
 def _restore_all() -> None:
-    for (owner, attribute), original in list(_patched.items()):
-        setattr(owner, attribute, original)
+    for (owner, attribute), (original, owned) in list(_patched.items()):
+        if owned:
+            setattr(owner, attribute, original)
+        else:
+            delattr(owner, attribute)
     _patched.clear()
 
 
@@ -183,9 +204,7 @@ def _on_import(module: Any) -> None:
     framework = _framework_of(module.__name__)
     if not framework or not _config["enabled"]:
         return
-    from . import autolog_boosting, autolog_sklearn
-
-    integration = {"sklearn": autolog_sklearn, "xgboost": autolog_boosting, "lightgbm": autolog_boosting}[framework]
+    integration = importlib.import_module(f"{__package__}.{FRAMEWORKS[framework]}")
     guarded("patch", integration.patch_module, module)
 
 

@@ -77,24 +77,34 @@ def _training_data(state: Logging) -> tuple[Any, Any, Any]:
 def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
     """MLflow's post-fit metrics on the training data; one that cannot be computed is left out.
 
-    They are computed here with numpy from one ``predict`` (and ``predict_proba``) rather than
-    by ``sklearn.metrics``, whose input validation alone took half the time of a 10k-row fit;
-    the values are sklearn's (tests compare them)."""
+    They are computed here with numpy rather than by ``sklearn.metrics``, whose input
+    validation alone took half the time of a 10k-row fit, and from one ``predict_proba`` when
+    ``predict`` is its argmax (else from ``predict`` and ``predict_proba``); the values are
+    sklearn's (tests compare them to 1e-12)."""
     from sklearn import base
 
     found: dict[str, float] = {}
     if base.is_classifier(estimator):
-        predicted = estimator.predict(X)
-        found.update(
-            autolog.guarded("compute classification metrics with", classification_metrics, y, predicted, sample_weight)
-            or {}
-        )
-        if hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_"):
-            proba = estimator.predict_proba(X)
+        classes: Any = getattr(estimator, "classes_", None)
+        proba: Any = estimator.predict_proba(X) if classes is not None and hasattr(estimator, "predict_proba") else None
+        codes = class_codes(y, classes) if proba is not None else None
+        if codes is not None and predicts_argmax_of_proba(estimator):  # one pass over X, not two
+            labels = autolog.guarded(
+                "compute classification metrics with",
+                label_metrics,
+                codes,
+                proba.argmax(axis=1),
+                len(classes),
+                sample_weight,
+            )
+        else:
+            labels = autolog.guarded(
+                "compute classification metrics with", classification_metrics, y, estimator.predict(X), sample_weight
+            )
+        found.update(labels or {})
+        if codes is not None:
             found.update(
-                autolog.guarded(
-                    "compute probability metrics with", probability_metrics, y, proba, estimator.classes_, sample_weight
-                )
+                autolog.guarded("compute probability metrics with", probability_metrics, codes, proba, sample_weight)
                 or {}
             )
         if _inherits_score(estimator, base.ClassifierMixin) and TRAINING + "accuracy_score" in found:
@@ -116,28 +126,86 @@ def training_metrics(estimator: Any, X: Any, y: Any, sample_weight: Any = None) 
     return found
 
 
+# (module, qualname) of predict -> of the predict_proba it pairs with, where predict is
+# ``classes_.take(argmax(predict_proba(X)))`` for one output: trees and forests take that argmax
+# themselves; logistic regression and histogram gradient boosting take the argmax of raw scores
+# of which their probabilities are a monotone map.
+_HGB = "sklearn.ensemble._hist_gradient_boosting.gradient_boosting"
+_ARGMAX_PREDICTS = {
+    ("sklearn.ensemble._forest", "ForestClassifier.predict"): (
+        "sklearn.ensemble._forest",
+        "ForestClassifier.predict_proba",
+    ),
+    ("sklearn.tree._classes", "BaseDecisionTree.predict"): (
+        "sklearn.tree._classes",
+        "DecisionTreeClassifier.predict_proba",
+    ),
+    ("sklearn.linear_model._base", "LinearClassifierMixin.predict"): (
+        "sklearn.linear_model._logistic",
+        "LogisticRegression.predict_proba",
+    ),
+    (_HGB, "HistGradientBoostingClassifier.predict"): (_HGB, "HistGradientBoostingClassifier.predict_proba"),
+}
+
+
+def predicts_argmax_of_proba(estimator: Any) -> bool:
+    """Whether the labels ``predict`` gives can be read off ``predict_proba`` (a pipeline: its last step).
+
+    Known by the functions the class uses, so nothing is imported and a subclass that
+    overrides either method is not assumed to keep the property."""
+    kind = type(estimator)
+    if kind.__module__ == "sklearn.pipeline" and kind.__name__ == "Pipeline":
+        return predicts_argmax_of_proba(estimator.steps[-1][1])
+    if getattr(estimator, "n_outputs_", 1) != 1:
+        return False
+    predict, proba = getattr(kind, "predict", None), getattr(kind, "predict_proba", None)
+    key = (getattr(predict, "__module__", None), getattr(predict, "__qualname__", None))
+    if key not in _ARGMAX_PREDICTS:
+        return False
+    return (getattr(proba, "__module__", None), getattr(proba, "__qualname__", None)) == _ARGMAX_PREDICTS[key]
+
+
 def _inherits_score(estimator: Any, mixin: type) -> bool:
     """The estimator's ``score`` is the mixin's (accuracy or R²), so it need not run again."""
     return getattr(type(estimator), "score", None) is mixin.score
 
 
+def class_codes(y: Any, classes: Any) -> Any:
+    """Each label's index in the estimator's sorted ``classes_``, or None when ``y`` is not a
+    1-D array of those classes (then the metrics come from ``predict`` and are left out)."""
+    import numpy as np
+
+    y = np.asarray(y)
+    if y.ndim != 1 or len(classes) == 0:
+        return None
+    codes = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+    return codes if bool((classes[codes] == y).all()) else None
+
+
 def classification_metrics(y: Any, predicted: Any, sample_weight: Any = None) -> dict[str, float]:
-    """Accuracy and support-weighted precision, recall and F1 (zero where undefined)."""
+    """Accuracy and support-weighted precision, recall and F1 of ``predict``'s labels."""
     import numpy as np
 
     y, predicted = np.asarray(y), np.asarray(predicted)
     if y.ndim != 1:
         return {}
     labels = np.unique(np.concatenate([y, predicted]))
-    n = len(labels)
-    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-    cells = np.searchsorted(labels, y) * n + np.searchsorted(labels, predicted)
-    confusion = np.bincount(cells, weights=weights, minlength=n * n).reshape(n, n)
-    hits, called, actual = np.diag(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
+    return label_metrics(np.searchsorted(labels, y), np.searchsorted(labels, predicted), len(labels), sample_weight)
+
+
+def label_metrics(actual: Any, predicted: Any, n: int, sample_weight: Any = None) -> dict[str, float]:
+    """Accuracy and support-weighted precision, recall and F1 (zero where undefined), from the
+    index of each row's true and predicted class among ``n``. A class that is neither true nor
+    predicted has no support and adds nothing, so ``classes_`` or the labels seen give the same."""
+    import numpy as np
+
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    confusion = np.bincount(actual * n + predicted, weights=weights, minlength=n * n).reshape(n, n).astype(float)
+    hits, called, actual_total = np.diag(confusion), confusion.sum(axis=0), confusion.sum(axis=1)
     precision = np.divide(hits, called, out=np.zeros(n), where=called > 0)
-    recall = np.divide(hits, actual, out=np.zeros(n), where=actual > 0)
-    f1 = np.divide(2 * hits, called + actual, out=np.zeros(n), where=(called + actual) > 0)
-    support = actual / actual.sum()
+    recall = np.divide(hits, actual_total, out=np.zeros(n), where=actual_total > 0)
+    f1 = np.divide(2 * hits, called + actual_total, out=np.zeros(n), where=(called + actual_total) > 0)
+    support = actual_total / actual_total.sum()
     return {
         TRAINING + "precision_score": float(precision @ support),
         TRAINING + "recall_score": float(recall @ support),
@@ -146,33 +214,35 @@ def classification_metrics(y: Any, predicted: Any, sample_weight: Any = None) ->
     }
 
 
-def probability_metrics(y: Any, proba: Any, classes: Any, sample_weight: Any = None) -> dict[str, float]:
-    """Log loss and ROC AUC (binary here; multi-class one-vs-one by sklearn)."""
+def probability_metrics(codes: Any, proba: Any, sample_weight: Any = None) -> dict[str, float]:
+    """Log loss and ROC AUC from each row's true class index and the probabilities (binary AUC
+    here, by counting the negatives each positive outranks; multi-class one-vs-one by sklearn)."""
     import numpy as np
 
-    y, proba = np.asarray(y), np.asarray(proba, dtype=float)
-    columns = np.searchsorted(classes, y)
-    if proba.ndim != 2 or proba.shape[1] != len(classes) or np.any(classes[np.minimum(columns, len(classes) - 1)] != y):
+    proba = np.asarray(proba, dtype=float)
+    n = proba.shape[1] if proba.ndim == 2 else 0
+    if n == 0 or len(proba) != len(codes):
         return {}
-    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     eps = np.finfo(proba.dtype).eps
-    normalized = proba / proba.sum(axis=1, keepdims=True)
-    likelihood = np.clip(normalized[np.arange(len(y)), columns], eps, 1 - eps)
-    found = {TRAINING + "log_loss": float(-(weights * np.log(likelihood)).sum() / weights.sum())}
-    if len(classes) == 2 and sample_weight is None:
-        from scipy.stats import rankdata
-
-        positive = columns == 1
-        ranks = rankdata(proba[:, 1])
-        pos, neg = positive.sum(), (~positive).sum()
+    rows = np.arange(len(codes))
+    likelihood = np.clip(proba[rows, codes] / proba.sum(axis=1), eps, 1 - eps)
+    found = {TRAINING + "log_loss": float(-np.average(np.log(likelihood), weights=weights))}
+    if n == 2 and weights is None:
+        positive = codes == 1
+        pos, neg = int(positive.sum()), len(codes) - int(positive.sum())
         if pos and neg:
-            found[TRAINING + "roc_auc"] = float((ranks[positive].sum() - pos * (pos + 1) / 2) / (pos * neg))
-    elif len(classes) > 1:
+            negatives = np.sort(proba[~positive, 1])
+            scores = np.sort(proba[positive, 1])  # sorted keys: searchsorted walks on instead of jumping
+            below = np.searchsorted(negatives, scores, "left")
+            tied = np.searchsorted(negatives, scores, "right") - below
+            found[TRAINING + "roc_auc"] = float((below.sum() + tied.sum() / 2) / (pos * neg))
+    elif n > 1 and (n == 2 or weights is None):  # sklearn has no weighted one-vs-one AUC
         from sklearn.metrics import roc_auc_score
 
-        score = proba[:, 1] if len(classes) == 2 else proba
+        score = proba[:, 1] if n == 2 else proba
         found[TRAINING + "roc_auc"] = float(
-            roc_auc_score(y, score, average="weighted", sample_weight=sample_weight, multi_class="ovo")
+            roc_auc_score(codes, score, average="weighted", sample_weight=weights, multi_class="ovo")
         )
     return found
 
