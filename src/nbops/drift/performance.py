@@ -69,8 +69,49 @@ def estimate_performance(
 
 
 def cbpe(model, reference_X, y, current_X, z: float, rng) -> dict[str, dict[str, float]]:
+    calibration = fit_cbpe(model, reference_X, y)
+    score = _positive_score(model, current_X)
+    predicted = np.asarray(model.predict(current_X)) == calibration.positive
+    return calibration.estimate(score, predicted, z, rng)
+
+
+class Calibration:
+    """CBPE fitted on a labelled reference: a model's positive-class score -> the probability
+    that the label is positive. ``estimate`` needs only scores and predictions, so a server
+    that kept a histogram of its scores estimates a window without the rows."""
+
+    def __init__(self, positive: Any, calibrator: Any, ref_p: np.ndarray, ref_pred: np.ndarray, ref_score: np.ndarray):
+        self.positive = positive
+        self.calibrator = calibrator
+        self._reference = (ref_p, ref_pred, ref_score)
+        self._fitted: dict[str, float] | None = None
+
+    def estimate(self, score, predicted, z: float, rng, weights=None) -> dict[str, dict[str, float]]:
+        """Estimates and bands for rows of positive-class ``score`` and ``predicted`` positive
+        (booleans); ``weights`` counts rows when each entry stands for several (a histogram)."""
+        score = np.asarray(score, dtype=np.float64)
+        predicted = np.asarray(predicted).astype(np.float64)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64)
+        p = self.calibrator.predict(score)
+        estimates = {
+            "accuracy": _expected_accuracy(p, predicted, w),
+            "f1": _expected_f1(p, predicted, w),
+            "roc_auc": _expected_auc(p, score, w),
+        }
+        spread = _simulated_spread(p, predicted, score, rng, w)
+        if self._fitted is None:
+            # The calibrator's own error: how far its estimate misses on the reference, per row of it.
+            self._fitted = _simulated_spread(*self._reference, rng)
+        return {
+            m: _band(estimates[m], np.hypot(spread[m], self._fitted[m]), z, 0.0, 1.0) for m in CLASSIFICATION_METRICS
+        }
+
+
+def fit_cbpe(model, reference_X, y) -> Calibration:
+    """Calibrate a binary classifier's scores on labelled reference rows (isotonic regression)."""
     from sklearn.isotonic import IsotonicRegression
 
+    y = _labels(y)
     classes = list(getattr(model, "classes_", np.unique(y)))
     if len(classes) != 2:
         raise InvalidValueError(f"CBPE here supports binary classifiers; the model has classes {classes[:10]}")
@@ -78,20 +119,8 @@ def cbpe(model, reference_X, y, current_X, z: float, rng) -> dict[str, dict[str,
     y01 = (y == positive).astype(np.float64)
     ref_score = _positive_score(model, reference_X)
     calibrator = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(ref_score, y01)
-    score = _positive_score(model, current_X)
-    p = calibrator.predict(score)
-    predicted = (np.asarray(model.predict(current_X)) == positive).astype(np.float64)
-    estimates = {
-        "accuracy": _expected_accuracy(p, predicted),
-        "f1": _expected_f1(p, predicted),
-        "roc_auc": _expected_auc(p, score),
-    }
-    spread = _simulated_spread(p, predicted, score, rng)
-    # The calibrator's own error: how far its estimate misses on the reference, per row of it.
-    ref_p = calibrator.predict(ref_score)
     ref_pred = (np.asarray(model.predict(reference_X)) == positive).astype(np.float64)
-    fitted = _simulated_spread(ref_p, ref_pred, ref_score, rng)
-    return {m: _band(estimates[m], np.hypot(spread[m], fitted[m]), z, 0.0, 1.0) for m in CLASSIFICATION_METRICS}
+    return Calibration(positive, calibrator, calibrator.predict(ref_score), ref_pred, ref_score)
 
 
 def _positive_score(model, X) -> np.ndarray:
@@ -99,18 +128,19 @@ def _positive_score(model, X) -> np.ndarray:
     return proba[:, 1] if proba.ndim == 2 else proba
 
 
-def _expected_accuracy(p, predicted) -> float:
-    return float(np.mean(predicted * p + (1 - predicted) * (1 - p)))
+def _expected_accuracy(p, predicted, w=None) -> float:
+    return float(np.average(predicted * p + (1 - predicted) * (1 - p), weights=w))
 
 
-def _expected_f1(p, predicted) -> float:
-    tp = np.sum(predicted * p)
-    fp = np.sum(predicted * (1 - p))
-    fn = np.sum((1 - predicted) * p)
+def _expected_f1(p, predicted, w=None) -> float:
+    w = 1.0 if w is None else w
+    tp = np.sum(w * predicted * p)
+    fp = np.sum(w * predicted * (1 - p))
+    fn = np.sum(w * (1 - predicted) * p)
     return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn > 0 else float("nan")
 
 
-def _expected_auc(p, score) -> float:
+def _expected_auc(p, score, w=None) -> float:
     """Area under the ROC curve expected when row i is positive with probability p[i].
 
     Rows are grouped on a grid of ``_AUC_BINS`` score levels instead of sorted: O(n), and a
@@ -119,20 +149,27 @@ def _expected_auc(p, score) -> float:
     low, high = float(score.min()), float(score.max())
     if high == low:
         return 0.5
+    w = np.ones_like(p) if w is None else w
     level = np.minimum(((score - low) / (high - low) * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
     # highest scores first: each level is the next threshold of the curve
-    tp = np.cumsum(np.bincount(level, weights=p, minlength=_AUC_BINS)[::-1])
-    fp = np.cumsum(np.bincount(level, weights=1 - p, minlength=_AUC_BINS)[::-1])
+    tp = np.cumsum(np.bincount(level, weights=w * p, minlength=_AUC_BINS)[::-1])
+    fp = np.cumsum(np.bincount(level, weights=w * (1 - p), minlength=_AUC_BINS)[::-1])
     if tp[-1] <= 0 or fp[-1] <= 0:
         return float("nan")
     tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
     return float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
 
 
-def _simulated_spread(p, predicted, score, rng) -> dict[str, float]:
-    """Standard deviation of each metric over labels drawn from ``p`` (rescaled to len(p) rows)."""
-    n = len(p)
-    idx = rng.choice(n, _SIMULATED_ROWS, replace=False) if n > _SIMULATED_ROWS else np.arange(n)
+def _simulated_spread(p, predicted, score, rng, w=None) -> dict[str, float]:
+    """Standard deviation of each metric over labels drawn from ``p`` (rescaled to the rows).
+
+    With weights (entries standing for several rows) the simulated rows are drawn by weight."""
+    if w is None:
+        n = len(p)
+        idx = rng.choice(n, _SIMULATED_ROWS, replace=False) if n > _SIMULATED_ROWS else np.arange(n)
+    else:
+        n = int(round(w.sum()))
+        idx = rng.choice(len(p), min(n, _SIMULATED_ROWS), p=w / w.sum())
     m = len(idx)
     p, predicted, score = p[idx], predicted[idx].astype(bool), score[idx]
     labels = rng.random((m, _DRAWS)) < p[:, None]
