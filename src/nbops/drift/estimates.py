@@ -131,9 +131,12 @@ def _fire(conn, target, window: str, result, reference, now: float, only_new: bo
     window_id = _window_id(conn, target["subject"], window)
     fired = []
     for rule in performance_rules(conn, target["subject"]):
-        if only_new and conn.execute(
-            "SELECT 1 FROM drift_alert_events WHERE window_id = ? AND rule = ?", (window_id, rule.label)
-        ).fetchone():
+        if (
+            only_new
+            and conn.execute(
+                "SELECT 1 FROM drift_alert_events WHERE window_id = ? AND rule = ?", (window_id, rule.label)
+            ).fetchone()
+        ):
             continue
         metric = PERFORMANCE_STATISTICS[rule.statistic]
         if metric not in result or reference.get(metric) is None:

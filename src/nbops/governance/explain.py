@@ -79,7 +79,7 @@ def explain_shap_only(store: Store, name: str, version: int, model: Any, frame, 
     run is an ``InvalidValueError``, since then nothing at all is computed."""
     shap_values, shap_note = _mean_abs_shap(model, frame, random_state)
     if shap_values is None:
-        raise InvalidValueError(" and ".join(notes + [shap_note]) + ": nothing can be computed")
+        raise InvalidValueError(" and ".join([*notes, str(shap_note)]) + ": nothing can be computed")
     features = [
         {"feature": f, "importance": None, "std": None, "shap": v}
         for f, v in sorted(shap_values.items(), key=lambda item: -item[1])

@@ -96,4 +96,4 @@ def _with_source(store: Store, result: dict, source: dict) -> dict:
             "UPDATE model_explanations SET detail = ? WHERE id = ?",
             (json.dumps(json.loads(detail) | source), result["id"]),
         )
-    return store.explanations.latest(result["name"], result["version"])
+    return result | source

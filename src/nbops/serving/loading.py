@@ -79,7 +79,7 @@ def load_version(store, ref: VersionRef) -> ServedVersion:
         reference,
         [c.item() if hasattr(c, "item") else c for c in classes] if classes is not None else None,
     )
-    if reference is not None and label is not None:
+    if reference is not None and features and label is not None:
         from nbops.serving.estimation import prepare
 
         served.estimation = prepare(store, row, model, features, label)
