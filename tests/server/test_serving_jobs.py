@@ -120,6 +120,7 @@ async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, c
             )
             assert answer.headers["X-Nbops-Version"] == "1"
             ids.append(answer.headers["X-Request-Id"])
+        httpx.get(endpoint["url"] + "/stats")  # the server writes its request log every second: now
         # no labels yet: permutation importance needs them, so mean |SHAP| alone
         code, shap_only = await call(jp_fetch, *explain, method="POST", body={"source": "live", "rows": 45})
         e = shap_only["explanation"]
