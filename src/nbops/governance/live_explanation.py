@@ -24,6 +24,8 @@ MIN_LABELLED = 20  # fewer labelled rows than this give permutation importances 
 
 
 def explain_live(store: Store, name: str, version: int | str, rows: Any = DEFAULT_ROWS) -> dict:
+    if isinstance(rows, float) and rows.is_integer():  # JSON's 175.0 is a whole number too
+        rows = int(rows)
     if not isinstance(rows, int) or isinstance(rows, bool) or not 2 <= rows <= MAX_ROWS:
         raise InvalidValueError(f"rows {rows!r} is not valid: use a whole number from 2 to {MAX_ROWS}")
     row = store.models.version(name, version)
