@@ -303,11 +303,19 @@ export const modelsAPI = {
     );
   },
 
-  /** Start `nbops serve` for a version; resolves once the endpoint answers. */
-  serve(name: string, version: number): Promise<IServingEndpoint> {
+  /** Start `nbops serve` for a version (with a canary or shadow); resolves once the endpoint answers. */
+  serve(
+    name: string,
+    version: number,
+    options: {
+      canary?: { version: number; percent: number };
+      shadow?: { version: number };
+      log_inputs?: boolean;
+    } = {}
+  ): Promise<IServingEndpoint> {
     return requestAPI<IServingEndpoint>(`models/${encodeURIComponent(name)}/serve`, {
       method: 'POST',
-      body: JSON.stringify({ version })
+      body: JSON.stringify({ version, ...options })
     });
   },
 

@@ -322,7 +322,8 @@ export interface paths {
         /** The newest explanation of a version (nbops.explain): features sorted by permutation importance, with mean |SHAP| where computed, or null */
         get: operations["getModelExplanation"];
         put?: never;
-        post?: never;
+        /** Explain a served version on its newest live inputs (kept with nbops serve --log-inputs): permutation importance against feedback labels plus mean |SHAP|, or SHAP alone without labels; stored like nbops.explain */
+        post: operations["explainServedVersion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -796,6 +797,13 @@ export interface components {
                 reference: string;
                 percent: number;
             } | null;
+            /** @description the version scored in the shadow of every request, never returned */
+            shadow: {
+                version: number;
+                reference: string;
+            } | null;
+            /** @description raw inputs are kept (explaining on live inputs needs them) */
+            log_inputs: boolean;
             /** @enum {unknown} */
             state: "running" | "stopped";
             /** @description once stopped: the process's exit code */
@@ -2201,6 +2209,92 @@ export interface operations {
             };
         };
     };
+    explainServedVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a registered model's name */
+                name: string;
+                /** @description a version number or an alias */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description live: the version's newest logged live inputs
+                     * @enum {string}
+                     */
+                    source: "live";
+                    /** @description rows of the sample, newest first (default 500) */
+                    rows?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The stored explanation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        version: string;
+                        explanation: Record<string, never>;
+                    };
+                };
+            };
+            /** @description Bad input (the message names the bad part), or nothing can be computed (no feedback labels and no shap): the message says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or wrong token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such model, version or alias */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The version's live inputs were not kept (serve it with --log-inputs) or it has answered no requests */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the store cannot be used (not a database, damaged, foreign, read-only, disk full); the message names its path and what to do */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getChanges: {
         parameters: {
             query?: {
@@ -3399,6 +3493,13 @@ export interface operations {
                         /** @description share of requests the canary answers */
                         percent: number;
                     };
+                    /** @description a second version scored on every request and logged, never returned (not with canary) */
+                    shadow?: {
+                        /** @description a version number (3, or "3") or an alias (production) */
+                        version: number | string;
+                    };
+                    /** @description keep each request's raw inputs (nbops serve --log-inputs), which explaining the version on live inputs needs; default false */
+                    log_inputs?: boolean;
                 };
             };
         };
@@ -3412,7 +3513,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServingEndpoint"];
                 };
             };
-            /** @description Bad input (the message names the bad part) */
+            /** @description Bad input (the message names the bad part), or both canary and shadow */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3439,7 +3540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The version holds a file, not a model object; the canary is the served version; or the port is in use */
+            /** @description The version holds a file, not a model object; the canary or shadow is the served version; or the port is in use */
             409: {
                 headers: {
                     [name: string]: unknown;

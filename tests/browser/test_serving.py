@@ -70,3 +70,43 @@ def test_serve_shows_live_requests_then_stop(lab, lab_server, churn):
     assert api_get(lab_server, "models/serving")["endpoints"] == []
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/ping")
+
+
+def test_serve_with_a_canary_counts_both_versions_then_stop(lab, lab_server, churn):
+    lab.open()
+    view = open_models(lab)
+    versions = view.get_by_role("table", name="Versions of churn")
+    v1 = versions.locator('tr[data-version="1"]')
+    v1.get_by_role("button", name="Split version 1 with a canary or shadow").click()
+
+    dialog = lab.page.get_by_role("dialog")
+    dialog.get_by_role("combobox").select_option("2")
+    dialog.get_by_label("Canary percent").fill("10")
+    lab.screenshot("serving-split-dialog-light", dialog)
+    dialog.get_by_role("button", name="Serve").click()
+
+    panel = view.get_by_label("Endpoint of churn version 1")
+    expect(panel.locator('[data-id="serving-state"]')).to_have_text("Serving", timeout=60_000)
+    [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
+    assert endpoint["canary"] == {"version": 2, "reference": "churn:2", "percent": 10}
+    answered = [
+        httpx.post(f"{endpoint['url']}/invocations", json={"dataframe_split": ROWS}).headers["X-Nbops-Version"]
+        for _ in range(60)
+    ]
+    split = panel.get_by_role("table", name="Canary split of churn")
+    primary, canary = split.locator('tr[data-role="primary"]'), split.locator('tr[data-role="canary"]')
+    expect(primary.locator('[data-id="split-requests"]')).to_have_text(str(answered.count("1")), timeout=15_000)
+    expect(canary.locator('[data-id="split-requests"]')).to_have_text(str(answered.count("2")))
+    assert answered.count("2") > 0  # 60 draws at 10 %: none at all would be 0.2 % likely
+    expect(primary).to_contain_text("90 %")
+    expect(canary).to_contain_text("10 %")
+
+    card = view.locator('[data-model="churn"]')
+    lab.screenshot("serving-canary-light", card)
+    lab.set_theme("JupyterLab Dark")
+    lab.screenshot("serving-canary-dark", card)
+    lab.set_theme("JupyterLab Light")
+
+    v1.get_by_role("button", name="Stop serving version 1").click()
+    expect(panel).to_have_count(0)
+    assert api_get(lab_server, "models/serving")["endpoints"] == []

@@ -23,6 +23,11 @@ FEATURES = ["tenure", "charges", "calls", "noise"]
 @pytest.fixture
 def registered(project):
     """``churn`` v1, a random forest on four typed columns, alias production; returns (model, holdout)."""
+    return register_churn()
+
+
+def register_churn():
+    """Register ``churn`` v1 in the store NBOPS_HOME names; returns (model, holdout)."""
     from sklearn.ensemble import RandomForestClassifier
 
     import nbops

@@ -22,9 +22,9 @@ def churn(project):
     main()
 
 
-async def call(jp_fetch, *parts, method="GET", body=None):
+async def call(jp_fetch, *parts, method="GET", body=None, timeout=60):
     kwargs = {"body": json.dumps(body)} if body is not None else {}
-    response = await jp_fetch("nbops", "api", *parts, method=method, **kwargs)
+    response = await jp_fetch("nbops", "api", *parts, method=method, request_timeout=timeout, **kwargs)
     return response.code, json.loads(response.body)
 
 
@@ -70,6 +70,11 @@ async def test_serve_predict_read_stats_and_stop(jp_fetch, churn, store):
         assert stats["requests_per_second"] > 0
         assert [f["name"] for f in stats["features"]] == ROWS["columns"]
         assert 0 < stats["latency_ms"]["p50"] <= stats["latency_ms"]["p99"]
+        # its live inputs were not kept: explaining it on them says which opt-in is needed
+        code, message = await refused(
+            jp_fetch, "models", "churn", "versions", "1", "explanation", method="POST", body={"source": "live"}
+        )
+        assert code == 409 and "--log-inputs" in message and "churn v1" in message
     finally:
         code, stopped = await call(jp_fetch, "models", "serving", endpoint["id"], method="DELETE")
     assert stopped["state"] == "stopped" and stopped["exit_code"] is not None
@@ -97,6 +102,59 @@ async def test_a_canary_split_is_served_and_listed(jp_fetch, churn):
         await call(jp_fetch, "models", "serving", endpoint["id"], method="DELETE")
 
 
+async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, churn):
+    from serving.registry import FEATURES, LABEL, table
+
+    body = {"version": "production", "shadow": {"version": "candidate"}, "log_inputs": True}
+    code, endpoint = await call(jp_fetch, "models", "churn", "serve", method="POST", body=body)
+    assert code == 201
+    rows = table(60, 51)
+    explain = ("models", "churn", "versions", "production", "explanation")
+    try:
+        assert endpoint["shadow"] == {"version": 2, "reference": "churn@candidate"} and endpoint["log_inputs"]
+        ids = []
+        for start in range(0, 60, 3):
+            chunk = rows.iloc[start : start + 3]
+            answer = httpx.post(
+                endpoint["url"] + "/invocations", json={"dataframe_records": chunk[FEATURES].to_dict("records")}
+            )
+            assert answer.headers["X-Nbops-Version"] == "1"
+            ids.append(answer.headers["X-Request-Id"])
+        httpx.get(endpoint["url"] + "/stats")  # the server writes its request log every second: now
+        # no labels yet: permutation importance needs them, so mean |SHAP| alone
+        code, shap_only = await call(jp_fetch, *explain, method="POST", body={"source": "live", "rows": 45})
+        e = shap_only["explanation"]
+        assert (e["source"], e["rows"], e["sampled_rows"], e["labelled_rows"]) == ("live", 45, 45, 0)
+        assert e["methods"] == ["shap"] and {f["feature"] for f in e["features"]} == set(FEATURES)
+        assert all(f["importance"] is None and f["shap"] >= 0 for f in e["features"])
+        assert "/feedback" in e["notes"][0]
+
+        labels = [rows[LABEL].iloc[i : i + 3].tolist() for i in range(0, 60, 3)]
+        assert httpx.post(endpoint["url"] + "/feedback", json={"request_ids": ids, "labels": labels}).is_success
+        code, labelled = await call(jp_fetch, *explain, method="POST", body={"source": "live"})
+        e = labelled["explanation"]
+        assert (e["source"], e["target"], e["labelled_rows"], e["rows"]) == ("live", "labels", 60, 60)
+        assert e["methods"] == ["permutation", "shap"] and e["scoring"] == "accuracy"
+        # the strongest terms of the true logit come first
+        assert {f["feature"] for f in e["features"][:2]} == {"x1", "x2"}
+        assert all(f["importance"] > 0 and f["shap"] > 0 for f in e["features"][:2])
+        # the Models view's read of the newest explanation is this one
+        assert (await call(jp_fetch, *explain))[1]["explanation"]["id"] == e["id"]
+        [item] = (await call(jp_fetch, "models", "serving"))[1]["endpoints"]
+        assert {v["role"]: v["requests"] for v in item["stats"]["versions"]} == {"primary": 20, "shadow": 20}
+    finally:
+        await call(jp_fetch, "models", "serving", endpoint["id"], method="DELETE")
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [({"source": "file"}, "source"), ({"source": "live", "rows": 1}, "rows"), ({}, "source")],
+)
+async def test_bad_explanation_requests_get_a_400_naming_the_field(jp_fetch, churn, body, named):
+    code, message = await refused(jp_fetch, "models", "churn", "versions", "1", "explanation", method="POST", body=body)
+    assert code == 400 and named in message, message
+
+
 async def test_a_process_that_died_is_listed_stopped_with_its_exit_code(jp_fetch, churn):
     code, endpoint = await call(jp_fetch, "models", "churn", "serve", method="POST", body={"version": 2})
     os.kill(endpoint["pid"], 9)
@@ -120,6 +178,8 @@ async def test_a_process_that_died_is_listed_stopped_with_its_exit_code(jp_fetch
         ({"version": 1, "canary": {"version": "nope", "percent": 10}}, 404, "'nope'"),
         ({"version": 1, "canary": {"version": 1, "percent": 10}}, 409, "version 1, the one served"),
         ({"version": 1, "canary": {"version": 2, "percent": 100}}, 400, "percent"),
+        ({"version": 1, "shadow": {"version": 1}}, 409, "version 1, the one served"),
+        ({"version": 1, "canary": {"version": 2, "percent": 5}, "shadow": {"version": 2}}, 400, "not both"),
         ({"version": 1, "port": 80}, 400, "port"),
         ({}, 400, "version"),
     ],

@@ -37,12 +37,14 @@ def serving_store(serving_home):
 @pytest.fixture(scope="session")
 def servers(serving_home):
     """main (token, small body limit), canary 10 % (seeded), shadow (with --log-inputs), and
-    monitored (drift test only)."""
+    monitored (drift test only), estimated (estimation test only)."""
     started = {
         "main": ServeProcess(serving_home, "churn@production", "--max-body-bytes", "200000", token=TOKEN),
         "canary": ServeProcess(serving_home, "churn@production", "--canary", "candidate=10", "--seed", "7"),
         "shadow": ServeProcess(serving_home, "churn:1", "--shadow", "candidate", "--log-inputs"),
         "monitored": ServeProcess(serving_home, "churn@monitored"),
+        # a window of ~4 months: the estimation test's rows never straddle two windows
+        "estimated": ServeProcess(serving_home, "churn@estimated", "--window-seconds", "10000000"),
     }
     try:
         for server in started.values():  # they start in parallel; wait for each
@@ -59,4 +61,4 @@ def models(serving_store):
     from nbops.serving.config import VersionRef
     from nbops.serving.loading import load_version
 
-    return {v: load_version(serving_store, VersionRef("churn", v)).model for v in (1, 2, 3)}
+    return {v: load_version(serving_store, VersionRef("churn", v)).model for v in (1, 2, 3, 4)}

@@ -4,7 +4,9 @@
 
 ``churn`` v1 (``production``): a logistic regression on x1, x2, count and plan (one-hot);
 v2 (``candidate``): the same pipeline trained on flipped labels, so it answers the opposite
-on most rows; v3 (``monitored``): v1's model again, served by the drift test alone.
+on most rows; v3 (``monitored``): v1's model again, served by the drift test alone;
+v4 (``estimated``): v1's pipeline with a labelled validation snapshot in its run, so its live
+windows get estimated performance (CBPE), served by the estimation test alone.
 The training dataset (with its label column ``churned``) is logged in each run.
 """
 
@@ -47,6 +49,10 @@ def main() -> None:
             y = 1 - train[LABEL] if flipped else train[LABEL]
             model = pipeline().fit(train[FEATURES], y)
             nbops.register_model("churn", model, alias=alias)
+    with nbops.start_run("churn"):
+        nbops.log_dataset(train, "churn-train")
+        nbops.log_dataset(table(3000, 2), "churn-valid", role="validation", snapshot=True)
+        nbops.register_model("churn", pipeline().fit(train[FEATURES], train[LABEL]), alias="estimated")
 
 
 if __name__ == "__main__":

@@ -58,6 +58,15 @@ def check_performance(
     reference = realized_performance(kind, reference_y, ref_pred, ref_score)
     if _window_id(store, target["subject"], window) is None:
         check_drift(name, current_X, window=window, store=store)
+    fired = save_estimate(store, target, window, method, result, reference)
+    return {m: dict(v, reference=reference.get(m)) for m, v in result.items()} | ({"alerts": fired} if fired else {})
+
+
+def save_estimate(
+    store, target: dict, window: str, method: str, result: dict, reference: dict, *, only_new: bool = False
+) -> list[dict]:
+    """Store a window's estimates (replacing earlier ones) and fire the performance rules;
+    ``only_new``: a rule fires once per window (a live window is estimated again as it grows)."""
     now = time.time()
     with store.transaction() as conn:
         conn.executemany(
@@ -68,8 +77,7 @@ def check_performance(
                 for m, v in result.items()
             ],
         )
-        fired = _fire(conn, target, window, result, reference, now)
-    return {m: dict(v, reference=reference.get(m)) for m, v in result.items()} | ({"alerts": fired} if fired else {})
+        return _fire(conn, target, window, result, reference, now, only_new)
 
 
 def log_labels(name: str, window: str, y_true: Any, y_pred: Any, y_score: Any = None, *, store=None) -> dict:
@@ -119,10 +127,17 @@ def performance_rules(conn, subject: str) -> list[AlertRule]:
     ]
 
 
-def _fire(conn, target, window: str, result, reference, now: float) -> list[dict]:
+def _fire(conn, target, window: str, result, reference, now: float, only_new: bool = False) -> list[dict]:
     window_id = _window_id(conn, target["subject"], window)
     fired = []
     for rule in performance_rules(conn, target["subject"]):
+        if (
+            only_new
+            and conn.execute(
+                "SELECT 1 FROM drift_alert_events WHERE window_id = ? AND rule = ?", (window_id, rule.label)
+            ).fetchone()
+        ):
+            continue
         metric = PERFORMANCE_STATISTICS[rule.statistic]
         if metric not in result or reference.get(metric) is None:
             continue

@@ -65,27 +65,53 @@ def estimate_performance(
 
 
 def cbpe(model, reference_X, y, current_X, z: float) -> dict[str, dict[str, float]]:
+    calibration = fit_cbpe(model, reference_X, y)
+    score = _positive_score(model, current_X)
+    predicted = np.asarray(model.predict(current_X)) == calibration.positive
+    return calibration.estimate(score, predicted, z)
+
+
+class Calibration:
+    """CBPE fitted on a labelled reference: a model's positive-class score -> the probability
+    that the label is positive. ``estimate`` needs only scores and predictions, so a server
+    that kept a histogram of its scores estimates a window without the rows."""
+
+    def __init__(self, positive: Any, calibrate: Any, ref_score: np.ndarray, ref_pred: np.ndarray):
+        self.positive = positive
+        self.calibrate = calibrate
+        # The calibrator's own error: how far its estimate misses on the reference, per row of it.
+        self._fitted = _spread(calibrate(ref_score), ref_pred, _levels(ref_score))
+
+    def estimate(self, score, predicted, z: float, weights=None) -> dict[str, dict[str, float]]:
+        """Estimates and bands for rows of positive-class ``score`` and ``predicted`` positive
+        (booleans); ``weights`` counts rows when each entry stands for several (a histogram)."""
+        score = np.asarray(score, dtype=np.float64)
+        predicted = np.asarray(predicted).astype(np.float64)
+        w = None if weights is None else np.asarray(weights, dtype=np.float64)
+        p = self.calibrate(score)
+        level = _levels(score)
+        estimates = {
+            "accuracy": _expected_accuracy(p, predicted, w),
+            "f1": _expected_f1(p, predicted, w),
+            "roc_auc": _expected_auc(p, level, w),
+        }
+        spread = _spread(p, predicted, level, w)
+        return {
+            m: _band(estimates[m], np.hypot(spread[m], self._fitted[m]), z, 0.0, 1.0) for m in CLASSIFICATION_METRICS
+        }
+
+
+def fit_cbpe(model, reference_X, y) -> Calibration:
+    """Calibrate a binary classifier's scores on labelled reference rows (isotonic regression)."""
+    y = _labels(y)
     classes = list(getattr(model, "classes_", np.unique(y)))
     if len(classes) != 2:
         raise InvalidValueError(f"CBPE here supports binary classifiers; the model has classes {classes[:10]}")
     positive = classes[1]
     y01 = (y == positive).astype(np.float64)
     ref_score = _positive_score(model, reference_X)
-    calibrate = _isotonic(ref_score, y01)
-    score = _positive_score(model, current_X)
-    p = calibrate(score)
-    predicted = (np.asarray(model.predict(current_X)) == positive).astype(np.float64)
-    level = _levels(score)
-    estimates = {
-        "accuracy": _expected_accuracy(p, predicted),
-        "f1": _expected_f1(p, predicted),
-        "roc_auc": _expected_auc(p, level),
-    }
-    spread = _spread(p, predicted, level)
-    # The calibrator's own error: how far its estimate misses on the reference, per row of it.
     ref_pred = (np.asarray(model.predict(reference_X)) == positive).astype(np.float64)
-    fitted = _spread(calibrate(ref_score), ref_pred, _levels(ref_score))
-    return {m: _band(estimates[m], np.hypot(spread[m], fitted[m]), z, 0.0, 1.0) for m in CLASSIFICATION_METRICS}
+    return Calibration(positive, _isotonic(ref_score, y01), ref_score, ref_pred)
 
 
 def _isotonic(score: np.ndarray, y01: np.ndarray):
@@ -115,14 +141,15 @@ def _positive_score(model, X) -> np.ndarray:
     return proba[:, 1] if proba.ndim == 2 else proba
 
 
-def _expected_accuracy(p, predicted) -> float:
-    return float(np.mean(predicted * p + (1 - predicted) * (1 - p)))
+def _expected_accuracy(p, predicted, w=None) -> float:
+    return float(np.average(predicted * p + (1 - predicted) * (1 - p), weights=w))
 
 
-def _expected_f1(p, predicted) -> float:
-    tp = np.sum(predicted * p)
-    fp = np.sum(predicted * (1 - p))
-    fn = np.sum((1 - predicted) * p)
+def _expected_f1(p, predicted, w=None) -> float:
+    w = 1.0 if w is None else w
+    tp = np.sum(w * predicted * p)
+    fp = np.sum(w * predicted * (1 - p))
+    fn = np.sum(w * (1 - predicted) * p)
     return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn > 0 else float("nan")
 
 
@@ -137,22 +164,24 @@ def _levels(score: np.ndarray) -> np.ndarray:
     return np.minimum(((score - low) / (high - low) * _AUC_BINS).astype(np.int64), _AUC_BINS - 1)
 
 
-def _expected_auc(p, level) -> float:
+def _expected_auc(p, level, w=None) -> float:
     """Area under the ROC curve expected when row i is positive with probability p[i]."""
     if level.max() == 0:
         return 0.5
+    w = 1.0 if w is None else w
     # highest scores first: each level is the next threshold of the curve
-    tp = np.cumsum(np.bincount(level, weights=p, minlength=_AUC_BINS)[::-1])
-    fp = np.cumsum(np.bincount(level, weights=1 - p, minlength=_AUC_BINS)[::-1])
+    tp = np.cumsum(np.bincount(level, weights=w * p, minlength=_AUC_BINS)[::-1])
+    fp = np.cumsum(np.bincount(level, weights=w * (1 - p), minlength=_AUC_BINS)[::-1])
     if tp[-1] <= 0 or fp[-1] <= 0:
         return float("nan")
     tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
     return float(np.sum((fpr[1:] - fpr[:-1]) * (tpr[1:] + tpr[:-1]) / 2))
 
 
-def _spread(p, predicted, level) -> dict[str, float]:
+def _spread(p, predicted, level, w=None) -> dict[str, float]:
     """Standard deviation of each realized metric when row i's label is an independent
-    Bernoulli(p[i]): the model CBPE assumes.
+    Bernoulli(p[i]): the model CBPE assumes. ``w`` counts rows when each entry stands for
+    several (a histogram's bins): its rows are independent draws of the same p.
 
     Accuracy is a mean of independent terms, so its variance is exact: sum p(1-p) / n^2.
     F1 = 2A / (P + A + B) with A, B the positives among predicted-positive and -negative rows
@@ -161,13 +190,14 @@ def _spread(p, predicted, level) -> dict[str, float]:
     the delta method gives their variance to O(1/n) — the spread a simulation of labels
     estimates, without its Monte Carlo error (5% in the sd with 200 draws) and in O(n).
     """
-    n = len(p)
+    w = np.ones_like(p) if w is None else w
+    n = float(w.sum())
     v = p * (1 - p)
-    accuracy = np.sqrt(v.sum()) / n
+    accuracy = np.sqrt(float(w @ v)) / n
     pos = predicted > 0
-    predicted_pos = float(pos.sum())
-    a, b = float(p[pos].sum()), float(p[~pos].sum())
-    var_a, var_b = float(v[pos].sum()), float(v[~pos].sum())
+    predicted_pos = float(w[pos].sum())
+    a, b = float(w[pos] @ p[pos]), float(w[~pos] @ p[~pos])
+    var_a, var_b = float(w[pos] @ v[pos]), float(w[~pos] @ v[~pos])
     denominator = predicted_pos + a + b
     f1 = (
         np.sqrt((2 * (predicted_pos + b) / denominator**2) ** 2 * var_a + (2 * a / denominator**2) ** 2 * var_b)
@@ -175,11 +205,12 @@ def _spread(p, predicted, level) -> dict[str, float]:
         else float("nan")
     )
     # average ranks of the grid's levels (tied levels share their mean rank)
-    per_level = np.bincount(level, minlength=_AUC_BINS).astype(np.float64)
+    per_level = np.bincount(level, weights=w, minlength=_AUC_BINS)
     rank = (np.cumsum(per_level) - (per_level - 1) / 2)[level]
-    positives = float(p.sum())
-    u = float(rank @ p)
-    var_u, var_l, cov = float((rank * rank) @ v), float(v.sum()), float(rank @ v)
+    positives = float(w @ p)
+    u = float(rank @ (w * p))
+    wv = w * v
+    var_u, var_l, cov = float((rank * rank) @ wv), float(wv.sum()), float(rank @ wv)
     m = positives * (n - positives)
     if m > 0:
         grad_u = 1 / m

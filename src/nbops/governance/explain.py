@@ -74,6 +74,20 @@ def explain(
     )
 
 
+def explain_shap_only(store: Store, name: str, version: int, model: Any, frame, notes: list[str], random_state=0):
+    """Mean |SHAP| alone (no labels for permutation importance); the reason SHAP could not
+    run is an ``InvalidValueError``, since then nothing at all is computed."""
+    shap_values, shap_note = _mean_abs_shap(model, frame, random_state)
+    if shap_values is None:
+        raise InvalidValueError(" and ".join([*notes, str(shap_note)]) + ": nothing can be computed")
+    features = [
+        {"feature": f, "importance": None, "std": None, "shap": v}
+        for f, v in sorted(shap_values.items(), key=lambda item: -item[1])
+    ]
+    detail = {"features": features, "scoring": None, "n_repeats": 0, "methods": ["shap"], "notes": notes}
+    return store.explanations.add(name, version, len(frame), "predictions", detail)
+
+
 def _frame(X: Any, model: Any):
     import numpy as np
     import pandas as pd
@@ -178,8 +192,42 @@ def _shap_values(shap, model, sample, background, random_state: int):
     if tree is not None:
         return np.asarray(tree.shap_values(sample, check_additivity=False), dtype=float)
     predict = model.predict_proba if hasattr(model, "predict_proba") else model.predict
-    explainer = shap.Explainer(predict, shap.maskers.Independent(background), seed=random_state)
-    return np.asarray(explainer(sample, silent=True).values, dtype=float)
+    coded_sample, coded_background, decode = _coded(sample, background)
+    explainer = shap.Explainer(
+        lambda values: predict(decode(values)), shap.maskers.Independent(coded_background), seed=random_state
+    )
+    return np.asarray(explainer(coded_sample, silent=True).values, dtype=float)
+
+
+def _coded(sample, background):
+    """SHAP's maskers do arithmetic on values: text columns go in as category codes, and the
+    model gets them back as the text it was trained on (a pipeline that one-hot encodes them)."""
+    import numpy as np
+    import pandas as pd
+
+    columns = list(sample.columns)
+    categories = {
+        c: pd.Index(pd.concat([sample[c], background[c]]).dropna().unique())
+        for c in columns
+        if sample[c].dtype.kind not in "biufc"
+    }
+    if not categories:
+        return sample, background, lambda values: pd.DataFrame(values, columns=columns)
+
+    def encode(frame):
+        out = frame.copy()
+        for c, index in categories.items():
+            out[c] = index.get_indexer(frame[c]).astype(float)
+        return out.astype(float)
+
+    def decode(values):
+        frame = pd.DataFrame(values, columns=columns)
+        for c, index in categories.items():
+            codes = np.asarray(frame[c], dtype=float).round().astype(int)
+            frame[c] = np.where(codes >= 0, np.asarray(index, dtype=object)[np.clip(codes, 0, None)], None)
+        return frame
+
+    return encode(sample), encode(background), decode
 
 
 def latest_explanation(store: Store, name: str, version: int | str | None) -> dict | None:

@@ -62,6 +62,8 @@ def _what_is_valid(schema: dict, kind: str, error) -> str:
     if kind in _LIMITS:
         number = "a whole number" if "integer" in str(schema.get("type")) else "a number"
         return _LIMITS[kind].format(schema[kind]).replace("a number", number)
+    if kind == "not" and isinstance(error.validator_value, dict) and "description" in error.validator_value:
+        return error.validator_value["description"]
     if kind == "propertyNames":
         return f"a name is not valid ({error.context[0].message if error.context else error.message})"
     return error.message

@@ -131,6 +131,18 @@ class ModelExplanationHandler(NbopsHandler):
             lambda: {"name": name, "version": version, "explanation": latest_explanation(self.store, name, label)}
         )
 
+    @web.authenticated
+    async def post(self, name: str, version: str):
+        """``{"source": "live", "rows": 500}``: explain a served version on its newest live inputs."""
+        from ..governance.live_explanation import DEFAULT_ROWS, explain_live
+
+        body = self.json_body()  # source and rows, checked against the OpenAPI schema
+        label = int(version) if version.isdigit() else version
+        rows = body.get("rows", DEFAULT_ROWS)
+        await self.respond(
+            lambda: {"name": name, "version": version, "explanation": explain_live(self.store, name, label, rows)}
+        )
+
 
 def _actor(handler: NbopsHandler) -> str | None:
     """Who is acting, for the audit trail: the Jupyter user (None: the server's OS user)."""

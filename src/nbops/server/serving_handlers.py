@@ -26,12 +26,21 @@ class ServingHandler(NbopsHandler):
 class ServeHandler(ServingHandler):
     @web.authenticated
     async def post(self, name: str):
-        """Body ``{"version", "port"?, "canary"?: {"version", "percent"}}`` -> 201, the endpoint
-        once it answers /ping; 404 unknown model or version, 502/504 when it did not start."""
+        """Body ``{"version", "port"?, "canary"?: {"version", "percent"}, "shadow"?: {"version"},
+        "log_inputs"?}`` -> 201, the endpoint once it answers /ping; 404 unknown model or version,
+        502/504 when it did not start."""
         body = self.json_body()
         endpoints = self.endpoints
         await self.respond(
-            lambda: endpoints.start(name, body["version"], body.get("port"), body.get("canary")), status=201
+            lambda: endpoints.start(
+                name,
+                body["version"],
+                body.get("port"),
+                body.get("canary"),
+                body.get("shadow"),
+                body.get("log_inputs", False),
+            ),
+            status=201,
         )
 
 

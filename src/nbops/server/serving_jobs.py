@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConflictError, NotFoundError, ServeStartError
+from ..errors import ConflictError, InvalidValueError, NotFoundError, ServeStartError
 from ..serving.config import VersionRef, parse_model
 
 __all__ = ["Endpoint", "Endpoints"]
@@ -45,6 +45,8 @@ class Endpoint:
     process: subprocess.Popen
     log: IO[bytes]
     canary: dict | None = None
+    shadow: dict | None = None
+    log_inputs: bool = False
     started_at: float = field(default_factory=time.time)
     # (monotonic seconds, total requests) from each /stats read, for the rate over the last minute
     samples: deque = field(default_factory=deque)
@@ -64,6 +66,8 @@ class Endpoint:
             "pid": self.process.pid,
             "started_at": self.started_at,
             "canary": self.canary,
+            "shadow": self.shadow,
+            "log_inputs": self.log_inputs,
             "state": "running" if code is None else "stopped",
             "exit_code": code,
         }
@@ -82,29 +86,42 @@ class Endpoints:
         self._lock = threading.Lock()
         self._endpoints: dict[str, Endpoint] = {}
 
-    def start(self, name: str, version, port: int | None = None, canary: dict | None = None) -> dict:
+    def start(
+        self,
+        name: str,
+        version,
+        port: int | None = None,
+        canary: dict | None = None,
+        shadow: dict | None = None,
+        log_inputs: bool = False,
+    ) -> dict:
         """Start ``nbops serve`` for ``name`` at ``version`` and wait until it answers /ping."""
+        if canary is not None and shadow is not None:
+            raise InvalidValueError("give either canary or shadow, not both: one challenger per endpoint")
         row = self._servable(name, version)
         ref = _reference(name, row, version)
         command = [sys.executable, "-m", "nbops", "serve", ref.text, "--host", HOST]
-        canary_record = None
+        canary_record = shadow_record = None
         if canary is not None:
-            other_row = self._servable(name, canary["version"])
-            other = _reference(name, other_row, canary["version"])
-            if other_row["version"] == row["version"]:
-                raise ConflictError(
-                    f"canary version {canary['version']!r} is version {row['version']}, the one served: "
-                    "choose another version or alias"
-                )
+            other_row, other = self._challenger(name, row, canary["version"], "canary")
             percent = canary["percent"]
             command += ["--canary", f"{other.version}={percent}"]
             canary_record = {"version": other_row["version"], "reference": other.text, "percent": percent}
+        if shadow is not None:
+            other_row, other = self._challenger(name, row, shadow["version"], "shadow")
+            command += ["--shadow", str(other.version)]
+            shadow_record = {"version": other_row["version"], "reference": other.text}
+        if log_inputs:
+            command.append("--log-inputs")
         port = _free_port() if port is None else _check_port(port)
         command += ["--port", str(port)]
         log = tempfile.TemporaryFile(prefix="nbops-serve-")  # a file: an unread pipe would block the server
         env = {**os.environ, "NBOPS_HOME": str(self._store_dir)}
         process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        endpoint = Endpoint(uuid.uuid4().hex[:12], name, row["version"], ref.text, port, process, log, canary_record)
+        endpoint = Endpoint(
+            uuid.uuid4().hex[:12], name, row["version"], ref.text, port, process, log, canary_record, shadow_record
+        )
+        endpoint.log_inputs = bool(log_inputs)
         endpoint.samples.append((time.monotonic(), 0))
         try:
             _wait_for_ping(endpoint)
@@ -136,6 +153,14 @@ class Endpoints:
             endpoints, self._endpoints = list(self._endpoints.values()), {}
         for endpoint in endpoints:
             _stop(endpoint)
+
+    def _challenger(self, name: str, row: dict, version, role: str):
+        other_row = self._servable(name, version)
+        if other_row["version"] == row["version"]:
+            raise ConflictError(
+                f"{role} version {version!r} is version {row['version']}, the one served: choose another version or alias"
+            )
+        return other_row, _reference(name, other_row, version)
 
     def _servable(self, name: str, version) -> dict:
         """The registry row of ``version`` (a number or an alias): 404 when unknown, 409 when it

@@ -60,7 +60,7 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         try:
             body = await _body(request, config.max_body_bytes)
             parsed = payload.parse(body, served.features)
-            predictions, labels = await service.score(route.answer, parsed)
+            predictions, labels, scores = await service.score(route.answer, parsed)
         except InvalidValueError as exc:
             service.observe(route.answer, request_id, at, started)
             return _error(exc, headers)
@@ -72,7 +72,7 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
                 status_code=500,
                 headers=headers,
             )
-        service.observe(route.answer, request_id, at, started, parsed, labels)
+        service.observe(route.answer, request_id, at, started, parsed, labels, scores)
         task = BackgroundTask(service.shadow, body, parsed, request_id, at) if route.shadow else None
         return JSONResponse({"predictions": predictions}, headers=headers, background=task)
 

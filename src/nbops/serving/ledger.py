@@ -103,7 +103,11 @@ def merge_predictions(a: dict, b: dict) -> dict:
         counts = dict(a.get("counts", {}))
         for k, v in b.get("counts", {}).items():
             counts[k] = counts.get(k, 0) + v
-        return {"counts": counts}
+        if "scores" not in a and "scores" not in b:
+            return {"counts": counts}
+        from nbops.serving.estimation import merge_histograms
+
+        return {"counts": counts, "scores": merge_histograms(a.get("scores", {}), b.get("scores", {}))}
     if not a.get("n"):
         return b
     if not b.get("n"):
@@ -115,6 +119,18 @@ def merge_predictions(a: dict, b: dict) -> dict:
         "min": min(a["min"], b["min"]),
         "max": max(a["max"], b["max"]),
     }
+
+
+def window_scores(conn, version_id: int, window: str) -> dict:
+    """The score histogram of a version's window, summed over its stats rows (sessions, workers)."""
+    from nbops.serving.estimation import merge_histograms
+
+    total: dict = {}
+    for r in conn.execute(
+        "SELECT predictions FROM serving_stats WHERE version_id = ? AND window = ?", (version_id, window)
+    ):
+        total = merge_histograms(total, json.loads(r["predictions"]).get("scores", {}))
+    return total
 
 
 def add_feedback(store, request_ids: Any, labels: Any, classifier_of) -> dict[str, Any]:
@@ -225,6 +241,7 @@ def session_stats(store, session_id: str) -> list[dict[str, Any]]:
         )
         latency = Histogram.from_dict(json.loads(r["latency"]))
         predictions = json.loads(r["predictions"])
+        predictions.pop("scores", None)  # the estimate's input: the estimate is in drift_performance
         performance = {
             m: {"value": v, "labelled_rows": n}
             for m, v, n in conn.execute(

@@ -28,6 +28,7 @@ class ServedVersion:
     dataset_id: int | None
     reference: Any | None  # drift Sketch restricted to features (+ label), or None
     classes: list | None  # a classifier's classes, for prediction counts
+    estimation: Any | None = None  # Estimation: label-free performance of live windows, or None
 
     @property
     def subject(self) -> str:
@@ -46,6 +47,7 @@ class ServedVersion:
             "features": [{"name": n, "dtype": t} for n, t in self.features or []],
             "methods": ["predict"] + (["predict_proba"] if self.has_proba else []),
             "monitored": self.reference is not None,
+            "estimated": self.estimation.describe() if self.estimation is not None else None,
         }
 
 
@@ -66,7 +68,7 @@ def load_version(store, ref: VersionRef) -> ServedVersion:
     features, label = _schema(model, dataset)
     reference = _reference(store, dataset, features, label)
     classes = getattr(model, "classes_", None)
-    return ServedVersion(
+    served = ServedVersion(
         ref.name,
         row["version"],
         row["id"],
@@ -77,6 +79,11 @@ def load_version(store, ref: VersionRef) -> ServedVersion:
         reference,
         [c.item() if hasattr(c, "item") else c for c in classes] if classes is not None else None,
     )
+    if reference is not None and features and label is not None:
+        from nbops.serving.estimation import prepare
+
+        served.estimation = prepare(store, row, model, features, label)
+    return served
 
 
 def _training_dataset(store, row: dict) -> dict | None:

@@ -40,6 +40,7 @@ class Observation:
     columns: dict | None = None  # the validated inputs, column by column, when ok
     rows: int = 0
     predictions: Any = None  # one label or value per row, when ok
+    scores: Any = None  # positive-class score per row, where the version's performance is estimated
 
 
 def window_label(at: float, seconds: int) -> str:
@@ -157,16 +158,35 @@ class Monitor:
             "label": f"{served.name} v{served.version} (served)",
         }
         _, fired = grow_window(self.store, target, served.reference, delta, label)
+        if served.estimation is not None:
+            fired += self._write_estimate(served, target, label)
         for alert in fired:
             log.warning("nbops serve: %s", alert["message"])
+
+    def _write_estimate(self, served, target: dict, label: str) -> list[dict]:
+        """The window's estimated performance, from the score histogram of all its stats rows."""
+        from nbops.drift.estimates import save_estimate
+
+        histogram = ledger.window_scores(self.store.reader(), served.version_id, label)
+        if not histogram:
+            return []
+        result = served.estimation.estimate(histogram)
+        return save_estimate(self.store, target, label, "cbpe", result, served.estimation.reference, only_new=True)
 
     def _write_stats(self, conn, served, role: str, label: str, items: list[Observation]) -> None:
         latency = Histogram()
         predicted: list = []
+        scored: tuple[list, list] = ([], [])
         for o in items:
             latency.add(o.latency)
             if o.ok:
                 predicted += _plain(o.predictions)
+                if o.scores is not None:
+                    scored[0].extend(o.scores)
+                    scored[1].extend(_plain(o.predictions))
+        summary = ledger.prediction_summary(predicted, served.classes is not None)
+        if scored[0]:  # the window's score histogram, for its performance estimate
+            summary["scores"] = served.estimation.histogram(*scored)
         ledger.add_stats(
             conn,
             self.session_id,
@@ -177,7 +197,7 @@ class Monitor:
             rows=len(predicted),
             errors=sum(not o.ok for o in items),
             latency=latency,
-            predictions=ledger.prediction_summary(predicted, served.classes is not None),
+            predictions=summary,
         )
 
     def _request_row(self, o: Observation, label: str) -> tuple:

@@ -49,8 +49,9 @@ class Service:
             return {"mode": "canary", "canary_percent": self.config.canary_percent}
         return {"mode": "shadow" if self.config.shadow else "single"}
 
-    async def score(self, role: str, request: payload.Request) -> tuple[list, list]:
-        """The answer's predictions and the rows' labels (for monitoring), scored in a batch."""
+    async def score(self, role: str, request: payload.Request) -> tuple[list, list, list | None]:
+        """The answer's predictions, the rows' labels and positive-class scores (for monitoring;
+        scores only where the version's live performance is estimated), scored in a batch."""
         served = self.versions[role]
         if request.method == "predict_proba" and not served.has_proba:
             raise InvalidValueError(
@@ -58,10 +59,18 @@ class Service:
                 "predict_proba: use params.method 'predict'"
             )
         results = await self.batchers[role].submit(request)
-        return [answer for answer, _ in results], [label for _, label in results]
+        scores = [r[2] for r in results] if served.estimation is not None and self.monitor is not None else None
+        return [r[0] for r in results], [r[1] for r in results], scores
 
     def observe(
-        self, role: str, request_id: str, at: float, started: float, request: payload.Request | None = None, labels=None
+        self,
+        role: str,
+        request_id: str,
+        at: float,
+        started: float,
+        request: payload.Request | None = None,
+        labels=None,
+        scores=None,
     ) -> None:
         if self.monitor is not None:
             self.monitor.record(
@@ -75,6 +84,7 @@ class Service:
                     request.columns if request else None,
                     request.rows if request else 0,
                     labels,
+                    scores,
                 )
             )
 
@@ -87,27 +97,32 @@ class Service:
                 if served.features == self.versions["primary"].features
                 else payload.parse(body, served.features)
             )
-            _, labels = await self.score("shadow", request)
+            _, labels, scores = await self.score("shadow", request)
         except Exception:  # noqa: BLE001  (counted as the shadow's error; the client has its answer)
             self.observe("shadow", request_id, at, started)
             return
-        self.observe("shadow", request_id, at, started, request, labels)
+        self.observe("shadow", request_id, at, started, request, labels, scores)
 
 
 def _scorer(served: ServedVersion):
-    """Score the rows of several requests in one call: (answer, label) per row."""
+    """Score the rows of several requests in one call: (answer, label, positive-class score) per row."""
+    estimation = served.estimation
 
     def score(parts: list[dict], method: str) -> list[tuple]:
         frame = payload.frame(parts, served.features)
         try:
-            if method == "predict_proba":
+            if method == "predict_proba" or (estimation is not None and estimation.proba_gives_labels):
                 proba = served.model.predict_proba(frame)
                 labels = [served.classes[i] for i in proba.argmax(axis=1)] if served.classes else [None] * len(frame)
-                return list(zip(proba.tolist(), labels))
+                scores = proba[:, 1].tolist() if estimation is not None else labels
+                answers = proba.tolist() if method == "predict_proba" else labels
+                return list(zip(answers, labels, scores))
             predicted = served.model.predict(frame)
+            values = predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
+            if estimation is not None:  # predict is not the argmax of predict_proba: both are needed
+                return list(zip(values, values, served.model.predict_proba(frame)[:, 1].tolist()))
         except (ValueError, TypeError, KeyError) as exc:  # input the schema allowed but the model refused
             raise InvalidValueError(f"the model could not score this input: {exc}") from None
-        values = predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
-        return list(zip(values, values))
+        return list(zip(values, values, values))
 
     return score

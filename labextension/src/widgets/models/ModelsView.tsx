@@ -337,7 +337,13 @@ function VersionRow(props: {
             >
               Set alias…
             </button>
-            <ServeButton serving={props.serving} version={version} />
+            <ServeButton
+              serving={props.serving}
+              version={version}
+              others={(registry.entries.find(e => e.model.name === version.name)?.versions ?? [])
+                .map(v => v.version)
+                .filter(v => v !== version.version)}
+            />
           </>
         )}
       </td>

@@ -1,38 +1,186 @@
 /**
  * A served version's endpoint in the Models view: its URL with a copyable `curl`
- * example, live request count and rate, latency p50/p99, errors, and the canary split.
+ * example, live request count and rate, latency p50/p99, errors, and the canary or
+ * shadow split with each version's live numbers. **Split…** serves a version with a
+ * second one as canary (a share of requests) or shadow (scored, never returned).
  */
-import { Clipboard } from '@jupyterlab/apputils';
+import { Clipboard, Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
 import { IModelVersion, IServingEndpointLive } from '../../tokens';
 import { curlExample } from './curl';
-import { ServingModel } from './ServingModel';
+import { IServeOptions, ServingModel } from './ServingModel';
 
-/** **Serve** a version, or **Stop** its endpoint. */
-export function ServeButton(props: { serving: ServingModel; version: IModelVersion }): JSX.Element {
-  const { serving, version } = props;
+/** **Serve** a version (and **Split…**: with a canary or shadow), or **Stop** its endpoint. */
+export function ServeButton(props: {
+  serving: ServingModel;
+  version: IModelVersion;
+  /** the model's other versions, the possible challengers */
+  others: number[];
+}): JSX.Element {
+  const { serving, version, others } = props;
   const endpoint = serving.endpointOf(version.name, version.version);
   const busy = serving.isBusy(version.name, version.version);
-  return endpoint ? (
-    <button
-      className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
-      aria-label={`Stop serving version ${version.version}`}
-      disabled={busy}
-      onClick={() => void serving.stop(version.name, version.version)}
-    >
-      {busy ? 'Stopping…' : 'Stop'}
-    </button>
-  ) : (
-    <button
-      className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
-      aria-label={`Serve version ${version.version}`}
-      title="Serve this version over HTTP on this machine (nbops serve)"
-      disabled={busy || version.flavor === 'file'}
-      onClick={() => void serving.serve(version.name, version.version)}
-    >
-      {busy ? 'Starting…' : 'Serve'}
-    </button>
+  if (endpoint) {
+    return (
+      <button
+        className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
+        aria-label={`Stop serving version ${version.version}`}
+        disabled={busy}
+        onClick={() => void serving.stop(version.name, version.version)}
+      >
+        {busy ? 'Stopping…' : 'Stop'}
+      </button>
+    );
+  }
+  const split = async () => {
+    const result = await showDialog({
+      title: `Serve ${version.name} v${version.version} with a second version`,
+      body: new ServeOptionsBody(others),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Serve' })]
+    });
+    if (result.button.accept && result.value) {
+      await serving.serve(version.name, version.version, result.value);
+    }
+  };
+  const servable = !busy && version.flavor !== 'file';
+  return (
+    <>
+      <button
+        className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+        aria-label={`Serve version ${version.version}`}
+        title="Serve this version over HTTP on this machine (nbops serve)"
+        disabled={!servable}
+        onClick={() => void serving.serve(version.name, version.version)}
+      >
+        {busy ? 'Starting…' : 'Serve'}
+      </button>
+      {others.length > 0 && (
+        <button
+          className="jp-mod-styled jp-nbops-SmallButton"
+          aria-label={`Split version ${version.version} with a canary or shadow`}
+          title="Serve this version with a second one: a canary answers a share of requests, a shadow scores every request unseen"
+          disabled={!servable}
+          onClick={() => void split()}
+        >
+          Split…
+        </button>
+      )}
+    </>
+  );
+}
+
+/** The Split… dialog's form: challenger, canary percent or shadow, and whether raw inputs are kept. */
+class ServeOptionsBody extends ReactWidget implements Dialog.IBodyWidget<IServeOptions> {
+  constructor(others: number[]) {
+    super();
+    this.addClass('jp-nbops-ServeOptions');
+    this._others = others;
+    this._state = { mode: 'canary', other: others[0], percent: 10, logInputs: false };
+  }
+
+  getValue(): IServeOptions {
+    const { mode, other, percent, logInputs } = this._state;
+    const options: IServeOptions = { log_inputs: logInputs };
+    if (mode === 'canary') {
+      options.canary = { version: other, percent };
+    } else {
+      options.shadow = { version: other };
+    }
+    return options;
+  }
+
+  render(): JSX.Element {
+    return (
+      <ServeOptionsForm
+        others={this._others}
+        initial={this._state}
+        onChange={state => (this._state = state)}
+      />
+    );
+  }
+
+  private _others: number[];
+  private _state: IServeOptionsState;
+}
+
+interface IServeOptionsState {
+  mode: 'canary' | 'shadow';
+  other: number;
+  percent: number;
+  logInputs: boolean;
+}
+
+function ServeOptionsForm(props: {
+  others: number[];
+  initial: IServeOptionsState;
+  onChange: (state: IServeOptionsState) => void;
+}): JSX.Element {
+  const [state, setState] = React.useState(props.initial);
+  const update = (change: Partial<IServeOptionsState>) => {
+    const next = { ...state, ...change };
+    setState(next);
+    props.onChange(next);
+  };
+  return (
+    <div className="jp-nbops-ServeOptions-form">
+      <label>
+        Second version
+        <select
+          className="jp-mod-styled"
+          value={state.other}
+          onChange={e => update({ other: Number(e.target.value) })}
+        >
+          {props.others.map(v => (
+            <option key={v} value={v}>
+              v{v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset>
+        <legend>As</legend>
+        <label>
+          <input
+            type="radio"
+            name="mode"
+            checked={state.mode === 'canary'}
+            onChange={() => update({ mode: 'canary' })}
+          />
+          Canary, answering
+          <input
+            type="number"
+            className="jp-mod-styled"
+            aria-label="Canary percent"
+            min={1}
+            max={99}
+            value={state.percent}
+            disabled={state.mode !== 'canary'}
+            onChange={e =>
+              update({ percent: Math.min(99, Math.max(1, Number(e.target.value) || 1)) })
+            }
+          />
+          % of requests
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="mode"
+            checked={state.mode === 'shadow'}
+            onChange={() => update({ mode: 'shadow' })}
+          />
+          Shadow: scores every request, never answers
+        </label>
+      </fieldset>
+      <label>
+        <input
+          type="checkbox"
+          checked={state.logInputs}
+          onChange={e => update({ logInputs: e.target.checked })}
+        />
+        Keep raw inputs (needed to explain it on live inputs)
+      </label>
+    </div>
   );
 }
 
@@ -114,15 +262,64 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
           />
         </dl>
       )}
-      {endpoint.canary && (
-        <div className="jp-nbops-Endpoint-canary" data-id="serving-canary">
-          Canary split: v{endpoint.version} answers {100 - endpoint.canary.percent} %, v
-          {endpoint.canary.version} answers {endpoint.canary.percent} %
-          {stats &&
-            ` (so far ${stats.versions.map(v => `v${v.version} ${v.requests}`).join(' · ')})`}
-        </div>
-      )}
+      {(endpoint.canary || endpoint.shadow) && <SplitTable endpoint={endpoint} />}
     </div>
+  );
+}
+
+/** The split, and each served version's live numbers side by side. */
+function SplitTable(props: { endpoint: IServingEndpointLive }): JSX.Element {
+  const { endpoint } = props;
+  const { canary, shadow } = endpoint;
+  const share: Record<string, string> = canary
+    ? { primary: `${100 - canary.percent} %`, canary: `${canary.percent} %` }
+    : { primary: '100 %', shadow: 'shadow' };
+  const rows = endpoint.stats?.versions ?? [];
+  const roles = canary
+    ? [
+        { role: 'primary', version: endpoint.version },
+        { role: 'canary', version: canary.version }
+      ]
+    : [
+        { role: 'primary', version: endpoint.version },
+        { role: 'shadow', version: shadow!.version }
+      ];
+  return (
+    <table
+      className="jp-nbops-Endpoint-split"
+      data-id="serving-split"
+      aria-label={`${canary ? 'Canary' : 'Shadow'} split of ${endpoint.model}`}
+    >
+      <thead>
+        <tr>
+          <th scope="col">Version</th>
+          <th scope="col">Answers</th>
+          <th scope="col">Requests</th>
+          <th scope="col">Errors</th>
+          <th scope="col">p50</th>
+          <th scope="col">p99</th>
+        </tr>
+      </thead>
+      <tbody>
+        {roles.map(({ role, version }) => {
+          const live = rows.find(r => r.role === role);
+          return (
+            <tr key={role} data-role={role}>
+              <th scope="row">
+                v{version} <span className="jp-nbops-Muted">{role}</span>
+              </th>
+              <td>{share[role]}</td>
+              <td data-id="split-requests">{live ? String(live.requests) : '0'}</td>
+              <td className={live?.errors ? 'jp-nbops-mod-alert' : undefined}>
+                {live ? String(live.errors) : '0'}
+              </td>
+              <td>{formatMs(live?.latency_ms.p50)}</td>
+              <td>{formatMs(live?.latency_ms.p99)}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 

@@ -10,6 +10,13 @@ import { IServingEndpointLive } from '../../tokens';
 
 const POLL_MS = 2000;
 
+/** What POST models/{name}/serve takes beside the version: a canary or a shadow, and raw inputs. */
+export interface IServeOptions {
+  canary?: { version: number; percent: number };
+  shadow?: { version: number };
+  log_inputs?: boolean;
+}
+
 export class ServingModel {
   get changed(): ISignal<ServingModel, void> {
     return this._changed;
@@ -35,8 +42,8 @@ export class ServingModel {
     this._schedule();
   }
 
-  async serve(name: string, version: number): Promise<void> {
-    await this._act(name, version, 'Cannot serve', () => modelsAPI.serve(name, version));
+  async serve(name: string, version: number, options: IServeOptions = {}): Promise<void> {
+    await this._act(name, version, 'Cannot serve', () => modelsAPI.serve(name, version, options));
   }
 
   async stop(name: string, version: number): Promise<void> {
