@@ -18,6 +18,8 @@ from .buffer import MetricBuffer
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from ..drift.reference import Sketch
+
 MetricListener = Callable[[str, str, int, float], None]
 # The status a forked child sees on its parent's runs: they are the parent's to log to and end.
 FORKED = "forked"
@@ -243,7 +245,7 @@ def add_dataset(
     return dataset_id
 
 
-def _fit_drift_reference(data: Any, name: str, text_columns: Any, categorical: Any):
+def _fit_drift_reference(data: Any, name: str, text_columns: Any, categorical: Any) -> Sketch | None:
     """The drift reference, or None: data drift cannot score (e.g. nested objects) only warns,
     because the dataset itself is still worth recording. Bad ``text_columns``/``categorical``
     are the caller's mistake, so they raise before anything is stored."""
