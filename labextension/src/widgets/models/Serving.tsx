@@ -16,7 +16,7 @@ export function ServeButton(props: { serving: ServingModel; version: IModelVersi
   const busy = serving.isBusy(version.name, version.version);
   return endpoint ? (
     <button
-      className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
+      className="jp-mod-styled jp-mod-warn jp-nbops-Button"
       aria-label={`Stop serving version ${version.version}`}
       disabled={busy}
       onClick={() => void serving.stop(version.name, version.version)}
@@ -25,7 +25,7 @@ export function ServeButton(props: { serving: ServingModel; version: IModelVersi
     </button>
   ) : (
     <button
-      className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+      className="jp-mod-styled jp-mod-accept jp-nbops-Button"
       aria-label={`Serve version ${version.version}`}
       title="Serve this version over HTTP on this machine (nbops serve)"
       disabled={busy || version.flavor === 'file'}
@@ -76,7 +76,7 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
     >
       <div className="jp-nbops-Endpoint-line">
         <span
-          className={`jp-nbops-Endpoint-state jp-nbops-mod-${endpoint.state}`}
+          className={`jp-nbops-Endpoint-state jp-mod-${endpoint.state}`}
           data-id="serving-state"
         >
           {running ? 'Serving' : `Stopped (exit code ${endpoint.exit_code})`}
@@ -85,7 +85,7 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
           {endpoint.url}/invocations
         </code>
         <button
-          className="jp-mod-styled jp-nbops-SmallButton"
+          className="jp-mod-styled jp-nbops-Button"
           title="Copy a curl call of this endpoint with one example row"
           onClick={copy}
         >
@@ -128,7 +128,7 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
 
 function Stat(props: { label: string; id: string; value: string; alert?: boolean }): JSX.Element {
   return (
-    <div className={`jp-nbops-Endpoint-stat${props.alert ? ' jp-nbops-mod-alert' : ''}`}>
+    <div className={`jp-nbops-Endpoint-stat${props.alert ? ' jp-mod-alert' : ''}`}>
       <dt>{props.label}</dt>
       <dd data-id={props.id}>{props.value}</dd>
     </div>
