@@ -15,28 +15,33 @@ import {
   IDriftRuleRequest,
   IDriftRulesResponse,
   IDriftSubjectsResponse,
-  IDriftWebhookDelivery,
+  IDriftAlertsSeen,
+  IDriftWebhookDeliveriesResponse,
   IDriftWindowsResponse,
   IErrorResponse,
   IExperimentsResponse,
   IModelAliasesResponse,
-  IModelEvaluation,
-  IModelExplanation,
-  IModelEvent,
+  IModelCard,
+  IModelEvaluationResponse,
+  IModelEventsResponse,
+  IModelExplanationResponse,
+  IPromoteResponse,
   IModelsResponse,
   IModelVersionsResponse,
   IPipelineAnalysis,
   IProductionizeJob,
   IProductionizeRequest,
+  IProductionizeStarted,
   IRunEdit,
+  IRun,
   IRunMetricsResponse,
   IRunRecord,
   IRunsPage,
   IRunsSearch,
   IServingEndpoint,
   IServingEndpointLive,
+  ISyncPushed,
   ITagSuggestions,
-  ISyncStatus,
   IVersionResponse
 } from './tokens';
 
@@ -55,7 +60,7 @@ export class NbopsAPIError extends Error {
 }
 
 /** Raised when the Lab frontend is installed but the server routes are not. */
-export class ServerExtensionMissingError extends NbopsAPIError {
+class ServerExtensionMissingError extends NbopsAPIError {
   constructor() {
     super(
       'The nbops server extension is not enabled. Run ' +
@@ -75,7 +80,7 @@ export class ServerExtensionMissingError extends NbopsAPIError {
  * @returns the decoded JSON body
  * @throws NbopsAPIError with the server's message when the answer is not 2xx
  */
-export async function requestAPI<T>(
+async function requestAPI<T>(
   path: string,
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
@@ -139,8 +144,18 @@ function query(params: Record<string, string | number | null | undefined>): stri
   return encoded ? `?${encoded}` : '';
 }
 
-/** Typed calls of the routes the frontend uses. */
-export const nbopsAPI = {
+/** `runs/<id>/artifacts/<path>` with each path segment encoded and the slashes kept. */
+function artifactRoute(runId: string, path: string): string {
+  const segments = path.split('/').map(encodeURIComponent).join('/');
+  return `runs/${encodeURIComponent(runId)}/artifacts/${segments}`;
+}
+
+// ---------------------------------------------------------------------------
+// One object per resource; each method is one route.
+// ---------------------------------------------------------------------------
+
+/** The server itself. */
+export const serverAPI = {
   /** Version handshake; a 404 means the server extension is missing. */
   async version(): Promise<IVersionResponse> {
     try {
@@ -151,28 +166,56 @@ export const nbopsAPI = {
       }
       throw error;
     }
-  },
+  }
+};
 
+/** Experiments, runs, their metrics and artifacts, and the change feed. */
+export const runsAPI = {
   experiments(): Promise<IExperimentsResponse> {
     return requestAPI<IExperimentsResponse>('experiments');
   },
 
-  // -- Compare panel --------------------------------------------------------
-  /** Param diff and metric summary; unknown ids are listed, not an error. */
-  compare(runIds: string[]): Promise<IComparison> {
-    return requestAPI<IComparison>('compare' + query({ runs: runIds.join(','), missing: 'omit' }));
-  },
-
-  /** Each param's random-forest importance and correlation for `metric`. */
-  importance(runIds: string[], metric: string): Promise<IParamImportance> {
-    return requestAPI<IParamImportance>(
-      'compare/importance' + query({ runs: runIds.join(','), metric })
+  /** A page of runs; a bad `filter` or `sort` rejects with a 400 naming it. */
+  searchRuns(options: IRunsSearch = {}): Promise<IRunsPage> {
+    return requestAPI<IRunsPage>(
+      'runs' +
+        query({
+          experiment: options.experiment,
+          filter: options.filter,
+          sort: options.sort,
+          limit: options.limit,
+          cursor: options.cursor
+        })
     );
   },
 
-  /** The executed cells of two runs, diffed cell by cell, and their git diffs. */
-  codeDiff(a: string, b: string): Promise<ICodeDiff> {
-    return requestAPI<ICodeDiff>('compare/code' + query({ a, b }));
+  /** Runs changed after `since`; without it, only the current seq. */
+  changes(since: number | null): Promise<IChangesResponse> {
+    return requestAPI<IChangesResponse>('changes' + query({ since }));
+  },
+
+  /** The run with provenance, artifacts and child runs. */
+  run(runId: string): Promise<IRunRecord> {
+    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`);
+  },
+
+  /** Set or delete tags and set or clear the note in one commit; answers the bare run. */
+  edit(runId: string, edit: IRunEdit): Promise<IRun> {
+    return requestAPI<IRun>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'PATCH',
+      body: JSON.stringify(edit)
+    });
+  },
+
+  /** Soft delete: the run leaves listings until {@link runsAPI.restore}. */
+  remove(runId: string): Promise<IRun> {
+    return requestAPI<IRun>(`runs/${encodeURIComponent(runId)}`, {
+      method: 'DELETE'
+    });
+  },
+
+  restore(runId: string): Promise<IRun> {
+    return requestAPI<IRun>(`runs/${encodeURIComponent(runId)}/restore`, { method: 'POST' });
   },
 
   /** Downsampled series (with min/max envelopes); every key when `keys` is empty. */
@@ -181,20 +224,6 @@ export const nbopsAPI = {
       `runs/${encodeURIComponent(id)}/metrics` +
         query({ keys: keys.join(','), max_points: maxPoints })
     );
-  }
-};
-
-// ---------- Run detail and model registry (plugins/runDetail.ts, models.ts) ----------
-/** `runs/<id>/artifacts/<path>` with each path segment encoded and the slashes kept. */
-function artifactRoute(runId: string, path: string): string {
-  const segments = path.split('/').map(encodeURIComponent).join('/');
-  return `runs/${encodeURIComponent(runId)}/artifacts/${segments}`;
-}
-
-export const runDetailAPI = {
-  /** The run with provenance, artifacts and child runs. */
-  run(runId: string): Promise<IRunRecord> {
-    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`);
   },
 
   artifacts(runId: string): Promise<IArtifactsResponse> {
@@ -232,25 +261,26 @@ export const runDetailAPI = {
       throw new NbopsAPIError(message, response.status);
     }
     return response.blob();
+  }
+};
+
+/** Side-by-side comparison of runs. */
+export const compareAPI = {
+  /** Param diff and metric summary; unknown ids are listed, not an error. */
+  compare(runIds: string[]): Promise<IComparison> {
+    return requestAPI<IComparison>('compare' + query({ runs: runIds.join(','), missing: 'omit' }));
   },
 
-  /** Set or delete tags and set or clear the note in one commit; returns the run. */
-  edit(runId: string, edit: IRunEdit): Promise<IRunRecord> {
-    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`, {
-      method: 'PATCH',
-      body: JSON.stringify(edit)
-    });
+  /** Each param's random-forest importance and correlation for `metric`. */
+  importance(runIds: string[], metric: string): Promise<IParamImportance> {
+    return requestAPI<IParamImportance>(
+      'compare/importance' + query({ runs: runIds.join(','), metric })
+    );
   },
 
-  /** Soft delete: the run leaves listings until {@link runDetailAPI.restore}. */
-  remove(runId: string): Promise<IRunRecord> {
-    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}`, {
-      method: 'DELETE'
-    });
-  },
-
-  restore(runId: string): Promise<IRunRecord> {
-    return requestAPI<IRunRecord>(`runs/${encodeURIComponent(runId)}/restore`, { method: 'POST' });
+  /** The executed cells of two runs, diffed cell by cell, and their git diffs. */
+  codeDiff(a: string, b: string): Promise<ICodeDiff> {
+    return requestAPI<ICodeDiff>('compare/code' + query({ a, b }));
   }
 };
 
@@ -272,33 +302,33 @@ export const modelsAPI = {
   },
 
   /** The audit trail, oldest first. */
-  events(name: string): Promise<{ name: string; events: IModelEvent[] }> {
-    return requestAPI(`models/${encodeURIComponent(name)}/events`);
+  events(name: string): Promise<IModelEventsResponse> {
+    return requestAPI<IModelEventsResponse>(`models/${encodeURIComponent(name)}/events`);
   },
 
   /** The latest `nbops models evaluate` of the model, or null. */
-  evaluation(name: string): Promise<{ name: string; evaluation: IModelEvaluation | null }> {
-    return requestAPI(`models/${encodeURIComponent(name)}/evaluation`);
+  evaluation(name: string): Promise<IModelEvaluationResponse> {
+    return requestAPI<IModelEvaluationResponse>(`models/${encodeURIComponent(name)}/evaluation`);
   },
 
   /** Move `alias` to the evaluation's challenger; the server refuses (409) when its gate failed. */
-  promote(name: string, evaluationRunId: string, alias: string): Promise<IModelAliasesResponse> {
-    return requestAPI<IModelAliasesResponse>(`models/${encodeURIComponent(name)}/promote`, {
+  promote(name: string, evaluationRunId: string, alias: string): Promise<IPromoteResponse> {
+    return requestAPI<IPromoteResponse>(`models/${encodeURIComponent(name)}/promote`, {
       method: 'POST',
       body: JSON.stringify({ evaluation_run_id: evaluationRunId, alias })
     });
   },
 
   /** A version's model card (Markdown). */
-  card(name: string, version: number): Promise<{ markdown: string }> {
-    return requestAPI(
+  card(name: string, version: number): Promise<IModelCard> {
+    return requestAPI<IModelCard>(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/card`
     );
   },
 
   /** The newest `nbops.explain` of a version, or null. */
-  explanation(name: string, version: number): Promise<{ explanation: IModelExplanation | null }> {
-    return requestAPI(
+  explanation(name: string, version: number): Promise<IModelExplanationResponse> {
+    return requestAPI<IModelExplanationResponse>(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`
     );
   },
@@ -362,8 +392,8 @@ export const productionizeAPI = {
   },
 
   /** Start a job; a 409 NbopsAPIError means out_dir exists (retry with force) or a job runs. */
-  start(request: IProductionizeRequest): Promise<{ job_id: string; out_dir: string }> {
-    return requestAPI<{ job_id: string; out_dir: string }>('productionize', {
+  start(request: IProductionizeRequest): Promise<IProductionizeStarted> {
+    return requestAPI<IProductionizeStarted>('productionize', {
       method: 'POST',
       body: JSON.stringify(request)
     });
@@ -410,14 +440,14 @@ export const driftAPI = {
   },
 
   /** The webhook delivery log, newest first (names only: URLs and secrets stay in the server config). */
-  webhookDeliveries(limit?: number): Promise<{ deliveries: IDriftWebhookDelivery[] }> {
-    return requestAPI<{ deliveries: IDriftWebhookDelivery[] }>(
+  webhookDeliveries(limit?: number): Promise<IDriftWebhookDeliveriesResponse> {
+    return requestAPI<IDriftWebhookDeliveriesResponse>(
       'drift/webhooks/deliveries' + query({ limit })
     );
   },
 
-  markSeen(ids: number[]): Promise<{ marked: number; unseen: number }> {
-    return requestAPI('drift/alerts/seen', {
+  markSeen(ids: number[]): Promise<IDriftAlertsSeen> {
+    return requestAPI<IDriftAlertsSeen>('drift/alerts/seen', {
       method: 'POST',
       body: JSON.stringify({ ids })
     });
@@ -438,37 +468,12 @@ export const driftAPI = {
   }
 };
 
-// ---- Experiments sidebar: filtered/sorted run pages and the change feed ----
-export const sidebarAPI = {
-  /** A page of runs; a bad `filter` or `sort` rejects with a 400 naming it. */
-  searchRuns(options: IRunsSearch = {}): Promise<IRunsPage> {
-    return requestAPI<IRunsPage>(
-      'runs' +
-        query({
-          experiment: options.experiment,
-          filter: options.filter,
-          sort: options.sort,
-          limit: options.limit,
-          cursor: options.cursor
-        })
-    );
-  },
-
-  /** Runs changed after `since`; without it, only the current seq. */
-  changes(since: number | null): Promise<IChangesResponse> {
-    return requestAPI<IChangesResponse>('changes' + query({ since }));
-  }
-};
-
-// ---- Team scale-out: the background push of ended runs to an MLflow server ----
+// ---------------------------------------------------------------------------
+// Team scale-out: the background push of ended runs to an MLflow server
+// ---------------------------------------------------------------------------
 export const syncAPI = {
-  /** Whether a server is configured, how many runs wait, the last error. */
-  status(): Promise<ISyncStatus> {
-    return requestAPI<ISyncStatus>('sync');
-  },
-
   /** Push ended runs now; rejects with a 409 when no server is configured. */
-  pushNow(): Promise<{ target: string; pending: number }> {
-    return requestAPI<{ target: string; pending: number }>('sync/push', { method: 'POST' });
+  pushNow(): Promise<ISyncPushed> {
+    return requestAPI<ISyncPushed>('sync/push', { method: 'POST' });
   }
 };

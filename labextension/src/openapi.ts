@@ -650,29 +650,29 @@ export interface components {
         RunSummary: {
             id: string;
             experiment: string;
-            name?: string | null;
+            name: string | null;
             /** @enum {unknown} */
             status: "running" | "finished" | "failed" | "crashed" | "killed";
             start_time: number;
-            end_time?: number | null;
-            heartbeat?: number | null;
-            duration?: number | null;
-            pid?: number | null;
-            host?: string | null;
-            user?: string | null;
-            notebook_path?: string | null;
-            git_commit?: string | null;
-            git_branch?: string | null;
-            git_dirty?: boolean | null;
-            parent_id?: string | null;
-            note?: string | null;
+            end_time: number | null;
+            heartbeat: number | null;
+            duration: number | null;
+            pid: number | null;
+            host: string | null;
+            user: string | null;
+            notebook_path: string | null;
+            git_commit: string | null;
+            git_branch: string | null;
+            git_dirty: boolean | null;
+            parent_id: string | null;
+            note: string | null;
             /** @description set while the run is soft-deleted */
-            deleted_at?: number | null;
+            deleted_at: number | null;
             params: {
-                [key: string]: string | null;
+                [key: string]: string;
             };
             tags: {
-                [key: string]: string | null;
+                [key: string]: string;
             };
             /** @description latest value per key (NaN and infinities as null) */
             metrics: {
@@ -681,11 +681,11 @@ export interface components {
             /** @description the run's latest push or pull with an MLflow server; null: local only */
             sync?: {
                 /** @enum {unknown} */
-                state?: "pushed" | "failed" | "pulled";
-                target?: string;
-                error?: string | null;
-                updated_at?: number;
-                remote_id?: string | null;
+                state: "pushed" | "failed" | "pulled";
+                target: string;
+                error: string | null;
+                updated_at: number;
+                remote_id: string | null;
             } | null;
         };
         /** @description column arrays, one entry per bucket of `bucket_width` steps */
@@ -713,22 +713,47 @@ export interface components {
             created_at: number;
         };
         ModelVersion: {
-            name?: string;
-            version?: number;
-            aliases?: string[];
-            run_id?: string | null;
+            name: string;
+            version: number;
+            aliases: string[];
+            run_id: string | null;
             dataset_id?: number | null;
             artifact_sha256?: string;
-            flavor?: string | null;
-            created_at?: number;
-            /** @description id, name, experiment, status, start_time, end_time, deleted_at, metrics */
-            run?: Record<string, never> | null;
-            /** @description id, name, role, digest, rows, columns, schema, created_at */
-            dataset?: Record<string, never> | null;
+            flavor: string | null;
+            created_at: number;
+            /** @description the run that trained it */
+            run: {
+                id: string;
+                name: string | null;
+                experiment: string;
+                /** @enum {unknown} */
+                status: "running" | "finished" | "failed" | "crashed" | "killed";
+                start_time: number;
+                end_time: number | null;
+                deleted_at: number | null;
+                metrics: {
+                    [key: string]: components["schemas"]["MetricValue"];
+                };
+            } | null;
+            /** @description the dataset it was trained on */
+            dataset: {
+                id: number;
+                name: string;
+                role: string;
+                digest: string;
+                rows: number | null;
+                columns: number | null;
+                /** @description its columns and their dtypes */
+                schema: {
+                    name: string;
+                    dtype: string;
+                }[] | null;
+                created_at: number;
+            } | null;
         };
         Aliases: {
-            name?: string;
-            aliases?: {
+            name: string;
+            aliases: {
                 [key: string]: number;
             };
         };
@@ -773,11 +798,11 @@ export interface components {
             /** @description the run's latest push or pull with an MLflow server; null: local only */
             sync?: {
                 /** @enum {unknown} */
-                state?: "pushed" | "failed" | "pulled";
-                target?: string;
-                error?: string | null;
-                updated_at?: number;
-                remote_id?: string | null;
+                state: "pushed" | "failed" | "pulled";
+                target: string;
+                error: string | null;
+                updated_at: number;
+                remote_id: string | null;
             } | null;
         };
         ServingEndpoint: {
@@ -840,6 +865,505 @@ export interface components {
                 }[];
             } | null;
         } & components["schemas"]["ServingEndpoint"];
+        /** @description a metric's latest point and its range over all steps */
+        MetricSummary: {
+            value: components["schemas"]["MetricValue"];
+            step: number;
+            timestamp: number;
+            min: components["schemas"]["MetricValue"];
+            max: components["schemas"]["MetricValue"];
+            count: number;
+        };
+        /** @description what was captured when the run started; each field is null when it was not */
+        RunProvenance: {
+            python: string | null;
+            packages: {
+                name: string;
+                version: string;
+            }[] | null;
+            git_diff: string | null;
+            /** @description the executed cells, in execution order */
+            cells: {
+                execution_count: number;
+                source: string;
+            }[] | null;
+        };
+        /** @description a dataset a run logged */
+        RunDataset: {
+            id: number;
+            run_id?: string | null;
+            name: string;
+            role: string;
+            digest: string;
+            rows: number | null;
+            columns: number | null;
+            /** @description its columns and their dtypes */
+            schema?: {
+                name: string;
+                dtype: string;
+            }[] | null;
+            created_at: number;
+            /** @description the content hash of its parquet snapshot */
+            snapshot_sha256?: string | null;
+            /** @description where DVC keeps it (md5, remote) */
+            source?: Record<string, never> | null;
+        };
+        RunLink: {
+            id: string;
+            name: string | null;
+            /** @enum {unknown} */
+            status: "running" | "finished" | "failed" | "crashed" | "killed";
+        };
+        /** @description a run with everything its page shows */
+        RunDetail: components["schemas"]["RunSummary"] & {
+            metric_summary?: {
+                [key: string]: components["schemas"]["MetricSummary"];
+            };
+            artifacts: components["schemas"]["Artifact"][];
+            datasets?: components["schemas"]["RunDataset"][];
+            provenance: components["schemas"]["RunProvenance"];
+            /** @description runs started inside this one (not deleted) */
+            child_runs?: components["schemas"]["RunLink"][];
+        };
+        RegisteredModel: {
+            name: string;
+            created_at: number;
+            description: string | null;
+            version_count: number;
+            latest_version: number | null;
+            aliases: {
+                [key: string]: number;
+            };
+            /** @description the newest version: version, run_id, created_at, flavor */
+            latest?: Record<string, never> | null;
+        };
+        /**
+         * @description ok < warn < drift
+         * @enum {unknown}
+         */
+        DriftTier: "ok" | "warn" | "drift";
+        DriftSubject: {
+            name: string;
+            /** @enum {unknown} */
+            kind: "dataset" | "model";
+            /** @description e.g. 'churn v3' */
+            label: string;
+            /** @description the model version the name resolves to, or how many times the dataset was logged */
+            version: number | null;
+            dataset_id: number;
+            dataset: string | null;
+            /** @description rows of the reference */
+            rows: number | null;
+            features: number;
+            windows: number;
+            last_window: {
+                id: number;
+                window: string;
+                created_at: number;
+                tiers: {
+                    ok: number;
+                    warn: number;
+                    drift: number;
+                };
+            } | null;
+            unseen_alerts: number;
+        };
+        DriftWindow: {
+            id: number;
+            window: string;
+            created_at: number;
+            policy: string;
+            rows: number;
+            features: number;
+            drifted: number;
+            share_drifted: number;
+            dataset_drift: boolean;
+            model_version_id: number | null;
+            /** @description the Unix time the label names (2024-W19, 2024-05, an ISO date...), null when it names none */
+            starts_at?: number | null;
+            /** @description earlier checks of the same label, replaced by this one, newest first */
+            revisions?: {
+                id: number;
+                window?: string;
+                created_at: number;
+                rows: number;
+                drifted: number;
+                superseded_at: number;
+            }[];
+        };
+        DriftFeatureSeries: {
+            feature: string;
+            kind: string;
+            tier: (components["schemas"]["DriftTier"] | null)[];
+            statistic: (string | null)[];
+            threshold: (number | null)[];
+            p_adjusted: (number | null)[];
+            n_current: (number | null)[];
+            note: (string | null)[];
+            n_reference: number | null;
+            /** @description statistic -> value per window; 'effect' is the decision's */
+            values: {
+                [key: string]: (number | null)[];
+            };
+        };
+        DriftModelVersion: {
+            model: string;
+            version: number;
+            created_at: number;
+            aliases: string[];
+        };
+        DriftOverlay: {
+            feature: string;
+            kind: string;
+            /** @description numeric: bin i spans edges[i]..edges[i+1] */
+            edges?: (number | null)[];
+            /** @description categorical: sorted by change, largest first, incl. (unseen) */
+            labels?: string[];
+            /** @description share per bin, label or term */
+            reference: (number | null)[];
+            current: (number | null)[];
+            ecdf_reference?: (number | null)[];
+            ecdf_current?: (number | null)[];
+            /** @description where the ECDFs differ most */
+            ks_gap?: {
+                x: number | null;
+                gap: number | null;
+            };
+            /** @description text: the terms that tell the window's documents from the reference's, largest |weight| first (weight > 0: typical of the window); empty for embeddings */
+            terms?: {
+                term: string;
+                weight: number;
+                /** @description share of reference documents containing the term */
+                reference_share: number;
+                /** @description share of current documents containing the term */
+                current_share: number;
+            }[];
+            /** @description text and embedding: sampled documents (or vectors) compared, reference then current */
+            documents?: number[];
+            window: {
+                id: number;
+                subject: string;
+                window: string;
+                created_at: number;
+                dataset_id?: number | null;
+            };
+            /** @description the feature's decision row of the window */
+            decision: {
+                tier: components["schemas"]["DriftTier"];
+                statistic: string;
+                effect: number | null;
+                threshold: number | null;
+                p_value: number | null;
+                p_adjusted: number | null;
+                n_reference: number;
+                n_current: number;
+                note: string | null;
+            };
+            statistics: {
+                [key: string]: number | null;
+            };
+        };
+        DriftRetrain: {
+            id: number;
+            /**
+             * @description a local retrain is queued, then running in a Jupyter server's job (or nbops retrain pending), then succeeded or failed; an Airflow or KFP one is triggered
+             * @enum {unknown}
+             */
+            status: "queued" | "running" | "succeeded" | "failed" | "triggered" | "suppressed";
+            /** @enum {unknown} */
+            target: "local" | "airflow" | "kfp";
+            /** @description why it was suppressed (the rate limit) or failed */
+            reason: string | null;
+            run_id: string | null;
+            model: string | null;
+            model_version: number | null;
+            /** @description the Airflow DAG run or KFP run it started */
+            remote_id: string | null;
+            /** @description the alert event a failed retrain raised */
+            failure_event_id: number | null;
+            started_at: number;
+            ended_at: number | null;
+        };
+        DriftAlert: {
+            id: number;
+            window_id: number;
+            window?: string;
+            subject: string;
+            rule: string;
+            features: string[];
+            /** @description e.g. '4 features drifted in churn v3: num_04 W=1.00, …' */
+            message: string;
+            created_at: number;
+            seen_at: number | null;
+            /** @description the retrain this alert's rule ran (its latest), linking the alert to the run and model version it produced; null when none */
+            retrain?: components["schemas"]["DriftRetrain"] | null;
+            /** @description the window was checked again since: the alert is about an earlier result */
+            window_replaced?: boolean;
+        };
+        DriftWebhookDelivery: {
+            id: number;
+            event_id: number;
+            webhook: string;
+            attempt: number;
+            status: number | null;
+            error: string | null;
+            delivered: boolean;
+            created_at: number;
+            subject: string;
+            message: string;
+        };
+        /** @description a rule's retrain action, its defaults filled in */
+        DriftRetrainAction: {
+            /** @enum {unknown} */
+            target: "local" | "airflow" | "kfp";
+            /**
+             * Format: nbops-package
+             * @description the folder of a package nbops productionized (it holds .nbops-package.json), absolute or relative to the server's root
+             */
+            package: string;
+            /**
+             * Format: nbops-package-param
+             * @description the package parameter (a name in its params) that receives the window's data file
+             */
+            param: string;
+            every_minutes: number;
+            timeout_minutes: number;
+            /** @enum {unknown} */
+            format: "parquet" | "csv";
+            /** @description other parameters of the package, by name (not param itself) */
+            params: {
+                [key: string]: string | number | boolean;
+            };
+            dag_id: string | null;
+        };
+        DriftRule: {
+            id: number | null;
+            subject: string;
+            name: string;
+            statistic: string;
+            threshold: number;
+            consecutive: number;
+            cooldown: number;
+            features: string[] | null;
+            /** @description a webhook name of the server's c.NbopsApp.webhooks */
+            webhook?: string | null;
+            retrain?: components["schemas"]["DriftRetrainAction"] | null;
+            /** @description the built-in rule (tier >= 2) used while a subject has none */
+            default: boolean;
+        };
+        DriftRules: {
+            subject: string;
+            rules: components["schemas"]["DriftRule"][];
+            statistics: string[];
+        };
+        PipelineStep: {
+            name: string;
+            function: string;
+            cells: {
+                index: number;
+                id: string | null;
+            }[];
+            inputs: {
+                name: string;
+                /** @description the producing step */
+                from: string;
+            }[];
+            params: string[];
+            outputs: string[];
+        };
+        PipelineEdge: {
+            from: string;
+            to: string;
+            /**
+             * @description data: the step reads names the other defines; after: an after: tag orders them
+             * @enum {unknown}
+             */
+            kind: "data" | "after";
+            names: string[];
+        };
+        PipelineDag: {
+            /** @description step names in run order */
+            order: string[];
+            steps: components["schemas"]["PipelineStep"][];
+            edges: components["schemas"]["PipelineEdge"][];
+            /** @description metric names the steps log */
+            metrics: string[];
+        };
+        /** @description a name of the parameters cell: its type and default, and more detail per type */
+        PipelineParam: {
+            name: string;
+            type: string;
+            default: unknown;
+        };
+        /** @description the static plan of a notebook's conversion, nothing run */
+        PipelineAnalysis: {
+            notebook: string;
+            default_out_dir: string;
+            package: string;
+            params: components["schemas"]["PipelineParam"][];
+            dag: components["schemas"]["PipelineDag"];
+            /** @description every code cell: the role its tags give it */
+            cells: {
+                index: number;
+                id: string | null;
+                /**
+                 * @description null: untagged, left out
+                 * @enum {unknown}
+                 */
+                role: "parameters" | "setup" | "library" | "step" | "test" | "skip" | null;
+                step: string | null;
+                after: string[];
+                metrics: boolean;
+                tags: string[];
+            }[];
+            /** @description untagged cells defining names that tagged cells read */
+            untagged: {
+                index: number;
+                id: string | null;
+                names: string[];
+                /** @description indices of the tagged cells that read them */
+                read_by: number[];
+            }[];
+            requirements: string[];
+            diagnostics: components["schemas"]["Diagnostic"][];
+        };
+        DeployTarget: {
+            /** @enum {unknown} */
+            name: "container" | "kfp" | "airflow";
+            files: string[];
+            /** @description how to submit it */
+            submit: string;
+        };
+        /** @description productionize()'s result */
+        ProductionizeResult: {
+            ok: boolean;
+            notebook: string;
+            package: string;
+            package_dir: string | null;
+            diagnostics: components["schemas"]["Diagnostic"][];
+            dag: components["schemas"]["PipelineDag"];
+            params?: components["schemas"]["PipelineParam"][];
+            equivalence: {
+                ok: boolean;
+                entries: {
+                    step: string;
+                    variable: string;
+                    /** @enum {unknown} */
+                    status: "match" | "nondeterministic" | "mismatch" | "missing";
+                    detail: string | null;
+                }[];
+            };
+            /** @description the generated tests' outcome, null when they did not run */
+            tests: {
+                passed: number;
+                failed: number;
+                errors: number;
+                skipped: number;
+                failures: string[];
+                output: string;
+                ok: boolean;
+            } | null;
+            metrics: {
+                [key: string]: components["schemas"]["MetricValue"];
+            };
+            requirements: string[];
+            /** @description seconds per stage */
+            timings: {
+                [key: string]: number;
+            };
+            /** @description deployment files beside the package and how to submit each */
+            targets?: components["schemas"]["DeployTarget"][];
+        };
+        ProductionizeJob: {
+            job_id: string;
+            notebook: string;
+            out_dir: string;
+            /** @enum {unknown} */
+            state: "queued" | "running" | "done" | "failed";
+            /** @description the running stage */
+            stage: string | null;
+            all_stages: string[];
+            /** @description stages begun */
+            stages: {
+                stage: string;
+                message: string;
+                /** @description epoch seconds */
+                started: number;
+                seconds: number | null;
+            }[];
+            created: number;
+            elapsed: number;
+            /** @description once done */
+            result: components["schemas"]["ProductionizeResult"] | null;
+            error: string | null;
+        };
+        ModelEvent: {
+            id: number;
+            model: string;
+            version: number | null;
+            /** @enum {string} */
+            kind: "registered" | "alias_set" | "alias_removed" | "promoted" | "retrained" | "intended_use";
+            alias: string | null;
+            previous_version: number | null;
+            actor: string | null;
+            reason: string | null;
+            evaluation_run_id: string | null;
+            alert_event_id: number | null;
+            detail?: Record<string, never> | null;
+            created_at: number;
+        };
+        /** @description the latest `nbops models evaluate` of a model: champion first */
+        ModelEvaluation: {
+            model: string;
+            run_id: string;
+            metric: string;
+            versions: {
+                label: string;
+                version: number;
+                metrics: {
+                    [key: string]: number;
+                };
+                slices: {
+                    [key: string]: {
+                        [key: string]: number;
+                    };
+                };
+            }[];
+            decision: {
+                passed: boolean;
+                reason: string;
+                improvement: number;
+                worst_slice?: string | null;
+                worst_slice_drop?: number | null;
+            };
+            promoted?: boolean;
+            alias: string;
+            slice_column: string | null;
+            policy?: Record<string, never>;
+        };
+        /** @description nbops.explain of a model version, features sorted by importance */
+        ModelExplanation: {
+            id: number;
+            name: string;
+            version: number;
+            rows: number;
+            /**
+             * @description labels: importances against the truth; predictions: against the model's own output
+             * @enum {unknown}
+             */
+            target: "labels" | "predictions";
+            scoring: string;
+            n_repeats: number;
+            methods: string[];
+            notes: string[];
+            created_at: number;
+            features: {
+                feature: string;
+                importance: number;
+                std: number;
+                shap: number | null;
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -954,8 +1478,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        runs?: components["schemas"]["RunSummary"][];
-                        next_cursor?: string | null;
+                        runs: components["schemas"]["RunSummary"][];
+                        next_cursor: string | null;
                         /** @description on an empty first page: a filter key no run has, with the closest known key */
                         notice?: string | null;
                     };
@@ -1008,14 +1532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"] & {
-                        metric_summary?: Record<string, never>;
-                        artifacts?: components["schemas"]["Artifact"][];
-                        datasets?: unknown[];
-                        provenance?: Record<string, never>;
-                        /** @description Runs started inside this one (not deleted): id, name, status */
-                        child_runs?: Record<string, never>[];
-                    };
+                    "application/json": components["schemas"]["RunDetail"];
                 };
             };
             /** @description No or wrong token */
@@ -1065,12 +1582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"] & {
-                        metric_summary?: Record<string, never>;
-                        artifacts?: components["schemas"]["Artifact"][];
-                        datasets?: unknown[];
-                        provenance?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["RunSummary"];
                 };
             };
             /** @description No or wrong token */
@@ -1133,12 +1645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"] & {
-                        metric_summary?: Record<string, never>;
-                        artifacts?: components["schemas"]["Artifact"][];
-                        datasets?: unknown[];
-                        provenance?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["RunSummary"];
                 };
             };
             /** @description Bad input (the message names the bad part) */
@@ -1206,12 +1713,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunSummary"] & {
-                        metric_summary?: Record<string, never>;
-                        artifacts?: components["schemas"]["Artifact"][];
-                        datasets?: unknown[];
-                        provenance?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["RunSummary"];
                 };
             };
             /** @description No or wrong token */
@@ -1336,36 +1838,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        runs?: components["schemas"]["RunHeader"][];
-                        params?: {
-                            key?: string;
-                            values?: {
+                        runs: components["schemas"]["RunHeader"][];
+                        params: {
+                            key: string;
+                            values: {
                                 [key: string]: string | null;
                             };
-                            differs?: boolean;
+                            differs: boolean;
                         }[];
-                        tags?: {
-                            key?: string;
-                            values?: {
+                        tags: {
+                            key: string;
+                            values: {
                                 [key: string]: string | null;
                             };
-                            differs?: boolean;
+                            differs: boolean;
                         }[];
-                        metrics?: {
-                            key?: string;
-                            differs?: boolean;
-                            values?: {
+                        metrics: {
+                            key: string;
+                            differs: boolean;
+                            values: {
                                 [key: string]: {
-                                    last?: components["schemas"]["MetricValue"];
-                                    step?: number;
-                                    min?: components["schemas"]["MetricValue"];
-                                    max?: components["schemas"]["MetricValue"];
-                                    count?: number;
+                                    last: components["schemas"]["MetricValue"];
+                                    step: number;
+                                    min: components["schemas"]["MetricValue"];
+                                    max: components["schemas"]["MetricValue"];
+                                    count: number;
                                 } | null;
                             };
                         }[];
                         /** @description Requested run ids that do not exist (only with missing=omit) */
-                        missing_runs?: string[];
+                        missing_runs: string[];
                     };
                 };
             };
@@ -1428,20 +1930,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        metric?: string;
+                        metric: string;
                         /** @description runs that logged a finite value of the metric */
-                        runs?: number;
+                        runs: number;
                         /** @enum {string|null} */
-                        method?: "random_forest" | "correlation" | null;
+                        method: "random_forest" | "correlation" | null;
                         /** @description why there are no rows (too few runs, nothing varies) or no importances (scikit-learn missing) */
-                        notice?: string | null;
-                        params?: {
-                            key?: string;
-                            param?: string;
+                        notice: string | null;
+                        params: {
+                            key: string;
+                            param: string;
                             /** @description the one-hot value of a categorical param */
-                            value?: string | null;
-                            importance?: number | null;
-                            correlation?: number | null;
+                            value: string | null;
+                            importance: number | null;
+                            correlation: number | null;
                         }[];
                     };
                 };
@@ -1496,22 +1998,22 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        runs?: {
-                            id?: string;
-                            name?: string | null;
+                        runs: {
+                            id: string;
+                            name: string | null;
                         }[];
-                        cells?: {
+                        cells: {
                             /** @enum {string} */
-                            status?: "same" | "changed" | "added" | "removed";
-                            a?: string | null;
-                            b?: string | null;
+                            status: "same" | "changed" | "added" | "removed";
+                            a: string | null;
+                            b: string | null;
                             /** @description a unified diff; empty when the cell is the same */
-                            diff?: string;
+                            diff: string;
                         }[];
-                        has_cells?: {
+                        has_cells: {
                             [key: string]: boolean;
                         };
-                        git_diff?: {
+                        git_diff: {
                             [key: string]: string | null;
                         };
                     };
@@ -1698,17 +2200,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        models?: {
-                            name?: string;
-                            created_at?: number;
-                            description?: string | null;
-                            version_count?: number;
-                            latest_version?: number | null;
-                            aliases?: {
-                                [key: string]: number;
-                            };
-                            latest?: Record<string, never> | null;
-                        }[];
+                        models: components["schemas"]["RegisteredModel"][];
                     };
                 };
             };
@@ -1751,12 +2243,12 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        name?: string;
-                        versions?: components["schemas"]["ModelVersion"][];
+                        name: string;
+                        versions: components["schemas"]["ModelVersion"][];
                         /** @description the version check_drift(model=name) compares against: via 'production' (the alias) or 'latest' */
                         drift_version?: {
-                            version?: number;
-                            via?: string;
+                            version: number;
+                            via: string;
                         } | null;
                     };
                 };
@@ -1877,21 +2369,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         name: string;
-                        events: {
-                            id: number;
-                            model: string;
-                            version?: number | null;
-                            /** @enum {string} */
-                            kind: "registered" | "alias_set" | "alias_removed" | "promoted" | "retrained" | "intended_use";
-                            alias?: string | null;
-                            previous_version?: number | null;
-                            actor?: string | null;
-                            reason?: string | null;
-                            evaluation_run_id?: string | null;
-                            alert_event_id?: number | null;
-                            detail?: Record<string, never> | null;
-                            created_at: number;
-                        }[];
+                        events: components["schemas"]["ModelEvent"][];
                     };
                 };
             };
@@ -1953,7 +2431,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         name: string;
-                        evaluation: Record<string, never> | null;
+                        evaluation: components["schemas"]["ModelEvaluation"] | null;
                     };
                 };
             };
@@ -2167,7 +2645,7 @@ export interface operations {
                     "application/json": {
                         name: string;
                         version: string;
-                        explanation: Record<string, never> | null;
+                        explanation: components["schemas"]["ModelExplanation"] | null;
                     };
                 };
             };
@@ -2318,9 +2796,9 @@ export interface operations {
                         /** @description pass back as since */
                         seq: number;
                         /** @description more changes wait: ask again at once */
-                        more?: boolean;
+                        more: boolean;
                         /** @description since is newer than the store: refetch everything */
-                        reset?: boolean;
+                        reset: boolean;
                     };
                 };
             };
@@ -2369,32 +2847,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        subjects: {
-                            name: string;
-                            /** @enum {unknown} */
-                            kind: "dataset" | "model";
-                            /** @description e.g. 'churn v3' */
-                            label?: string;
-                            /** @description the model version the name resolves to, or how many times the dataset was logged */
-                            version: number | null;
-                            dataset_id?: number;
-                            dataset?: string | null;
-                            /** @description rows of the reference */
-                            rows?: number | null;
-                            features: number;
-                            windows: number;
-                            last_window: {
-                                id?: number;
-                                window?: string;
-                                created_at?: number;
-                                tiers?: {
-                                    ok?: number;
-                                    warn?: number;
-                                    drift?: number;
-                                };
-                            } | null;
-                            unseen_alerts?: number;
-                        }[];
+                        subjects: components["schemas"]["DriftSubject"][];
                     };
                 };
             };
@@ -2442,44 +2895,11 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        alerts: {
-                            id: number;
-                            window_id: number;
-                            window?: string;
-                            subject: string;
-                            rule: string;
-                            features: string[];
-                            /** @description e.g. '4 features drifted in churn v3: num_04 W=1.00, …' */
-                            message: string;
-                            created_at: number;
-                            seen_at?: number | null;
-                            /** @description the retrain this alert's rule ran (its latest), linking the alert to the run and model version it produced; null when none */
-                            retrain?: {
-                                id?: number;
-                                /**
-                                 * @description a local retrain is queued, then running in a Jupyter server's job (or nbops retrain pending), then succeeded or failed; an Airflow or KFP one is triggered
-                                 * @enum {unknown}
-                                 */
-                                status?: "queued" | "running" | "succeeded" | "failed" | "triggered" | "suppressed";
-                                /** @enum {unknown} */
-                                target?: "local" | "airflow" | "kfp";
-                                /** @description why it was suppressed (the rate limit) or failed */
-                                reason?: string | null;
-                                run_id?: string | null;
-                                model?: string | null;
-                                model_version?: number | null;
-                                /** @description the Airflow DAG run or KFP run it started */
-                                remote_id?: string | null;
-                                /** @description the alert event a failed retrain raised */
-                                failure_event_id?: number | null;
-                                started_at?: number;
-                                ended_at?: number | null;
-                            } | null;
-                        }[];
+                        alerts: components["schemas"]["DriftAlert"][];
                         /** @description unseen events in all */
                         unseen: number;
                         /** @description unseen events per subject */
-                        unseen_by_subject?: {
+                        unseen_by_subject: {
                             [key: string]: number;
                         };
                         /** @description largest event id, 0 when there are none */
@@ -2590,18 +3010,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        deliveries: {
-                            id?: number;
-                            event_id?: number;
-                            webhook?: string;
-                            attempt?: number;
-                            status?: number | null;
-                            error?: string | null;
-                            delivered?: boolean;
-                            created_at?: number;
-                            subject?: string;
-                            message?: string;
-                        }[];
+                        deliveries: components["schemas"]["DriftWebhookDelivery"][];
                     };
                 };
             };
@@ -2654,40 +3063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        feature: string;
-                        kind: string;
-                        /** @description numeric: bin i spans edges[i]..edges[i+1] */
-                        edges?: (number | null)[];
-                        /** @description categorical: sorted by change, largest first, incl. (unseen) */
-                        labels?: string[];
-                        /** @description share per bin, label or term */
-                        reference: (number | null)[];
-                        current: (number | null)[];
-                        ecdf_reference?: (number | null)[];
-                        ecdf_current?: (number | null)[];
-                        /** @description where the ECDFs differ most */
-                        ks_gap?: {
-                            x?: number | null;
-                            gap?: number | null;
-                        };
-                        /** @description text: the terms that tell the window's documents from the reference's, largest |weight| first (weight > 0: typical of the window); empty for embeddings */
-                        terms?: {
-                            term: string;
-                            weight: number;
-                            /** @description share of reference documents containing the term */
-                            reference_share: number;
-                            /** @description share of current documents containing the term */
-                            current_share: number;
-                        }[];
-                        /** @description text and embedding: sampled documents (or vectors) compared, reference then current */
-                        documents?: number[];
-                        window: Record<string, never>;
-                        decision: Record<string, never>;
-                        statistics?: {
-                            [key: string]: number | null;
-                        };
-                    };
+                    "application/json": components["schemas"]["DriftOverlay"];
                 };
             };
             /** @description Bad input (the message names the bad part) */
@@ -2750,94 +3126,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        subject: {
-                            name: string;
-                            /** @enum {unknown} */
-                            kind: "dataset" | "model";
-                            /** @description e.g. 'churn v3' */
-                            label?: string;
-                            /** @description the model version the name resolves to, or how many times the dataset was logged */
-                            version: number | null;
-                            dataset_id?: number;
-                            dataset?: string | null;
-                            /** @description rows of the reference */
-                            rows?: number | null;
-                            features: number;
-                            windows: number;
-                            last_window: {
-                                id?: number;
-                                window?: string;
-                                created_at?: number;
-                                tiers?: {
-                                    ok?: number;
-                                    warn?: number;
-                                    drift?: number;
-                                };
-                            } | null;
-                            unseen_alerts?: number;
-                        };
+                        subject: components["schemas"]["DriftSubject"];
                         /** @description one per label (its latest check), in the order of the time the label names, else natural order */
-                        windows: {
-                            id?: number;
-                            window?: string;
-                            created_at?: number;
-                            policy?: string;
-                            rows?: number;
-                            features?: number;
-                            drifted?: number;
-                            share_drifted?: number;
-                            dataset_drift?: boolean;
-                            model_version_id?: number | null;
-                            /** @description the Unix time the label names (2024-W19, 2024-05, an ISO date...), null when it names none */
-                            starts_at?: number | null;
-                            /** @description earlier checks of the same label, replaced by this one, newest first */
-                            revisions?: {
-                                id?: number;
-                                window?: string;
-                                created_at?: number;
-                                rows?: number;
-                                drifted?: number;
-                                superseded_at?: number;
-                            }[];
-                        }[];
+                        windows: components["schemas"]["DriftWindow"][];
                         /** @description per-feature arrays aligned with windows */
-                        features: {
-                            feature?: string;
-                            kind?: string;
-                            tier?: (string | null)[];
-                            statistic?: (string | null)[];
-                            threshold?: (number | null)[];
-                            p_adjusted?: (number | null)[];
-                            n_current?: (number | null)[];
-                            note?: (string | null)[];
-                            n_reference?: number | null;
-                            /** @description statistic -> value per window; 'effect' is the decision's */
-                            values?: {
-                                [key: string]: (number | null)[];
-                            };
-                        }[];
+                        features: components["schemas"]["DriftFeatureSeries"][];
                         /** @description statistics present, for the timeline menu */
                         statistics: string[];
                         thresholds: {
                             [key: string]: {
-                                warn?: number;
-                                drift?: number;
+                                warn: number;
+                                drift: number;
                             };
                         };
-                        model_versions: {
-                            model?: string;
-                            version?: number;
-                            created_at?: number;
-                            aliases?: string[];
-                        }[];
+                        model_versions: components["schemas"]["DriftModelVersion"][];
                         /** @description estimated performance per metric (accuracy, f1, roc_auc or mae, rmse): lists aligned with windows, null where a window has none */
                         performance?: {
                             [key: string]: {
-                                estimate?: (number | null)[];
-                                lower?: (number | null)[];
-                                upper?: (number | null)[];
-                                realized?: (number | null)[];
-                                reference?: (number | null)[];
+                                estimate: (number | null)[];
+                                lower: (number | null)[];
+                                upper: (number | null)[];
+                                realized: (number | null)[];
+                                reference: (number | null)[];
                             };
                         };
                     };
@@ -2899,22 +3209,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        subject: string;
-                        rules: {
-                            id?: number | null;
-                            subject?: string;
-                            name?: string;
-                            statistic?: string;
-                            threshold?: number;
-                            consecutive?: number;
-                            cooldown?: number;
-                            features?: string[] | null;
-                            /** @description the built-in rule (tier >= 2) used while a subject has none */
-                            default?: boolean;
-                        }[];
-                        statistics: string[];
-                    };
+                    "application/json": components["schemas"]["DriftRules"];
                 };
             };
             /** @description No or wrong token */
@@ -3012,22 +3307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        subject: string;
-                        rules: {
-                            id?: number | null;
-                            subject?: string;
-                            name?: string;
-                            statistic?: string;
-                            threshold?: number;
-                            consecutive?: number;
-                            cooldown?: number;
-                            features?: string[] | null;
-                            /** @description the built-in rule (tier >= 2) used while a subject has none */
-                            default?: boolean;
-                        }[];
-                        statistics: string[];
-                    };
+                    "application/json": components["schemas"]["DriftRules"];
                 };
             };
             /** @description Bad input (the message names the bad part) */
@@ -3121,20 +3401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        notebook?: string;
-                        default_out_dir?: string;
-                        package?: string;
-                        params?: unknown[];
-                        /** @description order, steps (inputs, outputs, cells), edges (from, to, kind, names), metrics */
-                        dag?: Record<string, never>;
-                        /** @description every code cell: index, id, role, step, after, metrics, tags */
-                        cells?: unknown[];
-                        /** @description untagged cells defining names that tagged cells read */
-                        untagged?: unknown[];
-                        requirements?: unknown[];
-                        diagnostics?: components["schemas"]["Diagnostic"][];
-                    };
+                    "application/json": components["schemas"]["PipelineAnalysis"];
                 };
             };
             /** @description Bad input: path missing, outside the root, not an existing notebook, or invalid JSON */
@@ -3332,23 +3599,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        job_id?: string;
-                        notebook?: string;
-                        out_dir?: string;
-                        /** @enum {unknown} */
-                        state?: "queued" | "running" | "done" | "failed";
-                        /** @description the running stage */
-                        stage?: string | null;
-                        all_stages?: string[];
-                        /** @description stages begun: stage, message, started (epoch s), seconds */
-                        stages?: unknown[];
-                        created?: number;
-                        elapsed?: number;
-                        /** @description productionize() Result: ok, diagnostics, dag, equivalence, tests, timings, package_dir */
-                        result?: Record<string, never> | null;
-                        error?: string | null;
-                    };
+                    "application/json": components["schemas"]["ProductionizeJob"];
                 };
             };
             /** @description No or wrong token */
@@ -3393,10 +3644,10 @@ export interface operations {
                         target: string | null;
                         /** @description ended runs waiting to be pushed (never pushed, changed, or failed) */
                         pending: number;
-                        last_error?: string | null;
-                        last_push?: number | null;
+                        last_error: string | null;
+                        last_push: number | null;
                         /** @description seconds of back-off after failed pushes */
-                        retry_in?: number | null;
+                        retry_in: number | null;
                     };
                 };
             };

@@ -39,6 +39,8 @@ async def test_metric_series_are_downsampled_with_envelopes(jp_fetch, project):
         ({"max_points": "lots"}, 400, "max_points='lots'"),
         ({"max_points": "1"}, 400, "from 2 to 10000"),
         ({"keys": ",".join(f"k{i}" for i in range(150))}, 400, "at most 100"),
+        # a control character is refused, not turned into a space by Tornado and looked up
+        ({"keys": "lo\x0fss"}, 400, "metric key 'lo\\x0fss' is not valid"),
     ],
 )
 async def test_bad_series_requests_are_400(jp_fetch, project, params, status, fragment):

@@ -7,17 +7,17 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator } from '@jupyterlab/translation';
 import { editIcon, refreshIcon } from '@jupyterlab/ui-components';
 
-import { runDetailAPI } from '../api';
+import { runsAPI } from '../api';
 
 import { CommandIDs, COMMAND_CATEGORY } from '../commands';
 import { experimentsIcon } from '../icons';
-import { DEFAULT_REFRESH_INTERVAL, RunsModel } from '../model';
+import { DEFAULT_REFRESH_INTERVAL, RunsModel } from '../widgets/sidebar/model';
 import { IDriftAlerts, IRunsModel } from '../tokens';
 import {
   DEFAULT_VIEW_SETTINGS,
   ExperimentsPanel,
   IViewSettings
-} from '../widgets/ExperimentsPanel';
+} from '../widgets/sidebar/ExperimentsPanel';
 import { showDriftAlertBadge } from '../widgets/sidebar/driftBadge';
 
 export * from '../tokens';
@@ -150,7 +150,7 @@ function addRenameCommand(app: JupyterFrontEnd, model: RunsModel): void {
         return;
       }
       try {
-        await runDetailAPI.edit(runId, { name }); // the server refuses a blank or long one, saying why
+        await runsAPI.edit(runId, { name }); // the server refuses a blank or long one, saying why
       } catch (error) {
         Notification.error(`Cannot rename run ${runId.slice(0, 8)}: ${(error as Error).message}`, {
           autoClose: 8000

@@ -46,7 +46,7 @@ export function StatusBadge(props: { status: RunStatus }): JSX.Element {
   const { status } = props;
   return (
     <span
-      className={`jp-nbops-StatusBadge jp-nbops-mod-${status}`}
+      className={`jp-nbops-StatusBadge jp-mod-${status}`}
       title={DESCRIPTIONS[status] ?? status}
     >
       <StatusIcon status={status} />

@@ -42,7 +42,7 @@ export function SyncBadge(props: {
   const text = describeSync(sync);
   return (
     <span
-      className={`jp-nbops-SyncBadge jp-nbops-mod-${state}`}
+      className={`jp-nbops-SyncBadge jp-mod-${state}`}
       title={text}
       role="img"
       aria-label={text}

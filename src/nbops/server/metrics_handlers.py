@@ -15,7 +15,10 @@ from .base import NbopsHandler
 class RunMetricsHandler(NbopsHandler):
     @web.authenticated
     async def get(self, run_id: str):
-        keys = parse_keys(self.get_argument("keys", None))
+        # Not get_argument: Tornado turns control characters into spaces, and a key holding one
+        # must be refused (as the document's pattern says), not looked up under another name.
+        sent = self.request.query_arguments.get("keys")
+        keys = parse_keys(self.decode_argument(sent[-1], name="keys") if sent else None)
         max_points = check_points(self.integer_argument("max_points", DEFAULT_POINTS))
         await self.respond(lambda: self.store.series.of_run(run_id, keys, max_points))
 

@@ -4,7 +4,7 @@
  */
 import React, { useEffect, useMemo, useState } from 'react';
 
-import { runDetailAPI } from '../../api';
+import { runsAPI } from '../../api';
 import { IArtifact, ICompareRun } from '../../tokens';
 import { IPlotTheme } from '../plot/theme';
 import { ArtifactFigure, ArtifactImage, artifactKind } from '../run/ArtifactsSection';
@@ -17,7 +17,7 @@ export function ArtifactsCompare(props: { runs: ICompareRun[]; theme: IPlotTheme
   const ids = runs.map(run => run.id).join(',');
   useEffect(() => {
     let cancelled = false;
-    Promise.all(runs.map(run => runDetailAPI.artifacts(run.id)))
+    Promise.all(runs.map(run => runsAPI.artifacts(run.id)))
       .then(answers => {
         if (!cancelled) {
           setLists(new Map(answers.map(answer => [answer.run_id, answer.artifacts])));
@@ -41,7 +41,7 @@ export function ArtifactsCompare(props: { runs: ICompareRun[]; theme: IPlotTheme
   }
   if (rows.length === 0) {
     return (
-      <p className="jp-nbops-Compare-empty">
+      <p className="jp-nbops-Empty jp-nbops-Compare-empty">
         No image or figure was logged under the same name by two of these runs.
       </p>
     );

@@ -44,7 +44,7 @@ export function BarView(props: {
     };
   }, [theme, row]);
   if (metrics.length === 0) {
-    return <p className="jp-nbops-Compare-empty">These runs logged no metrics.</p>;
+    return <p className="jp-nbops-Empty jp-nbops-Compare-empty">These runs logged no metrics.</p>;
   }
   const missing = runs.filter((_, i) => values[i] === null);
   return (

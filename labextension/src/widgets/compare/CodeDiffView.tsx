@@ -4,7 +4,7 @@
  */
 import React, { useEffect, useState } from 'react';
 
-import { nbopsAPI } from '../../api';
+import { compareAPI } from '../../api';
 import { ICellDiff, ICodeDiff, ICompareRun } from '../../tokens';
 import { ControlSelect } from './ControlSelect';
 import { runLabel } from './model';
@@ -29,7 +29,7 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
     }
     let cancelled = false;
     setError(null);
-    nbopsAPI
+    compareAPI
       .codeDiff(a, b)
       .then(result => !cancelled && setAnswer(result))
       .catch(reason => !cancelled && setError((reason as Error).message));
@@ -38,7 +38,9 @@ export function CodeDiffView(props: { runs: ICompareRun[] }): JSX.Element {
     };
   }, [a, b]);
   if (runs.length < 2) {
-    return <p className="jp-nbops-Compare-empty">Select two runs to diff their code.</p>;
+    return (
+      <p className="jp-nbops-Empty jp-nbops-Compare-empty">Select two runs to diff their code.</p>
+    );
   }
   const options = runs.map(run => ({ value: run.id, label: runLabel(run) }));
   const byId = new Map(runs.map(run => [run.id, run]));

@@ -123,7 +123,7 @@ export function CurvesView(props: ICurvesViewProps): JSX.Element {
   }, [theme, xAxis, logY, loaded, metric]);
 
   if (metricKeys.length === 0) {
-    return <p className="jp-nbops-Compare-empty">These runs logged no metrics.</p>;
+    return <p className="jp-nbops-Empty jp-nbops-Compare-empty">These runs logged no metrics.</p>;
   }
 
   const lacking = series ? runs.filter(run => !series.get(run.id)) : [];

@@ -4,7 +4,7 @@
  */
 import React, { useEffect, useMemo, useState } from 'react';
 
-import { nbopsAPI } from '../../api';
+import { compareAPI } from '../../api';
 import { IImportanceRow, IParamImportance } from '../../tokens';
 import { ControlSelect } from './ControlSelect';
 
@@ -32,7 +32,7 @@ export function ImportanceView(props: {
   useEffect(() => {
     let cancelled = false;
     setError(null);
-    nbopsAPI
+    compareAPI
       .importance(props.runIds, metric)
       .then(result => !cancelled && setAnswer(result))
       .catch(reason => !cancelled && setError((reason as Error).message));
@@ -45,7 +45,7 @@ export function ImportanceView(props: {
     [answer, sort]
   );
   if (props.metricKeys.length === 0) {
-    return <p className="jp-nbops-Compare-empty">These runs logged no metrics.</p>;
+    return <p className="jp-nbops-Empty jp-nbops-Compare-empty">These runs logged no metrics.</p>;
   }
   const onSort = (key: SortKey) =>
     setSort(current => ({
@@ -80,7 +80,7 @@ export function ImportanceView(props: {
       )}
       {rows.length > 0 && !error && (
         <table
-          className="jp-nbops-ImportanceTable"
+          className="jp-nbops-Table jp-nbops-ImportanceTable"
           aria-label={`Param importance for ${answer?.metric}`}
         >
           <thead>

@@ -84,7 +84,7 @@ export function ParallelView(props: IParallelViewProps): JSX.Element {
   );
 
   if (params.length === 0) {
-    return <p className="jp-nbops-Compare-empty">These runs logged no params.</p>;
+    return <p className="jp-nbops-Empty jp-nbops-Compare-empty">These runs logged no params.</p>;
   }
   return (
     <div>

@@ -79,7 +79,9 @@ export function ScatterView(props: IScatterViewProps): JSX.Element {
 
   if (params.length === 0 || metrics.length === 0) {
     return (
-      <p className="jp-nbops-Compare-empty">A scatter needs at least one param and one metric.</p>
+      <p className="jp-nbops-Empty jp-nbops-Compare-empty">
+        A scatter needs at least one param and one metric.
+      </p>
     );
   }
   return (

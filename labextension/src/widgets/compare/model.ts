@@ -4,7 +4,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { nbopsAPI } from '../../api';
+import { compareAPI, runsAPI } from '../../api';
 import { ICompareRun, IComparison, IMetricSeries } from '../../tokens';
 
 /** Points per run and metric: enough for a panel-wide chart, light to draw. */
@@ -82,7 +82,7 @@ export class CompareModel {
     this._error = null;
     this._changed.emit();
     try {
-      this._comparison = await nbopsAPI.compare(this.runIds);
+      this._comparison = await compareAPI.compare(this.runIds);
       labelDuplicates(this._comparison.runs);
       this._series.clear();
       this._state = 'ready';
@@ -103,7 +103,7 @@ export class CompareModel {
         const cacheKey = `${run.id}\u0000${key}`;
         let pending = this._series.get(cacheKey);
         if (!pending) {
-          pending = nbopsAPI
+          pending = runsAPI
             .runMetrics(run.id, [key], MAX_POINTS)
             .then(answer => answer.metrics[key] ?? null);
           pending.catch(() => this._series.delete(cacheKey));

@@ -82,7 +82,10 @@ export function FeatureTable(props: IFeatureTableProps): JSX.Element {
 
   return (
     <div className="jp-nbops-DriftTable-scroll">
-      <table className="jp-nbops-DriftTable" aria-label="Features of the selected window">
+      <table
+        className="jp-nbops-Table jp-nbops-DriftTable"
+        aria-label="Features of the selected window"
+      >
         <thead>
           <tr>
             {COLUMNS.map(column => {

@@ -84,7 +84,10 @@ function RulesList(props: { model: RulesModel }): JSX.Element {
   }
   return (
     <div className="jp-nbops-DriftRules-scroll">
-      <table className="jp-nbops-DriftRules-table" aria-label={`Alert rules of ${data.subject}`}>
+      <table
+        className="jp-nbops-Table jp-nbops-DriftRules-table"
+        aria-label={`Alert rules of ${data.subject}`}
+      >
         <thead>
           <tr>
             <th scope="col">Name</th>

@@ -4,12 +4,11 @@
  * announces the new ones. Asking only for ids after the last one seen keeps
  * an unchanged answer tiny.
  */
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { driftAPI } from '../../api';
 import { IDriftAlert, IDriftAlerts } from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 export const DEFAULT_ALERT_INTERVAL = 5000;
 const MAX_BACKOFF_INTERVAL = 2 * 60 * 1000;
@@ -18,21 +17,15 @@ const PAGE = 200;
 
 type API = Pick<typeof driftAPI, 'alerts' | 'markSeen'>;
 
-export class DriftAlertsModel implements IDriftAlerts, IDisposable {
+export class DriftAlertsModel extends PollingModel implements IDriftAlerts {
   constructor(options: { api?: API; interval?: number } = {}) {
-    this._api = options.api ?? driftAPI;
-    this._interval = options.interval ?? DEFAULT_ALERT_INTERVAL;
-    this._poll = new Poll({
-      auto: true,
-      factory: () => this._fetch(),
-      frequency: { interval: this._interval, backoff: true, max: MAX_BACKOFF_INTERVAL },
-      name: 'nbops:drift-alerts',
-      standby: 'never'
+    super({
+      interval: options.interval ?? DEFAULT_ALERT_INTERVAL,
+      maxInterval: MAX_BACKOFF_INTERVAL,
+      when: 'always',
+      name: 'nbops:drift-alerts'
     });
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
+    this._api = options.api ?? driftAPI;
   }
 
   /** New alert events, oldest first, each announced once per Lab session. */
@@ -54,22 +47,11 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
   }
 
   get interval(): number {
-    return this._interval;
+    return this.pollInterval;
   }
 
   set interval(ms: number) {
-    this._interval = Math.max(1000, ms);
-    this._poll.frequency = { ...this._poll.frequency, interval: this._interval };
-  }
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
-  /** Check now instead of at the next tick. */
-  async refresh(): Promise<void> {
-    await this._poll.refresh();
-    await this._poll.tick;
+    this.pollInterval = Math.max(1000, ms);
   }
 
   async markSeen(subject?: string): Promise<void> {
@@ -91,12 +73,7 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
     await this.refresh();
   }
 
-  dispose(): void {
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _fetch(): Promise<void> {
+  protected async tick(): Promise<void> {
     const first = this._lastId === null;
     const page = await this._api.alerts({
       unseen: true,
@@ -116,7 +93,7 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
       this._latestSubject = null;
     }
     if (changed) {
-      this._changed.emit();
+      this.emitChanged();
     }
     // Alerts that were already waiting when Lab opened are announced too: the
     // user has not seen them yet.
@@ -126,13 +103,10 @@ export class DriftAlertsModel implements IDriftAlerts, IDisposable {
   }
 
   private _api: API;
-  private _interval: number;
-  private _poll: Poll;
   private _lastId: number | null = null;
   private _unseen = 0;
   private _bySubject: Map<string, number> = new Map();
   private _latestSubject: string | null = null;
-  private _changed = new Signal<this, void>(this);
   private _arrived = new Signal<this, IDriftAlert[]>(this);
 }
 

@@ -3,12 +3,9 @@
  * selected feature/window/statistic and its overlay. Refreshed by a poll that
  * runs only while the panel is visible.
  */
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
-
 import { driftAPI } from '../../api';
 import { IDriftOverlay, IDriftSubject, IDriftWindowsResponse, LoadState } from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 const REFRESH_INTERVAL = 15_000;
 const MAX_BACKOFF_INTERVAL = 5 * 60 * 1000;
@@ -22,21 +19,15 @@ export interface IDriftSelection {
   window: number;
 }
 
-export class DriftMonitorModel implements IDisposable {
+export class DriftMonitorModel extends PollingModel {
   constructor(options: { api?: API; subject?: string | null } = {}) {
+    super({
+      interval: REFRESH_INTERVAL,
+      maxInterval: MAX_BACKOFF_INTERVAL,
+      name: 'nbops:drift-monitor'
+    });
     this._api = options.api ?? driftAPI;
     this._subject = options.subject ?? null;
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this._fetch(),
-      frequency: { interval: REFRESH_INTERVAL, backoff: true, max: MAX_BACKOFF_INTERVAL },
-      name: 'nbops:drift-monitor',
-      standby: () => !this._visible || 'when-hidden'
-    });
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
   }
 
   get state(): LoadState {
@@ -64,7 +55,7 @@ export class DriftMonitorModel implements IDisposable {
     this._selection = null;
     this._overlay = null;
     this._state = 'loading';
-    this._changed.emit();
+    this.emitChanged();
     void this.refresh();
   }
 
@@ -84,7 +75,7 @@ export class DriftMonitorModel implements IDisposable {
   set statistic(name: string) {
     if (name !== this._statistic) {
       this._statistic = name;
-      this._changed.emit();
+      this.emitChanged();
     }
   }
 
@@ -100,25 +91,6 @@ export class DriftMonitorModel implements IDisposable {
     return this._overlayError;
   }
 
-  get visible(): boolean {
-    return this._visible;
-  }
-
-  set visible(visible: boolean) {
-    if (visible === this._visible) {
-      return;
-    }
-    this._visible = visible;
-    if (visible) {
-      void this._poll.start();
-      void this._poll.refresh();
-    }
-  }
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
   /** Select a feature and a window for the overlay, the timeline and the table. */
   select(feature: string, window: number): void {
     const current = this._selection;
@@ -126,23 +98,17 @@ export class DriftMonitorModel implements IDisposable {
       return;
     }
     this._selection = { feature, window };
-    this._changed.emit();
+    this.emitChanged();
     void this._loadOverlay();
   }
 
   /** Reload now, windows included. */
   async refresh(): Promise<void> {
     this._force = true;
-    await this._poll.refresh();
-    await this._poll.tick;
+    await super.refresh();
   }
 
-  dispose(): void {
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
-  private async _fetch(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       const { subjects } = await this._api.subjects();
       this._subjects = subjects;
@@ -166,10 +132,10 @@ export class DriftMonitorModel implements IDisposable {
     } catch (error) {
       this._state = 'error';
       this._error = (error as Error).message;
-      this._changed.emit();
+      this.emitChanged();
       throw error; // the poll backs off
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /**
@@ -234,7 +200,7 @@ export class DriftMonitorModel implements IDisposable {
     }
     const token = ++this._overlayRequest;
     this._overlayState = 'loading';
-    this._changed.emit();
+    this.emitChanged();
     try {
       const overlay = await this._api.overlay(windowId, selection.feature);
       if (token !== this._overlayRequest) {
@@ -251,12 +217,10 @@ export class DriftMonitorModel implements IDisposable {
       this._overlayState = 'error';
       this._overlayError = (error as Error).message;
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   private _api: API;
-  private _poll: Poll;
-  private _visible = false;
   private _state: LoadState = 'loading';
   private _error: string | null = null;
   private _subjects: IDriftSubject[] = [];
@@ -269,7 +233,6 @@ export class DriftMonitorModel implements IDisposable {
   private _overlayError: string | null = null;
   private _overlayRequest = 0;
   private _force = false;
-  private _changed = new Signal<this, void>(this);
 }
 
 /** The feature with the worst tier, then the largest effect, in window `index`. */

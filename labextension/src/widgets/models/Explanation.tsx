@@ -54,7 +54,7 @@ export function ExplanationPanel(props: {
             </select>
           </label>
         )}
-        <button className="jp-mod-styled jp-nbops-SmallButton" onClick={props.onClose}>
+        <button className="jp-mod-styled jp-nbops-Button" onClick={props.onClose}>
           Close
         </button>
       </header>
@@ -318,7 +318,7 @@ function ComparedExplanations(props: {
         dataId="explanation-compare-chart"
       />
       <table
-        className="jp-nbops-EvaluationTable jp-nbops-ExplanationTable"
+        className="jp-nbops-Table jp-nbops-EvaluationTable jp-nbops-ExplanationTable"
         aria-label="Importance by version"
       >
         <thead>

@@ -43,14 +43,10 @@ export function EvaluationPanel(props: {
     const better =
       a !== undefined && b !== undefined && (key === evaluation.metric ? b !== a : false);
     return (
-      <tr key={label} className={key === evaluation.metric ? 'jp-nbops-mod-gateMetric' : undefined}>
+      <tr key={label} className={key === evaluation.metric ? 'jp-mod-gateMetric' : undefined}>
         <th scope="row">{label}</th>
         <td>{a === undefined ? '—' : formatMetric(a)}</td>
-        <td
-          className={
-            better ? (decision.passed ? 'jp-nbops-mod-better' : 'jp-nbops-mod-worse') : undefined
-          }
-        >
+        <td className={better ? (decision.passed ? 'jp-mod-better' : 'jp-mod-worse') : undefined}>
           {b === undefined ? '—' : formatMetric(b)}
         </td>
       </tr>
@@ -68,7 +64,7 @@ export function EvaluationPanel(props: {
           evaluation run {evaluation.run_id} · gate metric {evaluation.metric}
         </span>
       </header>
-      <table className="jp-nbops-EvaluationTable">
+      <table className="jp-nbops-Table jp-nbops-EvaluationTable">
         <thead>
           <tr>
             <th scope="col">Metric</th>
@@ -100,7 +96,7 @@ export function EvaluationPanel(props: {
       </table>
       <div className="jp-nbops-Evaluation-footer">
         <p
-          className={`jp-nbops-Gate ${decision.passed ? 'jp-nbops-mod-passed' : 'jp-nbops-mod-failed'}`}
+          className={`jp-nbops-Gate ${decision.passed ? 'jp-mod-passed' : 'jp-mod-failed'}`}
           role="status"
         >
           {decision.reason}
@@ -111,7 +107,7 @@ export function EvaluationPanel(props: {
           </span>
         ) : (
           <button
-            className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+            className="jp-mod-styled jp-mod-accept jp-nbops-Button"
             disabled={busy || !decision.passed}
             title={
               decision.passed
@@ -145,7 +141,10 @@ export function AuditTrail(props: { name: string; events: IModelEvent[] }): JSX.
       <summary>
         Audit trail <span className="jp-nbops-Section-badge">{events.length}</span>
       </summary>
-      <table className="jp-nbops-AuditTable" aria-label={`Audit trail of ${props.name}`}>
+      <table
+        className="jp-nbops-Table jp-nbops-AuditTable"
+        aria-label={`Audit trail of ${props.name}`}
+      >
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -163,9 +162,7 @@ export function AuditTrail(props: { name: string; events: IModelEvent[] }): JSX.
               <td>{event.actor ?? '—'}</td>
               <td className="jp-nbops-AuditTable-what">
                 {KIND_LABELS[event.kind]}
-                {event.alias && (
-                  <span className="jp-nbops-Alias jp-nbops-mod-static">{event.alias}</span>
-                )}
+                {event.alias && <span className="jp-nbops-Alias jp-mod-static">{event.alias}</span>}
                 {event.previous_version !== null && ` v${event.previous_version} →`}
                 {event.version !== null && ` v${event.version}`}
               </td>
@@ -229,14 +226,14 @@ export function ModelCardView(props: {
         <span className="jp-nbops-RunDetail-spacer" />
         {markdown !== null && (
           <button
-            className="jp-mod-styled jp-nbops-SmallButton"
+            className="jp-mod-styled jp-nbops-Button"
             onClick={() => void navigator.clipboard?.writeText(markdown)}
             title="Copy the card's Markdown"
           >
             Copy Markdown
           </button>
         )}
-        <button className="jp-mod-styled jp-nbops-SmallButton" onClick={props.onClose}>
+        <button className="jp-mod-styled jp-nbops-Button" onClick={props.onClose}>
           Close
         </button>
       </header>

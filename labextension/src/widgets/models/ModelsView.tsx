@@ -47,10 +47,10 @@ export class ModelsView extends ReactWidget {
     const { model } = this;
     let body: JSX.Element;
     if (model.state === 'loading') {
-      body = <div className="jp-nbops-State jp-nbops-mod-loading">Loading the model registry…</div>;
+      body = <div className="jp-nbops-State jp-mod-loading">Loading the model registry…</div>;
     } else if (model.state === 'error') {
       body = (
-        <div className="jp-nbops-State jp-nbops-mod-error" role="alert">
+        <div className="jp-nbops-State jp-mod-error" role="alert">
           <p className="jp-nbops-State-title">Cannot load the model registry</p>
           <p className="jp-nbops-State-hint">{model.error}</p>
         </div>
@@ -90,7 +90,7 @@ export class ModelsView extends ReactWidget {
         <header className="jp-nbops-RunDetail-header">
           <h2 className="jp-nbops-RunDetail-title">Model registry</h2>
           <span className="jp-nbops-RunDetail-spacer" />
-          <button className="jp-mod-styled jp-nbops-SmallButton" onClick={() => void model.load()}>
+          <button className="jp-mod-styled jp-nbops-Button" onClick={() => void model.load()}>
             Refresh
           </button>
         </header>
@@ -138,13 +138,19 @@ function ModelCard(props: {
       {entry.error && (
         <div className="jp-nbops-InlineError" role="alert">
           <span>{entry.error}</span>
-          <button className="jp-nbops-LinkButton" onClick={() => registry.clearError(model.name)}>
+          <button
+            className="jp-nbops-Button jp-mod-link"
+            onClick={() => registry.clearError(model.name)}
+          >
             Dismiss
           </button>
         </div>
       )}
       {entry.versions === null ? null : (
-        <table className="jp-nbops-VersionsTable" aria-label={`Versions of ${model.name}`}>
+        <table
+          className="jp-nbops-Table jp-nbops-VersionsTable"
+          aria-label={`Versions of ${model.name}`}
+        >
           <thead>
             <tr>
               <th scope="col">Version</th>
@@ -249,7 +255,7 @@ function VersionRow(props: {
             <div className="jp-nbops-VersionsTable-line">
               <StatusBadge status={run.status} />
               <button
-                className="jp-nbops-LinkButton"
+                className="jp-nbops-Button jp-mod-link"
                 title={`Open run ${run.id}`}
                 onClick={() => props.actions.openRun(run.id)}
               >
@@ -301,14 +307,14 @@ function VersionRow(props: {
             />
             <button
               type="submit"
-              className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+              className="jp-mod-styled jp-mod-accept jp-nbops-Button"
               disabled={busy || !alias.trim()}
             >
               Set
             </button>
             <button
               type="button"
-              className="jp-mod-styled jp-nbops-SmallButton"
+              className="jp-mod-styled jp-nbops-Button"
               onClick={() => setEditing(false)}
             >
               Cancel
@@ -317,21 +323,21 @@ function VersionRow(props: {
         ) : (
           <>
             <button
-              className="jp-mod-styled jp-nbops-SmallButton"
+              className="jp-mod-styled jp-nbops-Button"
               aria-label={`Model card of version ${version.version}`}
               onClick={props.onCard}
             >
               Card
             </button>
             <button
-              className="jp-mod-styled jp-nbops-SmallButton"
+              className="jp-mod-styled jp-nbops-Button"
               aria-label={`Explanation of version ${version.version}`}
               onClick={props.onExplanation}
             >
               Explanation
             </button>
             <button
-              className="jp-mod-styled jp-nbops-SmallButton"
+              className="jp-mod-styled jp-nbops-Button"
               aria-label={`Set alias on version ${version.version}`}
               onClick={() => setEditing(true)}
             >

@@ -24,7 +24,7 @@ export function ServeButton(props: {
   if (endpoint) {
     return (
       <button
-        className="jp-mod-styled jp-mod-warn jp-nbops-SmallButton"
+        className="jp-mod-styled jp-mod-warn jp-nbops-Button"
         aria-label={`Stop serving version ${version.version}`}
         disabled={busy}
         onClick={() => void serving.stop(version.name, version.version)}
@@ -47,7 +47,7 @@ export function ServeButton(props: {
   return (
     <>
       <button
-        className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+        className="jp-mod-styled jp-mod-accept jp-nbops-Button"
         aria-label={`Serve version ${version.version}`}
         title="Serve this version over HTTP on this machine (nbops serve)"
         disabled={!servable}
@@ -57,7 +57,7 @@ export function ServeButton(props: {
       </button>
       {others.length > 0 && (
         <button
-          className="jp-mod-styled jp-nbops-SmallButton"
+          className="jp-mod-styled jp-nbops-Button"
           aria-label={`Split version ${version.version} with a canary or shadow`}
           title="Serve this version with a second one: a canary answers a share of requests, a shadow scores every request unseen"
           disabled={!servable}
@@ -224,7 +224,7 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
     >
       <div className="jp-nbops-Endpoint-line">
         <span
-          className={`jp-nbops-Endpoint-state jp-nbops-mod-${endpoint.state}`}
+          className={`jp-nbops-Endpoint-state jp-mod-${endpoint.state}`}
           data-id="serving-state"
         >
           {running ? 'Serving' : `Stopped (exit code ${endpoint.exit_code})`}
@@ -233,7 +233,7 @@ export function EndpointPanel(props: { endpoint: IServingEndpointLive }): JSX.El
           {endpoint.url}/invocations
         </code>
         <button
-          className="jp-mod-styled jp-nbops-SmallButton"
+          className="jp-mod-styled jp-nbops-Button"
           title="Copy a curl call of this endpoint with one example row"
           onClick={copy}
         >
@@ -310,7 +310,7 @@ function SplitTable(props: { endpoint: IServingEndpointLive }): JSX.Element {
               </th>
               <td>{share[role]}</td>
               <td data-id="split-requests">{live ? String(live.requests) : '0'}</td>
-              <td className={live?.errors ? 'jp-nbops-mod-alert' : undefined}>
+              <td className={live?.errors ? 'jp-mod-alert' : undefined}>
                 {live ? String(live.errors) : '0'}
               </td>
               <td>{formatMs(live?.latency_ms.p50)}</td>
@@ -325,7 +325,7 @@ function SplitTable(props: { endpoint: IServingEndpointLive }): JSX.Element {
 
 function Stat(props: { label: string; id: string; value: string; alert?: boolean }): JSX.Element {
   return (
-    <div className={`jp-nbops-Endpoint-stat${props.alert ? ' jp-nbops-mod-alert' : ''}`}>
+    <div className={`jp-nbops-Endpoint-stat${props.alert ? ' jp-mod-alert' : ''}`}>
       <dt>{props.label}</dt>
       <dd data-id={props.id}>{props.value}</dd>
     </div>

@@ -40,7 +40,7 @@ export function DiagnosticsList(props: {
               </span>
               {d.cell_id && (
                 <button
-                  className="jp-nbops-LinkButton"
+                  className="jp-nbops-Button jp-mod-link"
                   onClick={() => props.onSelectCell(d.cell_id!)}
                   aria-label={`Go to cell ${d.cell_index} (${d.code})`}
                 >

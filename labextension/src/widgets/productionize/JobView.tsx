@@ -107,7 +107,7 @@ const STATUS_TEXT: Record<IEquivalenceEntry['status'], string> = {
 
 function EquivalenceTable(props: { entries: IEquivalenceEntry[] }): JSX.Element {
   return (
-    <table className="jp-nbops-EquivalenceTable" aria-label="Equivalence">
+    <table className="jp-nbops-Table jp-nbops-EquivalenceTable" aria-label="Equivalence">
       <thead>
         <tr>
           <th>Step</th>
@@ -229,7 +229,7 @@ export function JobView(props: IJobViewProps): JSX.Element {
           )}
           {result.package_dir && (
             <button
-              className="jp-nbops-LinkButton"
+              className="jp-nbops-Button jp-mod-link"
               onClick={() => props.onOpenFile(`${job.out_dir}/README.md`)}
             >
               Open the generated README

@@ -65,7 +65,10 @@ function UntaggedList(props: {
               {cell.read_by.length > 1 ? 's' : ''} {cell.read_by.join(', ')}
             </span>
             {cell.id && (
-              <button className="jp-nbops-LinkButton" onClick={() => props.onSelectCell(cell.id!)}>
+              <button
+                className="jp-nbops-Button jp-mod-link"
+                onClick={() => props.onSelectCell(cell.id!)}
+              >
                 Go to cell
               </button>
             )}
@@ -107,7 +110,7 @@ function Analysis(
           <DagView dag={analysis.dag} onSelectCell={props.selectCell} />
         </>
       ) : (
-        <div className="jp-nbops-PipelinePanel-empty">
+        <div className="jp-nbops-Empty jp-nbops-PipelinePanel-empty">
           No steps yet. {props.suggested ? 'Accept the suggested tags above, or select' : 'Select'}{' '}
           a code cell and use the <strong>Productionize role</strong> button of its toolbar (or
           right-click it) to tag it <code>step: NAME</code>, <code>parameters</code>,{' '}
@@ -140,7 +143,7 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
       <div className="jp-nbops-PipelinePanel-header">
         <h2 className="jp-nbops-SidebarHeading">Pipeline</h2>
         <button
-          className="jp-nbops-IconButton"
+          className="jp-nbops-Button jp-mod-icon"
           title="Analyse again"
           aria-label="Analyse again"
           disabled={!notebook}
@@ -150,7 +153,7 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
         </button>
       </div>
       {!notebook ? (
-        <div className="jp-nbops-PipelinePanel-empty">
+        <div className="jp-nbops-Empty jp-nbops-PipelinePanel-empty">
           Open a notebook to see the pipeline its tagged cells make.
         </div>
       ) : (
@@ -162,7 +165,7 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
             )}
           </div>
           <button
-            className="jp-nbops-PrimaryButton"
+            className="jp-nbops-Button jp-mod-primary"
             onClick={props.productionize}
             disabled={running}
             title="Turn the tagged cells into a tested pipeline package"
@@ -193,7 +196,9 @@ function PipelineView(props: PipelinePanel.IOptions): JSX.Element {
             <Analysis {...props} analysis={analysis} suggested={model.suggestions.length > 0} />
           )}
           {!analysis && model.analysisState === 'loading' && (
-            <div className="jp-nbops-PipelinePanel-empty">Analysing the notebook…</div>
+            <div className="jp-nbops-Empty jp-nbops-PipelinePanel-empty">
+              Analysing the notebook…
+            </div>
           )}
         </div>
       )}

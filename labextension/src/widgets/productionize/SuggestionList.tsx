@@ -18,7 +18,7 @@ export function SuggestionList(props: {
       <div className="jp-nbops-Suggestions-head">
         <h3 className="jp-nbops-PipelinePanel-subheading">Suggested tags ({suggestions.length})</h3>
         <button
-          className="jp-nbops-SecondaryButton"
+          className="jp-nbops-Button jp-mod-secondary"
           onClick={() => props.onAccept(suggestions)}
           title="Add every suggested tag to its cell (other tags stay)"
         >
@@ -36,7 +36,7 @@ export function SuggestionList(props: {
             <div className="jp-nbops-Suggestion-head">
               {s.id ? (
                 <button
-                  className="jp-nbops-LinkButton jp-nbops-Suggestion-cell"
+                  className="jp-nbops-Button jp-mod-link jp-nbops-Suggestion-cell"
                   onClick={() => props.onSelectCell(s.id!)}
                   aria-label={`Go to cell ${s.index}`}
                   title="Go to cell"
@@ -50,7 +50,7 @@ export function SuggestionList(props: {
                 {s.tag}
               </code>
               <button
-                className="jp-nbops-LinkButton jp-nbops-Suggestion-accept"
+                className="jp-nbops-Button jp-mod-link jp-nbops-Suggestion-accept"
                 onClick={() => props.onAccept([s])}
                 aria-label={`Accept ${s.tag} for cell ${s.index}`}
               >

@@ -5,7 +5,7 @@
  */
 import * as React from 'react';
 
-import { runDetailAPI } from '../../api';
+import { runsAPI } from '../../api';
 import { IArtifact } from '../../tokens';
 import { FULL_MODE_BAR, PlotlyChart } from '../plot/PlotlyChart';
 import { IPlotTheme, withTheme } from '../plot/theme';
@@ -75,7 +75,7 @@ export function ArtifactsSection(props: {
               ))}
             </div>
           )}
-          <table className="jp-nbops-ArtifactsTable" aria-label="Artifacts">
+          <table className="jp-nbops-Table jp-nbops-ArtifactsTable" aria-label="Artifacts">
             <thead>
               <tr>
                 <th scope="col">Path</th>
@@ -93,7 +93,7 @@ export function ArtifactsSection(props: {
                     <code>{artifact.path}</code>
                   </td>
                   <td>{artifact.media_type}</td>
-                  <td className="jp-nbops-mod-number">{formatBytes(artifact.size)}</td>
+                  <td className="jp-mod-numeric">{formatBytes(artifact.size)}</td>
                   <td>
                     <DownloadButton runId={props.runId} artifact={artifact} />
                   </td>
@@ -116,7 +116,7 @@ function useArtifactURL(runId: string, path: string): { url: string | null; erro
   React.useEffect(() => {
     let url: string | null = null;
     let cancelled = false;
-    runDetailAPI
+    runsAPI
       .artifactBlob(runId, path)
       .then(blob => {
         if (!cancelled) {
@@ -158,7 +158,7 @@ export function ArtifactFigure(props: {
   const [error, setError] = React.useState<string | null>(null);
   React.useEffect(() => {
     let cancelled = false;
-    runDetailAPI
+    runsAPI
       .artifactBlob(props.runId, props.artifact.path)
       .then(blob => blob.text())
       .then(text => {
@@ -216,7 +216,7 @@ function DownloadButton(props: { runId: string; artifact: IArtifact }): JSX.Elem
   const [error, setError] = React.useState<string | null>(null);
   const download = async () => {
     try {
-      const blob = await runDetailAPI.artifactBlob(props.runId, props.artifact.path);
+      const blob = await runsAPI.artifactBlob(props.runId, props.artifact.path);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
@@ -233,7 +233,7 @@ function DownloadButton(props: { runId: string; artifact: IArtifact }): JSX.Elem
   return (
     <>
       <button
-        className="jp-mod-styled jp-nbops-SmallButton"
+        className="jp-mod-styled jp-nbops-Button"
         aria-label={`Download ${props.artifact.path}`}
         onClick={() => void download()}
       >

@@ -13,7 +13,7 @@ export function DatasetsSection(props: { datasets: IRunDataset[] }): JSX.Element
           No datasets. Log one with <code>nbops.log_dataset(df, name, role="train")</code>.
         </Empty>
       ) : (
-        <table className="jp-nbops-DatasetsTable" aria-label="Datasets">
+        <table className="jp-nbops-Table jp-nbops-DatasetsTable" aria-label="Datasets">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -31,8 +31,8 @@ export function DatasetsSection(props: { datasets: IRunDataset[] }): JSX.Element
                   <code>{dataset.name}</code>
                 </td>
                 <td>{dataset.role}</td>
-                <td className="jp-nbops-mod-number">{count(dataset.rows)}</td>
-                <td className="jp-nbops-mod-number">{count(dataset.columns)}</td>
+                <td className="jp-mod-numeric">{count(dataset.rows)}</td>
+                <td className="jp-mod-numeric">{count(dataset.columns)}</td>
                 <td>
                   <code title={dataset.digest}>{dataset.digest.slice(0, 12)}</code>
                 </td>

@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { nbopsAPI } from '../../api';
+import { runsAPI } from '../../api';
 import { IMetricSeries, IRunRecord } from '../../tokens';
 import { formatMetric } from '../format';
 import { FULL_MODE_BAR, PlotlyChart } from '../plot/PlotlyChart';
@@ -51,7 +51,7 @@ export function MetricsSection(props: {
       setSeries({});
       return;
     }
-    nbopsAPI
+    runsAPI
       .runMetrics(run.id, keys.slice(0, MAX_CHARTS), CHART_POINTS)
       .then(body => !cancelled && (setSeries(body.metrics), setError(null)))
       .catch(reason => !cancelled && setError((reason as Error).message));
@@ -74,7 +74,7 @@ export function MetricsSection(props: {
       ) : (
         <>
           <table
-            className="jp-nbops-MetricsTable"
+            className="jp-nbops-Table jp-nbops-MetricsTable"
             aria-label={system ? 'System metrics' : 'Metrics'}
           >
             <thead>

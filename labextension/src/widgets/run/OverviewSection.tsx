@@ -11,7 +11,7 @@ import { Section } from './Section';
 function RunLink(props: { id: string; label?: string | null; actions: IRunActions }): JSX.Element {
   return (
     <button
-      className="jp-nbops-LinkButton"
+      className="jp-nbops-Button jp-mod-link"
       title={`Open run ${props.id}`}
       onClick={() => props.actions.openRun(props.id)}
     >
@@ -37,7 +37,7 @@ export function OverviewSection(props: { run: IRunRecord; actions: IRunActions }
         <span className="jp-nbops-Overview-notebook">
           <code title={run.notebook_path}>{run.notebook_path}</code>
           <button
-            className="jp-mod-styled jp-nbops-SmallButton"
+            className="jp-mod-styled jp-nbops-Button"
             onClick={() => actions.openNotebook(run.notebook_path!)}
           >
             Open notebook

@@ -10,7 +10,7 @@ export function ParamsSection(props: { params: Record<string, string> }): JSX.El
       {entries.length === 0 ? (
         <Empty>No parameters were logged.</Empty>
       ) : (
-        <table className="jp-nbops-KeyValueTable" aria-label="Parameters">
+        <table className="jp-nbops-Table jp-nbops-KeyValueTable" aria-label="Parameters">
           <tbody>
             {entries.map(([key, value]) => (
               <tr key={key}>

@@ -2,45 +2,23 @@
  * State of one run's detail panel: the run as the server last sent it, and the
  * edits (tags, note) applied optimistically and reverted when the server refuses.
  */
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
-
-import { runDetailAPI } from '../../api';
-import { IRunEdit, IRunRecord, LoadState } from '../../tokens';
+import { runsAPI } from '../../api';
+import { IRun, IRunEdit, IRunRecord, LoadState } from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 /** How often a running run is re-read while its panel is visible. */
 const LIVE_INTERVAL = 5000;
 
-export class RunDetailModel implements IDisposable {
+export class RunDetailModel extends PollingModel {
   constructor(readonly runId: string) {
-    // Only a running run changes on its own; a finished one is re-read on demand.
-    this._poll = new Poll({
-      factory: async () => {
-        if (this._run?.status === 'running' && this._pending === 0) {
-          await this.load();
-        }
-      },
-      frequency: { interval: LIVE_INTERVAL, backoff: false },
-      standby: () => !this.visible || 'when-hidden'
-    });
+    super({ interval: LIVE_INTERVAL, name: 'nbops:run-detail' });
   }
 
-  /** Set by the view: polling sleeps while the panel is not shown. */
-  visible = false;
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
-  dispose(): void {
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
-  /** Emitted whenever anything the view shows changes. */
-  get changed(): ISignal<RunDetailModel, void> {
-    return this._changed;
+  /** Only a running run changes on its own; a finished one is re-read on demand. */
+  protected async tick(): Promise<void> {
+    if (this._run?.status === 'running' && this._pending === 0) {
+      await this.load();
+    }
   }
 
   get state(): LoadState {
@@ -64,17 +42,17 @@ export class RunDetailModel implements IDisposable {
   async load(): Promise<void> {
     if (this._run === null) {
       this._state = 'loading';
-      this._changed.emit();
+      this.emitChanged();
     }
     try {
-      this._run = await runDetailAPI.run(this.runId);
+      this._run = await runsAPI.run(this.runId);
       this._state = 'ready';
       this._loadError = null;
     } catch (error) {
       this._state = this._run === null ? 'error' : 'ready';
       this._loadError = (error as Error).message;
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /**
@@ -89,11 +67,9 @@ export class RunDetailModel implements IDisposable {
     this._run = applyEdit(before, edit);
     this._editError = null;
     this._pending += 1;
-    this._changed.emit();
+    this.emitChanged();
     try {
-      const saved = await runDetailAPI.edit(this.runId, edit);
-      // PATCH answers the bare run: keep the provenance and artifacts we have.
-      this._run = { ...this._run, ...saved } as IRunRecord;
+      this._keep(await runsAPI.edit(this.runId, edit));
       return true;
     } catch (error) {
       this._run = before;
@@ -101,35 +77,37 @@ export class RunDetailModel implements IDisposable {
       return false;
     } finally {
       this._pending -= 1;
-      this._changed.emit();
+      this.emitChanged();
     }
   }
 
   /** Soft delete; the answer carries `deleted_at`. */
   async remove(): Promise<void> {
-    const saved = await runDetailAPI.remove(this.runId);
-    this._run = { ...this._run, ...saved } as IRunRecord;
-    this._changed.emit();
+    this._keep(await runsAPI.remove(this.runId));
   }
 
   async restore(): Promise<void> {
-    const saved = await runDetailAPI.restore(this.runId);
-    this._run = { ...this._run, ...saved } as IRunRecord;
-    this._changed.emit();
+    this._keep(await runsAPI.restore(this.runId));
   }
 
   clearEditError(): void {
     this._editError = null;
-    this._changed.emit();
+    this.emitChanged();
   }
 
-  private _changed = new Signal<RunDetailModel, void>(this);
+  /** PATCH, DELETE and restore answer the bare run: keep the provenance and artifacts we have. */
+  private _keep(saved: IRun): void {
+    if (this._run !== null) {
+      this._run = { ...this._run, ...saved };
+    }
+    this.emitChanged();
+  }
+
   private _state: LoadState = 'loading';
   private _loadError: string | null = null;
   private _editError: string | null = null;
   private _run: IRunRecord | null = null;
   private _pending = 0;
-  private _poll: Poll;
 }
 
 /** The run as it will be once `edit` is saved. */

@@ -78,11 +78,11 @@ export class RunDetailView extends ReactWidget {
     const { model } = this;
     const run = model.run;
     if (model.state === 'loading' || (run === null && model.state !== 'error')) {
-      return <div className="jp-nbops-State jp-nbops-mod-loading">Loading run {model.runId}…</div>;
+      return <div className="jp-nbops-State jp-mod-loading">Loading run {model.runId}…</div>;
     }
     if (run === null) {
       return (
-        <div className="jp-nbops-State jp-nbops-mod-error" role="alert">
+        <div className="jp-nbops-State jp-mod-error" role="alert">
           <p className="jp-nbops-State-title">Cannot show run {model.runId}</p>
           <p className="jp-nbops-State-hint">{model.loadError}</p>
           <button className="jp-mod-styled jp-Button" onClick={() => void model.load()}>
@@ -100,12 +100,12 @@ export class RunDetailView extends ReactWidget {
             {run.id}
           </code>
           <span className="jp-nbops-RunDetail-spacer" />
-          <button className="jp-mod-styled jp-nbops-SmallButton" onClick={() => void model.load()}>
+          <button className="jp-mod-styled jp-nbops-Button" onClick={() => void model.load()}>
             Refresh
           </button>
           {run.deleted_at === null && (
             <button
-              className="jp-mod-styled jp-nbops-SmallButton jp-nbops-mod-danger"
+              className="jp-mod-styled jp-nbops-Button jp-mod-danger"
               onClick={() => void this._delete()}
             >
               Delete run
@@ -115,7 +115,7 @@ export class RunDetailView extends ReactWidget {
         {run.deleted_at !== null && (
           <div className="jp-nbops-Warning" role="status">
             This run is deleted: it no longer shows in the runs list.{' '}
-            <button className="jp-nbops-LinkButton" onClick={() => void this._restore()}>
+            <button className="jp-nbops-Button jp-mod-link" onClick={() => void this._restore()}>
               Restore it
             </button>
           </div>

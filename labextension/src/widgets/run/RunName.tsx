@@ -45,7 +45,7 @@ export function RunName(props: { model: RunDetailModel; run: IRunRecord }): JSX.
           {title}
         </h2>
         <button
-          className="jp-mod-styled jp-nbops-SmallButton"
+          className="jp-mod-styled jp-nbops-Button"
           onClick={() => {
             setError(null);
             setDraft(run.name ?? '');
@@ -79,14 +79,11 @@ export function RunName(props: { model: RunDetailModel; run: IRunRecord }): JSX.
           }
         }}
       />
-      <button
-        className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
-        onClick={() => void save()}
-      >
+      <button className="jp-mod-styled jp-mod-accept jp-nbops-Button" onClick={() => void save()}>
         Save
       </button>
       <button
-        className="jp-mod-styled jp-nbops-SmallButton"
+        className="jp-mod-styled jp-nbops-Button"
         onClick={() => {
           setDraft(null);
           setError(null);

@@ -39,7 +39,7 @@ export class RunSummaryRenderer extends Widget implements IRenderMime.IRenderer 
       head.append(` · ${summary.name}`);
     }
     const status = el('span', summary.status);
-    status.className = `jp-nbops-StatusBadge jp-nbops-mod-${summary.status}`;
+    status.className = `jp-nbops-StatusBadge jp-mod-${summary.status}`;
     head.append(' · ', status, ` · ${formatDuration(summary.duration)}`);
     const lines = [head];
     const params = Object.entries(summary.params ?? {});

@@ -23,7 +23,7 @@ export function TagsNotesSection(props: {
         <div className="jp-nbops-InlineError" role="alert">
           <span>Not saved: {model.editError}</span>
           <button
-            className="jp-nbops-LinkButton"
+            className="jp-nbops-Button jp-mod-link"
             aria-label="Dismiss the error"
             onClick={() => model.clearEditError()}
           >
@@ -130,7 +130,7 @@ function TagForm(props: { model: RunDetailModel }): JSX.Element {
         value={value}
         onChange={event => setValue(event.target.value)}
       />
-      <button type="submit" className="jp-mod-styled jp-nbops-SmallButton" disabled={!key.trim()}>
+      <button type="submit" className="jp-mod-styled jp-nbops-Button" disabled={!key.trim()}>
         Add tag
       </button>
     </form>
@@ -160,7 +160,7 @@ function NoteEditor(props: {
         <h4>Note</h4>
         {!editing && (
           <button
-            className="jp-mod-styled jp-nbops-SmallButton"
+            className="jp-mod-styled jp-nbops-Button"
             onClick={() => {
               setDraft(props.note ?? '');
               setEditing(true);
@@ -188,15 +188,12 @@ function NoteEditor(props: {
           />
           <div className="jp-nbops-Note-actions">
             <button
-              className="jp-mod-styled jp-mod-accept jp-nbops-SmallButton"
+              className="jp-mod-styled jp-mod-accept jp-nbops-Button"
               onClick={() => void save()}
             >
               Save note
             </button>
-            <button
-              className="jp-mod-styled jp-nbops-SmallButton"
-              onClick={() => setEditing(false)}
-            >
+            <button className="jp-mod-styled jp-nbops-Button" onClick={() => setEditing(false)}>
               Cancel
             </button>
           </div>

@@ -10,16 +10,16 @@ import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 import * as React from 'react';
 
-import { CommandIDs } from '../commands';
-import { experimentsIcon } from '../icons';
-import { RunsModel } from '../model';
-import { IRun } from '../tokens';
+import { CommandIDs } from '../../commands';
+import { experimentsIcon } from '../../icons';
+import { RunsModel } from './model';
+import { IRun } from '../../tokens';
 import { RunsTable } from './RunsTable';
-import { nextSort, pickMetricColumns, pickParamColumns } from './sidebar/columns';
-import { FilterBox } from './sidebar/FilterBox';
-import { SelectionBar } from './sidebar/SelectionBar';
-import { RunSelection } from './sidebar/selection';
-import { StatusIcon } from './StatusBadge';
+import { nextSort, pickMetricColumns, pickParamColumns } from './columns';
+import { FilterBox } from './FilterBox';
+import { SelectionBar } from './SelectionBar';
+import { RunSelection } from './selection';
+import { StatusIcon } from '../StatusBadge';
 
 /** Options shown to the user; kept in sync with the settings schema. */
 export interface IViewSettings {
@@ -224,7 +224,7 @@ class RunsView extends ReactWidget {
     return (
       <>
         {model.warning && (
-          <div className="jp-nbops-Notice jp-nbops-mod-warning" role="status">
+          <div className="jp-nbops-Notice jp-mod-warning" role="status">
             {model.warning}
           </div>
         )}
@@ -236,7 +236,7 @@ class RunsView extends ReactWidget {
           onClear={this._onClear}
         />
         {model.state === 'error' && model.runs.length > 0 && (
-          <div className="jp-nbops-Notice jp-nbops-mod-error" role="alert">
+          <div className="jp-nbops-Notice jp-mod-error" role="alert">
             <InlineCode text={model.error ?? ''} />
           </div>
         )}
@@ -258,7 +258,7 @@ class RunsView extends ReactWidget {
     }
     if (model.state === 'loading' && model.runs.length === 0) {
       return (
-        <div className="jp-nbops-State jp-nbops-mod-loading" role="status">
+        <div className="jp-nbops-State jp-mod-loading" role="status">
           <StatusIcon status="running" />
           <span>Loading runs…</span>
         </div>
@@ -380,7 +380,7 @@ export function asFilter(text: string): string {
 
 function NoMatch(props: { filter: string; refused: boolean; notice: string | null }): JSX.Element {
   return (
-    <div className="jp-nbops-State jp-nbops-mod-empty">
+    <div className="jp-nbops-State jp-mod-empty">
       <p className="jp-nbops-State-title">
         {props.refused ? 'This filter cannot be applied' : 'No runs match'}
       </p>
@@ -392,7 +392,7 @@ function NoMatch(props: { filter: string; refused: boolean; notice: string | nul
           {capitalized(props.notice)}
         </p>
       )}
-      <p className="jp-nbops-State-hint jp-nbops-mod-secondary">
+      <p className="jp-nbops-State-hint jp-mod-secondary">
         Edit the filter, or press Escape in it to clear it.
       </p>
     </div>
@@ -402,13 +402,13 @@ function NoMatch(props: { filter: string; refused: boolean; notice: string | nul
 function EmptyState(props: { experiment: string | null }): JSX.Element {
   const experiment = props.experiment ?? 'my-experiment';
   return (
-    <div className="jp-nbops-State jp-nbops-mod-empty">
+    <div className="jp-nbops-State jp-mod-empty">
       <experimentsIcon.react className="jp-nbops-State-icon" tag="div" />
       <p className="jp-nbops-State-title">No runs yet</p>
       <p className="jp-nbops-State-hint">
         Run <code>%%track {experiment}</code> in a notebook
       </p>
-      <p className="jp-nbops-State-hint jp-nbops-mod-secondary">
+      <p className="jp-nbops-State-hint jp-mod-secondary">
         after <code>%load_ext nbops</code>; runs appear here as they start.
       </p>
     </div>
@@ -425,7 +425,7 @@ function InlineCode(props: { text: string }): JSX.Element {
 
 function ErrorState(props: { message: string; onRetry: () => void }): JSX.Element {
   return (
-    <div className="jp-nbops-State jp-nbops-mod-error" role="alert">
+    <div className="jp-nbops-State jp-mod-error" role="alert">
       <StatusIcon status="crashed" />
       <p className="jp-nbops-State-title">Cannot load runs</p>
       <p className="jp-nbops-State-hint">

@@ -8,12 +8,17 @@
  * is patched in place, and the loaded window is reloaded only when rows may
  * have come, gone or moved.
  */
-import { IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { ISignal, Signal } from '@lumino/signaling';
 
-import { NbopsAPIError, nbopsAPI, sidebarAPI } from './api';
-import { FRONTEND_VERSION, IChangedRun, IExperiment, IRun, IRunsModel, LoadState } from './tokens';
+import { NbopsAPIError, runsAPI, serverAPI } from '../../api';
+import {
+  FRONTEND_VERSION,
+  IChangedRun,
+  IExperiment,
+  IRun,
+  IRunsModel,
+  LoadState
+} from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 /** Defaults; the refresh interval is overridden by the plugin settings. */
 export const DEFAULT_REFRESH_INTERVAL = 5000;
@@ -28,8 +33,8 @@ const MAX_PAGE = 1000;
 /** Sort keys a run's updates cannot change, so patching in place keeps the order. */
 const STABLE_SORT_KEYS = new Set(['start_time', 'id']);
 
-type API = Pick<typeof nbopsAPI, 'version' | 'experiments'> &
-  Pick<typeof sidebarAPI, 'searchRuns' | 'changes'>;
+type API = Pick<typeof serverAPI, 'version'> &
+  Pick<typeof runsAPI, 'experiments' | 'searchRuns' | 'changes'>;
 
 /** What the runs are filtered and sorted by, in the server's languages. */
 export interface IRunsQueryState {
@@ -48,27 +53,13 @@ export namespace RunsModel {
   }
 }
 
-export class RunsModel implements IRunsModel, IDisposable {
+export class RunsModel extends PollingModel implements IRunsModel {
   constructor(options: RunsModel.IOptions = {}) {
-    this._api = options.api ?? { ...nbopsAPI, ...sidebarAPI };
-    this._interval = options.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
+    const interval = options.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
+    super({ interval, maxInterval: MAX_BACKOFF_INTERVAL, name: 'nbops:runs' });
+    this._api = options.api ?? { ...serverAPI, ...runsAPI };
+    this._interval = interval;
     this._pageSize = options.pageSize ?? PAGE_SIZE;
-    this._poll = new Poll({
-      auto: false,
-      factory: () => this._tick(),
-      frequency: {
-        interval: this._interval,
-        backoff: true,
-        max: MAX_BACKOFF_INTERVAL
-      },
-      name: 'nbops:runs',
-      // Sleep while the sidebar panel is closed or the browser tab is hidden.
-      standby: () => !this._visible || 'when-hidden'
-    });
-  }
-
-  get changed(): ISignal<this, void> {
-    return this._changed;
   }
 
   get state(): LoadState {
@@ -128,10 +119,6 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._lastUpdated;
   }
 
-  get isDisposed(): boolean {
-    return this._isDisposed;
-  }
-
   /** The query whose runs are shown (the last one the server accepted). */
   get query(): Readonly<IRunsQueryState> {
     return this._query;
@@ -179,10 +166,10 @@ export class RunsModel implements IRunsModel, IDisposable {
       this._state = 'loading';
     }
     this._pending = next;
-    this._changed.emit();
+    this.emitChanged();
     try {
       const page = await this._api.searchRuns({ ...next, limit: this._pageSize });
-      if (generation !== this._generation || this._isDisposed) {
+      if (generation !== this._generation || this.isDisposed) {
         return true;
       }
       this._query = next;
@@ -193,7 +180,7 @@ export class RunsModel implements IRunsModel, IDisposable {
       this._setWindow(page.runs, page.next_cursor);
       return true;
     } catch (error) {
-      if (generation !== this._generation || this._isDisposed) {
+      if (generation !== this._generation || this.isDisposed) {
         return false;
       }
       this._pending = null;
@@ -203,7 +190,7 @@ export class RunsModel implements IRunsModel, IDisposable {
         if (this._state === 'loading') {
           this._state = 'ready';
         }
-        this._changed.emit();
+        this.emitChanged();
         return false;
       }
       this._fail(error);
@@ -216,22 +203,9 @@ export class RunsModel implements IRunsModel, IDisposable {
     return this._pending;
   }
 
-  /** Whether the panel showing this model is visible; polls only then. */
-  get visible(): boolean {
-    return this._visible;
-  }
-
-  set visible(visible: boolean) {
-    if (visible === this._visible) {
-      return;
-    }
-    this._visible = visible;
-    if (visible) {
-      // Changes may have piled up while hidden: read the window afresh.
-      this._stale = true;
-      void this._poll.start();
-      void this._poll.refresh();
-    }
+  /** Changes may have piled up while hidden: read the window afresh. */
+  protected onShow(): void {
+    this._stale = true;
   }
 
   get refreshInterval(): number {
@@ -246,11 +220,7 @@ export class RunsModel implements IRunsModel, IDisposable {
   /** Reload the experiments and the loaded window now. */
   async refresh(): Promise<void> {
     this._stale = true;
-    if (this._visible) {
-      await this._poll.start();
-    }
-    await this._poll.refresh();
-    await this._poll.tick;
+    await super.refresh();
   }
 
   /** Append the next page of runs (the view asks as the user scrolls near the end). */
@@ -260,7 +230,7 @@ export class RunsModel implements IRunsModel, IDisposable {
     }
     this._loadingMore = true;
     const generation = this._generation;
-    this._changed.emit();
+    this.emitChanged();
     try {
       // Pages grow with the list: a user scrolling deep gets there in a few requests.
       const limit = Math.min(MAX_PAGE, Math.max(this._pageSize, Math.floor(this._runs.length / 2)));
@@ -269,7 +239,7 @@ export class RunsModel implements IRunsModel, IDisposable {
         limit,
         cursor: this._nextCursor
       });
-      if (generation !== this._generation || this._isDisposed) {
+      if (generation !== this._generation || this.isDisposed) {
         return;
       }
       const known = new Set(this._runs.map(run => run.id));
@@ -283,23 +253,14 @@ export class RunsModel implements IRunsModel, IDisposable {
       }
     } finally {
       this._loadingMore = false;
-      if (!this._isDisposed) {
-        this._changed.emit();
+      if (!this.isDisposed) {
+        this.emitChanged();
       }
     }
   }
 
-  dispose(): void {
-    if (this._isDisposed) {
-      return;
-    }
-    this._isDisposed = true;
-    this._poll.dispose();
-    Signal.clearData(this);
-  }
-
   /** One poll tick: a full read when stale, else the change feed. */
-  private async _tick(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       if (this._serverVersion === null) {
         const { version } = await this._api.version();
@@ -357,7 +318,7 @@ export class RunsModel implements IRunsModel, IDisposable {
     }
     this._lastUpdated = new Date();
     this._applyFrequency();
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /**
@@ -376,7 +337,7 @@ export class RunsModel implements IRunsModel, IDisposable {
         : Promise.resolve(this._experiments),
       this._readWindow(query, wanted)
     ]);
-    if (generation !== this._generation || this._isDisposed) {
+    if (generation !== this._generation || this.isDisposed) {
       return;
     }
     this._seq = seq;
@@ -410,14 +371,14 @@ export class RunsModel implements IRunsModel, IDisposable {
     this._error = null;
     this._lastUpdated = new Date();
     this._applyFrequency();
-    this._changed.emit();
+    this.emitChanged();
   }
 
   private _fail(error: unknown): void {
     this._state = 'error';
     this._error = error instanceof Error ? error.message : String(error);
-    if (!this._isDisposed) {
-      this._changed.emit();
+    if (!this.isDisposed) {
+      this.emitChanged();
     }
   }
 
@@ -425,31 +386,20 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _applyFrequency(): void {
     const running = this._runs.some(run => run.status === 'running');
     const interval = running ? Math.min(this._interval, RUNNING_REFRESH_INTERVAL) : this._interval;
-    const { frequency } = this._poll;
-    if (frequency.interval === interval) {
-      return;
-    }
-    this._poll.frequency = {
-      interval,
-      backoff: true,
-      max: Math.max(MAX_BACKOFF_INTERVAL, interval)
-    };
+    this.pollInterval = interval;
   }
 
   private _api: API;
-  private _changed = new Signal<this, void>(this);
   private _error: string | null = null;
   private _experiments: IExperiment[] = [];
   /** Bumped by every query change and window reload; stale answers are dropped. */
   private _generation = 0;
   private _interval: number;
-  private _isDisposed = false;
   private _lastUpdated: Date | null = null;
   private _loadingMore = false;
   private _nextCursor: string | null = null;
   private _pageSize: number;
   private _pending: IRunsQueryState | null = null;
-  private _poll: Poll;
   private _query: IRunsQueryState = { experiment: null, filter: '', sort: DEFAULT_SORT };
   private _queryError: string | null = null;
   private _runs: IRun[] = [];
@@ -460,7 +410,6 @@ export class RunsModel implements IRunsModel, IDisposable {
   private _serverVersion: string | null = null;
   private _stale = true;
   private _state: LoadState = 'loading';
-  private _visible = false;
   private _warning: string | null = null;
 }
 

@@ -6,7 +6,7 @@
  */
 import * as React from 'react';
 
-import { IRun } from '../tokens';
+import { IRun } from '../../tokens';
 import {
   columnFormat,
   elapsed,
@@ -14,7 +14,7 @@ import {
   formatDateTime,
   formatDuration,
   formatMetric
-} from './format';
+} from '../format';
 import {
   fitColumns,
   fixedWidth,
@@ -25,10 +25,10 @@ import {
   parseSort,
   WIDE_TABLE,
   WIDTHS
-} from './sidebar/columns';
-import { RunSelection } from './sidebar/selection';
-import { StatusBadge } from './StatusBadge';
-import { SyncBadge } from './SyncBadge';
+} from './columns';
+import { RunSelection } from './selection';
+import { StatusBadge } from '../StatusBadge';
+import { SyncBadge } from '../SyncBadge';
 
 /** Row height in px; CSS gives rows exactly this height. */
 export const ROW_HEIGHT = 24;
@@ -202,7 +202,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
               <SortHeader
                 key={column.id}
                 className={
-                  `jp-nbops-col-${column.kind}` + (column.numeric ? ' jp-nbops-mod-number' : '')
+                  `jp-nbops-col-${column.kind}` + (column.numeric ? ' jp-mod-numeric' : '')
                 }
                 label={column.label}
                 description={column.description}
@@ -434,7 +434,7 @@ function DataCell(props: {
       const value = run.metrics[column.key];
       return (
         <td
-          className={'jp-nbops-col-metric' + (value === null ? ' jp-nbops-mod-nan' : '')}
+          className={'jp-nbops-col-metric' + (value === null ? ' jp-mod-nan' : '')}
           data-metric={column.key}
           title={
             value === undefined ? `No ${column.key}` : `${column.key} = ${formatMetric(value)}`
@@ -448,7 +448,7 @@ function DataCell(props: {
       const value = run.params[column.key];
       return (
         <td
-          className={'jp-nbops-col-param' + (column.numeric ? ' jp-nbops-mod-number' : '')}
+          className={'jp-nbops-col-param' + (column.numeric ? ' jp-mod-numeric' : '')}
           data-param={column.key}
           title={value === undefined ? `No ${column.key}` : `${column.key} = ${value}`}
         >
