@@ -47,18 +47,6 @@ def jp_server_config(project):
 def jp_fetch(jp_fetch):
     """As in tests/server: every JSON answer of the governance routes must match the
     OpenAPI document (evaluation, explanation, events, card, promote)."""
-    from tornado.httpclient import HTTPClientError
+    from tests.server.conftest import documented_fetch
 
-    from tests.server.conftest import assert_documented
-
-    async def checked(*parts, method="GET", **kwargs):
-        try:
-            response = await jp_fetch(*parts, method=method, **kwargs)
-        except HTTPClientError as exc:
-            if exc.response is not None:
-                assert_documented(parts, method, exc.code, exc.response)
-            raise
-        assert_documented(parts, method, response.code, response)
-        return response
-
-    return checked
+    return documented_fetch(jp_fetch)
