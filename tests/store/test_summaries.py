@@ -51,6 +51,16 @@ def test_non_finite_latest_metrics_come_back_as_floats(store):
     assert math.isnan(metrics["loss"]) and metrics["up"] == math.inf and metrics["down"] == -math.inf
 
 
+def test_listed_metrics_are_the_logged_doubles_to_the_last_bit(store):
+    values = {"a": 0.7954325675964355, "b": 0.1, "c": 1 / 3, "d": -2.5e-7, "e": 1e-300, "f": 5.0}
+    finished = _finished_run(store, metrics=values)
+    running = store.runs.create("exp")
+    store.metrics.write([(running, k, 0, v, 1.0) for k, v in values.items()])
+    for run in store.runs.search("exp").runs:  # the cached summary and the one assembled live
+        assert run["metrics"] == values, run["id"]
+    assert store.runs.get(finished)["metrics"] == values
+
+
 def test_running_and_finished_runs_mix_on_one_page(store):
     done = _finished_run(store, params={"k": "done"})
     live = store.runs.create("exp", params={"k": "live"})

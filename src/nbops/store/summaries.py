@@ -48,7 +48,12 @@ def was_cut(run: dict[str, Any]) -> bool:
 
 _LISTED_TEXT = cut("value")
 # JSON has no infinity (SQLite would write a bare Inf), so infinite metrics travel as text.
-_METRIC = "CASE WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) ELSE value END"
+# A finite value is written with 17 significant digits: SQLite's JSON writes 15, which changed
+# 0.7954325675964355 into 0.795432567596436; 17 digits read back as the logged double.
+_METRIC = (
+    "CASE WHEN value IS NULL THEN NULL WHEN abs(value) > 1.7976931348623157e308 THEN CAST(value AS TEXT) "
+    "ELSE json(printf('%!.17g', value)) END"
+)
 _CHILD = "json(COALESCE((SELECT json_group_object(key, {value}) FROM {table} WHERE run_id = r.id), '{{}}'))"
 
 
