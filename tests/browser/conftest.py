@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 START_TIMEOUT = 90
 VIEWPORT = {"width": 1366, "height": 800}
+LIGHT_THEME = "JupyterLab Light"
 
 
 @dataclass
@@ -214,6 +215,11 @@ class LabPage:
         self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
         self.page.evaluate("() => window.jupyterapp.restored")
         self.page.locator("#jp-main-dock-panel").wait_for(state="visible")
+        # The theme is a setting of the module's Lab server: a test that switched to dark left
+        # it dark for the next one, whose "light" screenshots then came out dark.
+        self.page.locator("body[data-jp-theme-name]").wait_for(state="attached")
+        if self.page.get_attribute("body", "data-jp-theme-name") != LIGHT_THEME:
+            self.set_theme(LIGHT_THEME)
 
     def set_theme(self, theme: str) -> None:
         """Switch the theme, e.g. ``"JupyterLab Dark"``, and wait until it applies."""
