@@ -171,7 +171,7 @@ def test_the_closed_form_band_spread_is_what_simulating_labels_gives():
     """The band's spread comes from the delta method; drawing the labels says the same."""
     from scipy.stats import rankdata
 
-    from nbops.drift.performance import _levels, _spread
+    from nbops.drift.performance import _levels, _spread, _sums
 
     rng = np.random.default_rng(9)
     score = rng.beta(2, 2, 5_000)
@@ -186,6 +186,19 @@ def test_the_closed_form_band_spread_is_what_simulating_labels_gives():
             (rankdata(score) @ labels - positives * (positives + 1) / 2) / (positives * (5_000 - positives))
         ),
     }
-    closed = _spread(p, predicted, _levels(score))
+    closed = _spread(_sums(p, predicted > 0, _levels(score)))
     for metric, sd in simulated.items():
         assert closed[metric] == pytest.approx(sd, rel=0.05), metric  # Monte Carlo error of 4,000 draws: ~1%
+
+
+def test_the_grid_interpolation_is_np_interp_value_for_value():
+    """Clustered breakpoints (several per grid cell), values outside the range, on the
+    breakpoints and NaN, and a map of a single point."""
+    from nbops.drift.performance import _PiecewiseLinear
+
+    rng = np.random.default_rng(3)
+    xs = np.unique(np.r_[rng.random(200), 0.5 + rng.random(100) * 1e-6, [0.25, 0.25 + 1e-12]])
+    ys = np.sort(rng.random(len(xs)))
+    values = np.r_[rng.random(200_000) * 1.4 - 0.2, xs, np.nan]
+    np.testing.assert_allclose(_PiecewiseLinear(xs, ys)(values), np.interp(values, xs, ys), rtol=0, atol=1e-12)
+    assert _PiecewiseLinear(np.array([0.3]), np.array([0.7]))(np.array([0.1, 0.3, 0.9])).tolist() == [0.7] * 3

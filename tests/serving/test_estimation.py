@@ -58,3 +58,67 @@ def test_a_shifted_window_gets_estimated_accuracy_close_to_the_withheld_labels(s
 def test_versions_without_a_labelled_snapshot_are_served_without_estimates(servers):
     with servers["monitored"].client() as client:
         assert client.get("/version").json()["versions"]["primary"]["estimated"] is None
+
+
+@pytest.fixture(scope="module")
+def regressor_server(serving_home):
+    from serving.peer import ServeProcess
+
+    server = ServeProcess(serving_home, "spend@estimated", "--window-seconds", "10000000").wait()
+    yield server
+    server.stop()
+
+
+def test_a_served_regressors_shifted_window_gets_dle_estimates_close_to_the_withheld_labels(
+    regressor_server, serving_store
+):
+    import numpy as np
+
+    from nbops.drift import AlertRule, monitor, persistence
+    from nbops.serving.config import VersionRef
+    from nbops.serving.loading import load_version
+    from serving.registry import SPEND, spending
+
+    persistence.add_alert_rule(serving_store, "spend:1", AlertRule("mae_increase", 0.2, name="mae up"))
+    # covariate shift inside the validation set's range: x1 in (1, 2.2), where the noise is
+    # larger; P(spend | x) is the training data's
+    rows = spending(40_000, 41)
+    shifted = rows[(rows["x1"] > 1.0) & (rows["x1"] < 2.2)].iloc[:3000]
+    with regressor_server.client() as client:
+        described = client.get("/version").json()["versions"]["primary"]
+        assert described["estimated"] == {"method": "dle", "calibrated_on": "spend-valid (validation)"}
+        for start in range(0, len(shifted), 150):  # labels withheld: only the features are sent
+            body = {"dataframe_records": shifted[FEATURES].iloc[start : start + 150].to_dict(orient="records")}
+            answer = client.post("/invocations", json=body)
+            assert answer.status_code == 200, answer.text
+        client.get("/stats")  # writes the window, and its estimate
+    model = load_version(serving_store, VersionRef("spend", 1)).model
+    error = shifted[SPEND].to_numpy() - model.predict(shifted[FEATURES])
+    realized = {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2)))}
+    conn = serving_store.reader()
+    (window,) = conn.execute(
+        "SELECT window, rows FROM drift_windows WHERE subject = 'spend:1' AND superseded_at IS NULL"
+    ).fetchall()
+    assert window["rows"] == len(shifted)
+    estimates = {
+        r["metric"]: dict(r)
+        for r in conn.execute(
+            "SELECT * FROM drift_performance WHERE subject = 'spend:1' AND window = ?", (window["window"],)
+        )
+    }
+    assert set(estimates) == {"mae", "rmse"}
+    for metric, value in realized.items():
+        estimate = estimates[metric]
+        assert estimate["method"] == "dle"
+        # Stated tolerance: 10 % of the realized error. The realized MAE of 3,000 rows has a
+        # sampling error of ~1.5 %, the loss models fitted on 3,200 rows miss by a few % more.
+        assert estimate["estimate"] == pytest.approx(value, rel=0.10), (metric, estimate, value)
+        assert estimate["lower"] <= value <= estimate["upper"], (metric, estimate, value)
+        assert estimate["upper"] - estimate["lower"] < 0.25 * value  # a band, not [0, inf)
+    # the shift raised the error above the validation set's: the rule on the estimate fired, once
+    mae = estimates["mae"]
+    assert mae["estimate"] > 1.2 * mae["reference"]
+    events = conn.execute("SELECT * FROM drift_alert_events WHERE subject = 'spend:1'").fetchall()
+    assert [e["rule"] for e in events if "estimated mae" in e["message"]] == ["mae up"]
+    shown = monitor.windows(serving_store, "spend:1")
+    assert shown["performance"]["mae"]["estimate"][-1] == pytest.approx(mae["estimate"])

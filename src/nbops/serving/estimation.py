@@ -1,17 +1,25 @@
-"""Label-free performance of live windows: CBPE on the scores the server computes anyway.
+"""Label-free performance of live windows: CBPE for served classifiers, DLE for regressors.
 
-When a served binary classifier with ``predict_proba`` loads, it is calibrated
-(``nbops.drift.performance.fit_cbpe``) on a labelled dataset its run logged with a snapshot:
-the ``validation`` or ``test`` set first, else the training set. Each answered row then adds
-its positive-class score to a histogram of ``SCORE_BINS`` bins, split by the predicted
-class, kept in the window's stats row (several workers add to the same row; nothing per
-row is kept). When the monitor writes the version's drift window, the estimate (accuracy,
-F1, ROC AUC with bands) is computed from the histogram of the whole window and stored as
+When a served version loads, its estimator is fitted once on a labelled dataset its run
+logged with a snapshot: the ``validation`` or ``test`` set first, else the training set.
+
+- A binary classifier with ``predict_proba`` is calibrated (CBPE,
+  ``nbops.drift.performance.fit_cbpe``). Each answered row adds its positive-class score to
+  a histogram of ``SCORE_BINS`` bins, split by the predicted class.
+- A regressor (``predict`` only) gets DLE's loss models (``fit_dle``). Each batch of answered
+  rows the monitor writes is scored by them at once (one call per model, on the rows the
+  server parsed anyway), and adds its row count and the sums of the rows' expected absolute
+  and squared errors.
+
+Either summary is a dict of additive cells ``{key: [a, b]}`` kept in the window's stats row
+(several workers add to the same row; nothing per row is kept). When the monitor writes the
+version's drift window, the estimate (accuracy, F1, ROC AUC or MAE, RMSE, with bands) is
+computed from the summary of the whole window and stored as
 ``nbops.drift.check_performance`` stores one, so the Drift Monitor shows it beside drift and
-rules such as ``AlertRule("accuracy_drop", 0.05)`` fire on it.
+rules such as ``AlertRule("accuracy_drop", 0.05)`` or ``AlertRule("mae_increase", 0.2)`` fire.
 
-Scoring stays one model call per batch: when ``predict`` agrees with the argmax of
-``predict_proba`` on every calibration row (checked at load, true of scikit-learn's usual
+Scoring a classifier stays one model call per batch: when ``predict`` agrees with the argmax
+of ``predict_proba`` on every calibration row (checked at load, true of scikit-learn's usual
 classifiers), the labels are read off the probabilities; otherwise both are called.
 """
 
@@ -30,22 +38,31 @@ PREFERRED_ROLES = ("validation", "test", "train")  # rows the model did not trai
 
 @dataclass
 class Estimation:
+    """CBPE of a served binary classifier."""
+
     calibration: Any  # nbops.drift.performance.Calibration
     positive: Any  # the positive class
     reference: dict[str, float]  # realized metrics on the calibration rows
     dataset: str  # the calibration dataset, e.g. "churn-valid (validation)"
     proba_gives_labels: bool  # predict == classes[argmax(predict_proba)] on the calibration rows
+    method = "cbpe"
 
     def describe(self) -> dict[str, Any]:
-        return {"method": "cbpe", "calibrated_on": self.dataset}
+        return {"method": self.method, "calibrated_on": self.dataset}
 
-    def histogram(self, scores: list, labels: list) -> dict[str, list[int]]:
-        """Sparse counts per score bin: {bin: [rows predicted negative, rows predicted positive]}."""
-        out: dict[str, list[int]] = {}
-        for score, label in zip(scores, labels):
-            cell = out.setdefault(str(min(int(score * SCORE_BINS), SCORE_BINS - 1)), [0, 0])
-            cell[label == self.positive] += 1
-        return out
+    def summarize(self, answered: list, features) -> dict[str, list[int]]:
+        """Sparse counts per score bin of answered observations:
+        {bin: [rows predicted negative, rows predicted positive]}."""
+        import numpy as np
+
+        scored = [o for o in answered if o.scores is not None]
+        if not scored:
+            return {}
+        score = np.concatenate([np.asarray(o.scores, dtype=np.float64) for o in scored])
+        positive = np.concatenate([np.asarray(o.predictions, dtype=object) for o in scored]) == self.positive
+        key = np.minimum((score * SCORE_BINS).astype(np.intp), SCORE_BINS - 1) * 2 + positive
+        counts = np.bincount(key, minlength=2 * SCORE_BINS).reshape(SCORE_BINS, 2)
+        return {str(b): counts[b].tolist() for b in np.flatnonzero(counts.any(axis=1))}
 
     def estimate(self, histogram: dict[str, list[int]], confidence: float = 0.95) -> dict[str, dict[str, float]]:
         """Accuracy, F1 and ROC AUC of the rows the histogram counts, with ``confidence`` bands."""
@@ -62,20 +79,55 @@ class Estimation:
         return self.calibration.estimate(score, predicted, _z(confidence), weights)
 
 
+@dataclass
+class LossEstimation:
+    """DLE of a served regressor."""
+
+    losses: Any  # nbops.drift.performance.LossModel
+    reference: dict[str, float]  # realized MAE and RMSE on the calibration rows
+    dataset: str
+    proba_gives_labels = False
+    method = "dle"
+
+    def describe(self) -> dict[str, Any]:
+        return {"method": self.method, "calibrated_on": self.dataset}
+
+    def summarize(self, answered: list, features) -> dict[str, list[float]]:
+        """{"mae": [rows, Σ expected |error|], "rmse": [rows, Σ expected error²]} of answered
+        observations: their rows scored by the loss models in one call each."""
+        import numpy as np
+
+        from nbops.serving.payload import frame
+
+        prediction = np.concatenate([np.asarray(o.predictions, dtype=np.float64) for o in answered])
+        expected = self.losses.expected(frame([o.columns for o in answered], features), prediction)
+        return {m: [len(prediction), float(e.sum())] for m, e in expected.items()}
+
+    def estimate(self, sums: dict[str, list[float]], confidence: float = 0.95) -> dict[str, dict[str, float]]:
+        """MAE and RMSE of the rows the sums count, with ``confidence`` bands."""
+        from nbops.drift.performance import _z
+
+        return self.losses.estimate(sums["mae"][0], {m: total for m, (_, total) in sums.items()}, _z(confidence))
+
+
 def merge_histograms(a: dict, b: dict) -> dict:
+    """Add two summaries cell by cell (score histograms, or DLE's row counts and sums)."""
     out = {k: list(v) for k, v in a.items()}
-    for key, (negative, positive) in b.items():
+    for key, (first, second) in b.items():
         cell = out.setdefault(key, [0, 0])
-        cell[0] += negative
-        cell[1] += positive
+        cell[0] += first
+        cell[1] += second
     return out
 
 
-def prepare(store, row: dict, model, features: list[tuple[str, str]], label: str) -> Estimation | None:
-    """The version's calibration, or None (logged) when it is not a binary classifier with
-    ``predict_proba`` or no labelled snapshot of its run has the label column."""
+def prepare(store, row: dict, model, features: list[tuple[str, str]], label: str):
+    """The version's estimator (``Estimation`` for a binary classifier with ``predict_proba``,
+    ``LossEstimation`` for a regressor), or None (logged) when it is neither or no labelled
+    snapshot of its run has the label column."""
     classes = list(getattr(model, "classes_", []))
-    if not hasattr(model, "predict_proba") or len(classes) != 2:
+    classifier = hasattr(model, "predict_proba") and len(classes) == 2
+    regressor = not hasattr(model, "predict_proba") and not classes
+    if not (classifier or regressor):
         return None
     dataset = _labelled_dataset(store, row, label)
     if dataset is None:
@@ -90,24 +142,29 @@ def prepare(store, row: dict, model, features: list[tuple[str, str]], label: str
     import numpy as np
     import pandas as pd
 
-    from nbops.drift.performance import fit_cbpe, realized_performance
+    from nbops.drift.performance import fit_cbpe, fit_dle, realized_performance
 
     with store.blobs.open(dataset["snapshot_sha256"]) as handle:
         frame = pd.read_parquet(handle, engine="pyarrow").dropna(subset=[label])
     X, y = frame[[n for n, _ in features]], frame[label].to_numpy()
+    described = f"{dataset['name']} ({dataset['role']})"
     try:
-        calibration = fit_cbpe(model, X, y)
-        proba = np.asarray(model.predict_proba(X))
-        predicted = np.asarray(model.predict(X))
+        if regressor:
+            losses = fit_dle(model, X, y)
+            return LossEstimation(
+                losses, realized_performance("regression", y, losses.reference_predictions), described
+            )
+        calibration = fit_cbpe(model, X, y)  # scores the rows once; kept on the calibration
     except (InvalidValueError, ValueError, TypeError, KeyError) as exc:
-        log.warning("nbops serve: cannot calibrate the performance estimate on %s: %s", dataset["name"], exc)
+        log.warning("nbops serve: cannot fit the performance estimate on %s: %s", dataset["name"], exc)
         return None
+    proba, predicted = calibration.reference_proba, calibration.reference_predictions
     argmax = np.asarray(classes)[proba.argmax(axis=1)]
     return Estimation(
         calibration,
         _plain(classes[1]),
         realized_performance("classification", y, predicted, proba[:, 1]),
-        f"{dataset['name']} ({dataset['role']})",
+        described,
         bool(np.array_equal(argmax, predicted)),
     )
 

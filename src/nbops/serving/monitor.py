@@ -40,7 +40,7 @@ class Observation:
     columns: dict | None = None  # the validated inputs, column by column, when ok
     rows: int = 0
     predictions: Any = None  # one label or value per row, when ok
-    scores: Any = None  # positive-class score per row, where the version's performance is estimated
+    scores: Any = None  # positive-class score per row, where the version's performance is estimated by CBPE
 
 
 def window_label(at: float, seconds: int) -> str:
@@ -125,9 +125,11 @@ class Monitor:
         groups: dict[tuple[int, str, str], list[Observation]] = {}
         for o in batch:
             groups.setdefault((o.served.version_id, o.role, window_label(o.at, self.window_seconds)), []).append(o)
+        estimated = {key: self._estimation_summary(items) for key, items in groups.items()}  # before the lock
         with self.store.transaction() as conn:
-            for (_, role, label), items in groups.items():
-                self._write_stats(conn, items[0].served, role, label, items)
+            for key, items in groups.items():
+                _, role, label = key
+                self._write_stats(conn, items[0].served, role, label, items, estimated[key])
                 ledger.add_requests(conn, [self._request_row(o, label) for o in items if o.ok])
         if not self.drift:
             return
@@ -164,29 +166,41 @@ class Monitor:
             log.warning("nbops serve: %s", alert["message"])
 
     def _write_estimate(self, served, target: dict, label: str) -> list[dict]:
-        """The window's estimated performance, from the score histogram of all its stats rows."""
+        """The window's estimated performance, from the estimation summaries of all its stats rows."""
         from nbops.drift.estimates import save_estimate
 
-        histogram = ledger.window_scores(self.store.reader(), served.version_id, label)
-        if not histogram:
+        summary = ledger.window_scores(self.store.reader(), served.version_id, label)
+        if not summary:
             return []
-        result = served.estimation.estimate(histogram)
-        return save_estimate(self.store, target, label, "cbpe", result, served.estimation.reference, only_new=True)
+        estimation = served.estimation
+        result = estimation.estimate(summary)
+        return save_estimate(self.store, target, label, estimation.method, result, estimation.reference, only_new=True)
 
-    def _write_stats(self, conn, served, role: str, label: str, items: list[Observation]) -> None:
+    def _estimation_summary(self, items: list[Observation]) -> dict | None:
+        """What the version's performance estimate adds up per window (CBPE: a score histogram;
+        DLE: rows and sums of the loss models' expected errors), for a batch of observations."""
+        served = items[0].served
+        answered = [o for o in items if o.ok]
+        if served.estimation is None or not self.drift or not answered:
+            return None
+        try:
+            return served.estimation.summarize(answered, served.features) or None
+        except Exception:  # an estimate must not cost the batch's stats: logged, this batch left out
+            log.exception("nbops serve: estimating performance of %s failed", served.subject)
+            return None
+
+    def _write_stats(
+        self, conn, served, role: str, label: str, items: list[Observation], estimated: dict | None = None
+    ) -> None:
         latency = Histogram()
         predicted: list = []
-        scored: tuple[list, list] = ([], [])
         for o in items:
             latency.add(o.latency)
             if o.ok:
                 predicted += _plain(o.predictions)
-                if o.scores is not None:
-                    scored[0].extend(o.scores)
-                    scored[1].extend(_plain(o.predictions))
         summary = ledger.prediction_summary(predicted, served.classes is not None)
-        if scored[0]:  # the window's score histogram, for its performance estimate
-            summary["scores"] = served.estimation.histogram(*scored)
+        if estimated:  # the window's additive estimation summary, for its performance estimate
+            summary["scores"] = estimated
         ledger.add_stats(
             conn,
             self.session_id,
