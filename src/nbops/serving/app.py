@@ -12,6 +12,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 
+import orjson
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,14 @@ from nbops.serving.service import Service
 
 log = logging.getLogger("nbops.serving")
 OPEN_PATHS = ("/ping", "/health")  # load balancers probe these without the token
+
+
+class Answer(JSONResponse):
+    """JSON written by orjson: several times faster than the standard library on a list of
+    predictions, and a regression's NaN becomes null instead of failing the answer."""
+
+    def render(self, content) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
 
 
 def create_app(config: ServeConfig, store=None) -> Starlette:
@@ -67,14 +76,14 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         except Exception as exc:  # noqa: BLE001  (a model failure: logged, answered in the same shape)
             log.exception("nbops serve: scoring failed")
             service.observe(route.answer, request_id, at, started)
-            return JSONResponse(
+            return Answer(
                 {"error_code": "INTERNAL_ERROR", "message": f"the model failed: {exc}"},
                 status_code=500,
                 headers=headers,
             )
         service.observe(route.answer, request_id, at, started, parsed, labels, scores)
         task = BackgroundTask(service.shadow, body, parsed, request_id, at) if route.shadow else None
-        return JSONResponse({"predictions": predictions}, headers=headers, background=task)
+        return Answer({"predictions": predictions}, headers=headers, background=task)
 
     async def feedback(request: Request):
         if service.monitor is None:
@@ -99,13 +108,13 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         versions = {v.version_id: v.version for v in service.versions.values()}
         for item in result["performance"]:
             item["version"] = versions.get(item["version_id"])
-        return JSONResponse(result)
+        return Answer(result)
 
     async def stats(request: Request):
         if service.monitor is not None:
             await run_in_threadpool(service.monitor.flush)
         versions = await run_in_threadpool(ledger.session_stats, store, config.session_id)
-        return JSONResponse(
+        return Answer(
             service.describe() | {"uptime_seconds": round(time.time() - service.started_at, 3), "stats": versions}
         )
 
@@ -113,7 +122,7 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         return PlainTextResponse("\n")
 
     async def health(request: Request):
-        return JSONResponse(
+        return Answer(
             {
                 "status": "ok",
                 "model": config.model.name,
@@ -124,7 +133,7 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
     async def version(request: Request):
         from nbops import __version__
 
-        return JSONResponse({"nbops": __version__, **service.describe()})
+        return Answer({"nbops": __version__, **service.describe()})
 
     app = Starlette(
         routes=[
@@ -165,9 +174,9 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _error(exc: NbopsError, headers: dict) -> JSONResponse:
+def _error(exc: NbopsError, headers: dict) -> Answer:
     code = "PAYLOAD_TOO_LARGE" if exc.http_status == 413 else "BAD_REQUEST"
-    return JSONResponse({"error_code": code, "message": exc.message}, status_code=exc.http_status, headers=headers)
+    return Answer({"error_code": code, "message": exc.message}, status_code=exc.http_status, headers=headers)
 
 
 class _TokenMiddleware:
@@ -183,7 +192,7 @@ class _TokenMiddleware:
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
         if hmac.compare_digest(given, self.expected):
             return await self.app(scope, receive, send)
-        response = JSONResponse(
+        response = Answer(
             {
                 "error_code": "UNAUTHENTICATED",
                 "message": "this server needs 'Authorization: Bearer <token>' (nbops serve --token)",

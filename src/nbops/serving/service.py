@@ -119,7 +119,7 @@ def _scorer(served: ServedVersion):
                 return list(zip(answers, labels, scores))
             predicted = served.model.predict(frame)
             values = predicted.tolist() if hasattr(predicted, "tolist") else list(predicted)
-            if estimation is not None:  # predict is not the argmax of predict_proba: both are needed
+            if estimation is not None and estimation.method == "cbpe":  # predict is not predict_proba's argmax
                 return list(zip(values, values, served.model.predict_proba(frame)[:, 1].tolist()))
         except (ValueError, TypeError, KeyError) as exc:  # input the schema allowed but the model refused
             raise InvalidValueError(f"the model could not score this input: {exc}") from None
