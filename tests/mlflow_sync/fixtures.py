@@ -39,7 +39,10 @@ def mlflow_server(tmp_path_factory):
     postgres = Postgres().start()
     server = None
     try:
-        server = MlflowServer(postgres.create_database("mlflow"), folder / "artifacts", folder / "mlflow.log").start()
+        # a loaded host has taken over 90 s to start it (the default in mlflow_peer)
+        server = MlflowServer(postgres.create_database("mlflow"), folder / "artifacts", folder / "mlflow.log").start(
+            timeout=300
+        )
         yield server
     finally:
         if server is not None:

@@ -75,9 +75,13 @@ class Postgres:
 class MlflowServer:
     """``mlflow server`` on a PostgreSQL database, serving artifacts from ``artifacts``."""
 
-    def __init__(self, backend_uri: str, artifacts: Path, log: Path, workers: int | None = 1):
-        """``workers`` web server processes; None keeps MLflow's default (4)."""
+    def __init__(
+        self, backend_uri: str, artifacts: Path, log: Path, workers: int | None = 1, uvicorn_opts: str | None = None
+    ):
+        """``workers`` web server processes; None keeps MLflow's default (4). ``uvicorn_opts``
+        go to MLflow's web server as they are."""
         self.backend_uri, self.artifacts, self.log, self.workers = backend_uri, artifacts, log, workers
+        self.uvicorn_opts = uvicorn_opts
         self.port = free_port()
         self.uri = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -100,6 +104,8 @@ class MlflowServer:
         ]
         if self.workers is not None:
             command += ["--workers", str(self.workers)]
+        if self.uvicorn_opts:
+            command += ["--uvicorn-opts", self.uvicorn_opts]
         self._out = open(self.log, "ab")
         # its own session, so stopping it stops the web server's worker processes too
         self.process = subprocess.Popen(

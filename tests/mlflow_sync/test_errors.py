@@ -146,10 +146,9 @@ def test_a_batch_refused_by_an_overloaded_server_is_sent_again(monkeypatch):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     monkeypatch.setattr(server_module, "RETRY_WAITS", (0.1,))
     try:
-        from mlflow.entities import Metric
-
         server = TrackingServer(f"http://127.0.0.1:{httpd.server_address[1]}")
-        server.call_again("log_batch", "r1", metrics=[Metric("loss", 0.5, 1000, 0)], params=[], tags=[])
+        body = b'{"run_id": "r1", "metrics": [{"key": "loss", "value": 0.5, "timestamp": 1000, "step": 0}]}'
+        server.post_again("/api/2.0/mlflow/runs/log-batch", body, "log_batch")
     finally:
         httpd.shutdown()
         httpd.server_close()

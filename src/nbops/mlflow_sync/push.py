@@ -24,6 +24,7 @@ from ..store import Store
 from ..store.artifacts import ListedArtifact
 from ..store.summaries import was_cut
 from . import mapping
+from .batches import ENDPOINT, log_batches
 from .server import TrackingServer
 
 DEFAULT_WORKERS = 4  # more starved a default MLflow server (15 database connections) on a small host
@@ -322,7 +323,7 @@ class _Chain:
         o.remote_id = known["remote_id"] if known else None
         o.params = len(self._params_to_send()[0])
         o.tags = len(self._tags_to_send())
-        o.points = sum(len(points) for points in self._points_to_send().values())
+        o.points = self._count_points(self._keys_to_send())
         o.artifacts = len(self._artifacts_to_send())
         o.datasets = len(self._datasets_to_send())
         if known is None:
@@ -357,22 +358,24 @@ class _Chain:
         tags = mapping.run_tags(self.run, self.where.get("remote_parent"))
         return {k: v for k, v in tags.items() if sent.get(k) != mapping.digest(v)}
 
-    def _points_to_send(self) -> dict[str, list[tuple]]:
-        """Per key, the points above the key's mark, in step order."""
+    def _keys_to_send(self) -> dict[str, int | None]:
+        """Per metric key with points above its mark, that mark (None: nothing sent yet)."""
         sent = self.marks.get("metric", {})
+        return {
+            key: sent.get(key)
+            for key, summary in self.store.metrics.summary(self.run["id"]).items()
+            if sent.get(key) is None or summary["step"] > sent[key]
+        }
+
+    def _count_points(self, keys: dict[str, int | None]) -> int:
         conn = self.store.reader()
-        result = {}
-        for key, summary in self.store.metrics.summary(self.run["id"]).items():
-            mark = sent.get(key)
-            if mark is not None and summary["step"] <= mark:
-                continue
-            rows = conn.execute(
-                "SELECT step, value, timestamp FROM metrics WHERE run_id = ? AND key = ? AND step > ? ORDER BY step",
+        return sum(
+            conn.execute(
+                "SELECT count(*) FROM metrics WHERE run_id = ? AND key = ? AND step > ?",
                 (self.run["id"], key, -(2**63) if mark is None else mark),
-            ).fetchall()
-            if rows:
-                result[key] = [tuple(r) for r in rows]
-        return result
+            ).fetchone()[0]
+            for key, mark in keys.items()
+        )
 
     def _artifacts_to_send(self) -> list[ListedArtifact]:
         sent = self.marks.get("artifact", {})
@@ -397,13 +400,13 @@ class _Chain:
             o.action, o.remote_id = "pulled", known["remote_id"]
             return o  # it came from this server: pushing it back is a no-op
         params, files, _ = self._params_to_send()
-        points = self._points_to_send()
+        keys = self._keys_to_send()
         artifacts, datasets = self._artifacts_to_send(), self._datasets_to_send()
         tags_pending = self._tags_to_send()
         if (
             known
             and known["state"] == "pushed"
-            and not (params or points or artifacts or datasets or tags_pending or self._status_changed())
+            and not (params or keys or artifacts or datasets or tags_pending or self._status_changed())
         ):
             o.remote_id = known["remote_id"]
             return o  # nothing new: not a single request
@@ -414,11 +417,11 @@ class _Chain:
         if o.action != "created" and (known is None or known["state"] != "pushed"):
             self._reconcile(remote)
             params, files, _ = self._params_to_send()
-            points = self._points_to_send()
+            keys = self._keys_to_send()
         for path, content in files.items():
             _upload(self.server, remote, path, content, self.artifact_uri)
             o.artifacts += 1
-        self._send_batches(remote, params, self._tags_to_send(), points)
+        self._send_batches(remote, params, self._tags_to_send(), keys)
         self._send_artifacts(remote, artifacts)
         self._send_datasets(remote, datasets)
         if self._status_changed():
@@ -521,49 +524,24 @@ class _Chain:
         metric_marks.update(moved)
         self.marks.setdefault("param", {}).update(params)
 
-    def _send_batches(self, remote: str, params: dict, tags: dict, points: dict[str, list[tuple]]) -> None:
-        from mlflow.entities import Metric, Param, RunTag
-        from mlflow.utils.validation import MAX_ENTITIES_PER_BATCH, MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH
-
-        param_items, tag_items = list(params.items()), list(tags.items())
-        flat = [(key, step, value, ts) for key, rows in points.items() for step, value, ts in rows]
-        while param_items or tag_items or flat:
-            batch_params, param_items = param_items[:MAX_PARAMS_TAGS_PER_BATCH], param_items[MAX_PARAMS_TAGS_PER_BATCH:]
-            batch_tags, tag_items = tag_items[:MAX_PARAMS_TAGS_PER_BATCH], tag_items[MAX_PARAMS_TAGS_PER_BATCH:]
-            room = min(MAX_METRICS_PER_BATCH, MAX_ENTITIES_PER_BATCH - len(batch_params) - len(batch_tags))
-            batch_points, flat = flat[:room], flat[room:]
-            self.server.call_again(
-                "log_batch",
-                remote,
-                metrics=[
-                    Metric(k, float("nan") if v is None else v, mapping.ms(ts), s) for k, s, v, ts in batch_points
-                ],
-                params=[Param(k, v) for k, v in batch_params],
-                tags=[RunTag(k, v) for k, v in batch_tags],
-            )
-            steps: dict[str, int] = {}
-            for key, step, _, _ in batch_points:
-                steps[key] = step  # points are in step order per key: the last is the highest
-            full = self.run.get("params") or {}
+    def _send_batches(self, remote: str, params: dict, tags: dict, keys: dict[str, int | None]) -> None:
+        """``log_batch`` requests one after another (a run's points reach the server in step
+        order, which resuming relies on), each mark advancing once the server accepted it."""
+        full = self.run.get("params") or {}
+        sync, o = self.store.sync, self.outcome
+        for batch in log_batches(self.store.reader(), self.run["id"], remote, params, tags, keys):
+            self.server.post_again(ENDPOINT, batch.body, "log_batch")
             with self.store.transaction() as conn:
-                sync = self.store.sync
-                sync.advance(self.target, self.run["id"], "metric", steps, conn=conn)
-                sync.advance(
-                    self.target,
-                    self.run["id"],
-                    "param",
-                    {k: mapping.digest("" if full.get(k) is None else str(full[k])) for k, _ in batch_params},
-                    conn=conn,
-                )
-                sync.advance(
-                    self.target, self.run["id"], "tag", {k: mapping.digest(v) for k, v in batch_tags}, conn=conn
-                )
-            o = self.outcome
-            o.points += len(batch_points)
-            o.params += len(batch_params)
-            o.tags += len(batch_tags)
+                sync.advance(self.target, self.run["id"], "metric", batch.steps, conn=conn)
+                param_marks = {k: mapping.digest("" if full.get(k) is None else str(full[k])) for k in batch.params}
+                sync.advance(self.target, self.run["id"], "param", param_marks, conn=conn)
+                tag_marks = {k: mapping.digest(v) for k, v in batch.tags.items()}
+                sync.advance(self.target, self.run["id"], "tag", tag_marks, conn=conn)
+            o.points += batch.points
+            o.params += len(batch.params)
+            o.tags += len(batch.tags)
             if self.after_batch is not None:
-                self.after_batch(self.run["id"], len(batch_points))
+                self.after_batch(self.run["id"], batch.points)
 
     def _send_artifacts(self, remote: str, artifacts: list[dict]) -> None:
         for artifact in artifacts:

@@ -33,6 +33,7 @@ _OVERLOAD_WORDS = ("QueuePool limit", "timed out", "deadlock detected", "too man
 # where MLflow's and requests' messages put the status: a plain-text error answer, or the
 # retries of a transient one (500, 502, 503, 504, 429) running out
 _STATUS = re.compile(r"failed with error code (\d{3})|too many (\d{3}) error responses")
+_JSON = {"Content-Type": "application/json"}
 _STATUS_WORDS = {
     401: "authentication failed: set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)",
     403: "permission denied for these credentials",
@@ -57,6 +58,7 @@ class TrackingServer:
         self.target = clean_target(self.uri)
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
         self.requests = 0
+        self._host_creds = None
         self._lock = threading.Lock()
 
     def count(self) -> None:
@@ -69,17 +71,36 @@ class TrackingServer:
         with self.translated(method):
             return getattr(self.client, method)(*args, **kwargs)
 
-    def call_again(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`call` for a request that is safe to repeat (MLflow stores a metric point
-        once per step, time and value), tried again when the server says it is overloaded."""
+    def post(self, endpoint: str, body: bytes, what: str) -> None:
+        """POST a JSON ``body`` built without MLflow's entities, through MLflow's own HTTP
+        layer: the credentials its REST store would send, its retries and its keep-alive pool."""
+        from mlflow.utils.rest_utils import http_request, verify_rest_response
+
+        self.count()
+        with self.translated(what):
+            answer = http_request(self._creds(), endpoint, "POST", data=body, extra_headers=_JSON)
+            verify_rest_response(answer, endpoint)
+
+    def post_again(self, endpoint: str, body: bytes, what: str) -> None:
+        """:meth:`post` of a request that is safe to repeat (MLflow stores a metric point once
+        per step, time and value), tried again when the server says it is overloaded."""
         for wait in RETRY_WAITS:
             try:
-                return self.call(method, *args, **kwargs)
+                return self.post(endpoint, body, what)
             except SyncError as exc:
                 if not _overloaded(exc):
                     raise
                 time.sleep(wait)
-        return self.call(method, *args, **kwargs)
+        return self.post(endpoint, body, what)
+
+    def _creds(self):
+        # resolved once per push, by the function MLflow's REST store calls before each request
+        # (URI, MLFLOW_TRACKING_USERNAME/_PASSWORD/_TOKEN, TLS settings); never logged
+        if self._host_creds is None:
+            from mlflow.utils.credentials import get_default_host_creds
+
+            self._host_creds = get_default_host_creds(self.uri)
+        return self._host_creds
 
     def check(self) -> None:
         """Fail early, before anything is written, when the server cannot be used."""
