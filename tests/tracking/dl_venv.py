@@ -11,14 +11,12 @@ creates it ahead of the tests.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from cached_venv import CachedVenv  # noqa: E402
 
 FRAMEWORKS = (
     "torch==2.13.0",
@@ -30,37 +28,13 @@ FRAMEWORKS = (
 NBOPS_RUNTIME = ("sqlite-utils", "orjson", "numpy", "psutil")  # what logging a run imports
 
 
-def requirements() -> list[str]:
-    return [*FRAMEWORKS] + [f"{name}=={version(name)}" for name in NBOPS_RUNTIME]
-
-
-def venv_dir() -> Path:
-    """One folder per set of requirements: machines shared by several checkouts keep each one's venv."""
-    root = Path(os.environ.get("NBOPS_TEST_CACHE") or Path.home() / ".cache" / "nbops-test")
-    digest = hashlib.sha256(json.dumps(requirements()).encode()).hexdigest()[:8]
-    return root / f"dl-{digest}"
-
-
-def ready() -> Path | None:
-    """The venv's python when it exists for these requirements, else None."""
-    folder = venv_dir()
-    marker = folder / ".nbops-ready"
-    if marker.exists() and json.loads(marker.read_text()) == requirements():
-        return folder / "bin" / "python"
-    return None
+def venv() -> CachedVenv:
+    return CachedVenv("dl", FRAMEWORKS + tuple(f"{name}=={version(name)}" for name in NBOPS_RUNTIME))
 
 
 def ensure_venv() -> Path:
     """The venv's python, creating the venv when missing or made for other requirements."""
-    python = ready()
-    if python is not None:
-        return python
-    folder, wanted = venv_dir(), requirements()
-    shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    subprocess.run([str(folder / "bin" / "python"), "-m", "pip", "install", "-q", *wanted], check=True)
-    (folder / ".nbops-ready").write_text(json.dumps(wanted))  # last: an interrupted install is redone next time
-    return folder / "bin" / "python"
+    return venv().ensure().executable()
 
 
 if __name__ == "__main__":

@@ -123,10 +123,10 @@ print(json.dumps(trainer.state.log_history))
 
 @pytest.fixture(scope="module")
 def dl_python() -> Path:
-    python = dl_venv.ready()
-    if python is None:
-        pytest.skip(f"the deep-learning venv is not built: run .ci/install-dl (it goes to {dl_venv.venv_dir()})")
-    return python
+    venv = dl_venv.venv()
+    if not venv.ready():
+        pytest.skip(f"the deep-learning venv is not built: run .ci/install-dl (it goes to {venv.folder})")
+    return venv.executable()
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,16 @@ import inspect
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from . import session
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+    from .run import Run
 
 DEFAULT_EXPERIMENT = "Default"  # MLflow's name for runs that name no experiment
 # top-level package -> the module (in this package) that patches it
@@ -35,9 +41,26 @@ FRAMEWORKS = {
     "transformers": "autolog_hf",
 }
 
-_config = {"enabled": False, "experiment": DEFAULT_EXPERIMENT, "max_tuning_runs": 5}
-_patched: dict[tuple[Any, str], tuple[Callable, bool]] = {}  # (owner, attribute) -> (original, owner defined it)
-_inside = threading.local()  # the outermost patched call logs; the fits it makes do not
+Function = Callable[..., Any]  # a framework's training call, or the wrapper nbops puts in its place
+_T = TypeVar("_T")
+
+
+class _Config(TypedDict):
+    enabled: bool
+    experiment: str
+    max_tuning_runs: int | None
+
+
+class _Inside(threading.local):
+    """Per thread (class attributes are every thread's starting values)."""
+
+    depth = 0  # the outermost patched call logs; the fits it makes do not
+    finding = False  # the import hook is looking a spec up with the other finders
+
+
+_config: _Config = {"enabled": False, "experiment": DEFAULT_EXPERIMENT, "max_tuning_runs": 5}
+_patched: dict[tuple[Any, str], tuple[Function, bool]] = {}  # (owner, attribute) -> (original, owner defined it)
+_inside = _Inside()
 
 
 def autolog(experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tuning_runs: int | None = 5) -> None:
@@ -57,7 +80,7 @@ def autolog(experiment: str = DEFAULT_EXPERIMENT, disable: bool = False, max_tun
         from ..errors import InvalidValueError
 
         raise InvalidValueError(f"autolog experiment {experiment!r} is not valid: name it, e.g. 'churn'")
-    _config.update(enabled=True, experiment=experiment, max_tuning_runs=max_tuning_runs)
+    _config.update({"enabled": True, "experiment": experiment, "max_tuning_runs": max_tuning_runs})
     _install_import_hook()
     for name in list(sys.modules):
         if _framework_of(name):
@@ -69,7 +92,7 @@ def is_enabled() -> bool:
 
 
 # -- patching ----------------------------------------------------------------------------
-def patch(owner: Any, attribute: str, make_wrapper: Callable[[Callable], Callable]) -> None:
+def patch(owner: Any, attribute: str, make_wrapper: Callable[[Function], Function]) -> None:
     """Replace ``owner.attribute`` by ``make_wrapper(original)``, once, remembering the original.
 
     A class's method may be inherited (``keras.Model.fit`` comes from its backend's trainer):
@@ -82,7 +105,7 @@ def patch(owner: Any, attribute: str, make_wrapper: Callable[[Callable], Callabl
         original, owned = getattr(owner, attribute), True
     wrapper = make_wrapper(original)
     functools.update_wrapper(wrapper, original)
-    wrapper.__nbops_autolog__ = True
+    setattr(wrapper, "__nbops_autolog__", True)  # noqa: B010  (a Callable has no such attribute to type)
     _patched[(owner, attribute)] = (original, owned)
     setattr(owner, attribute, wrapper)
 
@@ -96,12 +119,17 @@ def _restore_all() -> None:
     _patched.clear()
 
 
-def logged_call(original: Callable, before: Callable, after: Callable) -> Callable:
+_State = TypeVar("_State", bound="Logging")
+
+
+def logged_call(
+    original: Function, before: Callable[..., _State | None], after: Callable[[_State, Any], None]
+) -> Function:
     """Wrap a training call: ``before(*args, **kwargs)`` returns a state (or None to skip),
     ``after(state, result)`` logs. Both only warn on failure; nested calls are not logged."""
 
-    def wrapper(*args, **kwargs):
-        if not _config["enabled"] or getattr(_inside, "depth", 0):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not _config["enabled"] or _inside.depth:
             return original(*args, **kwargs)
         state = guarded("prepare", before, *args, **kwargs)
         _inside.depth = 1
@@ -121,7 +149,7 @@ def logged_call(original: Callable, before: Callable, after: Callable) -> Callab
     return wrapper
 
 
-def guarded(what: str, function: Callable, *args, **kwargs) -> Any:
+def guarded(what: str, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T | None:
     """Call ``function``; an exception becomes a warning and ``None``."""
     try:
         return function(*args, **kwargs)
@@ -141,8 +169,8 @@ class Logging:
     def __init__(
         self,
         name: str,
-        args: tuple,
-        kwargs: dict,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
         tags: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
     ):
@@ -150,7 +178,8 @@ class Logging:
         params = {str(k): param_value(v) for k, v in (params or {}).items()}
         active = session.active_run()
         self.owns_run = active is None
-        if self.owns_run:  # params and tags go in with the run's row: one write, not three
+        self.run: Run
+        if active is None:  # params and tags go in with the run's row: one write, not three
             self.run = session.start_run(_config["experiment"], name=name, params=params, tags=tags)
             return
         self.run = active
@@ -166,6 +195,13 @@ class Logging:
         clean = {str(k): param_value(v) for k, v in params.items()}
         if clean:
             self.run.log_params(clean)
+
+
+def once_per_base(make: Callable[[type], type]) -> Callable[[type], type]:
+    """Decorate ``make(base)``, which defines nbops's subclass of a framework's callback base
+    class, to define it once per base (``lightning`` and ``pytorch_lightning`` each have one),
+    not once per training call."""
+    return functools.cache(make)
 
 
 def param_value(value: Any) -> Any:
@@ -186,7 +222,7 @@ def max_tuning_runs() -> int | None:
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
     """Fits that autologging itself makes (scoring on the training data) are not logged."""
-    depth = getattr(_inside, "depth", 0)
+    depth = _inside.depth
     _inside.depth = depth + 1
     try:
         yield
@@ -200,7 +236,7 @@ def _framework_of(module_name: str) -> str | None:
     return top if top in FRAMEWORKS else None
 
 
-def _on_import(module: Any) -> None:
+def _on_import(module: ModuleType) -> None:
     framework = _framework_of(module.__name__)
     if not framework or not _config["enabled"]:
         return
@@ -214,10 +250,10 @@ class _PostImportLoader(importlib.abc.Loader):
     def __init__(self, loader: importlib.abc.Loader):
         self._loader = loader
 
-    def create_module(self, spec):
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
-    def exec_module(self, module) -> None:
+    def exec_module(self, module: ModuleType) -> None:
         # The real loader goes back in place first: importlib.resources and friends ask it.
         module.__loader__ = self._loader
         if module.__spec__ is not None:
@@ -225,15 +261,17 @@ class _PostImportLoader(importlib.abc.Loader):
         self._loader.exec_module(module)
         _on_import(module)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
 
 
 class _PostImportFinder(importlib.abc.MetaPathFinder):
     """Finds framework modules with the other finders and wraps their loaders."""
 
-    def find_spec(self, fullname, path=None, target=None):
-        if not _framework_of(fullname) or getattr(_inside, "finding", False):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if not _framework_of(fullname) or _inside.finding:
             return None
         _inside.finding = True
         try:
@@ -248,7 +286,9 @@ class _PostImportFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-def _find_with_others(me, fullname, path, target):
+def _find_with_others(
+    me: importlib.abc.MetaPathFinder, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+) -> ModuleSpec | None:
     for finder in sys.meta_path:
         if finder is me or not hasattr(finder, "find_spec"):
             continue

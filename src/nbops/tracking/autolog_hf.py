@@ -56,25 +56,20 @@ def _after(state: Logging, result: Any) -> None:
     """Everything was logged by the callback as training went."""
 
 
-_callback_classes: dict[type, type] = {}
-
-
+@autolog.once_per_base
 def _callback_class(base: type) -> type:
-    if base not in _callback_classes:
+    class NbopsAutolog(base):  # type: ignore[misc]  # the framework's class, known at run time only
+        def __init__(self, state: Logging):
+            self.state = state
 
-        class NbopsAutolog(base):  # type: ignore[misc]
-            def __init__(self, state: Logging):
-                self.state = state
+        def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            autolog.guarded("log the training arguments of", _log_params, self.state, args, model)
 
-            def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
-                autolog.guarded("log the training arguments of", _log_params, self.state, args, model)
+        def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+            if logs and state.is_world_process_zero:
+                autolog.guarded("log the metrics of", _log_metrics, self.state, logs, state.global_step)
 
-            def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
-                if logs and state.is_world_process_zero:
-                    autolog.guarded("log the metrics of", _log_metrics, self.state, logs, state.global_step)
-
-        _callback_classes[base] = NbopsAutolog
-    return _callback_classes[base]
+    return NbopsAutolog
 
 
 def _log_params(state: Logging, args: Any, model: Any) -> None:

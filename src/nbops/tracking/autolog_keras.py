@@ -62,31 +62,26 @@ def _fit_params(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dic
     return params
 
 
-_callback_classes: dict[type, type] = {}
-
-
+@autolog.once_per_base
 def _callback_class(base: type) -> type:
-    if base not in _callback_classes:
+    class NbopsAutolog(base):  # type: ignore[misc]  # the framework's class, known at run time only
+        def __init__(self, state: Logging):
+            super().__init__()
+            self.state = state
 
-        class NbopsAutolog(base):  # type: ignore[misc]
-            def __init__(self, state: Logging):
-                super().__init__()
-                self.state = state
+        def on_train_begin(self, logs: Any = None) -> None:
+            autolog.guarded("log the optimizer config of", _log_optimizer, self.state, self.model)
 
-            def on_train_begin(self, logs: Any = None) -> None:
-                autolog.guarded("log the optimizer config of", _log_optimizer, self.state, self.model)
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if logs:
+                autolog.guarded("log the epoch metrics of", self.state.run.log_metrics, _numbers(logs), epoch)
 
-            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                if logs:
-                    autolog.guarded("log the epoch metrics of", self.state.run.log_metrics, _numbers(logs), epoch)
+        def on_test_end(self, logs: Any = None) -> None:
+            if logs:
+                metrics = {f"validation_{key}": value for key, value in _numbers(logs).items()}
+                autolog.guarded("log the validation metrics of", self.state.run.log_metrics, metrics)
 
-            def on_test_end(self, logs: Any = None) -> None:
-                if logs:
-                    metrics = {f"validation_{key}": value for key, value in _numbers(logs).items()}
-                    autolog.guarded("log the validation metrics of", self.state.run.log_metrics, metrics)
-
-        _callback_classes[base] = NbopsAutolog
-    return _callback_classes[base]
+    return NbopsAutolog
 
 
 def _log_optimizer(state: Logging, model: Any) -> None:

@@ -72,27 +72,23 @@ def _after_fit(state: _Fit, result: Any) -> None:
     state.run.log_metrics(metrics)
 
 
-_callback_classes: dict[type, type] = {}
-
-
+@autolog.once_per_base
 def _callback_class(base: type) -> type:
     """A subclass of this package's ``Callback`` (lightning and pytorch_lightning each have one)."""
-    if base not in _callback_classes:
 
-        class NbopsAutolog(base):  # type: ignore[misc]
-            def __init__(self, state: Logging):
-                self.state = state
+    class NbopsAutolog(base):  # type: ignore[misc]  # the framework's class, known at run time only
+        def __init__(self, state: Logging):
+            self.state = state
 
-            def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-                autolog.guarded("log the optimizer params of", _log_start, self.state, trainer)
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            autolog.guarded("log the optimizer params of", _log_start, self.state, trainer)
 
-            def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-                # validation runs inside the training epoch: callback_metrics holds both by now
-                if not trainer.sanity_checking:
-                    autolog.guarded("log the epoch metrics of", _log_epoch, self.state, trainer, pl_module)
+        def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+            # validation runs inside the training epoch: callback_metrics holds both by now
+            if not trainer.sanity_checking:
+                autolog.guarded("log the epoch metrics of", _log_epoch, self.state, trainer, pl_module)
 
-        _callback_classes[base] = NbopsAutolog
-    return _callback_classes[base]
+    return NbopsAutolog
 
 
 def _log_start(state: Logging, trainer: Any) -> None:

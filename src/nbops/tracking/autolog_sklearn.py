@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from . import autolog
-from .autolog import Logging
+from .autolog import Function, Logging
 
 TRAINING = "training_"
 _SEARCHES = ("GridSearchCV", "RandomizedSearchCV")
@@ -36,11 +36,17 @@ def patch_module(module: Any) -> None:
             autolog.patch(value, "fit", _wrap_fit)
 
 
-def _wrap_fit(original):
-    signature = inspect.signature(original)
+class _Fit(Logging):
+    """One ``fit``: its run, and the signature that says which arguments are X and y."""
 
-    def before(estimator, *args, **kwargs):
-        state = Logging(
+    signature: inspect.Signature
+
+
+def _wrap_fit(original: Function) -> Function:
+    signature = inspect.signature(original)  # once per class, not per fit
+
+    def before(estimator: Any, *args: Any, **kwargs: Any) -> _Fit:
+        state = _Fit(
             type(estimator).__name__,
             (estimator, *args),
             kwargs,
@@ -53,17 +59,20 @@ def _wrap_fit(original):
     return autolog.logged_call(original, before, _after_fit)
 
 
-def _after_fit(state: Logging, result: Any) -> None:
+def _after_fit(state: _Fit, result: Any) -> None:
     estimator = state.args[0]
     X, y, sample_weight = _training_data(state)
-    with autolog.quiet():
+    from sklearn import config_context
+
+    # fit has just checked X, so predicting need not scan it for NaN and infinity again
+    with autolog.quiet(), config_context(assume_finite=True):
         metrics = training_metrics(estimator, X, y, sample_weight) if y is not None else {}
     if _is_search(estimator):
         metrics.update(_search_results(state, estimator))
     state.run.log_metrics({k: v for k, v in metrics.items() if _is_number(v)})
 
 
-def _training_data(state: Logging) -> tuple[Any, Any, Any]:
+def _training_data(state: _Fit) -> tuple[Any, Any, Any]:
     bound = state.signature.bind_partial(*state.args, **state.kwargs).arguments
     names = [n for n in state.signature.parameters][1:3]  # after self: X and y (whatever they are called)
     X = bound.get(names[0]) if names else None
@@ -165,7 +174,7 @@ def predicts_argmax_of_proba(estimator: Any) -> bool:
     return (getattr(proba, "__module__", None), getattr(proba, "__qualname__", None)) == _ARGMAX_PREDICTS[key]
 
 
-def _inherits_score(estimator: Any, mixin: type) -> bool:
+def _inherits_score(estimator: Any, mixin: type[Any]) -> bool:
     """The estimator's ``score`` is the mixin's (accuracy or R²), so it need not run again."""
     return getattr(type(estimator), "score", None) is mixin.score
 
@@ -225,8 +234,11 @@ def probability_metrics(codes: Any, proba: Any, sample_weight: Any = None) -> di
         return {}
     weights = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
     eps = np.finfo(proba.dtype).eps
-    rows = np.arange(len(codes))
-    likelihood = np.clip(proba[rows, codes] / proba.sum(axis=1), eps, 1 - eps)
+    if n == 2:  # a tenth of the time of the general indexing, and the same numbers
+        picked, total = np.where(codes == 1, proba[:, 1], proba[:, 0]), proba[:, 0] + proba[:, 1]
+    else:
+        picked, total = np.take_along_axis(proba, codes[:, None], axis=1)[:, 0], proba.sum(axis=1)
+    likelihood = np.clip(picked / total, eps, 1 - eps)
     found = {TRAINING + "log_loss": float(-np.average(np.log(likelihood), weights=weights))}
     if n == 2 and weights is None:
         positive = codes == 1
