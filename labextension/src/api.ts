@@ -25,6 +25,7 @@ import {
   IModelEvaluationResponse,
   IModelEventsResponse,
   IModelExplanationResponse,
+  ILiveExplanationResponse,
   IPromoteResponse,
   IModelsResponse,
   IModelVersionsResponse,
@@ -330,6 +331,17 @@ export const modelsAPI = {
   explanation(name: string, version: number): Promise<IModelExplanationResponse> {
     return requestAPI<IModelExplanationResponse>(
       `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`
+    );
+  },
+
+  /**
+   * Explain a served version on its newest `rows` live inputs (kept with `--log-inputs`);
+   * a 409 names that opt-in, a 400 says why nothing can be computed.
+   */
+  explainLive(name: string, version: number, rows?: number): Promise<ILiveExplanationResponse> {
+    return requestAPI<ILiveExplanationResponse>(
+      `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(String(version))}/explanation`,
+      { method: 'POST', body: JSON.stringify({ source: 'live', rows }) }
     );
   },
 

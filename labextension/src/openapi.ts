@@ -1352,17 +1352,27 @@ export interface components {
              * @enum {unknown}
              */
             target: "labels" | "predictions";
-            scoring: string;
+            /** @description null when only mean |SHAP| was computed (no labels for permutation importance) */
+            scoring: string | null;
             n_repeats: number;
             methods: string[];
             notes: string[];
             created_at: number;
             features: {
                 feature: string;
-                importance: number;
-                std: number;
+                importance: number | null;
+                std: number | null;
                 shap: number | null;
             }[];
+            /**
+             * @description live: computed on a served version's logged live inputs (absent: nbops.explain)
+             * @enum {unknown}
+             */
+            source?: "live";
+            /** @description live: the newest logged input rows read */
+            sampled_rows?: number;
+            /** @description live: how many of them had feedback labels */
+            labelled_rows?: number;
         };
     };
     responses: never;
@@ -2722,7 +2732,7 @@ export interface operations {
                     "application/json": {
                         name: string;
                         version: string;
-                        explanation: Record<string, never>;
+                        explanation: components["schemas"]["ModelExplanation"];
                     };
                 };
             };

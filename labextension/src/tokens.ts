@@ -162,6 +162,9 @@ export type IModelExplanation = Schema<'ModelExplanation'>;
 
 export type IModelExplanationResponse = Answer<'getModelExplanation'>;
 
+/** `POST models/{name}/versions/{version}/explanation`: explained on live inputs, as stored. */
+export type ILiveExplanationResponse = Answer<'explainServedVersion'>;
+
 /** One feature of an explanation: permutation importance (mean, std) and mean |SHAP| or null. */
 export type IFeatureImportance = IModelExplanation['features'][number];
 

@@ -102,7 +102,7 @@ def lab_config() -> str:
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory, lab_config) -> LabServer:
+def lab_server(request, tmp_path_factory, lab_config) -> LabServer:
     base = tmp_path_factory.mktemp("lab")
     root_dir = base / "root"
     dirs = {name: base / name for name in ("config", "data", "runtime", "ipython")}
@@ -133,7 +133,8 @@ def lab_server(tmp_path_factory, lab_config) -> LabServer:
         PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )
-    log_path = ARTIFACTS / "jupyter-lab.log"
+    # one log per module: under pytest-xdist several modules' servers run at once
+    log_path = ARTIFACTS / f"jupyter-lab-{request.module.__name__.rpartition('.')[2]}.log"
     command = [
         sys.executable,
         "-m",
@@ -295,6 +296,13 @@ class LabPage:
         path = ARTIFACTS / f"{name}.png"
         (locator or self.page).screenshot(path=str(path))
         return path
+
+    def screenshots_light_and_dark(self, name: str, locator=None) -> None:
+        """<name>-light.png, then <name>-dark.png, and back to the light theme."""
+        self.screenshot(f"{name}-light", locator)
+        self.set_theme("JupyterLab Dark")
+        self.screenshot(f"{name}-dark", locator)
+        self.set_theme("JupyterLab Light")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -71,10 +71,7 @@ def sweep(lab_server) -> dict[str, str]:
 
 
 def both_themes(lab, name: str, locator=None) -> None:
-    lab.screenshot(f"{name}-light", locator)
-    lab.set_theme("JupyterLab Dark")
-    lab.screenshot(f"{name}-dark", locator)
-    lab.set_theme("JupyterLab Light")
+    lab.screenshots_light_and_dark(name, locator)
 
 
 def open_compare(lab, run_ids: list[str]):

@@ -1,8 +1,9 @@
 /**
  * The base of the models that keep a view fresh by polling the server. One lumino
  * `Poll` does the timing: it backs off after failed ticks, sleeps while the view is
- * hidden (or never, for app-wide watchers) and stops for good on dispose, so every
- * model times its requests the same way.
+ * hidden (or never, for app-wide watchers), stands by while the model has nothing to
+ * follow (`shouldPoll`, e.g. no endpoint or job running) and stops for good on dispose,
+ * so every model times its requests the same way.
  */
 import { IDisposable } from '@lumino/disposable';
 import { IPoll, Poll } from '@lumino/polling';
@@ -32,7 +33,7 @@ export abstract class PollingModel implements IDisposable {
       auto: always,
       factory: () => this.tick(),
       name: options.name,
-      standby: always ? 'never' : () => !this._visible || 'when-hidden'
+      standby: () => this._standby(always)
     });
     // Set after construction: the constructor would raise the ceiling to lumino's 30 s floor.
     this._poll.frequency = this._frequency(options.interval);
@@ -72,6 +73,7 @@ export abstract class PollingModel implements IDisposable {
     if (this._visible) {
       await this._poll.start();
     }
+    this._forced = true;
     await this._poll.refresh();
     await this._poll.tick;
   }
@@ -86,6 +88,15 @@ export abstract class PollingModel implements IDisposable {
 
   /** Fetch and apply what changed; a rejection counts as a failed tick (back-off). */
   protected abstract tick(): Promise<void>;
+
+  /**
+   * Whether the periodic ticks have anything to follow; while false the poll stands by
+   * (no request) and asks again at each interval. `refresh()` ticks regardless, so a
+   * model fetches once to learn whether there is anything to follow.
+   */
+  protected shouldPoll(): boolean {
+    return true;
+  }
 
   /** Called when the view shows again, before the tick that follows. */
   protected onShow(): void {
@@ -107,6 +118,19 @@ export abstract class PollingModel implements IDisposable {
     }
   }
 
+  /** lumino's standby for the next tick: true skips it (the timer goes on). */
+  private _standby(always: boolean): boolean | 'when-hidden' {
+    const forced = this._forced;
+    this._forced = false;
+    if (!always && !this._visible) {
+      return true;
+    }
+    if (!forced && !this.shouldPoll()) {
+      return true;
+    }
+    return always ? false : 'when-hidden';
+  }
+
   private _frequency(interval: number): IPoll.Frequency {
     // Without back-off the ceiling never applies; it only has to stay above the interval.
     const max = Math.max(this._maxInterval ?? interval, interval);
@@ -114,6 +138,7 @@ export abstract class PollingModel implements IDisposable {
   }
 
   private _changed = new Signal<this, void>(this);
+  private _forced = false;
   private _maxInterval: number | null;
   private _poll: Poll;
   private _visible = false;

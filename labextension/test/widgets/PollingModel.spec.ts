@@ -29,6 +29,15 @@ class Counter extends PollingModel {
   }
 }
 
+/** A model with something to follow only while `following` is set (a running job). */
+class Follower extends Counter {
+  following = false;
+
+  protected shouldPoll(): boolean {
+    return this.following;
+  }
+}
+
 /** Gaps between consecutive ticks, in ms. */
 function gaps(ticks: number[]): number[] {
   return ticks.slice(1).map((t, i) => t - ticks[i]);
@@ -154,5 +163,44 @@ describe('PollingModel', () => {
         .slice(1)
         .every(gap => gap === 4000)
     ).toBe(true);
+  });
+
+  it('stands by while shouldPoll is false, and follows once it holds', async () => {
+    const follower = new Follower({ interval: 1000, when: 'always' });
+    model = follower;
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(follower.ticks).toHaveLength(0);
+    follower.following = true;
+    await vi.advanceTimersByTimeAsync(3500);
+    expect(follower.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(gaps(follower.ticks).every(gap => gap === 1000)).toBe(true);
+    follower.following = false;
+    const seen = follower.ticks.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(follower.ticks).toHaveLength(seen);
+  });
+
+  it('refresh ticks once even with nothing to follow, then stands by again', async () => {
+    const follower = new Follower({ interval: 1000, when: 'always' });
+    model = follower;
+    const refreshed = follower.refresh();
+    await vi.advanceTimersByTimeAsync(10);
+    await refreshed;
+    expect(follower.ticks).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(follower.ticks).toHaveLength(1);
+  });
+
+  it('a hidden view stays asleep whatever shouldPoll says, refresh included', async () => {
+    const follower = new Follower({ interval: 1000 });
+    model = follower;
+    follower.following = true;
+    const refreshed = follower.refresh();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await refreshed;
+    expect(follower.ticks).toHaveLength(0);
+    follower.visible = true;
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(follower.ticks).toHaveLength(3);
   });
 });

@@ -188,19 +188,22 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
 
   if (model.state === 'loading' && !comparison) {
     return (
-      <div className="jp-nbops-Compare-state" role="status">
-        <div className="jp-nbops-Compare-spinner" aria-hidden="true" />
+      <div className="jp-nbops-State jp-mod-loading" role="status">
+        <div className="jp-nbops-Spinner" aria-hidden="true" />
         Loading {model.runIds.length} runs…
       </div>
     );
   }
   if (model.state === 'error') {
     return (
-      <div className="jp-nbops-Compare-state">
+      <div className="jp-nbops-State jp-mod-error">
         <div className="jp-nbops-Compare-notice jp-mod-error" role="alert">
           Cannot compare these runs: {model.error}
         </div>
-        <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.load()}>
+        <button
+          className="jp-mod-styled jp-mod-accept jp-nbops-Button"
+          onClick={() => void model.load()}
+        >
           Retry
         </button>
       </div>
@@ -208,7 +211,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
   }
   if (runs.length === 0) {
     return (
-      <div className="jp-nbops-Compare-state">
+      <div className="jp-nbops-State jp-mod-empty">
         <Notices model={model} />
         <p>
           None of these runs can be shown. Select runs in the Experiments sidebar and choose
@@ -238,7 +241,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
           disabled={choices.length === 0}
         />
         <button
-          className="jp-mod-styled jp-nbops-Compare-reload"
+          className="jp-mod-styled jp-nbops-Button"
           onClick={() =>
             comparison &&
             downloadText(
@@ -254,7 +257,7 @@ function CompareView(props: { model: CompareModel; themeRevision: number }): JSX
           Export CSV
         </button>
         <button
-          className="jp-mod-styled jp-nbops-Compare-reload"
+          className="jp-mod-styled jp-nbops-Button"
           onClick={() => void model.load()}
           title="Reload the comparison"
         >

@@ -79,7 +79,10 @@ export function ParamTable(props: IParamTableProps): JSX.Element {
         )}
       </div>
       <div className="jp-nbops-CompareTable-scroll">
-        <table className="jp-nbops-CompareTable-table" aria-label="Parameters and metrics">
+        <table
+          className="jp-nbops-Table jp-nbops-CompareTable-table"
+          aria-label="Parameters and metrics"
+        >
           <thead>
             {groups && (
               <tr className="jp-nbops-CompareTable-groups">

@@ -2,6 +2,8 @@
  * A model version's explanation in the Models view: permutation importance
  * (and mean |SHAP| when computed) as a sorted horizontal bar chart, and the
  * same side by side with another version of the model, with a table of both.
+ * A served version can be explained on its newest live inputs instead; that
+ * computation's refusals (inputs not kept, nothing computable) show inline.
  */
 import * as React from 'react';
 
@@ -12,17 +14,33 @@ import { PlotlyChart } from '../plot/PlotlyChart';
 import { IPlotTheme, readPlotTheme, seriesColor } from '../plot/theme';
 
 const BAR_HEIGHT = 22;
+/** Live rows explained on request: the server's default sample. */
+export const LIVE_ROWS = 500;
 
-/** The explanation of `version`, optionally compared with another version of `name`. */
+/**
+ * The explanation of `version`, optionally compared with another version of `name`.
+ * With `live`, it is first computed on the version's newest live inputs.
+ */
 export function ExplanationPanel(props: {
   name: string;
   version: number;
   versions: IModelVersion[];
+  live?: boolean;
+  /** Told when computing on live inputs starts and ends (the row's button waits). */
+  onLiveBusy?: (busy: boolean) => void;
   onClose: () => void;
 }): JSX.Element {
   const { name, version } = props;
   const [other, setOther] = React.useState<number | null>(null);
-  const primary = useExplanation(name, version);
+  const stored = useExplanation(name, version);
+  const live = useLiveExplanation(name, version, props.live ?? false);
+  const { onLiveBusy } = props;
+  React.useEffect(() => {
+    onLiveBusy?.(live.busy);
+    return () => onLiveBusy?.(false);
+  }, [live.busy, onLiveBusy]);
+  // a live explanation just computed is also the newest stored one: it wins until closed
+  const primary = live.explanation ? { ...stored, explanation: live.explanation } : stored;
   const compared = useExplanation(name, other);
   const theme = usePlotTheme();
   const others = props.versions.filter(v => v.version !== version);
@@ -58,21 +76,36 @@ export function ExplanationPanel(props: {
           Close
         </button>
       </header>
+      {live.busy && (
+        <p className="jp-nbops-Muted jp-nbops-Explanation-busy" role="status" data-id="live-busy">
+          <span className="jp-nbops-Spinner" aria-hidden="true" />
+          Explaining v{version} on its newest {LIVE_ROWS.toLocaleString()} live inputs…
+        </p>
+      )}
+      {live.error && (
+        <p className="jp-nbops-InlineError" role="alert" data-id="live-explanation-error">
+          Cannot explain v{version} on live inputs: {live.error}
+        </p>
+      )}
       {primary.error && (
         <p className="jp-nbops-InlineError" role="alert">
           {primary.error}
         </p>
       )}
       {primary.loading && <p className="jp-nbops-Muted">Loading the explanation…</p>}
-      {!primary.loading && !primary.error && primary.explanation === null && (
-        <p className="jp-nbops-Muted" role="status">
-          v{version} has no explanation yet. Compute one in a notebook with{' '}
-          <code>
-            nbops.explain(model, X, y, name="{name}", version={version})
-          </code>
-          .
-        </p>
-      )}
+      {!live.busy &&
+        !live.error &&
+        !primary.loading &&
+        !primary.error &&
+        primary.explanation === null && (
+          <p className="jp-nbops-Muted" role="status">
+            v{version} has no explanation yet. Compute one in a notebook with{' '}
+            <code>
+              nbops.explain(model, X, y, name="{name}", version={version})
+            </code>
+            .
+          </p>
+        )}
       {primary.explanation && other === null && (
         <SingleExplanation explanation={primary.explanation} theme={theme} />
       )}
@@ -96,6 +129,34 @@ export function ExplanationPanel(props: {
       )}
     </section>
   );
+}
+
+/** The explanation computed on live inputs when `wanted`: busy while the server computes. */
+function useLiveExplanation(
+  name: string,
+  version: number,
+  wanted: boolean
+): { explanation: IModelExplanation | null; busy: boolean; error: string | null } {
+  const [state, setState] = React.useState({
+    explanation: null as IModelExplanation | null,
+    busy: wanted,
+    error: null as string | null
+  });
+  React.useEffect(() => {
+    if (!wanted) {
+      return;
+    }
+    let mounted = true;
+    modelsAPI.explainLive(name, version, LIVE_ROWS).then(
+      ({ explanation }) => mounted && setState({ explanation, busy: false, error: null }),
+      reason =>
+        mounted && setState({ explanation: null, busy: false, error: (reason as Error).message })
+    );
+    return () => {
+      mounted = false;
+    };
+  }, [name, version, wanted]);
+  return state;
 }
 
 function useExplanation(
@@ -147,13 +208,35 @@ function usePlotTheme(): IPlotTheme {
 
 function Summary(props: { explanation: IModelExplanation }): JSX.Element {
   const e = props.explanation;
+  const rows = `${e.rows.toLocaleString()}${e.source === 'live' ? ' live' : ''} rows`;
+  const shap = e.methods.includes('shap') ? ' · mean |SHAP|' : '';
+  const against = e.target === 'labels' ? 'the labels' : "the model's own predictions";
+  // a live explanation says its rows up front
+  const on = e.source === 'live' ? '' : ` on ${rows}`;
+  const what = e.methods.includes('permutation')
+    ? `permutation importance of ${e.scoring}${on} against ${against}, ${e.n_repeats} repeats${shap}`
+    : `mean |SHAP| alone${on}`;
   return (
-    <p className="jp-nbops-Muted jp-nbops-Explanation-summary">
-      v{e.version}: permutation importance of {e.scoring} on {e.rows.toLocaleString()} rows against{' '}
-      {e.target === 'labels' ? 'the labels' : "the model's own predictions"}, {e.n_repeats} repeats
-      {e.methods.includes('shap') ? ' · mean |SHAP|' : ''} · {formatDateTime(e.created_at)}
+    <p className="jp-nbops-Muted jp-nbops-Explanation-summary" data-id="explanation-summary">
+      v{e.version}:{' '}
+      {e.source === 'live' && (
+        <>
+          <span className="jp-nbops-Explanation-live">live inputs</span> computed on {rows}
+          {labelledOf(e)}, at {formatDateTime(e.created_at)} ·{' '}
+        </>
+      )}
+      {what}
+      {e.source === 'live' ? '' : ` · ${formatDateTime(e.created_at)}`}
     </p>
   );
+}
+
+/** Which live rows permutation importance used: those with feedback labels among the newest. */
+function labelledOf(e: IModelExplanation): string {
+  if (!e.methods.includes('permutation') || e.sampled_rows === undefined) {
+    return '';
+  }
+  return ` (those with feedback labels among the newest ${e.sampled_rows.toLocaleString()})`;
 }
 
 function Notes(props: { explanation: IModelExplanation; prefixed?: boolean }): JSX.Element | null {
@@ -200,7 +283,20 @@ function SingleExplanation(props: {
   const { explanation, theme } = props;
   const features = explanation.features;
   const shap = explanation.methods.includes('shap');
+  const permutation = explanation.methods.includes('permutation');
   const data = React.useMemo(() => {
+    const shapBars = {
+      type: 'bar',
+      orientation: 'h',
+      name: 'mean |SHAP|',
+      y: features.map(f => f.feature),
+      x: features.map(f => f.shap ?? 0),
+      marker: { color: seriesColor(theme, 1) },
+      hovertemplate: '%{y}: %{x:.4f}<extra>mean |SHAP|</extra>'
+    };
+    if (!permutation) {
+      return [shapBars]; // no labels: SHAP alone, on the first axis
+    }
     const bars = {
       type: 'bar',
       orientation: 'h',
@@ -216,23 +312,12 @@ function SingleExplanation(props: {
       marker: { color: seriesColor(theme, 0) },
       hovertemplate: '%{y}: %{x:.4f}<extra>permutation</extra>'
     };
-    return shap
-      ? [
-          bars,
-          {
-            type: 'bar',
-            orientation: 'h',
-            name: 'mean |SHAP|',
-            y: features.map(f => f.feature),
-            x: features.map(f => f.shap ?? 0),
-            marker: { color: seriesColor(theme, 1) },
-            xaxis: 'x2',
-            hovertemplate: '%{y}: %{x:.4f}<extra>mean |SHAP|</extra>'
-          }
-        ]
-      : [bars];
-  }, [features, theme, shap]);
+    return shap ? [bars, { ...shapBars, xaxis: 'x2' }] : [bars];
+  }, [features, theme, shap, permutation]);
   const layout = React.useMemo(() => {
+    if (!permutation) {
+      return axisLayout(theme, features.length, 'mean |SHAP value|');
+    }
     const base = axisLayout(theme, features.length, `drop in ${explanation.scoring} when shuffled`);
     if (!shap) {
       return base;
@@ -248,7 +333,7 @@ function SingleExplanation(props: {
         title: { ...(x.title as object), text: 'mean |SHAP value|' }
       }
     };
-  }, [theme, features, shap, explanation.scoring]);
+  }, [theme, features, shap, permutation, explanation.scoring]);
   return (
     <>
       <Summary explanation={explanation} />
@@ -275,8 +360,9 @@ function ComparedExplanations(props: {
     b.features.forEach(f => names.includes(f.feature) || names.push(f.feature));
     return names;
   }, [a, b]);
+  // a SHAP-only explanation has no importance to compare: its cells read —
   const value = (e: IModelExplanation, feature: string) =>
-    e.features.find(f => f.feature === feature)?.importance;
+    e.features.find(f => f.feature === feature)?.importance ?? undefined;
   const data = React.useMemo(
     () =>
       [a, b].map((e, index) => ({

@@ -8,7 +8,7 @@ import * as React from 'react';
 import { IModelVersion } from '../../tokens';
 import { formatAge, formatDateTime, formatMetric } from '../format';
 import { StatusBadge } from '../StatusBadge';
-import { ExplanationPanel } from './Explanation';
+import { ExplanationPanel, LIVE_ROWS } from './Explanation';
 import { AuditTrail, EvaluationPanel, MarkdownRenderer, ModelCardView } from './Governance';
 import { IModelEntry, RegistryModel } from './RegistryModel';
 import { EndpointRow, ServeButton } from './Serving';
@@ -28,7 +28,7 @@ export class ModelsView extends ReactWidget {
     super();
     this.addClass('jp-nbops-ModelsView');
     this.serving.changed.connect(() => this.update());
-    void this.serving.load();
+    void this.serving.refresh();
   }
 
   /** Endpoints of this server's Serve buttons, with their live numbers. */
@@ -109,7 +109,9 @@ function ModelCard(props: {
   const { entry, registry } = props;
   const { model } = entry;
   const [card, setCard] = React.useState<number | null>(null);
-  const [explained, setExplained] = React.useState<number | null>(null);
+  // the version whose explanation shows; `live` counts requests to compute it on live inputs
+  const [explained, setExplained] = React.useState<{ version: number; live: number } | null>(null);
+  const [explaining, setExplaining] = React.useState(false);
   const headingId = `jp-nbops-model-${model.name}`;
   return (
     <section className="jp-nbops-ModelCard" data-model={model.name} aria-labelledby={headingId}>
@@ -172,7 +174,14 @@ function ModelCard(props: {
                   serving={props.serving}
                   actions={props.actions}
                   onCard={() => setCard(version.version)}
-                  onExplanation={() => setExplained(version.version)}
+                  explaining={explaining && explained?.version === version.version}
+                  onExplanation={() => setExplained({ version: version.version, live: 0 })}
+                  onExplainLive={() =>
+                    setExplained(shown => ({
+                      version: version.version,
+                      live: (shown?.version === version.version ? shown.live : 0) + 1
+                    }))
+                  }
                 />
                 <EndpointRow serving={props.serving} version={version} />
               </React.Fragment>
@@ -191,9 +200,11 @@ function ModelCard(props: {
       )}
       {explained !== null && entry.versions !== null && (
         <ExplanationPanel
-          key={explained}
+          key={`${explained.version}:${explained.live}`}
           name={model.name}
-          version={explained}
+          version={explained.version}
+          live={explained.live > 0}
+          onLiveBusy={setExplaining}
           versions={entry.versions}
           onClose={() => setExplained(null)}
         />
@@ -213,6 +224,9 @@ function VersionRow(props: {
   actions: IModelsActions;
   onCard: () => void;
   onExplanation: () => void;
+  onExplainLive: () => void;
+  /** Whether this version is being explained on live inputs. */
+  explaining: boolean;
 }): JSX.Element {
   const { version, registry } = props;
   const [editing, setEditing] = React.useState(false);
@@ -229,6 +243,7 @@ function VersionRow(props: {
   };
   const run = version.run;
   const dataset = version.dataset;
+  const served = props.serving.endpointOf(version.name, version.version)?.state === 'running';
   return (
     <tr data-version={version.version}>
       <td className="jp-nbops-VersionsTable-version">v{version.version}</td>
@@ -336,6 +351,17 @@ function VersionRow(props: {
             >
               Explanation
             </button>
+            {served && (
+              <button
+                className="jp-mod-styled jp-nbops-Button"
+                aria-label={`Explain version ${version.version} on live inputs`}
+                title={`Explain this version on its newest ${LIVE_ROWS} live inputs (they are kept only when served with Keep raw inputs, --log-inputs)`}
+                disabled={props.explaining}
+                onClick={props.onExplainLive}
+              >
+                {props.explaining ? 'Explaining…' : 'Explain live inputs'}
+              </button>
+            )}
             <button
               className="jp-mod-styled jp-nbops-Button"
               aria-label={`Set alias on version ${version.version}`}

@@ -3,10 +3,10 @@
  * polled every 2 s only while one is running.
  */
 import { showErrorMessage } from '@jupyterlab/apputils';
-import { ISignal, Signal } from '@lumino/signaling';
 
 import { modelsAPI } from '../../api';
 import { IServingEndpointLive } from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 const POLL_MS = 2000;
 
@@ -17,9 +17,10 @@ export interface IServeOptions {
   log_inputs?: boolean;
 }
 
-export class ServingModel {
-  get changed(): ISignal<ServingModel, void> {
-    return this._changed;
+export class ServingModel extends PollingModel {
+  constructor() {
+    // Endpoints run whether the view shows or not; their numbers are cheap to follow.
+    super({ interval: POLL_MS, when: 'always', name: 'nbops:serving' });
   }
 
   /** The running (or died, not yet stopped) endpoint of a version, if any. */
@@ -32,14 +33,18 @@ export class ServingModel {
     return this._busy.has(`${name}:${version}`);
   }
 
-  async load(): Promise<void> {
+  protected async tick(): Promise<void> {
     try {
       this._endpoints = (await modelsAPI.endpoints()).endpoints;
     } catch {
       // a failed poll keeps the last numbers; the next one tries again
     }
-    this._changed.emit();
-    this._schedule();
+    this.emitChanged();
+  }
+
+  /** Poll only while an endpoint runs: a stopped one's numbers no longer change. */
+  protected shouldPoll(): boolean {
+    return this._endpoints.some(e => e.state === 'running');
   }
 
   async serve(name: string, version: number, options: IServeOptions = {}): Promise<void> {
@@ -53,15 +58,10 @@ export class ServingModel {
     }
   }
 
-  dispose(): void {
-    this._disposed = true;
-    window.clearTimeout(this._timer);
-  }
-
   private async _act(name: string, version: number, title: string, call: () => Promise<unknown>) {
     const key = `${name}:${version}`;
     this._busy.add(key);
-    this._changed.emit();
+    this.emitChanged();
     try {
       await call();
     } catch (error) {
@@ -70,19 +70,9 @@ export class ServingModel {
     } finally {
       this._busy.delete(key);
     }
-    await this.load();
-  }
-
-  private _schedule(): void {
-    window.clearTimeout(this._timer);
-    if (!this._disposed && this._endpoints.some(e => e.state === 'running')) {
-      this._timer = window.setTimeout(() => void this.load(), POLL_MS);
-    }
+    await this.refresh();
   }
 
   private _endpoints: IServingEndpointLive[] = [];
   private _busy = new Set<string>();
-  private _timer = 0;
-  private _disposed = false;
-  private _changed = new Signal<ServingModel, void>(this);
 }

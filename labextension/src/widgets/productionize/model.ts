@@ -3,8 +3,6 @@
  * (re-fetched, debounced, when the notebook is saved or its tags change) and the
  * productionize job of each notebook, polled until it ends.
  */
-import { ISignal, Signal } from '@lumino/signaling';
-
 import { NbopsAPIError, productionizeAPI } from '../../api';
 import {
   IPipelineAnalysis,
@@ -12,6 +10,7 @@ import {
   IProductionizeJob,
   ITagSuggestion
 } from '../../tokens';
+import { PollingModel } from '../PollingModel';
 
 /** How long tag edits settle before the notebook is analysed again. */
 export const ANALYSIS_DEBOUNCE_MS = 400;
@@ -25,10 +24,10 @@ export interface INotebookSource {
 
 export type AnalysisState = 'idle' | 'loading' | 'ready' | 'error';
 
-export class PipelineModel {
-  /** Emitted whenever anything shown changes. */
-  get changed(): ISignal<PipelineModel, void> {
-    return this._changed;
+export class PipelineModel extends PollingModel {
+  constructor() {
+    // A job runs on whether the panel shows or not; the cell badges follow it too.
+    super({ interval: JOB_POLL_MS, when: 'always', name: 'nbops:productionize-jobs' });
   }
 
   get notebook(): INotebookSource | null {
@@ -93,7 +92,7 @@ export class PipelineModel {
     this._suggestions = [];
     this._analysisError = null;
     this._analysisState = notebook ? 'loading' : 'idle';
-    this._changed.emit();
+    this.emitChanged();
     if (notebook) {
       void this.analyse();
     }
@@ -103,7 +102,7 @@ export class PipelineModel {
   dropSuggestions(accepted: ITagSuggestion[]): void {
     const done = new Set(accepted.map(s => s.index));
     this._suggestions = this._suggestions.filter(s => !done.has(s.index));
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Analyse again after a short quiet period (tag edits come in bursts). */
@@ -119,7 +118,7 @@ export class PipelineModel {
     }
     const ticket = ++this._analysisTicket;
     this._analysisState = 'loading';
-    this._changed.emit();
+    this.emitChanged();
     try {
       const content = notebook.toJSON();
       const [analysis, suggested] = await Promise.all([
@@ -141,7 +140,7 @@ export class PipelineModel {
       this._analysisError = (error as Error).message;
       this._analysisState = 'error';
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Start a job for the current notebook; rethrows the API error (e.g. 409) for the caller. */
@@ -166,8 +165,7 @@ export class PipelineModel {
       result: null,
       error: null
     });
-    this._changed.emit();
-    void this._poll(path, job_id);
+    this.emitChanged(); // the poll follows it from its next tick on
   }
 
   /** Whether a job of `path` is queued or running. */
@@ -178,42 +176,44 @@ export class PipelineModel {
 
   dispose(): void {
     window.clearTimeout(this._debounce);
-    this._disposed = true;
-    Signal.clearData(this);
+    super.dispose();
   }
 
-  private async _poll(path: string, jobId: string): Promise<void> {
-    while (!this._disposed) {
-      await new Promise(resolve => setTimeout(resolve, JOB_POLL_MS));
-      try {
-        const job = await productionizeAPI.job(jobId);
+  /** Poll only while a job is queued or running. */
+  protected shouldPoll(): boolean {
+    return [...this._jobs.keys()].some(path => this.isRunning(path));
+  }
+
+  /** Follow every queued or running job (one per notebook) one step. */
+  protected async tick(): Promise<void> {
+    const running = [...this._jobs.entries()].filter(([path]) => this.isRunning(path));
+    await Promise.all(running.map(([path, job]) => this._follow(path, job.job_id)));
+  }
+
+  private async _follow(path: string, jobId: string): Promise<void> {
+    try {
+      const job = await productionizeAPI.job(jobId);
+      if (this._jobs.get(path)?.job_id === jobId) {
         this._jobs.set(path, job);
-        this._changed.emit();
-        if (job.state === 'done' || job.state === 'failed') {
-          return;
-        }
-      } catch (error) {
-        if (error instanceof NbopsAPIError && error.status === 0) {
-          continue; // the network blinked; the job goes on on the server
-        }
-        const lost = error instanceof NbopsAPIError && error.status === 404;
-        this._jobErrors.set(
-          path,
-          lost
-            ? 'The server no longer knows this job (was it restarted?).'
-            : (error as Error).message
-        );
-        const job = this._jobs.get(path);
-        if (job) {
-          this._jobs.set(path, { ...job, state: 'failed' });
-        }
-        this._changed.emit();
-        return;
+        this.emitChanged();
       }
+    } catch (error) {
+      if (error instanceof NbopsAPIError && error.status === 0) {
+        return; // the network blinked; the job goes on on the server, the next tick asks again
+      }
+      const lost = error instanceof NbopsAPIError && error.status === 404;
+      this._jobErrors.set(
+        path,
+        lost ? 'The server no longer knows this job (was it restarted?).' : (error as Error).message
+      );
+      const job = this._jobs.get(path);
+      if (job?.job_id === jobId) {
+        this._jobs.set(path, { ...job, state: 'failed' });
+      }
+      this.emitChanged();
     }
   }
 
-  private _changed = new Signal<PipelineModel, void>(this);
   private _notebook: INotebookSource | null = null;
   private _analysis: IPipelineAnalysis | null = null;
   private _analysisError: string | null = null;
@@ -221,7 +221,6 @@ export class PipelineModel {
   private _analysisState: AnalysisState = 'idle';
   private _analysisTicket = 0;
   private _debounce = 0;
-  private _disposed = false;
   private _jobs = new Map<string, IProductionizeJob>();
   private _jobErrors = new Map<string, string>();
 }

@@ -165,7 +165,7 @@ export function RunsTable(props: IRunsTableProps): JSX.Element {
   return (
     <div className="jp-nbops-RunsTable-scroller" ref={scroller}>
       <table
-        className={'jp-nbops-RunsTable' + (wide ? '' : ' jp-mod-narrow')}
+        className={'jp-nbops-Table jp-nbops-RunsTable' + (wide ? '' : ' jp-mod-narrow')}
         aria-label="Runs"
         aria-rowcount={runs.length + 1}
       >
@@ -424,17 +424,21 @@ function DataCell(props: {
   switch (column.kind) {
     case 'start':
       return (
-        <td className="jp-nbops-col-start" title={formatDateTime(run.start_time)}>
+        <td className="jp-nbops-col-start jp-mod-numeric" title={formatDateTime(run.start_time)}>
           {formatAge(run.start_time, now)}
         </td>
       );
     case 'duration':
-      return <td className="jp-nbops-col-duration">{formatDuration(elapsed(run, now))}</td>;
+      return (
+        <td className="jp-nbops-col-duration jp-mod-numeric">
+          {formatDuration(elapsed(run, now))}
+        </td>
+      );
     case 'metric': {
       const value = run.metrics[column.key];
       return (
         <td
-          className={'jp-nbops-col-metric' + (value === null ? ' jp-mod-nan' : '')}
+          className={'jp-nbops-col-metric jp-mod-numeric' + (value === null ? ' jp-mod-nan' : '')}
           data-metric={column.key}
           title={
             value === undefined ? `No ${column.key}` : `${column.key} = ${formatMetric(value)}`

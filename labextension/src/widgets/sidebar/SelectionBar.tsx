@@ -27,7 +27,7 @@ export function SelectionBar(props: ISelectionBarProps): JSX.Element {
       {count > 0 && (
         <button
           type="button"
-          className="jp-nbops-SelectionBar-clear"
+          className="jp-nbops-Button jp-mod-link"
           title="Uncheck all runs"
           onClick={props.onClear}
         >
