@@ -22,14 +22,28 @@ class Kernel:
         return {"status": reply["content"]["status"], "reply": reply["content"], "outputs": outputs}
 
 
-@pytest.fixture
-def kernel(project):
+def started_kernel(folder):
+    """A kernel in ``folder`` logging into ``folder/.nbops``; stopped when the generator closes."""
     import os
 
-    env = dict(os.environ, NBOPS_HOME=str(project / ".nbops"))
-    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(project), startup_timeout=60)
+    env = dict(os.environ, NBOPS_HOME=str(folder / ".nbops"))
+    manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(folder), startup_timeout=60)
     try:
         yield Kernel(client)
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(project):
+    """A fresh kernel per test, for tests that read the runs it logs or its execution count."""
+    yield from started_kernel(project)
+
+
+@pytest.fixture(scope="module")
+def magics_kernel(tmp_path_factory):
+    """One kernel with the magics loaded, shared by a module's tests that only read answers."""
+    for kernel in started_kernel(tmp_path_factory.mktemp("magics")):
+        assert kernel.run("%load_ext nbops")["status"] == "ok"
+        yield kernel

@@ -113,9 +113,8 @@ def test_line_magic_tracks_following_cells_until_end(kernel, project):
         ("%%track exp --metrics text\ntext = 'high'", "metric 'text' got str"),
     ],
 )
-def test_bad_magic_arguments_are_one_line_usage_errors(kernel, line, message):
-    kernel.run("%load_ext nbops")
-    result = kernel.run(line)
+def test_bad_magic_arguments_are_one_line_usage_errors(magics_kernel, line, message):
+    result = magics_kernel.run(line)
     assert result["status"] == "error"
     assert result["reply"]["ename"] == "UsageError", result["reply"]
     assert message in result["reply"]["evalue"]

@@ -8,40 +8,28 @@ with this environment's scikit-learn and numpy so it unpickles the exported mode
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from cached_venv import CachedVenv  # noqa: E402
 
 MLSERVER_VERSION = "1.7.1"
 SHARED = ("scikit-learn", "numpy")  # what unpickling the exported estimator needs
 
 
-def requirements() -> list[str]:
-    return [f"mlserver=={MLSERVER_VERSION}", f"mlserver-mlflow=={MLSERVER_VERSION}"] + [
+def venv() -> CachedVenv:
+    requirements = [f"mlserver=={MLSERVER_VERSION}", f"mlserver-mlflow=={MLSERVER_VERSION}"] + [
         f"{name}=={version(name)}" for name in SHARED
     ]
-
-
-def venv_dir() -> Path:
-    root = Path(os.environ.get("NBOPS_TEST_CACHE") or Path.home() / ".cache" / "nbops-test")
-    return root / f"mlserver-{MLSERVER_VERSION}"
+    # one folder per MLServer version (no digest), as it was first cached
+    return CachedVenv(f"mlserver-{MLSERVER_VERSION}", tuple(requirements), hashed=False)
 
 
 def ensure_venv() -> Path:
     """The venv's ``mlserver`` executable, creating the venv when missing or made for other requirements."""
-    folder, wanted = venv_dir(), requirements()
-    marker = folder / ".nbops-ready"
-    if marker.exists() and json.loads(marker.read_text()) == wanted:
-        return folder / "bin" / "mlserver"
-    shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    subprocess.run([str(folder / "bin" / "python"), "-m", "pip", "install", "-q", *wanted], check=True)
-    marker.write_text(json.dumps(wanted))  # last: an interrupted install is redone next time
-    return folder / "bin" / "mlserver"
+    return venv().ensure().executable("mlserver")
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ of the fixture notebook's libraries as this environment, so both runs compute th
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
+from cached_venv import CachedVenv  # noqa: E402
 
 AIRFLOW_VERSION = "3.3.2"
 SHARED = ("numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "joblib")  # what the fixture's steps import
@@ -22,30 +21,16 @@ SHARED = ("numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "joblib")  # wh
 NBOPS_RUNTIME = ("sqlite-utils", "orjson")
 
 
-def requirements() -> list[str]:
-    return [f"apache-airflow=={AIRFLOW_VERSION}"] + [f"{name}=={version(name)}" for name in SHARED + NBOPS_RUNTIME]
-
-
-def venv_dir() -> Path:
-    """One folder per set of requirements: machines shared by several checkouts keep each one's venv."""
-    import hashlib
-
-    root = Path(os.environ.get("NBOPS_TEST_CACHE") or Path.home() / ".cache" / "nbops-test")
-    digest = hashlib.sha256(json.dumps(requirements()).encode()).hexdigest()[:8]
-    return root / f"airflow-{AIRFLOW_VERSION}-{digest}"
+def venv() -> CachedVenv:
+    requirements = [f"apache-airflow=={AIRFLOW_VERSION}"] + [
+        f"{name}=={version(name)}" for name in SHARED + NBOPS_RUNTIME
+    ]
+    return CachedVenv(f"airflow-{AIRFLOW_VERSION}", tuple(requirements))
 
 
 def ensure_venv() -> Path:
     """The venv's python, creating the venv when missing or made for other requirements."""
-    folder, wanted = venv_dir(), requirements()
-    marker = folder / ".nbops-ready"
-    if marker.exists() and json.loads(marker.read_text()) == wanted:
-        return folder / "bin" / "python"
-    shutil.rmtree(folder, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-    subprocess.run([str(folder / "bin" / "python"), "-m", "pip", "install", "-q", *wanted], check=True)
-    marker.write_text(json.dumps(wanted))  # last: an interrupted install is redone next time
-    return folder / "bin" / "python"
+    return venv().ensure().executable()
 
 
 if __name__ == "__main__":
