@@ -119,6 +119,16 @@ def test_a_uri_that_is_not_http_is_refused_before_any_request(project, logged, c
     assert f"MLflow tracking URI {uri!r} is not valid: use the server's http(s) address" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("workers", ["0", "-2", "four"])
+def test_a_bad_workers_count_is_named_before_any_request(project, logged, capsys, workers):
+    before = store_fingerprint(project)
+    with pytest.raises(SystemExit) as refused:
+        main(["mlflow", "push", "http://127.0.0.1:9", "--workers", workers])
+    assert refused.value.code == 2
+    assert f"--workers: {workers!r} is not valid: use a whole number of requests, 1 or more" in capsys.readouterr().err
+    assert store_fingerprint(project) == before
+
+
 def test_a_batch_refused_by_an_overloaded_server_is_sent_again(monkeypatch):
     """MLflow answers 400 when its database pool runs dry under load: wait and send again."""
     from nbops.mlflow_sync import server as server_module

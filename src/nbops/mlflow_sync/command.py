@@ -31,6 +31,12 @@ def parse_since(text: str, now: float | None = None) -> float:
         ) from None
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid: use a whole number of requests, 1 or more")
+    return int(text)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     push = actions.add_parser(
@@ -43,7 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     push.add_argument("--experiment", action="append", metavar="NAME", help="only this experiment (repeatable)")
     push.add_argument("--since", metavar="TIME", help="only runs started since TIME (ISO date/time, or 90m, 12h, 7d)")
     push.add_argument("--dry-run", action="store_true", help="say what would be sent; contact no server")
-    push.add_argument("--workers", type=int, default=4, help="requests in flight (default 4)")
+    push.add_argument("--workers", type=_workers, help="requests in flight (default 4)")
     pull = actions.add_parser(
         "pull",
         help="bring runs from an MLflow tracking server into the local store",
@@ -63,7 +69,12 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "push":
         since = parse_since(args.since) if args.since else None
         report = push(
-            store, args.uri, experiments=args.experiment, since=since, dry_run=args.dry_run, workers=args.workers
+            store,
+            args.uri,
+            experiments=args.experiment,
+            since=since,
+            dry_run=args.dry_run,
+            **({"workers": args.workers} if args.workers else {}),  # else push's own default
         )
         for line in report.lines():
             print(line)
