@@ -40,13 +40,17 @@ def _serving_endpoint(view, version: int):
     return panel
 
 
+def _serve(view, version_row, version: int):
+    """Click Serve on a version's row: its endpoint panel and base URL once it answers."""
+    version_row.get_by_role("button", name=f"Serve version {version}").click()
+    panel = _serving_endpoint(view, version)
+    return panel, panel.locator('[data-id="serving-url"]').inner_text().removesuffix("/invocations")
+
+
 def test_serve_shows_live_requests_then_stop(lab, lab_server, churn):
     view, versions = _versions_of_churn(lab)
     v1 = versions.locator('tr[data-version="1"]')
-    v1.get_by_role("button", name="Serve version 1").click()
-
-    panel = _serving_endpoint(view, 1)
-    url = panel.locator('[data-id="serving-url"]').inner_text().removesuffix("/invocations")
+    panel, url = _serve(view, v1, 1)
     [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
     assert endpoint["url"] == url and endpoint["version"] == 1
 
@@ -205,9 +209,7 @@ def test_explain_live_inputs_of_a_served_version(lab, lab_server, churn):
 def test_explain_live_inputs_not_kept_shows_the_409_inline(lab, lab_server, churn):
     view, versions = _versions_of_churn(lab)
     v3 = versions.locator('tr[data-version="3"]')
-    v3.get_by_role("button", name="Serve version 3").click()
-    panel = _serving_endpoint(view, 3)
-    url = panel.locator('[data-id="serving-url"]').inner_text().removesuffix("/invocations")
+    panel, url = _serve(view, v3, 3)
     for _ in range(3):
         assert httpx.post(f"{url}/invocations", json={"dataframe_split": ROWS}).status_code == 200
     _flush(url)
