@@ -120,6 +120,7 @@ def test_a_logging_run_updates_live_while_the_sidebar_is_open(lab, lab_server):
     lab.menu("Run", "Run All Cells")
     expect(notebook.locator(".jp-InputPrompt").first).to_have_text(re.compile(r"\[[*\d]+\]"))
     row = panel.get_by_role("row").filter(has_text="warmup")
+    expect(row).to_be_visible(timeout=15_000)  # the table and its headers replace "No runs yet"
     status = row.get_by_role("cell").nth(column_index(panel, "Status"))
     expect(status).to_have_text("running", timeout=15_000)
     panel.get_by_role("combobox", name="Experiment").select_option("live")
