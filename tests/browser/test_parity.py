@@ -180,9 +180,10 @@ def test_run_detail_groups_system_metrics_shows_infinity_and_tells_tabs_apart(la
 
 def test_compare_tells_duplicates_apart_groups_system_metrics_and_paints_fast(lab, sweep):
     lab.open()
-    # A user opens Compare after Lab settled: by then the idle-time preload fetched plotly.
+    # A user opens Compare after Lab settled: by then the idle-time preload fetched plotly's
+    # basic build, the one the curves need.
     lab.page.wait_for_function(
-        "() => performance.getEntriesByType('resource').some(e => /plotly_min_js/.test(e.name))",
+        "() => performance.getEntriesByType('resource').some(e => /plotly-basic_min_js/.test(e.name))",
         timeout=60_000,
     )
     lab.page.wait_for_timeout(1500)
