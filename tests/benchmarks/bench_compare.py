@@ -6,14 +6,15 @@ Seeds the 6-run sweep tests/browser/test_parity.py paints (2 alphas × 3 seeds, 
 ``loss`` and ``accuracy`` curves, system metrics, one diverged run), starts JupyterLab on it
 and, in headless Chromium, each repeat in a fresh page (a new browser context: no page state
 carried over, the HTTP cache included), times from ``nbops:open-compare`` on the six runs to
-the frame after the first curve chart's SVG is in the page. Two moments to open it:
+the frame after the first curve chart's SVG is in the page. Three moments to open it:
 
-- **after Lab settled**: Lab restored, then plotly's idle-time preload fetched and 1.5 s
-  more, as a user who opens Compare some seconds after Lab (test_parity's measurement);
+- **after Lab settled**: Lab restored, then the idle-time preload of plotly's basic build
+  (what the curves need) fetched and 1.5 s more, as a user who opens Compare some seconds
+  after Lab (test_parity's measurement);
 - **at once, cached**: the moment Lab is restored, in a browser that loaded Lab before, so
-  plotly.js comes from its HTTP cache (a user reopening Lab);
-- **at once, first visit**: the moment Lab is restored in a fresh browser profile, plotly.js
-  not fetched yet (the worst case: 4.6 MB to fetch and parse).
+  plotly's basic build comes from its HTTP cache (a user reopening Lab);
+- **at once, first visit**: the moment Lab is restored in a fresh browser profile, plotly
+  not fetched yet (the worst case: its 1.2 MB basic build to fetch and compile).
 
 Medians over ``--repeats`` pages of each, interleaved, after one warm-up page (server caches).
 """
@@ -36,7 +37,8 @@ import bench_sidebar  # noqa: E402  (its Lab launcher and the browser tests' hel
 
 helpers = bench_sidebar.helpers
 CURVES = '.jp-nbops-ComparePanel [data-id="compare-curves"] .main-svg'
-PLOTLY_FETCHED = "() => performance.getEntriesByType('resource').some(e => /plotly_min_js/.test(e.name))"
+# The chunk of plotly's basic build (plotly.js-basic-dist-min), so named in development builds.
+PLOTLY_FETCHED = "() => performance.getEntriesByType('resource').some(e => /plotly-basic_min_js/.test(e.name))"
 
 # In the page: run the command, then resolve with the time of the frame after the chart exists.
 OPEN_AND_WATCH = """async ({ runs, selector }) => {
@@ -62,7 +64,7 @@ def sweep_seed() -> str:
 
 
 MODES = {
-    "settled": "after Lab settled (plotly preloaded)",
+    "settled": "after Lab settled (plotly's basic build preloaded)",
     "cached": "at once, plotly in the HTTP cache",
     "first": "at once, first visit (plotly not fetched yet)",
 }

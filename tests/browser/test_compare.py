@@ -151,9 +151,11 @@ def test_compare_panel_diffs_plots_groups_and_is_restored(lab, runs):
     )
     panel.get_by_role("combobox", name="Metric", exact=True).select_option("loss")
     panel.get_by_role("combobox", name="Group runs").select_option(label="By everything except seed")
-    # Charts below the fold are drawn once scrolled to (the first chart paints sooner).
+    # Charts below the fold are drawn once scrolled to (the first chart paints sooner). The
+    # parallel coordinates need plotly's full build, fetched once the first chart painted,
+    # and draw through WebGL, which is software-rendered here: seconds on a loaded host.
     panel.get_by_role("region", name="Param vs metric").scroll_into_view_if_needed()
-    expect(panel.locator('[data-id="compare-parallel"].js-plotly-plot')).to_be_attached()
+    expect(panel.locator('[data-id="compare-parallel"].js-plotly-plot')).to_be_attached(timeout=30_000)
     expect(panel.locator('[data-id="compare-scatter"].js-plotly-plot')).to_be_attached()
     page.wait_for_timeout(500)
     lab.screenshot("compare-grouped-light")

@@ -12,7 +12,7 @@ import {
 } from '@jupyterlab/apputils';
 
 import { COMMAND_CATEGORY, CommandIDs, IOpenCompareArgs } from '../commands';
-import { loadPlotly } from '../plotly';
+import { loadPlotly, preloadPlotly } from '../plotly';
 import { ComparePanel } from '../widgets/compare/ComparePanel';
 import { CompareModel, ICompareView } from '../widgets/compare/model';
 import { watchTheme } from '../widgets/plot/theme';
@@ -48,16 +48,10 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
     const tracker = new WidgetTracker<MainAreaWidget<ComparePanel>>({
       namespace: TRACKER_NAMESPACE
     });
-    // Fetch and parse plotly.js once Lab is idle after start-up, so the first chart of a
-    // Compare panel does not wait for its 4.6 MB (it took seconds on a busy machine).
-    void app.restored.then(() => {
-      const preload = () => void loadPlotly().catch(() => undefined);
-      if ('requestIdleCallback' in window) {
-        window.requestIdleCallback(preload, { timeout: 5000 });
-      } else {
-        setTimeout(preload, 2000);
-      }
-    });
+    // Fetch and compile the basic plotly build (the curves') once Lab is idle after
+    // start-up, so the first chart of a Compare panel does not wait for it. The full build
+    // follows once a chart has painted (widgets/plot/PlotlyChart).
+    void app.restored.then(() => preloadPlotly('basic'));
 
     const open = (runIds: string[], view: ICompareView = {}): MainAreaWidget<ComparePanel> => {
       const existing = tracker.find(widget => sameRuns(widget.content.model.runIds, runIds));
@@ -65,7 +59,7 @@ export const comparePlugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(existing.id);
         return existing;
       }
-      void loadPlotly().catch(() => undefined); // in parallel with the comparison's request
+      void loadPlotly('basic').catch(() => undefined); // in parallel with the comparison's request
       const model = new CompareModel(runIds, view);
       const content = new ComparePanel(model);
       const widget = new MainAreaWidget({ content });

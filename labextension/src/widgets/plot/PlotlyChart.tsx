@@ -1,12 +1,12 @@
 /**
- * The one plotly chart component of nbops: loads plotly lazily (plotly.ts),
- * redraws with `Plotly.react` when its figure changes, follows its container's
- * size, purges the plot on unmount and shows loading and error placeholders.
+ * The one plotly chart component of nbops: loads the plotly build its traces need
+ * (plotly.ts), redraws with `Plotly.react` when its figure changes, follows its
+ * container's size, purges the plot on unmount and shows loading and error placeholders.
  * Colours are the caller's business (see ./theme): the layout it passes is drawn as is.
  */
 import React, { useEffect, useRef, useState } from 'react';
 
-import { loadPlotly, Plotly } from '../../plotly';
+import { loadPlotly, Plotly, PlotlyBuild, plotlyBuildFor, preloadPlotly } from '../../plotly';
 
 export interface IPlotlyChartProps {
   data: unknown[];
@@ -34,21 +34,30 @@ const CONFIG = {
 /** Config for charts that keep all of plotly's mode bar buttons (e.g. saving a PNG). */
 export const FULL_MODE_BAR = { modeBarButtonsToRemove: [] };
 
-/** plotly.js, or the reason it could not be loaded. */
-function usePlotly(): { plotly: Plotly | null; error: string | null } {
-  const [plotly, setPlotly] = useState<Plotly | null>(null);
-  const [error, setError] = useState<string | null>(null);
+/** The plotly.js build `build`, or the reason it could not be loaded. */
+function usePlotly(build: PlotlyBuild): { plotly: Plotly | null; error: string | null } {
+  // Keyed by build: a chart whose traces come to need the other build waits for it.
+  const [loaded, setLoaded] = useState<{ build: PlotlyBuild; plotly: Plotly } | null>(null);
+  const [failed, setFailed] = useState<{ build: PlotlyBuild; error: string } | null>(null);
   useEffect(() => {
     let alive = true;
-    loadPlotly().then(
-      module => alive && setPlotly(module),
-      reason => alive && setError(`Cannot load plotly.js: ${(reason as Error).message ?? reason}`)
+    loadPlotly(build).then(
+      plotly => alive && setLoaded({ build, plotly }),
+      reason =>
+        alive &&
+        setFailed({
+          build,
+          error: `Cannot load plotly.js: ${(reason as Error).message ?? reason}`
+        })
     );
     return () => {
       alive = false;
     };
-  }, []);
-  return { plotly, error };
+  }, [build]);
+  return {
+    plotly: loaded?.build === build ? loaded.plotly : null,
+    error: failed?.build === build ? failed.error : null
+  };
 }
 
 /** Resize the plot with its box (split, sidebar drag, window), once per frame. */
@@ -79,7 +88,7 @@ export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
   const { data, layout, label, dataId, className, config } = props;
   const height = props.height ?? (layout.height as number | undefined);
   const ref = useRef<HTMLDivElement>(null);
-  const { plotly, error: loadError } = usePlotly();
+  const { plotly, error: loadError } = usePlotly(plotlyBuildFor(data));
   const [drawError, setDrawError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -92,7 +101,11 @@ export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
     const figure =
       height === undefined ? { ...layout, autosize: true } : { ...layout, height, autosize: true };
     plotly.react(element, data as any, figure as any, { ...CONFIG, ...config } as any).then(
-      () => alive && setDrawError(null),
+      () => {
+        // With a chart on screen, fetch the full build for charts that need it at idle time.
+        preloadPlotly('full');
+        return alive && setDrawError(null);
+      },
       reason => alive && setDrawError(`Cannot draw the chart: ${(reason as Error).message}`)
     );
     return () => {
@@ -102,6 +115,7 @@ export function PlotlyChart(props: IPlotlyChartProps): JSX.Element {
 
   useResize(plotly, ref);
 
+  // Runs when the chart unmounts or changes build: the build that drew it clears it.
   useEffect(() => {
     const element = ref.current;
     return () => {
