@@ -112,6 +112,9 @@ async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, c
     explain = ("models", "churn", "versions", "production", "explanation")
     try:
         assert endpoint["shadow"] == {"version": 2, "reference": "churn@candidate"} and endpoint["log_inputs"]
+        from nbops.governance import shap_warmup
+
+        assert shap_warmup.state() != "idle"  # an endpoint that keeps its inputs warms SHAP up
         ids = []
         for start in range(0, 60, 3):
             chunk = rows.iloc[start : start + 3]
