@@ -46,7 +46,7 @@ def warm() -> bool:
             p = 1 / (1 + np.exp(-self.predict(X) / 10))
             return np.column_stack([1 - p, p])
 
-    for model in (_Regressor(), _Classifier()):
+    for model in (_Classifier(), _Regressor()):  # served classifiers are the usual case: first
         _, note = _mean_abs_shap(model, frame, 0)
         if note:  # SHAP failed on a toy model: the real explanation will say why
             log.warning("nbops: warming SHAP up failed: %s", note)
