@@ -163,7 +163,7 @@ def _freeze_startup_objects() -> None:
     """Keep the garbage collector off what start-up made (imports, the models, their references).
 
     Those ~140,000 objects live as long as the server, yet every full collection walked them
-    all: 100-260 ms with the loop stopped (measured on the serving benchmark's host), and
+    all: 100-380 ms with the loop stopped (measured on the serving benchmark's host), and
     the monitor's queued observations make full collections come during serving. Frozen, a
     full collection walks only what serving made since. Collected first, so no garbage is
     frozen with them.
