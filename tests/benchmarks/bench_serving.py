@@ -16,15 +16,20 @@ measures every server in turn (interleaved: nbops, mlflow, nbops-off, nbops, ...
 
 - single-row latency: wrk on one keep-alive connection (requests strictly one after
   another) for ``--seconds``; p50 and p99 from wrk's histogram, as the client saw them;
-- throughput: wrk with 8 connections for ``--seconds``, and the server's CPU time per
-  request in that phase (its process tree, from psutil), which the neighbours of a shared
-  host do not inflate the way they do wall-clock figures.
+- throughput: wrk with 8 connections for ``--seconds``, and the server's CPU seconds per
+  1,000 requests in that phase (its process tree, from psutil), which the neighbours of a
+  shared host do not inflate the way they do wall-clock figures. For both nbops servers the
+  phase starts and ends with ``GET /stats``, which writes everything monitoring had queued,
+  so the phase's CPU includes writing what its requests queued (the drift windows too, whose
+  beat is 10 s); the monitored server's ``/stats`` also gives its writer's own CPU time
+  (``monitor_cpu_seconds``), so the monitoring cost is read two ways: whole-server CPU on
+  against off, and the writer's CPU against the unmonitored server's.
 
 wrk is written in C: at 8 connections it takes a small part of what the servers take (its CPU
 per request is printed), where a Python client took more than the server it measured. Every
 answer must be a 200 (wrk counts the others; the benchmark stops on any). First, in a fresh
-process, the one-row path's parts are timed in process (``--parts`` runs each). Prints
-medians over rounds and the ratios.
+process, the one-row path's parts are timed in process (``--parts`` runs each), and so is
+the monitoring writer on 3,000 one-row requests. Prints medians over rounds and the ratios.
 """
 
 from __future__ import annotations
@@ -131,7 +136,8 @@ def parts(iterations: int) -> None:
     from nbops.serving.service import _scorer
     from nbops.store import open_store
 
-    served = load_version(open_store(), VersionRef("churn", 1))
+    store = open_store()
+    served = load_version(store, VersionRef("churn", 1))
     score, respond = _scorer(served), app.Answer
     body = bodies(1)[0]
     columns = payload.parse(body, served.features).columns
@@ -165,6 +171,36 @@ def parts(iterations: int) -> None:
     print(
         f"  {'parse + score + encode':<34} {sum(statistics.median(wall[n]) for n in path) * 1e6:9.1f} {'':9} "
         f"{sum(statistics.median(cpu[n]) for n in path) * 1e6:9.1f}",
+        flush=True,
+    )
+    monitor_cost(store, served, [payload.parse(b, served.features) for b in bodies(100)], score)
+
+
+def monitor_cost(store, served, requests: list, score, n: int = 3000) -> None:
+    """CPU time of the monitoring writer's thread for ``n`` one-row requests: their stats and
+    request log, then their drift window (what the server does every 1 s and every 10 s)."""
+    import uuid
+
+    from nbops.serving import ledger
+    from nbops.serving.monitor import Monitor, Observation
+
+    session = uuid.uuid4().hex
+    ledger.start_session(store, session, "churn", {})
+    monitor = Monitor(store, session, interval=3600, drift_interval=3600)  # written here, by hand
+    labels = [[r[1] for r in score([q.columns], "predict")] for q in requests]
+    now = time.time()
+    for i in range(n):
+        q = requests[i % len(requests)]
+        monitor.record(
+            Observation(served, "primary", uuid.uuid4().hex, now, 0.002, True, q.columns, 1, labels[i % len(labels)])
+        )
+    monitor.flush(everything=False)  # stats and request log: the drift windows' beat has not come
+    logged = monitor.cpu_seconds
+    monitor.flush()  # and the drift window
+    drift = monitor.cpu_seconds - logged
+    print(
+        f"monitoring writer, {n:,} one-row requests (CPU µs per request): stats + request log "
+        f"{logged / n * 1e6:.1f}, drift window {drift / n * 1e6:.1f}",
         flush=True,
     )
 
@@ -220,7 +256,7 @@ def main() -> int:
             "127.0.0.1",
         ]
         servers = {}
-        keys = ("p50", "p99", "rps", "cpu", "client")
+        keys = ("p50", "p99", "rps", "cpu", "monitor", "client")
         results: dict[str, dict[str, list[float]]] = {}
         try:
             for name, command in (("nbops", nbops), ("mlflow", mlflow), ("nbops-off", nbops + ["--no-monitoring"])):
@@ -230,14 +266,22 @@ def main() -> int:
             for r in range(args.rounds):
                 for name, (process, url) in servers.items():
                     single = wrk(url, script, 1, args.seconds)
+                    monitor_before = written(name, url)  # what the single-client phase queued is written
                     before = cpu_seconds(process.pid)
                     loaded = wrk(url, script, 8, args.seconds)
+                    monitor_after = written(name, url)  # ... and what this phase queued
                     cpu = (cpu_seconds(process.pid) - before) / loaded["requests"] * 1000
+                    monitor = (
+                        (monitor_after - monitor_before) / loaded["requests"] * 1000
+                        if monitor_after is not None and monitor_before is not None
+                        else float("nan")
+                    )
                     values = (
                         single["p50_us"] / 1000,
                         single["p99_us"] / 1000,
                         loaded["requests"] / loaded["seconds"],
                         cpu,
+                        monitor,
                         loaded["client_cpu"] / loaded["requests"] * 1000,
                     )
                     for key, value in zip(keys, values):
@@ -257,15 +301,29 @@ def main() -> int:
         )
         print(
             f"monitoring cost: {1 - med['nbops']['rps'] / med['nbops-off']['rps']:.1%} of throughput (wall clock); "
-            f"{med['nbops']['cpu'] / med['nbops-off']['cpu'] - 1:.1%} more CPU per request"
+            f"{med['nbops']['cpu'] / med['nbops-off']['cpu'] - 1:.1%} more server CPU per request; "
+            f"the writer's own CPU is {med['nbops']['monitor'] / med['nbops-off']['cpu']:.1%} of the unmonitored "
+            "server's CPU per request"
         )
+        print(f"p99 of one row, 1 client, nbops / mlflow: {med['nbops']['p99']:.2f} / {med['mlflow']['p99']:.2f} ms")
     return 0
 
 
+def written(name: str, url: str) -> float | None:
+    """For an nbops server: GET /stats, which writes everything monitoring queued, and the
+    monitoring writer's CPU seconds so far (None when monitoring is off, or for MLflow)."""
+    if not name.startswith("nbops"):
+        return None
+    answer = httpx.get(url + "/stats", timeout=600)
+    answer.raise_for_status()
+    return answer.json()["monitor_cpu_seconds"]
+
+
 def _line(name: str, m: dict) -> str:
+    writer = f", of which the monitoring writer {m['monitor']:5.3f}" if m["monitor"] == m["monitor"] else ""
     return (
         f"{name:<9} 1 client: p50 {m['p50']:6.2f} ms  p99 {m['p99']:6.2f} ms | 8 clients: {m['rps']:7.0f} req/s, "
-        f"server CPU {m['cpu']:5.2f} ms/request, wrk CPU {m['client']:5.3f} ms/request"
+        f"server CPU {m['cpu']:5.2f} s per 1,000 requests{writer}, wrk CPU {m['client']:5.3f} s per 1,000"
     )
 
 

@@ -112,6 +112,9 @@ async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, c
     explain = ("models", "churn", "versions", "production", "explanation")
     try:
         assert endpoint["shadow"] == {"version": 2, "reference": "churn@candidate"} and endpoint["log_inputs"]
+        from nbops.governance import shap_warmup
+
+        assert shap_warmup.state() != "idle"  # an endpoint that keeps its inputs warms SHAP up
         ids = []
         for start in range(0, 60, 3):
             chunk = rows.iloc[start : start + 3]
@@ -121,6 +124,7 @@ async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, c
             assert answer.headers["X-Nbops-Version"] == "1"
             ids.append(answer.headers["X-Request-Id"])
         httpx.get(endpoint["url"] + "/stats")  # the server writes its request log every second: now
+        await _warmed_up(shap_warmup)
         # no labels yet: permutation importance needs them, so mean |SHAP| alone
         code, shap_only = await call(jp_fetch, *explain, method="POST", body={"source": "live", "rows": 45})
         e = shap_only["explanation"]
@@ -144,6 +148,18 @@ async def test_a_shadow_with_kept_inputs_is_explained_on_live_inputs(jp_fetch, c
         assert {v["role"]: v["requests"] for v in item["stats"]["versions"]} == {"primary": 20, "shadow": 20}
     finally:
         await call(jp_fetch, "models", "serving", endpoint["id"], method="DELETE")
+
+
+async def _warmed_up(shap_warmup, timeout: float = 600) -> None:
+    """Wait for the server's SHAP warm-up (20 s quiet, 40-90 s on a loaded host), after which
+    an explanation compiles nothing and answers within the request's timeout."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while shap_warmup.state() != "done" and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    assert shap_warmup.state() == "done"
 
 
 @pytest.mark.parametrize(

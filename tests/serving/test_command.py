@@ -19,6 +19,8 @@ from nbops.cli import main
         (["churn", "--canary", "other@candidate=10"], ["names model 'other'"]),
         (["churn", "--workers", "0"], ["--workers 0"]),
         (["churn", "--port", "70000"], ["--port 70000"]),
+        (["churn", "--flush-seconds", "0"], ["--flush-seconds 0.0", "0.01 to 3600"]),
+        (["churn", "--flush-seconds", "nan"], ["--flush-seconds nan"]),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(serving_home, monkeypatch, capsys, argv, words):

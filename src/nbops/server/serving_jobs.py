@@ -130,6 +130,10 @@ class Endpoints:
             raise
         with self._lock:
             self._endpoints[endpoint.id] = endpoint
+        if log_inputs:  # it can be explained on live inputs: this server compiles SHAP's code now
+            from ..governance.shap_warmup import warm_in_background
+
+            warm_in_background()
         return endpoint.record()
 
     def list(self) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ the model cannot take (naming the problem), 401 without the token, 413 over the 
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 import time
@@ -55,6 +56,7 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         )
         if service.monitor is not None:
             service.monitor.start()
+        _freeze_startup_objects()
         yield
         if service.monitor is not None:
             await run_in_threadpool(service.monitor.stop)  # the last batch is written before exit
@@ -114,8 +116,14 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         if service.monitor is not None:
             await run_in_threadpool(service.monitor.flush)
         versions = await run_in_threadpool(ledger.session_stats, store, config.session_id)
+        cost = round(service.monitor.cpu_seconds, 6) if service.monitor is not None else None
         return Answer(
-            service.describe() | {"uptime_seconds": round(time.time() - service.started_at, 3), "stats": versions}
+            service.describe()
+            | {
+                "uptime_seconds": round(time.time() - service.started_at, 3),
+                "monitor_cpu_seconds": cost,
+                "stats": versions,
+            }
         )
 
     async def ping(request: Request):
@@ -149,6 +157,19 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
     if config.token:
         app.add_middleware(_TokenMiddleware, token=config.token)
     return app
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the garbage collector off what start-up made (imports, the models, their references).
+
+    Those ~140,000 objects live as long as the server, yet every full collection walked them
+    all: 100-380 ms with the loop stopped (measured on the serving benchmark's host), and
+    the monitor's queued observations make full collections come during serving. Frozen, a
+    full collection walks only what serving made since. Collected first, so no garbage is
+    frozen with them.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def app_from_environment() -> Starlette:

@@ -34,6 +34,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--window-seconds", type=int, default=3600, help="length of a live drift window (default 3600: hourly)"
     )
+    parser.add_argument(
+        "--flush-seconds",
+        type=float,
+        default=1.0,
+        help="write monitoring data this often (default 1; drift windows every 10 flushes): "
+        "a killed server loses at most this much of it",
+    )
     parser.add_argument("--log-inputs", action="store_true", help="also store each request's raw inputs")
     parser.add_argument(
         "--no-monitoring", action="store_true", help="no drift windows, stats or request log (for comparison)"
@@ -58,6 +65,10 @@ def build_config(args: argparse.Namespace) -> ServeConfig:
     ):
         if value < low:
             raise InvalidValueError(f"{flag} {value} is not valid: use a whole number >= {low}")
+    if not 0.01 <= args.flush_seconds <= 3600:  # NaN fails too
+        raise InvalidValueError(
+            f"--flush-seconds {args.flush_seconds} is not valid: use a number of seconds from 0.01 to 3600"
+        )
     if args.port > 65535:
         raise InvalidValueError(f"--port {args.port} is not valid: use 1 to 65535")
     return ServeConfig(
@@ -70,6 +81,7 @@ def build_config(args: argparse.Namespace) -> ServeConfig:
         canary_percent=percent,
         shadow=shadow,
         window_seconds=args.window_seconds,
+        flush_seconds=args.flush_seconds,
         log_inputs=args.log_inputs,
         monitoring=not args.no_monitoring,
         max_body_bytes=args.max_body_bytes,

@@ -39,6 +39,7 @@ class ServeConfig:
     canary_percent: float = 0.0
     shadow: VersionRef | None = None
     window_seconds: int = 3600
+    flush_seconds: float = 1.0  # monitoring is written this often (drift windows 10 times less often)
     log_inputs: bool = False
     monitoring: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY

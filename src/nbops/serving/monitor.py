@@ -1,14 +1,20 @@
 """Live monitoring without user code: answered requests are queued by the event loop and
-written by one background thread, every second or every ``batch_rows`` rows, and at shutdown.
+written by one background thread, every ``interval`` seconds (``--flush-seconds``, default 1)
+or every ``batch_rows`` rows, and at shutdown.
 
 A write groups the queue per version and time window and adds the counts, latency histogram
 and prediction distribution to its stats row, and the answered predictions to the request
-log (raw inputs only with ``log_inputs``). Every ``drift_interval`` seconds (or
+log (raw inputs only with ``log_inputs``). Every ``drift_interval`` seconds (10 intervals, or
 ``batch_rows`` rows) the rows gathered since are sketched on the version's drift reference,
 inputs and predictions (as the training label column), and added to its live drift window
 (``nbops.drift.persistence.grow_window``: the Drift Monitor shows it, alert rules fire).
 Re-scoring a window is the costly part of monitoring, hence its slower beat; ``flush()``
-(at shutdown, and before ``/stats`` and ``/feedback`` answer) writes everything.
+(at shutdown, and before ``/stats`` and ``/feedback`` answer) writes everything. A process
+that is killed (SIGKILL, power loss) loses what was not written yet: at most one interval
+of stats and request log, and one drift interval of drift-window rows.
+
+The request path only appends to a list: no request waits for the store. The writing
+thread's CPU time is counted (``cpu_seconds``), so ``/stats`` can say what monitoring costs.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ class Monitor:
         self.interval = interval
         self.batch_rows = batch_rows
         self.drift_interval = drift_interval
+        self.cpu_seconds = 0.0  # spent writing (any thread that flushed), what monitoring costs
         self._drift_pending: dict[tuple[int, str], list[Observation]] = {}  # only touched under _writing
         self._drift_rows = 0
         self._drift_written = time.monotonic()
@@ -97,13 +104,19 @@ class Monitor:
         """Write what is queued (called from a worker thread, never the event loop); the drift
         windows too when ``everything`` or when their beat has come."""
         with self._writing:
-            with self._lock:
-                batch, self._queue, self._rows = self._queue, [], 0
-            if batch:
-                self._write(batch)
-            due = time.monotonic() - self._drift_written >= self.drift_interval or self._drift_rows >= self.batch_rows
-            if self._drift_pending and (everything or due):
-                self._write_drift_windows()
+            started = time.thread_time()
+            try:
+                with self._lock:
+                    batch, self._queue, self._rows = self._queue, [], 0
+                if batch:
+                    self._write(batch)
+                due = (
+                    time.monotonic() - self._drift_written >= self.drift_interval or self._drift_rows >= self.batch_rows
+                )
+                if self._drift_pending and (everything or due):
+                    self._write_drift_windows()
+            finally:
+                self.cpu_seconds += time.thread_time() - started
 
     def stop(self) -> None:
         self._stop.set()

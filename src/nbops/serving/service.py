@@ -28,7 +28,14 @@ class Service:
         self.router = Router(mode, config.canary_percent, config.seed)
         self.batchers = {role: Batcher(_scorer(v)) for role, v in self.versions.items()}
         self.monitor = (
-            Monitor(store, config.session_id, window_seconds=config.window_seconds, log_inputs=config.log_inputs)
+            Monitor(
+                store,
+                config.session_id,
+                window_seconds=config.window_seconds,
+                log_inputs=config.log_inputs,
+                interval=config.flush_seconds,
+                drift_interval=10 * config.flush_seconds,  # re-scoring windows is the costly part
+            )
             if config.monitoring
             else None
         )
@@ -41,6 +48,7 @@ class Service:
             "versions": {role: v.describe() for role, v in self.versions.items()},
             "split": self._split(),
             "window_seconds": self.config.window_seconds,
+            "flush_seconds": self.config.flush_seconds,
             "monitoring": self.monitor is not None,
         }
 
