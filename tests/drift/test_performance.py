@@ -92,7 +92,7 @@ def regressor():
 
 
 @pytest.mark.parametrize("shift", [0.0, 1.0])
-def test_dle_estimates_mae_and_rmse_within_ten_percent(regressor, shift):
+def test_dle_estimates_mae_and_rmse_within_five_percent(regressor, shift):
     model, X_ref, y_ref, rng = regressor
     X_cur, y_cur = regression(8_000, rng, shift=shift)  # wider |x1|: larger errors
     result = estimate_performance(model, X_ref, y_ref, X_cur)
@@ -102,8 +102,9 @@ def test_dle_estimates_mae_and_rmse_within_ten_percent(regressor, shift):
         assert realized["mae"] > 1.2 * mean_absolute_error(y_ref, model.predict(X_ref))  # the shift hurt
     for metric, value in realized.items():
         band = result[metric]
-        # Stated tolerance: DLE within 10 % of the realized error.
-        assert abs(band["estimate"] - value) <= 0.10 * value, (metric, band, value)
+        # Stated tolerance: DLE within 5 % of the realized error (here: within 0.5 % unshifted,
+        # 2.2 % low under the shift, where trees are flat beyond the reference's range of x1).
+        assert abs(band["estimate"] - value) <= 0.05 * value, (metric, band, value)
         assert band["lower"] < band["estimate"] < band["upper"]
         if not shift:  # without extrapolation the band (fit error + sampling) covers the realized error
             assert band["lower"] <= value <= band["upper"], (metric, band, value)
