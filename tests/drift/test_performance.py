@@ -110,6 +110,27 @@ def test_dle_estimates_mae_and_rmse_within_five_percent(regressor, shift):
             assert band["lower"] <= value <= band["upper"], (metric, band, value)
 
 
+def test_dle_takes_columns_of_many_categories_of_unseen_ones_and_of_none_at_all(regressor):
+    """300 cities (more than the loss model splits as categories), a plan the reference never
+    had, and a note column that is empty in the reference: still an estimate close to the
+    realized error."""
+    model, X_ref, y_ref, rng = regressor
+
+    class Selecting:  # the pipeline uses three of the columns it is given
+        def predict(self, X):
+            return model.predict(X[["x1", "x2", "plan"]])
+
+    def extra(X):
+        return X.assign(city=[f"c{i}" for i in rng.integers(0, 300, len(X))], note=None)
+
+    X_cur, y_cur = regression(4_000, rng)
+    current = extra(X_cur).assign(plan=np.where(X_cur["x2"] > 0.9, "enterprise", X_cur["plan"]), note="late")
+    result = estimate_performance(Selecting(), extra(X_ref), y_ref, current)
+    realized = mean_absolute_error(y_cur, Selecting().predict(current))
+    assert result["mae"]["estimate"] == pytest.approx(realized, rel=0.05), (result["mae"], realized)
+    assert result["mae"]["lower"] <= realized <= result["mae"]["upper"]
+
+
 def test_bad_inputs_name_the_problem(classifier):
     model, X_ref, y_ref, _ = classifier
     with pytest.raises(InvalidValueError, match="reference_X has 20000 rows but reference_y has 10"):

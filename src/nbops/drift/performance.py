@@ -356,12 +356,18 @@ def fit_dle(model, reference_X, y, seed: int = 0) -> LossModel:
     models, loss_sd, fit_error = {}, {}, {}
     with threadpool_limits(limits=1, user_api="openmp"):
         for metric, loss in (("mae", np.abs(y - prediction)), ("rmse", (y - prediction) ** 2)):
-            check = _loss_model(features.categorical, seed).fit(F[~held], loss[~held])
+            check = _loss_model(_as_categories(F[~held], features.categorical), seed).fit(F[~held], loss[~held])
             miss = loss[held] - np.clip(check.predict(F[held]), 0, None)
             fit_error[metric] = float(np.hypot(miss.mean(), miss.std() / np.sqrt(len(miss))))
-            models[metric] = _loss_model(features.categorical, seed).fit(F, loss)
+            models[metric] = _loss_model(_as_categories(F, features.categorical), seed).fit(F, loss)
             loss_sd[metric] = float(loss.std())
     return LossModel(features, models, loss_sd, fit_error, prediction)
+
+
+def _as_categories(F: np.ndarray, coded: list[bool]) -> list[bool]:
+    """The columns of ``F`` to split as categories: the coded ones, and any with no value at
+    all (scikit-learn fails to bin a column of only NaN as numbers; as a category it is fine)."""
+    return [c or bool(np.isnan(F[:, i]).all()) for i, c in enumerate(coded)]
 
 
 def _loss_model(categorical: list[bool], seed: int):
@@ -414,7 +420,8 @@ class _Features:
             if name in self.categories:
                 import pandas as pd
 
-                codes = pd.Categorical(column, categories=self.categories[name]).codes.astype(np.float64)
+                # -1 for a category the reference never had and for missing values: both NaN
+                codes = pd.Index(self.categories[name]).get_indexer(column).astype(np.float64)
                 parts.append(np.where(codes < 0, np.nan, codes))
             else:
                 parts.append(np.asarray(column, dtype=np.float64))
