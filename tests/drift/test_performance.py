@@ -131,6 +131,42 @@ def test_dle_takes_columns_of_many_categories_of_unseen_ones_and_of_none_at_all(
     assert result["mae"]["lower"] <= realized <= result["mae"]["upper"]
 
 
+def test_dle_on_a_large_set_predicts_a_sample_whose_standard_error_joins_the_band(regressor, monkeypatch):
+    """Beyond ``SAMPLE_ROWS`` rows DLE predicts a seeded uniform sample only. Its band covers
+    the estimate from every row and is wider by the sample mean's standard error, which is
+    what sample means of other seeds scatter by around the all-rows mean."""
+    from nbops.drift import performance
+
+    model, X_ref, y_ref, rng = regressor
+    X_cur, _ = regression(20_000, rng, shift=0.5)
+    asked = []
+
+    class Counting:
+        def predict(self, X):
+            asked.append(len(X))
+            return model.predict(X)
+
+    monkeypatch.setattr(performance, "SAMPLE_ROWS", 1_000)
+    result = estimate_performance(Counting(), X_ref, y_ref, X_cur)
+    assert asked == [len(X_ref), 1_000]  # the reference, then the sample only
+
+    losses = performance.fit_dle(model, X_ref, y_ref)
+    every = {m: e.mean() for m, e in losses.expected(X_cur, model.predict(X_cur)).items()}
+    exact = losses.estimate(len(X_cur), {m: v * len(X_cur) for m, v in every.items()}, 1.96)
+    for metric, value in (("mae", every["mae"]), ("rmse", np.sqrt(every["rmse"]))):
+        band = result[metric]
+        assert band["estimate"] != value  # a sample, not every row
+        assert band["lower"] <= value <= band["upper"], (metric, band, value)
+        assert band["upper"] - band["lower"] > exact[metric]["upper"] - exact[metric]["lower"]
+
+    draws = [performance.expected_sums(losses, model, X_cur, seed) for seed in range(40)]
+    for metric in ("mae", "rmse"):
+        misses = np.array([sums[metric] / len(X_cur) - every[metric] for sums, _ in draws])
+        standard_error = float(np.median([se[metric] for _, se in draws]))
+        # 40 draws measure a scatter to about ±11 %: the bounds are three times that
+        assert 0.7 * standard_error < np.sqrt(np.mean(misses**2)) < 1.4 * standard_error, (metric, misses)
+
+
 def test_bad_inputs_name_the_problem(classifier):
     model, X_ref, y_ref, _ = classifier
     with pytest.raises(InvalidValueError, match="reference_X has 20000 rows but reference_y has 10"):

@@ -12,12 +12,13 @@ P(y | x) does not), which is what drift monitoring watches for.
 **DLE** (direct loss estimation): two gradient-boosted models, of the absolute and of the
 squared error, are fitted on the whole reference (features plus the model's prediction) with
 LightGBM's default settings, as NannyML's DLE fits them; their mean prediction on new data
-estimates MAE and RMSE.
+estimates MAE and RMSE (on a seeded uniform sample of ``SAMPLE_ROWS`` rows of a larger set).
 
 The band is a ``confidence`` interval for the realized metric: for CBPE the spread of the
 metric over labels drawn from the calibrated probabilities, for DLE the sampling error of a
 mean of the window's losses; both add the error of what was fitted on the reference (for
-DLE, measured by the same fit on part of the reference, on the share it left out).
+DLE, measured by the same fit on part of the reference, on the share it left out), and DLE
+on a sample adds the standard error of the sample's mean.
 """
 
 from __future__ import annotations
@@ -285,12 +286,35 @@ def _spread(sums) -> dict[str, float]:
 # ---------- DLE ----------
 
 HOLDOUT = 0.2  # share of the reference the checking fit leaves out, to measure the loss models' error there
+# Analysis rows DLE predicts at most. The estimate is a mean of predicted losses, so a uniform
+# sample of them estimates it, and the band adds that sample mean's standard error; walking
+# 2 × 100 trees for every row of a large set was most of DLE's time.
+SAMPLE_ROWS = 50_000
 
 
 def dle(model, reference_X, y, current_X, z: float, seed: int) -> dict[str, dict[str, float]]:
     losses = fit_dle(model, reference_X, y, seed)
-    expected = losses.expected(current_X, np.asarray(model.predict(current_X), dtype=np.float64))
-    return losses.estimate(_rows(current_X), {m: float(e.sum()) for m, e in expected.items()}, z)
+    sums, sampling = expected_sums(losses, model, current_X, seed)
+    return losses.estimate(_rows(current_X), sums, z, sampling)
+
+
+def expected_sums(losses: LossModel, model, X, seed: int, limit: int | None = None) -> tuple[dict, dict]:
+    """Sums of the rows' expected errors over ``X`` and the standard error of their mean per
+    metric: exact (0) up to ``limit`` rows (default ``SAMPLE_ROWS``); beyond, estimated from a
+    seeded uniform sample of ``limit`` rows (without replacement, hence the finite-population
+    factor). Only the sample is passed to ``model.predict`` and the loss models."""
+    rows, limit = _rows(X), SAMPLE_ROWS if limit is None else limit
+    if rows > limit:
+        # sorted: a DataFrame's rows are then gathered in memory order
+        taken = np.sort(np.random.default_rng([seed, rows]).choice(rows, size=limit, replace=False))
+        X = X.iloc[taken] if hasattr(X, "iloc") else np.asarray(X)[taken]
+    expected = losses.expected(X, np.asarray(model.predict(X), dtype=np.float64))
+    m = min(rows, limit)
+    spread = np.sqrt((1 - m / rows) / m) if m > 1 else 0.0
+    return (
+        {metric: float(e.mean() * rows) for metric, e in expected.items()},
+        {metric: float(e.std(ddof=1) * spread) if m > 1 else 0.0 for metric, e in expected.items()},
+    )
 
 
 class LossModel:
@@ -298,12 +322,14 @@ class LossModel:
     error from its features and the model's prediction. ``estimate`` needs only a window's row
     count and the sums of those expected errors, so a server keeps two numbers per window.
 
-    The band is ``z`` standard deviations of realized − estimated, two independent parts:
+    The band is ``z`` standard deviations of realized − estimated, in independent parts:
     - sampling: the realized error is a mean over the window's rows, whose losses scatter by
       the reference's loss standard deviation (NannyML's band is this term alone, at z = 3);
     - the loss model's own error: the same fit on (1 − ``HOLDOUT``) of the reference, scored
       on the rest: the mean of its misses there (bias) and that mean's standard error. The
-      loss models in use are fitted on all the rows, so this slightly overstates their error.
+      loss models in use are fitted on all the rows, so this slightly overstates their error;
+    - when the expected errors were predicted for a sample of the window's rows only (more than
+      ``SAMPLE_ROWS``), the standard error of that sample's mean.
     RMSE's band is the square root of MSE's."""
 
     def __init__(self, features, models: dict, loss_sd: dict, fit_error: dict, reference_predictions: np.ndarray):
@@ -323,12 +349,17 @@ class LossModel:
         with threadpool_limits(limits=1, user_api="openmp"):
             return {m: np.clip(model.predict(F), 0, None) for m, model in self.models.items()}
 
-    def estimate(self, rows: int, sums: dict[str, float], z: float) -> dict[str, dict[str, float]]:
-        """MAE and RMSE with bands for ``rows`` rows whose expected errors sum to ``sums``."""
+    def estimate(
+        self, rows: int, sums: dict[str, float], z: float, sampling: dict[str, float] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """MAE and RMSE with bands for ``rows`` rows whose expected errors sum to ``sums``.
+        ``sampling``: the standard error of the mean expected error (of MAE, of MSE) when the
+        sums were estimated from a sample of the rows, a third independent part of the band."""
         out = {}
         for metric in REGRESSION_METRICS:
             mean = sums[metric] / rows
-            sd = float(np.hypot(self.loss_sd[metric] / np.sqrt(rows), self.fit_error[metric]))
+            sample_sd = (sampling or {}).get(metric, 0.0)
+            sd = float(np.sqrt((self.loss_sd[metric] ** 2 / rows) + self.fit_error[metric] ** 2 + sample_sd**2))
             if metric == "mae":
                 out[metric] = _band(mean, sd, z, 0.0, None)
             else:  # RMSE = sqrt(MSE): the band maps through the square root
