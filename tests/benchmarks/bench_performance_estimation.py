@@ -155,8 +155,8 @@ import sklearn.ensemble, threadpoolctl  # what DLE imports on first use: outside
 frames = {p: pd.DataFrame({k: data[f"{p}_{k}"] for k in ("x1", "x2", "x3", "plan")}) for p in ("reference", "analysis")}
 
 class Fitted:  # the regressor's predictions, made once by the parent, as NannyML receives them
-    def predict(self, X):
-        return data["reference_y_pred" if X is frames["reference"] else "analysis_y_pred"]
+    def predict(self, X):  # looked up by row label: nbops asks only for its sample of a large set
+        return data["reference_y_pred" if X is frames["reference"] else "analysis_y_pred"][X.index.to_numpy()]
 
 t1, c1 = time.perf_counter(), time.process_time()
 result = estimate_performance(Fitted(), frames["reference"], data["reference_y_true"], frames["analysis"])

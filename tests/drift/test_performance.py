@@ -92,7 +92,7 @@ def regressor():
 
 
 @pytest.mark.parametrize("shift", [0.0, 1.0])
-def test_dle_estimates_mae_and_rmse_within_ten_percent(regressor, shift):
+def test_dle_estimates_mae_and_rmse_within_five_percent(regressor, shift):
     model, X_ref, y_ref, rng = regressor
     X_cur, y_cur = regression(8_000, rng, shift=shift)  # wider |x1|: larger errors
     result = estimate_performance(model, X_ref, y_ref, X_cur)
@@ -102,11 +102,69 @@ def test_dle_estimates_mae_and_rmse_within_ten_percent(regressor, shift):
         assert realized["mae"] > 1.2 * mean_absolute_error(y_ref, model.predict(X_ref))  # the shift hurt
     for metric, value in realized.items():
         band = result[metric]
-        # Stated tolerance: DLE within 10 % of the realized error.
-        assert abs(band["estimate"] - value) <= 0.10 * value, (metric, band, value)
+        # Stated tolerance: DLE within 5 % of the realized error (here: within 0.5 % unshifted,
+        # 2.2 % low under the shift, where trees are flat beyond the reference's range of x1).
+        assert abs(band["estimate"] - value) <= 0.05 * value, (metric, band, value)
         assert band["lower"] < band["estimate"] < band["upper"]
         if not shift:  # without extrapolation the band (fit error + sampling) covers the realized error
             assert band["lower"] <= value <= band["upper"], (metric, band, value)
+
+
+def test_dle_takes_columns_of_many_categories_of_unseen_ones_and_of_none_at_all(regressor):
+    """300 cities (more than the loss model splits as categories), a plan the reference never
+    had, and a note column that is empty in the reference: still an estimate close to the
+    realized error."""
+    model, X_ref, y_ref, rng = regressor
+
+    class Selecting:  # the pipeline uses three of the columns it is given
+        def predict(self, X):
+            return model.predict(X[["x1", "x2", "plan"]])
+
+    def extra(X):
+        return X.assign(city=[f"c{i}" for i in rng.integers(0, 300, len(X))], note=None)
+
+    X_cur, y_cur = regression(4_000, rng)
+    current = extra(X_cur).assign(plan=np.where(X_cur["x2"] > 0.9, "enterprise", X_cur["plan"]), note="late")
+    result = estimate_performance(Selecting(), extra(X_ref), y_ref, current)
+    realized = mean_absolute_error(y_cur, Selecting().predict(current))
+    assert result["mae"]["estimate"] == pytest.approx(realized, rel=0.05), (result["mae"], realized)
+    assert result["mae"]["lower"] <= realized <= result["mae"]["upper"]
+
+
+def test_dle_on_a_large_set_predicts_a_sample_whose_standard_error_joins_the_band(regressor, monkeypatch):
+    """Beyond ``SAMPLE_ROWS`` rows DLE predicts a seeded uniform sample only. Its band covers
+    the estimate from every row and is wider by the sample mean's standard error, which is
+    what sample means of other seeds scatter by around the all-rows mean."""
+    from nbops.drift import performance
+
+    model, X_ref, y_ref, rng = regressor
+    X_cur, _ = regression(20_000, rng, shift=0.5)
+    asked = []
+
+    class Counting:
+        def predict(self, X):
+            asked.append(len(X))
+            return model.predict(X)
+
+    monkeypatch.setattr(performance, "SAMPLE_ROWS", 1_000)
+    result = estimate_performance(Counting(), X_ref, y_ref, X_cur)
+    assert asked == [len(X_ref), 1_000]  # the reference, then the sample only
+
+    losses = performance.fit_dle(model, X_ref, y_ref)
+    every = {m: e.mean() for m, e in losses.expected(X_cur, model.predict(X_cur)).items()}
+    exact = losses.estimate(len(X_cur), {m: v * len(X_cur) for m, v in every.items()}, 1.96)
+    for metric, value in (("mae", every["mae"]), ("rmse", np.sqrt(every["rmse"]))):
+        band = result[metric]
+        assert band["estimate"] != value  # a sample, not every row
+        assert band["lower"] <= value <= band["upper"], (metric, band, value)
+        assert band["upper"] - band["lower"] > exact[metric]["upper"] - exact[metric]["lower"]
+
+    draws = [performance.expected_sums(losses, model, X_cur, seed) for seed in range(40)]
+    for metric in ("mae", "rmse"):
+        misses = np.array([sums[metric] / len(X_cur) - every[metric] for sums, _ in draws])
+        standard_error = float(np.median([se[metric] for _, se in draws]))
+        # 40 draws measure a scatter to about ±11 %: the bounds are three times that
+        assert 0.7 * standard_error < np.sqrt(np.mean(misses**2)) < 1.4 * standard_error, (metric, misses)
 
 
 def test_bad_inputs_name_the_problem(classifier):

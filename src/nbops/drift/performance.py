@@ -10,13 +10,15 @@ values expected under those probabilities. This holds under covariate shift (P(x
 P(y | x) does not), which is what drift monitoring watches for.
 
 **DLE** (direct loss estimation): two gradient-boosted models, of the absolute and of the
-squared error, are fitted on the reference (features plus the model's prediction); their
-mean prediction on new data estimates MAE and RMSE.
+squared error, are fitted on the whole reference (features plus the model's prediction) with
+LightGBM's default settings, as NannyML's DLE fits them; their mean prediction on new data
+estimates MAE and RMSE (on a seeded uniform sample of ``SAMPLE_ROWS`` rows of a larger set).
 
 The band is a ``confidence`` interval for the realized metric: for CBPE the spread of the
 metric over labels drawn from the calibrated probabilities, for DLE the sampling error of a
 mean of the window's losses; both add the error of what was fitted on the reference (for
-DLE, measured on a held-out share of it).
+DLE, measured by the same fit on part of the reference, on the share it left out), and DLE
+on a sample adds the standard error of the sample's mean.
 """
 
 from __future__ import annotations
@@ -283,13 +285,36 @@ def _spread(sums) -> dict[str, float]:
 
 # ---------- DLE ----------
 
-HOLDOUT = 0.2  # share of the reference the loss models are not fitted on: their own error is measured there
+HOLDOUT = 0.2  # share of the reference the checking fit leaves out, to measure the loss models' error there
+# Analysis rows DLE predicts at most. The estimate is a mean of predicted losses, so a uniform
+# sample of them estimates it, and the band adds that sample mean's standard error; walking
+# 2 × 100 trees for every row of a large set was most of DLE's time.
+SAMPLE_ROWS = 50_000
 
 
 def dle(model, reference_X, y, current_X, z: float, seed: int) -> dict[str, dict[str, float]]:
     losses = fit_dle(model, reference_X, y, seed)
-    expected = losses.expected(current_X, np.asarray(model.predict(current_X), dtype=np.float64))
-    return losses.estimate(_rows(current_X), {m: float(e.sum()) for m, e in expected.items()}, z)
+    sums, sampling = expected_sums(losses, model, current_X, seed)
+    return losses.estimate(_rows(current_X), sums, z, sampling)
+
+
+def expected_sums(losses: LossModel, model, X, seed: int, limit: int | None = None) -> tuple[dict, dict]:
+    """Sums of the rows' expected errors over ``X`` and the standard error of their mean per
+    metric: exact (0) up to ``limit`` rows (default ``SAMPLE_ROWS``); beyond, estimated from a
+    seeded uniform sample of ``limit`` rows (without replacement, hence the finite-population
+    factor). Only the sample is passed to ``model.predict`` and the loss models."""
+    rows, limit = _rows(X), SAMPLE_ROWS if limit is None else limit
+    if rows > limit:
+        # sorted: a DataFrame's rows are then gathered in memory order
+        taken = np.sort(np.random.default_rng([seed, rows]).choice(rows, size=limit, replace=False))
+        X = X.iloc[taken] if hasattr(X, "iloc") else np.asarray(X)[taken]
+    expected = losses.expected(X, np.asarray(model.predict(X), dtype=np.float64))
+    m = min(rows, limit)
+    spread = np.sqrt((1 - m / rows) / m) if m > 1 else 0.0
+    return (
+        {metric: float(e.mean() * rows) for metric, e in expected.items()},
+        {metric: float(e.std(ddof=1) * spread) if m > 1 else 0.0 for metric, e in expected.items()},
+    )
 
 
 class LossModel:
@@ -297,11 +322,14 @@ class LossModel:
     error from its features and the model's prediction. ``estimate`` needs only a window's row
     count and the sums of those expected errors, so a server keeps two numbers per window.
 
-    The band is ``z`` standard deviations of realized − estimated, two independent parts:
+    The band is ``z`` standard deviations of realized − estimated, in independent parts:
     - sampling: the realized error is a mean over the window's rows, whose losses scatter by
-      the reference's loss standard deviation (NannyML's band is this term alone);
-    - the loss model's own error, measured on the ``HOLDOUT`` share of the reference it was
-      not fitted on: the mean of its misses there (bias) and that mean's standard error.
+      the reference's loss standard deviation (NannyML's band is this term alone, at z = 3);
+    - the loss model's own error: the same fit on (1 − ``HOLDOUT``) of the reference, scored
+      on the rest: the mean of its misses there (bias) and that mean's standard error. The
+      loss models in use are fitted on all the rows, so this slightly overstates their error;
+    - when the expected errors were predicted for a sample of the window's rows only (more than
+      ``SAMPLE_ROWS``), the standard error of that sample's mean.
     RMSE's band is the square root of MSE's."""
 
     def __init__(self, features, models: dict, loss_sd: dict, fit_error: dict, reference_predictions: np.ndarray):
@@ -321,12 +349,17 @@ class LossModel:
         with threadpool_limits(limits=1, user_api="openmp"):
             return {m: np.clip(model.predict(F), 0, None) for m, model in self.models.items()}
 
-    def estimate(self, rows: int, sums: dict[str, float], z: float) -> dict[str, dict[str, float]]:
-        """MAE and RMSE with bands for ``rows`` rows whose expected errors sum to ``sums``."""
+    def estimate(
+        self, rows: int, sums: dict[str, float], z: float, sampling: dict[str, float] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """MAE and RMSE with bands for ``rows`` rows whose expected errors sum to ``sums``.
+        ``sampling``: the standard error of the mean expected error (of MAE, of MSE) when the
+        sums were estimated from a sample of the rows, a third independent part of the band."""
         out = {}
         for metric in REGRESSION_METRICS:
             mean = sums[metric] / rows
-            sd = float(np.hypot(self.loss_sd[metric] / np.sqrt(rows), self.fit_error[metric]))
+            sample_sd = (sampling or {}).get(metric, 0.0)
+            sd = float(np.sqrt((self.loss_sd[metric] ** 2 / rows) + self.fit_error[metric] ** 2 + sample_sd**2))
             if metric == "mae":
                 out[metric] = _band(mean, sd, z, 0.0, None)
             else:  # RMSE = sqrt(MSE): the band maps through the square root
@@ -341,7 +374,8 @@ class LossModel:
 
 def fit_dle(model, reference_X, y, seed: int = 0) -> LossModel:
     """Fit the loss models on labelled reference rows: one for |error|, one for error², each on
-    the same (1 − ``HOLDOUT``) of the rows; the rest measures their error."""
+    all the rows. A checking fit of each on (1 − ``HOLDOUT``) of the rows measures their error
+    on the rest (validate, then refit on everything)."""
     from threadpoolctl import threadpool_limits
 
     y = np.asarray(_labels(y), dtype=np.float64)
@@ -353,35 +387,60 @@ def fit_dle(model, reference_X, y, seed: int = 0) -> LossModel:
     models, loss_sd, fit_error = {}, {}, {}
     with threadpool_limits(limits=1, user_api="openmp"):
         for metric, loss in (("mae", np.abs(y - prediction)), ("rmse", (y - prediction) ** 2)):
-            models[metric] = _loss_model(seed).fit(F[~held], loss[~held])
-            miss = loss[held] - np.clip(models[metric].predict(F[held]), 0, None)
+            check = _loss_model(_as_categories(F[~held], features.categorical), seed).fit(F[~held], loss[~held])
+            miss = loss[held] - np.clip(check.predict(F[held]), 0, None)
             fit_error[metric] = float(np.hypot(miss.mean(), miss.std() / np.sqrt(len(miss))))
+            models[metric] = _loss_model(_as_categories(F, features.categorical), seed).fit(F, loss)
             loss_sd[metric] = float(loss.std())
     return LossModel(features, models, loss_sd, fit_error, prediction)
 
 
-def _loss_model(seed: int):
+def _as_categories(F: np.ndarray, coded: list[bool]) -> list[bool]:
+    """The columns of ``F`` to split as categories: the coded ones, and any with no value at
+    all (scikit-learn fails to bin a column of only NaN as numbers; as a category it is fine)."""
+    return [c or bool(np.isnan(F[:, i]).all()) for i, c in enumerate(coded)]
+
+
+def _loss_model(categorical: list[bool], seed: int):
+    """A gradient-boosted regressor set as LightGBM's defaults, the learner NannyML's DLE uses:
+    100 trees of up to 31 leaves, learning rate 0.1, at least 20 rows per leaf, 255 bins, no
+    regularization, no early stopping. Columns coded from categories are split as categories."""
     from sklearn.ensemble import HistGradientBoostingRegressor
 
-    # A loss is a noisy target: large leaves, and early stopping on its own validation tenth
-    # (also below 10,000 rows), give ~20 trees; predicting every current row with them is
-    # most of DLE's time.
     return HistGradientBoostingRegressor(
-        max_iter=100, learning_rate=0.2, min_samples_leaf=100, early_stopping=True, random_state=seed
+        max_iter=100,
+        learning_rate=0.1,
+        max_leaf_nodes=31,
+        max_depth=None,
+        min_samples_leaf=20,
+        max_bins=255,
+        l2_regularization=0.0,
+        early_stopping=False,
+        categorical_features=categorical if any(categorical) else None,
+        random_state=seed,
     )
 
 
 class _Features:
     """The loss model's inputs: numeric columns as they are, others as category codes of the
-    reference's categories, plus the model's prediction."""
+    reference's categories, plus the model's prediction. ``categorical`` marks the coded
+    columns the loss model splits as categories: those with at most ``MAX_CATEGORIES``
+    categories (the regressor's limit); codes of more are split as numbers."""
+
+    MAX_CATEGORIES = 255
 
     def __init__(self, reference_X):
         self.categories: dict[Any, list] = {}
+        self.categorical: list[bool] = []
         if hasattr(reference_X, "columns"):
             for name in reference_X.columns:
                 column = reference_X[name]
                 if column.dtype.kind not in "biuf":
                     self.categories[name] = list(column.astype("category").cat.categories)
+                self.categorical.append(0 < len(self.categories.get(name, ())) <= self.MAX_CATEGORIES)
+        else:
+            self.categorical = [False] * (np.asarray(reference_X).reshape(_rows(reference_X), -1).shape[1])
+        self.categorical.append(False)  # the prediction
 
     def __call__(self, X, prediction: np.ndarray) -> np.ndarray:
         if not hasattr(X, "columns"):
@@ -392,7 +451,8 @@ class _Features:
             if name in self.categories:
                 import pandas as pd
 
-                codes = pd.Categorical(column, categories=self.categories[name]).codes.astype(np.float64)
+                # -1 for a category the reference never had and for missing values: both NaN
+                codes = pd.Index(self.categories[name]).get_indexer(column).astype(np.float64)
                 parts.append(np.where(codes < 0, np.nan, codes))
             else:
                 parts.append(np.asarray(column, dtype=np.float64))
