@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { BASIC_TRACE_TYPES, plotlyBuildFor } from '../src/plotly';
 import { groupTraces, runTraces } from '../src/widgets/compare/curves';
-import { ICompareRun, IMetricSeries } from '../src/tokens';
+import { run, series } from './widgets/compare/fixtures';
 
 const require = createRequire(import.meta.url);
 
@@ -22,44 +22,6 @@ function registeredTraces(source: string): string[] {
   return [...new Set(names)].sort();
 }
 
-function series(step: number[], value: number[]): IMetricSeries {
-  return {
-    step,
-    wall_time: step.map(s => 1_700_000_000 + s),
-    relative_time: step,
-    value,
-    last: value,
-    min: value,
-    max: value,
-    count: step.map(() => 1),
-    bucket_width: 1,
-    downsampled: false
-  };
-}
-
-function run(id: string): ICompareRun {
-  return {
-    id,
-    name: id,
-    experiment: 'exp',
-    status: 'finished',
-    start_time: 1_700_000_000,
-    end_time: 1_700_000_060,
-    heartbeat: 1_700_000_060,
-    duration: 60,
-    pid: 1,
-    host: 'host',
-    user: 'user',
-    notebook_path: null,
-    git_commit: null,
-    git_branch: null,
-    git_dirty: null,
-    parent_id: null,
-    note: null,
-    deleted_at: null
-  };
-}
-
 describe('plotlyBuildFor', () => {
   it('draws the Compare metric curves, bands included, with the basic build', () => {
     const data = new Map([
@@ -67,7 +29,7 @@ describe('plotlyBuildFor', () => {
       ['b', series([0, 1, 2], [4, 2, 0])]
     ]);
     const options = { xAxis: 'step' as const, smoothing: 0 };
-    const lines = runTraces([run('a'), run('b')], data, new Map(), options);
+    const lines = runTraces([run('a', 'a'), run('b', 'b')], data, new Map(), options);
     const bands = groupTraces(
       [{ key: 'g', label: 'lr=0.1', runs: ['a', 'b'] }],
       data,
