@@ -21,23 +21,10 @@ def test_a_shifted_window_gets_estimated_accuracy_close_to_the_withheld_labels(s
     with server.client() as client:
         described = client.get("/version").json()["versions"]["primary"]
         assert described["estimated"] == {"method": "cbpe", "calibrated_on": "churn-valid (validation)"}
-        for start in range(0, len(shifted), 150):  # labels withheld: only the features are sent
-            body = {"dataframe_records": shifted[FEATURES].iloc[start : start + 150].to_dict(orient="records")}
-            answer = client.post("/invocations", json=body)
-            assert answer.status_code == 200, answer.text
-        client.get("/stats")  # writes the window, and its estimate
+        _send_without_labels(client, shifted[FEATURES])
     realized = accuracy_score(shifted[LABEL], models[4].predict(shifted[FEATURES]))
     conn = serving_store.reader()
-    (window,) = conn.execute(
-        "SELECT window, rows FROM drift_windows WHERE subject = 'churn:4' AND superseded_at IS NULL"
-    ).fetchall()
-    assert window["rows"] == len(shifted)
-    estimates = {
-        r["metric"]: dict(r)
-        for r in conn.execute(
-            "SELECT * FROM drift_performance WHERE subject = 'churn:4' AND window = ?", (window["window"],)
-        )
-    }
+    estimates = _estimates_of_the_one_window(conn, "churn:4", rows=len(shifted))
     assert set(estimates) == {"accuracy", "f1", "roc_auc"}
     accuracy = estimates["accuracy"]
     assert accuracy["method"] == "cbpe"
@@ -87,25 +74,12 @@ def test_a_served_regressors_shifted_window_gets_dle_estimates_close_to_the_with
     with regressor_server.client() as client:
         described = client.get("/version").json()["versions"]["primary"]
         assert described["estimated"] == {"method": "dle", "calibrated_on": "spend-valid (validation)"}
-        for start in range(0, len(shifted), 150):  # labels withheld: only the features are sent
-            body = {"dataframe_records": shifted[FEATURES].iloc[start : start + 150].to_dict(orient="records")}
-            answer = client.post("/invocations", json=body)
-            assert answer.status_code == 200, answer.text
-        client.get("/stats")  # writes the window, and its estimate
+        _send_without_labels(client, shifted[FEATURES])
     model = load_version(serving_store, VersionRef("spend", 1)).model
     error = shifted[SPEND].to_numpy() - model.predict(shifted[FEATURES])
     realized = {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2)))}
     conn = serving_store.reader()
-    (window,) = conn.execute(
-        "SELECT window, rows FROM drift_windows WHERE subject = 'spend:1' AND superseded_at IS NULL"
-    ).fetchall()
-    assert window["rows"] == len(shifted)
-    estimates = {
-        r["metric"]: dict(r)
-        for r in conn.execute(
-            "SELECT * FROM drift_performance WHERE subject = 'spend:1' AND window = ?", (window["window"],)
-        )
-    }
+    estimates = _estimates_of_the_one_window(conn, "spend:1", rows=len(shifted))
     assert set(estimates) == {"mae", "rmse"}
     for metric, value in realized.items():
         estimate = estimates[metric]
@@ -122,3 +96,26 @@ def test_a_served_regressors_shifted_window_gets_dle_estimates_close_to_the_with
     assert [e["rule"] for e in events if "estimated mae" in e["message"]] == ["mae up"]
     shown = monitor.windows(serving_store, "spend:1")
     assert shown["performance"]["mae"]["estimate"][-1] == pytest.approx(mae["estimate"])
+
+
+def _send_without_labels(client, features) -> None:
+    """Post the rows in batches of 150, features only, then have the server write its window."""
+    for start in range(0, len(features), 150):
+        body = {"dataframe_records": features.iloc[start : start + 150].to_dict(orient="records")}
+        answer = client.post("/invocations", json=body)
+        assert answer.status_code == 200, answer.text
+    client.get("/stats")  # writes the window, and its estimate
+
+
+def _estimates_of_the_one_window(conn, subject: str, rows: int) -> dict[str, dict]:
+    """The estimates stored for the subject's only live window, which holds ``rows`` rows."""
+    (window,) = conn.execute(
+        "SELECT window, rows FROM drift_windows WHERE subject = ? AND superseded_at IS NULL", (subject,)
+    ).fetchall()
+    assert window["rows"] == rows
+    return {
+        r["metric"]: dict(r)
+        for r in conn.execute(
+            "SELECT * FROM drift_performance WHERE subject = ? AND window = ?", (subject, window["window"])
+        )
+    }
