@@ -1,6 +1,6 @@
 """Cost of autologging and of the system-metrics sampler.
 
-    python tests/benchmarks/bench_autolog.py [--repeats 5] [--only fit|sampler]
+    python tests/benchmarks/bench_autolog.py [--repeats 5] [--only fit|blocks|sampler]
 
 ``fit``: a 10,000-row LogisticRegression fitted with and without ``nbops.autolog()``, each
 side in fresh processes, interleaved (plain, autolog, plain, autolog …). Each process times
@@ -13,6 +13,11 @@ training metrics and provenance. Two BLAS modes, each pair of processes in both:
 default OpenBLAS threads (which spin while they wait for work, and their spinning counts as
 CPU time: the figure swings) and ``OPENBLAS_NUM_THREADS=1`` (steady; a fit costs less CPU,
 so the same autolog work is a larger share of it).
+
+``blocks``: one process, one BLAS thread, blocks of ten fits alternating autolog off and on
+(``autolog(disable=True)`` restores the original methods); the median difference of CPU per fit
+is what autolog adds, steadier than the fresh-process ratio on a loaded host. Run it with
+another checkout's ``src`` on ``PYTHONPATH`` to compare two versions.
 
 ``sampler``: the CPU time a process spends over 20 s of an open run with the sampler on
 (1 s interval, five times the default rate) against off, interleaved; the difference as a
@@ -56,6 +61,30 @@ settle()
 print(json.dumps([(time.process_time() - cpu0) / FITS, (time.perf_counter() - wall0) / FITS, first]))
 """.replace("FITS", "10")
 
+BLOCKS = r"""
+import json, statistics, sys, time
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+import nbops
+from nbops.tracking.provenance import recorder
+from nbops.tracking.session import _flush_all
+X, y = make_classification(n_samples=10_000, n_features=20, n_informative=10, random_state=0)
+nbops.autolog(experiment="bench")
+LogisticRegression(max_iter=500).fit(X, y)  # store creation, package list
+recorder.wait(60)
+cpu = {"plain": [], "autolog": []}
+for _ in range(int(sys.argv[1])):
+    for side in cpu:
+        nbops.autolog(disable=side == "plain", experiment="bench")
+        start = time.process_time()
+        for _ in range(10):
+            LogisticRegression(max_iter=500).fit(X, y)
+        recorder.wait(60)
+        _flush_all()
+        cpu[side].append((time.process_time() - start) / 10)
+print(json.dumps({side: statistics.median(values) for side, values in cpu.items()}))
+"""
+
 SAMPLER = r"""
 import json, sys, time
 import nbops
@@ -84,7 +113,7 @@ def measure(script: str, side: str, env: dict) -> object:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--only", choices=["fit", "sampler"])
+    parser.add_argument("--only", choices=["fit", "blocks", "sampler"])
     args = parser.parse_args()
     env = dict(os.environ)
     env.pop("NBOPS_SYSTEM_METRICS", None)  # default settings on both sides
@@ -104,6 +133,16 @@ def main() -> None:
                     f"fit 10k-row LogisticRegression, {mode}, {what}: plain {p * 1e3:.1f} ms, "
                     f"autolog {a * 1e3:.1f} ms, overhead {(a / p - 1) * 100:+.1f} %"
                 )
+
+    if args.only in (None, "blocks"):
+        single = dict(env, OPENBLAS_NUM_THREADS="1")
+        blocks = measure(BLOCKS, str(max(args.repeats, 10)), single)
+        assert isinstance(blocks, dict)
+        p, a = blocks["plain"], blocks["autolog"]
+        print(
+            f"one process, OPENBLAS_NUM_THREADS=1, blocks of ten fits: plain {p * 1e3:.2f} ms, "
+            f"autolog {a * 1e3:.2f} ms of CPU per fit; autolog adds {(a - p) * 1e3:.2f} ms ({(a / p - 1) * 100:+.1f} %)"
+        )
 
     if args.only in (None, "sampler"):
         off, on = [], []

@@ -1,4 +1,6 @@
+import json
 import math
+import sqlite3
 import subprocess
 
 import pytest
@@ -164,6 +166,38 @@ def test_provenance_captures_git_state_python_and_packages(project):
     assert "+print(2)" in provenance["git_diff"]
     assert any(p["name"].lower() == "pytest" for p in provenance["packages"])
     assert provenance["python"].startswith("3.")
+
+
+def test_a_run_started_with_git_and_packages_at_hand_writes_its_provenance_with_its_row(project, monkeypatch):
+    """A loop of short runs (an autologged fit each) hands no run to the provenance thread once
+    the git state and the package list are read: the run's own commit carries them."""
+    from nbops.tracking import capture, provenance
+
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    (project / "train.py").write_text("print(1)\n")
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "add", "train.py"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+    (project / "train.py").write_text("print(2)\n")
+    monkeypatch.setattr(capture, "GIT_CACHE_SECONDS", 600.0)  # a slow host must not let it expire
+    with nbops.start_run("prov"):  # reads git and the packages in the provenance thread
+        pass
+    assert provenance.recorder.wait(60)
+
+    def queued(run, cwd):
+        raise AssertionError(f"run {run.id} was handed to the provenance thread")
+
+    monkeypatch.setattr(provenance.recorder, "put", queued)
+    with nbops.start_run("prov") as run:
+        pass
+    conn = sqlite3.connect(project / ".nbops" / "nbops.db")  # what another process sees now
+    commit, dirty = conn.execute("SELECT git_commit, git_dirty FROM runs WHERE id = ?", (run.id,)).fetchone()
+    assert len(commit) == 40 and dirty == 1
+    python, packages, diff = conn.execute(
+        "SELECT python, packages, git_diff FROM provenance WHERE run_id = ?", (run.id,)
+    ).fetchone()
+    assert python.startswith("3.") and "+print(2)" in diff
+    assert json.loads(packages) == capture.installed_packages()
 
 
 def test_the_flusher_thread_ends_once_no_run_is_open(project):

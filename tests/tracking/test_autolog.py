@@ -342,3 +342,33 @@ def test_training_metrics_from_one_predict_proba_equal_sklearn_metrics(classes, 
         assert set(found) - {"training_score"} == set(expected), name
         for key, value in expected.items():
             assert found[key] == pytest.approx(value, rel=0, abs=1e-12), (name, key)
+
+
+def test_params_read_once_per_class_equal_get_params():
+    """The per-class shortcut gives what each estimator's own get_params gives, in its order,
+    for plain, nested, meta and search estimators and for a kernel's own get_params."""
+    from sklearn.ensemble import BaggingClassifier, StackingClassifier
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from nbops.tracking.autolog_sklearn import estimator_params
+
+    estimators = [
+        LogisticRegression(C=2.0),
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        BaggingClassifier(LogisticRegression(C=3.0)),
+        GaussianProcessClassifier(),
+        StackingClassifier([("lr", LogisticRegression())]),
+        GridSearchCV(LogisticRegression(), {"C": [1.0, 2.0]}),
+    ]
+    for estimator in estimators:
+        for deep in (True, False):
+            found, expected = estimator_params(estimator, deep), estimator.get_params(deep)
+            assert list(found) == list(expected), (estimator, deep)
+            assert all(found[key] is expected[key] for key in expected), (estimator, deep)
+    estimator = LogisticRegression(C=0.5)
+    estimator.set_params(C=7.0)  # values are read from the instance every time
+    assert estimator_params(estimator)["C"] == 7.0

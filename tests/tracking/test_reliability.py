@@ -314,6 +314,59 @@ def test_a_forked_child_neither_writes_nor_ends_its_parents_run(project, python_
     assert nbops.get_run(child_id)["status"] == "finished" and points_of(project, child_id) == [("child", 0, 1.0)]
 
 
+FORK_AFTER_INLINE_PROVENANCE = """
+import os, sys
+import nbops
+from nbops.tracking import capture, provenance
+
+capture.GIT_CACHE_SECONDS = 600.0  # a slow host must not let the cached git state expire
+with nbops.start_run("fork", name="first"):  # reads git and the packages in the provenance thread
+    pass
+provenance.recorder.wait(60)
+with nbops.start_run("fork", name="second") as run:  # provenance goes in with the run's row
+    nbops.log_metric("loss", 1.0)
+    assert provenance.recorder._pending == 0
+    pid = os.fork()
+    if pid == 0:  # the row and its provenance still wait in the parent's buffer: not the child's
+        os._exit(0) if sys.argv[1] == "_exit" else sys.exit(0)
+    print("child exit:", os.waitpid(pid, 0)[1] >> 8, flush=True)
+    nbops.log_metric("loss", 2.0)
+print("run:", run.id, flush=True)
+"""
+
+
+@pytest.mark.parametrize("exit_by", ["sys.exit", "_exit"])
+def test_a_forked_child_leaves_a_run_with_its_provenance_to_the_parent(project, python_env, exit_by):
+    import subprocess
+    import sys
+
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    (project / "train.py").write_text("print(1)\n")
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "add", "train.py"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_AFTER_INLINE_PROVENANCE, exit_by],
+        cwd=project,
+        env=python_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Error" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    lines = dict(line.split(": ", 1) for line in done.stdout.splitlines())
+    assert lines["child exit"] == "0"
+    conn = sqlite3.connect(project / ".nbops" / "nbops.db")
+    run_id = lines["run"]
+    assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (2,)  # the child wrote no copy
+    status, commit = conn.execute("SELECT status, git_commit FROM runs WHERE id = ?", (run_id,)).fetchone()
+    assert status == "finished" and len(commit) == 40
+    python, packages = conn.execute("SELECT python, packages FROM provenance WHERE run_id = ?", (run_id,)).fetchone()
+    assert python.startswith("3.") and "pytest" in packages.lower()
+    assert points_of(project, run_id) == [("loss", 0, 1.0), ("loss", 1, 2.0)]
+
+
 SWEEP_SCRIPT = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # the macOS default

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from .database import Database
 from .liveness import HOST, process_started
+from .provenance import Captured
+from .provenance import write as write_provenance
 from .query import ATTRIBUTES, SortKey, Value, compile_filter, parse_sort
 from .summaries import MAX_LISTED_VALUE, attach_children, store_summary
 from .summaries import cut as _cut
@@ -83,6 +85,7 @@ class NewRun(NamedTuple):
     parent_id: str | None
     params: list[ParamRow]
     tags: list[TagRow]
+    provenance: Captured | None = None  # None: recorded later, in a transaction of its own
 
 
 def new_run_id() -> str:
@@ -122,9 +125,11 @@ class Runs:
         tags: Mapping[str, Any] | None = None,
         parent_id: str | None = None,
         context: Mapping[str, Any] | None = None,
+        provenance: Captured | None = None,
     ) -> NewRun:
         """Check a run and give it an id and start time, without writing it yet: a logger
-        writes it with its first batch of points (see :meth:`insert`)."""
+        writes it with its first batch of points (see :meth:`insert`), and its ``provenance``
+        when given."""
         experiment_id = self.experiment_id(experiment)
         run_id = new_run_id()
         context = dict(context or {})
@@ -139,6 +144,7 @@ class Runs:
             parent_id,
             _param_rows(run_id, params or {}),
             _tag_rows(run_id, tags or {}),
+            provenance,
         )
 
     def insert(self, conn: sqlite3.Connection, run: NewRun) -> None:
@@ -148,9 +154,11 @@ class Runs:
             and not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run.parent_id,)).fetchone()
         ):
             raise NotFoundError(f"parent run {run.parent_id!r} does not exist")
+        origin = run.provenance
         conn.execute(
             """INSERT INTO runs (id, experiment_id, name, status, start_time, heartbeat, pid, host,
-               user, notebook_path, parent_id) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)""",
+               user, notebook_path, parent_id, git_commit, git_branch, git_dirty)
+               VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 run.id,
                 run.experiment_id,
@@ -162,10 +170,15 @@ class Runs:
                 run.user,
                 run.notebook_path,
                 run.parent_id,
+                *((None, None, None) if origin is None else _git_columns(origin)),
             ),
         )
         conn.executemany(_WRITE_PARAMS, run.params)
         conn.executemany(_WRITE_TAGS, run.tags)
+        if origin is not None:
+            write_provenance(
+                conn, run.id, {"python": origin.python, "packages": origin.packages, "git_diff": origin.git_diff}
+            )
 
     def create(self, experiment: str, **details: Any) -> str:
         """Insert a running run now (``details`` as for :meth:`prepare`); returns its id."""
@@ -373,6 +386,11 @@ class Runs:
 
 _WRITE_PARAMS = "INSERT OR REPLACE INTO params (run_id, key, value, value_num) VALUES (?, ?, ?, ?)"
 _WRITE_TAGS = "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)"
+
+
+def _git_columns(origin: Captured) -> tuple[str | None, str | None, int | None]:
+    dirty = origin.git_dirty
+    return origin.git_commit, origin.git_branch, None if dirty is None else int(dirty)
 
 
 def _param_rows(run_id: str, params: Mapping[str, Any]) -> list[ParamRow]:

@@ -28,20 +28,28 @@ class GitState(NamedTuple):
 
 _git_cache: dict[str, tuple[float, GitState]] = {}
 _packages: list[dict[str, Any]] | None = None
+_packages_json: str | None = None
 _lock = threading.Lock()
 
 
 def git_state(cwd: str | None = None) -> GitState:
     cwd = cwd or os.getcwd()
     now = time.monotonic()
-    with _lock:
-        cached = _git_cache.get(cwd)
-        if cached and now - cached[0] < GIT_CACHE_SECONDS:
-            return cached[1]
+    state = cached_git_state(cwd, now)
+    if state is not None:
+        return state
     state = _read_git(cwd)
     with _lock:
         _git_cache[cwd] = (now, state)
     return state
+
+
+def cached_git_state(cwd: str, now: float | None = None) -> GitState | None:
+    """The git state of ``cwd`` read less than ``GIT_CACHE_SECONDS`` ago, or None: never runs git."""
+    now = time.monotonic() if now is None else now
+    with _lock:
+        cached = _git_cache.get(cwd)
+    return cached[1] if cached and now - cached[0] < GIT_CACHE_SECONDS else None
 
 
 def _git(cwd: str, *args: str) -> str | None:
@@ -94,6 +102,23 @@ def installed_packages(cache_dir: Path | None = None) -> list[dict[str, Any]]:
             if cached is not None:
                 _write_cache(cached, _packages)
     return _packages
+
+
+def installed_packages_json(cache_dir: Path | None = None) -> str:
+    """:func:`installed_packages` as the JSON text each run stores, encoded once per process:
+    encoding a few hundred packages took longer than the rest of a short run's writes."""
+    global _packages_json
+    packages = installed_packages(cache_dir)
+    if _packages_json is None:
+        import json
+
+        _packages_json = json.dumps(packages)
+    return _packages_json
+
+
+def packages_read() -> bool:
+    """Whether this process has the package list already (asking for it then reads nothing)."""
+    return _packages is not None
 
 
 def _read_packages() -> list[dict[str, Any]]:

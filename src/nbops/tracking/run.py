@@ -146,7 +146,7 @@ class Run:
         self.store.provenance.update(
             self.id,
             python=capture.python_version(),
-            packages=capture.installed_packages(self.store.root / "cache"),
+            packages=capture.installed_packages_json(self.store.root / "cache"),
             git_diff=git.diff,
         )
 

@@ -29,7 +29,7 @@ from ..store.runs import STALE_AFTER_SECONDS
 from ..store.values import check_text
 from . import capture, system_metrics
 from .buffer import MetricBuffer
-from .provenance import recorder, wait_at_exit
+from .provenance import captured_now, recorder, wait_at_exit
 from .run import FORKED, Run
 from .run import register_model as _register_model
 
@@ -87,7 +87,11 @@ def start_run(
         "user": _storable(capture.user_name()),
         "notebook_path": _storable(_project_relative(capture.notebook_path(), target)),
     }
-    new = target.runs.prepare(experiment, name=name, params=params, tags=tags, parent_id=parent, context=context)
+    cwd = os.getcwd()
+    captured = captured_now(cwd) if capture_provenance else None  # else the recorder's thread, below
+    new = target.runs.prepare(
+        experiment, name=name, params=params, tags=tags, parent_id=parent, context=context, provenance=captured
+    )
     buffer = _buffer_for(target)
     buffer.track(new)  # written with the next batch of points: within a flush interval
     run = Run(target, buffer, new.id, experiment, name)
@@ -98,8 +102,8 @@ def start_run(
                 del _open[ended]
         _open[run.id] = run
     system_metrics.watch(run)
-    if capture_provenance:
-        recorder.put(run, os.getcwd())
+    if capture_provenance and captured is None:
+        recorder.put(run, cwd)
     return run
 
 
