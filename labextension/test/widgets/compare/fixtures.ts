@@ -1,7 +1,11 @@
 /** Compare runs and metric series as the server sends them, for the curve tests. */
 import { ICompareRun, IMetricSeries } from '../../../src/tokens';
 
-export function series(step: number[], value: (number | null)[], downsampled = false): IMetricSeries {
+export function series(
+  step: number[],
+  value: (number | null)[],
+  downsampled = false
+): IMetricSeries {
   return {
     step,
     wall_time: step.map(s => 1_700_000_000 + s),
