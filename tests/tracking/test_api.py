@@ -1,7 +1,6 @@
 import json
 import math
 import sqlite3
-import subprocess
 
 import pytest
 
@@ -150,12 +149,8 @@ def test_search_runs_filters_and_sorts(project):
     assert [round(r["metrics"]["auc"], 2) for r in found] == [0.9, 0.7]
 
 
-def test_provenance_captures_git_state_python_and_packages(project):
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    (project / "train.py").write_text("print(1)\n")
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "add", "train.py"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+def test_provenance_captures_git_state_python_and_packages(git_project):
+    project = git_project
     (project / "train.py").write_text("print(2)\n")
     run = nbops.start_run("prov", capture_provenance=False)
     run.record_provenance(str(project))
@@ -168,16 +163,13 @@ def test_provenance_captures_git_state_python_and_packages(project):
     assert provenance["python"].startswith("3.")
 
 
-def test_a_run_started_with_git_and_packages_at_hand_writes_its_provenance_with_its_row(project, monkeypatch):
+def test_a_run_started_with_git_and_packages_at_hand_writes_its_provenance_with_its_row(git_project, monkeypatch):
     """A loop of short runs (an autologged fit each) hands no run to the provenance thread once
     the git state and the package list are read: the run's own commit carries them."""
     from nbops.tracking import capture, provenance
 
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    (project / "train.py").write_text("print(1)\n")
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "add", "train.py"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+    project = git_project
+
     (project / "train.py").write_text("print(2)\n")
     monkeypatch.setattr(capture, "GIT_CACHE_SECONDS", 600.0)  # a slow host must not let it expire
     with nbops.start_run("prov"):  # reads git and the packages in the provenance thread

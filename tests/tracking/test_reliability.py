@@ -336,15 +336,11 @@ print("run:", run.id, flush=True)
 
 
 @pytest.mark.parametrize("exit_by", ["sys.exit", "_exit"])
-def test_a_forked_child_leaves_a_run_with_its_provenance_to_the_parent(project, python_env, exit_by):
+def test_a_forked_child_leaves_a_run_with_its_provenance_to_the_parent(git_project, python_env, exit_by):
     import subprocess
     import sys
 
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    (project / "train.py").write_text("print(1)\n")
-    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-    subprocess.run([*git, "add", "train.py"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=project, check=True)
+    project = git_project
     done = subprocess.run(
         [sys.executable, "-c", FORK_AFTER_INLINE_PROVENANCE, exit_by],
         cwd=project,
