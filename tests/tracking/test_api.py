@@ -186,7 +186,9 @@ def test_a_run_started_with_git_and_packages_at_hand_writes_its_provenance_with_
     commit, dirty = conn.execute("SELECT git_commit, git_dirty FROM runs WHERE id = ?", (run.id,)).fetchone()
     assert len(commit) == 40 and dirty == 1
     python, packages, diff = conn.execute(
-        "SELECT python, packages, git_diff FROM provenance WHERE run_id = ?", (run.id,)
+        "SELECT python, e.packages, git_diff FROM provenance p JOIN environments e ON e.sha256 = p.environment "
+        "WHERE run_id = ?",
+        (run.id,),
     ).fetchone()
     assert python.startswith("3.") and "+print(2)" in diff
     assert json.loads(packages) == capture.installed_packages()

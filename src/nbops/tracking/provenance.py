@@ -88,7 +88,7 @@ def captured_now(cwd: str) -> Captured | None:
     from ..store.provenance import Captured
 
     # the cache folder only matters for the first read, which has happened
-    packages = capture.installed_packages_json()
+    packages = capture.installed_environment()
     return Captured(git.commit, git.branch, git.dirty, capture.python_version(), packages, git.diff)
 
 
