@@ -83,11 +83,7 @@ def write(conn: sqlite3.Connection, run_id: str, fields: dict[str, Any]) -> None
         raise ValueError(f"unknown provenance fields {sorted(unknown)}")
     import json  # here, not at the top: `import nbops` stays cheap
 
-    encoded = {
-        k: v if isinstance(v, str) or v is None else json.dumps(v)
-        for k, v in fields.items()
-        if k != "packages"
-    }
+    encoded = {k: v if isinstance(v, str) or v is None else json.dumps(v) for k, v in fields.items() if k != "packages"}
     if "packages" in fields:
         encoded["environment"] = _environment_key(conn, fields["packages"])
     columns = ", ".join(encoded)
