@@ -252,3 +252,38 @@ def test_a_child_run_logs_to_the_store_of_its_parent(project, monkeypatch):
     other = nbops.start_run("there", nested=False)
     nbops.end_run(run=other)
     assert nbops.get_run(other.id)["status"] == "finished"
+
+
+def test_the_package_list_names_and_versions_each_distribution_as_importlib_metadata_does():
+    from importlib.metadata import distributions
+
+    from nbops.tracking import capture
+
+    expected = {}
+    for dist in distributions():
+        if dist.metadata["Name"]:
+            expected[dist.metadata["Name"].lower()] = {"name": dist.metadata["Name"], "version": dist.version}
+    assert capture._read_packages() == sorted(expected.values(), key=lambda p: p["name"].lower())
+
+
+def test_a_run_ends_without_waiting_for_the_package_list_its_provenance_thread_reads(project, monkeypatch):
+    """The first run of a process hands its provenance to the thread, which reads the package
+    list; it used to read it inside its write transaction, so the run's own end waited for it."""
+    import time
+
+    from nbops.tracking import capture, provenance
+
+    def slow_read():
+        time.sleep(3.0)
+        return [{"name": "slow", "version": "1"}]
+
+    monkeypatch.setattr(capture, "_packages", None)
+    monkeypatch.setattr(capture, "_environment", None)
+    monkeypatch.setattr(capture, "_read_packages", slow_read)
+    run = nbops.start_run("prov")
+    time.sleep(0.2)  # the thread is reading the list now
+    started = time.perf_counter()
+    nbops.end_run()
+    assert time.perf_counter() - started < 1.5
+    assert provenance.recorder.wait(60)
+    assert nbops.store().provenance.get(run.id)["packages"] == [{"name": "slow", "version": "1"}]

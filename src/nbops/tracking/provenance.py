@@ -101,6 +101,9 @@ def _record(batch: list[tuple[Run, str]]) -> None:
         by_store.setdefault(str(run.store.root), []).append((run, cwd))
     for items in by_store.values():
         store = items[0][0].store
+        # the package list too: read (once per process) inside the transaction, it held the
+        # store's write lock for a few hundred ms and the run ending in the meantime waited
+        capture.installed_environment(store.root / "cache")
         try:
             for buffer in {id(run._buffer): run._buffer for run, _ in items}.values():
                 buffer.flush()  # the runs' rows first; never inside the transaction below
