@@ -99,10 +99,12 @@ def _environment_key(conn: sqlite3.Connection, packages: Any) -> str | None:
     """Store a package list once per content and give its key (None for no list)."""
     if packages is None:
         return None
-    if not isinstance(packages, Environment):
+    if isinstance(packages, Environment):
+        environment = packages
+    else:
         import json
 
-        packages = Environment.of(packages if isinstance(packages, str) else json.dumps(packages))
+        environment = Environment.of(packages if isinstance(packages, str) else json.dumps(packages))
     # the same environment's list is already there for every run but its first: a lookup
-    conn.execute("INSERT OR IGNORE INTO environments (sha256, packages) VALUES (?, ?)", packages)
-    return packages.sha256
+    conn.execute("INSERT OR IGNORE INTO environments (sha256, packages) VALUES (?, ?)", environment)
+    return environment.sha256
