@@ -186,7 +186,9 @@ def test_a_run_started_with_git_and_packages_at_hand_writes_its_provenance_with_
     commit, dirty = conn.execute("SELECT git_commit, git_dirty FROM runs WHERE id = ?", (run.id,)).fetchone()
     assert len(commit) == 40 and dirty == 1
     python, packages, diff = conn.execute(
-        "SELECT python, packages, git_diff FROM provenance WHERE run_id = ?", (run.id,)
+        "SELECT python, e.packages, git_diff FROM provenance p JOIN environments e ON e.sha256 = p.environment "
+        "WHERE run_id = ?",
+        (run.id,),
     ).fetchone()
     assert python.startswith("3.") and "+print(2)" in diff
     assert json.loads(packages) == capture.installed_packages()
@@ -250,3 +252,38 @@ def test_a_child_run_logs_to_the_store_of_its_parent(project, monkeypatch):
     other = nbops.start_run("there", nested=False)
     nbops.end_run(run=other)
     assert nbops.get_run(other.id)["status"] == "finished"
+
+
+def test_the_package_list_names_and_versions_each_distribution_as_importlib_metadata_does():
+    from importlib.metadata import distributions
+
+    from nbops.tracking import capture
+
+    expected = {}
+    for dist in distributions():
+        if dist.metadata["Name"]:
+            expected[dist.metadata["Name"].lower()] = {"name": dist.metadata["Name"], "version": dist.version}
+    assert capture._read_packages() == sorted(expected.values(), key=lambda p: p["name"].lower())
+
+
+def test_a_run_ends_without_waiting_for_the_package_list_its_provenance_thread_reads(project, monkeypatch):
+    """The first run of a process hands its provenance to the thread, which reads the package
+    list; it used to read it inside its write transaction, so the run's own end waited for it."""
+    import time
+
+    from nbops.tracking import capture, provenance
+
+    def slow_read():
+        time.sleep(3.0)
+        return [{"name": "slow", "version": "1"}]
+
+    monkeypatch.setattr(capture, "_packages", None)
+    monkeypatch.setattr(capture, "_environment", None)
+    monkeypatch.setattr(capture, "_read_packages", slow_read)
+    run = nbops.start_run("prov")
+    time.sleep(0.2)  # the thread is reading the list now
+    started = time.perf_counter()
+    nbops.end_run()
+    assert time.perf_counter() - started < 1.5
+    assert provenance.recorder.wait(60)
+    assert nbops.store().provenance.get(run.id)["packages"] == [{"name": "slow", "version": "1"}]

@@ -358,7 +358,10 @@ def test_a_forked_child_leaves_a_run_with_its_provenance_to_the_parent(git_proje
     assert conn.execute("SELECT COUNT(*) FROM runs").fetchone() == (2,)  # the child wrote no copy
     status, commit = conn.execute("SELECT status, git_commit FROM runs WHERE id = ?", (run_id,)).fetchone()
     assert status == "finished" and len(commit) == 40
-    python, packages = conn.execute("SELECT python, packages FROM provenance WHERE run_id = ?", (run_id,)).fetchone()
+    python, packages = conn.execute(
+        "SELECT python, e.packages FROM provenance p JOIN environments e ON e.sha256 = p.environment WHERE run_id = ?",
+        (run_id,),
+    ).fetchone()
     assert python.startswith("3.") and "pytest" in packages.lower()
     assert points_of(project, run_id) == [("loss", 0, 1.0), ("loss", 1, 2.0)]
 
@@ -391,8 +394,11 @@ def test_two_thousand_short_runs_record_provenance_with_256_file_descriptors(pro
     assert done.stderr == ""  # no warning, e.g. "cannot open the nbops store"
     conn = sqlite3.connect(project / ".nbops" / "nbops.db")
     assert conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'finished'").fetchone() == (2000,)
-    recorded = conn.execute("SELECT COUNT(*) FROM provenance WHERE python IS NOT NULL AND packages IS NOT NULL")
+    recorded = conn.execute(
+        "SELECT COUNT(*) FROM provenance p JOIN environments e ON e.sha256 = p.environment WHERE python IS NOT NULL"
+    )
     assert recorded.fetchone() == (2000,)
+    assert conn.execute("SELECT COUNT(*) FROM environments").fetchone() == (1,)  # the list once, not 2,000 times
 
 
 def test_the_package_list_is_read_once_per_environment(project, python_env):

@@ -633,3 +633,39 @@ def m0013_text_drift(db: Database) -> None:
         ALTER TABLE drift_reference_columns_new RENAME TO drift_reference_columns
         """,
     )
+
+
+@migrations(name="0014_environments")
+def m0014_environments(db: Database) -> None:
+    # The installed-package list (a few hundred distributions, ~11 kB of JSON) was stored in
+    # every run's provenance row, so a loop of autologged fits wrote it once per fit. It is now
+    # stored once per environment, keyed by the SHA-256 of its JSON text, and a run's
+    # provenance names that key. Existing lists move over; the table is rebuilt without them.
+    import hashlib
+
+    db.conn.create_function(
+        "nbops_sha256", 1, lambda text: hashlib.sha256(text.encode()).hexdigest(), deterministic=True
+    )
+    run_statements(
+        db,
+        """
+        CREATE TABLE environments (
+            sha256 TEXT PRIMARY KEY,    -- of the JSON text of packages
+            packages TEXT NOT NULL      -- JSON: [{name, version}] of the installed distributions
+        );
+        INSERT OR IGNORE INTO environments (sha256, packages)
+            SELECT nbops_sha256(packages), packages FROM provenance WHERE packages IS NOT NULL;
+        CREATE TABLE provenance_new (
+            run_id TEXT PRIMARY KEY REFERENCES runs(id),
+            python TEXT,
+            environment TEXT REFERENCES environments(sha256),
+            git_diff TEXT,
+            cells TEXT
+        );
+        INSERT INTO provenance_new (run_id, python, environment, git_diff, cells)
+            SELECT run_id, python, CASE WHEN packages IS NULL THEN NULL ELSE nbops_sha256(packages) END,
+            git_diff, cells FROM provenance;
+        DROP TABLE provenance;
+        ALTER TABLE provenance_new RENAME TO provenance
+        """,
+    )

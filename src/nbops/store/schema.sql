@@ -62,13 +62,6 @@ CREATE TABLE tags (
             value TEXT,
             PRIMARY KEY (run_id, key)
         ) WITHOUT ROWID;
-CREATE TABLE provenance (
-            run_id TEXT PRIMARY KEY REFERENCES runs(id),
-            python TEXT,
-            packages TEXT,
-            git_diff TEXT,
-            cells TEXT
-        );
 CREATE TABLE artifacts (
             run_id TEXT NOT NULL REFERENCES runs(id),
             path TEXT NOT NULL,
@@ -326,6 +319,17 @@ CREATE TABLE "drift_reference_columns" (
             sketch TEXT NOT NULL,   -- JSON: grid edges, counts, sums, sampled documents... (drift.serialization)
             PRIMARY KEY (dataset_id, feature)
         ) WITHOUT ROWID;
+CREATE TABLE environments (
+            sha256 TEXT PRIMARY KEY,    -- of the JSON text of packages
+            packages TEXT NOT NULL      -- JSON: [{name, version}] of the installed distributions
+        );
+CREATE TABLE "provenance" (
+            run_id TEXT PRIMARY KEY REFERENCES runs(id),
+            python TEXT,
+            environment TEXT REFERENCES environments(sha256),
+            git_diff TEXT,
+            cells TEXT
+        );
 CREATE UNIQUE INDEX "idx__sqlite_migrations_migration_set_name"
     ON "_sqlite_migrations" ("migration_set", "name");
 CREATE INDEX runs_by_experiment ON runs(experiment_id, start_time DESC);
@@ -425,4 +429,5 @@ INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (1
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (11, 'nbops', '0011_explanations', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (12, 'nbops', '0012_retrain_jobs', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (13, 'nbops', '0013_text_drift', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
+INSERT INTO "_sqlite_migrations" (id, migration_set, name, applied_at) VALUES (14, 'nbops', '0014_environments', strftime('%Y-%m-%d %H:%M:%f000+00:00', 'now'));
 INSERT INTO "change_counter" (id, seq) VALUES (1, 0);

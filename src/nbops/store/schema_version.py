@@ -3,4 +3,4 @@
 Kept apart so that opening an up-to-date store needs only ``sqlite3``.
 """
 
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14

@@ -12,7 +12,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from ..store.provenance import Environment
 
 GIT_TIMEOUT = 5.0
 GIT_CACHE_SECONDS = 2.0
@@ -28,7 +31,7 @@ class GitState(NamedTuple):
 
 _git_cache: dict[str, tuple[float, GitState]] = {}
 _packages: list[dict[str, Any]] | None = None
-_packages_json: str | None = None
+_environment: Environment | None = None
 _lock = threading.Lock()
 
 
@@ -104,16 +107,18 @@ def installed_packages(cache_dir: Path | None = None) -> list[dict[str, Any]]:
     return _packages
 
 
-def installed_packages_json(cache_dir: Path | None = None) -> str:
-    """:func:`installed_packages` as the JSON text each run stores, encoded once per process:
-    encoding a few hundred packages took longer than the rest of a short run's writes."""
-    global _packages_json
+def installed_environment(cache_dir: Path | None = None) -> Environment:
+    """:func:`installed_packages` as the store keeps it (JSON text and its SHA-256), made once
+    per process: encoding a few hundred packages took longer than the rest of a short run's writes."""
+    global _environment
     packages = installed_packages(cache_dir)
-    if _packages_json is None:
+    if _environment is None:
         import json
 
-        _packages_json = json.dumps(packages)
-    return _packages_json
+        from ..store.provenance import Environment
+
+        _environment = Environment.of(json.dumps(packages))
+    return _environment
 
 
 def packages_read() -> bool:
@@ -126,10 +131,21 @@ def _read_packages() -> list[dict[str, Any]]:
 
     seen = {}
     for dist in distributions():
-        name = dist.metadata["Name"]
+        name, version = _name_and_version(dist)
         if name:
-            seen[name.lower()] = {"name": name, "version": dist.version}
+            seen[name.lower()] = {"name": name, "version": version}
     return sorted(seen.values(), key=lambda p: p["name"].lower())
+
+
+def _name_and_version(dist: Any) -> tuple[str | None, str | None]:
+    """``dist.metadata["Name"]`` and ``dist.version``, as importlib.metadata reads them, from
+    one parse of the header block: each of those parses the whole file again, long
+    description included, which made listing the packages most of a first run's cost."""
+    import email
+
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or dist.read_text("") or ""
+    headers = email.message_from_string(text.split("\n\n", 1)[0])
+    return headers["Name"], headers["Version"]
 
 
 def _cache_file(cache_dir: Path) -> Path:

@@ -88,7 +88,7 @@ def captured_now(cwd: str) -> Captured | None:
     from ..store.provenance import Captured
 
     # the cache folder only matters for the first read, which has happened
-    packages = capture.installed_packages_json()
+    packages = capture.installed_environment()
     return Captured(git.commit, git.branch, git.dirty, capture.python_version(), packages, git.diff)
 
 
@@ -101,6 +101,9 @@ def _record(batch: list[tuple[Run, str]]) -> None:
         by_store.setdefault(str(run.store.root), []).append((run, cwd))
     for items in by_store.values():
         store = items[0][0].store
+        # the package list too: read (once per process) inside the transaction, it held the
+        # store's write lock for a few hundred ms and the run ending in the meantime waited
+        capture.installed_environment(store.root / "cache")
         try:
             for buffer in {id(run._buffer): run._buffer for run, _ in items}.values():
                 buffer.flush()  # the runs' rows first; never inside the transaction below

@@ -127,12 +127,16 @@ class Run:
     def end(self, status: str = "finished") -> None:
         if self.status != "running":
             return
-        # the last points and the end in one commit
-        self._buffer.flush(then=lambda conn: self.store.runs.end(self.id, status))
+        cells = capture.cells_since(self._first_cell) if self._first_cell is not None else None
+
+        def finish(conn: object) -> None:  # the last points, the end and the cells in one commit
+            self.store.runs.end(self.id, status)
+            if cells is not None:
+                self.store.provenance.update(self.id, cells=cells)
+
+        self._buffer.flush(then=finish)
         self._buffer.untrack(self.id)
         self.status = status
-        if self._first_cell is not None:
-            self.store.provenance.update(self.id, cells=capture.cells_since(self._first_cell))
 
     def record_provenance(self, cwd: str | None = None) -> None:
         """Git, interpreter and packages; slow-ish, so callers run it off the hot path."""
@@ -146,7 +150,7 @@ class Run:
         self.store.provenance.update(
             self.id,
             python=capture.python_version(),
-            packages=capture.installed_packages_json(self.store.root / "cache"),
+            packages=capture.installed_environment(self.store.root / "cache"),
             git_diff=git.diff,
         )
 
