@@ -26,6 +26,7 @@ from typing import TypeVar
 from ..store import Store
 from ..store.metrics import Point
 from ..store.runs import NewRun
+from . import forking
 
 FLUSH_SIZE = 2_000
 FLUSH_INTERVAL = 1.0
@@ -218,11 +219,12 @@ class MetricBuffer:
                 return
             tick += 1
             try:
-                self.flush()
-                if tick % beats_every == 0:
-                    if self.open_runs:
-                        self.store.runs.heartbeat(list(self.open_runs))
-                    self.store.db.checkpoint()
+                with forking.background_work:  # a fork in the meantime waits for this write
+                    self.flush()
+                    if tick % beats_every == 0:
+                        if self.open_runs:
+                            self.store.runs.heartbeat(list(self.open_runs))
+                        self.store.db.checkpoint()
             except Exception as exc:  # never kill training over a failed write; retry next tick
                 warnings.warn(f"nbops could not write metrics yet: {exc}", RuntimeWarning, stacklevel=1)
                 continue

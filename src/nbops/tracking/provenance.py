@@ -21,7 +21,7 @@ import time
 import warnings
 from typing import TYPE_CHECKING
 
-from . import capture
+from . import capture, forking
 
 if TYPE_CHECKING:
     from ..store.provenance import Captured
@@ -95,24 +95,29 @@ def captured_now(cwd: str) -> Captured | None:
 def _record(batch: list[tuple[Run, str]]) -> None:
     """Git states first (subprocesses, outside any transaction), then every run of a store
     in one transaction; if that fails, run by run, so one bad run costs only its own."""
-    states = {cwd: capture.git_state(cwd) for cwd in {cwd for _, cwd in batch}}
     by_store: dict[str, list[tuple[Run, str]]] = {}
     for run, cwd in batch:
         by_store.setdefault(str(run.store.root), []).append((run, cwd))
-    for items in by_store.values():
-        store = items[0][0].store
-        # the package list too: read (once per process) inside the transaction, it held the
-        # store's write lock for a few hundred ms and the run ending in the meantime waited
-        capture.installed_environment(store.root / "cache")
-        try:
-            for buffer in {id(run._buffer): run._buffer for run, _ in items}.values():
-                buffer.flush()  # the runs' rows first; never inside the transaction below
-            with store.transaction():
-                for run, cwd in items:
-                    run.save_provenance(states[cwd])
-        except Exception:
+    with forking.background_work:
+        states = {cwd: capture.git_state(cwd) for cwd in {cwd for _, cwd in batch}}
+        for items in by_store.values():
+            _record_in_store(items, states)
+
+
+def _record_in_store(items: list[tuple[Run, str]], states: dict[str, capture.GitState]) -> None:
+    store = items[0][0].store
+    # the package list (once per process) before the transaction: read inside it, it held the
+    # store's write lock for a few hundred ms and a run ending meanwhile waited
+    capture.installed_environment(store.root / "cache")
+    try:
+        for buffer in {id(run._buffer): run._buffer for run, _ in items}.values():
+            buffer.flush()  # the runs' rows first; never inside the transaction below
+        with store.transaction():
             for run, cwd in items:
-                _record_one(run, cwd)
+                run.save_provenance(states[cwd])
+    except Exception:
+        for run, cwd in items:
+            _record_one(run, cwd)
 
 
 def _record_one(run: Run, cwd: str) -> None:
