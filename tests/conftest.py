@@ -43,7 +43,7 @@ def python_env(project) -> dict:
 
 PYTHON = sys.executable
 
-pytest_plugins = ("pytest_jupyter.jupyter_server", "mlflow_sync.fixtures")
+pytest_plugins = ("pytest_jupyter.jupyter_server", "mlflow_sync.fixtures", "xdist_groups")
 
 
 # Under CI every test dependency is installed (.ci/install): a skip there means a missing
@@ -68,27 +68,6 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     _fail_a_skip(outcome.get_result())
-
-
-# Session fixtures that start something costly: a PostgreSQL cluster behind an mlflow server,
-# the `nbops serve` processes, an export to KFP and Airflow. Under pytest-xdist every worker
-# that runs a test using one would start its own, so their tests go to one worker together.
-SHARED_SESSION = {
-    "mlflow_server": "mlflow-server",
-    "serving_home": "serving",
-    "orchestrated": "orchestrated",
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items):
-    """Group tests for ``--dist loadgroup``: by the costly session fixture they use, else by
-    file, so a module's fixtures (a Lab server, a kernel, an Airflow server) start once."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        shared = next((SHARED_SESSION[name] for name in item.fixturenames if name in SHARED_SESSION), None)
-        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
 
 
 @pytest.fixture
