@@ -6,10 +6,6 @@ root). A marker written last holds the requirements the venv was built for: an i
 install, or one for other requirements, is rebuilt. A file lock beside the folder makes a second
 process (a pytest-xdist worker, a CI install script) wait for the first one's build instead of
 building into the same folder at the same time.
-
-uv installs the requirements: it downloads in parallel and unpacks several times faster than pip,
-and resolves to the same versions from the same index. A venv whose requirements need pip's view of
-this machine (the CPU torch wheel its pip configuration offers, which uv does not see) asks for pip.
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from filelock import FileLock
 
@@ -38,11 +33,6 @@ class CachedVenv:
     name: str
     requirements: tuple[str, ...]
     hashed: bool = True
-    installer: Literal["uv", "pip"] = "uv"
-
-    def __post_init__(self) -> None:
-        if self.installer not in ("uv", "pip"):
-            raise ValueError(f"installer {self.installer!r} of the {self.name} venv: use 'uv' or 'pip'")
 
     @property
     def folder(self) -> Path:
@@ -75,23 +65,6 @@ class CachedVenv:
         folder = self.folder
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        subprocess.run(self._install_command(), check=True)
+        subprocess.run([str(self.executable()), "-m", "pip", "install", "-q", *self.requirements], check=True)
         # last: an interrupted install is redone next time
         (folder / ".nbops-ready").write_text(json.dumps(list(self.requirements)))
-
-    def _install_command(self) -> list[str]:
-        python = str(self.executable())
-        if self.installer == "pip":
-            return [python, "-m", "pip", "install", "-q", *self.requirements]
-        # --compile-bytecode writes the .pyc files at install time as pip does, so a test's first
-        # import of Airflow or MLServer costs what every later one does
-        return [_uv(), "pip", "install", "--python", python, "--quiet", "--compile-bytecode", *self.requirements]
-
-
-def _uv() -> str:
-    """The uv executable of the environment running this module (the ``test`` extra installs it)."""
-    try:
-        from uv import find_uv_bin
-    except ImportError as error:
-        raise RuntimeError(f"uv is not installed in {sys.prefix}: run bash .ci/install") from error
-    return find_uv_bin()

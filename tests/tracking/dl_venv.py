@@ -4,9 +4,9 @@ deep-learning autologging tests, cached per machine.
 Their pins (torch alone is hundreds of MB) must not weigh on the main test environment, so they
 live in their own venv under ``~/.cache/nbops-test/dl-<hash>`` (``NBOPS_TEST_CACHE`` moves it).
 torch is pinned to the CPU build the machine's package index offers (any other torch would pull
-a CUDA build of several GB): pip installs this venv, as uv does not look where that build lies.
-The tests put nbops's source on PYTHONPATH, so the venv holds only what nbops imports to log a
-run. ``python tests/tracking/dl_venv.py`` (``.ci/install-dl``) creates it ahead of the tests.
+a CUDA build of several GB). The tests put nbops's source on PYTHONPATH, so the venv holds only
+what nbops imports to log a run. ``python tests/tracking/dl_venv.py`` (``.ci/install-dl``)
+creates it ahead of the tests.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ NBOPS_RUNTIME = ("sqlite-utils", "orjson", "numpy", "psutil")  # what logging a 
 
 
 def venv() -> CachedVenv:
-    requirements = FRAMEWORKS + tuple(f"{name}=={version(name)}" for name in NBOPS_RUNTIME)
-    return CachedVenv("dl", requirements, installer="pip")
+    return CachedVenv("dl", FRAMEWORKS + tuple(f"{name}=={version(name)}" for name in NBOPS_RUNTIME))
 
 
 def ensure_venv() -> Path:
