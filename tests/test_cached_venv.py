@@ -1,4 +1,4 @@
-"""The cached test venvs: built once for their requirements and reused, an unfinished build redone."""
+"""The cached test venvs: built once for their requirements and reused; an unfinished build is redone."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def installed_six(venv: CachedVenv) -> str:
     ).stdout.strip()
 
 
-def test_a_venv_is_built_once_for_its_requirements(cache):
+def test_a_venv_is_built_once_reused_and_an_unfinished_build_redone(cache):
     venv = CachedVenv("six", (SIX,)).ensure()
 
     assert venv.folder.parent == cache and venv.ready()
@@ -35,10 +35,6 @@ def test_a_venv_is_built_once_for_its_requirements(cache):
     assert CachedVenv("six", (SIX,)).ensure().folder == venv.folder
     assert marker.stat().st_mtime_ns == built_at  # reused, not rebuilt
 
-
-def test_an_unfinished_build_is_redone(cache):
-    venv = CachedVenv("six", (SIX,)).ensure()
-    (venv.folder / ".nbops-ready").unlink()  # as when an install is interrupted before the marker
-
+    marker.unlink()  # as when an install is interrupted before the marker
     assert not venv.ready()
     assert installed_six(venv.ensure()) == "1.17.0" and venv.ready()
