@@ -215,17 +215,10 @@ def test_a_stopping_server_releases_its_retrain_and_ends_the_pipeline(package, s
 
 
 def test_a_store_from_before_retrain_jobs_keeps_its_retrains(tmp_path):
-    import sqlite3
-
-    from sqlite_utils import Database as UtilsDatabase
-
     from nbops.store import Store
-    from nbops.store.migrations import migrations
+    from tests.old_store import store_before
 
-    (tmp_path / ".nbops").mkdir()
-    conn = sqlite3.connect(tmp_path / ".nbops" / "nbops.db", isolation_level=None)
-    migrations.apply(UtilsDatabase(conn), stop_before="0012_retrain_jobs")
-    conn.execute("PRAGMA user_version = 11")
+    conn = store_before(tmp_path, "0012_retrain_jobs")
     conn.execute("INSERT INTO datasets (id, name, role, digest, created_at) VALUES (1, 'churn', 'reference', 'd', 1.0)")
     conn.execute(
         "INSERT INTO drift_windows (id, subject, dataset_id, window, policy, rows, features, drifted, share_drifted, "

@@ -2,12 +2,9 @@
 every reader of provenance still gets the list back."""
 
 import json
-import sqlite3
-
-from sqlite_utils import Database as UtilsDatabase
 
 from nbops.store import Store
-from nbops.store.migrations import migrations
+from tests.old_store import store_before
 
 NUMPY = [{"name": "numpy", "version": "2.4.6"}]
 BOTH = [*NUMPY, {"name": "scikit-learn", "version": "1.9.1"}]
@@ -25,10 +22,7 @@ def test_runs_of_one_environment_share_one_stored_package_list(store):
 
 
 def test_a_store_from_before_environments_keeps_every_runs_package_list(tmp_path):
-    (tmp_path / ".nbops").mkdir()
-    conn = sqlite3.connect(tmp_path / ".nbops" / "nbops.db", isolation_level=None)
-    migrations.apply(UtilsDatabase(conn), stop_before="0014_environments")
-    conn.execute("PRAGMA user_version = 13")
+    conn = store_before(tmp_path, "0014_environments")
     conn.execute("INSERT INTO experiments (id, name, created_at) VALUES (1, 'exp', 1.0)")
     rows = {"a": json.dumps(BOTH), "b": json.dumps(BOTH), "c": json.dumps(NUMPY), "d": None}
     for run_id, packages in rows.items():
