@@ -24,6 +24,9 @@ class ForkGuard:
     """
 
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self._lock = threading.Lock()
         self._taken_by_fork = False
 
@@ -43,7 +46,7 @@ class ForkGuard:
             self._lock.release()
 
     def after_fork_in_child(self) -> None:
-        self.__init__()  # type: ignore[misc]  # the parent's lock state is not the child's
+        self._reset()  # the parent's lock state is not the child's
 
 
 background_work = ForkGuard()
