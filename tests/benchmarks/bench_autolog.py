@@ -2,14 +2,19 @@
 
     python tests/benchmarks/bench_autolog.py [--repeats 5] [--only fit|blocks|sampler]
 
-``fit``: a 10,000-row LogisticRegression fitted with and without ``nbops.autolog()``, each
-side in fresh processes, interleaved (plain, autolog, plain, autolog …). Each process times
-ten fits after a first one (reported apart, wall and CPU: it creates the store and lists the
+``fit``: a 10,000-row LogisticRegression fitted plainly, with ``nbops.autolog()`` and with
+MLflow's ``mlflow.sklearn.autolog()``, each side in fresh processes, interleaved (plain,
+nbops, MLflow, plain, nbops, MLflow …). MLflow runs with its defaults, as its users get it:
+its default tracking store (``sqlite:///mlflow.db`` in the working folder) and the fitted model
+logged as an artifact, with its pip requirements inferred; ``--mlflow-lean`` adds a fourth side
+with ``log_models=False, log_datasets=False``. Each process times ten fits (MLflow: three,
+as each takes seconds) after a first one (reported apart, wall and CPU: it creates the store and lists the
 installed packages), waiting until everything the fits logged is written (provenance included); rows are
 medians over processes, and the ratio is the overhead (budget: ≤ 5 %). CPU time is the figure
-to judge on a shared machine, where wall time swings by half between identical fits. Both
-sides run with default settings: with autolog each fit is a run of its own, with params,
-training metrics and provenance. Two BLAS modes, each pair of processes in both: numpy's
+to judge on a shared machine, where wall time swings by half between identical fits, except
+for MLflow's: it infers a model's requirements in a subprocess, whose CPU the process's clock
+does not count. Every side runs with default settings: with either autolog each fit is a run of
+its own, with params and training metrics (nbops adds provenance, MLflow the model). Two BLAS modes, each pair of processes in both: numpy's
 default OpenBLAS threads (which spin while they wait for work, and their spinning counts as
 CPU time: the figure swings) and ``OPENBLAS_NUM_THREADS=1`` (steady; a fit costs less CPU,
 so the same autolog work is a larger share of it).
@@ -39,9 +44,16 @@ import json, sys, time
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 X, y = make_classification(n_samples=10_000, n_features=20, n_informative=10, random_state=0)
+FITS = 3 if sys.argv[1].startswith("mlflow") else 10
 if sys.argv[1] == "autolog":
     import nbops
     nbops.autolog(experiment="bench")
+elif sys.argv[1] == "mlflow":
+    import mlflow
+    mlflow.sklearn.autolog()
+elif sys.argv[1] == "mlflow-lean":
+    import mlflow
+    mlflow.sklearn.autolog(log_models=False, log_datasets=False)
 
 def settle():  # background work a fit started (provenance) is part of its cost
     if sys.argv[1] == "autolog":  # one long-lived thread reads it: wait for its queue, not the thread
@@ -59,7 +71,7 @@ for _ in range(FITS):
     LogisticRegression(max_iter=500).fit(X, y)
 settle()
 print(json.dumps([(time.process_time() - cpu0) / FITS, (time.perf_counter() - wall0) / FITS, first, first_cpu]))
-""".replace("FITS", "10")
+"""
 
 BLOCKS = r"""
 import json, statistics, sys, time
@@ -114,25 +126,27 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", choices=["fit", "blocks", "sampler"])
+    parser.add_argument("--mlflow-lean", action="store_true", help="also MLflow without models and datasets")
     args = parser.parse_args()
     env = dict(os.environ)
     env.pop("NBOPS_SYSTEM_METRICS", None)  # default settings on both sides
 
     if args.only in (None, "fit"):
         modes = {"default BLAS threads": env, "OPENBLAS_NUM_THREADS=1": dict(env, OPENBLAS_NUM_THREADS="1")}
-        rows: dict[str, dict[str, list]] = {mode: {"plain": [], "autolog": []} for mode in modes}
+        sides = ("plain", "autolog", "mlflow", *(("mlflow-lean",) if args.mlflow_lean else ()))
+        rows: dict[str, dict[str, list]] = {mode: {side: [] for side in sides} for mode in modes}
         for _ in range(args.repeats):
             for mode, mode_env in modes.items():
-                for side in ("plain", "autolog"):
+                for side in sides:
                     rows[mode][side].append(measure(FIT, side, mode_env))
         for mode in modes:
-            plain, auto = rows[mode]["plain"], rows[mode]["autolog"]
             for index, what in ((0, "CPU time"), (1, "wall time"), (2, "first fit, wall"), (3, "first fit, CPU")):
-                p, a = statistics.median(r[index] for r in plain), statistics.median(r[index] for r in auto)
-                print(
-                    f"fit 10k-row LogisticRegression, {mode}, {what}: plain {p * 1e3:.1f} ms, "
-                    f"autolog {a * 1e3:.1f} ms, overhead {(a / p - 1) * 100:+.1f} %"
-                )
+                plain = statistics.median(r[index] for r in rows[mode]["plain"])
+                report = f"fit 10k-row LogisticRegression, {mode}, {what}: plain {plain * 1e3:.1f} ms"
+                for side in sides[1:]:
+                    value = statistics.median(r[index] for r in rows[mode][side])
+                    report += f"; {side} {value * 1e3:.1f} ms ({(value / plain - 1) * 100:+.1f} %)"
+                print(report)
 
     if args.only in (None, "blocks"):
         single = dict(env, OPENBLAS_NUM_THREADS="1")
