@@ -8,35 +8,44 @@ from scipy.spatial.distance import jensenshannon
 import nbops.drift as drift
 from nbops.drift import statistics as st
 
-RNG = np.random.default_rng(20240601)
 N = 20_000
+RNG = np.random.default_rng(20240602)  # for tests whose assertions hold on any draw
+SEEDS = range(12)
 
 
-def _samples():
+def _samples(seed=20240601):
+    # a generator of its own per call: a test's samples do not depend on which tests ran before
+    rng = np.random.default_rng(seed)
     return {
-        "normal": (RNG.normal(size=N), RNG.normal(size=N)),
-        "shifted": (RNG.normal(size=N), RNG.normal(0.3, 1.2, size=N)),
-        "lognormal": (RNG.lognormal(size=N), RNG.lognormal(0.2, 1.0, size=N)),
-        "pareto": (RNG.pareto(2.5, size=N), RNG.pareto(2.2, size=N)),
-        "far_from_zero": (1e6 + RNG.normal(size=N), 1e6 + 0.5 + RNG.normal(size=N)),
+        "normal": (rng.normal(size=N), rng.normal(size=N)),
+        "shifted": (rng.normal(size=N), rng.normal(0.3, 1.2, size=N)),
+        "lognormal": (rng.lognormal(size=N), rng.lognormal(0.2, 1.0, size=N)),
+        "pareto": (rng.pareto(2.5, size=N), rng.pareto(2.2, size=N)),
+        "far_from_zero": (1e6 + rng.normal(size=N), 1e6 + 0.5 + rng.normal(size=N)),
     }
 
 
 @pytest.mark.parametrize("name", list(_samples()))
 def test_ks_within_one_bin_of_scipy(name):
-    ref, cur = _samples()[name]
-    row = drift.compare({"x": ref}, {"x": cur})["x"]
-    exact = stats.ks_2samp(ref, cur).statistic
-    assert abs(row["ks"] - exact) <= 1 / 100
-    assert row["ks"] <= exact + 1e-12  # the grid only sees a subset of the points
+    for seed in SEEDS:
+        ref, cur = _samples(seed)[name]
+        row = drift.compare({"x": ref}, {"x": cur})["x"]
+        exact = stats.ks_2samp(ref, cur).statistic
+        assert abs(row["ks"] - exact) <= 1 / 100, seed
+        assert row["ks"] <= exact + 1e-12, seed  # the grid only sees a subset of the points
 
 
 @pytest.mark.parametrize("name", list(_samples()))
-def test_normalized_wasserstein_within_two_percent_of_scipy(name):
-    ref, cur = _samples()[name]
-    row = drift.compare({"x": ref}, {"x": cur})["x"]
-    exact = stats.wasserstein_distance(ref, cur) / np.std(ref)
-    assert row["wasserstein"] == pytest.approx(exact, rel=0.02)
+def test_normalized_wasserstein_is_a_close_lower_bound_of_scipys(name):
+    """Bin sums give W1 exactly where the two CDFs do not cross inside a bin, and less where
+    they do. Over 100 seeds of these shapes it was at most 0.0102 below (4.2 % of the values
+    ≥ 0.1, 24 % of a heavy-tailed 0.04): the test holds it to 0.011, a ninth of the drift
+    threshold of 0.1, on several seeds, so that no lucky draw passes it."""
+    for seed in SEEDS:
+        ref, cur = _samples(seed)[name]
+        row = drift.compare({"x": ref}, {"x": cur})["x"]
+        exact = stats.wasserstein_distance(ref, cur) / np.std(ref)
+        assert exact - 0.011 <= row["wasserstein"] <= exact * (1 + 1e-3), seed  # rounding far from zero
 
 
 def test_ks_p_value_follows_scipy_asymptotic_for_the_same_d():
