@@ -81,8 +81,9 @@ class MetricBuffer:
     def flush(self, then: Callable[[sqlite3.Connection], None] | None = None) -> None:
         """Write every buffered point now, in the caller's thread; ``then`` runs in the same
         transaction. The buffer's lock is always taken before the database's, never after,
-        so two threads flushing cannot wait on each other."""
-        with self._write_lock:
+        so two threads flushing cannot wait on each other. A fork waits for the write, from
+        whichever thread (see :mod:`.forking`)."""
+        with forking.background_work, self._write_lock:
             runs = _take(self.new_runs)
             batch = _take(self.points)
             if self.refused_runs:
