@@ -1,23 +1,24 @@
 """Cost of autologging and of the system-metrics sampler.
 
-    python tests/benchmarks/bench_autolog.py [--repeats 5] [--only fit|blocks|sampler]
+    python tests/benchmarks/bench_autolog.py [--repeats 5] [--only fit|blocks|sampler] [--mlflow-lean]
 
 ``fit``: a 10,000-row LogisticRegression fitted plainly, with ``nbops.autolog()`` and with
 MLflow's ``mlflow.sklearn.autolog()``, each side in fresh processes, interleaved (plain,
 nbops, MLflow, plain, nbops, MLflow …). MLflow runs with its defaults, as its users get it:
-its default tracking store (``sqlite:///mlflow.db`` in the working folder) and the fitted model
-logged as an artifact, with its pip requirements inferred; ``--mlflow-lean`` adds a fourth side
-with ``log_models=False, log_datasets=False``. Each process times ten fits (MLflow: three,
-as each takes seconds) after a first one (reported apart, wall and CPU: it creates the store and lists the
-installed packages), waiting until everything the fits logged is written (provenance included); rows are
-medians over processes, and the ratio is the overhead (budget: ≤ 5 %). CPU time is the figure
-to judge on a shared machine, where wall time swings by half between identical fits, except
-for MLflow's: it infers a model's requirements in a subprocess, whose CPU the process's clock
-does not count. Every side runs with default settings: with either autolog each fit is a run of
-its own, with params and training metrics (nbops adds provenance, MLflow the model). Two BLAS modes, each pair of processes in both: numpy's
-default OpenBLAS threads (which spin while they wait for work, and their spinning counts as
-CPU time: the figure swings) and ``OPENBLAS_NUM_THREADS=1`` (steady; a fit costs less CPU,
-so the same autolog work is a larger share of it).
+its default tracking store (``sqlite:///mlflow.db`` in the working folder) and the fitted
+model logged as an artifact, with its pip requirements inferred; ``--mlflow-lean`` adds a
+fourth side with ``log_models=False, log_datasets=False``. Each process times ten fits
+(MLflow: three, as each takes seconds) after a first one (reported apart, wall and CPU: it
+creates the store and lists the installed packages), waiting until everything the fits
+logged is written (provenance included); rows are medians over processes, and the ratio is
+the overhead (budget: ≤ 5 %). CPU time is the figure to judge on a shared machine, where
+wall time swings by half between identical fits, except for MLflow's: it infers a model's
+requirements in a subprocess, whose CPU the process's clock does not count. Every side runs
+with default settings: with either autolog each fit is a run of its own, with params and
+training metrics (nbops adds provenance, MLflow the model). Two BLAS modes, each group of
+processes in both: numpy's default OpenBLAS threads (which spin while they wait for work,
+and their spinning counts as CPU time: the figure swings) and ``OPENBLAS_NUM_THREADS=1``
+(steady; a fit costs less CPU, so the same autolog work is a larger share of it).
 
 ``blocks``: one process, one BLAS thread, blocks of ten fits alternating autolog off and on
 (``autolog(disable=True)`` restores the original methods); the median difference of CPU per fit

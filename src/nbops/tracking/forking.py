@@ -25,7 +25,8 @@ class ForkGuard:
     Work holds it shared, so threads never wait on each other for it (a user's thread writing
     its points does not wait while the provenance thread runs git); only a fork holds it alone,
     and work that starts while a fork waits waits for the fork. A thread already holding it
-    may take it again (the flusher holds it around a flush, which takes it too).
+    may take it again: the flusher and the provenance thread hold it around work that
+    flushes the buffer, and a flush takes it too.
     """
 
     def __init__(self) -> None:
