@@ -200,3 +200,24 @@ def test_cli_writes_a_tagged_copy_and_never_the_input(tmp_path):
     assert source.read_bytes() == before
     listing = subprocess.run([nbops, "suggest", str(tmp_path / "tagged.ipynb")], capture_output=True, text=True)
     assert listing.returncode == 0 and "0 suggestion(s): every code cell has a role" in listing.stdout
+
+
+def test_guarded_imports_and_version_checks_are_setup():
+    """A quick-start's first cell: an optional import with a fallback, a version check, options."""
+    nb = nbs._nb(
+        code(
+            "import sys\nassert sys.version_info >= (3, 7)\ntry:\n    import tomllib\nexcept ImportError:\n"
+            "    tomllib = None\nimport random\nrandom.seed(7)"
+        ),
+        code("try:\n    import json\nexcept (ImportError, ModuleNotFoundError):\n    raise SystemExit('no json')"),
+        code("try:\n    import json\nexcept ValueError:\n    json = None"),  # not an import guard
+        code("assert len(sys.argv) > 0"),
+        code("data = random.random()"),
+    )
+    assert tags_of(suggest_tags(nb)) == [
+        (0, "setup"),
+        (1, "setup"),
+        (2, "step:main"),
+        (3, "test"),
+        (4, "step:main"),
+    ]

@@ -7,7 +7,8 @@ The rules, in order (cells that already have a role keep it; empty cells get non
 - ``def``/``class`` (with imports and constants) → ``library``;
 - the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case);
-- only imports (with UPPER_CASE constants and configuration calls) → ``setup``;
+- only imports (with UPPER_CASE constants, configuration calls, ``try: import … except
+  ImportError:`` fallbacks and ``assert``s on the versions imported) → ``setup``;
 - only ``assert`` statements → ``test``;
 - only displays (bare expressions, ``df.head()``, ``print``, plots) and binds nothing a later
   cell reads → ``skip``;
@@ -191,10 +192,11 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     if tree is None:
         return "step", f"code under {state.step!r} (it does not parse yet: the exporter says why)"
     body = [s for s in tree.body if not _is_docstring(s)]
-    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom))]
+    imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom)) or _import_guard(s)]
     defs = [s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     constants = [s for s in body if _constant_assignment(s)]
-    configs = [s for s in body if _call_on(s, facts.imports.keys() | state.setup_names)]
+    configured = facts.imports.keys() | state.setup_names
+    configs = [s for s in body if _call_on(s, configured) or _environment_check(s, configured)]
     known = state.setup_names | BUILTINS
     if defs and len(defs) + len(imports) + len(constants) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
@@ -268,6 +270,41 @@ def _call_on(node, names) -> bool:
         and isinstance(node.value.func, ast.Attribute)
         and _root(node.value.func) in names
     )
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def _import_guard(node) -> bool:
+    """``try: import xgboost as xgb`` ``except ImportError: xgb = None``: an import with a fallback
+    (imports, literal assignments, ``pass``, a warning or a raise in the handlers)."""
+    if not isinstance(node, ast.Try) or not node.handlers or node.orelse or node.finalbody:
+        return False
+    if not node.body or not all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in node.body):
+        return False
+    for handler in node.handlers:
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if not all(isinstance(c, ast.Name) and c.id in _IMPORT_ERRORS for c in caught):
+            return False
+        if not all(_fallback(s) for s in handler.body):
+            return False
+    return True
+
+
+def _fallback(node) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom, ast.Pass, ast.Raise)):
+        return True
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        return _root(node.value.func) in {"warnings", "print"}
+    return _literal_assignment(node)
+
+
+def _environment_check(node, names) -> bool:
+    """``assert sys.version_info >= (3, 7)``: an assert that reads only imported modules."""
+    if not isinstance(node, ast.Assert):
+        return False
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return bool(read) and read <= set(names)
 
 
 def _displays(node) -> bool:
