@@ -126,6 +126,19 @@ def test_step_cells_with_one_name_join_in_order_and_names_are_versioned():
     assert plan.steps["use"].inputs == {"df": "clean"}  # the nearest earlier step that changed it
 
 
+def test_a_setup_import_a_step_calls_into_is_not_a_step_output():
+    nb = _nb(
+        code("import pandas as pd", "setup"),
+        code("df = pd.DataFrame({'a': [1.0, None]})\npd.DataFrame(df).fillna(0, inplace=True)", "step:load"),
+        code("total = df['a'].sum()\nname = pd.__name__", "step:use"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == []
+    assert plan.steps["load"].outputs == ["df"]
+    assert plan.steps["use"].inputs == {"df": "load"}
+    assert plan.steps["use"].setup_names == ["pd"]
+
+
 def test_star_import_global_write_and_redefinition():
     nb = _nb(
         code("from math import *", "setup"),
@@ -176,6 +189,11 @@ def test_library_function_reading_parameter_and_data_is_rewritten():
         ("f = lambda q: q + k\nsq = [i * i for i in range(n)]", {"f", "sq"}, {"k", "range", "n"}, set()),
         ("def g(a):\n    return a + scale", {"g"}, {"scale"}, set()),
         ("np.random.shuffle(arr)", set(), {"np", "arr"}, {"arr"}),
+        # a method called on a new object changes that object, not the function that built it
+        ("best = make_pipeline(pre, m).fit(X, y)", {"best"}, {"make_pipeline", "pre", "m", "X", "y"}, set()),
+        ("LogisticRegression().fit(X, y)", set(), {"LogisticRegression", "X", "y"}, set()),
+        ("scaler.fit(X).transform(X)", set(), {"scaler", "X"}, {"scaler"}),
+        ("model.named_steps['clf'].fit(X, y)", set(), {"model", "X", "y"}, {"model"}),
     ],
 )
 def test_def_use_and_mutations(source, defs, refs, mutations):
@@ -218,7 +236,15 @@ def test_magic_policy(source, expected, code):
             "NB202",
             "urllib.request.urlretrieve('https://example.org/a.csv', 'a.csv')",
         ),
-        ("!ls -la data\n", "NB202", "subprocess.run(['ls', '-la', 'data'], check=True)"),
+        (
+            "!unzip -o data.zip -d data\n",
+            "NB202",
+            "subprocess.run(['unzip', '-o', 'data.zip', '-d', 'data'], check=True)",
+        ),
+        ("!ls data > files.txt\n", "NB202", "subprocess.run"),
+        ("!ls data; rm -r data\n", "NB202", "subprocess.run"),
+        ("!cat $(which python)\n", "NB202", "subprocess.run"),
+        ("!mkdir -p {folder}\n", "NB202", "subprocess.run"),
         ("files = !ls\n", "NB202", "subprocess.run(['ls'], capture_output=True"),
         ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
         ("%run other.py\n", "NB204", "library cell"),
@@ -232,6 +258,31 @@ def test_unconvertible_syntax_has_a_coded_suggestion(source, code, suggestion):
     (diag,) = normalize(source, 3, "abc").diagnostics
     assert (diag.code, diag.cell_index, diag.cell_id) == (code, 3, "abc")
     assert suggestion in diag.suggestion
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("!ls -la data\n", ""),
+        ("!head -n 5 data/train.csv | wc -l\nx = 1\n", "x = 1\n"),
+        ("!nvidia-smi\n", ""),
+        ("!pip freeze | grep torch\n", ""),
+        ("!python --version\n", ""),
+        ("!ls {folder}\n", ""),
+        ("if show:\n    !ls data\n", "if show:\n    pass\n"),
+        ("%ls data\n%pwd\n", ""),
+    ],
+)
+def test_shell_commands_that_only_print_are_dropped(source, expected):
+    normalized = normalize(source)
+    assert normalized.source == expected
+    assert {d.code for d in normalized.diagnostics} == {"NB210"}
+
+
+def test_shell_mkdir_is_translated():
+    normalized = normalize("!mkdir -p models out\n")
+    assert normalized.source == "import os\nos.makedirs('models', exist_ok=True)\nos.makedirs('out', exist_ok=True)\n"
+    assert [d.code for d in normalized.diagnostics] == ["NB213"]
 
 
 def test_pip_installs_are_harvested():

@@ -273,7 +273,20 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
     result = productionize(nbs.generator_output(), tmp_path / "out", workdir=tmp_path)
     assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB408", 0)]
     assert "'stream' returns 'rows' (generator)" in result.diagnostics[0].message
+    assert "tag the cell that makes it step:consume" in result.diagnostics[0].suggestion
     assert not result.ok and not (tmp_path / "out").exists()
+
+
+def test_an_unpicklable_value_nothing_reads_is_left_out_of_the_last_steps_result(tmp_path):
+    nb = _nb(
+        code("rows = [1, 2, 3]", "step:load"),
+        code("stream = (r * r for r in rows)\ntotal = sum(rows)", "step:use"),
+    )
+    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB412", 1)]
+    assert "'use' does not return 'stream' (generator)" in result.diagnostics[0].message
+    assert result.ok, result.to_dict()
+    assert {(e.step, e.variable) for e in result.equivalence} == {("load", "rows"), ("use", "total")}
 
 
 def test_cache_refuses_an_unpicklable_value_and_never_leaves_a_partial_file(converted, tmp_path):

@@ -159,9 +159,19 @@ def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
 
 
-def _root_name(node: ast.AST) -> str | None:
+def _root_name(node: ast.AST, imports: dict[str, str] | None = None) -> str | None:
+    """The name whose object ``node`` (``a.b[c]``, ``a.b(c).d``) is part of; None where ``node``
+    is built by calling a plain name (``make_pipeline(...).fit(X)``, ``Model().fit(X)``) or a
+    module imported here (``pd.DataFrame(...)``): a new object, not the name's."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
-        node = node.func if isinstance(node, ast.Call) else node.value
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                return None
+            if _root_name(node.func) in (imports or {}):
+                return None
+            node = node.func
+        else:
+            node = node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
@@ -191,7 +201,7 @@ class _Scan(ast.NodeVisitor):
             self.stores.setdefault(node.id, node.lineno)
 
     def mutate(self, target: ast.AST, line: int):
-        name = _root_name(target)
+        name = _root_name(target, self.imports)
         if name is None:
             return
         for real in self.aliases.get(name, [name]):

@@ -24,6 +24,7 @@ from .equivalence import (
     TestOutcome,
     cache_diagnostics,
     check_equivalence,
+    leave_out_unread_unpicklables,
     run_package_tests,
     static_check,
 )
@@ -173,7 +174,8 @@ def productionize(
         stage("golden_run", f"running the tagged cells in a fresh {kernel} kernel (twice)")
         recording = golden_run(plan, Path(tmp) / "golden", kernel_name=kernel, workdir=workdir, timeout=timeout)
         timed("golden_run")
-        result.diagnostics += recording.diagnostics + cache_diagnostics(plan, recording)
+        result.diagnostics += recording.diagnostics + leave_out_unread_unpicklables(plan, recording)
+        result.diagnostics += cache_diagnostics(plan, recording)
         if has_errors(result.diagnostics):
             return result
         plan.metric_names = [m for m in plan.metric_names if m in recording.metrics]

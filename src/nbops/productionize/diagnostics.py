@@ -34,7 +34,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB203": (ERROR, "%cd changes the working directory"),
     "NB204": (ERROR, "%run executes another file"),
     "NB205": (ERROR, "unsupported magic"),
-    "NB210": (INFO, "display-only magic dropped"),
+    "NB210": (INFO, "display-only magic or shell command dropped"),
     "NB211": (INFO, "timing/capture magic unwrapped"),
     "NB212": (INFO, "package install harvested into dependencies"),
     "NB213": (INFO, "magic translated to Python"),
@@ -65,6 +65,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB409": (INFO, "output differs between two clean runs only in timing or progress text"),
     "NB410": (INFO, "step output passed between runners as a pickle"),
     "NB411": (ERROR, "orchestrator target did not compile"),
+    "NB412": (INFO, "step output nothing reads cannot be pickled: left out of the step's result"),
 }
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "kind_diagnostic",
     "rerun_diagnostic",
     "cache_diagnostics",
+    "leave_out_unread_unpicklables",
     "static_check",
 ]
 
@@ -217,6 +218,57 @@ def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnost
     )
 
 
+def _binding_cell(step, variable: str):
+    """The last cell of ``step`` that binds ``variable`` (its last cell if none does)."""
+    binding = [code.cell for code in step.cells if variable in code.facts.defs]
+    return (binding or [step.cells[-1].cell])[-1]
+
+
+def _unpicklable_fix(plan, producer: str, variable: str) -> str:
+    """Build the value where it is used: the steps reading it are named, so the cell can move there."""
+    readers = [name for name in plan.order if plan.steps[name].inputs.get(variable) == producer]
+    if readers:
+        return (
+            f"build {variable} in the step that uses it: tag the cell that makes it step:{readers[0]}"
+            f"{' (read by ' + ', '.join(readers) + ')' if len(readers) > 1 else ''}, and return from "
+            f"{producer!r} what it is made from"
+        )
+    return (
+        f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
+        "a path instead of an open file), or use it only inside this step"
+    )
+
+
+def leave_out_unread_unpicklables(plan, recording) -> list[Diagnostic]:
+    """Drop from each step's result the unpicklable values no step, test or metric reads (a last
+    step returns all it binds, an ``xgboost.DMatrix`` among them): nothing needs them to cross."""
+    read = {
+        (producer, name) for reader in [*plan.steps.values(), *plan.tests] for name, producer in reader.inputs.items()
+    }
+    found = []
+    for step_name in plan.order:
+        step, outputs = plan.steps[step_name], recording.steps.get(step_name, {}).get("outputs", {})
+        for variable, fp in list(outputs.items()):
+            if fp.get("picklable") is not False or (step_name, variable) in read or variable in plan.metric_names:
+                continue
+            del outputs[variable]
+            step.outputs = [n for n in step.outputs if n != variable]
+            cell = _binding_cell(step, variable)
+            found.append(
+                Diagnostic(
+                    "NB412",
+                    f"step {step_name!r} does not return {variable!r} ({fp.get('type')}): it cannot be pickled "
+                    "and no later step, test or metric reads it",
+                    cell.index,
+                    cell.id,
+                    None,
+                )
+            )
+    if found:
+        recording.save()  # the package's tests and the equivalence check read the saved copy
+    return found
+
+
 def cache_diagnostics(plan, recording) -> list[Diagnostic]:
     """Step outputs must survive ``--cache`` and the orchestrators (``serialization``): refuse the
     unpicklable ones at export, note the ones only pickle can carry."""
@@ -225,7 +277,7 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
         step = plan.steps[name]
         for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
             if fp.get("picklable") is False:
-                cell = step.cells[-1].cell
+                cell = _binding_cell(step, variable)
                 found.append(
                     Diagnostic(
                         "NB408",
@@ -234,8 +286,7 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
                         cell.index,
                         cell.id,
                         None,
-                        f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
-                        "a path instead of an open file), or use it only inside this step",
+                        _unpicklable_fix(plan, name, variable),
                     )
                 )
             elif fp.get("format") == "pickle" and fp.get("picklable") is not False:

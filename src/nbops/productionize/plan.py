@@ -410,6 +410,9 @@ class _Builder:
         plan = self.plan
         producer: dict[str, str] = {}
         local: dict[str, set[str]] = {}
+        # A method called on what a setup import builds (``pd.DataFrame(...).fillna(0, inplace=True)``)
+        # changes a new object, not the module or function: no step hands that name on.
+        imported = {n for c in plan.setup for n in c.facts.imports}
         for code in self.converted:
             cell = code.cell
             if cell.role != "step":
@@ -429,7 +432,8 @@ class _Builder:
                 producing = {k: v for k, v in producer.items() if v != step.name}
                 if not self.classify(name, line, code, producing, local[step.name], step):
                     self.missing(name, line, code, f"step {step.name!r}", cell.step)
-            for name in code.facts.mutations:
+            mutations = [n for n in code.facts.mutations if n in code.facts.defs or n not in imported]
+            for name in mutations:
                 if name in step.inputs and name not in step.mutated_inputs:
                     step.mutated_inputs.append(name)
             for name in step.inputs:  # `combine` holds the frames the step changes: copied with them
@@ -437,11 +441,11 @@ class _Builder:
                 if holds and name not in step.mutated_inputs:
                     step.mutated_inputs.append(name)
             for name in code.facts.outputs:
-                if name not in step.outputs:
+                if name not in step.outputs and (name in code.facts.defs or name in mutations):
                     step.outputs.append(name)
-            for name in list(code.facts.defs) + list(code.facts.mutations):
+            for name in list(code.facts.defs) + mutations:
                 producer[name] = step.name
-            local[step.name] |= set(code.facts.defs) | set(code.facts.mutations)
+            local[step.name] |= set(code.facts.defs) | set(mutations)
         self.producer = producer
         self.expose_consumed_names()
 

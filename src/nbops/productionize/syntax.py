@@ -49,11 +49,60 @@ DROP_LINE = {
     "doctest_mode",
     "debug",
     "pdb",
+    # IPython's aliases and magics that only show files or the session's folders
+    "ls",
+    "ll",
+    "lf",
+    "lk",
+    "lx",
+    "ldir",
+    "pwd",
+    "cat",
+    "less",
+    "more",
+    "pycat",
+    "dhist",
+    "dirs",
+    "clear",
+    "man",
 }
 DROP_CELL = {"html", "markdown", "latex", "svg", "javascript", "js", "timeit"}
 UNWRAP_CELL = {"time", "capture", "prun"}
 SHELL_CELL = {"bash", "sh", "script", "system", "sx", "perl", "ruby", "python2"}
 INSTALLERS = {"pip", "conda", "mamba"}
+# Shell commands that only print what they find (files, the machine, the environment): the
+# pipeline drops ``!ls data`` or ``!nvidia-smi`` as it drops ``%who``. Only when every part of a
+# pipe is one of these and nothing is redirected; anything else stays an NB202 error.
+SHOWING_COMMANDS = {
+    "ls",
+    "ll",
+    "pwd",
+    "cat",
+    "head",
+    "tail",
+    "wc",
+    "du",
+    "df",
+    "free",
+    "nvidia-smi",
+    "tree",
+    "which",
+    "whoami",
+    "hostname",
+    "uname",
+    "date",
+    "nproc",
+    "lscpu",
+    "echo",
+    "printenv",
+    "grep",
+    "file",
+    "stat",
+    "md5sum",
+    "sha256sum",
+}
+SHOWING_SUBCOMMANDS = {"pip": {"list", "freeze", "show"}, "pip3": {"list", "freeze", "show"}, "conda": {"list", "info"}}
+SHOWING_FLAGS = {"--version", "-V"}  # python --version, nvcc -V
 _PY2_PRINT = re.compile(r"^\s*print\s+[^\s(=.,]")
 _PY2_EXCEPT = re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:")
 
@@ -320,8 +369,51 @@ class _Policy:
         if words[:2] == ["pip", "install"] or words[1:3] == ["-m", "pip"]:
             start = words.index("install") if "install" in words else 0
             return self.install("pip", " ".join(words[start:]), whole, line)
+        if _only_shows(command):
+            self.diag("NB210", f"shell command '!{command}' dropped (it only prints)", line)
+            return [] if whole else None
+        if words[:1] == ["mkdir"] and whole and _only_paths(words[1:], flags={"-p", "--parents"}):
+            paths = [p for p in words[1:] if not p.startswith("-")]
+            self.diag("NB213", "!mkdir translated to os.makedirs(..., exist_ok=True)", line)
+            return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
+
+
+def _only_shows(command: str) -> bool:
+    """Whether ``command`` is a pipe of commands that only print: no redirect, no ``;`` or
+    ``&&``, no command substitution."""
+    if "$(" in command or "`" in command:
+        return False
+    lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:  # an unclosed quote
+        return False
+    parts: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "|":
+            parts.append([])
+        elif set(token) <= set("|&;<>()"):
+            return False
+        else:
+            parts[-1].append(token)
+    return all(part and _shows(part) for part in parts)
+
+
+def _shows(words: list[str]) -> bool:
+    name = words[0].rsplit("/", 1)[-1]
+    if name in SHOWING_COMMANDS:
+        return True
+    if len(words) > 1 and words[1] in SHOWING_SUBCOMMANDS.get(name, ()):
+        return True
+    return len(words) == 2 and words[1] in SHOWING_FLAGS
+
+
+def _only_paths(words: list[str], flags: set[str]) -> bool:
+    """Every word is one of ``flags`` or a plain path (no glob, no brace, no variable)."""
+    return bool(words) and all(w in flags or (not w.startswith("-") and not set(w) & set("*?[]{}$~")) for w in words)
 
 
 def _track_arguments(line: str) -> tuple[str | None, list[str], dict[str, str]]:
