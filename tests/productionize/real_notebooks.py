@@ -374,3 +374,47 @@ def generator_output() -> nbformat.NotebookNode:
         code("rows = (i * i for i in range(5))", "step:stream"),
         code("total = sum(rows)", "step:consume"),
     )
+
+
+def sklearn_quickstart() -> nbformat.NotebookNode:
+    """A library quick-start as published, untagged, with the tags ``suggest_tags`` proposes
+    accepted as they are: an optional import with a fallback and a version check in the first
+    cell, shell peeks at the data (``!ls``, ``!head | wc``), ``make_pipeline(...).fit`` and a
+    generator in the last cell."""
+    from nbops.productionize.suggest import apply_suggestions, suggest_tags
+
+    nb = _nb(
+        new_markdown_cell("# Getting started\nFit a model on the Titanic data in a few lines."),
+        code(
+            """
+%config InlineBackend.figure_format = 'retina'
+import sys
+assert sys.version_info >= (3, 9)
+try:
+    from tqdm.auto import tqdm
+except ImportError:
+    tqdm = None
+import pandas as pd
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.linear_model import LogisticRegression
+pd.set_option("display.max_columns", 20)
+"""
+        ),
+        code('DATA = "data/train.csv"\nC = 0.5'),
+        new_markdown_cell("## Load the data"),
+        code("!ls data\n!head -n 3 data/train.csv | wc -l\nframe = pd.read_csv(DATA)\nframe.head()"),
+        code("frame.describe()"),
+        new_markdown_cell("## Fit"),
+        code(
+            """
+features = ["Pclass", "Age", "SibSp", "Parch"]
+X, y = frame[features].fillna(0), frame["Survived"]
+model = make_pipeline(StandardScaler(), LogisticRegression(C=C)).fit(X, y)
+accuracy = model.score(X, y)
+lines = (f"{name}: {value:.3f}" for name, value in zip(features, model[-1].coef_[0]))
+print("\\n".join(lines))
+"""
+        ),
+    )
+    return apply_suggestions(nb, suggest_tags(nb))
