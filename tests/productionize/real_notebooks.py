@@ -57,6 +57,11 @@ def write_data(folder: Path) -> None:
             people["Survived"] = ((people["Sex"] == "female") | (people["Pclass"] == 1)).astype(int)
         people.to_csv(titanic / f"{name}.csv", index=False)
 
+    # a course repository's helper module, imported by the notebooks beside it
+    (folder / "course_utils.py").write_text(
+        "def normalise(values):\n    top = max(values)\n    return [v / top for v in values]\n"
+    )
+
 
 def housing_chapter() -> nbformat.NotebookNode:
     """Chapter 2 of an ML book: a relative data path, a transformer class using ``np``, imports
@@ -418,3 +423,23 @@ print("\\n".join(lines))
         ),
     )
     return apply_suggestions(nb, suggest_tags(nb))
+
+
+def course_notebook() -> nbformat.NotebookNode:
+    """A course notebook: it imports a module that sits beside it, writes a module with
+    ``%%writefile`` and imports it, and appends to a log file that a later cell reads back (one
+    line every 0.2 s: two kernels running it side by side in one folder would interleave lines)."""
+    return _nb(
+        code("import time\nfrom course_utils import normalise", "setup"),
+        code("%%writefile scoring.py\ndef score(values):\n    return sum(values) / len(values)\n", "setup"),
+        code("raw = [3.0, 1.0, 4.0, 1.0, 5.0]\nscaled = normalise(raw)", "step:prepare"),
+        code(
+            "open('progress.log', 'w').close()\nfor value in scaled:\n    with open('progress.log', 'a') as log:\n"
+            "        log.write(f'{value:.3f}\\n')\n    time.sleep(0.2)",
+            "step:report",
+        ),
+        code(
+            "from scoring import score\nlogged = open('progress.log').read().splitlines()\nfinal = score(scaled)",
+            "step:report",
+        ),
+    )

@@ -7,6 +7,7 @@ runs never appear among the user's runs or models."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import tempfile
@@ -162,9 +163,17 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
 
 
 async def _execute(
-    plan, record_dir: Path, save_values: bool, kernel_name: str, workdir: Path, timeout: int, scratch_store: Path
+    cells_turn: asyncio.Lock,
+    plan,
+    record_dir: Path,
+    save_values: bool,
+    kernel_name: str,
+    workdir: Path,
+    timeout: int,
+    scratch_store: Path,
 ):
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from jupyter_core.utils import ensure_async
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -174,7 +183,16 @@ async def _execute(
     )
     try:
         # the kernel's environment names the scratch store too, so nothing reaches the user's
-        await client.async_execute(env={**os.environ, "NBOPS_HOME": str(scratch_store)})
+        async with client.async_setup_kernel(env={**os.environ, "NBOPS_HOME": str(scratch_store)}):
+            assert client.kc is not None
+            await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))  # started
+            # Kernels start side by side, cells run one kernel at a time: both work in the
+            # notebook's folder, and a cell that writes a file a later cell reads
+            # (``%%writefile helpers.py``, ``df.to_csv`` then ``read_csv``) must not see the
+            # other kernel's half-written copy.
+            async with cells_turn:
+                for index, cell in enumerate(client.nb.cells):
+                    await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
     except NoSuchKernel:
         known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
         raise InvalidValueError(f"kernel {kernel_name!r} is not installed; installed kernels: {known}") from None
@@ -184,13 +202,13 @@ async def _execute(
 
 
 def _run_all(jobs) -> list:
-    """Run the executions concurrently, on a thread of their own so a caller's event loop
-    (a kernel, the server) is never reused."""
-    import asyncio
+    """Run the executions (kernels started concurrently, cells in turn), on a thread of their own
+    so a caller's event loop (a kernel, the server) is never reused."""
     from concurrent.futures import ThreadPoolExecutor
 
     async def gather():
-        return await asyncio.gather(*(_execute(*job) for job in jobs))
+        cells_turn = asyncio.Lock()
+        return await asyncio.gather(*(_execute(cells_turn, *job) for job in jobs))
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, gather()).result()
@@ -235,8 +253,8 @@ def golden_run(
     timeout: int = 600,
     repeats: int = 2,
 ) -> Recording:
-    """Run the plan in ``repeats`` fresh kernels at once; the first run's recording, with the
-    outputs that differed in any other run marked nondeterministic."""
+    """Run the plan in ``repeats`` fresh kernels (started at once, their cells run in turn); the
+    first run's recording, with the outputs that differed in any other run marked nondeterministic."""
     record_dir = Path(record_dir)
     record_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(workdir or Path.cwd())

@@ -3,7 +3,8 @@
 This module is copied verbatim into every generated package (as ``_workdir.py``). A notebook
 reads ``pd.read_csv("datasets/housing.csv")`` relative to its own folder; the package runs its
 steps inside that folder whatever the current directory, so its CLI and tests run from
-anywhere. The folder is, in order: the ``workdir`` argument (``--workdir``), the
+anywhere; modules beside the notebook import from there, as in the notebook's kernel. The
+folder is, in order: the ``workdir`` argument (``--workdir``), the
 ``<PACKAGE>_WORKDIR`` environment variable, or the notebook's folder recorded relative to the
 package's root folder at export (used when it exists: an installed wheel has no such folder,
 and then the current directory is used).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 __all__ = ["resolve", "inside"]
@@ -36,13 +38,18 @@ def resolve(explicit, *, default: str | None, root: Path, env_var: str) -> Path 
 
 @contextlib.contextmanager
 def inside(folder: Path | None):
-    """Run the body in ``folder`` and come back, also when it raises."""
+    """Run the body in ``folder``, with the folder first on ``sys.path``, and come back, also
+    when it raises. A kernel started in the notebook's folder imports the modules beside the
+    notebook (``import utils``, a ``%%writefile helpers.py``) from there; so do the steps."""
     if folder is None:
         yield None
         return
     previous = os.getcwd()
     os.chdir(folder)
+    sys.path.insert(0, str(folder))
     try:
         yield folder
     finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(folder))
         os.chdir(previous)
