@@ -282,6 +282,22 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
     assert not result.ok and not (tmp_path / "out").exists()
 
 
+def test_a_function_a_step_defines_for_a_later_step_is_refused_with_the_library_fix(tmp_path):
+    """The kernel pickles a notebook function by name; in the package it is local to its step's
+    function, so --cache and the orchestrators could not pass it on: refused at export."""
+    nb = _nb(
+        code("def scaled(x):\n    return 2 * x\n\nvalues = [1, 2]", "step:prepare"),
+        code("doubled = [scaled(v) for v in values]", "step:use"),
+    )
+    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB408", 0)]
+    assert "'prepare' returns 'scaled' (function)" in result.diagnostics[0].message
+    assert (
+        result.diagnostics[0].suggestion
+        == "tag the cell that defines scaled library, so every step imports it from lib.py"
+    )
+
+
 def test_an_unpicklable_value_nothing_reads_is_left_out_of_the_last_steps_result(tmp_path):
     nb = _nb(
         code("rows = [1, 2, 3]", "step:load"),

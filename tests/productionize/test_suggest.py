@@ -221,3 +221,15 @@ def test_guarded_imports_and_version_checks_are_setup():
         (3, "test"),
         (4, "step:main"),
     ]
+
+
+def test_a_book_chapters_figure_helper_with_its_folder_is_library():
+    nb = nbs._nb(
+        code("from pathlib import Path\nimport matplotlib.pyplot as plt"),
+        code(
+            'IMAGES_PATH = Path() / "images" / "classification"\nIMAGES_PATH.mkdir(parents=True, exist_ok=True)\n\n'
+            'def save_fig(fig_id, resolution=100):\n    plt.savefig(IMAGES_PATH / f"{fig_id}.png", dpi=resolution)'
+        ),
+        code("scores = [len(str(IMAGES_PATH)), 2]"),
+    )
+    assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "library"), (2, "step:main")]

@@ -218,6 +218,13 @@ def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnost
     )
 
 
+def _picklable(step, variable: str, fp: dict) -> bool:
+    """Whether the package can pickle the output: the kernel said so, and it is not a function or
+    class a step cell defines (the kernel pickles those by name from ``__main__``; in the package
+    they are local to the step's function)."""
+    return fp.get("picklable") is not False and not any(variable in code.facts.functions for code in step.cells)
+
+
 def _binding_cell(step, variable: str):
     """The last cell of ``step`` that binds ``variable`` (its last cell if none does)."""
     binding = [code.cell for code in step.cells if variable in code.facts.defs]
@@ -227,6 +234,8 @@ def _binding_cell(step, variable: str):
 def _unpicklable_fix(plan, producer: str, variable: str) -> str:
     """Build the value where it is used: the steps reading it are named, so the cell can move there."""
     readers = [name for name in plan.order if plan.steps[name].inputs.get(variable) == producer]
+    if any(variable in code.facts.functions for code in plan.steps[producer].cells):
+        return f"tag the cell that defines {variable} library, so every step imports it from lib.py"
     if readers:
         return (
             f"build {variable} in the step that uses it: tag the cell that makes it step:{readers[0]}"
@@ -249,7 +258,7 @@ def leave_out_unread_unpicklables(plan, recording) -> list[Diagnostic]:
     for step_name in plan.order:
         step, outputs = plan.steps[step_name], recording.steps.get(step_name, {}).get("outputs", {})
         for variable, fp in list(outputs.items()):
-            if fp.get("picklable") is not False or (step_name, variable) in read or variable in plan.metric_names:
+            if _picklable(step, variable, fp) or (step_name, variable) in read or variable in plan.metric_names:
                 continue
             del outputs[variable]
             step.outputs = [n for n in step.outputs if n != variable]
@@ -276,7 +285,7 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
     for name in plan.order:
         step = plan.steps[name]
         for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
-            if fp.get("picklable") is False:
+            if not _picklable(step, variable, fp):
                 cell = _binding_cell(step, variable)
                 found.append(
                     Diagnostic(
@@ -289,7 +298,7 @@ def cache_diagnostics(plan, recording) -> list[Diagnostic]:
                         _unpicklable_fix(plan, name, variable),
                     )
                 )
-            elif fp.get("format") == "pickle" and fp.get("picklable") is not False:
+            elif fp.get("format") == "pickle":
                 cell = step.cells[-1].cell
                 found.append(
                     Diagnostic(

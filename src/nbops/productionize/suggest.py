@@ -4,7 +4,8 @@
 
 The rules, in order (cells that already have a role keep it; empty cells get none):
 
-- ``def``/``class`` (with imports and constants) → ``library``;
+- ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
+  ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``) → ``library``;
 - the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case);
 - only imports (with UPPER_CASE constants, configuration calls, ``try: import … except
@@ -195,10 +196,11 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom)) or _import_guard(s)]
     defs = [s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
     constants = [s for s in body if _constant_assignment(s)]
-    configured = facts.imports.keys() | state.setup_names
+    # calls on what the cell imports or names as a constant: IMAGES_PATH.mkdir(exist_ok=True)
+    configured = facts.imports.keys() | state.setup_names | {t.id for s in constants for t in _targets(s)}
     configs = [s for s in body if _call_on(s, configured) or _environment_check(s, configured)]
     known = state.setup_names | BUILTINS
-    if defs and len(defs) + len(imports) + len(constants) == len(body):
+    if defs and len(defs) + len(imports) + len(constants) + len(configs) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
     if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
         return "parameters", "literal assignments before the first step (papermill's parameters cell)"
