@@ -282,20 +282,33 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
     assert not result.ok and not (tmp_path / "out").exists()
 
 
-def test_a_function_a_step_defines_for_a_later_step_is_refused_with_the_library_fix(tmp_path):
-    """The kernel pickles a notebook function by name; in the package it is local to its step's
-    function, so --cache and the orchestrators could not pass it on: refused at export."""
-    nb = _nb(
+def _step_function_notebook():
+    return _nb(
         code("def scaled(x):\n    return 2 * x\n\nvalues = [1, 2]", "step:prepare"),
         code("doubled = [scaled(v) for v in values]", "step:use"),
     )
-    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+
+
+LIBRARY_FIX = "tag the cell that defines scaled library, so every step imports it from lib.py"
+
+
+def test_a_function_a_step_defines_for_a_later_step_is_a_warning_in_one_process(tmp_path):
+    """The kernel pickles a notebook function by name; in the package it is local to its step's
+    function: it reaches the later step in one process, and --cache says it cannot pass it on."""
+    result = productionize(_step_function_notebook(), tmp_path / "out", workdir=tmp_path)
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB413", 0)]
+    assert "'prepare' hands 'scaled' (function) to later steps in one process only" in result.diagnostics[0].message
+    assert result.diagnostics[0].suggestion == LIBRARY_FIX
+    assert result.ok, result.to_dict()
+    cached = _cli(result, "run", "--cache", tmp_path / "cache", cwd=tmp_path)
+    assert cached.returncode != 0 and "'scaled' (function) cannot be cached" in cached.stderr
+
+
+def test_a_function_a_step_defines_for_a_later_step_is_refused_for_an_orchestrator(tmp_path):
+    result = productionize(_step_function_notebook(), tmp_path / "out", workdir=tmp_path, targets=["airflow"])
     assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB408", 0)]
-    assert "'prepare' returns 'scaled' (function)" in result.diagnostics[0].message
-    assert (
-        result.diagnostics[0].suggestion
-        == "tag the cell that defines scaled library, so every step imports it from lib.py"
-    )
+    assert result.diagnostics[0].suggestion == LIBRARY_FIX
+    assert not result.ok
 
 
 def test_an_unpicklable_value_nothing_reads_is_left_out_of_the_last_steps_result(tmp_path):

@@ -175,7 +175,7 @@ def productionize(
         recording = golden_run(plan, Path(tmp) / "golden", kernel_name=kernel, workdir=workdir, timeout=timeout)
         timed("golden_run")
         result.diagnostics += recording.diagnostics + leave_out_unread_unpicklables(plan, recording)
-        result.diagnostics += cache_diagnostics(plan, recording)
+        result.diagnostics += cache_diagnostics(plan, recording, orchestrated=bool(targets))
         if has_errors(result.diagnostics):
             return result
         plan.metric_names = [m for m in plan.metric_names if m in recording.metrics]

@@ -66,6 +66,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB410": (INFO, "step output passed between runners as a pickle"),
     "NB411": (ERROR, "orchestrator target did not compile"),
     "NB412": (INFO, "step output nothing reads cannot be pickled: left out of the step's result"),
+    "NB413": (WARNING, "function or class a step defines reaches later steps in one process only"),
 }
 
 

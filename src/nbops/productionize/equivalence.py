@@ -278,14 +278,29 @@ def leave_out_unread_unpicklables(plan, recording) -> list[Diagnostic]:
     return found
 
 
-def cache_diagnostics(plan, recording) -> list[Diagnostic]:
+def cache_diagnostics(plan, recording, orchestrated: bool = False) -> list[Diagnostic]:
     """Step outputs must survive ``--cache`` and the orchestrators (``serialization``): refuse the
-    unpicklable ones at export, note the ones only pickle can carry."""
+    unpicklable ones at export, note the ones only pickle can carry. A function or class a step
+    defines for a later step passes in one process: a warning, an error for an orchestrator."""
     found = []
     for name in plan.order:
         step = plan.steps[name]
         for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
-            if not _picklable(step, variable, fp):
+            if not orchestrated and fp.get("picklable") is not False and not _picklable(step, variable, fp):
+                cell = _binding_cell(step, variable)
+                found.append(
+                    Diagnostic(
+                        "NB413",
+                        f"step {name!r} hands {variable!r} ({fp.get('type')}) to later steps in one process only: "
+                        "defined inside the step's function, it cannot be pickled, so --cache and run-step "
+                        "cannot pass it on",
+                        cell.index,
+                        cell.id,
+                        None,
+                        _unpicklable_fix(plan, name, variable),
+                    )
+                )
+            elif not _picklable(step, variable, fp):
                 cell = _binding_cell(step, variable)
                 found.append(
                     Diagnostic(
