@@ -122,7 +122,9 @@ def test_a_partly_tagged_notebook_keeps_its_tags_and_continues_the_step_above():
     "heading, slug",
     [
         ("## 2. Train the model!", "train_the_model"),
-        ("Évaluation", "valuation"),
+        ("Évaluation", "evaluation"),
+        ("## Données et attributs", "donnees_et_attributs"),
+        ("📊 Exploration", "exploration"),
         ("1999 results", "results"),
         ("class", "class_"),
         ("!!!", None),

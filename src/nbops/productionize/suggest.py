@@ -25,6 +25,7 @@ import ast
 import copy
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .analysis import BUILTINS, analyse
@@ -99,7 +100,9 @@ class Suggestion:
 
 def heading_slug(text: str) -> str | None:
     """``"## 2. Train the model!"`` -> ``"train_the_model"``: a step name, or None if nothing is left."""
-    words = re.sub(r"[^0-9a-z]+", " ", text.lower()).split()
+    # accents off first ("Évaluation" -> "evaluation"), then anything else that is not [0-9a-z]
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^0-9a-z]+", " ", plain).split()
     while words and words[0].isdigit():
         words.pop(0)  # section numbers
     slug = ""
