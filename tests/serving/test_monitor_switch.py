@@ -22,6 +22,8 @@ def lifecycle(serving_home):
         # drift windows every 10 x 0.2 s
         "timer": ServeProcess(serving_home, "churn:1", "--flush-seconds", "0.2", "--window-seconds", "999979"),
         "off": ServeProcess(serving_home, "churn:1", "--no-monitoring"),
+        # polled as Lab polls it: the timer never writes during the test
+        "polled": ServeProcess(serving_home, "churn:1", "--flush-seconds", "3600", "--window-seconds", "999961"),
     }
     try:
         for server in started.values():
@@ -104,3 +106,17 @@ def test_no_monitoring_serves_and_writes_nothing(lifecycle, serving_store, model
     assert feedback.status_code == 400 and "--no-monitoring" in feedback.json()["message"]
     server.stop()
     assert _written(serving_store, stats["session_id"]) == {"requests": 0, "rows": 0, "logged": 0, "drift_rows": 0}
+
+
+def test_a_poll_writes_the_request_log_and_leaves_drift_windows_to_their_beat(lifecycle, serving_store):
+    server = lifecycle["polled"]
+    session = _send(server, table(30, 53))
+    with server.client() as client:
+        stats = client.get("/stats", params={"flush": "requests"}).json()
+        assert stats["stats"][0]["requests"] == 30
+        assert _written(serving_store, session) == {"requests": 30, "rows": 30, "logged": 30, "drift_rows": 0}
+        refused = client.get("/stats", params={"flush": "drift"})
+        assert refused.status_code == 400
+        assert refused.json()["message"] == "flush='drift' is not one of: all, requests"
+        assert client.get("/stats").status_code == 200  # flush=all, the default
+    assert _written(serving_store, session) == {"requests": 30, "rows": 30, "logged": 30, "drift_rows": 30}

@@ -230,7 +230,8 @@ def _live_stats(endpoint: Endpoint) -> dict[str, Any] | None:
     if endpoint.process.poll() is not None:
         return None
     try:
-        with urllib.request.urlopen(f"{endpoint.url}/stats", timeout=3) as response:
+        # polled every 2 s while the Models view is open: the drift windows keep their own beat
+        with urllib.request.urlopen(f"{endpoint.url}/stats?flush=requests", timeout=3) as response:
             stats = json.load(response)
     except (OSError, ValueError):  # busy or just ended: no numbers this time, never an error
         return None

@@ -28,6 +28,9 @@ from nbops.serving.service import Service
 
 log = logging.getLogger("nbops.serving")
 OPEN_PATHS = ("/ping", "/health")  # load balancers probe these without the token
+# GET /stats?flush=: "all" writes the queue and the drift windows first; "requests" writes the
+# queue only and leaves the windows, whose re-scoring is the costly part, to their beat (a poller)
+STATS_FLUSH = ("all", "requests")
 
 
 class Answer(JSONResponse):
@@ -113,8 +116,11 @@ def create_app(config: ServeConfig, store=None) -> Starlette:
         return Answer(result)
 
     async def stats(request: Request):
+        flush = request.query_params.get("flush", "all")
+        if flush not in STATS_FLUSH:
+            return _error(InvalidValueError(f"flush={flush!r} is not one of: {', '.join(STATS_FLUSH)}"), {})
         if service.monitor is not None:
-            await run_in_threadpool(service.monitor.flush)
+            await run_in_threadpool(service.monitor.flush, flush == "all")
         versions = await run_in_threadpool(ledger.session_stats, store, config.session_id)
         cost = round(service.monitor.cpu_seconds, 6) if service.monitor is not None else None
         return Answer(
