@@ -16,9 +16,13 @@ def project(jp_root_dir, monkeypatch):
     monkeypatch.setenv("NBOPS_HOME", str(jp_root_dir / ".nbops"))
     monkeypatch.chdir(jp_root_dir)
     import nbops
+    from nbops.tracking.provenance import recorder
 
     with nbops.start_run("churn"):
         nbops.log_metric("auc", 0.9)
+    # the run's provenance (the package list cached in <store>/cache) is written by a thread:
+    # done before a test lists the store's files, or it appears between two listings
+    assert recorder.wait(60)
     nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["step:one"]})])
     nbformat.write(nb, jp_root_dir / "nb.ipynb")
     (jp_root_dir / "data").mkdir()
