@@ -159,15 +159,14 @@ def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
 
 
-def _root_name(node: ast.AST, imports: dict[str, str] | None = None) -> str | None:
+def _root_name(node: ast.AST) -> str | None:
     """The name whose object ``node`` (``a.b[c]``, ``a.b(c).d``) is part of; None where ``node``
-    is built by calling a plain name (``make_pipeline(...).fit(X)``, ``Model().fit(X)``) or a
-    module imported here (``pd.DataFrame(...)``): a new object, not the name's."""
+    is built by calling a plain name (``make_pipeline(...).fit(X)``, ``Model().fit(X)``): a new
+    object, not the name's. (Calls on an imported module, ``pd.DataFrame(...)``, are left to the
+    plan, which knows the setup cells' imports.)"""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
         if isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name):
-                return None
-            if _root_name(node.func) in (imports or {}):
                 return None
             node = node.func
         else:
@@ -201,7 +200,7 @@ class _Scan(ast.NodeVisitor):
             self.stores.setdefault(node.id, node.lineno)
 
     def mutate(self, target: ast.AST, line: int):
-        name = _root_name(target, self.imports)
+        name = _root_name(target)
         if name is None:
             return
         for real in self.aliases.get(name, [name]):

@@ -218,11 +218,15 @@ def kind_diagnostic(kind: str, fp: dict, step: str, name: str, cell) -> Diagnost
     )
 
 
+def _defined_in_step(step, variable: str) -> bool:
+    """A function or class a step cell defines: the kernel pickles it by name from ``__main__``;
+    in the package it is local to the step's function, and pickle refuses it."""
+    return any(variable in code.facts.functions for code in step.cells)
+
+
 def _picklable(step, variable: str, fp: dict) -> bool:
-    """Whether the package can pickle the output: the kernel said so, and it is not a function or
-    class a step cell defines (the kernel pickles those by name from ``__main__``; in the package
-    they are local to the step's function)."""
-    return fp.get("picklable") is not False and not any(variable in code.facts.functions for code in step.cells)
+    """Whether the package can pickle the output: the kernel said so, and it is not defined in a step."""
+    return fp.get("picklable") is not False and not _defined_in_step(step, variable)
 
 
 def _binding_cell(step, variable: str):
@@ -234,7 +238,7 @@ def _binding_cell(step, variable: str):
 def _unpicklable_fix(plan, producer: str, variable: str) -> str:
     """Build the value where it is used: the steps reading it are named, so the cell can move there."""
     readers = [name for name in plan.order if plan.steps[name].inputs.get(variable) == producer]
-    if any(variable in code.facts.functions for code in plan.steps[producer].cells):
+    if _defined_in_step(plan.steps[producer], variable):
         return f"tag the cell that defines {variable} library, so every step imports it from lib.py"
     if readers:
         return (
@@ -286,26 +290,17 @@ def cache_diagnostics(plan, recording, orchestrated: bool = False) -> list[Diagn
     for name in plan.order:
         step = plan.steps[name]
         for variable, fp in recording.steps.get(name, {}).get("outputs", {}).items():
-            if not orchestrated and fp.get("picklable") is not False and not _picklable(step, variable, fp):
+            if not _picklable(step, variable, fp):
                 cell = _binding_cell(step, variable)
+                if not orchestrated and fp.get("picklable") is not False:  # defined in the step: one process
+                    code, what = "NB413", "hands {} ({}) to later steps in one process only: defined inside the "
+                    what += "step's function, it cannot be pickled"
+                else:
+                    code, what = "NB408", "returns {} ({}), which cannot be pickled"
                 found.append(
                     Diagnostic(
-                        "NB413",
-                        f"step {name!r} hands {variable!r} ({fp.get('type')}) to later steps in one process only: "
-                        "defined inside the step's function, it cannot be pickled, so --cache and run-step "
-                        "cannot pass it on",
-                        cell.index,
-                        cell.id,
-                        None,
-                        _unpicklable_fix(plan, name, variable),
-                    )
-                )
-            elif not _picklable(step, variable, fp):
-                cell = _binding_cell(step, variable)
-                found.append(
-                    Diagnostic(
-                        "NB408",
-                        f"step {name!r} returns {variable!r} ({fp.get('type')}), which cannot be pickled, "
+                        code,
+                        f"step {name!r} {what.format(repr(variable), fp.get('type'))}, "
                         "so --cache and run-step cannot pass it on",
                         cell.index,
                         cell.id,
