@@ -247,7 +247,7 @@ intercept = mean_y - slope * mean_x
 def titanic_kernel() -> nbformat.NotebookNode:
     """A messy Kaggle-style kernel: magics, a print in setup, a relative ``data/`` folder, a
     helper class, ``combine = [train_df, test_df]`` looped over in a later cell, a ``%%writefile``,
-    a timing text."""
+    a helper counting its calls in a ``global``, a timing text."""
     return _nb(
         new_markdown_cell("# Titanic: a data science solution"),
         code(
@@ -302,11 +302,20 @@ FamilySize
         ),
         code(
             """
+n_mapped = 0
+
+
+def map_sex(column):
+    global n_mapped
+    n_mapped += 1
+    return column.map({"female": 1, "male": 0}).astype(int)
+
+
 extractor = TitleExtractor()
 for dataset in combine:
     dataset["Title"] = extractor.extract(dataset["Name"])
     dataset["FamilySize"] = dataset["SibSp"] + dataset["Parch"] + 1
-    dataset["Sex"] = dataset["Sex"].map({"female": 1, "male": 0}).astype(int)
+    dataset["Sex"] = map_sex(dataset["Sex"])
 train_df.head()
 """,
             "step:features",
@@ -331,7 +340,7 @@ timing = f"Wall time: {time.perf_counter() - started:.9f} s"
             "step:report",
             "metrics",
         ),
-        code('assert set(train_df["Title"]) <= {"Mr", "Mrs", "Miss", "Master", "Rare"}', "test"),
+        code('assert set(train_df["Title"]) <= {"Mr", "Mrs", "Miss", "Master", "Rare"}\nassert n_mapped == 2', "test"),
     )
 
 

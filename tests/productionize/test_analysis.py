@@ -148,6 +148,25 @@ def test_star_import_global_write_and_redefinition():
     assert codes(analyse_notebook(nb, "pkg")) == [("NB304", 0, 1), ("NB305", 1, 3), ("NB306", 2, 1)]
 
 
+def test_a_step_functions_global_becomes_nonlocal_only_where_both_mean_the_steps_variable():
+    counter = "def bump():\n    global calls\n    calls += 1\n    return calls\n"
+    nb = _nb(
+        code("limit = 3", "parameters"),
+        code("import os", "setup"),
+        code("calls = 0\n" + counter + "first = bump()", "step:a"),  # its own variable: rewritten
+        code("def cap():\n    global limit\n    return min(limit, 2)\nb = cap()", "step:b"),  # a parameter
+        code("def tally():\n    global os\n    os = None\n\nc = 1", "step:c"),  # setup's name: stays global
+        code("seen = 0\ndef see():\n    global seen\n    seen += 1\n", "step:d"),
+        code("see()\ntotal = first + seen", "step:e"),  # d's function runs in e: stays global
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB314", 2, 3), ("NB314", 3, 2), ("NB305", 4, 3), ("NB305", 5, 4)]
+    (bump,) = plan.steps["a"].cells
+    assert "    nonlocal calls\n" in bump.generated and "global" not in bump.generated
+    assert "global calls" in bump.source  # the clean run keeps the notebook's code
+    assert plan.steps["a"].outputs == ["first"] and plan.steps["a"].params == []
+
+
 def test_setup_cell_using_a_parameter_is_an_error():
     nb = _nb(
         code("seed = 1", "parameters"),
@@ -331,6 +350,16 @@ def test_display_calls_are_dropped():
     normalized = normalize("display(df)\nif x:\n    display(df.head())\ny = 1\n")
     assert normalized.source == "if x:\n    pass\ny = 1\n"
     assert [d.code for d in normalized.diagnostics] == ["NB210", "NB210"]
+
+
+def test_lines_that_only_show_a_summary_leave_the_step_and_inplace_calls_stay():
+    source = "df = load()\ndf.isna().sum()\ndf.describe().T\ndf.sort_values('a', inplace=True)\ndf.sum()\n"
+    nb = _nb(code("def load():\n    return 1", "library"), code(source, "step:s"))
+    (step,) = analyse_notebook(nb, "pkg").steps["s"].cells
+    assert [line for line in step.generated.splitlines() if line] == [
+        "df = load()",
+        "df.sort_values('a', inplace=True)",
+    ]
 
 
 def test_indent_keeps_multiline_strings_intact():

@@ -32,11 +32,12 @@ CONVERTIBLE = {
     "course_notebook": [("NB213", 1, 1)],
     # suggested tags as they come: %config and the shell peeks dropped, the generator left out
     "sklearn_quickstart": [("NB210", 1, 1), ("NB210", 4, 1), ("NB210", 4, 2), ("NB412", 7, None)],
-    # NB410: a list of DataFrames (combine) travels as a pickle
+    # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter
     "titanic_kernel": [
         ("NB210", 1, 1),
         ("NB213", 5, 1),
         ("NB211", 7, 1),
+        ("NB314", 6, 5),
         ("NB409", 8, None),
         ("NB409", 8, None),
         ("NB410", 5, None),

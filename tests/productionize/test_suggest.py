@@ -88,6 +88,10 @@ def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
         code("fig2.savefig('plot.png')"),
         code("df.to_csv('out.csv')"),
         code("df.sort_values('a', inplace=True)"),
+        code("df.isna().sum()"),
+        code("df.describe().T"),
+        code("df.groupby('a')['a'].mean().round(2)"),
+        code("fig, ax = plt.subplots(1, 2)\ndf['a'].plot.box(ax=ax[0])\ndf['a'].hist(ax=ax[1])"),
     )
     assert tags_of(suggest_tags(nb)) == [
         (0, "setup"),
@@ -98,6 +102,10 @@ def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
         (5, "step:main"),
         (6, "step:main"),
         (7, "step:main"),
+        (8, "skip"),
+        (9, "skip"),
+        (10, "skip"),
+        (11, "skip"),
     ]
 
 

@@ -357,14 +357,16 @@ class _Scan(ast.NodeVisitor):
         if args is not None:
             local |= {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
             local |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-        declared_global = set()
+        declared_global, declared_nonlocal = set(), set()
         for node in body:
             for sub in ast.walk(node) if isinstance(node, ast.AST) else ():
                 if isinstance(sub, ast.Global):
                     declared_global |= set(sub.names)
+                elif isinstance(sub, ast.Nonlocal):  # the enclosing scope's variable: its reads go there
+                    declared_nonlocal |= set(sub.names)
         for global_name in sorted(declared_global & set(inner.stores)):
             self.global_writes.append((name, global_name, inner.stores[global_name]))
-        local -= declared_global
+        local -= declared_global | declared_nonlocal
         for loaded, line in list(inner.loads.items()) + list(inner.mutations.items()):
             if loaded in local or loaded in self.stores:
                 continue

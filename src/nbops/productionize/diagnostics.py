@@ -53,6 +53,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB311": (WARNING, "library cell runs statements"),
     "NB312": (ERROR, "step uses a name defined only by a later step"),
     "NB313": (WARNING, "library function reads notebook data: made a keyword argument"),
+    "NB314": (INFO, "a step's function declares its variable global: made nonlocal"),
     # runs
     "NB401": (WARNING, "cells were executed out of order"),
     "NB402": (ERROR, "cell failed in the clean run"),

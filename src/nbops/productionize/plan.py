@@ -195,6 +195,7 @@ class _Builder:
         rewrites.hoist_step_imports(plan, self.converted)
         rewrites.drop_dead_expressions(self.converted)
         rewrites.ship_written_files(plan, self.converted)
+        rewrites.localize_step_globals(plan, self.converted)
         plan.setup_defs = {n for c in plan.setup for n in c.facts.defs}
         plan.library_defs = {n for c in plan.library for n in c.facts.defs}
         self.check_cell_hygiene()

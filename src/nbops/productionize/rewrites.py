@@ -4,6 +4,8 @@
 - Imports in step cells move to ``common.py``: a module is no step's data.
 - Lines that only displayed a value (``X.shape``, ``df.head()``) are dropped.
 - A ``%%writefile`` cell's text ships as a file of the package instead of a string literal.
+- ``global NAME`` in a function a step cell defines becomes ``nonlocal NAME``: the notebook's
+  variable is the step function's variable in the package.
 
 Dropped lines become empty lines, so diagnostics keep the cell's line numbers.
 """
@@ -16,8 +18,16 @@ import io
 import tokenize
 
 from .analysis import analyse
+from .diagnostics import Diagnostic
 
-__all__ = ["merge_kale_blocks", "hoist_step_imports", "drop_dead_expressions", "ship_written_files", "tidy"]
+__all__ = [
+    "merge_kale_blocks",
+    "hoist_step_imports",
+    "drop_dead_expressions",
+    "ship_written_files",
+    "localize_step_globals",
+    "tidy",
+]
 
 KALE_TAGS = ("block:", "prev:", "imports", "functions", "pipeline-parameters", "pipeline-metrics")
 
@@ -89,9 +99,80 @@ def drop_dead_expressions(converted) -> None:
     for code in converted:
         if code.cell.role != "step" or code.cell.metrics or code.tree is None:
             continue
-        dead = [n for n in code.tree.body if isinstance(n, ast.Expr) and _pure(n.value)]
+        dead = [n for n in code.tree.body if isinstance(n, ast.Expr) and is_value_display(n.value)]
         if dead:
             code.reparse(_blank_statements(code.source, dead))
+
+
+def localize_step_globals(plan, converted) -> None:
+    """``global NAME`` in a function a step cell defines meant the notebook's variable. In the
+    package that variable is a local of the step's function, which ``nonlocal NAME`` names.
+    Rewritten where every NAME is the step's own (a step cell binds it, or it is a parameter)
+    and the function stays in its step (no cell of another step or a test reads it): there
+    both mean the same variable. Elsewhere the ``global`` stays, and NB305 says what to do.
+    Run last of the rewrites: the package's copy of the cell is final from here."""
+    bound: dict[str | None, set[str]] = {}
+    for code in converted:
+        if code.cell.role == "step":
+            bound.setdefault(code.cell.step, set()).update(code.facts.defs)
+    for code in converted:
+        if code.cell.role != "step" or code.tree is None:
+            continue
+        own = bound.get(code.cell.step, set()) | plan.param_names
+        outside = [c for c in converted if c.cell.role != "step" or c.cell.step != code.cell.step]
+        changed = [
+            (function, statement)
+            for function, statement in _function_globals(code.tree)
+            if set(statement.names) <= own and not any(function.name in c.facts.refs for c in outside)
+        ]
+        if not changed:
+            continue
+        # The clean run keeps the notebook's `global` (at a cell's top level `nonlocal` is a
+        # syntax error); the package and the analysis see the step function's version.
+        package = _nonlocal_for_global(code.source, [statement for _, statement in changed])
+        code.facts = analyse(ast.parse(package), {k: list(v) for k, v in code.facts.aliases.items()})
+        code.package_source = tidy(package)
+        for function, statement in changed:
+            names = ", ".join(repr(n) for n in statement.names)
+            plan.diagnostics.append(
+                Diagnostic(
+                    "NB314",
+                    f"function {function.name}() declares {names} global: made nonlocal, the step's own variable",
+                    code.cell.index,
+                    code.cell.id,
+                    statement.lineno,
+                )
+            )
+
+
+def _function_globals(tree: ast.Module) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Global]]:
+    """(function, its ``global`` statement) for functions at the cell's level (in a class or a
+    block there too), not nested in another function, where ``nonlocal`` would name that one's."""
+    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Global]] = []
+
+    def visit(node: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef | None, depth: int) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit(child, child, depth + 1)
+            elif isinstance(child, ast.Lambda):  # holds no statement, but a def is nested deeper
+                visit(child, None, depth + 1)
+            elif isinstance(child, ast.Global) and depth == 1 and function is not None:
+                found.append((function, child))
+            else:
+                visit(child, function, depth)
+
+    visit(tree, None, 0)
+    return found
+
+
+def _nonlocal_for_global(source: str, statements: list[ast.Global]) -> str:
+    lines = source.splitlines(keepends=True)
+    for statement in statements:
+        line = lines[statement.lineno - 1].encode()
+        start = statement.col_offset  # a byte offset, as ast gives it
+        assert line[start : start + 6] == b"global", line
+        lines[statement.lineno - 1] = (line[:start] + b"nonlocal" + line[start + 6 :]).decode()
+    return "".join(lines)
 
 
 def _written_file(code) -> str | None:
@@ -114,7 +195,9 @@ def _written_file(code) -> str | None:
     return call.func.value.args[0].value
 
 
-_DISPLAY_METHODS = frozenset(
+# Methods that read a value to show it: a line calling only these (``df.isna().sum()``,
+# ``df.describe().T``, ``df.groupby("a")["b"].mean()``) displayed something and changed nothing.
+VALUE_DISPLAY_METHODS = frozenset(
     {
         "head",
         "tail",
@@ -124,33 +207,55 @@ _DISPLAY_METHODS = frozenset(
         "nunique",
         "unique",
         "corr",
+        "cov",
         "isna",
         "isnull",
+        "notna",
         "count",
         "memory_usage",
+        "sum",
+        "mean",
+        "median",
+        "std",
+        "var",
+        "min",
+        "max",
+        "quantile",
+        "nlargest",
+        "nsmallest",
+        "sort_values",
+        "sort_index",
+        "round",
+        "groupby",
+        "agg",
+        "to_frame",
+        "transpose",
+        "duplicated",
+        "any",
+        "all",
     }
 )
 
 
-def _pure(node: ast.AST) -> bool:
+def is_value_display(node: ast.AST) -> bool:
     """An expression whose only effect in a notebook was to display its value."""
     if isinstance(node, (ast.Name, ast.Constant)):
         return True
     if isinstance(node, ast.Attribute):
-        return _pure(node.value)
+        return is_value_display(node.value)
     if isinstance(node, ast.Subscript):
-        return _pure(node.value) and _pure(node.slice)
+        return is_value_display(node.value) and is_value_display(node.slice)
     if isinstance(node, (ast.Tuple, ast.List)):
-        return all(_pure(e) for e in node.elts)
+        return all(is_value_display(e) for e in node.elts)
     if isinstance(node, ast.Slice):
-        return all(_pure(p) for p in (node.lower, node.upper, node.step) if p is not None)
+        return all(is_value_display(p) for p in (node.lower, node.upper, node.step) if p is not None)
     if isinstance(node, ast.Call):
         return (
             isinstance(node.func, ast.Attribute)
-            and node.func.attr in _DISPLAY_METHODS
-            and _pure(node.func.value)
-            and all(_pure(a) for a in node.args)
-            and all(_pure(k.value) for k in node.keywords)
+            and node.func.attr in VALUE_DISPLAY_METHODS
+            and is_value_display(node.func.value)
+            and all(is_value_display(a) for a in node.args)
+            and all(k.arg != "inplace" and is_value_display(k.value) for k in node.keywords)
         )
     return False
 

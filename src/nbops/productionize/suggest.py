@@ -29,6 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .analysis import BUILTINS, analyse
+from .rewrites import VALUE_DISPLAY_METHODS, is_value_display
 from .syntax import normalize
 from .tags import read_cells, step_identifier
 
@@ -37,21 +38,13 @@ __all__ = ["Suggestion", "suggest_tags", "apply_suggestions", "heading_slug"]
 DEFAULT_STEP = "main"
 PLOT_ROOTS = frozenset({"plt", "pyplot", "matplotlib", "sns", "seaborn", "px", "go", "alt", "plotly"})
 DISPLAY_CALLS = frozenset({"print", "display", "repr", "len", "type", "sorted", "sum", "min", "max", "round"})
-DISPLAY_METHODS = frozenset(
+# Calls that draw or print; the methods that only show a value are rewrites' list.
+DISPLAY_METHODS = VALUE_DISPLAY_METHODS | frozenset(
     {
-        "head",
-        "tail",
-        "describe",
-        "info",
         "sample",
         "plot",
         "show",
         "hist",
-        "value_counts",
-        "nunique",
-        "isna",
-        "isnull",
-        "corr",
         "summary",
         "imshow",
         "scatter",
@@ -318,9 +311,15 @@ def _displays(node) -> bool:
     if not isinstance(node, ast.Expr):
         return False
     value = node.value
+    if is_value_display(value):  # df.isna().sum(), df.describe().T
+        return True
     if not isinstance(value, ast.Call):
         return not any(isinstance(n, (ast.Call, ast.NamedExpr, ast.Await, ast.Yield)) for n in ast.walk(value))
     func = value.func
     if isinstance(func, ast.Name):
         return func.id in DISPLAY_CALLS
-    return isinstance(func, ast.Attribute) and (func.attr in DISPLAY_METHODS or _root(func) in PLOT_ROOTS)
+    return isinstance(func, ast.Attribute) and (
+        func.attr in DISPLAY_METHODS
+        or _root(func) in PLOT_ROOTS
+        or (isinstance(func.value, ast.Attribute) and func.value.attr == "plot")  # df.plot.box(), s.plot.kde()
+    )
