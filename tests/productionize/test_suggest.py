@@ -233,6 +233,27 @@ def test_guarded_imports_and_version_checks_are_setup():
     ]
 
 
+def test_installs_environment_magics_and_library_options_are_setup():
+    nb = nbs._nb(
+        code("!pip install -q lightgbm"),
+        code("%env OMP_NUM_THREADS=1\n%load_ext autoreload"),
+        code("import lightgbm as lgb\nimport pandas as pd\nimport matplotlib.pyplot as plt"),
+        code("pd.options.display.max_columns = 50\nplt.rcParams['figure.figsize'] = (8, 4)"),
+        code("plt.plot([1, 2])\nplt.show()"),  # a call on a module with no setting: a display
+        code("lgb.plot_metric({'a': [1]})"),
+        code("df = pd.DataFrame({'a': [1]})\ndf.attrs['source'] = 'x'"),  # sets what a step made
+    )
+    assert tags_of(suggest_tags(nb)) == [
+        (0, "setup"),
+        (1, "setup"),
+        (2, "setup"),
+        (3, "setup"),
+        (4, "skip"),
+        (5, "skip"),
+        (6, "step:main"),
+    ]
+
+
 def test_a_book_chapters_figure_helper_with_its_folder_is_library():
     nb = nbs._nb(
         code("from pathlib import Path\nimport matplotlib.pyplot as plt"),

@@ -2,14 +2,17 @@
 
     suggest_tags(nb) -> [Suggestion]        apply_suggestions(nb, suggestions) -> a tagged copy
 
-The rules, in order (cells that already have a role keep it; empty cells get none):
+The rules, in order (cells that already have a role keep it; empty cells get none, but a
+cell of only ``!pip install``/``%pip install`` → ``setup``, so its versions join the requirements):
 
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
   ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``) → ``library``;
 - the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case);
 - only imports (with UPPER_CASE constants, configuration calls, ``try: import … except
-  ImportError:`` fallbacks and ``assert``s on the versions imported) → ``setup``;
+  ImportError:`` fallbacks and ``assert``s on the versions imported), or only settings of
+  imported modules (``pd.options.display.max_columns = 50``, ``plt.rcParams[...] = ...``,
+  ``%env``) → ``setup``;
 - only ``assert`` statements → ``test``;
 - only displays (bare expressions, ``df.head()``, ``print``, plots) and binds nothing a later
   cell reads → ``skip``;
@@ -113,7 +116,8 @@ def heading_slug(text: str) -> str | None:
 def suggest_tags(nb) -> list[Suggestion]:
     """A role for each code cell of ``nb`` that has none (see the module's rules)."""
     cells = {c.index: c for c in read_cells(nb)[0]}
-    trees = {i: normalize(c.source, i, c.id).tree for i, c in cells.items()}
+    normalized = {i: normalize(c.source, i, c.id) for i, c in cells.items()}
+    trees = {i: n.tree for i, n in normalized.items()}
     facts = {i: analyse(tree) for i, tree in trees.items()}
     later_reads = _later_reads(facts)
     state = _State(params_taken=any(c.role == "parameters" for c in cells.values()))
@@ -127,6 +131,11 @@ def suggest_tags(nb) -> list[Suggestion]:
             continue
         if cell.role is not None:
             state.tagged(cell, facts[index])
+            continue
+        if normalized[index].requirements and trees[index] is not None and not trees[index].body:
+            found.append(
+                Suggestion(index, cell.id, "setup", None, "installs packages: their versions join the requirements")
+            )
             continue
         if not cell.source.strip() or (trees[index] is not None and not trees[index].body):
             continue
@@ -194,14 +203,17 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     constants = [s for s in body if _constant_assignment(s)]
     # calls on what the cell imports or names as a constant: IMAGES_PATH.mkdir(exist_ok=True)
     configured = facts.imports.keys() | state.setup_names | {t.id for s in constants for t in _targets(s)}
-    configs = [s for s in body if _call_on(s, configured) or _environment_check(s, configured)]
+    configs = [
+        s for s in body if _call_on(s, configured) or _sets_option(s, configured) or _environment_check(s, configured)
+    ]
     known = state.setup_names | BUILTINS
     if defs and len(defs) + len(imports) + len(constants) + len(configs) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
     if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
         return "parameters", "literal assignments before the first step (papermill's parameters cell)"
+    options = [s for s in configs if _sets_option(s, configured)]
     if (
-        (imports or constants)
+        (imports or constants or options)
         and len(imports) + len(constants) + len(configs) == len(body)
         and set(facts.refs) <= known
     ):
@@ -270,6 +282,13 @@ def _call_on(node, names) -> bool:
     )
 
 
+def _sets_option(node, names) -> bool:
+    """``pd.options.display.max_columns = 50``, ``plt.rcParams["figure.figsize"] = (8, 4)``,
+    ``os.environ["OMP_NUM_THREADS"] = "1"`` (``%env``): a setting of an imported module."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+    return bool(targets) and all(isinstance(t, (ast.Attribute, ast.Subscript)) and _root(t) in names for t in targets)
+
+
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
@@ -320,6 +339,7 @@ def _displays(node) -> bool:
         return func.id in DISPLAY_CALLS
     return isinstance(func, ast.Attribute) and (
         func.attr in DISPLAY_METHODS
+        or func.attr.startswith("plot_")  # lgb.plot_metric(...), xgb.plot_importance(...)
         or _root(func) in PLOT_ROOTS
         or (isinstance(func.value, ast.Attribute) and func.value.attr == "plot")  # df.plot.box(), s.plot.kde()
     )
