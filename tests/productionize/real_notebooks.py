@@ -57,6 +57,10 @@ def write_data(folder: Path) -> None:
             people["Survived"] = ((people["Sex"] == "female") | (people["Pclass"] == 1)).astype(int)
         people.to_csv(titanic / f"{name}.csv", index=False)
 
+    # the requirements file a Kale example installs, including another one
+    (folder / "requirements.txt").write_text("# the example's\nnumpy>=1.20  # arrays\n-r requirements-extra.txt\n")
+    (folder / "requirements-extra.txt").write_text("--index-url https://pypi.org/simple\ntqdm\n")
+
     # a course repository's helper module, imported by the notebooks beside it
     (folder / "course_utils.py").write_text(
         "def normalise(values):\n    top = max(values)\n    return [v / top for v in values]\n"
@@ -214,10 +218,11 @@ accuracy = float(clf.score(docs, labels))
 
 
 def kale_example() -> nbformat.NotebookNode:
-    """Tagged the Kale way: untagged cells belong to the block above them."""
+    """Tagged the Kale way: untagged cells belong to the block above them; its requirements
+    installed from the repository's file, as Kale's examples do."""
     return _nb(
         new_markdown_cell("# Kale example: seeds"),
-        code("import math\nimport random", "imports"),
+        code("!pip install --user -r requirements.txt\nimport math\nimport random", "imports"),
         code("n_points = 200\nnoise = 0.1", "pipeline-parameters"),
         code(
             """

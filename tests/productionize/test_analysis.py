@@ -362,6 +362,34 @@ def test_lines_that_only_show_a_summary_leave_the_step_and_inplace_calls_stay():
     ]
 
 
+@pytest.mark.parametrize(
+    "command, requirements, files",
+    [
+        ("!pip install -q -U pandas 'scikit-learn>=1.2'", ["pandas", "scikit-learn>=1.2"], []),
+        ("!pip3 install xgboost", ["xgboost"], []),
+        (
+            "%pip install -i https://mirror.example/simple --extra-index-url https://x.example lightgbm",
+            ["lightgbm"],
+            [],
+        ),
+        ("!pip install --user -r requirements.txt", [], ["requirements.txt"]),
+        ("!pip install -rreq.txt --requirement=more.txt tqdm", ["tqdm"], ["req.txt", "more.txt"]),
+        ("!python -m pip install -c constraints.txt numpy", ["numpy"], []),
+    ],
+)
+def test_pip_installs_name_their_packages_and_requirement_files_never_option_values(command, requirements, files):
+    normalized = normalize(command, 0, None)
+    assert normalized.source == ""
+    assert normalized.requirements == requirements
+    assert [name for name, _ in normalized.requirement_files] == files
+    assert [d.code for d in normalized.diagnostics] == ["NB212"]
+
+
+def test_an_editable_install_is_not_harvested():
+    (diag,) = normalize("%pip install -e .", 0, None).diagnostics
+    assert diag.code == "NB205" and "editable install" in diag.message
+
+
 def test_indent_keeps_multiline_strings_intact():
     from nbops.productionize.codegen import indent
 

@@ -26,7 +26,7 @@ from nbops.productionize.serialization import load
 CONVERTIBLE = {
     "housing_chapter": [("NB410", 8, None)],  # its own transformer class: a pickle between runners
     "text_quickstart": [],
-    "kale_example": [],
+    "kale_example": [("NB212", 1, 1)],
     # a module beside the notebook and a %%writefile module import in the package's tests too;
     # the report written then read back is the same in both clean runs (no NB403)
     "course_notebook": [("NB213", 1, 1)],
@@ -217,6 +217,23 @@ def test_kale_notebook_merges_untagged_cells_into_the_block_above(converted):
     cells = {s["name"]: [c["index"] for c in s["cells"]] for s in result.dag["steps"]}
     assert cells == {"data": [4, 5], "fit": [6, 7], "evaluate": [9], "metrics": [10]}
     assert set(result.metrics) == {"slope", "residual"} and result.metrics["slope"] == pytest.approx(2, abs=0.05)
+
+
+def test_a_requirements_file_the_notebook_installs_joins_the_package_dependencies(converted):
+    result = converted("kale_example")
+    assert result.diagnostics[0].message == "the requirements in requirements.txt added to the package dependencies"
+    assert "numpy>=1.20" in result.requirements
+    assert any(r.startswith("tqdm>=") for r in result.requirements)  # pinned to the kernel's version
+    assert not any(r.startswith("-") or "pypi.org" in r for r in result.requirements)
+
+
+def test_a_requirements_file_that_is_not_there_is_an_error_before_anything_runs(tmp_path):
+    nb = _nb(code("%pip install -q -r missing.txt\nimport math", "setup"), code("x = math.pi", "step:a"))
+    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+    (error,) = result.diagnostics[1:]
+    assert (error.code, error.cell_index, error.line) == ("NB205", 0, 1)
+    assert "cannot read missing.txt in the notebook's folder" in error.message
+    assert not result.ok and list(result.timings) == ["analyse"] and not (tmp_path / "out").exists()
 
 
 def test_writefile_cell_becomes_a_file_of_the_package(converted):

@@ -32,6 +32,7 @@ from .golden import golden_run
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
 from .plan import Plan, build_plan, package_name
+from .requirements import read_requirement_files
 from .targets import TARGETS, compile_targets, describe
 
 __all__ = ["Result", "productionize", "analyse_notebook", "STAGES"]
@@ -156,6 +157,7 @@ def productionize(
 
     stage("analyse", f"analysing {filename}")
     plan = build_plan(nb, name or package_name(filename))
+    plan.diagnostics += read_requirement_files(plan, workdir)
     timed("analyse")
     result = Result(
         False,

@@ -85,6 +85,7 @@ class Plan:
     order: list[str] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
+    requirement_files: list[tuple[str, int, str | None, int]] = field(default_factory=list)  # file, cell, id, line
     imports: set[str] = field(default_factory=set)
     setup_defs: set[str] = field(default_factory=set)
     library_defs: set[str] = field(default_factory=set)
@@ -167,6 +168,7 @@ def build_plan(nb, package: str) -> Plan:
         if cell.converted:
             plan.diagnostics += normalized.diagnostics
             plan.requirements += normalized.requirements
+            plan.requirement_files += [(f, cell.index, cell.id, line) for f, line in normalized.requirement_files]
         codes.append(CellCode(cell, normalized.source, normalized.tree, analyse(normalized.tree, aliases)))
     plan.cells = codes
     plan.experiment = min(named, key=lambda pair: pair[0])[1] if named else None

@@ -1,11 +1,15 @@
 """Dependencies of the generated package: imported distributions pinned to the kernel's
-versions (``>=installed,<next major``) plus the packages harvested from ``%pip install``."""
+versions (``>=installed,<next major``) plus the packages harvested from ``%pip install``,
+the lines of a requirements file it names (``-r requirements.txt``) included."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-__all__ = ["requirements"]
+from .diagnostics import Diagnostic
+
+__all__ = ["requirements", "read_requirement_files"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -37,3 +41,42 @@ def requirements(environment: dict, harvested: list[str]) -> list[str]:
         elif name not in found:
             found[name] = _pin(installed[0], installed[1]) if installed else requirement
     return [found[k] for k in sorted(found)]
+
+
+def read_requirement_files(plan, workdir: Path) -> list[Diagnostic]:
+    """Add the requirements of each ``pip install -r FILE`` of the notebook to ``plan``, FILE
+    read from ``workdir`` as the kernel's pip did; a file that is not there is an error."""
+    problems = []
+    for name, cell, cell_id, line in plan.requirement_files:
+        try:
+            plan.requirements += _requirement_lines(workdir / name, set())
+        except OSError as exc:
+            problems.append(
+                Diagnostic(
+                    "NB205",
+                    f"pip install -r {name}: cannot read {name} in the notebook's folder ({exc.strerror or exc})",
+                    cell,
+                    cell_id,
+                    line,
+                    "keep the requirements file beside the notebook, or list the packages: %pip install pandas",
+                )
+            )
+    return problems
+
+
+def _requirement_lines(path: Path, seen: set[Path]) -> list[str]:
+    """A requirements file's requirements, files it includes (``-r other.txt``) followed; pip's
+    options (``--index-url``, ``-e .``, ``-c constraints.txt``) are no distributions and are left out."""
+    if path.resolve() in seen:
+        return []
+    seen.add(path.resolve())
+    found: list[str] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r ", "--requirement ", "--requirement=")):
+            found += _requirement_lines(path.parent / re.split(r"[ =]", line, maxsplit=1)[1].strip(), seen)
+        elif not line.startswith("-"):
+            found.append(line)
+    return found

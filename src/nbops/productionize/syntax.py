@@ -114,6 +114,7 @@ class NormalizedCell:
     requirements: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     experiment: str | None = None  # named by %track, %%track or nbops.start_run("...")
+    requirement_files: list[tuple[str, int]] = field(default_factory=list)  # (-r FILE, line): read at export
 
 
 _manager = None
@@ -144,7 +145,9 @@ def normalize(source: str, cell_index: int | None = None, cell_id: str | None = 
             policy.syntax_error(source, exc, 0)
             text = None
     experiment = policy.experiment or (_start_run_experiment(tree) if tree is not None else None)
-    return NormalizedCell(text or "", tree, policy.requirements, policy.diagnostics, experiment)
+    return NormalizedCell(
+        text or "", tree, policy.requirements, policy.diagnostics, experiment, policy.requirement_files
+    )
 
 
 def _magic_call(node: ast.AST):
@@ -158,10 +161,75 @@ def _magic_call(node: ast.AST):
     return node.func.attr, args
 
 
+# pip install options whose value is the next word: never a requirement
+_PIP_VALUE_OPTIONS = frozenset(
+    {
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-c",
+        "--constraint",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--src",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--trusted-host",
+        "--upgrade-strategy",
+        "--progress-bar",
+        "--cache-dir",
+        "--log",
+        "--proxy",
+        "--timeout",
+        "--retries",
+        "--exists-action",
+        "--cert",
+        "--client-cert",
+        "--only-binary",
+        "--no-binary",
+        "-C",
+        "--config-settings",
+        "--report",
+        "--python",
+    }
+)
+
+
+def pip_install_arguments(words: list[str]) -> tuple[list[str] | None, list[str]]:
+    """(requirements, requirement files) that ``pip install WORDS`` names; requirements is None
+    for an editable install (``-e``), which names a folder, not a distribution."""
+    reqs: list[str] = []
+    files: list[str] = []
+    expecting: str | None = None
+    for word in words:
+        if expecting is not None:
+            if expecting in {"-r", "--requirement"}:
+                files.append(word)
+            expecting = None
+        elif word in {"-e", "--editable"} or word.startswith(("--editable=", "-e")):
+            return None, files
+        elif word in {"-r", "--requirement"} or word in _PIP_VALUE_OPTIONS:
+            expecting = word
+        elif word.startswith("--requirement="):
+            files.append(word.split("=", 1)[1])
+        elif word.startswith("-r") and len(word) > 2:
+            files.append(word[2:])
+        elif not word.startswith("-"):
+            reqs.append(word)
+    return reqs, files
+
+
 class _Policy:
     def __init__(self, cell_index, cell_id):
         self.cell_index, self.cell_id = cell_index, cell_id
         self.requirements: list[str] = []
+        self.requirement_files: list[tuple[str, int]] = []
         self.diagnostics: list[Diagnostic] = []
         self.experiment: str | None = None
 
@@ -351,22 +419,26 @@ class _Policy:
         if not words or words[0] != "install" or tool != "pip":
             self.diag("NB205", f"%{tool} {rest} is not a pip install", line, "declare the dependency in pyproject.toml")
             return None
-        reqs = [w for w in words[1:] if not w.startswith("-")]
-        if any(w in {"-r", "--requirement", "-e", "--editable"} for w in words):
+        reqs, files = pip_install_arguments(words[1:])
+        if reqs is None:
             self.diag(
                 "NB205",
-                f"%{tool} {rest}: requirement files and editable installs cannot be harvested",
+                f"%{tool} {rest}: an editable install cannot be harvested",
                 line,
                 "list the packages explicitly: %pip install pandas scikit-learn",
             )
             return None
         self.requirements += reqs
-        self.diag("NB212", f"{' '.join(reqs)} added to the package dependencies", line)
+        self.requirement_files += [(f, line) for f in files]
+        what = (
+            " ".join(reqs) + (" and " if reqs and files else "") + ", ".join(f"the requirements in {f}" for f in files)
+        )
+        self.diag("NB212", f"{what} added to the package dependencies", line)
         return [] if whole else None
 
     def shell(self, command: str, whole: bool, line: int) -> list[str] | None:
         words = _argv(command)
-        if words[:2] == ["pip", "install"] or words[1:3] == ["-m", "pip"]:
+        if words[:1] in (["pip"], ["pip3"]) and words[1:2] == ["install"] or words[1:3] == ["-m", "pip"]:
             start = words.index("install") if "install" in words else 0
             return self.install("pip", " ".join(words[start:]), whole, line)
         if _only_shows(command):
