@@ -236,6 +236,43 @@ def test_a_requirements_file_that_is_not_there_is_an_error_before_anything_runs(
     assert not result.ok and list(result.timings) == ["analyse"] and not (tmp_path / "out").exists()
 
 
+def _random_steps():
+    """A book chapter's randomness: one seed in setup, then draws in several steps."""
+    return _nb(
+        code("import numpy as np\nnp.random.seed(42)\nrng = np.random.default_rng(0)", "setup"),
+        code(
+            "a = np.random.rand(3)\ng = rng.normal(size=2)\nown = np.random.default_rng(7)\nx = own.random()",
+            "step:first",
+        ),
+        code("b = np.random.rand(3)", "step:second"),  # goes on from where first left the global state
+        code("np.random.seed(1)\nc = np.random.rand(2)", "step:reseeded"),
+        code("h = rng.normal(size=2)", "step:generator"),  # setup's generator, advanced by first
+        code("y = own.random()", "step:handed_on"),  # a step's generator travels with its state
+        code("d = len(a) + len(b)", "step:no_draw"),
+    )
+
+
+def test_a_step_drawing_from_a_random_state_earlier_steps_advanced_is_named(tmp_path):
+    result = productionize(_random_steps(), tmp_path / "out", workdir=tmp_path)
+    found = [(d.code, d.cell_index) for d in result.diagnostics if d.code != "NB410"]
+    assert found == [("NB414", 2), ("NB414", 4)], [d.format() for d in result.diagnostics]
+    first = next(d for d in result.diagnostics if d.code == "NB414")
+    assert "'b' differ" in first.message and "run-step" in first.message
+    assert result.ok and all(e.status == "match" for e in result.equivalence)  # one process: as the notebook
+
+    assert _cli(result, "run", "--cache", tmp_path / "cache", cwd=tmp_path).returncode == 0
+    notebook_b = load(tmp_path / "cache" / "second", "b")
+    assert _cli(result, "run-step", "second", "--cache", tmp_path / "cache", cwd=tmp_path).returncode == 0
+    assert list(load(tmp_path / "cache" / "second", "b")) != list(notebook_b)  # what NB414 warned of
+
+
+def test_with_an_orchestrator_target_a_step_on_an_advanced_random_state_is_an_error(tmp_path):
+    result = productionize(_random_steps(), tmp_path / "out", workdir=tmp_path, targets=("kfp",))
+    errors = [(d.code, d.cell_index) for d in result.diagnostics if d.severity == "error"]
+    assert errors == [("NB404", 2), ("NB404", 4)] and not result.ok
+    assert "seed at the start of step 'second'" in result.diagnostics[-2].suggestion
+
+
 def test_writefile_cell_becomes_a_file_of_the_package(converted):
     result = converted("titanic_kernel")
     src = Path(result.package_dir) / "src" / result.package

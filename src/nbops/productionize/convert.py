@@ -197,7 +197,7 @@ def productionize(
         timed("generate")
         result.requirements = _requirements(files["pyproject.toml"])
         try:
-            _prove(plan, recording, staging, run_tests, result, stage, timed, timeout)
+            _prove(plan, recording, staging, run_tests, result, stage, timed, timeout, bool(targets))
             stage("write", f"writing {out_dir}")
             replace_folder(staging, out_dir, force, **guard)
         finally:
@@ -208,12 +208,13 @@ def productionize(
     return result
 
 
-def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout):
+def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout, orchestrated):
     python = recording.python if recording.python and Path(recording.python).exists() else None
     stage("equivalence", "running the package with default parameters and comparing every step output")
-    entries, failure = check_equivalence(staging, plan.package, python=python, timeout=timeout)
+    entries, failure, inherited = check_equivalence(staging, plan.package, python=python, timeout=timeout)
     timed("equivalence")
     result.equivalence = entries
+    result.diagnostics += [inherited_random_state(plan, found, orchestrated) for found in inherited]
     if failure:
         result.diagnostics.append(
             Diagnostic(
@@ -249,6 +250,31 @@ def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout):
                     suggestion="run pytest in the package directory to see why",
                 )
             )
+
+
+def inherited_random_state(plan, found, orchestrated: bool) -> Diagnostic:
+    """A step that reproduces the notebook only after the steps before it in one process: a
+    warning for the package (``run`` passes the random state on), an error for orchestrators,
+    whose tasks each start from the state setup leaves."""
+    step = plan.steps.get(found.step)
+    cell = step.cells[0].cell if step else None
+    what = ", ".join(repr(v) for v in found.variables) or "it"
+    if found.detail:
+        what += f" (it raised {found.detail})"
+    message = (
+        f"step {found.step!r} draws from a random state earlier steps advanced: run on its own "
+        f"(run-step, --from, KFP, Airflow) it starts from setup's state and {what} differ from the notebook"
+    )
+    return Diagnostic(
+        "NB404" if orchestrated else "NB414",
+        message,
+        cell.index if cell else None,
+        cell.id if cell else None,
+        None,
+        f"seed at the start of step {found.step!r} (np.random.seed(...), random.seed(...)), pass a "
+        "random_state to what draws, or make the generator in a step and hand it on "
+        "(rng = np.random.default_rng(42) in a step cell)",
+    )
 
 
 def _requirements(pyproject: str) -> list[str]:

@@ -18,6 +18,7 @@ from .fingerprint import difference
 
 __all__ = [
     "EquivalenceEntry",
+    "InheritedRandomState",
     "check_equivalence",
     "run_package_tests",
     "TestOutcome",
@@ -30,13 +31,14 @@ __all__ = [
 ]
 
 _CHECK = r'''
-import importlib, json, sys, traceback
+import importlib, json, pickle, random, sys, traceback
 from pathlib import Path
 package_dir, package, report = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 sys.path.insert(0, str(package_dir / "src"))
 golden = package_dir / "tests" / "golden"
 expected = json.loads((golden / "fingerprints.json").read_text())
-entries = []
+entries, inherited = [], []
+outputs, states = {}, {}  # each step's outputs; its random states before and after it
 
 
 def check(step, values):
@@ -54,16 +56,95 @@ def check(step, values):
             continue
         status = "nondeterministic" if recorded.get("nondeterministic") else "match"
         entries.append({"step": step, "variable": name, "status": status, "detail": None})
+    outputs[step] = values
+    states[step] = (states[step], random_states())
+    if step == order[-1]:  # still inside the run's working folder
+        run_alone_where_random_state_was_inherited()
+
+
+def before(step):
+    """Setup and library were imported just before the first step, as a new process would."""
+    global sources, fresh
+    if not states:
+        sources = generators()
+        fresh = random_states()
+    states[step] = random_states()
+
+
+def generators():
+    """(get, set) of each random state a new process starts afresh: the random module's,
+    numpy's and torch's global ones, and generators the package's setup and library hold."""
+    found = [(random.getstate, random.setstate)]
+    numpy, torch = sys.modules.get("numpy"), sys.modules.get("torch")
+    if numpy is not None:
+        found.append((numpy.random.get_state, numpy.random.set_state))
+    if torch is not None:
+        found.append((torch.get_rng_state, torch.set_rng_state))
+    for held in (sys.modules.get(f"{package}.{m}") for m in ("common", "lib")):
+        for value in list(vars(held).values()) if held else ():
+            if isinstance(value, random.Random):
+                found.append((value.getstate, value.setstate))
+            elif numpy is not None and isinstance(value, numpy.random.RandomState):
+                found.append((value.get_state, value.set_state))
+            elif numpy is not None and isinstance(value, numpy.random.Generator):
+                bits = value.bit_generator
+                found.append((lambda bits=bits: bits.state, lambda state, bits=bits: setattr(bits, "state", state)))
+    return found
+
+
+def random_states():
+    return [get() for get, _ in sources]
+
+
+def set_random_states(values):
+    for (_, put), value in zip(sources, values):
+        put(value)
+
+
+def same(a, b):
+    return pickle.dumps(a) == pickle.dumps(b)
+
+
+def run_alone_where_random_state_was_inherited():
+    """A step run on its own (run-step, --from, an orchestrator's task) starts from the random
+    state setup leaves, not from where earlier steps left it. Where a step drew from a state
+    an earlier step had advanced, run it again from setup's state on the same inputs: outputs
+    that then differ from the notebook's depend on what ran before it in the same process."""
+    params, final = module.Params(), random_states()
+    for step, (started, ended) in states.items():
+        if same(started, fresh) or same(started, ended):
+            continue
+        spec = pipeline.STEPS[step]
+        kwargs = {name: outputs[producer][name] for name, producer in spec.inputs.items()}
+        kwargs.update({p: getattr(params, p) for p in spec.params})
+        set_random_states(fresh)
+        try:
+            steps = importlib.import_module(package + ".steps")
+            alone = getattr(steps, spec.function)(**kwargs)._asdict()
+        except Exception as exc:
+            inherited.append({"step": step, "variables": [], "detail": f"{type(exc).__name__}: {exc}"})
+            continue
+        differ = []
+        for name, recorded in expected["steps"].get(step, {}).get("outputs", {}).items():
+            try:
+                fingerprint.assert_reproduces(recorded, alone.get(name), golden)
+            except AssertionError:
+                differ.append(name)
+        if differ:
+            inherited.append({"step": step, "variables": differ, "detail": None})
+    set_random_states(final)
 
 
 try:
     module = importlib.import_module(package)
+    pipeline = importlib.import_module(package + ".pipeline")
     fingerprint = importlib.import_module(package + "._fingerprint")
-    result = module.run(module.Params(), track=False, on_step=check)
+    order = pipeline.select()
+    result = module.run(module.Params(), track=False, on_step=check, before_step=before)
 except Exception:
     report.write_text(json.dumps({"error": traceback.format_exc()}))
     raise SystemExit(0)
-report.write_text(json.dumps({"entries": entries, "metrics": result.metrics}, default=str))
+report.write_text(json.dumps({"entries": entries, "inherited": inherited, "metrics": result.metrics}, default=str))
 '''
 
 
@@ -107,10 +188,20 @@ def _env(package_dir: Path, scratch: str, plugins: bool = True) -> dict[str, str
     return env
 
 
+@dataclass
+class InheritedRandomState:
+    """A step whose outputs, run on its own, differ: it drew from a random state earlier steps advanced."""
+
+    step: str
+    variables: list[str]
+    detail: str | None = None  # what it raised, run on its own
+
+
 def check_equivalence(
     package_dir: Path, package: str, *, python: str | None = None, timeout: int = 600
-) -> tuple[list[EquivalenceEntry], str | None]:
-    """Entries per step output, and the package's traceback if it failed to run."""
+) -> tuple[list[EquivalenceEntry], str | None, list[InheritedRandomState]]:
+    """Entries per step output, the package's traceback if it failed to run, and the steps that
+    reproduce the notebook only after the steps before them in the same process."""
     with tempfile.TemporaryDirectory(prefix="nbops-equivalence-") as tmp:
         report = Path(tmp) / "report.json"
         done = subprocess.run(
@@ -122,11 +213,12 @@ def check_equivalence(
             timeout=timeout,
         )
         if not report.exists():
-            return [], (done.stderr or done.stdout)[-4000:] or f"exit status {done.returncode}"
+            return [], (done.stderr or done.stdout)[-4000:] or f"exit status {done.returncode}", []
         data = json.loads(report.read_text())
     if "error" in data:
-        return [], data["error"][-4000:]
-    return [EquivalenceEntry(**e) for e in data["entries"]], None
+        return [], data["error"][-4000:], []
+    inherited = [InheritedRandomState(**i) for i in data["inherited"]]
+    return [EquivalenceEntry(**e) for e in data["entries"]], None, inherited
 
 
 def run_package_tests(package_dir: Path, *, python: str | None = None, timeout: int = 900) -> TestOutcome:

@@ -128,8 +128,10 @@ def _metrics(values) -> dict[str, float]:
 def run(params: Params | None = None, *, from_: str | None = None, until: str | None = None,
         cache_dir: str | Path | None = None, track: bool = True,
         on_step: Callable[[str, dict[str, Any]], None] | None = None,
-        workdir: str | Path | None = None) -> PipelineResult:
+        workdir: str | Path | None = None,
+        before_step: Callable[[str], None] | None = None) -> PipelineResult:
     """Run the steps ``from_`` .. ``until`` (default: all) and return every step's outputs.
+    ``before_step(name)`` and ``on_step(name, outputs)`` are called around each step.
 
     With ``cache_dir`` each step's outputs are saved there (``serialization``), so a later call can start
     ``from_`` a step without re-running the ones before it. The steps run inside ``workdir``
@@ -149,6 +151,8 @@ def run(params: Params | None = None, *, from_: str | None = None, until: str | 
                       for input_name, producer in spec.inputs.items()}
             kwargs.update({p: getattr(params, p) for p in spec.params})
             function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
+            if before_step is not None:
+                before_step(name)
             result.outputs[name] = function(**kwargs)._asdict()
             if cache is not None:
                 _save(cache, name, result.outputs[name])
