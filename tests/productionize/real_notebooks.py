@@ -398,8 +398,8 @@ def generator_output() -> nbformat.NotebookNode:
 def sklearn_quickstart() -> nbformat.NotebookNode:
     """A library quick-start as published, untagged, with the tags ``suggest_tags`` proposes
     accepted as they are: an optional import with a fallback and a version check in the first
-    cell, shell peeks at the data (``!ls``, ``!head | wc``), ``make_pipeline(...).fit`` and a
-    generator in the last cell."""
+    cell, shell peeks at the data (``!ls``, ``!head | wc``), a "private" ``_keep`` list a later
+    step reads, ``make_pipeline(...).fit`` and a generator in the last cell."""
     from nbops.productionize.suggest import apply_suggestions, suggest_tags
 
     nb = _nb(
@@ -422,12 +422,15 @@ pd.set_option("display.max_columns", 20)
         ),
         code('DATA = "data/train.csv"\nC = 0.5'),
         new_markdown_cell("## Load the data"),
-        code("!ls data\n!head -n 3 data/train.csv | wc -l\nframe = pd.read_csv(DATA)\nframe.head()"),
+        code(
+            "!ls data\n!head -n 3 data/train.csv | wc -l\n"
+            "_keep = ['Pclass', 'Age', 'SibSp', 'Parch', 'Survived']\nframe = pd.read_csv(DATA)[_keep]\nframe.head()"
+        ),
         code("frame.describe()"),
         new_markdown_cell("## Fit"),
         code(
             """
-features = ["Pclass", "Age", "SibSp", "Parch"]
+features = [column for column in _keep if column != "Survived"]
 X, y = frame[features].fillna(0), frame["Survived"]
 model = make_pipeline(StandardScaler(), LogisticRegression(C=C)).fit(X, y)
 accuracy = model.score(X, y)

@@ -92,6 +92,10 @@ def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
         code("df.describe().T"),
         code("df.groupby('a')['a'].mean().round(2)"),
         code("fig, ax = plt.subplots(1, 2)\ndf['a'].plot.box(ax=ax[0])\ndf['a'].hist(ax=ax[1])"),
+        code("def peek(n=5):\n    return df.head(n)\n\ninteract(peek, n=(1, 10))"),  # its def serves the widget
+        code("@interact(n=(1, 10))\ndef peek_more(n):\n    return df.tail(n)"),
+        code("def double(x):\n    return 2 * x\nprint(double(2))"),
+        code("twice = double(3)"),  # reads the def above: that cell is not display-only
     )
     assert tags_of(suggest_tags(nb)) == [
         (0, "setup"),
@@ -106,6 +110,10 @@ def test_plots_and_peeks_are_skipped_unless_a_later_cell_reads_what_they_bind():
         (9, "skip"),
         (10, "skip"),
         (11, "skip"),
+        (12, "skip"),
+        (13, "skip"),
+        (14, "step:main"),
+        (15, "step:main"),
     ]
 
 

@@ -249,7 +249,13 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
     outputs_fp = record.get("outputs", {})
     outputs = [n for n in step.outputs if not keyword.iskeyword(n)]
     tuple_name = _camel(step.function) + "Outputs"
-    fields = "".join(f"    {n}: {annotation(outputs_fp.get(n), imports, local_types)}\n" for n in outputs)
+    field_names = _field_names(outputs)
+    fields = "".join(
+        f"    {field_names[n]}: {annotation(outputs_fp.get(n), imports, local_types)}"
+        + (f"  # the notebook's {n}" if field_names[n] != n else "")
+        + "\n"
+        for n in outputs
+    )
     lines = [
         f"class {tuple_name}(NamedTuple):\n",
         f'    """Outputs of step ``{step.name}``."""\n\n',
@@ -274,5 +280,19 @@ def _step_function(step, record, param_types, rebound, imports, local_types, pla
         lines.append(indent(marker(code, "step")) + "\n")
         body = indent(code.generated.rstrip())
         lines.append((body if body.strip() else "    pass") + "\n")
-    lines.append(f"    return {tuple_name}(" + ", ".join(f"{n}={n}" for n in outputs) + ")\n")
+    lines.append(f"    return {tuple_name}(" + ", ".join(f"{field_names[n]}={n}" for n in outputs) + ")\n")
     return "".join(lines)
+
+
+def _field_names(outputs: list[str]) -> dict[str, str]:
+    """Each output's field in the step's NamedTuple: its own name, but a NamedTuple field cannot
+    start with ``_`` (``_features`` becomes ``nb_features``). The pipeline reads a result by
+    position against ``StepSpec.outputs``, so the notebook's names are what it hands on."""
+    taken, found = set(outputs), {}
+    for name in outputs:
+        field = name
+        while field.startswith("_") or (field != name and field in taken):
+            field = "nb" + field
+        taken.add(field)
+        found[name] = field
+    return found

@@ -120,7 +120,7 @@ def run_alone_where_random_state_was_inherited():
         set_random_states(fresh)
         try:
             steps = importlib.import_module(package + ".steps")
-            alone = getattr(steps, spec.function)(**kwargs)._asdict()
+            alone = dict(zip(spec.outputs, getattr(steps, spec.function)(**kwargs)))
         except Exception as exc:
             inherited.append({"step": step, "variables": [], "detail": f"{type(exc).__name__}: {exc}"})
             continue

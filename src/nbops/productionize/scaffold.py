@@ -153,7 +153,7 @@ def run(params: Params | None = None, *, from_: str | None = None, until: str | 
             function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
             if before_step is not None:
                 before_step(name)
-            result.outputs[name] = function(**kwargs)._asdict()
+            result.outputs[name] = dict(zip(spec.outputs, function(**kwargs)))
             if cache is not None:
                 _save(cache, name, result.outputs[name])
             if on_step is not None:
@@ -179,7 +179,7 @@ def run_step(name: str, params: Params, inputs: dict[str, str | Path], outputs: 
     function = getattr(importlib.import_module(__package__ + ".steps"), spec.function)
     with tracking.task_run(run_id) as log:
         with _workdir.inside(folder):
-            values = function(**kwargs)._asdict()
+            values = dict(zip(spec.outputs, function(**kwargs)))
         for output, target in outputs.items():
             serialization.save(values[output], target, output)
         log(_metrics(values))

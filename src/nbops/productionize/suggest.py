@@ -40,7 +40,9 @@ __all__ = ["Suggestion", "suggest_tags", "apply_suggestions", "heading_slug"]
 
 DEFAULT_STEP = "main"
 PLOT_ROOTS = frozenset({"plt", "pyplot", "matplotlib", "sns", "seaborn", "px", "go", "alt", "plotly"})
-DISPLAY_CALLS = frozenset({"print", "display", "repr", "len", "type", "sorted", "sum", "min", "max", "round"})
+DISPLAY_CALLS = frozenset(
+    {"print", "display", "repr", "len", "type", "sorted", "sum", "min", "max", "round", "interact", "interact_manual"}
+)
 # Calls that draw or print; the methods that only show a value are rewrites' list.
 DISPLAY_METHODS = VALUE_DISPLAY_METHODS | frozenset(
     {
@@ -199,7 +201,9 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
         return "step", f"code under {state.step!r} (it does not parse yet: the exporter says why)"
     body = [s for s in tree.body if not _is_docstring(s)]
     imports = [s for s in body if isinstance(s, (ast.Import, ast.ImportFrom)) or _import_guard(s)]
-    defs = [s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    defs = [
+        s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not _displays(s)
+    ]
     constants = [s for s in body if _constant_assignment(s)]
     # calls on what the cell imports or names as a constant: IMAGES_PATH.mkdir(exist_ok=True)
     configured = facts.imports.keys() | state.setup_names | {t.id for s in constants for t in _targets(s)}
@@ -220,7 +224,13 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
         return "setup", "imports" + (" and constants" if constants else "") + (" and configuration" if configs else "")
     if body and all(isinstance(s, ast.Assert) for s in body):
         return "test", "only assert statements"
-    if body and not facts.mutations and not (set(facts.defs) & read_later) and all(_displays(s) for s in body):
+    shows = [s for s in body if _displays(s)]
+    if (
+        shows
+        and not facts.mutations
+        and not (set(facts.defs) & read_later)
+        and len(shows) + len(defs) == len(body)  # a def beside them serves the display: interact(show, n=...)
+    ):
         return "skip", "only displays values; nothing below reads what it binds"
     return "step", f"code under {state.step!r}"
 
@@ -325,6 +335,8 @@ def _environment_check(node, names) -> bool:
 
 
 def _displays(node) -> bool:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # @interact(n=(1, 10)) shows a widget
+        return any(_root(d) in DISPLAY_CALLS for d in node.decorator_list)
     if isinstance(node, (ast.Assign, ast.AnnAssign)):  # fig, ax = plt.subplots()
         return isinstance(node.value, ast.Call) and _root(node.value.func) in PLOT_ROOTS
     if not isinstance(node, ast.Expr):
