@@ -82,9 +82,19 @@ def exported(tmp_path_factory, user_home):
 
 def test_tracked_notebook_exports_with_tracking_understood(exported):
     result, _, _ = exported
-    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB210", 0), ("NB214", 3)]
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [
+        ("NB210", 0),
+        ("NB214", 3),
+        ("NB403", 4),
+        ("NB403", 4),
+    ]
     assert result.ok, [d.format() for d in result.diagnostics]
-    assert result.tests.ok and all(e.status == "match" for e in result.equivalence)
+    # what nbops handed the steps is there in the check and the tests (tracked into a scratch store)
+    assert {d.message.split(" ", 1)[0] for d in result.diagnostics[2:]} == {"evaluate.registered", "evaluate.run_id"}
+    assert all("comes from nbops" in d.message for d in result.diagnostics[2:])
+    assert result.tests.ok
+    assert {e.variable for e in result.equivalence if e.status != "match"} == {"registered", "run_id"}
+    assert {e.status for e in result.equivalence} == {"match", "nondeterministic"}  # none None, none missing
     steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
     assert "clf = LogisticRegression(C=C, max_iter=max_iter, random_state=seed).fit(X_train, y_train)" in steps
     assert "%%track" not in steps and "__import__('nbops').log_metric('accuracy', accuracy)" in steps

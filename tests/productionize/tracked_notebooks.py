@@ -6,7 +6,8 @@ from pipeline_notebooks import _nb, code
 
 
 def tracked_sklearn():
-    """%%track on the training step, nbops.log_metric, a joined start_run, register_model, a test cell."""
+    """%%track on the training step, nbops.log_metric, a joined start_run keeping its run's id,
+    register_model keeping the version, a test cell."""
     return _nb(
         code(
             """
@@ -46,10 +47,11 @@ nbops.log_metric("train_accuracy", float(clf.score(X_train, y_train)))
         ),
         code(
             """
-with nbops.start_run("sweep", params={"C": C}):
+with nbops.start_run("sweep", params={"C": C}) as run:
     auc = float(roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1]))
     nbops.log_metric("auc", auc)
-    nbops.register_model("sweep-clf", clf)
+    registered = nbops.register_model("sweep-clf", clf)
+    run_id = run.id
 """,
             "step:evaluate",
             "metrics",

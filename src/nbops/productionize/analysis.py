@@ -64,6 +64,7 @@ class CellFacts:
     other_statements: list[int] = field(default_factory=list)  # lines of non def/import/assign stmts
     aliases: dict[str, list[str]] = field(default_factory=dict)  # alias -> names it holds, after the cell
     clock: set[str] = field(default_factory=set)  # names assigned from a clock (time.perf_counter(), ...)
+    tracking: set[str] = field(default_factory=set)  # names assigned from nbops (run.id, register_model(...))
 
     @property
     def outputs(self) -> list[str]:
@@ -125,6 +126,7 @@ def analyse(tree: ast.Module | None, aliases: dict[str, list[str]] | None = None
         ) and not _is_docstring(statement):
             facts.other_statements.append(statement.lineno)
     facts.loop_only -= bound_other
+    facts.tracking = _tracking_names(tree.body, facts)
     facts.aliases = {k: list(v) for k, v in aliases.items()}
     return facts
 
@@ -153,6 +155,32 @@ def _is_clock(node: ast.AST) -> bool:
     return (isinstance(func, ast.Attribute) and func.attr in CLOCKS) or (
         isinstance(func, ast.Name) and func.id in CLOCKS
     )
+
+
+def _tracking_names(body: list[ast.stmt], facts: CellFacts) -> set[str]:
+    """Names bound to what nbops returned: the run of ``with nbops.start_run(...) as run``, then
+    ``run_id = run.id`` or ``version = nbops.register_model(...)``. Each run has its own."""
+    tracked = {"nbops"} | {alias for alias, module in facts.imports.items() if (module or "").startswith("nbops")}
+    found: set[str] = set()
+
+    def reads_tracked(node: ast.AST | None) -> bool:
+        return node is not None and any(isinstance(n, ast.Name) and n.id in tracked | found for n in ast.walk(node))
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for statement in statements:
+            if isinstance(statement, (ast.With, ast.AsyncWith)):
+                for item in statement.items:
+                    if reads_tracked(item.context_expr) and isinstance(item.optional_vars, ast.Name):
+                        found.add(item.optional_vars.id)
+                visit(statement.body)
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and reads_tracked(statement.value):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                found.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+            elif isinstance(statement, (ast.If, ast.For, ast.While, ast.Try)):
+                visit([s for s in ast.iter_child_nodes(statement) if isinstance(s, ast.stmt)])
+
+    visit(body)
+    return found
 
 
 def _is_docstring(node: ast.stmt) -> bool:

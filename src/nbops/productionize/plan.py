@@ -53,6 +53,7 @@ class StepPlan:
     mutated_inputs: list[str] = field(default_factory=list)
     after: list = field(default_factory=list)  # (step name, cell)
     clock_names: set[str] = field(default_factory=set)  # outputs computed from a clock: timings, not randomness
+    tracking_names: set[str] = field(default_factory=set)  # outputs nbops returned: a run id, a model version
 
     def to_dict(self) -> dict:
         return {
@@ -427,6 +428,7 @@ class _Builder:
                 local[cell.step] = set()
             step.cells.append(code)
             step.clock_names |= code.facts.clock
+            step.tracking_names |= code.facts.tracking
             step.after += [(name, cell) for name in cell.after]
             if cell.metrics:
                 names = code.facts.outputs or list(code.facts.refs)

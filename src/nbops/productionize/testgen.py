@@ -18,8 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT / "src"))
-os.environ.setdefault("NBOPS_TRACKING", "0")  # tests never write to the tracking store
-
 GOLDEN = Path(__file__).parent / "golden"
 
 
@@ -29,9 +27,15 @@ def golden():
 
 
 @pytest.fixture(scope="session")
-def result(golden):
+def result(golden, tmp_path_factory):
     """The pipeline run; ``result.boundary[step][name]`` is what differed from the recording when
-    ``step`` returned (None: nothing), checked before a later step can change the value in place."""
+    ``step`` returned (None: nothing), checked before a later step can change the value in place.
+
+    It is tracked, as the notebook's clean runs were, into a store of its own: a run id or a
+    registered model version the steps return is then what the notebook got, never None, and
+    the tests never write to the user's store."""
+    os.environ["NBOPS_HOME"] = str(tmp_path_factory.mktemp("nbops-store"))
+    os.environ["NBOPS_TRACKING"] = "1"
     from __PKG__ import Params, run
     from __PKG__._fingerprint import assert_reproduces
 
@@ -49,7 +53,7 @@ def result(golden):
             except AssertionError as exc:
                 boundary[step][name] = str(exc)
 
-    outcome = run(Params(), track=False, on_step=check)
+    outcome = run(Params(), on_step=check)
     outcome.boundary = boundary
     return outcome
 '''
