@@ -273,6 +273,24 @@ def test_with_an_orchestrator_target_a_step_on_an_advanced_random_state_is_an_er
     assert "seed at the start of step 'second'" in result.diagnostics[-2].suggestion
 
 
+def test_an_input_a_library_function_changes_in_place_is_handed_on_by_the_step_that_changed_it(tmp_path):
+    nb = _nb(
+        code("import pandas as pd", "setup"),
+        code("def fill_missing(frame):\n    frame.fillna(0, inplace=True)\n    frame['flag'] = 1", "library"),
+        code("df = pd.DataFrame({'a': [1.0, None, 3.0]})", "step:load"),
+        code("fill_missing(df)\nn = len(df)", "step:clean"),  # no assignment: the analysis cannot see it
+        code("total = float(df['a'].sum() + df['flag'].sum())", "step:use"),
+    )
+    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB415", 3)]
+    assert "hands the changed one on to use" in result.diagnostics[0].message and result.ok
+    assert _cli(result, "run", "--cache", tmp_path / "cache", cwd=tmp_path).returncode == 0
+    (tmp_path / "cache" / "use" / "total.json").unlink()
+    alone = _cli(result, "run-step", "use", "--cache", tmp_path / "cache", cwd=tmp_path)  # as an orchestrator's task
+    assert alone.returncode == 0, alone.stderr[-2000:]
+    assert load(tmp_path / "cache" / "use", "total") == 7.0  # 1 + 0 + 3, and the flag on each of 3 rows
+
+
 def test_writefile_cell_becomes_a_file_of_the_package(converted):
     result = converted("titanic_kernel")
     src = Path(result.package_dir) / "src" / result.package

@@ -24,6 +24,7 @@ from .equivalence import (
     TestOutcome,
     cache_diagnostics,
     check_equivalence,
+    follow_changes_through_calls,
     leave_out_unread_unpicklables,
     run_package_tests,
     static_check,
@@ -176,7 +177,8 @@ def productionize(
         stage("golden_run", f"running the tagged cells in a fresh {kernel} kernel (twice)")
         recording = golden_run(plan, Path(tmp) / "golden", kernel_name=kernel, workdir=workdir, timeout=timeout)
         timed("golden_run")
-        result.diagnostics += recording.diagnostics + leave_out_unread_unpicklables(plan, recording)
+        result.diagnostics += recording.diagnostics + follow_changes_through_calls(plan, recording)
+        result.diagnostics += leave_out_unread_unpicklables(plan, recording)
         result.diagnostics += cache_diagnostics(plan, recording, orchestrated=bool(targets))
         if has_errors(result.diagnostics):
             return result

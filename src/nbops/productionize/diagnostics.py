@@ -69,6 +69,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB412": (INFO, "step output nothing reads cannot be pickled: left out of the step's result"),
     "NB413": (WARNING, "function or class a step defines reaches later steps in one process only"),
     "NB414": (WARNING, "step draws from a random state earlier steps advanced: reproduces in one process only"),
+    "NB415": (INFO, "step changes an input in place through a call: it hands the changed copy on"),
 }
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "rerun_diagnostic",
     "cache_diagnostics",
     "leave_out_unread_unpicklables",
+    "follow_changes_through_calls",
     "static_check",
 ]
 
@@ -352,6 +353,50 @@ def _unpicklable_fix(plan, producer: str, variable: str) -> str:
         f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
         "a path instead of an open file), or use it only inside this step"
     )
+
+
+def follow_changes_through_calls(plan, recording) -> list[Diagnostic]:
+    """A step that changed an input in place where the analysis cannot see it (a library
+    function's ``frame.fillna(0, inplace=True)`` on the frame it is passed): in the notebook,
+    later cells read the changed value; a step run on its own (run-step, an orchestrator's task)
+    would read the producer's unchanged one. Where a later step or test reads it, such a step
+    now copies that input, returns the changed copy, and those read it from there."""
+    from .dag import order_steps
+
+    found = []
+    for step_name in plan.order:
+        step, entry = plan.steps[step_name], recording.steps.get(step_name, {})
+        before, after = entry.get("inputs", {}), entry.pop("changed", {})
+        for variable, fp in after.items():
+            if variable in step.mutated_inputs or variable not in before or difference(before[variable], fp) is None:
+                continue
+            producer = step.inputs[variable]
+            later = plan.order[plan.order.index(step_name) + 1 :]
+            readers = [plan.steps[n] for n in later] + list(plan.tests)
+            readers = [r for r in readers if r.inputs.get(variable) == producer]
+            if not readers:  # nothing reads the changed value: one process or many, the same
+                continue
+            step.mutated_inputs.append(variable)
+            step.outputs.append(variable)
+            entry.setdefault("outputs", {})[variable] = fp
+            for reader in readers:
+                reader.inputs[variable] = step_name
+            cell = step.cells[0].cell
+            who = ", ".join(dict.fromkeys(getattr(r, "name", "the tests") for r in readers))
+            found.append(
+                Diagnostic(
+                    "NB415",
+                    f"step {step_name!r} changes {variable!r} (from step {producer!r}) in place through a call: it "
+                    f"copies it and hands the changed one on to {who}",
+                    cell.index,
+                    cell.id,
+                    None,
+                )
+            )
+    if found:
+        plan.order, plan.edges, _ = order_steps(plan.steps)
+    recording.save()  # without the "changed" fingerprints, which the package does not check
+    return found
 
 
 def leave_out_unread_unpicklables(plan, recording) -> list[Diagnostic]:

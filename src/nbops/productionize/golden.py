@@ -53,7 +53,7 @@ def _nbops_record(step, group, names, save):
         value = namespace[name]
         probe = _nbops_fp.probe_batch(value, visible) if _nbops_fp._kind(value) == "model" else None
         fp = _nbops_fp.fingerprint(value, probe)
-        if group == "outputs":  # the file format every runner will pass it on in
+        if group in ("outputs", "changed"):  # the file format every runner will pass it on in
             try:
                 fp["format"] = _nbops_ser.format_of(value)
             except Exception:
@@ -65,7 +65,7 @@ def _nbops_record(step, group, names, save):
         if save and probe is not None:
             if _nbops_fp.save_value(probe, _nbops_dir / f"values/{{step}}__{{name}}.probe.pkl"):
                 fp["probe_file"] = f"values/{{step}}__{{name}}.probe.pkl"
-        entry[group][name] = fp
+        entry.setdefault(group, {{}})[name] = fp
     _nbops_save()
 """
 
@@ -152,6 +152,8 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
         for code in step.cells:
             add(code.source, code.cell)
         add(f"_nbops_record({name!r}, 'outputs', {step.outputs!r}, {save_values!r})")
+        # its inputs again: one changed in place through a call (fill_missing(df)) shows here
+        add(f"_nbops_record({name!r}, 'changed', {list(step.inputs)!r}, {save_values!r})")
     for test in plan.tests:
         add(test.code.source, test.code.cell)
     add(
