@@ -177,13 +177,18 @@ def test_setup_cell_using_a_parameter_is_an_error():
 
 
 def test_parameters_cell_must_be_literals():
-    nb = _nb(code("a = 1\nb: float = 2\nc = a * 2\nd = None", "parameters"), code("x = a", "step:s"))
+    nb = _nb(
+        code("a = 1\nb: float = 2\nc = a * 2\nd = None\ne: float | None = None", "parameters"),
+        code("x = a", "step:s"),
+    )
     plan = analyse_notebook(nb, "pkg")
-    assert codes(plan) == [("NB109", 0, 3)]
+    assert codes(plan) == [("NB109", 0, 3), ("NB110", 0, 4)]  # d arrives as text; e is annotated
+    assert plan.diagnostics[1].suggestion == "annotate it if it takes numbers or lists, e.g. d: float | None = None"
     assert [(p.name, p.type, p.default, p.optional) for p in plan.params] == [
         ("a", "int", 1, False),
         ("b", "float", 2, False),
         ("d", "str", None, True),
+        ("e", "float", None, True),
     ]
 
 

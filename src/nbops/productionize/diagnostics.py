@@ -28,6 +28,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB107": (ERROR, "cell has conflicting role tags"),
     "NB108": (ERROR, "notebook has no step cells"),
     "NB109": (ERROR, "parameters cell is not literal assignments"),
+    "NB110": (INFO, "parameter defaults to None without a type: values arrive as text"),
     # IPython syntax
     "NB201": (ERROR, "syntax error"),
     "NB202": (ERROR, "shell command"),

@@ -46,6 +46,18 @@ def read_parameters(cells) -> tuple[list[Param], list[Diagnostic]]:
                 )
             elif param:
                 params[param.name] = param
+                if param.default is None and not isinstance(statement, ast.AnnAssign):
+                    diags.append(
+                        Diagnostic(
+                            "NB110",
+                            f"parameter {param.name} = None has no type: a value given for it "
+                            "(-p, a params file, an environment variable) arrives as text",
+                            cell.index,
+                            cell.id,
+                            statement.lineno,
+                            f"annotate it if it takes numbers or lists, e.g. {param.name}: float | None = None",
+                        )
+                    )
     return list(params.values()), diags
 
 
