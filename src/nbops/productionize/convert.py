@@ -25,6 +25,7 @@ from .equivalence import (
     cache_diagnostics,
     check_equivalence,
     follow_changes_through_calls,
+    inherited_random_state,
     leave_out_unread_unpicklables,
     run_package_tests,
     static_check,
@@ -252,31 +253,6 @@ def _prove(plan, recording, staging, run_tests, result, stage, timed, timeout, o
                     suggestion="run pytest in the package directory to see why",
                 )
             )
-
-
-def inherited_random_state(plan, found, orchestrated: bool) -> Diagnostic:
-    """A step that reproduces the notebook only after the steps before it in one process: a
-    warning for the package (``run`` passes the random state on), an error for orchestrators,
-    whose tasks each start from the state setup leaves."""
-    step = plan.steps.get(found.step)
-    cell = step.cells[0].cell if step else None
-    what = ", ".join(repr(v) for v in found.variables) or "it"
-    if found.detail:
-        what += f" (it raised {found.detail})"
-    message = (
-        f"step {found.step!r} draws from a random state earlier steps advanced: run on its own "
-        f"(run-step, --from, KFP, Airflow) it starts from setup's state and {what} differ from the notebook"
-    )
-    return Diagnostic(
-        "NB404" if orchestrated else "NB414",
-        message,
-        cell.index if cell else None,
-        cell.id if cell else None,
-        None,
-        f"seed at the start of step {found.step!r} (np.random.seed(...), random.seed(...)), pass a "
-        "random_state to what draws, or make the generator in a step and hand it on "
-        "(rng = np.random.default_rng(42) in a step cell)",
-    )
 
 
 def _requirements(pyproject: str) -> list[str]:

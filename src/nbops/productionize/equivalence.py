@@ -28,6 +28,7 @@ __all__ = [
     "cache_diagnostics",
     "leave_out_unread_unpicklables",
     "follow_changes_through_calls",
+    "inherited_random_state",
     "static_check",
 ]
 
@@ -352,6 +353,33 @@ def _unpicklable_fix(plan, producer: str, variable: str) -> str:
     return (
         f"return plain data instead (e.g. {variable} = list({variable}) for a generator; "
         "a path instead of an open file), or use it only inside this step"
+    )
+
+
+def inherited_random_state(plan, found, orchestrated: bool) -> Diagnostic:
+    """A step that reproduces the notebook only after the steps before it in one process: a
+    warning for the package (``run`` passes the random state on), an error for orchestrators,
+    whose tasks each start from the state setup leaves."""
+    step = plan.steps.get(found.step)
+    cell = step.cells[0].cell if step else None
+    differs = (
+        f"raises {found.detail}"
+        if found.detail
+        else ", ".join(repr(v) for v in found.variables) + " differ from the notebook"
+    )
+    message = (
+        f"step {found.step!r} draws from a random state earlier steps advanced: run on its own "
+        f"(run-step, --from, KFP, Airflow) it starts from setup's state and {differs}"
+    )
+    return Diagnostic(
+        "NB404" if orchestrated else "NB414",
+        message,
+        cell.index if cell else None,
+        cell.id if cell else None,
+        None,
+        f"seed at the start of step {found.step!r} (np.random.seed(...), random.seed(...)), pass a "
+        "random_state to what draws, or make the generator in a step and hand it on "
+        "(rng = np.random.default_rng(42) in a step cell)",
     )
 
 
