@@ -152,8 +152,9 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
         for code in step.cells:
             add(code.source, code.cell)
         add(f"_nbops_record({name!r}, 'outputs', {step.outputs!r}, {save_values!r})")
-        # its inputs again: one changed in place through a call (fill_missing(df)) shows here
-        add(f"_nbops_record({name!r}, 'changed', {list(step.inputs)!r}, {save_values!r})")
+        # its inputs again: one changed in place through a call (fill_missing(df)) shows here;
+        # fingerprints only, as for the inputs above: rewriting every input's value costs I/O
+        add(f"_nbops_record({name!r}, 'changed', {list(step.inputs)!r}, False)")
     for test in plan.tests:
         add(test.code.source, test.code.cell)
     add(

@@ -5,9 +5,11 @@ the lines of a requirements file it names (``-r requirements.txt``) included."""
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .syntax import pip_install_arguments
 
 __all__ = ["requirements", "read_requirement_files"]
 
@@ -75,8 +77,10 @@ def _requirement_lines(path: Path, seen: set[Path]) -> list[str]:
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith(("-r ", "--requirement ", "--requirement=")):
-            found += _requirement_lines(path.parent / re.split(r"[ =]", line, maxsplit=1)[1].strip(), seen)
-        elif not line.startswith("-"):
+        if not line.startswith("-"):  # a requirement, markers and spaces included
             found.append(line)
+            continue
+        _, included = pip_install_arguments(shlex.split(line))  # an option line: the same as on pip's command line
+        for name in included:
+            found += _requirement_lines(path.parent / name, seen)
     return found
