@@ -227,13 +227,17 @@ def test_a_requirements_file_the_notebook_installs_joins_the_package_dependencie
     assert not any(r.startswith("-") or "pypi.org" in r for r in result.requirements)
 
 
-def test_a_requirements_file_that_is_not_there_is_an_error_before_anything_runs(tmp_path):
-    nb = _nb(code("%pip install -q -r missing.txt\nimport math", "setup"), code("x = math.pi", "step:a"))
+@pytest.mark.parametrize("name", ["missing.txt", "binary.txt", "folder"])
+def test_a_requirements_file_that_cannot_be_read_is_an_error_before_anything_runs(tmp_path, name):
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00numpy")
+    (tmp_path / "folder").mkdir()
+    nb = _nb(code(f"%pip install -q -r {name}\nimport math", "setup"), code("x = math.pi", "step:a"))
     result = productionize(nb, tmp_path / "out", workdir=tmp_path)
     (error,) = result.diagnostics[1:]
     assert (error.code, error.cell_index, error.line) == ("NB205", 0, 1)
-    assert "cannot read missing.txt in the notebook's folder" in error.message
+    assert f"cannot read {name} in the notebook's folder" in error.message
     assert not result.ok and list(result.timings) == ["analyse"] and not (tmp_path / "out").exists()
+    assert (tmp_path / "binary.txt").read_bytes() == b"\xff\xfe\x00numpy"  # read, never changed
 
 
 def _random_steps():

@@ -52,11 +52,12 @@ def read_requirement_files(plan, workdir: Path) -> list[Diagnostic]:
     for name, cell, cell_id, line in plan.requirement_files:
         try:
             plan.requirements += _requirement_lines(workdir / name, set())
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:  # missing, a folder, or not text
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             problems.append(
                 Diagnostic(
                     "NB205",
-                    f"pip install -r {name}: cannot read {name} in the notebook's folder ({exc.strerror or exc})",
+                    f"pip install -r {name}: cannot read {name} in the notebook's folder ({reason})",
                     cell,
                     cell_id,
                     line,
