@@ -115,8 +115,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from .productionize.plan import build_plan, package_name
 
     # analyse_notebook() minus nbformat's import: the Pipeline panel's plan, nothing run
+    notebook = Path(args.notebook)
     plan = build_plan(
-        read_notebook(args.notebook), getattr(args, "name", None) or package_name(Path(args.notebook).name)
+        read_notebook(args.notebook), getattr(args, "name", None) or package_name(notebook.name), notebook.parent
     )
     view, failed = plan.to_dict(), has_errors(plan.diagnostics)
     if args.json:
@@ -175,7 +176,7 @@ def _run_suggest(args: argparse.Namespace) -> int:
         nb = nbformat.read(source, as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed notebooks
         raise InvalidValueError(f"{source} is not a readable notebook: {exc}") from None
-    suggestions = suggest_tags(nb)
+    suggestions = suggest_tags(nb, source.parent)
     if args.json:
         print(json.dumps({"notebook": args.notebook, "suggestions": [s.to_dict() for s in suggestions]}, indent=2))
     else:

@@ -65,6 +65,12 @@ def write_data(folder: Path) -> None:
     (folder / "course_utils.py").write_text(
         "def normalise(values):\n    top = max(values)\n    return [v / top for v in values]\n"
     )
+    # and the script its notebooks %run first: imports, a constant set in a branch, a helper
+    (folder / "course_setup.py").write_text(
+        "import statistics as stats\nimport os\n\nDIGITS = 3\nif os.environ.get('COURSE_FAST'):\n"
+        "    DIGITS = 1\n\n\ndef rounded(value):\n    return round(value, DIGITS)\n\n\n"
+        "if __name__ == '__main__':\n    print('course setup done')\n"
+    )
 
 
 def housing_chapter() -> nbformat.NotebookNode:
@@ -443,10 +449,12 @@ print("\\n".join(lines))
 
 
 def course_notebook() -> nbformat.NotebookNode:
-    """A course notebook: it imports a module that sits beside it, writes a module with
-    ``%%writefile`` and imports it, and appends to a log file that a later cell reads back (one
-    line every 0.2 s: two kernels running it side by side in one folder would interleave lines)."""
+    """A course notebook: it ``%run``s the course's setup script, imports a module that sits
+    beside it, writes a module with ``%%writefile`` and imports it, and appends to a log file that
+    a later cell reads back (one line every 0.2 s: two kernels running it side by side in one
+    folder would interleave lines)."""
     return _nb(
+        code("%matplotlib inline\n%run course_setup.py", "setup"),
         code("import time\nfrom course_utils import normalise", "setup"),
         code("%%writefile scoring.py\ndef score(values):\n    return sum(values) / len(values)\n", "setup"),
         code("raw = [3.0, 1.0, 4.0, 1.0, 5.0]\nscaled = normalise(raw)", "step:prepare"),
@@ -456,7 +464,8 @@ def course_notebook() -> nbformat.NotebookNode:
             "step:report",
         ),
         code(
-            "from scoring import score\nlogged = open('progress.log').read().splitlines()\nfinal = score(scaled)",
+            "from scoring import score\nlogged = open('progress.log').read().splitlines()\n"
+            "final = rounded(score(scaled))\nspread = rounded(stats.pstdev(scaled))",
             "step:report",
         ),
     )

@@ -4,6 +4,7 @@ No kernel runs here; every fixture's static diagnostics are asserted exactly.
 """
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -269,7 +270,8 @@ def test_magic_policy(source, expected, code):
         ("!ls data; rm -r data\n", "NB202", "subprocess.run"),
         ("!cat $(which python)\n", "NB202", "subprocess.run"),
         ("!mkdir -p {folder}\n", "NB202", "subprocess.run"),
-        ("files = !ls\n", "NB202", "subprocess.run(['ls'], capture_output=True"),
+        ("out = !python train.py\n", "NB202", "subprocess.run(['python', 'train.py'], capture_output=True"),
+        ("files = !ls {folder}\n", "NB202", "subprocess.run(['ls', '{folder}'], capture_output=True"),
         ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
         ("%run other.py\n", "NB204", "library cell"),
         ("%%bash\necho hi\n", "NB202", "subprocess.run"),
@@ -412,3 +414,37 @@ def test_function_defined_in_a_step_is_passed_to_later_steps():
 def test_papermill_injected_parameters_override_the_defaults():
     nb = _nb(code("alpha = 0.1", "parameters"), code("alpha = 0.5", "injected-parameters"), code("b = alpha", "step:s"))
     assert [(p.name, p.default) for p in analyse_notebook(nb, "pkg").params] == [("alpha", 0.5)]
+
+
+@pytest.mark.parametrize("command", ["ls data", "ls data/*.csv | head -n 2", "ls missing-folder", "cat data/a.csv"])
+def test_captured_output_of_a_showing_command_is_what_ipython_captures(tmp_path, command):
+    """``files = !ls data``: the same lines from subprocess, stderr among them, as IPython gives."""
+    (tmp_path / "data").mkdir()
+    for name in ("a.csv", "b.csv", "c.txt"):
+        (tmp_path / "data" / name).write_text(f"x\n{name}\n")
+    normalized = normalize(f"files = !{command}\n", 4, "c4")
+    assert [(d.code, d.line) for d in normalized.diagnostics] == [("NB213", 1)]
+    namespace: dict = {}
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        exec(normalized.source, namespace)
+    finally:
+        os.chdir(cwd)
+    ipython = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "IPython",
+            "--quick",
+            "--no-banner",
+            "--colors=nocolor",
+            "-c",
+            f"print(repr(list(get_ipython().getoutput({command!r}))))",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert namespace["files"] == ast.literal_eval(ipython.stdout.strip().splitlines()[-1])

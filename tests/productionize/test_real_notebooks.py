@@ -27,9 +27,9 @@ CONVERTIBLE = {
     "housing_chapter": [("NB410", 8, None)],  # its own transformer class: a pickle between runners
     "text_quickstart": [],
     "kale_example": [("NB212", 1, 1)],
-    # a module beside the notebook and a %%writefile module import in the package's tests too;
-    # the report written then read back is the same in both clean runs (no NB403)
-    "course_notebook": [("NB213", 1, 1)],
+    # a %run script's names, a module beside the notebook and a %%writefile module import in the
+    # package's tests too; the report written then read back is the same in both clean runs (no NB403)
+    "course_notebook": [("NB210", 0, 1), ("NB213", 0, 2), ("NB213", 2, 1)],
     # suggested tags as they come: %config and the shell peeks dropped, the generator left out
     "sklearn_quickstart": [("NB210", 1, 1), ("NB210", 4, 1), ("NB210", 4, 2), ("NB412", 7, None)],
     # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter

@@ -105,10 +105,11 @@ def _read(notebook) -> tuple[object, str, Path]:
     return notebook, "notebook.ipynb", Path.cwd()
 
 
-def analyse_notebook(notebook, name: str | None = None) -> Plan:
-    """Static part only (tags, syntax, def/use, DAG): no kernel, no files written."""
-    nb, filename, _ = _read(notebook)
-    return build_plan(nb, name or package_name(filename))
+def analyse_notebook(notebook, name: str | None = None, folder: Path | None = None) -> Plan:
+    """Static part only (tags, syntax, def/use, DAG): no kernel, no files written. ``folder`` is
+    the notebook's (by default the folder of a notebook given by path, else the current one)."""
+    nb, filename, nb_dir = _read(notebook)
+    return build_plan(nb, name or package_name(filename), folder or nb_dir)
 
 
 def productionize(
@@ -158,7 +159,7 @@ def productionize(
         timings[key] = round(time.perf_counter() - clock, 3)
 
     stage("analyse", f"analysing {filename}")
-    plan = build_plan(nb, name or package_name(filename))
+    plan = build_plan(nb, name or package_name(filename), workdir)
     plan.diagnostics += read_requirement_files(plan, workdir)
     timed("analyse")
     result = Result(

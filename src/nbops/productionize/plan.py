@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import library as lib
 from . import rewrites
@@ -155,7 +156,8 @@ def package_name(notebook_name: str) -> str:
     return ident + "_pipeline" if not ident.endswith("pipeline") else ident
 
 
-def build_plan(nb, package: str) -> Plan:
+def build_plan(nb, package: str, folder: Path | None = None) -> Plan:
+    """The plan for ``nb``; ``folder`` is the notebook's, where the files its cells run are read."""
     plan = Plan(package)
     cells, plan.diagnostics = read_cells(nb)
     rewrites.merge_kale_blocks(cells)
@@ -163,7 +165,7 @@ def build_plan(nb, package: str) -> Plan:
     named: list[tuple[bool, str]] = []  # (not converted, experiment): converted cells name it first
     aliases: dict[str, list[str]] = {}  # `combine = [train_df, test_df]` in one cell, the loop over it in another
     for cell in cells:
-        normalized = normalize(cell.source, cell.index, cell.id)
+        normalized = normalize(cell.source, cell.index, cell.id, folder)
         if normalized.experiment:
             named.append((not cell.converted, normalized.experiment))
         if cell.converted:

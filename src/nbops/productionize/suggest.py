@@ -3,7 +3,8 @@
     suggest_tags(nb) -> [Suggestion]        apply_suggestions(nb, suggestions) -> a tagged copy
 
 The rules, in order (cells that already have a role keep it; empty cells get none, but a
-cell of only ``!pip install``/``%pip install`` → ``setup``, so its versions join the requirements):
+cell of only ``!pip install``/``%pip install`` → ``setup``, so its versions join the requirements,
+and so is one of only line magics that ``%run`` a script beside the notebook, for its names):
 
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
   ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``) → ``library``;
@@ -30,6 +31,7 @@ import keyword
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from .analysis import BUILTINS, analyse
 from .rewrites import VALUE_DISPLAY_METHODS, is_value_display
@@ -115,10 +117,11 @@ def heading_slug(text: str) -> str | None:
     return slug + "_" if keyword.iskeyword(slug) else step_identifier(slug)
 
 
-def suggest_tags(nb) -> list[Suggestion]:
-    """A role for each code cell of ``nb`` that has none (see the module's rules)."""
+def suggest_tags(nb, folder: Path | None = None) -> list[Suggestion]:
+    """A role for each code cell of ``nb`` that has none (see the module's rules); ``folder`` is
+    the notebook's, where a ``%run`` script is read."""
     cells = {c.index: c for c in read_cells(nb)[0]}
-    normalized = {i: normalize(c.source, i, c.id) for i, c in cells.items()}
+    normalized = {i: normalize(c.source, i, c.id, folder) for i, c in cells.items()}
     trees = {i: n.tree for i, n in normalized.items()}
     facts = {i: analyse(tree) for i, tree in trees.items()}
     later_reads = _later_reads(facts)
@@ -140,6 +143,11 @@ def suggest_tags(nb) -> list[Suggestion]:
             )
             continue
         if not cell.source.strip() or (trees[index] is not None and not trees[index].body):
+            continue
+        if normalized[index].ran_scripts and _only_magic_lines(cell.source):
+            scripts = ", ".join(normalized[index].ran_scripts)
+            found.append(Suggestion(index, cell.id, "setup", None, f"runs {scripts}: its functions and imports"))
+            state.suggested("setup", None, facts[index])
             continue
         role, reason = _classify(trees[index], facts[index], state, later_reads.get(index, set()))
         step = state.step if role == "step" else None
@@ -233,6 +241,12 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     ):
         return "skip", "only displays values; nothing below reads what it binds"
     return "step", f"code under {state.step!r}"
+
+
+def _only_magic_lines(source: str) -> bool:
+    """Every line of ``source`` is a line magic or a comment (``%matplotlib inline``, ``%run x.py``)."""
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    return all(line.startswith(("%", "#")) and not line.startswith("%%") for line in lines)
 
 
 def _later_reads(facts: dict) -> dict[int, set[str]]:

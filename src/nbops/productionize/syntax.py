@@ -11,8 +11,10 @@ import ast
 import re
 import shlex
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .scripts import translate_run
 
 __all__ = ["NormalizedCell", "normalize"]
 
@@ -115,6 +117,7 @@ class NormalizedCell:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     experiment: str | None = None  # named by %track, %%track or nbops.start_run("...")
     requirement_files: list[tuple[str, int]] = field(default_factory=list)  # (-r FILE, line): read at export
+    ran_scripts: list[str] = field(default_factory=list)  # %run script.py lines translated to runpy
 
 
 _manager = None
@@ -134,8 +137,12 @@ def _transform(source: str) -> str:
     return _manager.transform_cell(source)
 
 
-def normalize(source: str, cell_index: int | None = None, cell_id: str | None = None) -> NormalizedCell:
-    policy = _Policy(cell_index, cell_id)
+def normalize(
+    source: str, cell_index: int | None = None, cell_id: str | None = None, folder: Path | None = None
+) -> NormalizedCell:
+    """Plain Python for a cell's source, with what its magics need (requirements, diagnostics).
+    ``folder`` is the notebook's, where ``%run script.py`` finds the script it translates."""
+    policy = _Policy(cell_index, cell_id, folder)
     text = policy.rewrite(source, line_offset=0)
     tree = None
     if text is not None:
@@ -146,7 +153,13 @@ def normalize(source: str, cell_index: int | None = None, cell_id: str | None = 
             text = None
     experiment = policy.experiment or (_start_run_experiment(tree) if tree is not None else None)
     return NormalizedCell(
-        text or "", tree, policy.requirements, policy.diagnostics, experiment, policy.requirement_files
+        text or "",
+        tree,
+        policy.requirements,
+        policy.diagnostics,
+        experiment,
+        policy.requirement_files,
+        policy.ran_scripts,
     )
 
 
@@ -226,10 +239,11 @@ def pip_install_arguments(words: list[str]) -> tuple[list[str] | None, list[str]
 
 
 class _Policy:
-    def __init__(self, cell_index, cell_id):
-        self.cell_index, self.cell_id = cell_index, cell_id
+    def __init__(self, cell_index, cell_id, folder: Path | None = None):
+        self.cell_index, self.cell_id, self.folder = cell_index, cell_id, folder
         self.requirements: list[str] = []
         self.requirement_files: list[tuple[str, int]] = []
+        self.ran_scripts: list[str] = []
         self.diagnostics: list[Diagnostic] = []
         self.experiment: str | None = None
 
@@ -282,6 +296,14 @@ class _Policy:
             statement = _enclosing_statement(tree, node)
             whole = isinstance(statement, ast.Expr) and statement.value is node
             line = node.lineno + line_offset
+            captured = self.captured_output(call, node, line)
+            if captured is not None and statement is not None and statement.lineno == node.lineno == node.end_lineno:
+                text_line = lines[node.lineno - 1]
+                indent = text_line[: statement.col_offset]
+                start, end = _char_offset(text_line, node.col_offset), _char_offset(text_line, node.end_col_offset)
+                body = indent + "import subprocess\n" + text_line[:start] + captured + text_line[end:]
+                edits.append((node.lineno, node.lineno, body))
+                continue
             replacement = self.line_magic(call, whole, line)
             if replacement is not None and whole:
                 indent = lines[statement.lineno - 1][: statement.col_offset]
@@ -340,6 +362,19 @@ class _Policy:
         logs = f"__import__('nbops').set_tags({tags!r})\n" if tags else ""
         logs += "".join(f"__import__('nbops').log_metric({m!r}, {m})\n" for m in metrics)
         return text.rstrip("\n") + "\n" + logs
+
+    def captured_output(self, call, node: ast.AST, line: int) -> str | None:
+        """``files = !ls data``: the same lines from ``subprocess`` (stderr among them, as IPython
+        merges it), for a command that only prints and names no notebook variable; else None."""
+        method, args = call
+        command = args[0] if args else None
+        if method != "getoutput" or not command or set(command) & set("{}$") or not _only_shows(command):
+            return None
+        self.diag("NB213", f"'!{command}' output capture translated to subprocess.run(...)", line)
+        return (
+            f"subprocess.run({command!r}, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, "
+            "text=True).stdout.splitlines()"
+        )
 
     def line_magic(self, call, whole: bool, line: int) -> list[str] | None:
         method, args = call
@@ -402,12 +437,14 @@ class _Policy:
             )
             return None
         if name == "run":
-            self.diag(
-                "NB204",
-                f"%run {rest} executes another file",
-                line,
-                "move that code into a library cell, or import it as a module",
-            )
+            translation = translate_run(rest, self.folder) if whole else None
+            if translation is not None and translation.lines is not None:
+                self.diag("NB213", f"%run {rest} translated to runpy.run_path(...), binding the names it defines", line)
+                self.ran_scripts.append(rest.strip())
+                return translation.lines
+            reason = translation.reason if translation else "is part of a larger expression"
+            suggestion = translation.suggestion if translation else "run it on a line of its own"
+            self.diag("NB204", f"%run {rest} executes another file, and {reason}", line, suggestion)
             return None
         self.diag(
             "NB205", f"%{name} has no Python equivalent", line, "rewrite the line in plain Python or tag the cell skip"
@@ -450,6 +487,11 @@ class _Policy:
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
+
+
+def _char_offset(line: str, col_bytes: int) -> int:
+    """The character index of an ast column offset, which counts UTF-8 bytes."""
+    return len(line.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
 
 
 def _only_shows(command: str) -> bool:

@@ -99,7 +99,9 @@ class AnalysisHandler(ProductionizeHandler):
             return {
                 "notebook": notebook,
                 "default_out_dir": default_out_dir(notebook),
-                **analyse_notebook(path if content is None else content, package_name(path.name)).to_dict(),
+                **analyse_notebook(
+                    path if content is None else content, package_name(path.name), path.parent
+                ).to_dict(),
             }
 
         await self.respond(work)
@@ -115,7 +117,7 @@ class SuggestionsHandler(ProductionizeHandler):
 
         def work():
             nb = content if content is not None else _read_notebook(path)
-            return {"notebook": notebook, "suggestions": [s.to_dict() for s in suggest_tags(nb)]}
+            return {"notebook": notebook, "suggestions": [s.to_dict() for s in suggest_tags(nb, path.parent)]}
 
         await self.respond(work)
 
