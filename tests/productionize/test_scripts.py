@@ -3,6 +3,8 @@ NB204 saying why it cannot be."""
 
 import ast
 import runpy
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -84,11 +86,18 @@ def test_run_binds_what_ipython_binds(tmp_path):
     assert "inner" not in got and "scratch" not in got
 
 
-def test_run_without_the_extension_finds_the_script_as_ipython_does(tmp_path):
-    (tmp_path / "helpers.py").write_text("VALUE = 1\n")
-    normalized = normalize("%run helpers\nx = VALUE + 1\n", 0, None, tmp_path)
-    assert "runpy.run_path('helpers.py', run_name='__main__')" in normalized.source
-    assert _run_in_notebook_namespace(tmp_path, normalized.source)["x"] == 2
+def test_a_script_beside_the_notebook_that_never_tests_its_name_is_imported(tmp_path):
+    """%run helpers (no extension, found as IPython finds it): imported, not run as __main__, so
+    an instance of its class pickles by reference, as a step's cached output must."""
+    (tmp_path / "helpers.py").write_text("import math\nVALUE = 1\n\n\nclass Box:\n    size = math.pi\n")
+    normalized = normalize("%run helpers\nx = VALUE + 1\nbox = Box()\n", 0, None, tmp_path)
+    assert normalized.source == "import math\nfrom helpers import VALUE, Box\nx = VALUE + 1\nbox = Box()\n"
+    code = f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\n" + normalized.source
+    code += "import pickle\nassert pickle.loads(pickle.dumps(box)).size == math.pi\nprint(x)\n"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout == "2\n", done.stderr
+    # run as %run runs it, the class is __main__.Box: the package could not cache the box
+    assert runpy.run_path(str(tmp_path / "helpers.py"), run_name="__main__")["Box"].__module__ == "__main__"
 
 
 def test_a_script_that_binds_nothing_is_run_for_its_effects(tmp_path):

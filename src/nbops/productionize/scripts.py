@@ -4,7 +4,9 @@ that binds the same names in the package.
 IPython runs the script as ``__main__`` in a namespace of its own and then copies that namespace
 into the notebook's, so every name the script binds at module level (its functions, classes,
 constants and imports) is the notebook's afterwards. ``runpy.run_path`` does the first half and
-returns that namespace; the translation then binds each name from it.
+returns that namespace; the translation then binds each name from it. A script beside the
+notebook that never tests ``__name__`` is imported instead (``from helpers import load, Scaler``),
+which binds the same names and lets its classes pickle by reference.
 """
 
 from __future__ import annotations
@@ -61,7 +63,20 @@ def translate_run(arguments: str, folder: Path | None) -> Translation:
     if bindings is None:
         return Translation(None, f"runs {name!r}, which star-imports (its names are not known)", _REFUSED_SUGGESTION)
     imports, names = bindings
+    if names and _importable_as_module(name, tree):
+        return Translation([*imports, f"from {Path(name).stem} import {', '.join(names)}"])
     return Translation([*imports, *_binding_lines(name, names)])
+
+
+def _importable_as_module(name: str, tree: ast.Module) -> bool:
+    """Whether importing the script binds what ``%run`` binds: it sits beside the notebook (whose
+    folder is first on ``sys.path`` when the steps run), its stem is a module name, and nothing
+    in it tests ``__name__`` (imported, it is not ``__main__``). Imported, its classes pickle by
+    reference (``helpers.Scaler``), so a step's output that is one of them can be cached."""
+    stem = Path(name).stem
+    if Path(name).parent != Path(".") or not name.endswith(".py") or not stem.isidentifier():
+        return False
+    return not any(isinstance(node, ast.Name) and node.id == "__name__" for node in ast.walk(tree))
 
 
 def _script_path(folder: Path, name: str) -> tuple[Path | None, str]:
