@@ -272,3 +272,28 @@ def test_a_book_chapters_figure_helper_with_its_folder_is_library():
         code("scores = [len(str(IMAGES_PATH)), 2]"),
     )
     assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "library"), (2, "step:main")]
+
+
+def test_imports_beside_lines_that_only_print_are_setup():
+    """A Kaggle kernel's first cell lists the input folder beside its imports; the next cell's
+    options on ``pd`` then read a setup name, so it is setup too."""
+    nb = nbs._nb(
+        code(
+            "import numpy as np # linear algebra\nimport pandas as pd\nimport os\n"
+            "for dirname, _, filenames in os.walk('../input'):\n    for filename in filenames:\n"
+            "        print(os.path.join(dirname, filename))"
+        ),
+        code("import warnings\nwarnings.filterwarnings('ignore')\npd.set_option('display.max_columns', None)"),
+        code("import sklearn\nprint(sklearn.__version__)"),
+        code("for name in ['a', 'b']:\n    print(name)"),  # only prints, binds nothing read below
+        code("for name in ['a', 'b']:\n    print(name)\nelse:\n    done = True"),
+        code("import json\nrows = [json.dumps(done)]\nprint(rows)"),  # binds rows: a step
+    )
+    assert tags_of(suggest_tags(nb)) == [
+        (0, "setup"),
+        (1, "setup"),
+        (2, "setup"),
+        (3, "skip"),
+        (4, "step:main"),
+        (5, "step:main"),
+    ]

@@ -11,7 +11,8 @@ and so is one of only line magics that ``%run`` a script beside the notebook, fo
 - the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case);
 - only imports (with UPPER_CASE constants, configuration calls, ``try: import … except
-  ImportError:`` fallbacks and ``assert``s on the versions imported), or only settings of
+  ImportError:`` fallbacks, ``assert``s on the versions imported and lines that only print, as a
+  loop listing the input folder), or only settings of
   imported modules (``pd.options.display.max_columns = 50``, ``plt.rcParams[...] = ...``,
   ``%env``) → ``setup``;
 - only ``assert`` statements → ``test``;
@@ -224,9 +225,11 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
         return "parameters", "literal assignments before the first step (papermill's parameters cell)"
     options = [s for s in configs if _sets_option(s, configured)]
+    # beside imports, lines that only print (a version, the files of the input folder) stay setup
+    shown = [s for s in body if imports and _displays(s) and s not in configs]
     if (
         (imports or constants or options)
-        and len(imports) + len(constants) + len(configs) == len(body)
+        and len(imports) + len(constants) + len(configs) + len(shown) == len(body)
         and set(facts.refs) <= known
     ):
         return "setup", "imports" + (" and constants" if constants else "") + (" and configuration" if configs else "")
@@ -349,6 +352,8 @@ def _environment_check(node, names) -> bool:
 
 
 def _displays(node) -> bool:
+    if isinstance(node, ast.For) and not node.orelse:  # for f in os.listdir(folder): print(f)
+        return all(_displays(s) for s in node.body)
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # @interact(n=(1, 10)) shows a widget
         return any(_root(d) in DISPLAY_CALLS for d in node.decorator_list)
     if isinstance(node, (ast.Assign, ast.AnnAssign)):  # fig, ax = plt.subplots()
