@@ -249,6 +249,7 @@ def test_installs_environment_magics_and_library_options_are_setup():
         code("pd.options.display.max_columns = 50\nplt.rcParams['figure.figsize'] = (8, 4)"),
         code("plt.plot([1, 2])\nplt.show()"),  # a call on a module with no setting: a display
         code("lgb.plot_metric({'a': [1]})"),
+        code("_ = pd.Series([1, 2]).hist()"),  # the return value silenced: still a plot
         code("df = pd.DataFrame({'a': [1]})\ndf.attrs['source'] = 'x'"),  # sets what a step made
     )
     assert tags_of(suggest_tags(nb)) == [
@@ -258,7 +259,8 @@ def test_installs_environment_magics_and_library_options_are_setup():
         (3, "setup"),
         (4, "skip"),
         (5, "skip"),
-        (6, "step:main"),
+        (6, "skip"),
+        (7, "step:main"),
     ]
 
 

@@ -70,7 +70,7 @@ DISPLAY_METHODS = VALUE_DISPLAY_METHODS | frozenset(
         "tight_layout",
     }
 )
-_CONSTANT = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9_]*$")  # SEED, _CACHE_DIR; not the throwaway _
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _PARAM_TYPES = (bool, int, float, str, list, dict, tuple, type(None))
 MAX_SLUG = 40
@@ -357,6 +357,8 @@ def _displays(node) -> bool:
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # @interact(n=(1, 10)) shows a widget
         return any(_root(d) in DISPLAY_CALLS for d in node.decorator_list)
     if isinstance(node, (ast.Assign, ast.AnnAssign)):  # fig, ax = plt.subplots()
+        if node.value is not None and all(isinstance(t, ast.Name) and t.id == "_" for t in _targets(node)):
+            return _displays(ast.Expr(node.value))  # _ = df.hist(): the plot, its return value silenced
         return isinstance(node.value, ast.Call) and _root(node.value.func) in PLOT_ROOTS
     if not isinstance(node, ast.Expr):
         return False
