@@ -469,3 +469,27 @@ def course_notebook() -> nbformat.NotebookNode:
             "step:report",
         ),
     )
+
+
+def script_notebook() -> nbformat.NotebookNode:
+    """A training script pasted into a notebook, with the tags ``suggest_tags`` proposes: a
+    Kaggle-style first cell listing the input folder beside its imports, the files captured with
+    ``!ls``, and ``argparse`` read with ``parse_known_args()`` (in a kernel, ``-f CONNECTION_FILE``
+    lands in ``unknown``; the last step returns both)."""
+    from nbops.productionize.suggest import apply_suggestions, suggest_tags
+
+    nb = _nb(
+        code(
+            "import argparse\nimport os\nimport pandas as pd\n"
+            "for dirname, _, filenames in os.walk('data'):\n    for filename in filenames:\n"
+            "        print(os.path.join(dirname, filename))"
+        ),
+        code(
+            "parser = argparse.ArgumentParser(description='survival baseline')\n"
+            "parser.add_argument('--min-age', type=float, default=18.0)\n"
+            "args, unknown = parser.parse_known_args()"
+        ),
+        code("files = !ls data/train*.csv\nframes = [pd.read_csv(f) for f in files]"),
+        code("adults = frames[0][frames[0]['Age'] >= args.min_age]\nrate = float(adults['Survived'].mean())"),
+    )
+    return apply_suggestions(nb, suggest_tags(nb))

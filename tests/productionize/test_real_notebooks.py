@@ -33,6 +33,8 @@ CONVERTIBLE = {
     # suggested tags as they come: %config and the shell peeks dropped, the generator left out
     "sklearn_quickstart": [("NB210", 1, 1), ("NB210", 4, 1), ("NB210", 4, 2), ("NB412", 7, None)],
     # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter
+    # the kernel's -f CONNECTION_FILE is no argument of the notebook's: unknown is [] in both runs
+    "script_notebook": [("NB213", 2, 1), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
     "titanic_kernel": [
         ("NB210", 1, 1),
         ("NB213", 5, 1),

@@ -25,8 +25,11 @@ _RUNLOG_SOURCE = Path(__file__).with_name("runlog.py")
 _SERIALIZATION_SOURCE = Path(__file__).with_name("serialization.py")
 
 _PRELUDE = """\
-import os as _nbops_os
+import os as _nbops_os, sys as _nbops_sys
 _nbops_os.environ["NBOPS_HOME"] = {scratch_store!r}  # never the user's store
+# the kernel's own command line (-f CONNECTION_FILE) is no input of the notebook's: the steps
+# see none either (_workdir.inside), so parser.parse_known_args() gives both the same
+_nbops_sys.argv[1:] = []
 import json as _nbops_json, types as _nbops_types, pathlib as _nbops_pathlib
 _nbops_runlog = _nbops_types.ModuleType("_nbops_runlog")
 _nbops_runlog.__file__ = {runlog_file!r}

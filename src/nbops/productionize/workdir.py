@@ -38,18 +38,26 @@ def resolve(explicit, *, default: str | None, root: Path, env_var: str) -> Path 
 
 @contextlib.contextmanager
 def inside(folder: Path | None):
-    """Run the body in ``folder``, with the folder first on ``sys.path``, and come back, also
-    when it raises. A kernel started in the notebook's folder imports the modules beside the
-    notebook (``import utils``, a ``%%writefile helpers.py``) from there; so do the steps."""
-    if folder is None:
-        yield None
-        return
-    previous = os.getcwd()
-    os.chdir(folder)
-    sys.path.insert(0, str(folder))
+    """Run the body as the notebook's cells ran: in ``folder``, with the folder first on
+    ``sys.path``, and with no command-line arguments; come back, also when it raises. A kernel
+    started in the notebook's folder imports the modules beside the notebook (``import utils``,
+    a ``%%writefile helpers.py``) from there; so do the steps. A cell that parses the command
+    line (``parser.parse_known_args()``, converted from a script) got its defaults, not the
+    runner's arguments (``run --cache DIR``, pytest's, an orchestrator task's)."""
+    arguments = sys.argv[1:]
+    sys.argv[1:] = []
     try:
-        yield folder
+        if folder is None:
+            yield None
+            return
+        previous = os.getcwd()
+        os.chdir(folder)
+        sys.path.insert(0, str(folder))
+        try:
+            yield folder
+        finally:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(str(folder))
+            os.chdir(previous)
     finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(str(folder))
-        os.chdir(previous)
+        sys.argv[1:] = arguments
