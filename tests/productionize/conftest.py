@@ -28,7 +28,11 @@ def orchestrated(tmp_path_factory):
     # without the kfp extra (outside CI) the KFP tests skip; the Airflow ones still run
     kfp = os.environ.get("CI") == "true" or importlib.util.find_spec("kfp") is not None
     workspace = tmp_path_factory.mktemp("orchestrated")
-    nbformat.write(nbs.training(), workspace / "training.ipynb")
+    nb = nbs.training()
+    # Kale's resource tags on the train step's cell: its KFP task asks for them
+    train = next(c for c in nb.cells if "step:train" in c.metadata.get("tags", []))
+    train.metadata["tags"] += ["limit:nvidia.com/gpu:1", "limit:memory:2Gi"]
+    nbformat.write(nb, workspace / "training.ipynb")
     targets = ["--target", "kfp", "--target", "airflow"] if kfp else ["--target", "airflow"]
     nbops = Path(sys.executable).with_name("nbops")
     done = subprocess.run(

@@ -104,6 +104,21 @@ def test_tag_errors():
     ]
 
 
+def test_kales_limit_tags_are_the_steps_resources_and_its_pod_tags_are_named():
+    nb = _nb(
+        code("a = 1", "block:load", "limit:memory:1Gi", "label:team:ml"),
+        code("b = a + 1", "block:train", "limit:nvidia.com/gpu:1", "limit:memory:2Gi"),
+        code("c = b", "block:train", "limit:memory:4Gi", "limit:ephemeral-storage:1Gi", "annotation:owner:me"),
+        code("d = c", "block:report", "limit:gpu"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB111", 0, None), ("NB111", 2, None), ("NB111", 2, None), ("NB102", 3, None)]
+    assert "'limit:gpu' is not limit:RESOURCE:VALUE" in plan.diagnostics[-1].message
+    assert plan.steps["load"].limits == {"memory": "1Gi"}
+    assert plan.steps["train"].limits == {"nvidia.com/gpu": "1", "memory": "4Gi"}  # the later cell's value
+    assert plan.steps["report"].limits == {}
+
+
 def test_cycle_through_after_tags_is_an_error():
     nb = _nb(code("a = 1", "step:first", "after:second"), code("b = a + 1", "step:second"))
     assert [d.code for d in analyse_notebook(nb, "pkg").diagnostics] == ["NB106"]

@@ -56,6 +56,13 @@ def test_compiled_ir_has_a_component_per_step_typed_parameters_and_artifacts(tra
     # the features task reads load's artifact: outputs are passed as artifacts, not parameters
     features = ir["root"]["dag"]["tasks"]["features-step"]["inputs"]["artifacts"]["in_raw"]
     assert features["taskOutputArtifact"] == {"outputArtifactKey": "out_raw", "producerTask": "load-step"}
+    # Kale's limit: tags on the train cell, on its task alone
+    executors = ir["deploymentSpec"]["executors"]
+    train_resources = executors["exec-train-step"]["container"]["resources"]
+    assert train_resources["accelerator"]["resourceType"] == "nvidia.com/gpu"
+    assert train_resources["accelerator"]["resourceCount"] == "1"
+    assert train_resources["resourceMemoryLimit"] == "2Gi"
+    assert "resources" not in executors["exec-load-step"]["container"]
     manifest = json.loads((Path(training.package_dir) / ".nbops-package.json").read_text())
     assert {f"src/{training.package}/kfp_pipeline.py", f"src/{training.package}/kfp_pipeline.yaml"} <= set(
         manifest["files"]

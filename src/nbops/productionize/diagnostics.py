@@ -20,7 +20,7 @@ INFO = "info"
 CODES: dict[str, tuple[str, str]] = {
     # tags
     "NB101": (ERROR, "unknown nbops tag"),
-    "NB102": (ERROR, "malformed step or after tag"),
+    "NB102": (ERROR, "malformed step, after or limit tag"),
     "NB103": (WARNING, "tag looks like a misspelt nbops tag"),
     "NB104": (ERROR, "cell has two step tags"),
     "NB105": (ERROR, "after: names a step that does not exist"),
@@ -29,6 +29,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB108": (ERROR, "notebook has no step cells"),
     "NB109": (ERROR, "parameters cell is not literal assignments"),
     "NB110": (INFO, "parameter defaults to None without a type: values arrive as text"),
+    "NB111": (INFO, "Kale tag not carried to the orchestrator tasks"),
     # IPython syntax
     "NB201": (ERROR, "syntax error"),
     "NB202": (ERROR, "shell command"),

@@ -55,6 +55,7 @@ class StepPlan:
     after: list = field(default_factory=list)  # (step name, cell)
     clock_names: set[str] = field(default_factory=set)  # outputs computed from a clock: timings, not randomness
     tracking_names: set[str] = field(default_factory=set)  # outputs nbops returned: a run id, a model version
+    limits: dict[str, str] = field(default_factory=dict)  # resource -> value: Kale's limit: tags on its cells
 
     def to_dict(self) -> dict:
         return {
@@ -432,6 +433,7 @@ class _Builder:
             step.clock_names |= code.facts.clock
             step.tracking_names |= code.facts.tracking
             step.after += [(name, cell) for name in cell.after]
+            step.limits.update(cell.limits)  # a later cell's value for a resource wins
             if cell.metrics:
                 names = code.facts.outputs or list(code.facts.refs)
                 plan.metric_names += [n for n in names if n not in plan.metric_names and n not in BUILTINS]

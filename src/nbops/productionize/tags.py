@@ -11,7 +11,12 @@ after:NAME     prev:NAME                extra ordering edge
 metrics        pipeline-metrics         values that become the pipeline's metrics
 test                                    assert cells -> pytest tests
 skip                                    left out (still analysed)
+limit:RES:VAL                           Kale's resource limit of the step's KFP task
 =============  =======================  =============================================
+
+``limit:nvidia.com/gpu:1``, ``limit:memory:4Gi`` and ``limit:cpu:2`` are Kale's; the KFP target
+sets them on the step's task. Kale's ``label:`` and ``annotation:`` tags need the kfp-kubernetes
+extension, which the generated pipeline does not use: they are named (NB111), not carried.
 """
 
 from __future__ import annotations
@@ -39,6 +44,10 @@ ROLE_TAGS = {
 METRICS_TAGS = {"metrics", "pipeline-metrics"}
 STEP_PREFIXES = ("step:", "block:")
 AFTER_PREFIXES = ("after:", "prev:")
+LIMIT_PREFIX = "limit:"
+POD_PREFIXES = ("label:", "annotation:")
+# Kale's form: limit:RESOURCE:VALUE, the resource a Kubernetes name (nvidia.com/gpu, memory, cpu)
+_LIMIT = re.compile(r"^limit:([_a-z\-./]+):([_a-zA-Z0-9.]+)$")
 OUR_PREFIXES = ("nbops:", "nbops-")
 _KNOWN_PLAIN = sorted(set(ROLE_TAGS) | METRICS_TAGS)
 METRICS_STEP = "metrics"
@@ -57,6 +66,7 @@ class Cell:
     step: str | None = None
     after: list[str] = field(default_factory=list)
     metrics: bool = False
+    limits: dict[str, str] = field(default_factory=dict)  # Kale's limit:RESOURCE:VALUE tags
 
     @property
     def converted(self) -> bool:
@@ -87,6 +97,40 @@ def _diag(cell: Cell, code: str, message: str, suggestion: str | None = None) ->
     return Diagnostic(code, message, cell.index, cell.id, None, suggestion)
 
 
+def resource_kind(resource: str) -> str | None:
+    """How the KFP target sets ``resource``: "cpu", "memory", "accelerator" (a vendor's device,
+    ``nvidia.com/gpu``, ``amd.com/gpu``, ``cloud-tpus.google.com/v3``), or None where KFP's task
+    has no setting for it (``ephemeral-storage``)."""
+    if resource in {"cpu", "memory"}:
+        return resource
+    return "accelerator" if "/" in resource else None
+
+
+def _limit(cell: Cell, tag: str) -> list[Diagnostic]:
+    match = _LIMIT.match(tag)
+    if match is None:
+        return [
+            _diag(
+                cell,
+                "NB102",
+                f"tag {tag!r} is not limit:RESOURCE:VALUE",
+                "use e.g. 'limit:nvidia.com/gpu:1', 'limit:memory:4Gi' or 'limit:cpu:2'",
+            )
+        ]
+    resource, value = match.groups()
+    if resource_kind(resource) is None:
+        return [
+            _diag(
+                cell,
+                "NB111",
+                f"Kale's tag {tag!r} is not carried: a KFP task sets limits on cpu, memory and accelerators only",
+                "use limit:cpu:N, limit:memory:SIZE or limit:VENDOR/DEVICE:N",
+            )
+        ]
+    cell.limits[resource] = value
+    return []
+
+
 def _assign_role(cell: Cell) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     roles: list[str] = []
@@ -113,6 +157,17 @@ def _assign_role(cell: Cell) -> list[Diagnostic]:
                 steps.append(ident)
             else:
                 cell.after.append(ident)
+        elif lowered.startswith(LIMIT_PREFIX):
+            diags += _limit(cell, lowered)
+        elif lowered.startswith(POD_PREFIXES):
+            diags.append(
+                _diag(
+                    cell,
+                    "NB111",
+                    f"Kale's tag {tag!r} is not carried: the generated KFP pipeline sets no pod labels or annotations",
+                    "set it in kfp_pipeline.py with the kfp-kubernetes extension (kubernetes.add_pod_label)",
+                )
+            )
         elif lowered.startswith(OUR_PREFIXES):
             diags.append(
                 _diag(

@@ -9,6 +9,8 @@ to it, and a last one (``nbops_end``) ends it.
 
 from __future__ import annotations
 
+from ..tags import resource_kind
+
 __all__ = ["kfp_module", "ARTIFACT_TYPES"]
 
 # serialization format -> KFP artifact class
@@ -59,6 +61,18 @@ def _tracking_components(plan) -> str:
     )
 
 
+def _limit_calls(limits: dict[str, str]) -> list[str]:
+    """The task's settings for its step's Kale ``limit:`` tags (``limit:nvidia.com/gpu:1``)."""
+    calls = []
+    for resource, value in limits.items():
+        kind = resource_kind(resource)
+        if kind == "accelerator":
+            calls += [f"set_accelerator_type({resource!r})", f"set_accelerator_limit({value!r})"]
+        elif kind is not None:
+            calls.append(f"set_{kind}_limit({value!r})")
+    return calls
+
+
 def _pipeline(plan) -> str:
     signature = ", ".join(f"{p.name}: {_PY_TYPES[p.type]} = {p.default!r}" for p in plan.params)
     lines = [
@@ -74,6 +88,7 @@ def _pipeline(plan) -> str:
         kwargs += [f"{p}={p}" for p in step.params] + ["workdir=workdir", "nbops_run=start_task.output"]
         lines.append(f"        {name}_task = components[{name!r}]({', '.join(kwargs)})")
         lines.append(f"        {name}_task.set_display_name({name!r})")
+        lines += [f"        {name}_task.{call}" for call in _limit_calls(step.limits)]
         after = sorted({e.source for e in plan.edges if e.target == name and not e.names})
         if after:
             lines.append(f"        {name}_task.after({', '.join(s + '_task' for s in after)})")
