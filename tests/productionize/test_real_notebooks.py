@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import real_notebooks as nbs
+import yaml
 from pipeline_notebooks import _nb, code
 
 from nbops.productionize import analyse_notebook, productionize
@@ -277,6 +278,41 @@ def test_with_an_orchestrator_target_a_step_on_an_advanced_random_state_is_an_er
     errors = [(d.code, d.cell_index) for d in result.diagnostics if d.severity == "error"]
     assert errors == [("NB404", 2), ("NB404", 4)] and not result.ok
     assert "seed at the start of step 'second'" in result.diagnostics[-2].suggestion
+
+
+def _file_handoffs():
+    """Steps that hand values on through files: a CSV, a pickle, one step's own scratch file."""
+    return _nb(
+        code("import pickle\nimport numpy as np\nimport pandas as pd", "setup"),
+        code("df = pd.DataFrame({'a': np.arange(10.0)})\ndf.to_csv('clean.csv', index=False)", "step:prepare"),
+        code(
+            "data = pd.read_csv('clean.csv')\nmodel = {'mean': float(data['a'].mean())}\n"
+            "with open('model.pkl', 'wb') as f:\n    pickle.dump(model, f)",
+            "step:train",
+        ),
+        code(
+            "with open('model.pkl', 'rb') as f:\n    loaded = pickle.load(f)\n"
+            "np.save('scores.npy', np.array([loaded['mean'] * 2]))\nscore = float(np.load('scores.npy')[0])",
+            "step:evaluate",
+        ),
+    )
+
+
+def test_a_step_reading_a_file_an_earlier_step_wrote_runs_after_it_and_with_targets_is_warned(tmp_path):
+    """No variable links the steps: each reader is ordered after its writer, or an orchestrator
+    would start them at once; on a cluster the tasks do not share the folder (NB416)."""
+    alone = productionize(_file_handoffs(), tmp_path / "plain", workdir=tmp_path)
+    assert alone.ok and not alone.diagnostics, [d.format() for d in alone.diagnostics]
+    after = {(e["from"], e["to"]) for e in alone.dag["edges"] if e["kind"] == "after"}
+    assert after == {("prepare", "train"), ("train", "evaluate")}  # scores.npy stays in one step
+
+    result = productionize(_file_handoffs(), tmp_path / "out", workdir=tmp_path, targets=("kfp",))
+    assert [(d.code, d.cell_index) for d in result.diagnostics] == [("NB416", 2), ("NB416", 3)]
+    assert "reads 'model.pkl', which step 'train' wrote" in result.diagnostics[1].message and result.ok
+    ir = yaml.safe_load((Path(result.package_dir) / "src" / result.package / "kfp_pipeline.yaml").read_text())
+    tasks = ir["root"]["dag"]["tasks"]
+    assert "prepare-step" in tasks["train-step"]["dependentTasks"]
+    assert "train-step" in tasks["evaluate-step"]["dependentTasks"]
 
 
 def test_an_input_a_library_function_changes_in_place_is_handed_on_by_the_step_that_changed_it(tmp_path):

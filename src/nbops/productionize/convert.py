@@ -31,6 +31,7 @@ from .equivalence import (
     static_check,
 )
 from .golden import golden_run
+from .handoffs import order_file_handoffs
 from .output_folder import MANIFEST, check_target, check_writable, manifest, protected_stores, replace_folder
 from .package import package_files, write_tree
 from .plan import Plan, build_plan, package_name
@@ -182,6 +183,7 @@ def productionize(
         result.diagnostics += recording.diagnostics + follow_changes_through_calls(plan, recording)
         result.diagnostics += leave_out_unread_unpicklables(plan, recording)
         result.diagnostics += cache_diagnostics(plan, recording, orchestrated=bool(targets))
+        result.diagnostics += order_file_handoffs(plan, recording, orchestrated=bool(targets))
         if has_errors(result.diagnostics):
             return result
         plan.metric_names = [m for m in plan.metric_names if m in recording.metrics]

@@ -72,6 +72,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB413": (WARNING, "function or class a step defines reaches later steps in one process only"),
     "NB414": (WARNING, "step draws from a random state earlier steps advanced: reproduces in one process only"),
     "NB415": (INFO, "step changes an input in place through a call: it hands the changed copy on"),
+    "NB416": (WARNING, "step reads a file an earlier step wrote: on a cluster, tasks do not share files"),
 }
 
 

@@ -41,12 +41,37 @@ exec(compile({source!r}, "_nbops_fp", "exec"), _nbops_fp.__dict__)
 _nbops_ser = _nbops_types.ModuleType("_nbops_ser")
 exec(compile({serialization!r}, "_nbops_ser", "exec"), _nbops_ser.__dict__)
 _nbops_dir = _nbops_pathlib.Path({record_dir!r})
-_nbops_recording = {{"steps": {{}}, "metrics": {{}}, "environment": {{}}}}
+_nbops_recording = {{"steps": {{}}, "metrics": {{}}, "environment": {{}}, "files": {{}}}}
+_nbops_step = [None]  # the step whose cells run now: the files they open are its own
+
+def _nbops_audit(event, args, _folder=_nbops_os.getcwd()):
+    # every open() of a file in the notebook's folder, by the step that opens it (an audit hook
+    # sees what pandas, numpy, joblib and pickle open too); it must never raise
+    if event != "open" or _nbops_step[0] is None:
+        return
+    try:
+        path, mode, flags = args
+        if isinstance(path, int) or path is None:
+            return
+        relative = _nbops_os.path.relpath(_nbops_os.path.abspath(_nbops_os.fsdecode(path)), _folder)
+        if relative.startswith(".."):
+            return
+        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(
+            flags & (_nbops_os.O_WRONLY | _nbops_os.O_RDWR))
+        files = _nbops_recording["files"].setdefault(_nbops_step[0], {{"wrote": [], "read": []}})
+        kind = files["wrote" if writes else "read"]
+        if relative not in kind:
+            kind.append(relative)
+    except Exception:
+        pass
+
+_nbops_sys.addaudithook(_nbops_audit)
 
 def _nbops_save():
     (_nbops_dir / "fingerprints.json").write_text(_nbops_json.dumps(_nbops_recording, default=str, indent=1))
 
 def _nbops_record(step, group, names, save):
+    _nbops_step[0] = step if group == "inputs" else None  # its cells run between inputs and outputs
     namespace = globals()
     visible = {{k: v for k, v in namespace.items() if not k.startswith("_")}}
     entry = _nbops_recording["steps"].setdefault(step, {{"inputs": {{}}, "outputs": {{}}}})
@@ -102,6 +127,7 @@ class Recording:
     steps: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)  # step -> {"wrote": [...], "read": [...]}, in the notebook's folder
     python: str | None = None
     python_version: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -111,6 +137,7 @@ class Recording:
             "steps": self.steps,
             "metrics": self.metrics,
             "environment": self.environment,
+            "files": self.files,
             "python_version": self.python_version,
         }
         (self.directory / "fingerprints.json").write_text(json.dumps(data, indent=1, default=str))
@@ -290,6 +317,7 @@ def _load(record_dir: Path) -> Recording:
         data.get("steps", {}),
         data.get("metrics", {}),
         data.get("environment", {}),
+        data.get("files", {}),
         data.get("python"),
         data.get("python_version"),
     )
