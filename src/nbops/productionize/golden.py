@@ -54,7 +54,7 @@ def _nbops_audit(event, args, _folder=_nbops_os.getcwd()):
         if isinstance(path, int) or path is None:
             return
         relative = _nbops_os.path.relpath(_nbops_os.path.abspath(_nbops_os.fsdecode(path)), _folder)
-        if relative.startswith(".."):
+        if relative.startswith("..") or "__pycache__" in relative:  # compiled imports are no hand-off
             return
         writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(
             flags & (_nbops_os.O_WRONLY | _nbops_os.O_RDWR))
