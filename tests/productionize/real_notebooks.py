@@ -405,11 +405,13 @@ def sklearn_quickstart() -> nbformat.NotebookNode:
     """A library quick-start as published, untagged, with the tags ``suggest_tags`` proposes
     accepted as they are: an optional import with a fallback and a version check in the first
     cell, shell peeks at the data (``!ls``, ``!head | wc``), a "private" ``_keep`` list a later
-    step reads, ``make_pipeline(...).fit`` and a generator in the last cell."""
+    step reads, ``make_pipeline(...).fit`` and a generator in the last cell. Published from Colab,
+    it mounts the user's Drive first."""
     from nbops.productionize.suggest import apply_suggestions, suggest_tags
 
     nb = _nb(
         new_markdown_cell("# Getting started\nFit a model on the Titanic data in a few lines."),
+        code("from google.colab import drive\ndrive.mount('/content/drive')"),
         code(
             """
 %config InlineBackend.figure_format = 'retina'

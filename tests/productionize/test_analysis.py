@@ -119,6 +119,26 @@ def test_kales_limit_tags_are_the_steps_resources_and_its_pod_tags_are_named():
     assert plan.steps["report"].limits == {}
 
 
+def test_colabs_session_calls_are_dropped_and_a_value_taken_from_colab_is_an_error():
+    nb = _nb(
+        code("from google.colab import drive, files\ndrive.mount('/content/drive')\nimport pandas as pd", "setup"),
+        code("df = pd.DataFrame({'a': [1, 2]})\ndf.to_csv('out.csv')\nfiles.download('out.csv')", "step:main"),
+        code("try:\n    from google.colab import output\nexcept ImportError:\n    output = None", "setup"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert [(d.code, d.cell_index, d.line) for d in plan.diagnostics] == [
+        ("NB210", 0, 1),
+        ("NB210", 0, 2),
+        ("NB210", 1, 3),
+    ]
+    assert plan.setup[0].source == "\n\nimport pandas as pd\n"  # line numbers kept
+    assert "files" not in plan.steps["main"].cells[0].source and "except ImportError" in plan.setup[1].source
+
+    nb.cells.append(code("uploaded = files.upload()\nname = next(iter(uploaded))", "step:main"))
+    (error,) = [d for d in analyse_notebook(nb, "pkg").diagnostics if d.code == "NB215"]
+    assert (error.cell_index, error.line) == (3, 1) and "uploaded = files.upload()" in error.message
+
+
 def test_cycle_through_after_tags_is_an_error():
     nb = _nb(code("a = 1", "step:first", "after:second"), code("b = a + 1", "step:second"))
     assert [d.code for d in analyse_notebook(nb, "pkg").diagnostics] == ["NB106"]

@@ -32,7 +32,14 @@ CONVERTIBLE = {
     # package's tests too; the report written then read back is the same in both clean runs (no NB403)
     "course_notebook": [("NB210", 0, 1), ("NB213", 0, 2), ("NB213", 2, 1)],
     # suggested tags as they come: %config and the shell peeks dropped, the generator left out
-    "sklearn_quickstart": [("NB210", 1, 1), ("NB210", 4, 1), ("NB210", 4, 2), ("NB412", 7, None)],
+    "sklearn_quickstart": [
+        ("NB210", 2, 1),
+        ("NB210", 5, 1),
+        ("NB210", 5, 2),
+        ("NB210", 1, 1),  # Colab's Drive mount and its import
+        ("NB210", 1, 2),
+        ("NB412", 8, None),
+    ],
     # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter
     # the kernel's -f CONNECTION_FILE is no argument of the notebook's: unknown is [] in both runs
     "script_notebook": [("NB213", 2, 1), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],

@@ -41,6 +41,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB212": (INFO, "package install harvested into dependencies"),
     "NB213": (INFO, "magic translated to Python"),
     "NB214": (INFO, "tracking magic joins the pipeline's run"),
+    "NB215": (ERROR, "value taken from Colab, which exists only there"),
     # analysis
     "NB301": (ERROR, "name defined only in an untagged cell"),
     "NB302": (ERROR, "name defined only in a skipped cell"),

@@ -198,6 +198,7 @@ class _Builder:
         params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
         plan.setup, plan.library = by_role("setup"), by_role("library")
+        rewrites.drop_colab_session(plan, self.converted)
         rewrites.hoist_step_imports(plan, self.converted)
         rewrites.drop_dead_expressions(self.converted)
         rewrites.ship_written_files(plan, self.converted)

@@ -6,6 +6,8 @@
 - A ``%%writefile`` cell's text ships as a file of the package instead of a string literal.
 - ``global NAME`` in a function a step cell defines becomes ``nonlocal NAME``: the notebook's
   variable is the step function's variable in the package.
+- Colab's session calls (``from google.colab import drive``, ``drive.mount(...)``,
+  ``files.download(...)``) are dropped: they ran only in Colab.
 
 Dropped lines become empty lines, so diagnostics keep the cell's line numbers.
 """
@@ -26,6 +28,7 @@ __all__ = [
     "drop_dead_expressions",
     "ship_written_files",
     "localize_step_globals",
+    "drop_colab_session",
     "tidy",
 ]
 
@@ -102,6 +105,69 @@ def drop_dead_expressions(converted) -> None:
         dead = [n for n in code.tree.body if isinstance(n, ast.Expr) and is_value_display(n.value)]
         if dead:
             code.reparse(_blank_statements(code.source, dead))
+
+
+COLAB = "google.colab"
+
+
+def drop_colab_session(plan, converted) -> None:
+    """``from google.colab import drive`` and ``drive.mount('/content/drive')``: Colab's session,
+    not the notebook's computation, and ``google.colab`` exists only in Colab, so neither the
+    clean run nor the package could import it. Its imports and the statements that only call one
+    of its names are dropped (NB210); a value taken from it (``uploaded = files.upload()``,
+    ``userdata.get('KEY')``) is an error naming the line (NB215). A guarded import (``try: from
+    google.colab import drive``) is the notebook's own fallback and stays."""
+    names = {name for code in converted for node in _body(code) for name in _colab_names(node)}
+    if not names:
+        return
+    for code in converted:
+        dropped = [node for node in _body(code) if _colab_names(node) or _calls_only(node, names)]
+        for node in dropped:
+            what = ast.unparse(node).splitlines()[0][:80]
+            plan.diagnostics.append(
+                Diagnostic("NB210", f"{what} dropped: Colab's session only", code.cell.index, code.cell.id, node.lineno)
+            )
+        for node in _body(code):
+            if node in dropped:
+                continue
+            used = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names})
+            if used:
+                plan.diagnostics.append(
+                    Diagnostic(
+                        "NB215",
+                        f"{ast.unparse(node).splitlines()[0][:80]} takes a value from Colab ({', '.join(used)}), "
+                        "which exists only there",
+                        code.cell.index,
+                        code.cell.id,
+                        node.lineno,
+                        "read the file from a path instead, and make the path a parameter (data_path = 'data.csv')",
+                    )
+                )
+        if dropped:
+            code.reparse(_blank_statements(code.source, dropped))
+
+
+def _body(code) -> list[ast.stmt]:
+    return code.tree.body if code.tree is not None else []
+
+
+def _colab_names(node: ast.AST) -> list[str]:
+    """The names a top-level ``import google.colab`` / ``from google.colab[.x] import y`` binds."""
+    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[:2] == COLAB.split("."):
+        return [alias.asname or alias.name for alias in node.names]
+    if isinstance(node, ast.Import):
+        return [alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name.startswith(COLAB)]
+    return []
+
+
+def _calls_only(node: ast.AST, names: set[str]) -> bool:
+    """``drive.mount(...)`` on a line of its own: a call on a Colab name whose value nothing keeps."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    while isinstance(func, (ast.Attribute, ast.Call)):
+        func = func.func if isinstance(func, ast.Call) else func.value
+    return isinstance(func, ast.Name) and func.id in names
 
 
 def localize_step_globals(plan, converted) -> None:
