@@ -126,7 +126,7 @@ def test_colabs_session_calls_are_dropped_and_a_value_taken_from_colab_is_an_err
         code("try:\n    from google.colab import output\nexcept ImportError:\n    output = None", "setup"),
     )
     plan = analyse_notebook(nb, "pkg")
-    assert [(d.code, d.cell_index, d.line) for d in plan.diagnostics] == [
+    assert codes(plan) == [
         ("NB210", 0, 1),
         ("NB210", 0, 2),
         ("NB210", 1, 3),
