@@ -108,6 +108,9 @@ def lab_server(request, tmp_path_factory, lab_config) -> LabServer:
     dirs = {name: base / name for name in ("config", "data", "runtime", "ipython")}
     for path in (root_dir, *dirs.values()):
         path.mkdir()
+    # The server's store is the nearest .nbops above its root: make it the root's own, or one a
+    # developer left in a parent folder (/tmp/.nbops) would be the one the panels show.
+    (root_dir / ".nbops").mkdir()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     token = secrets.token_hex(16)
