@@ -109,7 +109,7 @@ def lab_server(request, tmp_path_factory, lab_config) -> LabServer:
     for path in (root_dir, *dirs.values()):
         path.mkdir()
     # The server's store is the nearest .nbops above its root: make it the root's own, or one a
-    # developer left in a parent folder (/tmp/.nbops) would be the one the panels show.
+    # developer left in a parent folder (the temp folder's .nbops) would be the one the panels show.
     (root_dir / ".nbops").mkdir()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
