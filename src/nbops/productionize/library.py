@@ -21,6 +21,7 @@ __all__ = [
     "add_call_keywords",
     "direct_calls_only",
     "unresolved_names",
+    "source_offset",
 ]
 
 
@@ -78,7 +79,7 @@ def direct_calls_only(tree: ast.Module | None, function: str) -> bool:
     )
 
 
-def _offset(lines: list[str], line: int, col_bytes: int) -> int:
+def source_offset(lines: list[str], line: int, col_bytes: int) -> int:
     """Character offset in the joined text of a (1-based line, utf-8 byte column) position."""
     prefix = lines[line - 1].encode("utf-8")[:col_bytes].decode("utf-8")
     return sum(len(text) for text in lines[: line - 1]) + len(prefix)
@@ -96,7 +97,7 @@ def add_keyword_parameters(source: str, function: str, keywords: dict[str, str |
     if node is None or node.args.kwarg is not None:
         return None
     lines = source.splitlines(keepends=True)
-    start = _offset(lines, node.lineno, node.col_offset)
+    start = source_offset(lines, node.lineno, node.col_offset)
     close = _closing_paren(source, start)
     args = node.args
     has_star = args.vararg is not None or bool(args.kwonlyargs)
@@ -135,7 +136,7 @@ def add_call_keywords(source: str, function: str, names: list[str]) -> str:
     ]
     lines = source.splitlines(keepends=True)
     for call in sorted(calls, key=lambda c: (c.end_lineno, c.end_col_offset), reverse=True):
-        close = _offset(lines, call.end_lineno, call.end_col_offset) - 1  # the ")"
+        close = source_offset(lines, call.end_lineno, call.end_col_offset) - 1  # the ")"
         passed = {k.arg for k in call.keywords}
         extra = ", ".join(f"{n}={n}" for n in names if n not in passed)
         if not extra:

@@ -122,29 +122,37 @@ def drop_colab_session(plan, converted) -> None:
         return
     for code in converted:
         dropped = [node for node in _body(code) if _colab_names(node) or _calls_only(node, names)]
-        for node in dropped:
-            what = ast.unparse(node).splitlines()[0][:80]
-            plan.diagnostics.append(
-                Diagnostic("NB210", f"{what} dropped: Colab's session only", code.cell.index, code.cell.id, node.lineno)
-            )
         for node in _body(code):
-            if node in dropped:
-                continue
             used = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in names})
-            if used:
+            if node in dropped:
                 plan.diagnostics.append(
                     Diagnostic(
-                        "NB215",
-                        f"{ast.unparse(node).splitlines()[0][:80]} takes a value from Colab ({', '.join(used)}), "
-                        "which exists only there",
+                        "NB210",
+                        f"{_first_line(node)} dropped: Colab's session only",
                         code.cell.index,
                         code.cell.id,
                         node.lineno,
-                        "read the file from a path instead, and make the path a parameter (data_path = 'data.csv')",
                     )
                 )
+            elif used:
+                plan.diagnostics.append(_colab_value(code, node, used))
         if dropped:
             code.reparse(_blank_statements(code.source, dropped))
+
+
+def _colab_value(code, node: ast.stmt, used: list[str]) -> Diagnostic:
+    return Diagnostic(
+        "NB215",
+        f"{_first_line(node)} takes a value from Colab ({', '.join(used)}), which exists only there",
+        code.cell.index,
+        code.cell.id,
+        node.lineno,
+        "read the file from a path instead, and make the path a parameter (data_path = 'data.csv')",
+    )
+
+
+def _first_line(node: ast.AST) -> str:
+    return ast.unparse(node).splitlines()[0][:80]
 
 
 def _body(code) -> list[ast.stmt]:

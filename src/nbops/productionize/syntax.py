@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic
+from .library import source_offset
 from .scripts import translate_run
 
 __all__ = ["NormalizedCell", "normalize"]
@@ -117,7 +118,7 @@ class NormalizedCell:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     experiment: str | None = None  # named by %track, %%track or nbops.start_run("...")
     requirement_files: list[tuple[str, int]] = field(default_factory=list)  # (-r FILE, line): read at export
-    ran_scripts: list[str] = field(default_factory=list)  # %run script.py lines translated to runpy
+    ran_scripts: list[str] = field(default_factory=list)  # %run script.py lines translated to plain Python
 
 
 _manager = None
@@ -300,7 +301,10 @@ class _Policy:
             if captured is not None and statement is not None and statement.lineno == node.lineno == node.end_lineno:
                 text_line = lines[node.lineno - 1]
                 indent = text_line[: statement.col_offset]
-                start, end = _char_offset(text_line, node.col_offset), _char_offset(text_line, node.end_col_offset)
+                start, end = (
+                    source_offset([text_line], 1, node.col_offset),
+                    source_offset([text_line], 1, node.end_col_offset),
+                )
                 body = indent + "import subprocess\n" + text_line[:start] + captured + text_line[end:]
                 edits.append((node.lineno, node.lineno, body))
                 continue
@@ -439,7 +443,7 @@ class _Policy:
         if name == "run":
             translation = translate_run(rest, self.folder) if whole else None
             if translation is not None and translation.lines is not None:
-                self.diag("NB213", f"%run {rest} translated to runpy.run_path(...), binding the names it defines", line)
+                self.diag("NB213", f"%run {rest} translated to plain Python that binds the names it defines", line)
                 self.ran_scripts.append(rest.strip())
                 return translation.lines
             reason = translation.reason if translation else "is part of a larger expression"
@@ -487,11 +491,6 @@ class _Policy:
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
-
-
-def _char_offset(line: str, col_bytes: int) -> int:
-    """The character index of an ast column offset, which counts UTF-8 bytes."""
-    return len(line.encode("utf-8")[:col_bytes].decode("utf-8", errors="ignore"))
 
 
 def _only_shows(command: str) -> bool:

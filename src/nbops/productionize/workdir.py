@@ -44,20 +44,31 @@ def inside(folder: Path | None):
     a ``%%writefile helpers.py``) from there; so do the steps. A cell that parses the command
     line (``parser.parse_known_args()``, converted from a script) got its defaults, not the
     runner's arguments (``run --cache DIR``, pytest's, an orchestrator task's)."""
+    with _no_arguments(), _in_folder(folder):
+        yield folder
+
+
+@contextlib.contextmanager
+def _no_arguments():
     arguments = sys.argv[1:]
     sys.argv[1:] = []
     try:
-        if folder is None:
-            yield None
-            return
-        previous = os.getcwd()
-        os.chdir(folder)
-        sys.path.insert(0, str(folder))
-        try:
-            yield folder
-        finally:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(str(folder))
-            os.chdir(previous)
+        yield
     finally:
         sys.argv[1:] = arguments
+
+
+@contextlib.contextmanager
+def _in_folder(folder: Path | None):
+    if folder is None:
+        yield
+        return
+    previous = os.getcwd()
+    os.chdir(folder)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(folder))
+        os.chdir(previous)
