@@ -87,7 +87,11 @@ class MlflowServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> MlflowServer:
-        env = dict(os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
+        # No job execution: its queue consumers (ten processes) run MLflow's GenAI jobs, which
+        # nbops never calls, and cost about 40 s of CPU at every start on two cores.
+        env = dict(
+            os.environ, MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true", MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false"
+        )
         mlflow = Path(sys.executable).with_name("mlflow")
         command = [
             str(mlflow),

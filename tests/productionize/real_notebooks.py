@@ -72,6 +72,24 @@ def write_data(folder: Path) -> None:
         "if __name__ == '__main__':\n    print('course setup done')\n"
     )
 
+    # a cookiecutter-data-science layout: the notebook in notebooks/, the project's own package
+    # in src/ one folder up, raw data in data/raw/, models written to models/
+    project = folder.parent
+    (project / "src").mkdir(exist_ok=True)
+    (project / "src" / "__init__.py").write_text("")
+    (project / "src" / "features.py").write_text(
+        "import numpy as np\n\n\ndef build_features(frame):\n    out = frame.copy()\n"
+        "    out['ratio'] = out['a'] / (out['b'].abs() + 1)\n    out['log_c'] = np.log1p(out['c'].clip(lower=0))\n"
+        "    return out\n\n\nclass Clipper:\n    def __init__(self, q=0.99):\n        self.q = q\n\n"
+        "    def fit(self, X, y=None):\n        self.hi_ = X.quantile(self.q)\n        return self\n\n"
+        "    def transform(self, X):\n        return X.clip(upper=self.hi_, axis=1)\n"
+    )
+    (project / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    n = 200
+    raw = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.exponential(size=n)})
+    raw["target"] = (raw["a"] + 0.5 * raw["c"] + rng.normal(scale=0.5, size=n) > 0.5).astype(int)
+    raw.to_csv(project / "data" / "raw" / "train.csv", index=False)
+
 
 def housing_chapter() -> nbformat.NotebookNode:
     """Chapter 2 of an ML book: a relative data path, a transformer class using ``np``, imports
@@ -493,5 +511,38 @@ def script_notebook() -> nbformat.NotebookNode:
         ),
         code("files = !ls data/train*.csv\nframes = [pd.read_csv(f) for f in files]"),
         code("adults = frames[0][frames[0]['Age'] >= args.min_age]\nrate = float(adults['Survived'].mean())"),
+    )
+    return apply_suggestions(nb, suggest_tags(nb))
+
+
+def cookiecutter_notebook() -> nbformat.NotebookNode:
+    """A notebook of a cookiecutter-data-science project, with the tags ``suggest_tags`` proposes:
+    autoreload, the project's ``src`` package put on ``sys.path`` from ``..``, and a parameters
+    cell whose paths are computed from its literals (``os.path.join(data_dir, ...)``, an
+    f-string naming the model file after ``C``) beside a call that makes the models folder."""
+    from nbops.productionize.suggest import apply_suggestions, suggest_tags
+
+    nb = _nb(
+        new_markdown_cell("# 1.0 Baseline\nFeatures come from the project's `src` package."),
+        code("%load_ext autoreload\n%autoreload 2"),
+        code(
+            "import os\nimport sys\nsys.path.append(os.path.abspath('..'))\n\nimport joblib\nimport pandas as pd\n"
+            "from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import roc_auc_score\n"
+            "from sklearn.model_selection import train_test_split\n\nfrom src.features import Clipper, build_features"
+        ),
+        code(
+            "data_dir = '../data/raw'\nmodels_dir = '../models'\nC = 0.5\nseed = 7\n"
+            "train_path = os.path.join(data_dir, 'train.csv')\nmodel_path = f'{models_dir}/baseline_C{C}.joblib'"
+        ),
+        new_markdown_cell("## Load"),
+        code("frame = build_features(pd.read_csv(train_path))\nframe.head()"),
+        code(
+            "X, y = frame.drop(columns='target'), frame['target']\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed)"
+        ),
+        new_markdown_cell("## Train"),
+        code("clip = Clipper().fit(X_train)\nmodel = LogisticRegression(C=C).fit(clip.transform(X_train), y_train)"),
+        code("auc = roc_auc_score(y_test, model.predict_proba(clip.transform(X_test))[:, 1])\nprint(f'AUC {auc:.3f}')"),
+        code("os.makedirs(models_dir, exist_ok=True)\njoblib.dump((clip, model), model_path)"),
     )
     return apply_suggestions(nb, suggest_tags(nb))

@@ -214,7 +214,7 @@ def test_setup_cell_using_a_parameter_is_an_error():
 
 def test_parameters_cell_must_be_literals():
     nb = _nb(
-        code("a = 1\nb: float = 2\nc = a * 2\nd = None\ne: float | None = None", "parameters"),
+        code("a = 1\nb: float = 2\nfor c in [a]: pass\nd = None\ne: float | None = None", "parameters"),
         code("x = a", "step:s"),
     )
     plan = analyse_notebook(nb, "pkg")
@@ -226,6 +226,50 @@ def test_parameters_cell_must_be_literals():
         ("d", "str", None, True),
         ("e", "float", None, True),
     ]
+
+
+def test_computed_lines_of_a_parameters_cell_run_in_the_first_step_that_reads_them():
+    nb = _nb(
+        code("import os", "setup"),
+        code(
+            "data_dir = 'data'\nimport json\ntrain = os.path.join(data_dir, 'train.csv')\n"
+            "out = f'{data_dir}/out'\nos.makedirs(out, exist_ok=True)\nn = 3",
+            "parameters",
+        ),
+        code("x = n", "step:first"),
+        code("rows = open(train).read()", "step:load"),
+        code("saved = out + str(x) + json.dumps(rows)", "step:save"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB112", 1, 3)]
+    assert plan.diagnostics[0].message == (
+        "train, out are computed at the start of step 'load', with the values the parameters are given"
+    )
+    assert [p.name for p in plan.params] == ["data_dir", "n"]
+    moved, read = plan.steps["load"].cells
+    assert moved.cell.index == 1 and read.cell.index == 3
+    assert "train = os.path.join(data_dir, 'train.csv')" in moved.generated and "os.makedirs(out" in moved.generated
+    assert "data_dir = 'data'" not in moved.generated and "import json" not in moved.generated
+    assert plan.steps["load"].params == ["data_dir"] and plan.steps["load"].outputs == ["out", "rows"]
+    assert plan.steps["save"].inputs == {"out": "load", "x": "first", "rows": "load"}
+    assert any(c.source.strip() == "import json" for c in plan.setup)
+
+
+def test_a_parameters_cell_computing_what_no_step_reads_runs_it_in_the_first_step():
+    nb = _nb(
+        code("import os\nout = 'out'", "parameters"),
+        code("x = 1", "step:first"),
+        code("y = x + 1", "step:second"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [] and [p.name for p in plan.params] == ["out"]
+    nb.cells[0].source = "import os\nout = 'out'\nos.makedirs(out, exist_ok=True)"
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB112", 0, 3)]
+    assert plan.diagnostics[0].message == (
+        "os.makedirs(out, exist_ok=True) runs at the start of step 'first', with the values the parameters are given"
+    )
+    assert "os.makedirs" in plan.steps["first"].cells[0].generated
 
 
 def test_library_function_reading_parameter_and_data_is_rewritten():

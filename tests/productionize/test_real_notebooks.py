@@ -43,6 +43,8 @@ CONVERTIBLE = {
     # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter
     # the kernel's -f CONNECTION_FILE is no argument of the notebook's: unknown is [] in both runs
     "script_notebook": [("NB213", 2, 1), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
+    # the paths its parameters cell computes follow the parameters; the project's own class is a pickle
+    "cookiecutter_notebook": [("NB112", 3, 5), ("NB410", 10, None)],
     "titanic_kernel": [
         ("NB210", 1, 1),
         ("NB213", 5, 1),
@@ -163,6 +165,23 @@ def test_params_and_steps_commands_do_not_run_setup(converted, tmp_path):
         assert done.returncode == 0 and "pandas" not in done.stdout, done.stdout
     ran = _cli(result, "run", cwd=tmp_path)
     assert ran.stdout.startswith("pandas ")  # the setup cell's print runs with the steps
+
+
+def test_a_parameter_given_reaches_the_paths_the_parameters_cell_computes(converted, project, tmp_path):
+    """papermill computes ``model_path`` once, from the defaults; the package computes it from the
+    ``C`` it is given, at the start of the first step that reads it."""
+    result = converted("cookiecutter_notebook")
+    listed = _cli(result, "params", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    for name in ("data_dir", "models_dir", "C", "seed"):
+        assert name in listed.stdout
+    assert "train_path" not in listed.stdout and "model_path" not in listed.stdout
+    done = _cli(result, "run", "--param", "C=2.0", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (project / "project" / "models" / "baseline_C2.0.joblib").is_file()
+    steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
+    load = steps[steps.index("def load(") :]
+    assert load.index("train_path = os.path.join(data_dir, 'train.csv')") < load.index("pd.read_csv(train_path)")
 
 
 def test_housing_chapter_package_imports_what_it_uses_and_passes_no_modules(converted):

@@ -165,6 +165,18 @@ def test_upper_case_knobs_before_any_step_are_parameters_and_later_constants_set
     assert tags_of(suggest_tags(nb)) == [(0, "parameters"), (1, "setup"), (2, "setup"), (3, "step:main")]
 
 
+def test_literals_with_values_computed_from_them_are_the_parameters_cell():
+    nb = nbs._nb(
+        code("import os"),
+        code("data_dir = '../data'\nC = 0.5\ntrain_path = os.path.join(data_dir, 'train.csv')"),
+        code("DATA = os.path.join('..', 'data')"),  # nothing literal: a constant
+        code("rows = open(train_path).read()"),
+    )
+    assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "parameters"), (2, "setup"), (3, "step:main")]
+    nb.cells[1].source += "\nos.makedirs(data_dir, exist_ok=True)"  # a call: configuration, not parameters
+    assert tags_of(suggest_tags(nb))[1] != (1, "parameters")
+
+
 def test_the_same_heading_twice_gives_two_steps():
     nb = nbs._nb(
         new_markdown_cell("## Clean"),

@@ -30,6 +30,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB109": (ERROR, "parameters cell is not literal assignments"),
     "NB110": (INFO, "parameter defaults to None without a type: values arrive as text"),
     "NB111": (INFO, "Kale tag not carried to the orchestrator tasks"),
+    "NB112": (INFO, "parameters cell computes a value: it runs in the first step that reads it"),
     # IPython syntax
     "NB201": (ERROR, "syntax error"),
     "NB202": (ERROR, "shell command"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
 
-__all__ = ["Param", "read_parameters"]
+__all__ = ["Param", "read_parameters", "is_literal"]
 
 _LITERAL_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
 _ANNOTATIONS = {"bool", "int", "float", "str", "list", "dict"}
@@ -59,6 +59,15 @@ def read_parameters(cells) -> tuple[list[Param], list[Diagnostic]]:
                         )
                     )
     return list(params.values()), diags
+
+
+def is_literal(node: ast.expr) -> bool:
+    """A value written out (``0.5``, ``'data'``, ``[1, 2]``), as a parameter's default must be."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _read_statement(node: ast.stmt, cell_index: int):

@@ -195,9 +195,11 @@ class _Builder:
         plan = self.plan
         self.check_execution_order()
         by_role = lambda role: [c for c in self.codes if c.cell.role == role]  # noqa: E731
+        plan.setup = by_role("setup")
+        rewrites.compute_derived_parameters(plan, self.codes, self.converted)
         params, diags = read_parameters([(c.cell, c.tree) for c in by_role("parameters")])
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
-        plan.setup, plan.library = by_role("setup"), by_role("library")
+        plan.library = by_role("library")
         rewrites.drop_colab_session(plan, self.converted)
         rewrites.hoist_step_imports(plan, self.converted)
         rewrites.drop_dead_expressions(self.converted)

@@ -8,6 +8,8 @@
   variable is the step function's variable in the package.
 - Colab's session calls (``from google.colab import drive``, ``drive.mount(...)``,
   ``files.download(...)``) are dropped: they ran only in Colab.
+- A parameters cell's lines that compute a value (``train = os.path.join(data_dir, ...)``) run at
+  the start of the first step that reads it, from the values the parameters are given.
 
 Dropped lines become empty lines, so diagnostics keep the cell's line numbers.
 """
@@ -21,6 +23,7 @@ import tokenize
 
 from .analysis import analyse
 from .diagnostics import Diagnostic
+from .parameters import is_literal
 
 __all__ = [
     "merge_kale_blocks",
@@ -29,6 +32,7 @@ __all__ = [
     "ship_written_files",
     "localize_step_globals",
     "drop_colab_session",
+    "compute_derived_parameters",
     "tidy",
 ]
 
@@ -176,6 +180,62 @@ def _calls_only(node: ast.AST, names: set[str]) -> bool:
     while isinstance(func, (ast.Attribute, ast.Call)):
         func = func.func if isinstance(func, ast.Call) else func.value
     return isinstance(func, ast.Name) and func.id in names
+
+
+def compute_derived_parameters(plan, codes, converted) -> None:
+    """Lines of a parameters cell that compute a value instead of stating one
+    (``TRAIN = os.path.join(DATA_DIR, 'train.csv')``, ``OUT = Path(OUT_DIR)``,
+    ``os.makedirs(OUT, exist_ok=True)``) run at the start of the first step that reads what they
+    bind (else the first step), so a value given for a parameter reaches them; papermill would
+    run them once, with the defaults. Its imports join ``common.py``. ``codes`` and ``converted``
+    get the moved lines as a cell of that step, placed before the step's first cell."""
+    for code in [c for c in converted if c.cell.role == "parameters" and c.tree is not None]:
+        derived = [s for s in code.tree.body if _derived_line(s)]
+        steps = [c for c in converted if c.cell.role == "step" and c.cell.index > code.cell.index]
+        if not derived or not steps:
+            continue
+        imports = [s for s in derived if isinstance(s, (ast.Import, ast.ImportFrom))]
+        computed = [s for s in derived if s not in imports]
+        if imports:
+            source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in imports)
+            plan.setup.append(type(code)(code.cell, source, ast.parse(source), analyse(ast.parse(source))))
+        if computed:
+            source = _keep_statements(code.source, computed)
+            facts = analyse(ast.parse(source))
+            first = next((c for c in steps if set(c.facts.refs) & set(facts.defs)), steps[0])
+            cell = dataclasses.replace(code.cell, role="step", step=first.cell.step, after=[], metrics=False)
+            moved = type(code)(cell, source, ast.parse(source), facts)
+            codes.insert(codes.index(first), moved)
+            converted.insert(converted.index(first), moved)
+            plan.diagnostics.append(_derived_note(code, computed, facts.defs, first.cell.step))
+        code.reparse(_blank_statements(code.source, derived))
+
+
+def _derived_line(node: ast.stmt) -> bool:
+    """A parameters-cell line that is no parameter but can run before the steps: an import, an
+    assignment of a computed value, a call. Anything else stays, and is NB109."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return not any(a.name == "*" for a in node.names)
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Call)
+    if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+        return not is_literal(node.value)
+    return False
+
+
+def _keep_statements(source: str, nodes) -> str:
+    """``source`` with only the lines of ``nodes``, the others empty, so line numbers still match the cell."""
+    keep = {n for node in nodes for n in range(node.lineno, node.end_lineno + 1)}
+    return "".join(line if number in keep else "\n" for number, line in enumerate(source.splitlines(keepends=True), 1))
+
+
+def _derived_note(code, computed: list[ast.stmt], names, step: str) -> Diagnostic:
+    if names:
+        what = f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} computed"
+    else:
+        what = f"{_first_line(computed[0])} runs"
+    said = f"{what} at the start of step {step!r}, with the values the parameters are given"
+    return Diagnostic("NB112", said, code.cell.index, code.cell.id, computed[0].lineno)
 
 
 def localize_step_globals(plan, converted) -> None:

@@ -8,8 +8,9 @@ and so is one of only line magics that ``%run`` a script beside the notebook, fo
 
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
   ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``) → ``library``;
-- the first cell of only literal assignments before any step → ``parameters`` (papermill's cell,
-  whether its names are lower or UPPER case);
+- the first cell of literal assignments before any step → ``parameters`` (papermill's cell,
+  whether its names are lower or UPPER case), also with values computed from them by path
+  joins, formatting and arithmetic (``train_path = os.path.join(data_dir, 'train.csv')``);
 - only imports (with UPPER_CASE constants, configuration calls, ``try: import … except
   ImportError:`` fallbacks, ``assert``s on the versions imported and lines that only print, as a
   loop listing the input folder), or only settings of
@@ -222,7 +223,8 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     known = state.setup_names | BUILTINS
     if defs and len(defs) + len(imports) + len(constants) + len(configs) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
-    if not state.params_taken and not state.seen_step and body and all(_literal_assignment(s) for s in body):
+    literals = [s for s in body if _literal_assignment(s)]
+    if not state.params_taken and not state.seen_step and literals and all(s in literals or _knob(s) for s in body):
         return "parameters", "literal assignments before the first step (papermill's parameters cell)"
     options = [s for s in configs if _sets_option(s, configured)]
     # beside imports, lines that only print (a version, the files of the input folder) stay setup
@@ -291,6 +293,27 @@ def _literal_assignment(node) -> bool:
         return isinstance(ast.literal_eval(node.value), _PARAM_TYPES)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
+
+
+# the calls a value computed beside the parameters may make: paths, environment look-ups, casts
+_KNOB_CALLS = frozenset(
+    {"os.path.join", "os.path.abspath", "os.path.expanduser", "os.getenv", "os.environ.get"}
+    | {"Path", "pathlib.Path", "str", "int", "float"}
+)
+_NOT_KNOB = (ast.Lambda, ast.comprehension, ast.NamedExpr, ast.Await, ast.Yield, ast.Subscript)
+
+
+def _knob(node) -> bool:
+    """``train_path = os.path.join(data_dir, 'train.csv')``, ``out = f'{root}/out'``,
+    ``steps = epochs * 10``: a value computed from literals by path joins, formatting and
+    arithmetic, which the package computes from the values the parameters are given."""
+    targets = _targets(node)
+    if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+        return False
+    return all(
+        ast.unparse(part.func) in _KNOB_CALLS if isinstance(part, ast.Call) else not isinstance(part, _NOT_KNOB)
+        for part in ast.walk(node.value)
+    )
 
 
 def _root(node) -> str | None:
