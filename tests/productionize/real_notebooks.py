@@ -494,8 +494,9 @@ def course_notebook() -> nbformat.NotebookNode:
 def script_notebook() -> nbformat.NotebookNode:
     """A training script pasted into a notebook, with the tags ``suggest_tags`` proposes: a
     Kaggle-style first cell listing the input folder beside its imports, the files captured with
-    ``!ls``, and ``argparse`` read with ``parse_known_args()`` (in a kernel, ``-f CONNECTION_FILE``
-    lands in ``unknown``; the last step returns both)."""
+    ``!ls``, ``argparse`` read with ``parse_known_args()`` (in a kernel, ``-f CONNECTION_FILE``
+    lands in ``unknown``; the last step returns both), and the script's ``if __name__ ==
+    '__main__':`` block, which a kernel runs."""
     from nbops.productionize.suggest import apply_suggestions, suggest_tags
 
     nb = _nb(
@@ -510,7 +511,10 @@ def script_notebook() -> nbformat.NotebookNode:
             "args, unknown = parser.parse_known_args()"
         ),
         code("files = !ls data/train*.csv\nframes = [pd.read_csv(f) for f in files]"),
-        code("adults = frames[0][frames[0]['Age'] >= args.min_age]\nrate = float(adults['Survived'].mean())"),
+        code(
+            "def main(min_age):\n    adults = frames[0][frames[0]['Age'] >= min_age]\n"
+            "    return float(adults['Survived'].mean())\n\n\nif __name__ == '__main__':\n    rate = main(args.min_age)"
+        ),
     )
     return apply_suggestions(nb, suggest_tags(nb))
 

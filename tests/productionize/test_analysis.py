@@ -228,6 +228,21 @@ def test_parameters_cell_must_be_literals():
     ]
 
 
+def test_a_main_guard_runs_as_in_the_kernel():
+    nb = _nb(
+        code(
+            "def main():\n    return 2\n\nif __name__ == '__main__':\n    n = main()\nif '__main__' != __name__:\n    n = 0",
+            "step:a",
+        ),
+        code("m = n + 1", "step:b"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB216", 0, 6), ("NB216", 0, 4)]
+    (cell,) = plan.steps["a"].cells
+    assert "if True:\n    n = main()\nif False:\n    n = 0" in cell.generated
+    assert plan.steps["b"].inputs == {"n": "a"}
+
+
 def test_computed_lines_of_a_parameters_cell_run_in_the_first_step_that_reads_them():
     nb = _nb(
         code("import os", "setup"),
@@ -324,6 +339,13 @@ def test_loop_variables_and_imports_are_not_outputs():
         ("df?\n", "", "NB210"),
         ("%env MODE=fast\n", "import os\nos.environ['MODE'] = 'fast'\n", "NB213"),
         ("%mkdir -p out\n", "import os\nos.makedirs('out', exist_ok=True)\n", "NB213"),
+        ("home = %env HOME\n", "import os\nhome = os.environ['HOME']\n", "NB213"),
+        ("every = %env\n", "import os\nevery = dict(os.environ)\n", "NB213"),
+        (  # appends, as IPython does; the file handle is no step output
+            "%%writefile -a notes.txt\nhello\n",
+            "with open('notes.txt', 'a') as _appended:\n    _appended.write('hello\\n')\n",
+            "NB213",
+        ),
     ],
 )
 def test_magic_policy(source, expected, code):
@@ -333,18 +355,55 @@ def test_magic_policy(source, expected, code):
 
 
 @pytest.mark.parametrize(
+    "command, files",
+    [
+        ("!wget -q {url}/data.zip", ["data.zip"]),
+        ("!wget -nv {url}/data.zip -O raw.zip", ["raw.zip"]),
+        ("!wget --quiet -P downloads {url}/data.zip", ["downloads/data.zip"]),
+        ("!curl -sSL -o raw.zip {url}/data.zip", ["raw.zip"]),
+        ("!curl -L -O {url}/data.zip", ["data.zip"]),
+    ],
+)
+def test_a_download_then_unzip_translates_and_fetches_the_same_files(tmp_path, command, files):
+    import functools
+    import http.server
+    import threading
+    import zipfile
+
+    served = tmp_path / "served"
+    served.mkdir()
+    with zipfile.ZipFile(served / "data.zip", "w") as archive:
+        archive.writestr("train.csv", "a,b\n1,2\n")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        source = command.format(url=url) + f"\n!unzip -oq {files[0]} -d data\n"
+        normalized = normalize(source)
+        assert [d.code for d in normalized.diagnostics] == ["NB213", "NB213"], normalized.diagnostics
+        work = tmp_path / "work"
+        work.mkdir()
+        subprocess.run([sys.executable, "-c", normalized.source], cwd=work, check=True)
+        server.shutdown()
+    assert (work / files[0]).read_bytes() == (served / "data.zip").read_bytes()
+    assert (work / "data" / "train.csv").read_text() == "a,b\n1,2\n"
+
+
+@pytest.mark.parametrize(
     "source, code, suggestion",
     [
-        (
-            "!wget https://example.org/a.csv -O a.csv\n",
+        (  # -c resumes a partial file: no exact Python equivalent
+            "!wget -c https://example.org/a.csv -O a.csv\n",
             "NB202",
             "urllib.request.urlretrieve('https://example.org/a.csv', 'a.csv')",
         ),
         (
-            "!unzip -o data.zip -d data\n",
+            "!unzip -o data.zip '*.csv' -d data\n",
             "NB202",
-            "subprocess.run(['unzip', '-o', 'data.zip', '-d', 'data'], check=True)",
+            "subprocess.run(['unzip', '-o', 'data.zip', '*.csv', '-d', 'data'], check=True)",
         ),
+        ("!curl https://example.org/a.csv\n", "NB202", "urlretrieve"),  # to stdout: nothing kept
+        ("!wget -q {url}\n", "NB202", "urlretrieve"),
         ("!ls data > files.txt\n", "NB202", "subprocess.run"),
         ("!ls data; rm -r data\n", "NB202", "subprocess.run"),
         ("!cat $(which python)\n", "NB202", "subprocess.run"),

@@ -42,7 +42,8 @@ CONVERTIBLE = {
     ],
     # NB410: a list of DataFrames (combine) travels as a pickle; NB314: the helper's counter
     # the kernel's -f CONNECTION_FILE is no argument of the notebook's: unknown is [] in both runs
-    "script_notebook": [("NB213", 2, 1), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
+    # and its `if __name__ == '__main__':` block runs in the package as in the kernel
+    "script_notebook": [("NB213", 2, 1), ("NB216", 3, 6), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
     # the paths its parameters cell computes follow the parameters; the project's own class is a pickle
     "cookiecutter_notebook": [("NB112", 3, 5), ("NB410", 10, None)],
     "titanic_kernel": [

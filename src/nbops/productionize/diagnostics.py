@@ -43,6 +43,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB213": (INFO, "magic translated to Python"),
     "NB214": (INFO, "tracking magic joins the pipeline's run"),
     "NB215": (ERROR, "value taken from Colab, which exists only there"),
+    "NB216": (INFO, "if __name__ == '__main__': runs, as in the kernel"),
     # analysis
     "NB301": (ERROR, "name defined only in an untagged cell"),
     "NB302": (ERROR, "name defined only in a skipped cell"),

@@ -201,6 +201,7 @@ class _Builder:
         plan.params, plan.diagnostics = params, plan.diagnostics + diags
         plan.library = by_role("library")
         rewrites.drop_colab_session(plan, self.converted)
+        rewrites.run_main_guards(plan, self.converted)
         rewrites.hoist_step_imports(plan, self.converted)
         rewrites.drop_dead_expressions(self.converted)
         rewrites.ship_written_files(plan, self.converted)

@@ -8,6 +8,7 @@
   variable is the step function's variable in the package.
 - Colab's session calls (``from google.colab import drive``, ``drive.mount(...)``,
   ``files.download(...)``) are dropped: they ran only in Colab.
+- ``if __name__ == '__main__':`` runs, as it did in the kernel, whose namespace is ``__main__``.
 - A parameters cell's lines that compute a value (``train = os.path.join(data_dir, ...)``) run at
   the start of the first step that reads it, from the values the parameters are given.
 
@@ -23,6 +24,7 @@ import tokenize
 
 from .analysis import analyse
 from .diagnostics import Diagnostic
+from .library import source_offset
 from .parameters import is_literal
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "localize_step_globals",
     "drop_colab_session",
     "compute_derived_parameters",
+    "run_main_guards",
     "tidy",
 ]
 
@@ -236,6 +239,52 @@ def _derived_note(code, computed: list[ast.stmt], names, step: str) -> Diagnosti
         what = f"{_first_line(computed[0])} runs"
     said = f"{what} at the start of step {step!r}, with the values the parameters are given"
     return Diagnostic("NB112", said, code.cell.index, code.cell.id, computed[0].lineno)
+
+
+def run_main_guards(plan, converted) -> None:
+    """``if __name__ == '__main__':`` is true in a kernel, whose namespace is ``__main__``, and
+    false in the package's modules, where a pasted script's ``n = main()`` then never ran. Its
+    test becomes ``True`` (``!=``: ``False``), in the clean run too, so the block runs as it did."""
+    for code in converted:
+        if code.tree is None:
+            continue
+        guards = [
+            node
+            for node in ast.walk(code.tree)
+            if isinstance(node, ast.If)
+            and _main_test(node.test) is not None
+            and node.test.lineno == node.test.end_lineno
+        ]
+        if not guards:
+            continue
+        lines = code.source.splitlines(keepends=True)
+        for node in sorted(guards, key=lambda n: (n.test.lineno, n.test.col_offset), reverse=True):
+            number, text = node.test.lineno, lines[node.test.lineno - 1]
+            start, end = (
+                source_offset([text], 1, node.test.col_offset),
+                source_offset([text], 1, node.test.end_col_offset),
+            )
+            lines[number - 1] = text[:start] + str(_main_test(node.test)) + text[end:]
+            plan.diagnostics.append(
+                Diagnostic(
+                    "NB216",
+                    f"if {ast.unparse(node.test)}: is {_main_test(node.test)}, as in the kernel",
+                    code.cell.index,
+                    code.cell.id,
+                    number,
+                )
+            )
+        code.reparse("".join(lines))
+
+
+def _main_test(test: ast.expr) -> bool | None:
+    """True for ``__name__ == '__main__'``, False for ``!=`` (either way round), else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        return None
+    sides = {ast.unparse(test.left), ast.unparse(test.comparators[0])}
+    if sides != {"__name__", "'__main__'"}:
+        return None
+    return isinstance(test.ops[0], ast.Eq)
 
 
 def localize_step_globals(plan, converted) -> None:

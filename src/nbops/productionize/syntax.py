@@ -297,15 +297,16 @@ class _Policy:
             statement = _enclosing_statement(tree, node)
             whole = isinstance(statement, ast.Expr) and statement.value is node
             line = node.lineno + line_offset
-            captured = self.captured_output(call, node, line)
+            captured = self.magic_value(call, node, line)
             if captured is not None and statement is not None and statement.lineno == node.lineno == node.end_lineno:
+                module, value = captured
                 text_line = lines[node.lineno - 1]
                 indent = text_line[: statement.col_offset]
                 start, end = (
                     source_offset([text_line], 1, node.col_offset),
                     source_offset([text_line], 1, node.end_col_offset),
                 )
-                body = indent + "import subprocess\n" + text_line[:start] + captured + text_line[end:]
+                body = indent + f"import {module}\n" + text_line[:start] + value + text_line[end:]
                 edits.append((node.lineno, node.lineno, body))
                 continue
             replacement = self.line_magic(call, whole, line)
@@ -330,7 +331,11 @@ class _Policy:
         if name == "track":
             return self.track_cell(_line or "", body, line_offset)
         if name == "writefile":
-            target = (_line or "").split()[-1] if (_line or "").split() else "file.txt"
+            options = (_line or "").split()
+            target = options[-1] if options else "file.txt"
+            if {"-a", "--append"} & set(options):
+                self.diag("NB213", f"%%writefile -a translated to appending to {target!r} with open(..., 'a')", where)
+                return f"with open({target!r}, 'a') as _appended:\n    _appended.write({body!r})\n"
             self.diag("NB213", f"%%writefile translated to pathlib.Path({target!r}).write_text(...)", where)
             return f"import pathlib\npathlib.Path({target!r}).write_text({body!r})\n"
         if name in SHELL_CELL:
@@ -367,15 +372,24 @@ class _Policy:
         logs += "".join(f"__import__('nbops').log_metric({m!r}, {m})\n" for m in metrics)
         return text.rstrip("\n") + "\n" + logs
 
-    def captured_output(self, call, node: ast.AST, line: int) -> str | None:
-        """``files = !ls data``: the same lines from ``subprocess`` (stderr among them, as IPython
-        merges it), for a command that only prints and names no notebook variable; else None."""
+    def magic_value(self, call, node: ast.AST, line: int) -> tuple[str, str] | None:
+        """The module to import and the plain expression for a magic whose value is used, or None:
+        ``files = !ls data``, the same lines from ``subprocess`` (stderr among them, as IPython
+        merges it) for a command that only prints and names no notebook variable; ``home = %env
+        HOME``, ``os.environ['HOME']``."""
         method, args = call
+        if method == "run_line_magic" and args[:1] == ["env"]:
+            name = (args[1] if len(args) > 1 else "") or ""
+            if "=" in name or len(name.split()) > 1:
+                return None
+            value = f"os.environ[{name.strip()!r}]" if name.strip() else "dict(os.environ)"
+            self.diag("NB213", f"%env {name.strip()} translated to {value}".replace("  ", " "), line)
+            return "os", value
         command = args[0] if args else None
         if method != "getoutput" or not command or set(command) & set("{}$") or not _only_shows(command):
             return None
         self.diag("NB213", f"'!{command}' output capture translated to subprocess.run(...)", line)
-        return (
+        return "subprocess", (
             f"subprocess.run({command!r}, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, "
             "text=True).stdout.splitlines()"
         )
@@ -489,6 +503,10 @@ class _Policy:
             paths = [p for p in words[1:] if not p.startswith("-")]
             self.diag("NB213", "!mkdir translated to os.makedirs(..., exist_ok=True)", line)
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
+        fetched = _fetch(words) if whole and not set(command) & set("{}$|;&<>`") else None
+        if fetched is not None:
+            self.diag("NB213", f"'!{command}' translated to {fetched[-1]}", line)
+            return fetched
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
 
@@ -585,6 +603,62 @@ def _argv(command: str) -> list[str]:
         return shlex.split(command)
     except ValueError:
         return command.split()
+
+
+def _fetch(words: list[str]) -> list[str] | None:
+    """Python for a command that fetches or unpacks a data file, where it does exactly what the
+    command does: ``wget [-q] URL [-O FILE | -P DIR]``, ``curl [-sSLf] -o FILE URL`` (or ``-O``),
+    ``unzip [-oq] FILE [-d DIR]``; else None."""
+    name, rest = (words[0], words[1:]) if words else ("", [])
+    if name == "unzip":
+        return _unzip(rest)
+    if name not in {"wget", "curl"}:
+        return None
+    quiet = {"-q", "--quiet", "-nv", "--no-verbose"} if name == "wget" else {"--silent", "--location", "--fail"}
+    output = {"-O", "--output-document"} if name == "wget" else {"-o", "--output"}
+    urls, out, folder, remote_name = [], None, None, False
+    words = iter(rest)
+    for word in words:
+        if word in output:
+            out = next(words, None)
+        elif name == "wget" and word in {"-P", "--directory-prefix"}:
+            folder = next(words, None)
+        elif name == "curl" and word in {"-O", "--remote-name"}:
+            remote_name = True
+        elif "://" in word and not word.startswith("-"):
+            urls.append(word)
+        elif not (word in quiet or (name == "curl" and re.fullmatch(r"-[sSLf]+", word))):
+            return None
+    if len(urls) != 1 or out == "-" or (name == "curl" and not (out or remote_name)):
+        return None
+    target = out or urls[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    if not target:
+        return None
+    if folder:
+        return [
+            "import os",
+            "import urllib.request",
+            f"os.makedirs({folder!r}, exist_ok=True)",
+            f"urllib.request.urlretrieve({urls[0]!r}, os.path.join({folder!r}, {target!r}))",
+        ]
+    return ["import urllib.request", f"urllib.request.urlretrieve({urls[0]!r}, {target!r})"]
+
+
+def _unzip(words: list[str]) -> list[str] | None:
+    archive, folder = None, "."
+    words_left = iter(words)
+    for word in words_left:
+        if word == "-d":
+            folder = next(words_left, None)
+        elif re.fullmatch(r"-[oq]+", word):
+            continue
+        elif archive is None and not word.startswith("-") and not set(word) & set("*?[]"):
+            archive = word
+        else:
+            return None
+    if archive is None or folder is None:
+        return None
+    return ["import zipfile", f"zipfile.ZipFile({archive!r}).extractall({folder!r})"]
 
 
 def _shell_suggestion(words: list[str]) -> str:
