@@ -260,10 +260,8 @@ def run_main_guards(plan, converted) -> None:
         lines = code.source.splitlines(keepends=True)
         for node in sorted(guards, key=lambda n: (n.test.lineno, n.test.col_offset), reverse=True):
             number, text = node.test.lineno, lines[node.test.lineno - 1]
-            start, end = (
-                source_offset([text], 1, node.test.col_offset),
-                source_offset([text], 1, node.test.end_col_offset),
-            )
+            start = source_offset([text], 1, node.test.col_offset)
+            end = source_offset([text], 1, node.test.end_col_offset or len(text.encode()))
             lines[number - 1] = text[:start] + str(_main_test(node.test)) + text[end:]
             plan.diagnostics.append(
                 Diagnostic(

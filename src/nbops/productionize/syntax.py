@@ -617,12 +617,12 @@ def _fetch(words: list[str]) -> list[str] | None:
     quiet = {"-q", "--quiet", "-nv", "--no-verbose"} if name == "wget" else {"--silent", "--location", "--fail"}
     output = {"-O", "--output-document"} if name == "wget" else {"-o", "--output"}
     urls, out, folder, remote_name = [], None, None, False
-    words = iter(rest)
-    for word in words:
+    given = iter(rest)
+    for word in given:
         if word in output:
-            out = next(words, None)
+            out = next(given, None)
         elif name == "wget" and word in {"-P", "--directory-prefix"}:
-            folder = next(words, None)
+            folder = next(given, None)
         elif name == "curl" and word in {"-O", "--remote-name"}:
             remote_name = True
         elif "://" in word and not word.startswith("-"):
@@ -645,11 +645,12 @@ def _fetch(words: list[str]) -> list[str] | None:
 
 
 def _unzip(words: list[str]) -> list[str] | None:
-    archive, folder = None, "."
-    words_left = iter(words)
-    for word in words_left:
+    archive: str | None = None
+    folder: str | None = "."
+    given = iter(words)
+    for word in given:
         if word == "-d":
-            folder = next(words_left, None)
+            folder = next(given, None)
         elif re.fullmatch(r"-[oq]+", word):
             continue
         elif archive is None and not word.startswith("-") and not set(word) & set("*?[]"):
