@@ -523,7 +523,7 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
     """A notebook of a cookiecutter-data-science project, with the tags ``suggest_tags`` proposes:
     autoreload, the project's ``src`` package put on ``sys.path`` from ``..``, and a parameters
     cell whose paths are computed from its literals (``os.path.join(data_dir, ...)``, an
-    f-string naming the model file after ``C``) beside a call that makes the models folder."""
+    f-string naming the model file after ``C``), and a class defined in the cell that trains."""
     from nbops.productionize.suggest import apply_suggestions, suggest_tags
 
     nb = _nb(
@@ -545,8 +545,13 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
             "X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed)"
         ),
         new_markdown_cell("## Train"),
-        code("clip = Clipper().fit(X_train)\nmodel = LogisticRegression(C=C).fit(clip.transform(X_train), y_train)"),
-        code("auc = roc_auc_score(y_test, model.predict_proba(clip.transform(X_test))[:, 1])\nprint(f'AUC {auc:.3f}')"),
+        code(
+            "class Blend:\n    def __init__(self, *models):\n        self.models = models\n\n"
+            "    def predict_proba(self, X):\n        return sum(m.predict_proba(X) for m in self.models) / len(self.models)\n\n\n"
+            "clip = Clipper().fit(X_train)\nmodel = LogisticRegression(C=C).fit(clip.transform(X_train), y_train)\n"
+            "blend = Blend(model, LogisticRegression(C=C * 10).fit(clip.transform(X_train), y_train))"
+        ),
+        code("auc = roc_auc_score(y_test, blend.predict_proba(clip.transform(X_test))[:, 1])\nprint(f'AUC {auc:.3f}')"),
         code("os.makedirs(models_dir, exist_ok=True)\njoblib.dump((clip, model), model_path)"),
     )
     return apply_suggestions(nb, suggest_tags(nb))

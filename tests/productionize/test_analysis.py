@@ -228,6 +228,28 @@ def test_parameters_cell_must_be_literals():
     ]
 
 
+def test_a_class_a_step_defines_from_module_level_names_moves_to_the_library():
+    nb = _nb(
+        code("import math\nfrom dataclasses import dataclass", "setup"),
+        code("k = 2", "parameters"),
+        code(
+            "@dataclass\nclass Circle:\n    r: float\n\n    def area(self):\n        return math.pi * self.r**2\n\n"
+            "class Scaled:\n    factor = k\n\nshapes = [Circle(1.0), Circle(2.0)]",
+            "step:a",
+        ),
+        code("class Twice:\n    pass\n\nclass Twice:\n    pass\n\ntotal = sum(s.area() for s in shapes)", "step:b"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == []
+    (moved,) = plan.library
+    assert moved.cell.index == 2 and moved.source.startswith("@dataclass\nclass Circle:")
+    (step,) = plan.steps["a"].cells
+    assert "class Circle" not in step.generated and "@dataclass" not in step.generated
+    assert "class Scaled" in step.generated  # it reads the parameter k
+    assert "class Twice" in plan.steps["b"].cells[0].generated  # defined twice: which one is meant stays there
+    assert plan.steps["b"].inputs == {"shapes": "a"}
+
+
 def test_a_main_guard_runs_as_in_the_kernel():
     nb = _nb(
         code(

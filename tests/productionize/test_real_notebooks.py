@@ -45,7 +45,7 @@ CONVERTIBLE = {
     # and its `if __name__ == '__main__':` block runs in the package as in the kernel
     "script_notebook": [("NB213", 2, 1), ("NB216", 3, 6), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
     # the paths its parameters cell computes follow the parameters; the project's own class is a pickle
-    "cookiecutter_notebook": [("NB112", 3, 5), ("NB410", 10, None)],
+    "cookiecutter_notebook": [("NB112", 3, 5), ("NB410", 10, None), ("NB410", 10, None)],
     "titanic_kernel": [
         ("NB210", 1, 1),
         ("NB213", 5, 1),

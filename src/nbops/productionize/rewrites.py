@@ -2,6 +2,8 @@
 
 - Kale's merge rule: in a Kale-tagged notebook an untagged cell belongs to the block above it.
 - Imports in step cells move to ``common.py``: a module is no step's data.
+- Classes defined in step cells from module-level names only move to ``lib.py``: inside a
+  step function their instances could not be pickled (``--cache``, the orchestrators).
 - Lines that only displayed a value (``X.shape``, ``df.head()``) are dropped.
 - A ``%%writefile`` cell's text ships as a file of the package instead of a string literal.
 - ``global NAME`` in a function a step cell defines becomes ``nonlocal NAME``: the notebook's
@@ -18,6 +20,7 @@ Dropped lines become empty lines, so diagnostics keep the cell's line numbers.
 from __future__ import annotations
 
 import ast
+import collections
 import dataclasses
 import io
 import tokenize
@@ -30,6 +33,7 @@ from .parameters import is_literal
 __all__ = [
     "merge_kale_blocks",
     "hoist_step_imports",
+    "hoist_step_classes",
     "drop_dead_expressions",
     "ship_written_files",
     "localize_step_globals",
@@ -75,6 +79,43 @@ def hoist_step_imports(plan, converted) -> None:
         hoisted = type(code)(code.cell, source, ast.parse(source), analyse(ast.parse(source)))
         plan.setup.append(hoisted)
         code.reparse(_blank_statements(code.source, nodes))
+
+
+def hoist_step_classes(plan, converted) -> None:
+    """A class a step cell defines at its top level, whose body and methods read only setup
+    and library names, builtins and classes moved before it, moves to ``lib.py``. Defined in
+    the step function, it was a local class: ``pickle`` refused its instances (``Can't pickle
+    local object``), so ``--cache`` and the orchestrators could not pass them on. A class
+    defined twice, or reading a parameter or step data, stays."""
+    from .analysis import BUILTINS
+
+    known = {n for c in plan.setup + plan.library for n in c.facts.defs} | BUILTINS
+    defined: collections.Counter[str] = collections.Counter()  # how many times each name is bound
+    for code in converted:
+        classes = [n.name for n in code.tree.body if isinstance(n, ast.ClassDef)] if code.tree else []
+        defined.update(classes + [n for n in code.facts.defs if n not in classes])
+    for code in converted:
+        if code.cell.role != "step" or code.tree is None:
+            continue
+        moved = []
+        for node in code.tree.body:
+            if not isinstance(node, ast.ClassDef) or defined.get(node.name) != 1:
+                continue
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            lines = code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]
+            source = "".join(lines) if lines[-1].endswith("\n") else "".join(lines) + "\n"
+            facts = analyse(ast.parse(source))
+            if not set(facts.refs) <= known | {node.name}:
+                continue
+            cell = dataclasses.replace(code.cell, role="library", step=None, after=[], metrics=False)
+            plan.library.append(type(code)(cell, source, ast.parse(source), facts))
+            known.add(node.name)
+            moved.append((first, node.end_lineno))
+        if moved:
+            lines = code.source.splitlines(keepends=True)
+            for first, last in moved:
+                lines[first - 1 : last] = ["\n"] * (last - first + 1)
+            code.reparse("".join(lines))
 
 
 def ship_written_files(plan, converted) -> None:
