@@ -16,8 +16,9 @@ import pipeline_notebooks as nbs
 import pytest
 
 from nbops.errors import InvalidValueError
-from nbops.productionize import productionize
+from nbops.productionize import analyse_notebook, productionize
 from nbops.productionize.equivalence import run_package_tests
+from nbops.productionize.golden import golden_run
 from nbops.productionize.serialization import load
 
 VENV_BIN = Path(sys.executable).parent
@@ -371,3 +372,16 @@ def test_generated_pyproject_builds_a_wheel_with_the_console_script(converted, t
         entry_points = archive.read("kale_pipeline-0.1.0.dist-info/entry_points.txt").decode()
     assert "kale_pipeline/steps.py" in names and not any(n.startswith("tests/") for n in names)
     assert "kale-pipeline = kale_pipeline.cli:main" in entry_points
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Unix sockets")
+def test_the_clean_run_kernels_talk_over_unix_sockets(tmp_path):
+    """Over TCP, a port found free could be taken by another kernel starting at that moment (the
+    other clean run, a Lab server's): the kernel died with "Address already in use"."""
+    nb = nbs._nb(
+        nbs.code("import ipykernel.connect", "setup"),
+        nbs.code("transport = ipykernel.connect.get_connection_info(unpack=True)['transport']", "step:s"),
+    )
+    recording = golden_run(analyse_notebook(nb, "pkg"), tmp_path / "record", workdir=tmp_path)
+    assert recording.steps["s"]["outputs"]["transport"]["value"] == "ipc"
+    assert not list(tmp_path.glob("*ipc*")) and not list(tmp_path.glob("kernel-*"))  # nothing left in the folder

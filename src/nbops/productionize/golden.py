@@ -195,6 +195,18 @@ def _build(plan, record_dir: Path, save_values: bool, scratch_store: Path):
     return new_notebook(cells=cells), origin
 
 
+def _kernel_transport(scratch_store: Path):
+    """The clean run's kernel talks over Unix sockets in its scratch folder where there are
+    any. Over TCP, a port found free can be taken by another kernel starting at that moment
+    (the two clean runs, a Lab server, another export): the kernel then dies with "Address
+    already in use". Elsewhere nbclient's default (TCP) stays."""
+    from traitlets.config import Config
+
+    if os.name != "posix":
+        return Config()
+    return Config({"KernelManager": {"transport": "ipc", "ip": f"{scratch_store}-kernel"}})
+
+
 async def _execute(
     cells_turn: asyncio.Lock,
     plan,
@@ -212,7 +224,11 @@ async def _execute(
 
     nb, origin = _build(plan, record_dir, save_values, scratch_store)
     client = NotebookClient(
-        nb, kernel_name=kernel_name, timeout=timeout, resources={"metadata": {"path": str(workdir)}}
+        nb,
+        config=_kernel_transport(scratch_store),
+        kernel_name=kernel_name,
+        timeout=timeout,
+        resources={"metadata": {"path": str(workdir)}},
     )
     try:
         # the kernel's environment names the scratch store too, so nothing reaches the user's
