@@ -250,6 +250,21 @@ def test_a_class_a_step_defines_from_module_level_names_moves_to_the_library():
     assert plan.steps["b"].inputs == {"shapes": "a"}
 
 
+def test_a_library_cell_running_code_at_import_is_said_once_and_configuration_is_not():
+    book = _nb(
+        code("from pathlib import Path\nimport warnings", "setup"),
+        code(
+            "IMAGES_PATH = Path() / 'images'\nIMAGES_PATH.mkdir(parents=True, exist_ok=True)\n"
+            "warnings.filterwarnings('ignore')\n\ndef save_fig(name):\n    return IMAGES_PATH / name",
+            "library",
+        ),
+        code("path = save_fig('a.png')", "step:s"),
+    )
+    assert codes(analyse_notebook(book, "pkg")) == []
+    book.cells[1].source += "\nprint('library loaded')"
+    assert codes(analyse_notebook(book, "pkg")) == [("NB311", 1, 8)]
+
+
 def test_a_main_guard_runs_as_in_the_kernel():
     nb = _nb(
         code(

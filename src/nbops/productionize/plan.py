@@ -307,16 +307,18 @@ class _Builder:
                         )
                     else:
                         self.undefined(name, code, line)
-            for code in plan.library:
-                if code.facts.other_statements:
-                    self.diag(
-                        "NB311",
-                        "library cell runs statements besides def, class, import and assignments; "
-                        "they run when lib.py is imported",
-                        code,
-                        code.facts.other_statements[0],
-                        "move those statements into a step",
-                    )
+        for code in plan.library:
+            known = plan.setup_defs | plan.library_defs
+            running = [line for line in code.facts.other_statements if not _configures(code, line, known)]
+            if running:
+                self.diag(
+                    "NB311",
+                    "library cell runs statements besides def, class, import, assignments and configuration "
+                    "calls; they run when lib.py is imported",
+                    code,
+                    running[0],
+                    "move those statements into a step",
+                )
 
     def defining_cells(self, name: str) -> list[CellCode]:
         return [c for c in self.codes if name in c.facts.defs or name in c.facts.mutations]
@@ -534,6 +536,18 @@ class _Builder:
             line,
             suggestion,
         )
+
+
+def _configures(code: CellCode, line: int, known: set[str]) -> bool:
+    """The statement at ``line`` is a call on a module-level name (``IMAGES_PATH.mkdir(...)``,
+    ``warnings.filterwarnings(...)``): configuration, which runs as well when lib.py is imported."""
+    statement = next((s for s in code.tree.body if s.lineno == line), None) if code.tree else None
+    if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+        return False
+    func = statement.value.func
+    while isinstance(func, (ast.Attribute, ast.Call)):
+        func = func.func if isinstance(func, ast.Call) else func.value
+    return isinstance(func, ast.Name) and func.id in known | set(code.facts.defs)
 
 
 def _import_statement(code: CellCode, name: str) -> str | None:
