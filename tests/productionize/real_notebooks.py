@@ -555,3 +555,40 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
         code("os.makedirs(models_dir, exist_ok=True)\njoblib.dump((clip, model), model_path)"),
     )
     return apply_suggestions(nb, suggest_tags(nb))
+
+
+def xgboost_quickstart() -> nbformat.NotebookNode:
+    """XGBoost's own walkthrough, with the tags ``suggest_tags`` proposes: the ``DMatrix`` data
+    handles built under one heading and read under the next two, early stopping with an
+    ``evals_result`` dict, the booster saved to a file and loaded back, an importance plot."""
+    from nbops.productionize.suggest import apply_suggestions, suggest_tags
+
+    nb = _nb(
+        new_markdown_cell("# XGBoost quick start"),
+        code(
+            "import numpy as np\nimport xgboost as xgb\nfrom sklearn.datasets import make_classification\n"
+            "from sklearn.model_selection import train_test_split"
+        ),
+        code(
+            "params = {'max_depth': 3, 'eta': 0.3, 'objective': 'binary:logistic', 'eval_metric': 'logloss'}\nnum_round = 20"
+        ),
+        new_markdown_cell("## Data"),
+        code(
+            "X, y = make_classification(n_samples=500, random_state=0)\n"
+            "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+            "dtrain = xgb.DMatrix(X_train, label=y_train)\ndtest = xgb.DMatrix(X_test, label=y_test)"
+        ),
+        new_markdown_cell("## Train"),
+        code(
+            "evals_result = {}\nbst = xgb.train(params, dtrain, num_round, evals=[(dtrain, 'train'), (dtest, 'eval')],\n"
+            "                evals_result=evals_result, early_stopping_rounds=5, verbose_eval=False)\nbst.best_iteration"
+        ),
+        code("bst.save_model('0001.json')"),
+        new_markdown_cell("## Predict"),
+        code(
+            "bst2 = xgb.Booster(model_file='0001.json')\npreds = bst2.predict(dtest)\n"
+            "accuracy = float(((preds > 0.5) == y_test).mean())"
+        ),
+        code("xgb.plot_importance(bst)"),
+    )
+    return apply_suggestions(nb, suggest_tags(nb))

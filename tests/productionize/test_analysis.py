@@ -265,6 +265,30 @@ def test_a_library_cell_running_code_at_import_is_said_once_and_configuration_is
     assert codes(analyse_notebook(book, "pkg")) == [("NB311", 1, 8)]
 
 
+def test_a_data_handle_pickle_cannot_carry_is_built_again_in_each_step_that_reads_it():
+    nb = _nb(
+        code("import xgboost as xgb\nfrom lightgbm import Dataset as LgbData", "setup"),
+        code("X, y = [[1.0], [2.0]], [0, 1]\ndtrain = xgb.DMatrix(X, label=y)\ndlgb = LgbData(X, y)", "step:data"),
+        code("booster = xgb.train({}, dtrain, 2)\nsize = dlgb.num_data()", "step:train"),
+        code("rows = dtrain.num_row()", "step:report"),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert codes(plan) == [("NB217", 1, 2), ("NB217", 1, 2), ("NB217", 1, 3)]
+    assert plan.diagnostics[0].message == (
+        "dtrain = xgb.DMatrix(X, label=y) is built again at the start of step 'train': "
+        "pickle cannot hand that data handle on"
+    )
+    assert plan.rebuilt == {"dtrain", "dlgb"}
+    assert plan.steps["train"].inputs == {"X": "data", "y": "data"}
+    assert plan.steps["report"].inputs == {"X": "data", "y": "data"}
+    first = plan.steps["train"].cells[0]
+    assert first.cell.index == 1 and first.generated.strip() == "dtrain = xgb.DMatrix(X, label=y)"
+    # changed once built: the weights would be lost, so it stays an error at export (NB408)
+    nb.cells[1].source += "\ndtrain.set_weight([1.0, 2.0])"
+    plan = analyse_notebook(nb, "pkg")
+    assert plan.rebuilt == {"dlgb"} and plan.steps["train"].inputs["dtrain"] == "data"
+
+
 def test_a_main_guard_runs_as_in_the_kernel():
     nb = _nb(
         code(

@@ -46,6 +46,15 @@ CONVERTIBLE = {
     "script_notebook": [("NB213", 2, 1), ("NB216", 3, 6), ("NB412", 1, None), ("NB410", 3, None), ("NB410", 3, None)],
     # the paths its parameters cell computes follow the parameters; the project's own class is a pickle
     "cookiecutter_notebook": [("NB112", 3, 5), ("NB410", 10, None), ("NB410", 10, None)],
+    # the DMatrix handles are built again in the steps that read them; the boosters are pickles
+    "xgboost_quickstart": [
+        ("NB217", 4, 3),
+        ("NB217", 4, 4),
+        ("NB217", 4, 4),
+        ("NB410", 7, None),
+        ("NB410", 7, None),
+        ("NB410", 9, None),
+    ],
     "titanic_kernel": [
         ("NB210", 1, 1),
         ("NB213", 5, 1),

@@ -44,6 +44,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB214": (INFO, "tracking magic joins the pipeline's run"),
     "NB215": (ERROR, "value taken from Colab, which exists only there"),
     "NB216": (INFO, "if __name__ == '__main__': runs, as in the kernel"),
+    "NB217": (INFO, "data handle pickle cannot carry is built again in each step that reads it"),
     # analysis
     "NB301": (ERROR, "name defined only in an untagged cell"),
     "NB302": (ERROR, "name defined only in a skipped cell"),

@@ -99,6 +99,7 @@ class Plan:
     experiment: str | None = None  # the first %track / %%track / nbops.start_run name of a converted cell
     workdir: str | None = None  # the notebook's folder relative to the package's root folder (set at export)
     files: dict[str, str] = field(default_factory=dict)  # package files/ name -> text written by %%writefile
+    rebuilt: set[str] = field(default_factory=set)  # data handles each reading step builds again (NB217)
 
     @property
     def param_names(self) -> set[str]:
@@ -204,6 +205,7 @@ class _Builder:
         rewrites.run_main_guards(plan, self.converted)
         rewrites.hoist_step_imports(plan, self.converted)
         rewrites.hoist_step_classes(plan, self.converted)
+        rewrites.rebuild_data_handles(plan, self.codes, self.converted)
         rewrites.drop_dead_expressions(self.converted)
         rewrites.ship_written_files(plan, self.converted)
         rewrites.localize_step_globals(plan, self.converted)

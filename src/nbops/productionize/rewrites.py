@@ -10,6 +10,8 @@
   variable is the step function's variable in the package.
 - Colab's session calls (``from google.colab import drive``, ``drive.mount(...)``,
   ``files.download(...)``) are dropped: they ran only in Colab.
+- ``dtrain = xgb.DMatrix(...)``, a data handle pickle cannot carry, is built again in each
+  later step that reads it.
 - ``if __name__ == '__main__':`` runs, as it did in the kernel, whose namespace is ``__main__``.
 - A parameters cell's lines that compute a value (``train = os.path.join(data_dir, ...)``) run at
   the start of the first step that reads it, from the values the parameters are given.
@@ -40,6 +42,7 @@ __all__ = [
     "drop_colab_session",
     "compute_derived_parameters",
     "run_main_guards",
+    "rebuild_data_handles",
     "tidy",
 ]
 
@@ -116,6 +119,103 @@ def hoist_step_classes(plan, converted) -> None:
             for first, last in moved:
                 lines[first - 1 : last] = ["\n"] * (last - first + 1)
             code.reparse("".join(lines))
+
+
+# Data handles built from arrays, which pickle cannot carry from one step to the next
+DATA_HANDLES = frozenset(
+    {"xgboost.DMatrix", "xgboost.QuantileDMatrix", "lightgbm.Dataset", "catboost.Pool", "catboost.core.Pool"}
+)
+_HANDLE_CHANGES = ("set_", "construct", "add_features_from")  # methods that change a handle once built
+
+
+def rebuild_data_handles(plan, codes, converted) -> None:
+    """``dtest = xgb.DMatrix(X_test, label=y_test)``: XGBoost's, LightGBM's and CatBoost's data
+    handles cannot be pickled, so no step could hand one on (NB408). Each later step of another
+    name that reads one builds it again, from the same statement at its start (NB217), and is
+    handed the data it is built from. Not where the name is bound twice, or the handle is
+    changed once built (``dtrain.set_weight(w)``, ``dtrain.label = y``)."""
+    imported = _imported_names(plan.setup)
+    built: dict[str, list] = {}
+    for code in converted:
+        for statement in code.tree.body if code.tree is not None and code.cell.role == "step" else []:
+            target = _handle_target(statement, imported)
+            if target:
+                built.setdefault(target, []).append((code, statement))
+    for name, [(producer, statement)] in [(n, b) for n, b in built.items() if len(b) == 1]:
+        if any(name in c.facts.defs for c in converted if c is not producer) or _changed(name, converted):
+            continue
+        readers: dict[str, object] = {}
+        for code in converted[converted.index(producer) + 1 :]:
+            if code.cell.role == "step" and code.cell.step != producer.cell.step and name in code.facts.refs:
+                readers.setdefault(code.cell.step, code)
+        plan.rebuilt.add(name)
+        for step, first in readers.items():
+            source = _keep_statements(producer.source, [statement])
+            cell = dataclasses.replace(producer.cell, step=step, after=[], metrics=False)
+            rebuilt = type(producer)(cell, source, ast.parse(source), analyse(ast.parse(source)))
+            codes.insert(codes.index(first), rebuilt)
+            converted.insert(converted.index(first), rebuilt)
+            plan.diagnostics.append(
+                Diagnostic(
+                    "NB217",
+                    f"{_first_line(statement)} is built again at the start of step {step!r}: "
+                    "pickle cannot hand that data handle on",
+                    producer.cell.index,
+                    producer.cell.id,
+                    statement.lineno,
+                )
+            )
+
+
+def _imported_names(setup) -> dict[str, str]:
+    """Each name the setup cells import -> what it is: ``xgb`` -> ``xgboost``, ``DMatrix`` -> ``xgboost.DMatrix``."""
+    names: dict[str, str] = {}
+    for code in setup:
+        for node in code.tree.body if code.tree is not None else []:
+            if isinstance(node, ast.Import):
+                names.update(
+                    {a.asname or a.name.split(".")[0]: a.name if a.asname else a.name.split(".")[0] for a in node.names}
+                )
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.update({a.asname or a.name: f"{node.module}.{a.name}" for a in node.names})
+    return names
+
+
+def _handle_target(statement: ast.stmt, imported: dict[str, str]) -> str | None:
+    """The name ``statement`` binds to a new data handle (``dtrain = xgb.DMatrix(...)``), or None."""
+    if not (
+        isinstance(statement, ast.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0], ast.Name)
+        and isinstance(statement.value, ast.Call)
+    ):
+        return None
+    dotted = ast.unparse(statement.value.func)
+    head, _, rest = dotted.partition(".")
+    resolved = imported.get(head, "") + ("." + rest if rest else "")
+    return statement.targets[0].id if resolved in DATA_HANDLES else None
+
+
+def _changed(name: str, converted) -> bool:
+    """A cell calls a method that changes ``name``'s handle, or assigns one of its attributes."""
+    for code in converted:
+        for node in ast.walk(code.tree) if code.tree is not None else []:
+            attribute = node.func if isinstance(node, ast.Call) else None
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(
+                    isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == name
+                    for t in targets
+                ):
+                    return True
+            if (
+                isinstance(attribute, ast.Attribute)
+                and isinstance(attribute.value, ast.Name)
+                and attribute.value.id == name
+                and attribute.attr.startswith(_HANDLE_CHANGES)
+            ):
+                return True
+    return False
 
 
 def ship_written_files(plan, converted) -> None:
