@@ -78,9 +78,7 @@ def hoist_step_imports(plan, converted) -> None:
         ]
         if not nodes:
             continue
-        source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
-        hoisted = type(code)(code.cell, source, ast.parse(source), analyse(ast.parse(source)))
-        plan.setup.append(hoisted)
+        _add_to_setup(plan, code, nodes)
         code.reparse(_blank_statements(code.source, nodes))
 
 
@@ -151,10 +149,7 @@ def rebuild_data_handles(plan, codes, converted) -> None:
         plan.rebuilt.add(name)
         for step, first in readers.items():
             source = _keep_statements(producer.source, [statement])
-            cell = dataclasses.replace(producer.cell, step=step, after=[], metrics=False)
-            rebuilt = type(producer)(cell, source, ast.parse(source), analyse(ast.parse(source)))
-            codes.insert(codes.index(first), rebuilt)
-            converted.insert(converted.index(first), rebuilt)
+            _insert_step_cell(codes, converted, first, producer, source)
             plan.diagnostics.append(
                 Diagnostic(
                     "NB217",
@@ -165,6 +160,14 @@ def rebuild_data_handles(plan, codes, converted) -> None:
                     statement.lineno,
                 )
             )
+
+
+def _insert_step_cell(codes, converted, before, origin, source: str) -> None:
+    """Run ``source``, lines of ``origin``'s cell, in ``before``'s step, just before it."""
+    cell = dataclasses.replace(origin.cell, role="step", step=before.cell.step, after=[], metrics=False)
+    inserted = type(origin)(cell, source, ast.parse(source), analyse(ast.parse(source)))
+    codes.insert(codes.index(before), inserted)
+    converted.insert(converted.index(before), inserted)
 
 
 def _imported_names(setup) -> dict[str, str]:
@@ -216,6 +219,12 @@ def _changed(name: str, converted) -> bool:
             ):
                 return True
     return False
+
+
+def _add_to_setup(plan, code, nodes) -> None:
+    """The statements ``nodes`` of ``code``'s cell (its imports) join ``common.py``."""
+    source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in nodes)
+    plan.setup.append(type(code)(code.cell, source, ast.parse(source), analyse(ast.parse(source))))
 
 
 def ship_written_files(plan, converted) -> None:
@@ -341,16 +350,12 @@ def compute_derived_parameters(plan, codes, converted) -> None:
         imports = [s for s in derived if isinstance(s, (ast.Import, ast.ImportFrom))]
         computed = [s for s in derived if s not in imports]
         if imports:
-            source = "".join(ast.get_source_segment(code.source, n) + "\n" for n in imports)
-            plan.setup.append(type(code)(code.cell, source, ast.parse(source), analyse(ast.parse(source))))
+            _add_to_setup(plan, code, imports)
         if computed:
             source = _keep_statements(code.source, computed)
             facts = analyse(ast.parse(source))
             first = next((c for c in steps if set(c.facts.refs) & set(facts.defs)), steps[0])
-            cell = dataclasses.replace(code.cell, role="step", step=first.cell.step, after=[], metrics=False)
-            moved = type(code)(cell, source, ast.parse(source), facts)
-            codes.insert(codes.index(first), moved)
-            converted.insert(converted.index(first), moved)
+            _insert_step_cell(codes, converted, first, code, source)
             plan.diagnostics.append(_derived_note(code, computed, facts.defs, first.cell.step))
         code.reparse(_blank_statements(code.source, derived))
 
