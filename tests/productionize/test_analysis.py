@@ -289,6 +289,15 @@ def test_a_data_handle_pickle_cannot_carry_is_built_again_in_each_step_that_read
     assert plan.rebuilt == {"dlgb"} and plan.steps["train"].inputs["dtrain"] == "data"
 
 
+def test_top_level_await_is_named_before_anything_runs():
+    nb = _nb(
+        code("import asyncio", "setup"),
+        code("async def load():\n    await asyncio.sleep(0)\n    return [1]\n\nrows = await load()", "step:a"),
+        code("async def twice():\n    return [await load() for _ in range(2)]\n\nn = len(rows)", "step:b"),
+    )
+    assert codes(analyse_notebook(nb, "pkg")) == [("NB206", 1, 5)]
+
+
 def test_a_main_guard_runs_as_in_the_kernel():
     nb = _nb(
         code(

@@ -37,6 +37,7 @@ CODES: dict[str, tuple[str, str]] = {
     "NB203": (ERROR, "%cd changes the working directory"),
     "NB204": (ERROR, "%run executes another file"),
     "NB205": (ERROR, "unsupported magic"),
+    "NB206": (ERROR, "top-level await, which only a kernel runs"),
     "NB210": (INFO, "display-only magic or shell command dropped"),
     "NB211": (INFO, "timing/capture magic unwrapped"),
     "NB212": (INFO, "package install harvested into dependencies"),

@@ -261,6 +261,15 @@ class _Builder:
     def check_cell_hygiene(self):
         seen: dict[str, CellCode] = {}
         for code in self.converted:
+            awaited = _top_level_await(code.tree)
+            if awaited is not None:
+                self.diag(
+                    "NB206",
+                    "top-level await: IPython runs it in the kernel's event loop, but a step is a plain function",
+                    code,
+                    awaited,
+                    "put the awaits in an async def and run it once: result = asyncio.run(main())",
+                )
             for module, line in code.facts.star_imports:
                 self.diag(
                     "NB304",
@@ -538,6 +547,18 @@ class _Builder:
             line,
             suggestion,
         )
+
+
+def _top_level_await(tree: ast.Module | None) -> int | None:
+    """The line of the first ``await``, ``async for`` or ``async with`` outside an ``async def``."""
+    pending: list[ast.AST] = list(tree.body) if tree is not None else []
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)):
+            return node.lineno
+        if not isinstance(node, (ast.AsyncFunctionDef, ast.FunctionDef, ast.Lambda, ast.ClassDef)):
+            pending[:0] = ast.iter_child_nodes(node)
+    return None
 
 
 def _configures(code: CellCode, line: int, known: set[str]) -> bool:
