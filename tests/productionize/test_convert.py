@@ -183,6 +183,26 @@ def test_unconvertible_notebook_writes_nothing(tmp_path, build, code):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "path, fix",
+    [
+        (
+            "/kaggle/input/titanic/train.csv",
+            "/kaggle/input/titanic/train.csv is not on this machine: put the data beside the notebook and read it "
+            "by a relative path, or make its folder a parameter (data_dir = '/kaggle/input/titanic') "
+            "and pass --param data_dir=DIR",
+        ),
+        ("data/train.csv", "data/train.csv is not in the notebook's folder {folder}, where the clean run reads it"),
+    ],
+)
+def test_a_file_the_clean_run_cannot_find_is_named_with_where_it_was_looked_for(tmp_path, path, fix):
+    nb = nbs._nb(nbs.code("import pandas as pd", "setup"), nbs.code(f"train = pd.read_csv({path!r})", "step:load"))
+    result = productionize(nb, tmp_path / "out", workdir=tmp_path)
+    (diag,) = result.diagnostics
+    assert (diag.code, diag.cell_index, diag.line) == ("NB402", 1, 1)
+    assert diag.suggestion.startswith(fix.format(folder=tmp_path))
+
+
 def test_nondeterministic_output_is_marked_and_checked_by_type_only(tmp_path):
     result = productionize(nbs.unseeded(), tmp_path / "out", workdir=tmp_path)
     assert [(d.code, d.message.split(" ")[0]) for d in result.diagnostics] == [("NB403", "sample.noise")]

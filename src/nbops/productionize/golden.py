@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,7 +247,7 @@ async def _execute(
         known = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
         raise InvalidValueError(f"kernel {kernel_name!r} is not installed; installed kernels: {known}") from None
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        return _failure(nb, origin, exc)
+        return _failure(nb, origin, exc, workdir)
     return []
 
 
@@ -263,7 +264,7 @@ def _run_all(jobs) -> list:
         return pool.submit(asyncio.run, gather()).result()
 
 
-def _failure(nb, origin, exc) -> list[Diagnostic]:
+def _failure(nb, origin, exc, workdir: Path) -> list[Diagnostic]:
     for index, cell in enumerate(nb.cells):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
@@ -271,8 +272,6 @@ def _failure(nb, origin, exc) -> list[Diagnostic]:
             message = f"{errors[0]['ename']}: {errors[0]['evalue']}"
             line = None
             for frame in errors[0].get("traceback", []):
-                import re
-
                 found = re.findall(r"line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", frame))
                 if found:
                     line = int(found[-1])
@@ -285,12 +284,26 @@ def _failure(nb, origin, exc) -> list[Diagnostic]:
                     source.index,
                     source.id,
                     line,
-                    "run the notebook top to bottom after a kernel restart and fix the first failing cell",
+                    _fix_for(errors[0], workdir),
                 )
             ]
     return [
         Diagnostic("NB402", f"the clean run failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc!r}")
     ]
+
+
+def _fix_for(error: dict, workdir: Path) -> str:
+    """What to do about the clean run's error; for a file that is not there, where it was looked for."""
+    missing = re.search(r"No such file or directory: '([^']+)'", error.get("evalue", ""))
+    if error.get("ename") != "FileNotFoundError" or missing is None:
+        return "run the notebook top to bottom after a kernel restart and fix the first failing cell"
+    path = missing.group(1)
+    if os.path.isabs(path):  # a Kaggle kernel's /kaggle/input/..., a Colab Drive path
+        return (
+            f"{path} is not on this machine: put the data beside the notebook and read it by a relative path, "
+            f"or make its folder a parameter (data_dir = {os.path.dirname(path)!r}) and pass --param data_dir=DIR"
+        )
+    return f"{path} is not in the notebook's folder {workdir}, where the clean run reads it: put it there"
 
 
 def golden_run(
