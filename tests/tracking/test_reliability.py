@@ -540,3 +540,34 @@ def test_a_process_stopped_and_continued_takes_its_run_back_from_crashed(project
     assert writer.returncode == 0
     ended = store.runs.get(run_id)
     assert ended["status"] == "finished" and ended["metrics"] == {"loss": 1.0}
+
+
+def test_a_run_started_in_another_thread_while_a_flush_takes_its_batch_loses_no_point(project, monkeypatch):
+    """The other thread starts its run and logs between the flush's two takes of the buffer."""
+    from nbops.tracking import buffer as buffer_module
+
+    original, other = buffer_module._take, {}
+
+    def start_and_log():
+        run = nbops.start_run("race", name="other", nested=False)
+        run.log_metric("who", 1.0, step=0)
+        other["run"] = run
+
+    def take(waiting):
+        taken = original(waiting)
+        if not other:
+            thread = threading.Thread(target=start_and_log)
+            thread.start()
+            thread.join(30)
+        return taken
+
+    run = nbops.start_run("race", name="main")
+    run.log_metric("loss", 0.5, step=0)
+    monkeypatch.setattr(buffer_module, "_take", take)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nbops.end_run()
+        nbops.end_run(run=other["run"])
+    assert [str(w.message) for w in caught if "set aside" in str(w.message)] == []
+    history = nbops.store().metrics.history(other["run"].id, "who")
+    assert len(history) == 1

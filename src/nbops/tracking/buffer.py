@@ -84,8 +84,12 @@ class MetricBuffer:
         so two threads flushing cannot wait on each other. A fork waits for the write, from
         whichever thread (see :mod:`.forking`)."""
         with forking.background_work, self._write_lock:
-            runs = _take(self.new_runs)
+            # points first: a logger appends its run before any of its points, so each point
+            # taken has its run among the runs taken next (or written before). Taken the other
+            # way round, a run started in another thread between the two takes had its points
+            # written without its row, and the foreign key set them aside.
             batch = _take(self.points)
+            runs = _take(self.new_runs)
             if self.refused_runs:
                 batch = self._without_refused(batch)
             if not runs and not batch and then is None:
