@@ -27,7 +27,7 @@ import dataclasses
 import io
 import tokenize
 
-from .analysis import analyse
+from .analysis import BUILTINS, analyse
 from .diagnostics import Diagnostic
 from .library import source_offset
 from .parameters import is_literal
@@ -88,8 +88,6 @@ def hoist_step_classes(plan, converted) -> None:
     the step function, it was a local class: ``pickle`` refused its instances (``Can't pickle
     local object``), so ``--cache`` and the orchestrators could not pass them on. A class
     defined twice, or reading a parameter or step data, stays."""
-    from .analysis import BUILTINS
-
     known = {n for c in plan.setup + plan.library for n in c.facts.defs} | BUILTINS
     defined: collections.Counter[str] = collections.Counter()  # how many times each name is bound
     for code in converted:
@@ -103,8 +101,7 @@ def hoist_step_classes(plan, converted) -> None:
             if not isinstance(node, ast.ClassDef) or defined.get(node.name) != 1:
                 continue
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            lines = code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]
-            source = "".join(lines) if lines[-1].endswith("\n") else "".join(lines) + "\n"
+            source = "".join(code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]).rstrip("\n") + "\n"
             facts = analyse(ast.parse(source))
             if not set(facts.refs) <= known | {node.name}:
                 continue

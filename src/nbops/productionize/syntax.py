@@ -379,11 +379,11 @@ class _Policy:
         HOME``, ``os.environ['HOME']``."""
         method, args = call
         if method == "run_line_magic" and args[:1] == ["env"]:
-            name = (args[1] if len(args) > 1 else "") or ""
+            name = ((args[1] if len(args) > 1 else "") or "").strip()
             if "=" in name or len(name.split()) > 1:
                 return None
-            value = f"os.environ[{name.strip()!r}]" if name.strip() else "dict(os.environ)"
-            self.diag("NB213", f"%env {name.strip()} translated to {value}".replace("  ", " "), line)
+            value = f"os.environ[{name!r}]" if name else "dict(os.environ)"
+            self.diag("NB213", f"%env {name} translated to {value}" if name else f"%env translated to {value}", line)
             return "os", value
         command = args[0] if args else None
         if method != "getoutput" or not command or set(command) & set("{}$") or not _only_shows(command):
