@@ -123,6 +123,8 @@ def test_a_logging_run_updates_live_while_the_sidebar_is_open(lab, lab_server):
     expect(row).to_be_visible(timeout=15_000)  # the table and its headers replace "No runs yet"
     status = row.get_by_role("cell").nth(column_index(panel, "Status"))
     expect(status).to_have_text("running", timeout=15_000)
+    # The lab fixture's browser asks for reduced motion, as a user can: the running ring holds still.
+    expect(status.locator(".jp-nbops-StatusIcon")).to_have_css("animation-name", "none")
     panel.get_by_role("combobox", name="Experiment").select_option("live")
     expect(panel.get_by_role("row").filter(has=lab.page.get_by_role("cell"))).to_have_count(1)
     loss = row.get_by_role("cell").nth(column_index(panel, "loss"))
