@@ -523,7 +523,8 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
     """A notebook of a cookiecutter-data-science project, with the tags ``suggest_tags`` proposes:
     autoreload, the project's ``src`` package put on ``sys.path`` from ``..``, and a parameters
     cell whose paths are computed from its literals (``os.path.join(data_dir, ...)``, an
-    f-string naming the model file after ``C``), and a class defined in the cell that trains."""
+    f-string naming the model file after ``C``), a class defined in the cell that trains, and a
+    function defined in the cell that saves a pipeline holding it."""
     from nbops.productionize.suggest import apply_suggestions, suggest_tags
 
     nb = _nb(
@@ -532,7 +533,8 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
         code(
             "import os\nimport sys\nsys.path.append(os.path.abspath('..'))\n\nimport joblib\nimport pandas as pd\n"
             "from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import roc_auc_score\n"
-            "from sklearn.model_selection import train_test_split\n\nfrom src.features import Clipper, build_features"
+            "from sklearn.model_selection import train_test_split\nfrom sklearn.pipeline import make_pipeline\n"
+            "from sklearn.preprocessing import FunctionTransformer\n\nfrom src.features import Clipper, build_features"
         ),
         code(
             "data_dir = '../data/raw'\nmodels_dir = '../models'\nC = 0.5\nseed = 7\n"
@@ -552,7 +554,11 @@ def cookiecutter_notebook() -> nbformat.NotebookNode:
             "blend = Blend(model, LogisticRegression(C=C * 10).fit(clip.transform(X_train), y_train))"
         ),
         code("auc = roc_auc_score(y_test, blend.predict_proba(clip.transform(X_test))[:, 1])\nprint(f'AUC {auc:.3f}')"),
-        code("os.makedirs(models_dir, exist_ok=True)\njoblib.dump((clip, model), model_path)"),
+        code(
+            "def as_float(frame):\n    return frame.astype('float64')\n\n\n"
+            "os.makedirs(models_dir, exist_ok=True)\njoblib.dump((clip, model), model_path)\n"
+            "joblib.dump(make_pipeline(FunctionTransformer(as_float), clip, model), model_path.replace('.joblib', '.pipeline.joblib'))"
+        ),
     )
     return apply_suggestions(nb, suggest_tags(nb))
 

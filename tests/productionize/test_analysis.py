@@ -250,6 +250,38 @@ def test_a_class_a_step_defines_from_module_level_names_moves_to_the_library():
     assert plan.steps["b"].inputs == {"shapes": "a"}
 
 
+def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library():
+    """Local to the step function, ``joblib.dump`` of a pipeline holding it, or a ``Pool.map``
+    sending it to workers, failed with "Can't pickle local object"."""
+    nb = _nb(
+        code("import numpy as np\nfrom sklearn.preprocessing import FunctionTransformer", "setup"),
+        code("k = 2", "parameters"),
+        code(
+            "def log1p(frame):\n    return np.log1p(frame)\n\n"
+            "def scaled(x):\n    return x * k\n\n"
+            "def counted():\n    global calls\n    calls += 1\n\n"
+            "def positive(x):\n    return np.clip(log1p(x), 0, None)\n\n"
+            "calls = 0\ntransform = FunctionTransformer(positive)",
+            "step:a",
+        ),
+        code(
+            "def twice(x):\n    return 2 * x\n\ndef twice(x):\n    return x + x\n\n"
+            "def shifted(x):\n    return x + calls\n\ntotal = twice(transform.transform(np.arange(3.0))).sum()",
+            "step:b",
+        ),
+    )
+    plan = analyse_notebook(nb, "pkg")
+    assert [m.source.split("(")[0] for m in plan.library] == ["def log1p", "def positive"]  # after what it calls
+    (step,) = plan.steps["a"].cells
+    assert "def log1p" not in step.generated and "def positive" not in step.generated
+    assert "def scaled" in step.generated  # it reads the parameter k
+    assert "def counted" in step.generated  # its global is the step's variable
+    (other,) = plan.steps["b"].cells
+    assert "def twice" in other.generated  # defined twice: which one is meant stays there
+    assert "def shifted" in other.generated  # it reads step data
+    assert plan.steps["b"].inputs == {"calls": "a", "transform": "a"}
+
+
 def test_a_library_cell_running_code_at_import_is_said_once_and_configuration_is_not():
     book = _nb(
         code("from pathlib import Path\nimport warnings", "setup"),

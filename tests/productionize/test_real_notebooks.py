@@ -189,6 +189,9 @@ def test_a_parameter_given_reaches_the_paths_the_parameters_cell_computes(conver
     done = _cli(result, "run", "--param", "C=2.0", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (project / "project" / "models" / "baseline_C2.0.joblib").is_file()
+    # the function the saved pipeline holds is lib.py's: local to the step, pickle refused it
+    assert (project / "project" / "models" / "baseline_C2.0.pipeline.joblib").is_file()
+    assert "def as_float(frame):" in (Path(result.package_dir) / "src" / result.package / "lib.py").read_text()
     steps = (Path(result.package_dir) / "src" / result.package / "steps.py").read_text()
     load = steps[steps.index("def load(") :]
     assert load.index("train_path = os.path.join(data_dir, 'train.csv')") < load.index("pd.read_csv(train_path)")

@@ -288,6 +288,17 @@ def test_a_book_chapters_figure_helper_with_its_folder_is_library():
     assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "library"), (2, "step:main")]
 
 
+def test_a_helper_defined_beside_calls_that_read_step_data_stays_in_its_step():
+    """``joblib.dump(model, ...)`` is a call on an imported module, as configuration is, but it
+    reads step data: as library, the cell was NB309."""
+    nb = nbs._nb(
+        code("import joblib\nfrom sklearn.linear_model import LogisticRegression"),
+        code("model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])"),
+        code("def as_float(frame):\n    return frame.astype('float64')\n\n\njoblib.dump(model, 'model.joblib')"),
+    )
+    assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "step:main"), (2, "step:main")]
+
+
 def test_imports_beside_lines_that_only_print_are_setup():
     """A Kaggle kernel's first cell lists the input folder beside its imports; the next cell's
     options on ``pd`` then read a setup name, so it is setup too."""

@@ -204,7 +204,7 @@ class _Builder:
         rewrites.drop_colab_session(plan, self.converted)
         rewrites.run_main_guards(plan, self.converted)
         rewrites.hoist_step_imports(plan, self.converted)
-        rewrites.hoist_step_classes(plan, self.converted)
+        rewrites.hoist_step_definitions(plan, self.converted)
         rewrites.rebuild_data_handles(plan, self.codes, self.converted)
         rewrites.drop_dead_expressions(self.converted)
         rewrites.ship_written_files(plan, self.converted)

@@ -35,7 +35,7 @@ from .parameters import is_literal
 __all__ = [
     "merge_kale_blocks",
     "hoist_step_imports",
-    "hoist_step_classes",
+    "hoist_step_definitions",
     "drop_dead_expressions",
     "ship_written_files",
     "localize_step_globals",
@@ -82,23 +82,28 @@ def hoist_step_imports(plan, converted) -> None:
         code.reparse(_blank_statements(code.source, nodes))
 
 
-def hoist_step_classes(plan, converted) -> None:
-    """A class a step cell defines at its top level, whose body and methods read only setup
-    and library names, builtins and classes moved before it, moves to ``lib.py``. Defined in
-    the step function, it was a local class: ``pickle`` refused its instances (``Can't pickle
-    local object``), so ``--cache`` and the orchestrators could not pass them on. A class
-    defined twice, or reading a parameter or step data, stays."""
+_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def hoist_step_definitions(plan, converted) -> None:
+    """A class or function a step cell defines at its top level, whose body reads only setup
+    and library names, builtins and definitions moved before it, moves to ``lib.py``. Defined
+    in the step function, it was local: ``pickle`` refused it and the instances of the class
+    (``Can't pickle local object``), so ``--cache`` and the orchestrators could not pass them
+    on, ``joblib.dump`` could not save a pipeline holding ``FunctionTransformer(func)``, and
+    ``multiprocessing.Pool.map(func, ...)`` could not send it to its workers. One defined
+    twice, reading a parameter or step data, or declaring a name ``global`` stays."""
     known = {n for c in plan.setup + plan.library for n in c.facts.defs} | BUILTINS
     defined: collections.Counter[str] = collections.Counter()  # how many times each name is bound
     for code in converted:
-        classes = [n.name for n in code.tree.body if isinstance(n, ast.ClassDef)] if code.tree else []
-        defined.update(classes + [n for n in code.facts.defs if n not in classes])
+        definitions = [n.name for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
+        defined.update(definitions + [n for n in code.facts.defs if n not in definitions])
     for code in converted:
         if code.cell.role != "step" or code.tree is None:
             continue
         moved = []
         for node in code.tree.body:
-            if not isinstance(node, ast.ClassDef) or defined.get(node.name) != 1:
+            if not isinstance(node, _DEFINITIONS) or defined.get(node.name) != 1 or _declares_outer(node):
                 continue
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             source = "".join(code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]).rstrip("\n") + "\n"
@@ -114,6 +119,12 @@ def hoist_step_classes(plan, converted) -> None:
             for first, last in moved:
                 lines[first - 1 : last] = ["\n"] * (last - first + 1)
             code.reparse("".join(lines))
+
+
+def _declares_outer(node: ast.AST) -> bool:
+    """A ``global`` or ``nonlocal`` statement in the definition: in ``lib.py`` it would bind
+    the library's name, not the step's."""
+    return any(isinstance(inner, (ast.Global, ast.Nonlocal)) for inner in ast.walk(node))
 
 
 # Data handles built from arrays, which pickle cannot carry from one step to the next

@@ -7,7 +7,8 @@ cell of only ``!pip install``/``%pip install`` → ``setup``, so its versions jo
 and so is one of only line magics that ``%run`` a script beside the notebook, for its names):
 
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
-  ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``) → ``library``;
+  ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``; a call reading step data, as
+  ``joblib.dump(model, path)``, is not configuration) → ``library``;
 - the first cell of literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case), also with values computed from them by path
   joins, formatting and arithmetic (``train_path = os.path.join(data_dir, 'train.csv')``);
@@ -217,10 +218,15 @@ def _classify(tree, facts, state: _State, read_later: set[str]) -> tuple[str, st
     constants = [s for s in body if _constant_assignment(s)]
     # calls on what the cell imports or names as a constant: IMAGES_PATH.mkdir(exist_ok=True)
     configured = facts.imports.keys() | state.setup_names | {t.id for s in constants for t in _targets(s)}
-    configs = [
-        s for s in body if _call_on(s, configured) or _sets_option(s, configured) or _environment_check(s, configured)
-    ]
     known = state.setup_names | BUILTINS
+    # reading step data, `joblib.dump(model, path)` is work, not configuration
+    module_level = configured | known | {s.name for s in defs}
+    configs = [
+        s
+        for s in body
+        if (_call_on(s, configured) or _sets_option(s, configured) or _environment_check(s, configured))
+        and _names_read(s) <= module_level
+    ]
     if defs and len(defs) + len(imports) + len(constants) + len(configs) == len(body):
         return "library", "defines " + ", ".join(_name(s) for s in defs[:3]) + (" …" if len(defs) > 3 else "")
     literals = [s for s in body if _literal_assignment(s)]
@@ -330,6 +336,10 @@ def _call_on(node, names) -> bool:
         and isinstance(node.value.func, ast.Attribute)
         and _root(node.value.func) in names
     )
+
+
+def _names_read(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _sets_option(node, names) -> bool:
