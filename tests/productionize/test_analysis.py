@@ -4,6 +4,7 @@ No kernel runs here; every fixture's static diagnostics are asserted exactly.
 """
 
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -491,9 +492,25 @@ def test_a_download_then_unzip_translates_and_fetches_the_same_files(tmp_path, c
     assert (work / "data" / "train.csv").read_text() == "a,b\n1,2\n"
 
 
+def test_a_python_script_the_shell_runs_runs_with_the_pipelines_interpreter(tmp_path):
+    """``!python prep.py ...``: the same arguments, a ``{name}`` field's value among them, and a
+    script that fails fails the step."""
+    (tmp_path / "prep.py").write_text(
+        "import json, sys\njson.dump([sys.executable, *sys.argv[1:]], open('ran.json', 'w'))\n"
+    )
+    normalized = normalize("rows = 20\n!python prep.py --rows {rows} --name 'a b'\n!python3 -c 'raise SystemExit(3)'\n")
+    assert [d.code for d in normalized.diagnostics] == ["NB213", "NB213"], normalized.diagnostics
+    ran = subprocess.run([sys.executable, "-c", normalized.source], cwd=tmp_path, capture_output=True, text=True)
+    assert "CalledProcessError" in ran.stderr and "exit status 3" in ran.stderr
+    assert json.loads((tmp_path / "ran.json").read_text()) == [sys.executable, "--rows", "20", "--name", "a b"]
+
+
 @pytest.mark.parametrize(
     "source, code, suggestion",
     [
+        ("!python train.py data/*.csv\n", "NB202", "subprocess.run"),  # the shell expands the glob
+        ("!python train.py > log.txt\n", "NB202", "subprocess.run"),
+        ("!python train.py --url $URL\n", "NB202", "subprocess.run"),
         (  # -c resumes a partial file: no exact Python equivalent
             "!wget -c https://example.org/a.csv -O a.csv\n",
             "NB202",
@@ -644,8 +661,8 @@ def test_indent_keeps_multiline_strings_intact():
     assert indent(source) == '    query = """\nSELECT 1\n"""\n    if q:\n        run(query)'
 
 
-def test_function_defined_in_a_step_is_passed_to_later_steps():
-    nb = _nb(code("def twice(x):\n    return 2 * x", "step:define"), code("y = twice(2)", "step:use"))
+def test_function_a_step_defines_from_its_data_is_passed_to_later_steps():
+    nb = _nb(code("k = 2\n\ndef twice(x):\n    return k * x", "step:define"), code("y = twice(2)", "step:use"))
     plan = analyse_notebook(nb, "pkg")
     assert plan.steps["use"].inputs == {"twice": "define"}
     assert plan.steps["define"].outputs == ["twice"]

@@ -436,9 +436,14 @@ def test_unpicklable_step_output_is_refused_at_export(tmp_path):
     assert not result.ok and not (tmp_path / "out").exists()
 
 
-def _step_function_notebook():
+def _step_function_notebook(reads_step_data: bool = True):
+    """A step defines ``scaled``, which the next step calls; reading the step's ``factor``, it
+    cannot move to ``lib.py``."""
+    definition = (
+        "factor = 2\n\ndef scaled(x):\n    return factor * x" if reads_step_data else "def scaled(x):\n    return 2 * x"
+    )
     return _nb(
-        code("def scaled(x):\n    return 2 * x\n\nvalues = [1, 2]", "step:prepare"),
+        code(definition + "\n\nvalues = [1, 2]", "step:prepare"),
         code("doubled = [scaled(v) for v in values]", "step:use"),
     )
 
@@ -456,6 +461,14 @@ def test_a_function_a_step_defines_for_a_later_step_is_a_warning_in_one_process(
     assert result.ok, result.to_dict()
     cached = _cli(result, "run", "--cache", tmp_path / "cache", cwd=tmp_path)
     assert cached.returncode != 0 and "'scaled' (function) cannot be cached" in cached.stderr
+
+
+def test_a_function_a_step_defines_from_module_level_names_is_the_librarys_and_caches(tmp_path):
+    result = productionize(_step_function_notebook(reads_step_data=False), tmp_path / "out", workdir=tmp_path)
+    assert result.diagnostics == [] and result.ok, result.to_dict()
+    assert "def scaled(x):" in (Path(result.package_dir) / "src" / result.package / "lib.py").read_text()
+    cached = _cli(result, "run", "--cache", tmp_path / "cache", cwd=tmp_path)
+    assert cached.returncode == 0, cached.stderr[-2000:]
 
 
 def test_a_function_a_step_defines_for_a_later_step_is_refused_for_an_orchestrator(tmp_path):

@@ -503,10 +503,12 @@ class _Policy:
             paths = [p for p in words[1:] if not p.startswith("-")]
             self.diag("NB213", "!mkdir translated to os.makedirs(..., exist_ok=True)", line)
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
-        fetched = _fetch(words) if whole and not set(command) & set("{}$|;&<>`") else None
-        if fetched is not None:
-            self.diag("NB213", f"'!{command}' translated to {fetched[-1]}", line)
-            return fetched
+        # no shell syntax, no IPython expansion but a script argument's {name}
+        plain = whole and not set(_FIELD.sub("", command)) & set("{}$|;&<>`")
+        translated = (_python_script(words) or (None if _FIELD.search(command) else _fetch(words))) if plain else None
+        if translated is not None:
+            self.diag("NB213", f"'!{command}' translated to {translated[-1]}", line)
+            return translated
         self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
         return None
 
@@ -603,6 +605,20 @@ def _argv(command: str) -> list[str]:
         return shlex.split(command)
     except ValueError:
         return command.split()
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # IPython puts the value of `name` in a `!` command
+
+
+def _python_script(words: list[str]) -> list[str] | None:
+    """``python script.py ARGS`` (or ``python3 -m module ARGS``), run by the pipeline's own
+    interpreter, where its dependencies are installed, failing the step if it fails; an
+    argument's ``{name}`` becomes an f-string field. None for another command, or for arguments
+    the shell would expand (``*.csv``, ``~``)."""
+    if words[:1] not in (["python"], ["python3"]) or len(words) < 2 or any(set(w) & set("*?[]~") for w in words):
+        return None
+    arguments = ", ".join(f"f{w!r}" if _FIELD.search(w) else repr(w) for w in words[1:])
+    return ["import subprocess", "import sys", f"subprocess.run([sys.executable, {arguments}], check=True)"]
 
 
 def _fetch(words: list[str]) -> list[str] | None:
