@@ -94,7 +94,9 @@ def write_data(folder: Path) -> None:
 def housing_chapter() -> nbformat.NotebookNode:
     """Chapter 2 of an ML book: a relative data path, a transformer class using ``np``, imports
     inside steps, a library call that adds a column to its input, a loop over two frames,
-    dead ``.shape``/``.head()`` expressions and a multi-threaded forest."""
+    dead ``.shape``/``.head()`` expressions, a multi-threaded forest, and the book's launch: a
+    pipeline holding a function the cell defines, saved, then loaded where the function is
+    defined again."""
     return _nb(
         new_markdown_cell("# Chapter 2 – End-to-end Machine Learning project"),
         code("test_ratio = 0.2\nseed = 42\nn_estimators = 30", "parameters"),
@@ -180,6 +182,33 @@ final_rmse = float(np.sqrt(mean_squared_error(test_set["median_house_value"], fo
 """,
             "step:evaluate",
             "metrics",
+        ),
+        code(
+            """
+import joblib
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+def column_ratio(X):
+    return X[:, [0]] / X[:, [1]]
+
+final_model = make_pipeline(FunctionTransformer(column_ratio), RandomForestRegressor(n_estimators=5, random_state=seed))
+final_model.fit(train_set[["total_rooms", "households"]].to_numpy(), train_set["median_house_value"])
+joblib.dump(final_model, "my_california_housing_model.pkl")
+""",
+            "step:launch",
+        ),
+        code(
+            """
+import joblib
+
+def column_ratio(X):
+    return X[:, [0]] / X[:, [1]]
+
+final_model_reloaded = joblib.load("my_california_housing_model.pkl")
+predictions = final_model_reloaded.predict(test_set[["total_rooms", "households"]].to_numpy()[:5])
+""",
+            "step:reload",
         ),
         code("assert 0 < final_rmse < 100_000", "test"),
     )

@@ -238,7 +238,7 @@ def test_a_class_a_step_defines_from_module_level_names_moves_to_the_library():
             "class Scaled:\n    factor = k\n\nshapes = [Circle(1.0), Circle(2.0)]",
             "step:a",
         ),
-        code("class Twice:\n    pass\n\nclass Twice:\n    pass\n\ntotal = sum(s.area() for s in shapes)", "step:b"),
+        code("class Twice:\n    pass\n\nclass Twice:\n    size = 2\n\ntotal = sum(s.area() for s in shapes)", "step:b"),
     )
     plan = analyse_notebook(nb, "pkg")
     assert codes(plan) == []
@@ -247,7 +247,7 @@ def test_a_class_a_step_defines_from_module_level_names_moves_to_the_library():
     (step,) = plan.steps["a"].cells
     assert "class Circle" not in step.generated and "@dataclass" not in step.generated
     assert "class Scaled" in step.generated  # it reads the parameter k
-    assert "class Twice" in plan.steps["b"].cells[0].generated  # defined twice: which one is meant stays there
+    assert "class Twice" in plan.steps["b"].cells[0].generated  # defined twice differently: each stays where it is
     assert plan.steps["b"].inputs == {"shapes": "a"}
 
 
@@ -267,7 +267,8 @@ def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library(
         ),
         code(
             "def twice(x):\n    return 2 * x\n\ndef twice(x):\n    return x + x\n\n"
-            "def shifted(x):\n    return x + calls\n\ntotal = twice(transform.transform(np.arange(3.0))).sum()",
+            "def shifted(x):\n    return x + calls\n\ndef log1p(frame):\n    return np.log1p(frame)\n\n"
+            "total = twice(transform.transform(np.arange(3.0))).sum()",
             "step:b",
         ),
     )
@@ -278,8 +279,9 @@ def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library(
     assert "def scaled" in step.generated  # it reads the parameter k
     assert "def counted" in step.generated  # its global is the step's variable
     (other,) = plan.steps["b"].cells
-    assert "def twice" in other.generated  # defined twice: which one is meant stays there
+    assert "def twice" in other.generated  # defined twice differently: each stays where it is
     assert "def shifted" in other.generated  # it reads step data
+    assert "def log1p" not in other.generated  # the same definition again: lib.py's
     assert plan.steps["b"].inputs == {"calls": "a", "transform": "a"}
 
 

@@ -22,7 +22,6 @@ Dropped lines become empty lines, so diagnostics keep the cell's line numbers.
 from __future__ import annotations
 
 import ast
-import collections
 import dataclasses
 import io
 import tokenize
@@ -91,21 +90,33 @@ def hoist_step_definitions(plan, converted) -> None:
     in the step function, it was local: ``pickle`` refused it and the instances of the class
     (``Can't pickle local object``), so ``--cache`` and the orchestrators could not pass them
     on, ``joblib.dump`` could not save a pipeline holding ``FunctionTransformer(func)``, and
-    ``multiprocessing.Pool.map(func, ...)`` could not send it to its workers. One defined
-    twice, reading a parameter or step data, or declaring a name ``global`` stays."""
+    ``multiprocessing.Pool.map(func, ...)`` could not send it to its workers. The same
+    definition again (an ML book redefines ``column_ratio`` before loading the model that holds
+    it) moves with the first. One defined twice differently, also bound otherwise, reading a
+    parameter or step data, or declaring a name ``global`` stays."""
     known = {n for c in plan.setup + plan.library for n in c.facts.defs} | BUILTINS
-    defined: collections.Counter[str] = collections.Counter()  # how many times each name is bound
+    versions: dict[str, set[str]] = {}  # each name's top-level definitions, compared as trees
+    bound_otherwise: set[str] = set()
     for code in converted:
-        definitions = [n.name for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
-        defined.update(definitions + [n for n in code.facts.defs if n not in definitions])
+        top = [n for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
+        for node in top:
+            versions.setdefault(node.name, set()).add(ast.dump(node))
+        bound_otherwise.update(set(code.facts.defs) - {n.name for n in top})
+    # in lib.py already: a library cell's own, or moved from an earlier step
+    hoisted = {n.name for c in plan.library if c.tree for n in c.tree.body if isinstance(n, _DEFINITIONS)}
     for code in converted:
         if code.cell.role != "step" or code.tree is None:
             continue
         moved = []
         for node in code.tree.body:
-            if not isinstance(node, _DEFINITIONS) or defined.get(node.name) != 1 or _declares_outer(node):
+            if not isinstance(node, _DEFINITIONS) or len(versions[node.name]) != 1 or node.name in bound_otherwise:
                 continue
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            if node.name in hoisted:  # the same definition again: the step imports it
+                moved.append((first, node.end_lineno))
+                continue
+            if _declares_outer(node):
+                continue
             source = "".join(code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]).rstrip("\n") + "\n"
             facts = analyse(ast.parse(source))
             if not set(facts.refs) <= known | {node.name}:
@@ -113,6 +124,7 @@ def hoist_step_definitions(plan, converted) -> None:
             cell = dataclasses.replace(code.cell, role="library", step=None, after=[], metrics=False)
             plan.library.append(type(code)(cell, source, ast.parse(source), facts))
             known.add(node.name)
+            hoisted.add(node.name)
             moved.append((first, node.end_lineno))
         if moved:
             lines = code.source.splitlines(keepends=True)
