@@ -507,6 +507,14 @@ def test_a_python_script_the_shell_runs_runs_with_the_pipelines_interpreter(tmp_
     assert json.loads((tmp_path / "ran.json").read_text()) == [sys.executable, "--rows", "20", "--name", "a b"]
 
 
+def test_a_bash_cell_of_commands_a_shell_line_would_translate_runs_as_python(tmp_path):
+    (tmp_path / "prep.py").write_text("import pathlib, sys\npathlib.Path('data', 'rows.txt').write_text(sys.argv[1])\n")
+    normalized = normalize("%%bash\n# fetch and prepare\nmkdir -p data/raw\necho preparing\npython prep.py 3\n", 2)
+    assert [(d.code, d.line) for d in normalized.diagnostics] == [("NB213", 3), ("NB210", 4), ("NB213", 5)]
+    subprocess.run([sys.executable, "-c", normalized.source], cwd=tmp_path, check=True)
+    assert (tmp_path / "data" / "raw").is_dir() and (tmp_path / "data" / "rows.txt").read_text() == "3"
+
+
 @pytest.mark.parametrize(
     "source, code, suggestion",
     [
@@ -533,7 +541,10 @@ def test_a_python_script_the_shell_runs_runs_with_the_pipelines_interpreter(tmp_
         ("files = !ls {folder}\n", "NB202", "subprocess.run(['ls', '{folder}'], capture_output=True"),
         ("%cd data\n", "NB203", "pathlib.Path(data_dir)"),
         ("%run other.py\n", "NB204", "library cell"),
-        ("%%bash\necho hi\n", "NB202", "subprocess.run"),
+        ("%%bash\necho hi > out.txt\n", "NB202", "subprocess.run"),
+        ("%%bash\nmkdir -p data\ncd data\nls\n", "NB202", "subprocess.run"),  # one error for the cell
+        ("%%bash\npython prep.py --rows {rows}\n", "NB202", "subprocess.run"),  # bash's braces, not IPython's
+        ("%%bash\nfor f in data/*.csv; do wc -l $f; done\n", "NB202", "subprocess.run"),
         ("%sql SELECT 1\n", "NB205", "plain Python"),
         ('print "a"\n', "NB201", 'print("a")'),
         ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "NB201", "except ValueError as e:"),

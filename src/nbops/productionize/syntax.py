@@ -338,6 +338,9 @@ class _Policy:
                 return f"with open({target!r}, 'a') as _appended:\n    _appended.write({body!r})\n"
             self.diag("NB213", f"%%writefile translated to pathlib.Path({target!r}).write_text(...)", where)
             return f"import pathlib\npathlib.Path({target!r}).write_text({body!r})\n"
+        translated = self.shell_cell(body, where) if name in {"bash", "sh"} else None
+        if translated is not None:
+            return translated
         if name in SHELL_CELL:
             self.diag(
                 "NB202",
@@ -353,6 +356,26 @@ class _Policy:
             "rewrite the cell in plain Python or tag it skip",
         )
         return ""
+
+    def shell_cell(self, body: str, where: int) -> str | None:
+        """A ``%%bash`` cell whose every command a ``!`` line would translate (``mkdir -p``, a
+        download, ``unzip``, ``pip install``, ``python script.py``) or drop (``echo``, ``ls``),
+        command by command; None when one would not (``cd``, a loop), or for any brace, ``$`` or
+        backslash: bash reads those, where IPython's ``!`` would have put a value in."""
+        if set(body) & set("{}$\\"):
+            return None
+        given = len(self.diagnostics)
+        lines: list[str] = []
+        for number, text in enumerate(body.splitlines(), where + 1):
+            command = text.strip()
+            if not command or command.startswith("#"):
+                continue
+            translated = self.shell(command, True, number)
+            if translated is None:  # the cell stays one NB202, not one per command
+                del self.diagnostics[given:]
+                return None
+            lines += translated
+        return "".join(line + "\n" for line in lines)
 
     def track_cell(self, line: str, body: str, line_offset: int) -> str | None:
         """``%%track EXP --metrics a,b``: the body is the step body; the named metrics are logged
