@@ -441,6 +441,7 @@ def test_loop_variables_and_imports_are_not_outputs():
         ("%time y = f()\n", "y = f()\n", "NB211"),
         ("%matplotlib inline\nx = 1\n", "x = 1\n", "NB210"),
         ("%load_ext autoreload\n%autoreload 2\n", "", "NB210"),
+        ("%store model\nx = 1\n", "x = 1\n", "NB210"),  # kept for other notebooks: the step returns it
         ("df?\n", "", "NB210"),
         ("%env MODE=fast\n", "import os\nos.environ['MODE'] = 'fast'\n", "NB213"),
         ("%mkdir -p out\n", "import os\nos.makedirs('out', exist_ok=True)\n", "NB213"),
@@ -546,6 +547,7 @@ def test_a_bash_cell_of_commands_a_shell_line_would_translate_runs_as_python(tmp
         ("%%bash\npython prep.py --rows {rows}\n", "NB202", "subprocess.run"),  # bash's braces, not IPython's
         ("%%bash\nfor f in data/*.csv; do wc -l $f; done\n", "NB202", "subprocess.run"),
         ("%sql SELECT 1\n", "NB205", "plain Python"),
+        ("%store -r model\n", "NB205", "save it to a file"),  # another notebook's value
         ('print "a"\n', "NB201", 'print("a")'),
         ("try:\n    pass\nexcept ValueError, e:\n    pass\n", "NB201", "except ValueError as e:"),
     ],

@@ -299,6 +299,26 @@ def test_a_helper_defined_beside_calls_that_read_step_data_stays_in_its_step():
     assert tags_of(suggest_tags(nb)) == [(0, "setup"), (1, "step:main"), (2, "step:main")]
 
 
+def test_a_cell_that_raised_when_last_run_is_skipped_unless_a_later_cell_reads_it():
+    """A messy notebook keeps its dead ends: a typo that raised, then the corrected cell."""
+
+    def raised(source, ename):
+        cell = code(source)
+        cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue="", traceback=[])]
+        return cell
+
+    nb = nbs._nb(
+        code("import pandas as pd"),
+        raised("scores = pd.Series([1, 2]).sumn()", "AttributeError"),  # a typo, fixed below
+        code("scores = pd.Series([1, 2]).sum()"),
+        raised("half = scores / 2\nprint(halff)", "NameError"),  # raised after binding half, which is read
+        code("total = scores + half"),
+    )
+    suggestions = suggest_tags(nb)
+    assert tags_of(suggestions) == [(0, "setup"), (1, "skip"), (2, "step:main"), (3, "step:main"), (4, "step:main")]
+    assert suggestions[1].reason == "raised AttributeError when it last ran, and no later cell reads what it binds"
+
+
 def test_imports_beside_lines_that_only_print_are_setup():
     """A Kaggle kernel's first cell lists the input folder beside its imports; the next cell's
     options on ``pd`` then read a setup name, so it is setup too."""

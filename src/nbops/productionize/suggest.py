@@ -6,6 +6,9 @@ The rules, in order (cells that already have a role keep it; empty cells get non
 cell of only ``!pip install``/``%pip install`` → ``setup``, so its versions join the requirements,
 and so is one of only line magics that ``%run`` a script beside the notebook, for its names):
 
+- a cell whose saved output is an error (it raised when last run) and binds nothing a later
+  cell reads before another binds it again (a typo, then the corrected cell) → ``skip``: in
+  the clean run it would raise again;
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
   ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``; a call reading step data, as
   ``joblib.dump(model, path)``, is not configuration) → ``library``;
@@ -152,11 +155,35 @@ def suggest_tags(nb, folder: Path | None = None) -> list[Suggestion]:
             found.append(Suggestion(index, cell.id, "setup", None, f"runs {scripts}: its functions and imports"))
             state.suggested("setup", None, facts[index])
             continue
+        failed = _saved_error(raw)
+        if failed and not _read_before_bound_again(index, facts):
+            # a dead end of exploration: in the clean run it would raise again (NB402)
+            reason = f"raised {failed} when it last ran, and no later cell reads what it binds"
+            found.append(Suggestion(index, cell.id, "skip", None, reason))
+            continue
         role, reason = _classify(trees[index], facts[index], state, later_reads.get(index, set()))
         step = state.step if role == "step" else None
         found.append(Suggestion(index, cell.id, role, step, reason))
         state.suggested(role, step, facts[index])
     return found
+
+
+def _read_before_bound_again(index: int, facts: dict) -> bool:
+    """Whether a cell after ``index`` reads a name that cell binds before another cell binds it
+    again (the corrected copy of a cell that raised binds the same names anew)."""
+    pending = set(facts[index].defs)
+    for later in sorted(i for i in facts if i > index):
+        if pending & set(facts[later].refs):
+            return True
+        pending -= set(facts[later].defs)
+        if not pending:
+            return False
+    return False
+
+
+def _saved_error(raw) -> str | None:
+    """The exception a code cell's saved outputs show (``NameError``), if it raised when last run."""
+    return next((o.get("ename") or "an error" for o in raw.get("outputs", []) if o.get("output_type") == "error"), None)
 
 
 def apply_suggestions(nb, suggestions) -> object:

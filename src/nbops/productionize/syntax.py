@@ -454,6 +454,8 @@ class _Policy:
         if name in DROP_LINE:
             self.diag("NB210", f"%{name} dropped (display or session only)", line)
             return [] if whole else None
+        if name == "store":
+            return self.store(rest, whole, line)
         if name == "time":
             self.diag("NB211", "%time unwrapped: the statement runs as plain code", line)
             inner = self.rewrite(rest, line - 1) if whole else None
@@ -489,6 +491,23 @@ class _Policy:
             return None
         self.diag(
             "NB205", f"%{name} has no Python equivalent", line, "rewrite the line in plain Python or tag the cell skip"
+        )
+        return None
+
+    def store(self, rest: str, whole: bool, line: int) -> list[str] | None:
+        """``%store model`` keeps a value for another notebook (IPython's database); the step
+        returns it instead, so the line is dropped. ``%store -r`` reads one another notebook
+        kept: the pipeline has no such value."""
+        words = _argv(rest)
+        if "-r" not in words:
+            self.diag("NB210", f"%store {rest.strip()} dropped: it keeps values for other notebooks", line)
+            return [] if whole else None
+        names = " ".join(w for w in words if w != "-r") or "every stored value"
+        self.diag(
+            "NB205",
+            f"%store {rest.strip()} reads {names} that another notebook stored",
+            line,
+            "save it to a file in the notebook that makes it and read the file here, or make it a parameter",
         )
         return None
 
