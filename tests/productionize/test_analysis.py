@@ -512,6 +512,7 @@ def test_a_bash_cell_of_commands_a_shell_line_would_translate_runs_as_python(tmp
     (tmp_path / "prep.py").write_text("import pathlib, sys\npathlib.Path('data', 'rows.txt').write_text(sys.argv[1])\n")
     normalized = normalize("%%bash\n# fetch and prepare\nmkdir -p data/raw\necho preparing\npython prep.py 3\n", 2)
     assert [(d.code, d.line) for d in normalized.diagnostics] == [("NB213", 3), ("NB210", 4), ("NB213", 5)]
+    assert normalized.diagnostics[2].message.startswith("'python prep.py 3' translated to")  # as the cell has it
     subprocess.run([sys.executable, "-c", normalized.source], cwd=tmp_path, check=True)
     assert (tmp_path / "data" / "raw").is_dir() and (tmp_path / "data" / "rows.txt").read_text() == "3"
 

@@ -370,7 +370,7 @@ class _Policy:
             command = text.strip()
             if not command or command.startswith("#"):
                 continue
-            translated = self.shell(command, True, number)
+            translated = self.shell(command, True, number, shown=command)
             if translated is None:  # the cell stays one NB202, not one per command
                 del self.diagnostics[given:]
                 return None
@@ -533,25 +533,28 @@ class _Policy:
         self.diag("NB212", f"{what} added to the package dependencies", line)
         return [] if whole else None
 
-    def shell(self, command: str, whole: bool, line: int) -> list[str] | None:
+    def shell(self, command: str, whole: bool, line: int, shown: str | None = None) -> list[str] | None:
+        """A ``!command`` line as Python, dropped, or an error; ``shown`` is how messages quote
+        it (``!command``, or a ``%%bash`` cell's line as written)."""
+        shown = f"!{command}" if shown is None else shown
         words = _argv(command)
         if words[:1] in (["pip"], ["pip3"]) and words[1:2] == ["install"] or words[1:3] == ["-m", "pip"]:
             start = words.index("install") if "install" in words else 0
             return self.install("pip", " ".join(words[start:]), whole, line)
         if _only_shows(command):
-            self.diag("NB210", f"shell command '!{command}' dropped (it only prints)", line)
+            self.diag("NB210", f"shell command '{shown}' dropped (it only prints)", line)
             return [] if whole else None
         if words[:1] == ["mkdir"] and whole and _only_paths(words[1:], flags={"-p", "--parents"}):
             paths = [p for p in words[1:] if not p.startswith("-")]
-            self.diag("NB213", "!mkdir translated to os.makedirs(..., exist_ok=True)", line)
+            self.diag("NB213", f"'{shown}' translated to os.makedirs(..., exist_ok=True)", line)
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
         # no shell syntax, no IPython expansion but a script argument's {name}
         plain = whole and not set(_FIELD.sub("", command)) & set("{}$|;&<>`")
         translated = (_python_script(words) or (None if _FIELD.search(command) else _fetch(words))) if plain else None
         if translated is not None:
-            self.diag("NB213", f"'!{command}' translated to {translated[-1]}", line)
+            self.diag("NB213", f"'{shown}' translated to {translated[-1]}", line)
             return translated
-        self.diag("NB202", f"shell command '!{command}'", line, _shell_suggestion(words))
+        self.diag("NB202", f"shell command '{shown}'", line, _shell_suggestion(words))
         return None
 
 
