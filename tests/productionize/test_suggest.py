@@ -319,6 +319,25 @@ def test_a_cell_that_raised_when_last_run_is_skipped_unless_a_later_cell_reads_i
     assert suggestions[1].reason == "raised AttributeError when it last ran, and no later cell reads what it binds"
 
 
+def test_a_shell_cell_that_runs_or_fetches_is_a_step_and_one_that_makes_folders_is_setup():
+    """Both translate to imports and calls on them; setup runs before every step an orchestrator
+    runs apart, which a download or a script must not."""
+    nb = nbs._nb(
+        code("import json"),
+        code("!mkdir -p data/raw"),
+        code("%%bash\nmkdir -p data\npython prep.py 3"),
+        code("!wget -q https://example.org/rows.csv -O data/rows.csv"),
+        code("rows = json.load(open('data/rows.json'))"),
+    )
+    assert tags_of(suggest_tags(nb)) == [
+        (0, "setup"),
+        (1, "setup"),
+        (2, "step:main"),
+        (3, "step:main"),
+        (4, "step:main"),
+    ]
+
+
 def test_imports_beside_lines_that_only_print_are_setup():
     """A Kaggle kernel's first cell lists the input folder beside its imports; the next cell's
     options on ``pd`` then read a setup name, so it is setup too."""

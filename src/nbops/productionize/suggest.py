@@ -11,7 +11,8 @@ and so is one of only line magics that ``%run`` a script beside the notebook, fo
   the clean run it would raise again;
 - ``def``/``class`` (with imports, constants and configuration calls, as an ML book's
   ``IMAGES_PATH.mkdir(...)`` beside ``def save_fig``; a call reading step data, as
-  ``joblib.dump(model, path)``, is not configuration) → ``library``;
+  ``joblib.dump(model, path)``, or running, fetching or unpacking, as ``subprocess.run``, is
+  not configuration) → ``library``;
 - the first cell of literal assignments before any step → ``parameters`` (papermill's cell,
   whether its names are lower or UPPER case), also with values computed from them by path
   joins, formatting and arithmetic (``train_path = os.path.join(data_dir, 'train.csv')``);
@@ -355,13 +356,20 @@ def _root(node) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# Calls on these run, fetch or unpack: the pipeline's work, not configuration. Setup runs again
+# before every step an orchestrator runs apart, so a download or a script tagged setup would too.
+_WORKING_MODULES = frozenset({"subprocess", "urllib", "zipfile", "tarfile", "shutil"})
+
+
 def _call_on(node, names) -> bool:
-    """``warnings.filterwarnings(...)``, ``np.random.seed(0)``: a call on an imported module."""
+    """``warnings.filterwarnings(...)``, ``np.random.seed(0)``: a call on an imported module
+    (``subprocess.run(...)`` and the other working modules' calls are not)."""
     return (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
         and isinstance(node.value.func, ast.Attribute)
         and _root(node.value.func) in names
+        and _root(node.value.func) not in _WORKING_MODULES
     )
 
 
