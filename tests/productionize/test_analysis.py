@@ -255,7 +255,7 @@ def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library(
     """Local to the step function, ``joblib.dump`` of a pipeline holding it, or a ``Pool.map``
     sending it to workers, failed with "Can't pickle local object"."""
     nb = _nb(
-        code("import numpy as np\nfrom sklearn.preprocessing import FunctionTransformer", "setup"),
+        code("import numpy as np\nfrom sklearn.preprocessing import FunctionTransformer\nT = 0.5", "setup"),
         code("k = 2", "parameters"),
         code(
             "def log1p(frame):\n    return np.log1p(frame)\n\n"
@@ -268,7 +268,8 @@ def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library(
         code(
             "def twice(x):\n    return 2 * x\n\ndef twice(x):\n    return x + x\n\n"
             "def shifted(x):\n    return x + calls\n\ndef log1p(frame):\n    return np.log1p(frame)\n\n"
-            "total = twice(transform.transform(np.arange(3.0))).sum()",
+            "T = 0.7\n\ndef above(x):\n    return x > T\n\n"
+            "total = twice(transform.transform(np.arange(3.0))).sum() + above(0.6)",
             "step:b",
         ),
     )
@@ -282,6 +283,7 @@ def test_a_function_a_step_defines_from_module_level_names_moves_to_the_library(
     assert "def twice" in other.generated  # defined twice differently: each stays where it is
     assert "def shifted" in other.generated  # it reads step data
     assert "def log1p" not in other.generated  # the same definition again: lib.py's
+    assert "def above" in other.generated  # its T is the step's 0.7, not setup's 0.5
     assert plan.steps["b"].inputs == {"calls": "a", "transform": "a"}
 
 

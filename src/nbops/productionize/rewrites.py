@@ -93,15 +93,19 @@ def hoist_step_definitions(plan, converted) -> None:
     ``multiprocessing.Pool.map(func, ...)`` could not send it to its workers. The same
     definition again (an ML book redefines ``column_ratio`` before loading the model that holds
     it) moves with the first. One defined twice differently, also bound otherwise, reading a
-    parameter or step data, or declaring a name ``global`` stays."""
-    known = {n for c in plan.setup + plan.library for n in c.facts.defs} | BUILTINS
+    parameter or step data (a setup name a step binds again is step data: the notebook's
+    function saw the step's value), or declaring a name ``global`` stays."""
     versions: dict[str, set[str]] = {}  # each name's top-level definitions, compared as trees
     bound_otherwise: set[str] = set()
+    bound_in_steps: set[str] = set()
     for code in converted:
         top = [n for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
         for node in top:
             versions.setdefault(node.name, set()).add(ast.dump(node))
         bound_otherwise.update(set(code.facts.defs) - {n.name for n in top})
+        if code.cell.role == "step":
+            bound_in_steps.update(set(code.facts.defs) - {n.name for n in top})
+    known = ({n for c in plan.setup + plan.library for n in c.facts.defs} - bound_in_steps) | BUILTINS
     # in lib.py already: a library cell's own, or moved from an earlier step
     hoisted = {n.name for c in plan.library if c.tree for n in c.tree.body if isinstance(n, _DEFINITIONS)}
     for code in converted:
