@@ -39,6 +39,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 START_TIMEOUT = 90
 VIEWPORT = {"width": 1366, "height": 800}
 LIGHT_THEME = "JupyterLab Light"
+_LAYOUT_COLOUR = "getComputedStyle(document.body).getPropertyValue('--jp-layout-color0')"
 
 
 @dataclass
@@ -226,14 +227,20 @@ class LabPage:
             self.set_theme(LIGHT_THEME)
 
     def set_theme(self, theme: str) -> None:
-        """Switch the theme, e.g. ``"JupyterLab Dark"``, and wait until it applies."""
+        """Switch the theme, e.g. ``"JupyterLab Dark"``, and wait until its colours apply."""
+        if self.page.get_attribute("body", "data-jp-theme-name") == theme:
+            return
+        before = self.page.evaluate(f"() => {_LAYOUT_COLOUR}")
         self.page.evaluate(
             "theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})",
             theme,
         )
         self.page.locator(f'body[data-jp-theme-name="{theme}"]').wait_for(state="attached")
-        # The theme's CSS is swapped in after the attribute flips.
-        self.page.wait_for_timeout(800)
+        # The theme's CSS may come in after the attribute flips: wait for its colours, then two
+        # frames, in which panels that listen for the change repaint. A fixed 800 ms wait here
+        # was about 40 s of the first wave's browser tests.
+        self.page.wait_for_function(f"before => {_LAYOUT_COLOUR} !== before", arg=before)
+        self.page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     def left_tab(self, widget_id: str):
         return self.page.locator(f'.jp-SideBar.jp-mod-left li[data-id="{widget_id}"]')
