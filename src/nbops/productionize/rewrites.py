@@ -95,16 +95,7 @@ def hoist_step_definitions(plan, converted) -> None:
     it) moves with the first. One defined twice differently, also bound otherwise, reading a
     parameter or step data (a setup name a step binds again is step data: the notebook's
     function saw the step's value), or declaring a name ``global`` stays."""
-    versions: dict[str, set[str]] = {}  # each name's top-level definitions, compared as trees
-    bound_otherwise: set[str] = set()
-    bound_in_steps: set[str] = set()
-    for code in converted:
-        top = [n for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
-        for node in top:
-            versions.setdefault(node.name, set()).add(ast.dump(node))
-        bound_otherwise.update(set(code.facts.defs) - {n.name for n in top})
-        if code.cell.role == "step":
-            bound_in_steps.update(set(code.facts.defs) - {n.name for n in top})
+    single, bound_in_steps = _single_definitions(converted)
     known = ({n for c in plan.setup + plan.library for n in c.facts.defs} - bound_in_steps) | BUILTINS
     # in lib.py already: a library cell's own, or moved from an earlier step
     hoisted = {n.name for c in plan.library if c.tree for n in c.tree.body if isinstance(n, _DEFINITIONS)}
@@ -113,15 +104,15 @@ def hoist_step_definitions(plan, converted) -> None:
             continue
         moved = []
         for node in code.tree.body:
-            if not isinstance(node, _DEFINITIONS) or len(versions[node.name]) != 1 or node.name in bound_otherwise:
+            if not isinstance(node, _DEFINITIONS) or node.name not in single:
                 continue
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             if node.name in hoisted:  # the same definition again: the step imports it
-                moved.append((first, node.end_lineno))
+                moved.append(node)
                 continue
             if _declares_outer(node):
                 continue
-            source = "".join(code.source.splitlines(keepends=True)[first - 1 : node.end_lineno]).rstrip("\n") + "\n"
+            lines = code.source.splitlines(keepends=True)[_first_lineno(node) - 1 : node.end_lineno]
+            source = "".join(lines).rstrip("\n") + "\n"
             facts = analyse(ast.parse(source))
             if not set(facts.refs) <= known | {node.name}:
                 continue
@@ -129,12 +120,26 @@ def hoist_step_definitions(plan, converted) -> None:
             plan.library.append(type(code)(cell, source, ast.parse(source), facts))
             known.add(node.name)
             hoisted.add(node.name)
-            moved.append((first, node.end_lineno))
+            moved.append(node)
         if moved:
-            lines = code.source.splitlines(keepends=True)
-            for first, last in moved:
-                lines[first - 1 : last] = ["\n"] * (last - first + 1)
-            code.reparse("".join(lines))
+            code.reparse(_blank_statements(code.source, moved))
+
+
+def _single_definitions(converted) -> tuple[set[str], set[str]]:
+    """The names every cell defines the same way at its top level (as trees) and binds in no
+    other way, and the names step cells bind otherwise (assigned, imported, in a block)."""
+    versions: dict[str, set[str]] = {}
+    bound_otherwise: set[str] = set()
+    bound_in_steps: set[str] = set()
+    for code in converted:
+        top = [n for n in code.tree.body if isinstance(n, _DEFINITIONS)] if code.tree else []
+        for node in top:
+            versions.setdefault(node.name, set()).add(ast.dump(node))
+        other = set(code.facts.defs) - {n.name for n in top}
+        bound_otherwise |= other
+        if code.cell.role == "step":
+            bound_in_steps |= other
+    return {name for name, forms in versions.items() if len(forms) == 1} - bound_otherwise, bound_in_steps
 
 
 def _declares_outer(node: ast.AST) -> bool:
@@ -612,12 +617,18 @@ def is_value_display(node: ast.AST) -> bool:
 
 
 def _blank_statements(source: str, nodes) -> str:
-    """``source`` without the lines of ``nodes``, kept as empty lines so line numbers still match the cell."""
+    """``source`` without the lines of ``nodes`` (their decorators too), kept as empty lines so
+    line numbers still match the cell."""
     lines = source.splitlines(keepends=True)
     for node in nodes:
-        for number in range(node.lineno, node.end_lineno + 1):
+        for number in range(_first_lineno(node), node.end_lineno + 1):
             lines[number - 1] = "\n"
     return "".join(lines)
+
+
+def _first_lineno(node) -> int:
+    """A statement's first line: its first decorator's, for a decorated definition."""
+    return min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
 
 
 def tidy(source: str) -> str:

@@ -548,9 +548,7 @@ class _Policy:
             paths = [p for p in words[1:] if not p.startswith("-")]
             self.diag("NB213", f"'{shown}' translated to os.makedirs(..., exist_ok=True)", line)
             return ["import os"] + [f"os.makedirs({p!r}, exist_ok=True)" for p in paths]
-        # no shell syntax, no IPython expansion but a script argument's {name}
-        plain = whole and not set(_FIELD.sub("", command)) & set("{}$|;&<>`")
-        translated = (_python_script(words) or (None if _FIELD.search(command) else _fetch(words))) if plain else None
+        translated = _translation(command, words) if whole else None
         if translated is not None:
             self.diag("NB213", f"'{shown}' translated to {translated[-1]}", line)
             return translated
@@ -591,7 +589,9 @@ def _shows(words: list[str]) -> bool:
 
 def _only_paths(words: list[str], flags: set[str]) -> bool:
     """Every word is one of ``flags`` or a plain path (no glob, no brace, no variable)."""
-    return bool(words) and all(w in flags or (not w.startswith("-") and not set(w) & set("*?[]{}$~")) for w in words)
+    return bool(words) and all(
+        w in flags or (not w.startswith("-") and not set(w) & (_SHELL_EXPANDS | set("{}$"))) for w in words
+    )
 
 
 def _track_arguments(line: str) -> tuple[str | None, list[str], dict[str, str]]:
@@ -653,6 +653,17 @@ def _argv(command: str) -> list[str]:
 
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")  # IPython puts the value of `name` in a `!` command
+_SHELL_EXPANDS = frozenset("*?[]~")  # globs and the home folder, which the shell expands in a word
+
+
+def _translation(command: str, words: list[str]) -> list[str] | None:
+    """Python for a plain command (a script run, a download, an archive unpacked); None for
+    shell syntax, or for an IPython ``{name}`` field anywhere but in a script's arguments."""
+    if set(_FIELD.sub("", command)) & set("{}$|;&<>`"):
+        return None
+    if _FIELD.search(command):
+        return _python_script(words)
+    return _python_script(words) or _fetch(words)
 
 
 def _python_script(words: list[str]) -> list[str] | None:
@@ -660,7 +671,7 @@ def _python_script(words: list[str]) -> list[str] | None:
     interpreter, where its dependencies are installed, failing the step if it fails; an
     argument's ``{name}`` becomes an f-string field. None for another command, or for arguments
     the shell would expand (``*.csv``, ``~``)."""
-    if words[:1] not in (["python"], ["python3"]) or len(words) < 2 or any(set(w) & set("*?[]~") for w in words):
+    if words[:1] not in (["python"], ["python3"]) or len(words) < 2 or any(set(w) & _SHELL_EXPANDS for w in words):
         return None
     arguments = ", ".join(f"f{w!r}" if _FIELD.search(w) else repr(w) for w in words[1:])
     return ["import subprocess", "import sys", f"subprocess.run([sys.executable, {arguments}], check=True)"]
