@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,19 @@ def churn(lab_server) -> None:
     """churn v1 (production), v2 (candidate), v3, with their training dataset."""
     env = dict(os.environ, NBOPS_HOME=str(lab_server.root_dir / ".nbops"))
     subprocess.run([sys.executable, str(REGISTRY)], cwd=lab_server.root_dir, env=env, check=True, timeout=120)
+
+
+@pytest.fixture(autouse=True)
+def no_endpoint_left(lab_server):
+    """A test that fails before its Stop leaves no endpoint running into the next test."""
+    yield
+    for endpoint in api_get(lab_server, "models/serving")["endpoints"]:
+        request = urllib.request.Request(
+            f"{lab_server.url}/nbops/api/models/serving/{endpoint['id']}",
+            method="DELETE",
+            headers={"Authorization": f"token {lab_server.token}"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def _versions_of_churn(lab):
@@ -98,15 +112,17 @@ def test_serve_with_a_canary_counts_both_versions_then_stop(lab, lab_server, chu
     panel = _serving_endpoint(view, 1)
     [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
     assert endpoint["canary"] == {"version": 2, "reference": "churn:2", "percent": 10}
-    answered = [
-        httpx.post(f"{endpoint['url']}/invocations", json={"dataframe_split": ROWS}).headers["X-Nbops-Version"]
-        for _ in range(60)
-    ]
+    # Each request draws its version: at least 60, and on until the canary has answered (a run
+    # of 60 without it is 0.2 % likely; one of 600, when the split works, 3e-28).
+    answered: list[str] = []
+    while len(answered) < 60 or ("2" not in answered and len(answered) < 600):
+        answer = httpx.post(f"{endpoint['url']}/invocations", json={"dataframe_split": ROWS})
+        answered.append(answer.headers["X-Nbops-Version"])
     split = panel.get_by_role("table", name="Canary split of churn")
     primary, canary = split.locator('tr[data-role="primary"]'), split.locator('tr[data-role="canary"]')
     expect(primary.locator('[data-id="split-requests"]')).to_have_text(str(answered.count("1")), timeout=15_000)
     expect(canary.locator('[data-id="split-requests"]')).to_have_text(str(answered.count("2")))
-    assert answered.count("2") > 0  # 60 draws at 10 %: none at all would be 0.2 % likely
+    assert answered.count("2") > 0, f"the canary answered none of {len(answered)} requests"
     expect(primary).to_contain_text("90 %")
     expect(canary).to_contain_text("10 %")
 
