@@ -18,24 +18,46 @@ TESTS = Path(__file__).resolve().parent
 RECORDING_TEST = """
 import json, os, pathlib, pytest
 {mark}
-@pytest.mark.parametrize("i", range(4))
-def test_records_its_worker(i):
+def record(module):
     with open(os.environ["WORKERS_LOG"], "a") as log:
-        log.write(json.dumps([__name__, os.environ["PYTEST_XDIST_WORKER"]]) + "\\n")
+        log.write(json.dumps([module, os.environ["PYTEST_XDIST_WORKER"]]) + "\\n")
+
+@pytest.mark.parametrize("i", range(2))
+def test_records_its_worker(i):
+    record(__name__)
+
+@pytest.mark.parametrize("i", range(2))
+def test_records_its_worker_with_the_fixture(i{shared}):
+    record(__name__ + "{shared}")
+"""
+# A session fixture that xdist_groups.SHARED_SESSION names: its tests go to one worker.
+CONFTEST = """
+import pytest
+pytest_plugins = ("xdist_groups",)
+
+@pytest.fixture(scope="session")
+def mlflow_server():
+    return "started once per worker that uses it"
 """
 
 
-def test_a_files_tests_and_all_browser_tests_each_run_on_one_worker(tmp_path):
+def test_each_file_runs_on_one_worker_and_browser_files_run_side_by_side(tmp_path):
+    """A browser module's tests stay with its Lab server (even those using a shared session
+    fixture), a shared session fixture's other tests go together, and two browser modules are
+    not kept on one worker: with two workers, each starts on one."""
     pytest.importorskip("xdist")
-    files = {
-        "test_one": "",
-        "test_two": "",
-        "test_page_a": "pytestmark = pytest.mark.browser",
-        "test_page_b": "pytestmark = pytest.mark.browser",
+    browser, shared = "pytestmark = pytest.mark.browser", ", mlflow_server"  # the fixture, as a test asks for it
+    files = {  # in collection order, which the README's command keeps
+        "test_a_page": (browser, ""),
+        "test_b_page": (browser, shared),
+        "test_one": ("", ""),
+        "test_sync_one": ("", shared),
+        "test_sync_two": ("", shared),
+        "test_two": ("", ""),
     }
-    for name, mark in files.items():
-        (tmp_path / f"{name}.py").write_text(RECORDING_TEST.format(mark=mark))
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ("xdist_groups",)\n')
+    for name, (mark, fixture) in files.items():
+        (tmp_path / f"{name}.py").write_text(RECORDING_TEST.format(mark=mark, shared=fixture))
+    (tmp_path / "conftest.py").write_text(CONFTEST)
     log = tmp_path / "workers.jsonl"
     env = {
         **os.environ,
@@ -54,6 +76,7 @@ def test_a_files_tests_and_all_browser_tests_each_run_on_one_worker(tmp_path):
             "2",
             "--dist",
             "loadgroup",
+            "--no-loadscope-reorder",
             "-o",
             "markers=browser: a browser test",
             str(tmp_path),
@@ -69,6 +92,8 @@ def test_a_files_tests_and_all_browser_tests_each_run_on_one_worker(tmp_path):
     for line in log.read_text().splitlines():
         module, worker = json.loads(line)
         workers[module].add(worker)
-    assert sum(1 for _ in log.read_text().splitlines()) == 16
+    assert sum(1 for _ in log.read_text().splitlines()) == 24
     assert all(len(used) == 1 for used in workers.values()), dict(workers)
-    assert workers["test_page_a"] == workers["test_page_b"], dict(workers)
+    assert workers["test_b_page"] == workers[f"test_b_page{shared}"], dict(workers)
+    assert workers[f"test_sync_one{shared}"] == workers[f"test_sync_two{shared}"], dict(workers)
+    assert workers["test_a_page"] != workers["test_b_page"], dict(workers)

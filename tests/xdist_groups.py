@@ -1,9 +1,8 @@
 """Which tests share a pytest-xdist worker under ``--dist loadgroup``.
 
-Tests that share a costly fixture go to one worker, so it starts once: every browser test
-(one worker runs the browser modules one after another while the others share the rest of
-the suite), else the tests of a costly session fixture, else each file's tests (a module's
-Lab server, kernel or Airflow server).
+Tests that share a costly fixture go to one worker, so it starts once: a browser module's
+tests (its Lab server and Chromium), else the tests of a costly session fixture, else each
+file's tests (a module's kernel or Airflow server).
 """
 
 from __future__ import annotations
@@ -18,18 +17,16 @@ SHARED_SESSION = {
     "serving_home": "serving",
     "orchestrated": "orchestrated",
 }
-# With a group per browser module, three workers on two cores rendered in three Chromium
-# instances at once, and the browser tests got slower, not faster.
-BROWSER_GROUP = "browser"
 
 
 def group_of(item: pytest.Item) -> str:
-    # A browser test that uses a shared session fixture (the mlflow server) stays with the
-    # browsers: that fixture then starts once more, on the other worker, if its other tests run there.
+    module = item.nodeid.split("::")[0]
+    # A browser test that uses a shared session fixture (the mlflow server) stays with its
+    # module's Lab server: that fixture then starts once more, on the worker of that module.
     if item.get_closest_marker("browser"):
-        return BROWSER_GROUP
+        return module
     shared = next((SHARED_SESSION[name] for name in item.fixturenames if name in SHARED_SESSION), None)
-    return shared or item.nodeid.split("::")[0]
+    return shared or module
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
