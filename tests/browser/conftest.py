@@ -8,6 +8,7 @@ store) stays in temporary directories.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -51,6 +52,16 @@ class LabServer:
 
     def page_url(self, path: str = "lab") -> str:
         return f"{self.url}/{path}?token={self.token}"
+
+    def api(self, path: str, method: str = "GET"):
+        """Call the nbops REST API as the logged-in user; its JSON answer (None if empty)."""
+        request = urllib.request.Request(
+            f"{self.url}/nbops/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200, (method, path, response.status)
+            body = response.read()
+        return json.loads(body) if body else None
 
     def log_tail(self, lines: int = 60) -> str:
         try:

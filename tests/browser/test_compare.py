@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -48,13 +47,7 @@ def runs(lab_server) -> dict[str, str]:
     env = {**os.environ, "NBOPS_HOME": str(lab_server.root_dir / ".nbops")}
     out = subprocess.run([sys.executable, "-c", SEED_SCRIPT], env=env, check=True, capture_output=True, text=True)
     ids = json.loads(out.stdout)
-    request = urllib.request.Request(
-        f"{lab_server.url}/nbops/api/runs/{ids['rf-seed3']}",
-        method="DELETE",
-        headers={"Authorization": f"token {lab_server.token}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    lab_server.api(f"runs/{ids['rf-seed3']}", "DELETE")
     return ids
 
 

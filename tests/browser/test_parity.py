@@ -110,14 +110,7 @@ def test_sorted_header_is_not_cut_and_the_selection_count_follows_deletes(lab, s
 
 
 def _api(lab, method: str, path: str) -> None:
-    import urllib.request
-
-    server = lab.server
-    request = urllib.request.Request(
-        f"{server.url}/nbops/api/{path}", method=method, headers={"Authorization": f"token {server.token}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
+    lab.server.api(path, method)
 
 
 def _delete(lab, run_id: str) -> None:

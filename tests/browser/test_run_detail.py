@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -34,11 +33,7 @@ def seed(lab_server, what: str) -> dict:
 
 
 def api_get(lab_server, path: str) -> dict:
-    request = urllib.request.Request(
-        f"{lab_server.url}/nbops/api/{path}", headers={"Authorization": f"token {lab_server.token}"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    return lab_server.api(path)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -31,13 +30,8 @@ def churn(lab_server) -> None:
 def no_endpoint_left(lab_server):
     """A test that fails before its Stop leaves no endpoint running into the next test."""
     yield
-    for endpoint in api_get(lab_server, "models/serving")["endpoints"]:
-        request = urllib.request.Request(
-            f"{lab_server.url}/nbops/api/models/serving/{endpoint['id']}",
-            method="DELETE",
-            headers={"Authorization": f"token {lab_server.token}"},
-        )
-        urllib.request.urlopen(request, timeout=30).close()
+    for endpoint in lab_server.api("models/serving")["endpoints"]:
+        lab_server.api(f"models/serving/{endpoint['id']}", "DELETE")
 
 
 def _versions_of_churn(lab):
