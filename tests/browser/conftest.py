@@ -26,11 +26,7 @@ import pytest
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
-# The benchmarks time what a user's browser does: Debian's full Chromium.
 CHROMIUM = os.environ.get("NBOPS_CHROMIUM", "/usr/bin/chromium")
-# The tests drive Debian's headless shell of the same Chromium (same Blink, same pixels): a
-# Lab page load costs it ~3.1 CPU-seconds against ~4.2 for the full browser.
-TEST_CHROMIUM = os.environ.get("NBOPS_TEST_CHROMIUM", "/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -208,10 +204,8 @@ def jp_server_cleanup():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(TEST_CHROMIUM).exists():
-        pytest.skip(f"{TEST_CHROMIUM} is missing: install Debian's chromium-headless-shell (bash .ci/run does)")
     with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=TEST_CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
         finally:
