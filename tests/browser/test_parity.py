@@ -109,16 +109,12 @@ def test_sorted_header_is_not_cut_and_the_selection_count_follows_deletes(lab, s
         _restore(lab, victim)
 
 
-def _api(lab, method: str, path: str) -> None:
-    lab.server.api(path, method)
-
-
 def _delete(lab, run_id: str) -> None:
-    _api(lab, "DELETE", f"runs/{run_id}")
+    lab.server.api(f"runs/{run_id}", "DELETE")
 
 
 def _restore(lab, run_id: str) -> None:
-    _api(lab, "POST", f"runs/{run_id}/restore")
+    lab.server.api(f"runs/{run_id}/restore", "POST")
 
 
 def test_filter_feedback(lab, sweep):
