@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from .test_models import open_models
-from .test_run_detail import api_get
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +69,7 @@ def test_explanation_bars_compare_two_versions_and_an_unexplained_version(lab, l
     ticks = chart.locator(".yaxislayer-above .ytick text")
     expect(ticks).to_have_count(4)
     assert top_to_bottom(ticks) == [
-        f["feature"] for f in api_get(lab_server, "models/churn/versions/1/explanation")["explanation"]["features"]
+        f["feature"] for f in lab_server.api("models/churn/versions/1/explanation")["explanation"]["features"]
     ]
     assert top_to_bottom(ticks)[0] == "strong"
     expect(chart.locator(".xtitle")).to_have_count(1)

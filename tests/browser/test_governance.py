@@ -12,7 +12,6 @@ import pytest
 from playwright.sync_api import expect
 
 from .test_models import aliases_of, open_models
-from .test_run_detail import api_get
 
 pytestmark = pytest.mark.browser
 
@@ -80,14 +79,14 @@ def test_promote_with_confirmation_audit_trail_and_model_card(lab, lab_server):
     expect(dialog).to_have_count(0)
     versions = view.get_by_role("table", name="Versions of churn")
     expect(aliases_of(versions, 1)).to_contain_text("production")
-    assert api_get(lab_server, "models/churn/versions")["versions"][1]["aliases"] == ["production"]
+    assert lab_server.api("models/churn/versions")["versions"][1]["aliases"] == ["production"]
 
     promote.click()
     lab.page.get_by_role("dialog").get_by_role("button", name="Promote").click()
     expect(aliases_of(versions, 2)).to_contain_text("production")
     expect(aliases_of(versions, 1).get_by_role("listitem")).to_have_count(0)
     expect(evaluation).to_contain_text("v2 is production")
-    events = api_get(lab_server, "models/churn/events")["events"]
+    events = lab_server.api("models/churn/events")["events"]
     assert events[-1]["kind"] == "promoted" and events[-1]["evaluation_run_id"] == evaluation_id
 
     audit = model.locator('[data-id="audit-trail"]')

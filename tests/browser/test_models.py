@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .test_run_detail import api_get, seed
+from .test_run_detail import seed
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_models_view_shows_versions_and_moves_an_alias(lab, lab_server, runs):
     v2.get_by_role("button", name="Set", exact=True).click()
     expect(aliases_of(versions, 2)).to_have_text("production×")
     expect(aliases_of(versions, 1).get_by_role("listitem")).to_have_count(0)
-    saved = api_get(lab_server, "models/churn-model/versions")["versions"]
+    saved = lab_server.api("models/churn-model/versions")["versions"]
     assert {v["version"]: v["aliases"] for v in saved} == {2: ["production"], 1: []}
 
     # a name the registry refuses: its message shows, nothing changes

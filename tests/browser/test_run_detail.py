@@ -32,10 +32,6 @@ def seed(lab_server, what: str) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def api_get(lab_server, path: str) -> dict:
-    return lab_server.api(path)
-
-
 @pytest.fixture(scope="module")
 def runs(lab_server) -> dict:
     return seed(lab_server, "detail")
@@ -134,7 +130,7 @@ def test_tags_and_note_edits_are_saved_and_refusals_reverted(lab, lab_server, ru
     expect(tag_list.locator('[data-tag="reviewed-by"]')).to_contain_text("ana")
 
     # saved on the server, not only on screen
-    saved = api_get(lab_server, f"runs/{run_id}")
+    saved = lab_server.api(f"runs/{run_id}")
     assert saved["tags"] == {"stage": "final", "reviewed-by": "ana"}
     assert saved["note"] == note
 
@@ -178,13 +174,13 @@ def test_delete_run_is_undone_from_the_notification(lab, lab_server, runs):
     panel = open_run(lab, run_id)
     panel.get_by_role("button", name="Delete run").click()
     expect(panel.get_by_role("status")).to_contain_text("This run is deleted")
-    listed = [r["id"] for r in api_get(lab_server, "runs?experiment=churn")["runs"]]
+    listed = [r["id"] for r in lab_server.api("runs?experiment=churn")["runs"]]
     assert run_id not in listed
     lab.screenshot("run-detail-deleted-light")
     lab.page.locator(".jp-toast-button, .jp-Notification-Toast-button, button").filter(has_text="Undo").first.click()
     expect(panel.get_by_role("status")).to_have_count(0)
-    assert api_get(lab_server, f"runs/{run_id}")["deleted_at"] is None
-    assert run_id in [r["id"] for r in api_get(lab_server, "runs?experiment=churn")["runs"]]
+    assert lab_server.api(f"runs/{run_id}")["deleted_at"] is None
+    assert run_id in [r["id"] for r in lab_server.api("runs?experiment=churn")["runs"]]
 
 
 def test_track_summary_links_to_the_run_detail(lab, lab_server):

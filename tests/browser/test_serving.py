@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from .test_models import open_models
-from .test_run_detail import api_get
 
 httpx = pytest.importorskip("httpx", reason="pip install httpx")
 pytestmark = pytest.mark.browser
@@ -59,7 +58,7 @@ def test_serve_shows_live_requests_then_stop(lab, lab_server, churn):
     view, versions = _versions_of_churn(lab)
     v1 = versions.locator('tr[data-version="1"]')
     panel, url = _serve(view, v1, 1)
-    [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
+    [endpoint] = lab_server.api("models/serving")["endpoints"]
     assert endpoint["url"] == url and endpoint["version"] == 1
 
     for _ in range(20):
@@ -87,7 +86,7 @@ def test_serve_shows_live_requests_then_stop(lab, lab_server, churn):
     v1.get_by_role("button", name="Stop serving version 1").click()
     expect(panel).to_have_count(0)
     expect(v1.get_by_role("button", name="Serve version 1")).to_be_enabled()
-    assert api_get(lab_server, "models/serving")["endpoints"] == []
+    assert lab_server.api("models/serving")["endpoints"] == []
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/ping")
 
@@ -104,7 +103,7 @@ def test_serve_with_a_canary_counts_both_versions_then_stop(lab, lab_server, chu
     dialog.get_by_role("button", name="Serve").click()
 
     panel = _serving_endpoint(view, 1)
-    [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
+    [endpoint] = lab_server.api("models/serving")["endpoints"]
     assert endpoint["canary"] == {"version": 2, "reference": "churn:2", "percent": 10}
     # Each request draws its version: at least 60, and on until the canary has answered (a run
     # of 60 without it is 0.2 % likely; one of 600, when the split works, 3e-28).
@@ -125,7 +124,7 @@ def test_serve_with_a_canary_counts_both_versions_then_stop(lab, lab_server, chu
 
     v1.get_by_role("button", name="Stop serving version 1").click()
     expect(panel).to_have_count(0)
-    assert api_get(lab_server, "models/serving")["endpoints"] == []
+    assert lab_server.api("models/serving")["endpoints"] == []
 
 
 def _dismiss_toasts(lab) -> None:
@@ -156,7 +155,7 @@ def test_explain_live_inputs_of_a_served_version(lab, lab_server, churn):
     dialog.get_by_role("checkbox", name="Keep raw inputs (needed to explain it on live inputs)").check()
     dialog.get_by_role("button", name="Serve").click()
     panel = _serving_endpoint(view, 1)
-    [endpoint] = api_get(lab_server, "models/serving")["endpoints"]
+    [endpoint] = lab_server.api("models/serving")["endpoints"]
     assert endpoint["log_inputs"] and endpoint["shadow"]["version"] == 2
     url = endpoint["url"]
 
@@ -194,7 +193,7 @@ def test_explain_live_inputs_of_a_served_version(lab, lab_server, churn):
     # the strongest terms of the true logit are on top; the stored one is what the view reads
     ticks = chart.locator(".yaxislayer-above .ytick text")
     expect(ticks).to_have_count(len(FEATURES))
-    stored = api_get(lab_server, "models/churn/versions/1/explanation")["explanation"]
+    stored = lab_server.api("models/churn/versions/1/explanation")["explanation"]
     assert stored["source"] == "live" and stored["labelled_rows"] == 60
     order = ticks.evaluate_all(
         "els => els.map(e => [e.getBoundingClientRect().top, e.textContent]).sort((a, b) => a[0] - b[0]).map(p => p[1])"
