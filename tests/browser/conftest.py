@@ -1,8 +1,9 @@
 """A real JupyterLab server and a logged-in Chromium page for browser tests.
 
-One Lab server and one browser per test module: starting Lab costs seconds and these
-machines have two cores. Module scope (not session) also ends Playwright's event loop
-before the rest of the suite, whose pytest-jupyter fixtures expect none running. Everything Jupyter writes (config, data, runtime, IPython profile, the nbops
+One Lab server and one Chromium (with a profile on disk) per test module, a new page per test:
+starting Lab costs seconds and these machines have two cores. Module scope (not session) also
+ends Playwright's event loop before the rest of the suite, whose pytest-jupyter fixtures expect
+none running. Everything Jupyter writes (config, data, runtime, IPython profile, the nbops
 store) stays in temporary directories.
 """
 
