@@ -103,7 +103,7 @@ def main() -> None:
         seeded = subprocess.run([sys.executable, "-c", sweep_seed()], env=env, check=True, capture_output=True)
         runs = list(json.loads(seeded.stdout).values())
         with bench_sidebar.lab_on(root) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=helpers.USER_CHROMIUM, args=helpers.CHROMIUM_ARGS)
             try:
                 one_page(browser, server, runs, "settled")  # warm-up: server caches
                 times: dict[str, list[float]] = {mode: [] for mode in MODES}

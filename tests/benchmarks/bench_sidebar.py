@@ -234,7 +234,7 @@ def main() -> None:
             f"built in {time.perf_counter() - start:.1f} s"
         )
         with lab_on(root) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=helpers.USER_CHROMIUM, args=helpers.CHROMIUM_ARGS)
             try:
                 one_repeat(browser, server)  # warm-up: server caches, browser code cache
                 results = [one_repeat(browser, server) for _ in range(args.repeats)]
