@@ -29,3 +29,16 @@ def test_many_kinds_are_capped_to_four_panels():
     layout = chart.figure()["layout"]
     assert [k for k in layout if k.startswith("yaxis")] == ["yaxis", "yaxis2", "yaxis3", "yaxis4"]
     assert layout["yaxis4"]["title"]["text"] == "other"
+
+
+def test_single_values_alone_draw_no_chart_until_a_curve_starts():
+    shown = []
+    chart = LiveChart(display=shown.append)
+    chart("r", "auc", 0, 0.9)
+    chart.draw()
+    assert shown == []  # a title over empty axes; the run summary shows the value
+    chart("r", "loss", 0, 1.0)
+    chart("r", "loss", 1, 0.5)
+    chart.draw()
+    assert len(shown) == 1
+    assert "auc <b>0.9</b>" in chart.figure()["layout"]["title"]["text"]

@@ -62,6 +62,11 @@ def test_no_chart_when_the_cell_logs_nothing_live(kernel, project):
     assert result["status"] == "ok"
     assert not [o for o in result["outputs"] if o["type"] == "comm_open"]
     assert only_run(project, "quiet")["metrics"] == {"auc": 0.5}
+    # one value logged live is no curve either: the summary shows it, not a chart of empty axes
+    result = kernel.run("%%track single\nimport nbops\nnbops.log_metric('mean', 0.25)")
+    assert result["status"] == "ok"
+    assert not [o for o in result["outputs"] if o["type"] == "comm_open"]
+    assert only_run(project, "single")["metrics"] == {"mean": 0.25}
 
 
 def test_cell_magic_failure_marks_run_failed_and_reraises(kernel, project):
