@@ -40,12 +40,14 @@ class LiveChart:
             self.draw()
 
     def draw(self) -> None:
+        if not self._dirty:
+            return
+        self._last_draw = time.monotonic()  # throttled even while there is nothing to draw
         # Single values get no chart of their own: it would be a title over empty axes, and the
         # run summary under the cell shows them. The chart appears with the first curve.
-        if not self._dirty or not any(len(steps) > 1 for steps, _ in self._series.values()):
+        if not any(len(steps) > 1 for steps, _ in self._series.values()):
             return
         self._dirty = False
-        self._last_draw = time.monotonic()
         if self._widget is None:
             import ipywidgets
 
